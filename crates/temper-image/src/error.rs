@@ -1,0 +1,90 @@
+//! Errors that name the input and the cause.
+
+use std::path::PathBuf;
+
+use crate::model::ParseError;
+
+/// Everything that can go wrong while locating and opening an image.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A file could not be read.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A reference that does not parse.
+    #[error("invalid image reference '{input}': {reason}")]
+    Reference {
+        /// What the user typed.
+        input: String,
+        /// Why it is wrong.
+        reason: String,
+    },
+    /// A container file (archive, layout) that is malformed.
+    #[error("{}: {reason}", path.display())]
+    Format {
+        /// The file or directory.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A JSON document that could not be read.
+    #[error("{what} {source}")]
+    Document {
+        /// Which document (`oci:x/index.json`, `manifest sha256:…`).
+        what: String,
+        /// The cause.
+        source: ParseError,
+    },
+    /// No image matched the requested platform.
+    #[error("{image}: no image for platform {wanted}; available: {}", available.join(", "))]
+    NoPlatform {
+        /// The image.
+        image: String,
+        /// What was asked for.
+        wanted: String,
+        /// What the index offers.
+        available: Vec<String>,
+    },
+    /// The archive or layout holds several images and none was chosen.
+    #[error("{image}: {reason}")]
+    Select {
+        /// The image source.
+        image: String,
+        /// What is ambiguous or missing, with the choices.
+        reason: String,
+    },
+    /// Content whose digest is not the one it was named by.
+    #[error("{what}: digest mismatch: expected {expected}, got {actual}")]
+    DigestMismatch {
+        /// Which blob.
+        what: String,
+        /// The digest it was referenced by.
+        expected: String,
+        /// The digest of the bytes read.
+        actual: String,
+    },
+    /// A registry request failed.
+    #[error("{url}: {reason}")]
+    Registry {
+        /// The URL (never with credentials).
+        url: String,
+        /// Status and registry error text, or the transport error.
+        reason: String,
+    },
+    /// Credentials could not be found or used.
+    #[error("credentials for {registry}: {reason}")]
+    Credentials {
+        /// Registry host.
+        registry: String,
+        /// What failed.
+        reason: String,
+    },
+}
+
+/// Result with [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,118 @@
+//! The opened image: what was selected, its config and its layers, and a
+//! handle that streams each layer's bytes from wherever they live.
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::digest::Digest;
+use crate::error::Result;
+use crate::model::ImageConfig;
+use crate::platform::Platform;
+
+/// A document (manifest or index) by digest, media type and size.
+#[derive(Clone, Debug, Serialize)]
+pub struct DocumentInfo {
+    /// Digest of the document's bytes.
+    pub digest: Digest,
+    /// Its media type.
+    pub media_type: String,
+    /// Its size in bytes.
+    pub size: u64,
+}
+
+/// Where a layer's bytes are found, interpreted by the source that made it.
+#[derive(Clone, Debug)]
+pub(crate) enum Location {
+    /// A blob by digest (OCI layouts and registries).
+    Blob(Digest),
+    /// A member of an archive by name (docker-archive).
+    Member(String),
+    /// An unpacked directory (`dir:`): no tar at all.
+    Directory(PathBuf),
+}
+
+/// One layer as the manifest (or archive) describes it.
+#[derive(Clone, Debug)]
+pub struct Layer {
+    /// Digest of the blob as stored, when the source names one.
+    pub digest: Option<Digest>,
+    /// Digest of the uncompressed tar, from the config's `rootfs.diff_ids`.
+    pub diff_id: Option<Digest>,
+    /// Media type as declared.
+    pub media_type: String,
+    /// Stored size in bytes, when known before reading.
+    pub size: Option<u64>,
+    pub(crate) location: Location,
+}
+
+/// A layer's content, ready to walk.
+pub enum LayerContent {
+    /// A blob stream (compressed or not); the walker detects which.
+    Stream(Box<dyn Read + Send>),
+    /// A directory tree to walk in place.
+    Directory(PathBuf),
+}
+
+/// Opens layer content for the source that produced an [`Image`].
+pub(crate) trait LayerOpener: Send + Sync {
+    fn open(&self, layer: &Layer) -> Result<LayerContent>;
+}
+
+/// An image, resolved to one platform, ready to be walked.
+#[derive(Clone)]
+pub struct Image {
+    /// The source as the user would write it again.
+    pub name: String,
+    /// The image manifest, when the source has one.
+    pub manifest: Option<DocumentInfo>,
+    /// The index the manifest was chosen from, if any.
+    pub index: Option<DocumentInfo>,
+    /// Platforms the index offered.
+    pub platforms: Vec<Platform>,
+    /// Digest of the config blob.
+    pub config_digest: Option<Digest>,
+    /// The parsed config.
+    pub config: ImageConfig,
+    /// Layers, base first.
+    pub layers: Vec<Layer>,
+    pub(crate) opener: Arc<dyn LayerOpener>,
+}
+
+impl std::fmt::Debug for Image {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Image").field("name", &self.name).field("layers", &self.layers.len()).finish()
+    }
+}
+
+impl Image {
+    /// The platform the image is for, from its config.
+    pub fn platform(&self) -> Option<Platform> {
+        (!self.config.os.is_empty()).then(|| Platform {
+            os: self.config.os.clone(),
+            architecture: self.config.architecture.clone(),
+            variant: self.config.variant.clone(),
+            os_version: None,
+        })
+    }
+
+    /// Opens layer `index` (base is 0) for streaming.
+    pub fn open_layer(&self, index: usize) -> Result<LayerContent> {
+        let layer = self.layers.get(index).ok_or_else(|| crate::Error::Select {
+            image: self.name.clone(),
+            reason: format!("no layer {index} (the image has {})", self.layers.len()),
+        })?;
+        self.opener.open(layer)
+    }
+
+    /// A short name for layer `index` in messages: its digest, else diffID,
+    /// else its position.
+    pub fn layer_label(&self, index: usize) -> String {
+        match self.layers.get(index) {
+            Some(Layer { digest: Some(d), .. }) | Some(Layer { diff_id: Some(d), .. }) => format!("layer {index} ({d})"),
+            _ => format!("layer {index}"),
+        }
+    }
+}

@@ -1,0 +1,266 @@
+//! What the user names on the command line: a transport prefix as skopeo and
+//! crane spell them, or a path whose kind is detected, or a registry reference.
+
+use std::fmt;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use crate::digest::Digest;
+use crate::error::{Error, Result};
+
+/// Where an image lives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// A `docker save` tar; `select` is a `RepoTags` entry or `@N`.
+    DockerArchive {
+        /// The tar file.
+        path: PathBuf,
+        /// Which image, when the archive holds several.
+        select: Option<String>,
+    },
+    /// An OCI image layout directory.
+    OciDir {
+        /// The layout directory.
+        path: PathBuf,
+        /// The `org.opencontainers.image.ref.name` to pick.
+        tag: Option<String>,
+    },
+    /// A tar of an OCI image layout.
+    OciArchive {
+        /// The tar file.
+        path: PathBuf,
+        /// The `org.opencontainers.image.ref.name` to pick.
+        tag: Option<String>,
+    },
+    /// An unpacked root filesystem.
+    Dir {
+        /// Its top directory.
+        path: PathBuf,
+    },
+    /// An image in a registry.
+    Registry(RegistryRef),
+}
+
+/// `HOST/REPO[:TAG][@DIGEST]`, normalised as Docker does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RegistryRef {
+    /// Registry host (and port); `docker.io` for Docker Hub.
+    pub registry: String,
+    /// Repository path (`library/debian`).
+    pub repository: String,
+    /// Tag, if given (`latest` is assumed when neither tag nor digest is).
+    pub tag: Option<String>,
+    /// Digest, if given; it wins over the tag.
+    pub digest: Option<Digest>,
+}
+
+impl RegistryRef {
+    /// Parses a reference with Docker's normalisation rules: a first part
+    /// without `.`, `:` or `localhost` is a Docker Hub repository, and a
+    /// single name is under `library/`.
+    pub fn parse(input: &str) -> Result<Self> {
+        let bad = |why: &str| Error::Reference { input: input.chars().take(300).collect(), reason: why.to_owned() };
+        if input.is_empty() || input.len() > 1024 {
+            return Err(bad("empty or longer than 1024 characters"));
+        }
+        let (name_tag, digest) = match input.split_once('@') {
+            Some((n, d)) => (n, Some(Digest::parse(d).map_err(|e| bad(&e.to_string()))?)),
+            None => (input, None),
+        };
+        let last_slash = name_tag.rfind('/').map_or(0, |i| i + 1);
+        let (name, tag) = match name_tag[last_slash..].rfind(':') {
+            Some(i) => (&name_tag[..last_slash + i], Some(&name_tag[last_slash + i + 1..])),
+            None => (name_tag, None),
+        };
+        if let Some(t) = tag {
+            let ok = !t.is_empty()
+                && t.len() <= 128
+                && t.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b))
+                && !t.starts_with(['.', '-']);
+            if !ok {
+                return Err(bad("invalid tag"));
+            }
+        }
+        let (registry, repository) = match name.split_once('/') {
+            Some((first, rest)) if first.contains(['.', ':']) || first == "localhost" => (first.to_owned(), rest.to_owned()),
+            Some(_) => ("docker.io".to_owned(), name.to_owned()),
+            None => ("docker.io".to_owned(), format!("library/{name}")),
+        };
+        let registry = if registry == "index.docker.io" { "docker.io".to_owned() } else { registry };
+        let repo_ok = !repository.is_empty()
+            && repository.len() <= 255
+            && repository.split('/').all(|c| {
+                !c.is_empty()
+                    && c.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+                    && c.as_bytes()[0].is_ascii_alphanumeric()
+                    && c.as_bytes()[c.len() - 1].is_ascii_alphanumeric()
+            });
+        if !repo_ok {
+            return Err(bad("invalid repository name (lower-case letters, digits and . _ - separators)"));
+        }
+        Ok(RegistryRef { registry, repository, tag: tag.map(str::to_owned), digest })
+    }
+
+    /// What to ask the registry for: the digest if known, else the tag.
+    pub fn reference(&self) -> String {
+        match (&self.digest, &self.tag) {
+            (Some(d), _) => d.to_string(),
+            (None, Some(t)) => t.clone(),
+            (None, None) => "latest".to_owned(),
+        }
+    }
+
+    /// The host to connect to (Docker Hub's API lives elsewhere than its name).
+    pub fn api_host(&self) -> &str {
+        if self.registry == "docker.io" { "registry-1.docker.io" } else { &self.registry }
+    }
+}
+
+impl fmt::Display for RegistryRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.registry, self.repository)?;
+        if let Some(t) = &self.tag {
+            write!(f, ":{t}")?;
+        }
+        if let Some(d) = &self.digest {
+            write!(f, "@{d}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let opt = |o: &Option<String>| o.as_ref().map(|t| format!(":{t}")).unwrap_or_default();
+        match self {
+            Source::DockerArchive { path, select } => write!(f, "docker-archive:{}{}", path.display(), opt(select)),
+            Source::OciDir { path, tag } => write!(f, "oci:{}{}", path.display(), opt(tag)),
+            Source::OciArchive { path, tag } => write!(f, "oci-archive:{}{}", path.display(), opt(tag)),
+            Source::Dir { path } => write!(f, "dir:{}", path.display()),
+            Source::Registry(r) => write!(f, "{r}"),
+        }
+    }
+}
+
+/// Splits `PATH[:SUFFIX]`: the whole string when it names an existing file,
+/// otherwise at the last `:` (paths with colons must exist to be read whole).
+fn split_path_suffix(rest: &str) -> (PathBuf, Option<String>) {
+    if Path::new(rest).exists() {
+        return (PathBuf::from(rest), None);
+    }
+    match rest.rsplit_once(':') {
+        Some((p, s)) if !p.is_empty() && !s.contains('/') => (PathBuf::from(p), Some(s.to_owned()).filter(|s| !s.is_empty())),
+        _ => (PathBuf::from(rest), None),
+    }
+}
+
+impl Source {
+    /// Parses what the user typed. Prefixes: `docker-archive:`, `oci:`,
+    /// `oci-archive:`, `dir:`, `registry:` / `docker://`. Without a prefix, an
+    /// existing path is detected by content; anything else is a registry
+    /// reference.
+    pub fn parse(input: &str) -> Result<Self> {
+        if let Some(rest) = input.strip_prefix("docker-archive:") {
+            let (path, select) = split_path_suffix(rest);
+            return Ok(Source::DockerArchive { path, select });
+        }
+        if let Some(rest) = input.strip_prefix("oci-archive:") {
+            let (path, tag) = split_path_suffix(rest);
+            return Ok(Source::OciArchive { path, tag });
+        }
+        if let Some(rest) = input.strip_prefix("oci:") {
+            let (path, tag) = split_path_suffix(rest);
+            return Ok(Source::OciDir { path, tag });
+        }
+        if let Some(rest) = input.strip_prefix("dir:") {
+            return Ok(Source::Dir { path: PathBuf::from(rest) });
+        }
+        if let Some(rest) = input.strip_prefix("registry:").or_else(|| input.strip_prefix("docker://")) {
+            return Ok(Source::Registry(RegistryRef::parse(rest)?));
+        }
+        let path = Path::new(input);
+        if path.exists() {
+            return detect(path);
+        }
+        if input.starts_with(['.', '/']) {
+            return Err(Error::Io { path: path.to_owned(), source: std::io::Error::from(std::io::ErrorKind::NotFound) });
+        }
+        Ok(Source::Registry(RegistryRef::parse(input)?))
+    }
+}
+
+/// Tells an OCI layout, a root filesystem, a docker-archive and an
+/// oci-archive apart by what they contain.
+fn detect(path: &Path) -> Result<Source> {
+    let io_err = |source| Error::Io { path: path.to_owned(), source };
+    if path.is_dir() {
+        return Ok(if path.join("oci-layout").is_file() && path.join("index.json").is_file() {
+            Source::OciDir { path: path.to_owned(), tag: None }
+        } else {
+            Source::Dir { path: path.to_owned() }
+        });
+    }
+    let file = File::open(path).map_err(io_err)?;
+    // Top-level names of a tar decide; both formats keep their index files
+    // small and near the front, but scan headers only (no content is read).
+    let mut archive = tar::Archive::new(file);
+    let entries = archive.entries().map_err(io_err)?;
+    for entry in entries.take(100_000) {
+        let entry = entry.map_err(|e| Error::Format { path: path.to_owned(), reason: format!("not a tar archive: {e}") })?;
+        let name = entry.path_bytes();
+        let name = name.strip_prefix(b"./").unwrap_or(&name);
+        match name {
+            b"manifest.json" => return Ok(Source::DockerArchive { path: path.to_owned(), select: None }),
+            b"oci-layout" | b"index.json" => return Ok(Source::OciArchive { path: path.to_owned(), tag: None }),
+            _ => {}
+        }
+    }
+    Err(Error::Format {
+        path: path.to_owned(),
+        reason: "a tar with neither manifest.json (docker-archive) nor oci-layout (oci-archive)".into(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn r(s: &str) -> RegistryRef {
+        RegistryRef::parse(s).unwrap()
+    }
+
+    #[test]
+    fn docker_normalisation() {
+        let a = r("debian");
+        assert_eq!((a.registry.as_str(), a.repository.as_str(), a.tag.as_deref()), ("docker.io", "library/debian", None));
+        assert_eq!(a.reference(), "latest");
+        assert_eq!(a.api_host(), "registry-1.docker.io");
+        let b = r("localhost:5000/lab/app:1.2");
+        assert_eq!((b.registry.as_str(), b.repository.as_str(), b.tag.as_deref()), ("localhost:5000", "lab/app", Some("1.2")));
+        let c = r("ghcr.io/o/r@sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+        assert_eq!(c.reference(), "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+        assert_eq!(r("127.0.0.1:5000/x:y").to_string(), "127.0.0.1:5000/x:y");
+        assert_eq!(r("user/app").repository, "user/app");
+    }
+
+    #[test]
+    fn bad_references() {
+        for bad in ["", "UPPER/case", "a//b", "x:", "x:-tag", "h.io/r@sha256:12", "-lead"] {
+            assert!(RegistryRef::parse(bad).is_err(), "{bad} accepted");
+        }
+    }
+
+    #[test]
+    fn prefixes() {
+        assert_eq!(
+            Source::parse("oci:/nonexistent/layout:v1").unwrap(),
+            Source::OciDir { path: "/nonexistent/layout".into(), tag: Some("v1".into()) }
+        );
+        assert_eq!(
+            Source::parse("docker-archive:/x/y.tar:@1").unwrap(),
+            Source::DockerArchive { path: "/x/y.tar".into(), select: Some("@1".into()) }
+        );
+        assert!(matches!(Source::parse("registry:quay.io/a/b").unwrap(), Source::Registry(_)));
+        assert!(matches!(Source::parse("./does-not-exist"), Err(Error::Io { .. })));
+    }
+}

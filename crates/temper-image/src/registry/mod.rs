@@ -1,0 +1,73 @@
+//! Images in registries, pulled through the OCI distribution API.
+
+mod challenge;
+mod client;
+pub mod credentials;
+
+use std::sync::Arc;
+
+pub use client::RegistryOptions;
+use client::Client;
+
+use crate::digest::Digest;
+use crate::error::{Error, Result};
+use crate::image::{DocumentInfo, Image, Layer, LayerContent, LayerOpener, Location};
+use crate::model::{Descriptor, media};
+use crate::reference::RegistryRef;
+use crate::source::resolve::{self, Resolved};
+use crate::OpenOptions;
+
+struct RegistryOpener(Arc<Client>);
+
+impl LayerOpener for RegistryOpener {
+    fn open(&self, layer: &Layer) -> Result<LayerContent> {
+        match &layer.location {
+            Location::Blob(d) => Ok(LayerContent::Stream(self.0.blob_stream(&d.to_string())?)),
+            _ => Err(Error::Format { path: Default::default(), reason: "registry layers are blobs".into() }),
+        }
+    }
+}
+
+/// Opens `reference` from its registry.
+pub(crate) fn open(reference: &RegistryRef, opts: &OpenOptions) -> Result<Image> {
+    let name = reference.to_string();
+    let creds = match &opts.registry.credentials {
+        Some(c) => Some(c.clone()),
+        None => match opts.registry.docker_config.clone().or_else(credentials::default_docker_config) {
+            Some(path) => credentials::from_docker_config(&path, &reference.registry)?,
+            None => None,
+        },
+    };
+    let client = Arc::new(Client::connect(reference.api_host(), &reference.repository, creds, &opts.registry)?);
+    let limit = opts.limits.manifest_bytes;
+    let (bytes, content_type, header_digest) = client.manifest(&reference.reference(), limit)?;
+    let digest = Digest::sha256_of(&bytes);
+    // A pull by digest must give exactly that content; the registry's own
+    // header must agree with the bytes either way.
+    for (expected, origin) in [(reference.digest.as_ref().map(ToString::to_string), "reference"), (header_digest, "Docker-Content-Digest")] {
+        if let Some(expected) = expected.filter(|e| e.starts_with("sha256:") && *e != digest.to_string()) {
+            return Err(Error::DigestMismatch { what: format!("{name}: manifest (by {origin})"), expected, actual: digest.to_string() });
+        }
+    }
+    let media_type = if content_type.is_empty() { media::OCI_MANIFEST.to_owned() } else { content_type };
+    let info = DocumentInfo { digest, media_type, size: bytes.len() as u64 };
+    let fetch = |d: &Descriptor, limit: u64| {
+        if media::is_index(&d.media_type) || media::is_manifest(&d.media_type) {
+            client.manifest(&d.digest.to_string(), limit).map(|(b, _, _)| b)
+        } else {
+            client.blob_bytes(&d.digest.to_string(), limit)
+        }
+    };
+    let Resolved { manifest, index, platforms, config_digest, config, layers } =
+        resolve::resolve(&name, (bytes, info), opts.platform.as_ref(), &opts.limits, &fetch)?;
+    Ok(Image {
+        name,
+        manifest: Some(manifest),
+        index,
+        platforms,
+        config_digest: Some(config_digest),
+        config,
+        layers,
+        opener: Arc::new(RegistryOpener(client)),
+    })
+}

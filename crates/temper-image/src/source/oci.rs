@@ -1,0 +1,89 @@
+//! OCI image layouts, as a directory (`oci:`) or a tar of one (`oci-archive:`).
+
+use std::sync::Arc;
+
+use serde::Deserialize;
+
+use super::files::Files;
+use super::resolve::{self, Resolved};
+use crate::digest::Digest;
+use crate::error::{Error, Result};
+use crate::image::{DocumentInfo, Image, Layer, LayerContent, LayerOpener, Location};
+use crate::model::{self, Descriptor, Index};
+use crate::{Limits, OpenOptions};
+
+const REF_NAME: &str = "org.opencontainers.image.ref.name";
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LayoutMarker {
+    image_layout_version: String,
+}
+
+fn blob_path(d: &Digest) -> String {
+    format!("blobs/{}/{}", d.to_string().split(':').next().unwrap_or("sha256"), d.hex())
+}
+
+struct BlobOpener(Arc<dyn Files>);
+
+impl LayerOpener for BlobOpener {
+    fn open(&self, layer: &Layer) -> Result<LayerContent> {
+        match &layer.location {
+            Location::Blob(d) => Ok(LayerContent::Stream(self.0.open(&blob_path(d))?.0)),
+            Location::Member(m) => Ok(LayerContent::Stream(self.0.open(m)?.0)),
+            Location::Directory(p) => Ok(LayerContent::Directory(p.clone())),
+        }
+    }
+}
+
+/// Opens the image `tag` (or the only one) of a layout read through `files`.
+pub(crate) fn open(name: &str, files: Arc<dyn Files>, tag: Option<&str>, opts: &OpenOptions) -> Result<Image> {
+    let limits: &Limits = &opts.limits;
+    let marker = files.read_small("oci-layout", 64 * 1024)?;
+    let marker: LayoutMarker = model::parse_document(&marker, 64 * 1024, "OCI layout marker")
+        .map_err(|source| Error::Document { what: files.label("oci-layout"), source })?;
+    if !marker.image_layout_version.starts_with("1.") {
+        return Err(Error::Format {
+            path: files.label("oci-layout").into(),
+            reason: format!("unsupported imageLayoutVersion '{}'", marker.image_layout_version),
+        });
+    }
+    let index_bytes = files.read_small("index.json", limits.manifest_bytes)?;
+    let index: Index = model::parse_document(&index_bytes, limits.manifest_bytes, "OCI image index")
+        .map_err(|source| Error::Document { what: files.label("index.json"), source })?;
+    let top = select(name, &index.manifests, tag)?;
+
+    let fetch = |d: &Descriptor, limit: u64| files.read_small(&blob_path(&d.digest), limit);
+    let bytes = resolve::fetch_verified(name, top, limits.manifest_bytes, &fetch)?;
+    let info = DocumentInfo { digest: top.digest.clone(), media_type: top.media_type.clone(), size: top.size };
+    let Resolved { manifest, index, platforms, config_digest, config, layers } =
+        resolve::resolve(name, (bytes, info), opts.platform.as_ref(), limits, &fetch)?;
+    Ok(Image {
+        name: name.to_owned(),
+        manifest: Some(manifest),
+        index,
+        platforms,
+        config_digest: Some(config_digest),
+        config,
+        layers,
+        opener: Arc::new(BlobOpener(files)),
+    })
+}
+
+fn select<'a>(name: &str, entries: &'a [Descriptor], tag: Option<&str>) -> Result<&'a Descriptor> {
+    let tags = || entries.iter().filter_map(|d| d.annotations.get(REF_NAME).cloned()).collect::<Vec<_>>();
+    match tag {
+        Some(t) => entries.iter().find(|d| d.annotations.get(REF_NAME).is_some_and(|r| r == t)).ok_or_else(|| Error::Select {
+            image: name.into(),
+            reason: format!("no manifest tagged '{t}'; tags: {}", tags().join(", ")),
+        }),
+        None => match entries {
+            [one] => Ok(one),
+            [] => Err(Error::Select { image: name.into(), reason: "index.json lists no manifests".into() }),
+            _ => Err(Error::Select {
+                image: name.into(),
+                reason: format!("index.json lists {} manifests; pick one with :TAG (tags: {})", entries.len(), tags().join(", ")),
+            }),
+        },
+    }
+}

@@ -1,0 +1,160 @@
+//! Stacks layers into the filesystem a container sees, applying whiteouts
+//! and opaque directories, and accounts per layer for what was added,
+//! modified and removed.
+//!
+//! Within a layer, deletions apply first and only to lower layers (a
+//! whiteout never hides its own layer's files); then entries apply in tar
+//! order. A non-directory replacing a directory hides its whole subtree.
+//! An entry that would be written through a symlink is refused, since an
+//! unpacker would follow the link out of place.
+
+use std::collections::BTreeMap;
+use std::ops::Bound;
+
+use serde::Serialize;
+
+use crate::entry::{EntryKind, FileEntry};
+use crate::walk::LayerIndex;
+
+/// A visible path of the merged filesystem and the layer that put it there.
+#[derive(Clone, Debug, Serialize)]
+pub struct MergedEntry {
+    /// The entry as its layer recorded it.
+    pub entry: FileEntry,
+    /// Index of the layer it comes from.
+    pub layer: usize,
+}
+
+/// What one layer did to the filesystem below it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct LayerChange {
+    /// Bytes of regular files at paths that did not exist below.
+    pub added_bytes: u64,
+    /// Bytes of regular files that replace a path that existed below.
+    pub modified_bytes: u64,
+    /// Bytes of lower regular files this layer deleted (whiteouts, opaque
+    /// directories, directories replaced by files).
+    pub removed_bytes: u64,
+    /// Entries added (directories included).
+    pub added_files: u64,
+    /// Non-directory entries replacing an existing path.
+    pub modified_files: u64,
+    /// Lower entries deleted.
+    pub removed_files: u64,
+    /// Bytes of lower regular files that this layer makes invisible, by
+    /// deletion or by overwriting: bytes that ship but cannot be seen.
+    pub shadowed_bytes: u64,
+}
+
+/// The merged filesystem.
+#[derive(Clone, Debug, Default)]
+pub struct Merged {
+    /// Visible entries by path.
+    pub files: BTreeMap<String, MergedEntry>,
+    /// One change summary per layer.
+    pub changes: Vec<LayerChange>,
+}
+
+/// A layer that cannot be applied safely.
+#[derive(Debug, thiserror::Error)]
+#[error("layer {layer}: refusing '{path}': it would be written through the symlink '{link}' -> '{target}'")]
+pub struct MergeError {
+    /// Layer index.
+    pub layer: usize,
+    /// The entry path.
+    pub path: String,
+    /// The symlink on its way.
+    pub link: String,
+    /// Where that symlink points.
+    pub target: String,
+}
+
+impl Merged {
+    /// Bytes of regular files visible in the result.
+    pub fn visible_bytes(&self) -> u64 {
+        self.files.values().map(|m| m.entry.stored_bytes()).sum()
+    }
+
+    /// Bytes hidden by later layers, over all layers.
+    pub fn shadowed_bytes(&self) -> u64 {
+        self.changes.iter().map(|c| c.shadowed_bytes).sum()
+    }
+
+    /// Removes `path` and everything under it, returning (bytes, entries).
+    fn remove_tree(&mut self, path: &str, include_self: bool) -> (u64, u64) {
+        let mut doomed: Vec<String> = Vec::new();
+        if include_self && self.files.contains_key(path) {
+            doomed.push(path.to_owned());
+        }
+        let prefix = if path.is_empty() { String::new() } else { format!("{path}/") };
+        for (k, _) in self.files.range::<str, _>((Bound::Included(prefix.as_str()), Bound::Unbounded)) {
+            if !k.starts_with(&prefix) {
+                break;
+            }
+            doomed.push(k.clone());
+        }
+        let mut bytes = 0;
+        for k in &doomed {
+            if let Some(m) = self.files.remove(k) {
+                bytes += m.entry.stored_bytes();
+            }
+        }
+        (bytes, doomed.len() as u64)
+    }
+
+    /// The first proper ancestor of `path` that is a symlink, if any.
+    fn symlink_ancestor<'a>(&'a self, path: &'a str) -> Option<(&'a str, &'a str)> {
+        let mut end = 0;
+        while let Some(i) = path[end..].find('/') {
+            let ancestor = &path[..end + i];
+            if let Some(MergedEntry { entry: FileEntry { kind: EntryKind::Symlink { target }, .. }, .. }) = self.files.get(ancestor) {
+                return Some((ancestor, target));
+            }
+            end += i + 1;
+        }
+        None
+    }
+
+    /// Applies one layer on top.
+    pub fn apply(&mut self, layer: usize, index: &LayerIndex) -> Result<(), MergeError> {
+        let mut change = LayerChange::default();
+        for e in index.entries.iter().filter(|e| e.is_deletion()) {
+            let (bytes, count) = self.remove_tree(&e.path, e.kind == EntryKind::Whiteout);
+            change.removed_bytes += bytes;
+            change.removed_files += count;
+        }
+        for e in index.entries.iter().filter(|e| !e.is_deletion()) {
+            if let Some((link, target)) = self.symlink_ancestor(&e.path) {
+                return Err(MergeError { layer, path: e.path.clone(), link: link.to_owned(), target: target.to_owned() });
+            }
+            match self.files.get(&e.path) {
+                Some(old) if old.entry.is_dir() && e.is_dir() => {}
+                Some(old) => {
+                    let old_dir = old.entry.is_dir();
+                    let old_bytes = old.entry.stored_bytes();
+                    let lower = old.layer < layer;
+                    if old_dir {
+                        let (bytes, count) = self.remove_tree(&e.path, false);
+                        change.removed_bytes += bytes;
+                        change.removed_files += count;
+                    }
+                    if lower {
+                        change.modified_files += 1;
+                        change.modified_bytes += e.stored_bytes();
+                        change.shadowed_bytes += old_bytes;
+                    } else {
+                        change.added_bytes += e.stored_bytes();
+                    }
+                }
+                None => {
+                    change.added_files += 1;
+                    change.added_bytes += e.stored_bytes();
+                }
+            }
+            self.files.insert(e.path.clone(), MergedEntry { entry: e.clone(), layer });
+        }
+        change.shadowed_bytes += change.removed_bytes;
+        self.changes.push(change);
+        Ok(())
+    }
+}

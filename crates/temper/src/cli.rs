@@ -1,0 +1,101 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Secure container-image pipeline: read images from registries, archives,
+/// layouts and directories, and tell what their layers hold.
+#[derive(Parser, Debug)]
+#[command(name = "temper", version, about, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Show an image's digest, platform, config, history and layers.
+    Inspect(InspectArgs),
+    /// Show what each layer adds, modifies and removes, and the space wasted.
+    Layers(LayersArgs),
+}
+
+/// Output formats.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    /// Human-readable tables.
+    Table,
+    /// Stable JSON (documented in the README).
+    Json,
+}
+
+/// How to find and read the image.
+#[derive(Args, Debug)]
+pub struct ImageArgs {
+    /// The image: docker-archive:PATH[:REF|:@N], oci:DIR[:TAG],
+    /// oci-archive:PATH[:TAG], dir:PATH, [registry:]HOST/REPO[:TAG][@DIGEST],
+    /// or a path whose kind is detected.
+    pub image: String,
+    /// Platform to pick from a multi-platform index (os/arch[/variant]).
+    #[arg(long)]
+    pub platform: Option<String>,
+    /// Registry credentials USER:PASSWORD (default: the docker config).
+    #[arg(long, env = "TEMPER_CREDS", hide_env_values = true)]
+    pub creds: Option<String>,
+    /// Allow plain HTTP and unverified TLS to the registry.
+    #[arg(long)]
+    pub insecure: bool,
+    /// Extra CA certificate (PEM) to trust for registries; repeatable.
+    #[arg(long = "ca-cert", value_name = "PEM")]
+    pub ca_certs: Vec<PathBuf>,
+    /// Docker config file to read credentials from.
+    #[arg(long, value_name = "FILE")]
+    pub docker_config: Option<PathBuf>,
+    /// Largest uncompressed layer accepted (e.g. 32GiB).
+    #[arg(long, value_name = "SIZE", default_value = "32GiB")]
+    pub max_layer_size: String,
+    /// Largest uncompressed image accepted.
+    #[arg(long, value_name = "SIZE", default_value = "128GiB")]
+    pub max_image_size: String,
+    /// Largest decompression ratio accepted (past 64 MiB of output).
+    #[arg(long, value_name = "N", default_value_t = 200)]
+    pub max_ratio: u64,
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// `temper inspect`.
+#[derive(Args, Debug)]
+pub struct InspectArgs {
+    /// The image and how to read it.
+    #[command(flatten)]
+    pub image: ImageArgs,
+}
+
+/// `temper layers`.
+#[derive(Args, Debug)]
+pub struct LayersArgs {
+    /// The image and how to read it.
+    #[command(flatten)]
+    pub image: ImageArgs,
+    /// Fail when efficiency is below this (0..1, e.g. 0.9, or 90%).
+    #[arg(long, value_name = "RATIO")]
+    pub min_efficiency: Option<String>,
+    /// Fail when wasted bytes exceed this: a size (20MB) or a percentage of
+    /// the bytes above the base layer (10%).
+    #[arg(long, value_name = "BYTES|PCT")]
+    pub max_wasted: Option<String>,
+    /// Fail when the uncompressed image is larger than this (e.g. 500MB).
+    #[arg(long, value_name = "SIZE")]
+    pub max_size: Option<String>,
+    /// Print the file tree of the merged image, or of layer N alone.
+    #[arg(long, value_name = "LAYER", num_args = 0..=1, default_missing_value = "merged")]
+    pub tree: Option<String>,
+    /// How many wasted files the table lists.
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
+}

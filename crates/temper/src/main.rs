@@ -1,0 +1,174 @@
+//! The `temper` command: parses arguments, calls the library crates and
+//! renders their results. Exit codes: 0 success, 1 a threshold or policy
+//! failed, 2 an error.
+
+mod cli;
+mod progress;
+mod render;
+mod size;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, anyhow};
+use clap::Parser;
+use temper_image::registry::credentials::Credentials;
+use temper_image::{Image, OpenOptions, Platform, RegistryOptions, Source};
+use temper_layer::{Amount, LayerIndex, LayerReport, Threshold};
+
+use cli::{Cli, Command, Format, ImageArgs};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Inspect(args) => inspect(&args),
+        Command::Layers(args) => layers(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            if is_broken_pipe(&e) {
+                return ExitCode::SUCCESS;
+            }
+            let _ = writeln!(std::io::stderr(), "temper: error: {}", one_line(&e));
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
+}
+
+/// The error and its causes on one line.
+fn one_line(e: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for c in e.chain() {
+        let s = c.to_string();
+        if !parts.iter().any(|p| p.contains(&s)) {
+            parts.push(s);
+        }
+    }
+    parts.join(": ").replace('\n', " ")
+}
+
+fn open_image(args: &ImageArgs) -> Result<Image> {
+    let platform = args.platform.as_deref().map(Platform::parse).transpose()?;
+    let credentials = args
+        .creds
+        .as_deref()
+        .map(|c| Credentials::parse_user_pass(c).ok_or_else(|| anyhow!("--creds takes USER:PASSWORD")))
+        .transpose()?;
+    let opts = OpenOptions {
+        platform,
+        limits: Default::default(),
+        registry: RegistryOptions {
+            insecure: args.insecure,
+            ca_certs: args.ca_certs.clone(),
+            credentials,
+            docker_config: args.docker_config.clone(),
+        },
+    };
+    let source = Source::parse(&args.image)?;
+    Ok(temper_image::open(&source, &opts)?)
+}
+
+fn walk(image: &Image, args: &ImageArgs) -> Result<Vec<LayerIndex>> {
+    let limits = temper_layer::Limits {
+        max_layer_bytes: size::parse_size(&args.max_layer_size).map_err(|e| anyhow!("--max-layer-size: {e}"))?,
+        max_image_bytes: size::parse_size(&args.max_image_size).map_err(|e| anyhow!("--max-image-size: {e}"))?,
+        max_ratio: args.max_ratio,
+        ..Default::default()
+    };
+    let labels = (0..image.layers.len())
+        .map(|i| image.layers[i].digest.as_ref().or(image.layers[i].diff_id.as_ref()).map_or_else(|| format!("layer {i}"), |d| d.short().to_owned()))
+        .collect();
+    let bars = progress::Bars::new(labels);
+    let walked = temper_layer::walk_image(image, &limits, &bars);
+    bars.clear();
+    Ok(walked?)
+}
+
+fn print(out: &str) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(out.as_bytes())?;
+    stdout.flush()?;
+    Ok(())
+}
+
+fn inspect(args: &cli::InspectArgs) -> Result<ExitCode> {
+    let image = open_image(&args.image)?;
+    let walked = walk(&image, &args.image)?;
+    let view = render::inspect::View::new(&image, &walked);
+    match args.image.format {
+        Format::Json => print(&(serde_json::to_string_pretty(&view)? + "\n"))?,
+        Format::Table => print(&render::inspect::table(&view))?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn ratio(s: &str) -> Result<f64> {
+    let v = match s.strip_suffix('%') {
+        Some(p) => p.trim().parse::<f64>().map(|p| p / 100.0),
+        None => s.trim().parse::<f64>(),
+    }
+    .map_err(|_| anyhow!("--min-efficiency takes a ratio such as 0.9 or 90%, not '{s}'"))?;
+    if !(0.0..=1.0).contains(&v) {
+        return Err(anyhow!("--min-efficiency must be between 0 and 1 (or 0% and 100%)"));
+    }
+    Ok(v)
+}
+
+fn layers(args: &cli::LayersArgs) -> Result<ExitCode> {
+    let mut thresholds = Vec::new();
+    if let Some(e) = &args.min_efficiency {
+        thresholds.push(Threshold::MinEfficiency(ratio(e)?));
+    }
+    if let Some(w) = &args.max_wasted {
+        let amount = match w.strip_suffix('%') {
+            Some(p) => Amount::Percent(p.trim().parse().map_err(|_| anyhow!("--max-wasted: '{w}' is not a percentage"))?),
+            None => Amount::Bytes(size::parse_size(w).map_err(|e| anyhow!("--max-wasted: {e}"))?),
+        };
+        thresholds.push(Threshold::MaxWasted(amount));
+    }
+    if let Some(s) = &args.max_size {
+        thresholds.push(Threshold::MaxSize(size::parse_size(s).map_err(|e| anyhow!("--max-size: {e}"))?));
+    }
+    let tree_layer = match args.tree.as_deref() {
+        None | Some("merged") => None,
+        Some(n) => Some(n.parse::<usize>().map_err(|_| anyhow!("--tree takes a layer number or nothing (the merged image), not '{n}'"))?),
+    };
+
+    let image = open_image(&args.image)?;
+    if let Some(n) = tree_layer
+        && n >= image.layers.len()
+    {
+        return Err(anyhow!("--tree {n}: the image has {} layers (0..{})", image.layers.len(), image.layers.len().saturating_sub(1)));
+    }
+    let walked = walk(&image, &args.image)?;
+    let analysis = temper_layer::analyze(&walked).with_context(|| image.name.clone())?;
+    let report = LayerReport::build(&image, &walked, &analysis);
+    let results = report.check(&thresholds);
+
+    if args.tree.is_some() {
+        let text = match tree_layer {
+            Some(n) => render::tree::layer(&walked[n].entries),
+            None => render::tree::merged(&analysis.merged),
+        };
+        print(&text)?;
+    } else {
+        match args.image.format {
+            Format::Json => {
+                let mut value = serde_json::to_value(&report)?;
+                value["thresholds"] = serde_json::to_value(&results)?;
+                print(&(serde_json::to_string_pretty(&value)? + "\n"))?;
+            }
+            Format::Table => print(&render::layers::table(&report, &results, args.top))?,
+        }
+    }
+    if let Some(failed) = results.iter().find(|r| !r.passed) {
+        let _ = writeln!(std::io::stderr(), "temper: threshold failed: {}", failed.reason.as_deref().unwrap_or("threshold not met"));
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,77 @@
+//! `temper layers` table.
+
+use temper_layer::{LayerReport, ThresholdResult};
+
+use super::{columns, ellipsize};
+use crate::size::human;
+
+pub fn table(r: &LayerReport, results: &[ThresholdResult], top: usize) -> String {
+    let mut out = String::new();
+    out.push_str(&format!("Image  {}\n", r.image));
+    if let Some(d) = &r.digest {
+        out.push_str(&format!("Digest {d}\n"));
+    }
+    out.push('\n');
+    let mut rows = vec![vec![
+        "#".into(),
+        "SIZE".into(),
+        "UNCOMPRESSED".into(),
+        "ADDED".into(),
+        "MODIFIED".into(),
+        "REMOVED".into(),
+        "CREATED BY".into(),
+    ]];
+    for l in &r.layers {
+        rows.push(vec![
+            l.index.to_string(),
+            human(l.size),
+            human(l.uncompressed_size),
+            human(l.added_bytes),
+            human(l.modified_bytes),
+            human(l.removed_bytes),
+            ellipsize(l.created_by.as_deref().unwrap_or("-"), 60),
+        ]);
+    }
+    out.push_str(&columns(&rows, &[1, 2, 3, 4, 5]));
+
+    out.push_str(&format!(
+        "\nImage size      {} compressed, {} uncompressed, {} in {} visible files\n",
+        human(r.size),
+        human(r.uncompressed_size),
+        human(r.visible_bytes),
+        r.visible_files
+    ));
+    out.push_str(&format!("Efficiency      {:.4} %\n", r.efficiency * 100.0));
+    out.push_str(&format!(
+        "Wasted bytes    {} ({} bytes, {:.2} % of the {} above the base layer)\n",
+        human(r.wasted_bytes),
+        r.wasted_bytes,
+        r.wasted_percent,
+        human(r.user_bytes)
+    ));
+    out.push_str(&format!("Shadowed bytes  {} ({} bytes in lower layers hidden by later ones)\n", human(r.shadowed_bytes), r.shadowed_bytes));
+    if !r.wasted_files.is_empty() {
+        out.push_str(&format!("\nTop wasted files ({} of {})\n", top.min(r.wasted_files.len()), r.wasted_files.len()));
+        let mut rows = vec![vec!["COUNT".into(), "BYTES".into(), "LAYERS".into(), "PATH".into()]];
+        for w in r.wasted_files.iter().take(top) {
+            rows.push(vec![
+                w.layers.len().to_string(),
+                human(w.bytes),
+                w.layers.iter().map(ToString::to_string).collect::<Vec<_>>().join(","),
+                format!("/{}", w.path),
+            ]);
+        }
+        out.push_str(&columns(&rows, &[0, 1]));
+    }
+    if !results.is_empty() {
+        out.push_str("\nThresholds\n");
+        for t in results {
+            let name = serde_json::to_string(&t.threshold).unwrap_or_default();
+            match &t.reason {
+                None => out.push_str(&format!("  PASS  {name}\n")),
+                Some(reason) => out.push_str(&format!("  FAIL  {reason}\n")),
+            }
+        }
+    }
+    out
+}
