@@ -32,6 +32,8 @@ pub(crate) enum Location {
     Member(String),
     /// An unpacked directory (`dir:`): no tar at all.
     Directory(PathBuf),
+    /// Described only (built by [`Layer::new`]); cannot be opened.
+    Detached,
 }
 
 /// One layer as the manifest (or archive) describes it.
@@ -46,6 +48,14 @@ pub struct Layer {
     /// Stored size in bytes, when known before reading.
     pub size: Option<u64>,
     pub(crate) location: Location,
+}
+
+impl Layer {
+    /// Describes a layer that is not part of an opened image, e.g. to walk
+    /// a blob from elsewhere with the same digest checks.
+    pub fn new(digest: Option<Digest>, diff_id: Option<Digest>, media_type: impl Into<String>, size: Option<u64>) -> Self {
+        Layer { digest, diff_id, media_type: media_type.into(), size, location: Location::Detached }
+    }
 }
 
 /// A layer's content, ready to walk.
@@ -115,4 +125,9 @@ impl Image {
             _ => format!("layer {index}"),
         }
     }
+}
+
+/// The error for opening a described-only layer.
+pub(crate) fn detached() -> crate::Error {
+    crate::Error::Format { path: Default::default(), reason: "layer was only described, not opened from an image".into() }
 }

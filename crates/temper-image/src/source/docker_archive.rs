@@ -31,6 +31,7 @@ impl LayerOpener for MemberOpener {
             Location::Member(m) => Ok(LayerContent::Stream(self.0.open(m)?.0)),
             Location::Blob(d) => Ok(LayerContent::Stream(self.0.open(&format!("blobs/sha256/{}", d.hex()))?.0)),
             Location::Directory(p) => Ok(LayerContent::Directory(p.clone())),
+            Location::Detached => Err(crate::image::detached()),
         }
     }
 }

@@ -32,6 +32,7 @@ impl LayerOpener for BlobOpener {
             Location::Blob(d) => Ok(LayerContent::Stream(self.0.open(&blob_path(d))?.0)),
             Location::Member(m) => Ok(LayerContent::Stream(self.0.open(m)?.0)),
             Location::Directory(p) => Ok(LayerContent::Directory(p.clone())),
+            Location::Detached => Err(crate::image::detached()),
         }
     }
 }
