@@ -92,9 +92,12 @@ pub struct LayersArgs {
     /// Fail when the uncompressed image is larger than this (e.g. 500MB).
     #[arg(long, value_name = "SIZE")]
     pub max_size: Option<String>,
-    /// Print the file tree of the merged image, or of layer N alone.
-    #[arg(long, value_name = "LAYER", num_args = 0..=1, default_missing_value = "merged")]
-    pub tree: Option<String>,
+    /// Print the file tree of the merged image (or, with --layer, of one layer).
+    #[arg(long)]
+    pub tree: bool,
+    /// With --tree: print only layer N's own entries (base = 0), whiteouts included.
+    #[arg(long, value_name = "N", requires = "tree")]
+    pub layer: Option<usize>,
     /// How many wasted files the table lists.
     #[arg(long, default_value_t = 10)]
     pub top: usize,

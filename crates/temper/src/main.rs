@@ -134,24 +134,19 @@ fn layers(args: &cli::LayersArgs) -> Result<ExitCode> {
     if let Some(s) = &args.max_size {
         thresholds.push(Threshold::MaxSize(size::parse_size(s).map_err(|e| anyhow!("--max-size: {e}"))?));
     }
-    let tree_layer = match args.tree.as_deref() {
-        None | Some("merged") => None,
-        Some(n) => Some(n.parse::<usize>().map_err(|_| anyhow!("--tree takes a layer number or nothing (the merged image), not '{n}'"))?),
-    };
-
     let image = open_image(&args.image)?;
-    if let Some(n) = tree_layer
+    if let Some(n) = args.layer
         && n >= image.layers.len()
     {
-        return Err(anyhow!("--tree {n}: the image has {} layers (0..{})", image.layers.len(), image.layers.len().saturating_sub(1)));
+        return Err(anyhow!("--layer {n}: the image has {} layers (0..{})", image.layers.len(), image.layers.len().saturating_sub(1)));
     }
     let walked = walk(&image, &args.image)?;
     let analysis = temper_layer::analyze(&walked).with_context(|| image.name.clone())?;
     let report = LayerReport::build(&image, &walked, &analysis);
     let results = report.check(&thresholds);
 
-    if args.tree.is_some() {
-        let text = match tree_layer {
+    if args.tree {
+        let text = match args.layer {
             Some(n) => render::tree::layer(&walked[n].entries),
             None => render::tree::merged(&analysis.merged),
         };

@@ -1,0 +1,113 @@
+//! The binary on the bundled example: the README's shown output is the real
+//! output, thresholds exit as documented, errors are one line.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn temper(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_temper")).args(args).current_dir(root()).output().expect("run temper")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn readme_shows_real_output() {
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README");
+    let mut checked = 0;
+    for block in readme.split("<!-- output: ").skip(1) {
+        let (args, rest) = block.split_once(" -->\n```text\n").expect("output block");
+        let shown = rest.split_once("```").expect("closing fence").0;
+        let args: Vec<&str> = args.split_whitespace().collect();
+        let out = temper(&args);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        let actual = format!("$ temper {}\n{}", args.join(" "), String::from_utf8_lossy(&out.stdout));
+        assert_eq!(shown, actual, "README block for {args:?} is stale");
+        checked += 1;
+    }
+    assert!(checked >= 3, "README must show inspect, layers and --tree output");
+}
+
+#[test]
+fn thresholds_exit_one_with_a_reason() {
+    let fail = temper(&["layers", "--min-efficiency", "95%", "examples/demo-app"]);
+    assert_eq!(fail.status.code(), Some(1));
+    let err = stderr(&fail);
+    assert!(err.starts_with("temper: threshold failed: efficiency 92.33% is below the minimum 95.00%"), "{err}");
+    assert_eq!(err.lines().count(), 1);
+
+    assert_eq!(temper(&["layers", "--max-wasted", "100KB", "examples/demo-app"]).status.code(), Some(1));
+    assert_eq!(temper(&["layers", "--max-wasted", "524288", "examples/demo-app"]).status.code(), Some(0));
+    assert_eq!(temper(&["layers", "--max-wasted", "90%", "examples/demo-app"]).status.code(), Some(0));
+    assert_eq!(temper(&["layers", "--max-wasted", "80%", "examples/demo-app"]).status.code(), Some(1));
+    assert_eq!(temper(&["layers", "--max-size", "1MB", "examples/demo-app"]).status.code(), Some(1));
+    let ok = temper(&["layers", "--format", "json", "--min-efficiency", "0.9", "--max-size", "4MiB", "examples/demo-app"]);
+    assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
+    let v: serde_json::Value = serde_json::from_slice(&ok.stdout).expect("json");
+    assert_eq!(v["thresholds"].as_array().map(Vec::len), Some(2));
+    assert_eq!(v["thresholds"][0]["passed"], true);
+}
+
+#[test]
+fn example_facts() {
+    let out = temper(&["layers", "--format", "json", "examples/demo-app"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["wasted_bytes"], 524_288, "cache.bin, 256 KiB in layers 1 and 2");
+    assert_eq!(v["wasted_files"][0]["path"], "app/data/cache.bin");
+    assert_eq!(v["layers"][2]["whiteouts"], serde_json::json!(["app/tmp"]));
+    assert_eq!(v["layers"][2]["compression"], "zstd");
+    assert_eq!(v["layers"][0]["compression"], "gzip");
+    // app/tmp held build.log (26,000 B) and objects.bin (65,536 B); cache.bin
+    // (262,144 B) was overwritten.
+    assert_eq!(v["layers"][2]["removed_bytes"], 26_000 + 65_536);
+    assert_eq!(v["shadowed_bytes"], 26_000 + 65_536 + 262_144);
+    let i = temper(&["inspect", "--format", "json", "examples/demo-app"]);
+    let v: serde_json::Value = serde_json::from_slice(&i.stdout).expect("json");
+    assert_eq!(v["config"]["user"], "app");
+    assert_eq!(v["config"]["stop_signal"], "SIGTERM");
+    assert_eq!(v["config"]["healthcheck"]["Retries"], 3);
+    assert_eq!(v["history"][1]["empty_layer"], true);
+    assert_eq!(v["history"][2]["layer"], 1);
+}
+
+#[test]
+fn usage_and_input_errors_exit_two_on_one_line() {
+    for args in [
+        vec!["layers", "--tree", "--layer", "7", "examples/demo-app"],
+        vec!["layers", "--min-efficiency", "2", "examples/demo-app"],
+        vec!["layers", "--max-size", "12 parsecs", "examples/demo-app"],
+        vec!["inspect", "./no/such/image"],
+        vec!["inspect", "oci:examples/demo-app:no-such-tag"],
+        vec!["inspect", "--platform", "linux", "examples/demo-app"],
+    ] {
+        let out = temper(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = stderr(&out);
+        assert!(err.starts_with("temper: error: "), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+    }
+    let tag = stderr(&temper(&["inspect", "oci:examples/demo-app:no-such-tag"]));
+    assert!(tag.contains("no manifest tagged 'no-such-tag'; tags: 1.1.0"), "{tag}");
+}
+
+#[test]
+fn dir_source_walks_a_root_filesystem() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(dir.path().join("usr/bin")).expect("mkdir");
+    std::fs::write(dir.path().join("usr/bin/tool"), vec![7u8; 1000]).expect("write");
+    std::os::unix::fs::symlink("usr/bin", dir.path().join("bin")).expect("symlink");
+    let src = format!("dir:{}", dir.path().display());
+    let out = temper(&["layers", "--format", "json", &src]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["visible_bytes"], 1000);
+    assert_eq!(v["visible_files"], 1);
+    assert_eq!(v["layers"][0]["diff_id"], serde_json::Value::Null);
+    let tree = String::from_utf8_lossy(&temper(&["layers", "--tree", &src]).stdout).into_owned();
+    assert!(tree.contains("bin -> usr/bin"), "{tree}");
+}

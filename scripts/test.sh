@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The test command (README, .ci/run): installs what the tests need from Debian,
+# builds the shared corpus once into a cache outside the clone, then runs every test.
+#   TEMPER_CORPUS   corpus cache (default ~/.cache/temper-corpus)
+#   TEMPER_SHARED   the shared directory (default: ../shared beside the clone)
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+SHARED=${TEMPER_SHARED:-$(cd .. && pwd)/shared}
+export TEMPER_CORPUS=${TEMPER_CORPUS:-$HOME/.cache/temper-corpus}
+
+need=()
+command -v docker-registry >/dev/null || need+=(docker-registry)
+command -v skopeo >/dev/null || need+=(skopeo)
+if ((${#need[@]})); then
+  echo "==> installing ${need[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}"
+fi
+
+# The corpus is rebuilt only when missing or when its build scripts changed.
+stamp="$TEMPER_CORPUS/.temper-stamp"
+want=$(cat "$SHARED/corpus/build-corpus.sh" "$SHARED/corpus/corpus_tools.py" | sha256sum | cut -d' ' -f1)
+if [[ ! -f $stamp || $(cat "$stamp") != "$want" || ! -d $TEMPER_CORPUS/expected ]]; then
+  echo "==> building the corpus into $TEMPER_CORPUS (several minutes, once)"
+  mkdir -p "$TEMPER_CORPUS"
+  "$SHARED/corpus/build-corpus.sh" "$TEMPER_CORPUS" --advisories "$SHARED/advisories/osv"
+  echo "$want" >"$stamp"
+fi
+
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --workspace --no-fail-fast
+else
+  cargo test --workspace --no-fail-fast --tests
+fi
+cargo test --workspace --doc --quiet
