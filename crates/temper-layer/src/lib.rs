@@ -24,6 +24,7 @@ mod entry;
 mod merge;
 mod report;
 mod rootfs;
+mod targuard;
 mod walk;
 
 use std::sync::atomic::AtomicU64;

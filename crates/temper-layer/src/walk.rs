@@ -13,6 +13,7 @@ use temper_image::digest::{Algorithm, HashingReader};
 use temper_image::{Digest, Layer, LayerContent};
 
 use crate::entry::{EntryKind, FileEntry};
+use crate::targuard::TarGuard;
 use crate::{Limits, WalkError};
 
 /// How a layer blob was stored.
@@ -283,7 +284,7 @@ fn walk_stream(
             Compression::None | Compression::Directory => Box::new(&mut buffered),
         };
         let bounded = Bounded { inner: decoder, out: 0, stored: &stored, image_total, limits };
-        let mut tar_stream = HashingReader::new(bounded, Algorithm::Sha256);
+        let mut tar_stream = HashingReader::new(TarGuard::new(bounded), Algorithm::Sha256);
         {
             let mut archive = tar::Archive::new(&mut tar_stream);
             let iter = archive.entries().map_err(|e| io_fail("reading tar", e))?;
