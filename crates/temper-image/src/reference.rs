@@ -87,6 +87,8 @@ impl RegistryRef {
             None => ("docker.io".to_owned(), format!("library/{name}")),
         };
         let registry = if registry == "index.docker.io" { "docker.io".to_owned() } else { registry };
+        // `docker.io/alpine` is `library/alpine`, as Docker normalises it.
+        let repository = if registry == "docker.io" && !repository.contains('/') { format!("library/{repository}") } else { repository };
         let repo_ok = !repository.is_empty()
             && repository.len() <= 255
             && repository.split('/').all(|c| {
@@ -147,6 +149,14 @@ impl fmt::Display for Source {
 fn split_path_suffix(rest: &str) -> (PathBuf, Option<String>) {
     if Path::new(rest).exists() {
         return (PathBuf::from(rest), None);
+    }
+    // The longest existing path before a ':' wins, so a suffix that holds
+    // a ':' or '/' itself (docker-archive `REPO:TAG`, a full ref name) stays whole.
+    for (i, _) in rest.rmatch_indices(':') {
+        let (p, s) = (&rest[..i], &rest[i + 1..]);
+        if !p.is_empty() && Path::new(p).exists() {
+            return (PathBuf::from(p), Some(s.to_owned()).filter(|s| !s.is_empty()));
+        }
     }
     match rest.rsplit_once(':') {
         Some((p, s)) if !p.is_empty() && !s.contains('/') => (PathBuf::from(p), Some(s.to_owned()).filter(|s| !s.is_empty())),

@@ -177,6 +177,9 @@ fn to_entry(path: String, header: &tar::Header, link: Option<Vec<u8>>, size: u64
         if name.is_empty() {
             return Err(format!("'{path}': whiteout without a name"));
         }
+        if name == "." || name == ".." {
+            return Err(format!("refusing '{path}': a whiteout of '{name}'"));
+        }
         return entry(join(name), EntryKind::Whiteout, 0);
     }
     let link_target = || {
