@@ -124,7 +124,13 @@ impl Merged {
             change.removed_files += count;
         }
         for e in index.entries.iter().filter(|e| !e.is_deletion()) {
-            if let Some((link, target)) = self.symlink_ancestor(&e.path) {
+            // Neither the entry nor a hard link's target may be reached
+            // through a symlink: an unpacker would follow it out of the root.
+            let through = match &e.kind {
+                EntryKind::Hardlink { target } => self.symlink_ancestor(&e.path).or_else(|| self.symlink_ancestor(target)),
+                _ => self.symlink_ancestor(&e.path),
+            };
+            if let Some((link, target)) = through {
                 return Err(MergeError { layer, path: e.path.clone(), link: link.to_owned(), target: target.to_owned() });
             }
             match self.files.get(&e.path) {
@@ -156,5 +162,36 @@ impl Merged {
         change.shadowed_bytes += change.removed_bytes;
         self.changes.push(change);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::walk::Compression;
+
+    fn layer(entries: Vec<(&str, EntryKind)>) -> LayerIndex {
+        LayerIndex {
+            digest: None,
+            diff_id: None,
+            compressed_size: 0,
+            uncompressed_size: 0,
+            compression: Compression::None,
+            tar_entries: entries.len() as u64,
+            entries: entries
+                .into_iter()
+                .map(|(p, kind)| FileEntry { path: p.into(), kind, size: 0, mode: 0o644, uid: 0, gid: 0 })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn hard_link_through_a_symlink_is_refused() {
+        let mut m = Merged::default();
+        m.apply(0, &layer(vec![("a", EntryKind::Symlink { target: "/etc".into() })])).unwrap();
+        let err = m.apply(1, &layer(vec![("x", EntryKind::Hardlink { target: "a/shadow".into() })])).unwrap_err();
+        assert_eq!((err.path.as_str(), err.link.as_str(), err.target.as_str()), ("x", "a", "/etc"));
+        // A hard link to a plain path next to the symlink is fine.
+        m.apply(1, &layer(vec![("b", EntryKind::File), ("y", EntryKind::Hardlink { target: "b".into() })])).unwrap();
     }
 }

@@ -21,7 +21,8 @@ pub(crate) fn walk_dir(root: &Path, limits: &Limits) -> Result<LayerIndex, Strin
             .map_err(|e| format!("{}: {e}", dir.display()))?
             .collect::<Result<_, _>>()
             .map_err(|e| format!("{}: {e}", dir.display()))?;
-        children.sort_by_key(|c| std::cmp::Reverse(c.file_name()));
+        children.sort_by_key(std::fs::DirEntry::file_name);
+        let mut subdirs = Vec::new();
         for child in children {
             let path = child.path();
             let meta = fs::symlink_metadata(&path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -31,7 +32,7 @@ pub(crate) fn walk_dir(root: &Path, limits: &Limits) -> Result<LayerIndex, Strin
             }
             let ft = meta.file_type();
             let kind = if ft.is_dir() {
-                stack.push(path.clone());
+                subdirs.push(path.clone());
                 EntryKind::Dir
             } else if ft.is_symlink() {
                 let target = fs::read_link(&path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -59,6 +60,9 @@ pub(crate) fn walk_dir(root: &Path, limits: &Limits) -> Result<LayerIndex, Strin
             total += size;
             entries.push(FileEntry { path: rel, kind, size, mode: meta.mode() & 0o7777, uid: meta.uid().into(), gid: meta.gid().into() });
         }
+        // Depth-first in name order, so the first name of a hard-linked
+        // inode is the one that holds the content.
+        stack.extend(subdirs.into_iter().rev());
     }
     // Directory order for stable output: parents before children, by name.
     entries.sort_by(|a, b| a.path.cmp(&b.path));
