@@ -7,6 +7,8 @@
 //! ([`Limits`]), hashes the tar (diffID) and records every entry as a
 //! [`FileEntry`] without buffering file contents. [`analyze`] then stacks
 //! the layers ([`Merged`]) and computes dive's waste figures ([`Efficiency`]).
+//! [`walk_image_with`] also hands each file an [`Analyzer`] asks for to it
+//! during the same pass (catalogers and secret rules plug in there).
 //!
 //! # Decisions
 //! - A digest or diffID mismatch is an error naming the layer; nothing from
@@ -19,6 +21,7 @@
 //! This crate never opens files of its own accord: sources come from
 //! `temper-image`.
 
+mod analyzer;
 mod efficiency;
 mod entry;
 mod merge;
@@ -32,11 +35,12 @@ use std::sync::atomic::AtomicU64;
 use rayon::prelude::*;
 use temper_image::Image;
 
+pub use analyzer::{Analyzer, AnalyzerSet, FileSink, Found, NoFiles};
 pub use efficiency::{Efficiency, WastedFile};
 pub use entry::{EntryKind, FileEntry};
 pub use merge::{LayerChange, MergeError, Merged, MergedEntry};
 pub use report::{Amount, HistoryStep, LayerReport, LayerRow, Threshold, ThresholdResult};
-pub use walk::{normalise_path, walk_layer, Compression, LayerIndex, NoProgress, Progress};
+pub use walk::{normalise_path, walk_layer, walk_layer_with, Compression, LayerIndex, NoProgress, Progress};
 
 /// Bounds on what a layer may decompress to.
 #[derive(Clone, Debug)]
@@ -79,12 +83,17 @@ pub enum WalkError {
 /// Walks every layer of `image`, in parallel, each exactly once. On
 /// failure the error of the lowest failing layer is returned.
 pub fn walk_image(image: &Image, limits: &Limits, progress: &dyn Progress) -> Result<Vec<LayerIndex>, WalkError> {
+    walk_image_with(image, limits, progress, &NoFiles)
+}
+
+/// [`walk_image`], handing every file `sink` wants to it during the pass.
+pub fn walk_image_with(image: &Image, limits: &Limits, progress: &dyn Progress, sink: &dyn FileSink) -> Result<Vec<LayerIndex>, WalkError> {
     let total = AtomicU64::new(0);
     (0..image.layers.len())
         .into_par_iter()
         .map(|i| {
             let content = image.open_layer(i)?;
-            walk_layer(i, &image.layers[i], content, limits, &total, progress)
+            walk::walk_layer_with(i, &image.layers[i], content, limits, &total, progress, sink)
         })
         .collect::<Vec<_>>()
         .into_iter()

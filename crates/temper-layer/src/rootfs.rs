@@ -6,12 +6,15 @@ use std::fs;
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::Path;
 
+use std::io::Read;
+
+use crate::analyzer::FileSink;
 use crate::entry::{EntryKind, FileEntry};
 use crate::walk::{relative, Compression, LayerIndex};
 use crate::Limits;
 
 /// Walks `root` depth-first in name order.
-pub(crate) fn walk_dir(root: &Path, limits: &Limits) -> Result<LayerIndex, String> {
+pub(crate) fn walk_dir(root: &Path, limits: &Limits, layer: usize, sink: &dyn FileSink) -> Result<LayerIndex, String> {
     let mut entries = Vec::new();
     let mut inodes: HashMap<(u64, u64), String> = HashMap::new();
     let mut stack = vec![root.to_owned()];
@@ -58,7 +61,17 @@ pub(crate) fn walk_dir(root: &Path, limits: &Limits) -> Result<LayerIndex, Strin
             };
             let size = if kind == EntryKind::File { meta.len() } else { 0 };
             total += size;
-            entries.push(FileEntry { path: rel, kind, size, mode: meta.mode() & 0o7777, uid: meta.uid().into(), gid: meta.gid().into() });
+            let entry = FileEntry { path: rel, kind, size, mode: meta.mode() & 0o7777, uid: meta.uid().into(), gid: meta.gid().into() };
+            if entry.kind == EntryKind::File
+                && let Some(limit) = sink.wants(layer, &entry.path, &entry)
+            {
+                let mut content = Vec::new();
+                fs::File::open(&path)
+                    .and_then(|f| f.take(limit).read_to_end(&mut content))
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                sink.take(layer, &entry.path, &entry, &content, size <= limit);
+            }
+            entries.push(entry);
         }
         // Depth-first in name order, so the first name of a hard-linked
         // inode is the one that holds the content.

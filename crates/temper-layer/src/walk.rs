@@ -12,6 +12,7 @@ use serde::Serialize;
 use temper_image::digest::{Algorithm, HashingReader};
 use temper_image::{Digest, Layer, LayerContent};
 
+use crate::analyzer::{FileSink, NoFiles};
 use crate::entry::{EntryKind, FileEntry};
 use crate::targuard::TarGuard;
 use crate::{Limits, WalkError};
@@ -218,10 +219,24 @@ pub fn walk_layer(
     image_total: &AtomicU64,
     progress: &dyn Progress,
 ) -> Result<LayerIndex, WalkError> {
+    walk_layer_with(index, layer, content, limits, image_total, progress, &NoFiles)
+}
+
+/// [`walk_layer`], handing every file `sink` wants to it on the way.
+pub fn walk_layer_with(
+    index: usize,
+    layer: &Layer,
+    content: LayerContent,
+    limits: &Limits,
+    image_total: &AtomicU64,
+    progress: &dyn Progress,
+    sink: &dyn FileSink,
+) -> Result<LayerIndex, WalkError> {
     progress.start(index, layer.size);
     let result = match content {
-        LayerContent::Stream(stream) => walk_stream(layer, stream, limits, image_total, index, progress),
-        LayerContent::Directory(dir) => crate::rootfs::walk_dir(&dir, limits).map_err(|reason| WalkError::Layer { what: dir.display().to_string(), reason }),
+        LayerContent::Stream(stream) => walk_stream(layer, stream, limits, image_total, index, progress, sink),
+        LayerContent::Directory(dir) => crate::rootfs::walk_dir(&dir, limits, index, sink)
+            .map_err(|reason| WalkError::Layer { what: dir.display().to_string(), reason }),
     };
     progress.finish(index);
     result
@@ -234,6 +249,7 @@ fn walk_stream(
     image_total: &AtomicU64,
     index: usize,
     progress: &dyn Progress,
+    sink: &dyn FileSink,
 ) -> Result<LayerIndex, WalkError> {
     let what = layer.digest.as_ref().or(layer.diff_id.as_ref()).map_or_else(|| format!("layer {index}"), |d| format!("layer {index} ({d})"));
     let fail = |reason: String| WalkError::Layer { what: what.clone(), reason };
@@ -307,6 +323,13 @@ fn walk_stream(
                 let link = item.link_name_bytes().map(|l| l.into_owned());
                 let size = item.size();
                 if let Some(e) = to_entry(path, item.header(), link, size).map_err(&fail)? {
+                    if e.kind == EntryKind::File
+                        && let Some(limit) = sink.wants(index, &e.path, &e)
+                    {
+                        let mut content = Vec::with_capacity(e.size.min(limit) as usize);
+                        (&mut item).take(limit).read_to_end(&mut content).map_err(|err| io_fail("reading tar", err))?;
+                        sink.take(index, &e.path, &e, &content, e.size <= limit);
+                    }
                     entries.push(e);
                 }
                 // Reading to the end of the entry here keeps a truncated

@@ -1,0 +1,61 @@
+//! Analysers receive the files they ask for during the one pass, from every
+//! layer (deleted files included), with oversize files reported as data.
+
+use temper_layer::{Analyzer, AnalyzerSet, FileEntry, NoProgress};
+
+struct Lines;
+
+impl Analyzer<(String, usize)> for Lines {
+    fn id(&self) -> &'static str {
+        "lines"
+    }
+    fn version(&self) -> u32 {
+        1
+    }
+    fn wants(&self, path: &str, _: &FileEntry) -> bool {
+        matches!(path, "etc/passwd" | "app/tmp/build.log" | "app/data/cache.bin")
+    }
+    fn max_bytes(&self) -> u64 {
+        100_000
+    }
+    fn analyze(&self, path: &str, content: &[u8]) -> Result<Vec<(String, usize)>, String> {
+        Ok(vec![(path.to_owned(), content.iter().filter(|b| **b == b'\n').count())])
+    }
+}
+
+#[test]
+fn wanted_files_reach_their_analyser_once() {
+    let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/demo-app");
+    let image = temper_image::open_str(demo, &Default::default()).expect("open demo");
+    let lines = Lines;
+    let set = AnalyzerSet::new(vec![&lines as &dyn Analyzer<(String, usize)>]);
+    temper_layer::walk_image_with(&image, &Default::default(), &NoProgress, &set).expect("walk");
+    let found = set.into_found();
+    let summary: Vec<(usize, &str, Result<&Vec<(String, usize)>, &String>)> =
+        found.iter().map(|f| (f.layer, f.path.as_str(), f.result.as_ref())).collect();
+    assert_eq!(summary.len(), 4, "{summary:?}");
+    assert_eq!(found[0].layer, 0);
+    assert_eq!(found[0].result.as_ref().expect("passwd"), &vec![("etc/passwd".to_owned(), 3)]);
+    // Layer 1's build log is deleted by layer 2, but its bytes shipped.
+    assert_eq!((found[2].layer, found[2].path.as_str()), (1, "app/tmp/build.log"));
+    assert_eq!(found[2].result.as_ref().expect("log"), &vec![("app/tmp/build.log".to_owned(), 2000)]);
+    // 256 KiB cache files are over the analyser's limit, in both layers.
+    for f in [&found[1], &found[3]] {
+        assert_eq!(f.path, "app/data/cache.bin");
+        assert!(f.result.as_ref().is_err_and(|e| e.contains("over the 100000-byte limit")), "{f:?}");
+    }
+}
+
+#[test]
+fn dir_sources_feed_analysers_too() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir(dir.path().join("etc")).expect("mkdir");
+    std::fs::write(dir.path().join("etc/passwd"), "root:x:0:0::/root:/bin/sh\n").expect("write");
+    let image = temper_image::open_str(&format!("dir:{}", dir.path().display()), &Default::default()).expect("open");
+    let lines = Lines;
+    let set = AnalyzerSet::new(vec![&lines as &dyn Analyzer<(String, usize)>]);
+    temper_layer::walk_image_with(&image, &Default::default(), &NoProgress, &set).expect("walk");
+    let found = set.into_found();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].result.as_ref().expect("passwd"), &vec![("etc/passwd".to_owned(), 1)]);
+}
