@@ -21,6 +21,34 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Show what each layer adds, modifies and removes, and the space wasted.
     Layers(LayersArgs),
+    /// List every package in an image (SBOM).
+    Sbom(SbomArgs),
+}
+
+/// SBOM formats.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum SbomFormat {
+    /// Human-readable table.
+    Table,
+    /// temper's own JSON (documented in the README).
+    Json,
+}
+
+/// `temper sbom`.
+#[derive(Args, Debug)]
+pub struct SbomArgs {
+    /// The image and how to read it.
+    #[command(flatten)]
+    pub image: ImageArgs,
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = SbomFormat::Table)]
+    pub format: SbomFormat,
+    /// Also list packages that later layers deleted or replaced.
+    #[arg(long)]
+    pub all_layers: bool,
+    /// Write to FILE instead of stdout (written whole, or not at all).
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// Output formats.
@@ -63,9 +91,6 @@ pub struct ImageArgs {
     /// Largest decompression ratio accepted (past 64 MiB of output).
     #[arg(long, value_name = "N", default_value_t = 200)]
     pub max_ratio: u64,
-    /// Output format.
-    #[arg(long, short, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
 }
 
 /// `temper inspect`.
@@ -74,6 +99,9 @@ pub struct InspectArgs {
     /// The image and how to read it.
     #[command(flatten)]
     pub image: ImageArgs,
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
 }
 
 /// `temper layers`.
@@ -82,6 +110,9 @@ pub struct LayersArgs {
     /// The image and how to read it.
     #[command(flatten)]
     pub image: ImageArgs,
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
     /// Fail when efficiency is below this (0..1, e.g. 0.9, or 90%).
     #[arg(long, value_name = "RATIO")]
     pub min_efficiency: Option<String>,

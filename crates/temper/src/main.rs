@@ -23,6 +23,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Inspect(args) => inspect(&args),
         Command::Layers(args) => layers(&args),
+        Command::Sbom(args) => sbom(&args),
     };
     match result {
         Ok(code) => code,
@@ -74,6 +75,10 @@ fn open_image(args: &ImageArgs) -> Result<Image> {
 }
 
 fn walk(image: &Image, args: &ImageArgs) -> Result<Vec<LayerIndex>> {
+    walk_with(image, args, &temper_layer::NoFiles)
+}
+
+fn walk_with(image: &Image, args: &ImageArgs, sink: &dyn temper_layer::FileSink) -> Result<Vec<LayerIndex>> {
     let limits = temper_layer::Limits {
         max_layer_bytes: size::parse_size(&args.max_layer_size).map_err(|e| anyhow!("--max-layer-size: {e}"))?,
         max_image_bytes: size::parse_size(&args.max_image_size).map_err(|e| anyhow!("--max-image-size: {e}"))?,
@@ -84,7 +89,7 @@ fn walk(image: &Image, args: &ImageArgs) -> Result<Vec<LayerIndex>> {
         .map(|i| image.layers[i].digest.as_ref().or(image.layers[i].diff_id.as_ref()).map_or_else(|| format!("layer {i}"), |d| d.short().to_owned()))
         .collect();
     let bars = progress::Bars::new(labels);
-    let walked = temper_layer::walk_image(image, &limits, &bars);
+    let walked = temper_layer::walk_image_with(image, &limits, &bars, sink);
     bars.clear();
     Ok(walked?)
 }
@@ -100,7 +105,7 @@ fn inspect(args: &cli::InspectArgs) -> Result<ExitCode> {
     let image = open_image(&args.image)?;
     let walked = walk(&image, &args.image)?;
     let view = render::inspect::View::new(&image, &walked);
-    match args.image.format {
+    match args.format {
         Format::Json => print(&(serde_json::to_string_pretty(&view)? + "\n"))?,
         Format::Table => print(&render::inspect::table(&view))?,
     }
@@ -152,7 +157,7 @@ fn layers(args: &cli::LayersArgs) -> Result<ExitCode> {
         };
         print(&text)?;
     } else {
-        match args.image.format {
+        match args.format {
             Format::Json => {
                 let mut value = serde_json::to_value(&report)?;
                 value["thresholds"] = serde_json::to_value(&results)?;
@@ -164,6 +169,43 @@ fn layers(args: &cli::LayersArgs) -> Result<ExitCode> {
     if let Some(failed) = results.iter().find(|r| !r.passed) {
         let _ = writeln!(std::io::stderr(), "temper: threshold failed: {}", failed.reason.as_deref().unwrap_or("threshold not met"));
         return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes `text` to `path` through a temporary file renamed into place, so
+/// a failure never leaves half a file.
+fn write_whole(path: &std::path::Path, text: &str) -> Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    let tmp = dir.join(format!(".{}.temper-tmp", path.file_name().and_then(|n| n.to_str()).unwrap_or("out")));
+    std::fs::write(&tmp, text).with_context(|| tmp.display().to_string())?;
+    std::fs::rename(&tmp, path).with_context(|| path.display().to_string())
+}
+
+fn sbom(args: &cli::SbomArgs) -> Result<ExitCode> {
+    let image = open_image(&args.image)?;
+    let catalogers = temper_inventory::catalog::registry();
+    let set = temper_layer::AnalyzerSet::new(catalogers);
+    let walked = walk_with(&image, &args.image, &set)?;
+    let analysis = temper_layer::analyze(&walked).with_context(|| image.name.clone())?;
+    let inventory = temper_inventory::Inventory::build(set.into_found(), &walked, &analysis.merged, args.all_layers);
+    let text = match args.format {
+        cli::SbomFormat::Json => {
+            let doc = serde_json::json!({
+                "image": image.name,
+                "digest": image.manifest.as_ref().map(|m| m.digest.to_string()),
+                "platform": image.platform().map(|p| p.to_string()),
+                "os": inventory.os,
+                "packages": inventory.packages,
+                "unknowns": inventory.unknowns,
+            });
+            serde_json::to_string_pretty(&doc)? + "\n"
+        }
+        cli::SbomFormat::Table => render::sbom::table(&inventory),
+    };
+    match &args.output {
+        Some(path) => write_whole(path, &text)?,
+        None => print(&text)?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -2,6 +2,7 @@
 
 pub mod inspect;
 pub mod layers;
+pub mod sbom;
 pub mod tree;
 
 /// Shortens a long instruction for a table cell.
