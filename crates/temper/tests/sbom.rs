@@ -1,0 +1,124 @@
+//! `temper sbom` on the corpus: the package lists equal the expected ones
+//! exactly (dpkg incl. distroless `status.d`, npm, PyPI), per platform.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::process::Command;
+
+use serde_json::Value;
+
+fn corpus() -> PathBuf {
+    let dir = std::env::var_os("TEMPER_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cache/temper-corpus"));
+    assert!(dir.join("expected").is_dir(), "corpus not found at {} (run scripts/test.sh)", dir.display());
+    dir
+}
+
+fn sbom(args: &[&str]) -> Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_temper")).arg("sbom").args(args).args(["--format", "json"]).output().expect("run");
+    assert!(out.status.success(), "sbom {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("json")
+}
+
+type Row = (String, String, String);
+
+fn rows(packages: &Value, kind: &str, third: impl Fn(&Value) -> String) -> BTreeSet<Row> {
+    packages
+        .as_array()
+        .expect("packages")
+        .iter()
+        .filter(|p| p["ecosystem"] == kind)
+        .map(|p| (p["name"].as_str().unwrap_or_default().to_owned(), p["version"].as_str().unwrap_or_default().to_owned(), third(p)))
+        .collect()
+}
+
+fn s(v: &Value) -> String {
+    v.as_str().unwrap_or_default().to_owned()
+}
+
+fn check_image(image: &str) {
+    let want: Value = serde_json::from_slice(&std::fs::read(corpus().join(format!("expected/{image}.json"))).expect("expected")).expect("json");
+    let layout = format!("oci:{}", corpus().join("oci").join(image).display());
+    for p in want["platforms"].as_array().expect("platforms") {
+        let plat = s(&p["platform"]);
+        let got = sbom(&[&layout, "--platform", &plat]);
+        let ctx = format!("{image} {plat}");
+        let dpkg_want: BTreeSet<Row> = p["dpkg_packages"]
+            .as_array()
+            .expect("dpkg")
+            .iter()
+            .filter(|d| d["status"].as_str().is_none_or(|st| st.ends_with(" installed")))
+            .map(|d| (s(&d["name"]), s(&d["version"]), s(&d["arch"])))
+            .collect();
+        let dpkg_got = rows(&got["packages"], "deb", |p| s(&p["arch"]));
+        assert_eq!(dpkg_got, dpkg_want, "{ctx}: dpkg packages");
+        let npm_want: BTreeSet<Row> = p["npm_packages"].as_array().expect("npm").iter().map(|d| (s(&d["name"]), s(&d["version"]), s(&d["path"]))).collect();
+        let npm_got = rows(&got["packages"], "npm", |p| s(&p["paths"][0]));
+        assert_eq!(npm_got, npm_want, "{ctx}: npm packages");
+        let py_want: BTreeSet<Row> = p["python_packages"].as_array().expect("pypi").iter().map(|d| (s(&d["name"]), s(&d["version"]), s(&d["path"]))).collect();
+        let py_got = rows(&got["packages"], "pypi", |p| s(&p["paths"][0]));
+        assert_eq!(py_got, py_want, "{ctx}: PyPI packages");
+        if let Some(os) = p.get("os_release") {
+            assert_eq!(got["os"]["id"], os["ID"], "{ctx}: os id");
+            assert_eq!(got["os"]["version_id"], os["VERSION_ID"], "{ctx}: os version");
+        }
+        // Every package names the layer that introduced it, with its diffID.
+        for pkg in got["packages"].as_array().expect("packages") {
+            let layer = pkg["layer"].as_u64().expect("layer") as usize;
+            assert_eq!(pkg["diff_id"], p["layers"][layer]["diff_id_expected"], "{ctx}: {}", pkg["name"]);
+        }
+    }
+}
+
+#[test]
+fn debian_minbase() {
+    check_image("debian-minbase");
+}
+
+#[test]
+fn node_app_applies_whiteouts() {
+    check_image("node-app");
+    let layout = format!("oci:{}", corpus().join("oci/node-app").display());
+    let got = sbom(&[&layout]);
+    let names = |v: &Value| v["packages"].as_array().expect("packages").iter().map(|p| (s(&p["name"]), p["layer"].as_u64())).collect::<Vec<_>>();
+    let merged = names(&got);
+    assert!(!merged.iter().any(|(n, _)| n == "marked"), "marked was deleted in layer 3");
+    assert!(merged.contains(&("nodejs".to_owned(), Some(1))), "nodejs came with layer 1");
+    assert!(merged.contains(&("bash".to_owned(), Some(0))), "bash came with the base layer");
+    assert!(merged.contains(&("lodash".to_owned(), Some(2))));
+    let all = names(&sbom(&[&layout, "--all-layers"]));
+    assert!(all.contains(&("marked".to_owned(), Some(2))), "--all-layers keeps what later layers deleted");
+    // The purls of OS packages carry the distro.
+    let openssl = got["packages"].as_array().expect("p").iter().find(|p| p["name"] == "libssl3").expect("libssl3");
+    assert_eq!(openssl["purl"], "pkg:deb/debian/libssl3@3.0.22-1~deb12u2?arch=amd64&distro=debian-12");
+}
+
+#[test]
+fn python_app() {
+    check_image("python-app");
+}
+
+#[test]
+fn distroless_status_d() {
+    check_image("distroless-like");
+    let got = sbom(&[&format!("oci:{}", corpus().join("oci/distroless-like").display())]);
+    let paths: BTreeSet<String> = got["packages"].as_array().expect("p").iter().map(|p| s(&p["paths"][0])).collect();
+    assert!(paths.contains("var/lib/dpkg/status.d/base-files"), "{paths:?}");
+}
+
+#[test]
+fn multiarch_index() {
+    check_image("multiarch-index");
+}
+
+#[test]
+fn big_node() {
+    check_image("big-node");
+}
+
+#[test]
+fn go_rust_bins_and_secrets_and_root() {
+    check_image("go-rust-bins");
+    check_image("secrets-and-root");
+}
