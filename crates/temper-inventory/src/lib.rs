@@ -12,9 +12,11 @@
 //!
 //! This crate never reads files itself: it gets bytes from the layer pass.
 
+pub mod cache;
 pub mod catalog;
 mod package;
 pub mod purl;
+mod scan;
 
 use std::collections::BTreeMap;
 
@@ -23,6 +25,7 @@ use temper_image::Digest;
 use temper_layer::{Found, LayerIndex, Merged};
 
 pub use package::{Ecosystem, Fact, OsRelease, Package};
+pub use scan::{scan, Scan};
 
 /// A package in the image.
 #[derive(Clone, Debug, Serialize)]

@@ -1,10 +1,10 @@
 //! Packages and the other facts catalogers report.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The ecosystem a package belongs to; decides its purl type and, later,
 /// its version scheme.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Ecosystem {
     /// Debian packages (dpkg).
@@ -27,7 +27,7 @@ impl Ecosystem {
 }
 
 /// One package as a cataloger saw it in one file.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Package {
     /// Name as its ecosystem writes it.
     pub name: String,
@@ -45,12 +45,12 @@ pub struct Package {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source_version: Option<String>,
     /// Declared licences as written.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub licenses: Vec<String>,
 }
 
 /// `/etc/os-release` and friends.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OsRelease {
     /// `ID` (`debian`, `alpine`).
     pub id: String,
@@ -63,7 +63,8 @@ pub struct OsRelease {
 }
 
 /// What a cataloger reports about one file.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "fact", rename_all = "snake_case")]
 pub enum Fact {
     /// An installed package.
     Package(Package),

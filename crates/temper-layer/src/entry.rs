@@ -1,9 +1,9 @@
 //! What the layer pass records for every tar entry.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The kind of a layer entry.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EntryKind {
     /// Regular file.
@@ -34,7 +34,7 @@ pub enum EntryKind {
 
 /// One entry of a layer, with its path relative to the image root
 /// (no leading `/`, `/`-separated, never `..`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileEntry {
     /// Normalised path. For whiteouts, the path being deleted; for opaque
     /// markers, the directory being made opaque.

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use flate2::read::MultiGzDecoder;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use temper_image::digest::{Algorithm, HashingReader};
 use temper_image::{Digest, Layer, LayerContent};
 
@@ -18,7 +18,7 @@ use crate::targuard::TarGuard;
 use crate::{Limits, WalkError};
 
 /// How a layer blob was stored.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Compression {
     /// Plain tar.
@@ -32,7 +32,7 @@ pub enum Compression {
 }
 
 /// Everything the pass learned about one layer.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct LayerIndex {
     /// Digest of the stored blob, as computed (absent for directories).
     pub digest: Option<Digest>,

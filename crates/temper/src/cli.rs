@@ -23,6 +23,20 @@ pub enum Command {
     Layers(LayersArgs),
     /// List every package in an image (SBOM).
     Sbom(SbomArgs),
+    /// Manage the per-layer cache.
+    #[command(subcommand)]
+    Cache(CacheCommand),
+}
+
+/// `temper cache …`.
+#[derive(Subcommand, Debug)]
+pub enum CacheCommand {
+    /// Delete the cached layer results.
+    Clean {
+        /// The cache directory (default: $XDG_CACHE_HOME/temper or ~/.cache/temper).
+        #[arg(long, value_name = "DIR")]
+        cache_dir: Option<PathBuf>,
+    },
 }
 
 /// SBOM formats.
@@ -46,6 +60,12 @@ pub struct SbomArgs {
     /// Also list packages that later layers deleted or replaced.
     #[arg(long)]
     pub all_layers: bool,
+    /// The per-layer cache directory (default: $XDG_CACHE_HOME/temper or ~/.cache/temper).
+    #[arg(long, value_name = "DIR", env = "TEMPER_CACHE_DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// Neither read nor write the per-layer cache.
+    #[arg(long)]
+    pub no_cache: bool,
     /// Write to FILE instead of stdout (written whole, or not at all).
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,

@@ -24,6 +24,7 @@ fn main() -> ExitCode {
         Command::Inspect(args) => inspect(&args),
         Command::Layers(args) => layers(&args),
         Command::Sbom(args) => sbom(&args),
+        Command::Cache(cli::CacheCommand::Clean { cache_dir }) => cache_clean(cache_dir),
     };
     match result {
         Ok(code) => code,
@@ -79,19 +80,26 @@ fn walk(image: &Image, args: &ImageArgs) -> Result<Vec<LayerIndex>> {
 }
 
 fn walk_with(image: &Image, args: &ImageArgs, sink: &dyn temper_layer::FileSink) -> Result<Vec<LayerIndex>> {
-    let limits = temper_layer::Limits {
+    let limits = limits(args)?;
+    let bars = progress::Bars::new(layer_labels(image));
+    let walked = temper_layer::walk_image_with(image, &limits, &bars, sink);
+    bars.clear();
+    Ok(walked?)
+}
+
+fn limits(args: &ImageArgs) -> Result<temper_layer::Limits> {
+    Ok(temper_layer::Limits {
         max_layer_bytes: size::parse_size(&args.max_layer_size).map_err(|e| anyhow!("--max-layer-size: {e}"))?,
         max_image_bytes: size::parse_size(&args.max_image_size).map_err(|e| anyhow!("--max-image-size: {e}"))?,
         max_ratio: args.max_ratio,
         ..Default::default()
-    };
-    let labels = (0..image.layers.len())
+    })
+}
+
+fn layer_labels(image: &Image) -> Vec<String> {
+    (0..image.layers.len())
         .map(|i| image.layers[i].digest.as_ref().or(image.layers[i].diff_id.as_ref()).map_or_else(|| format!("layer {i}"), |d| d.short().to_owned()))
-        .collect();
-    let bars = progress::Bars::new(labels);
-    let walked = temper_layer::walk_image_with(image, &limits, &bars, sink);
-    bars.clear();
-    Ok(walked?)
+        .collect()
 }
 
 fn print(out: &str) -> Result<()> {
@@ -185,10 +193,24 @@ fn write_whole(path: &std::path::Path, text: &str) -> Result<()> {
 fn sbom(args: &cli::SbomArgs) -> Result<ExitCode> {
     let image = open_image(&args.image)?;
     let catalogers = temper_inventory::catalog::registry();
-    let set = temper_layer::AnalyzerSet::new(catalogers);
-    let walked = walk_with(&image, &args.image, &set)?;
-    let analysis = temper_layer::analyze(&walked).with_context(|| image.name.clone())?;
-    let inventory = temper_inventory::Inventory::build(set.into_found(), &walked, &analysis.merged, args.all_layers);
+    let cache = if args.no_cache {
+        None
+    } else {
+        let dir = args.cache_dir.clone().or_else(temper_inventory::cache::default_dir);
+        match dir.map(|d| temper_inventory::cache::LayerCache::open(&d)).transpose() {
+            Ok(c) => c,
+            Err(e) => {
+                let _ = writeln!(std::io::stderr(), "temper: warning: {e}; scanning without the cache");
+                None
+            }
+        }
+    };
+    let bars = progress::Bars::new(layer_labels(&image));
+    let scanned = temper_inventory::scan(&image, &limits(&args.image)?, &bars, &catalogers, cache.as_ref());
+    bars.clear();
+    let scanned = scanned?;
+    let analysis = temper_layer::analyze(&scanned.layers).with_context(|| image.name.clone())?;
+    let inventory = temper_inventory::Inventory::build(scanned.found, &scanned.layers, &analysis.merged, args.all_layers);
     let text = match args.format {
         cli::SbomFormat::Json => {
             let doc = serde_json::json!({
@@ -207,5 +229,12 @@ fn sbom(args: &cli::SbomArgs) -> Result<ExitCode> {
         Some(path) => write_whole(path, &text)?,
         None => print(&text)?,
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn cache_clean(dir: Option<std::path::PathBuf>) -> Result<ExitCode> {
+    let dir = dir.or_else(temper_inventory::cache::default_dir).ok_or_else(|| anyhow!("no cache directory: set --cache-dir or HOME"))?;
+    let freed = temper_inventory::cache::clean(&dir)?;
+    print(&format!("removed {} from {}\n", size::human(freed), dir.display()))?;
     Ok(ExitCode::SUCCESS)
 }

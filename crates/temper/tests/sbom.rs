@@ -16,7 +16,16 @@ fn corpus() -> PathBuf {
 }
 
 fn sbom(args: &[&str]) -> Value {
-    let out = Command::new(env!("CARGO_BIN_EXE_temper")).arg("sbom").args(args).args(["--format", "json"]).output().expect("run");
+    // One cache per test process: later scans of shared base layers come
+    // from it, so cached and fresh results are both compared to the truth.
+    let cache = std::env::temp_dir().join(format!("temper-test-cache-{}", std::process::id()));
+    let out = Command::new(env!("CARGO_BIN_EXE_temper"))
+        .arg("sbom")
+        .args(args)
+        .args(["--format", "json"])
+        .env("TEMPER_CACHE_DIR", &cache)
+        .output()
+        .expect("run");
     assert!(out.status.success(), "sbom {args:?}: {}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).expect("json")
 }

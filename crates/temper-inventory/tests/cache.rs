@@ -1,0 +1,121 @@
+//! The per-layer cache: a second scan reads no layer, gives the same
+//! inventory, survives corruption and concurrent use.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use temper_inventory::cache::{self, LayerCache};
+use temper_inventory::{catalog, scan, Inventory};
+use temper_layer::{Analyzer, FileEntry, Limits, Progress};
+
+#[derive(Default)]
+struct Started(AtomicUsize);
+
+impl Progress for Started {
+    fn start(&self, _: usize, _: Option<u64>) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+    fn advance(&self, _: usize, _: u64) {}
+    fn finish(&self, _: usize) {}
+}
+
+fn demo() -> temper_image::Image {
+    temper_image::open_str(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/demo-app"), &Default::default()).expect("demo")
+}
+
+fn inventory_json(cache: Option<&LayerCache>, started: &Started) -> String {
+    let image = demo();
+    let s = scan(&image, &Limits::default(), started, &catalog::registry(), cache).expect("scan");
+    let analysis = temper_layer::analyze(&s.layers).expect("merge");
+    let inv = Inventory::build(s.found, &s.layers, &analysis.merged, false);
+    let layers: Vec<_> = s.layers.iter().map(|l| (l.digest.clone(), l.diff_id.clone(), l.compressed_size, l.entries.len())).collect();
+    serde_json::to_string(&(inv, layers)).expect("json")
+}
+
+#[test]
+fn second_scan_reads_no_layer_and_matches() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let cache = LayerCache::open(dir.path()).expect("open");
+    let (cold, warm, none) = (Started::default(), Started::default(), Started::default());
+    let a = inventory_json(Some(&cache), &cold);
+    let b = inventory_json(Some(&cache), &warm);
+    let c = inventory_json(None, &none);
+    assert_eq!(cold.0.load(Ordering::Relaxed), 3);
+    assert_eq!(warm.0.load(Ordering::Relaxed), 0, "a warm scan must not open any layer");
+    assert_eq!(a, b);
+    assert_eq!(a, c, "cached and uncached scans agree");
+    assert!(a.contains("libexpat1"));
+}
+
+#[test]
+fn corrupt_values_are_misses_and_corrupt_files_are_named() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let cache = LayerCache::open(dir.path()).expect("open");
+    let image = demo();
+    let key = cache::key(image.layers[0].diff_id.as_ref().expect("diff id"), &catalog::registry());
+    {
+        let conn = rusqlite::Connection::open(cache.path()).expect("sqlite");
+        conn.execute("INSERT INTO layers (key, value, stored) VALUES (?1, ?2, 0)", rusqlite::params![key, b"garbage".to_vec()]).expect("insert");
+    }
+    let started = Started::default();
+    let json = inventory_json(Some(&cache), &started);
+    assert_eq!(started.0.load(Ordering::Relaxed), 3, "the corrupt entry is re-walked");
+    assert!(json.contains("busybox-static"));
+
+    let bad = tempfile::tempdir().expect("tmp");
+    std::fs::write(bad.path().join("layers-v1.sqlite"), vec![0x42; 4096]).expect("write");
+    let err = LayerCache::open(bad.path()).err().expect("garbage is not a database").to_string();
+    assert!(err.contains("layers-v1.sqlite"), "{err}");
+}
+
+#[test]
+fn concurrent_scans_share_one_cache() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let results: Vec<String> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                let path = dir.path().to_owned();
+                s.spawn(move || {
+                    let cache = LayerCache::open(&path).expect("open");
+                    inventory_json(Some(&cache), &Started::default())
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("thread")).collect()
+    });
+    assert!(results.windows(2).all(|w| w[0] == w[1]));
+    let cache = LayerCache::open(dir.path()).expect("open");
+    let started = Started::default();
+    inventory_json(Some(&cache), &started);
+    assert_eq!(started.0.load(Ordering::Relaxed), 0);
+    drop(cache);
+    assert!(cache::clean(dir.path()).expect("clean") > 0);
+    assert!(!dir.path().join("layers-v1.sqlite").exists());
+}
+
+struct Versioned(u32);
+
+impl Analyzer<temper_inventory::Fact> for Versioned {
+    fn id(&self) -> &'static str {
+        "versioned"
+    }
+    fn version(&self) -> u32 {
+        self.0
+    }
+    fn wants(&self, _: &str, _: &FileEntry) -> bool {
+        false
+    }
+    fn analyze(&self, _: &str, _: &[u8]) -> Result<Vec<temper_inventory::Fact>, String> {
+        Ok(Vec::new())
+    }
+}
+
+#[test]
+fn key_moves_with_analyzer_versions_and_diff_id() {
+    let d1 = temper_image::Digest::sha256_of(b"a");
+    let d2 = temper_image::Digest::sha256_of(b"b");
+    let (v1, v2) = (Versioned(1), Versioned(2));
+    let k = |d: &temper_image::Digest, a: &Versioned| cache::key(d, &[a as &dyn Analyzer<temper_inventory::Fact>]);
+    assert_eq!(k(&d1, &v1), k(&d1, &Versioned(1)));
+    assert_ne!(k(&d1, &v1), k(&d1, &v2));
+    assert_ne!(k(&d1, &v1), k(&d2, &v1));
+}
