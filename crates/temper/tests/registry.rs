@@ -1,0 +1,309 @@
+//! Pulls through a real registry: Debian's `docker-registry` (distribution
+//! 2.8) on 127.0.0.1, filled from the corpus's OCI layouts with `skopeo`,
+//! read back by the `temper` binary. Three setups, each its own registry
+//! process: anonymous over plain HTTP, Basic auth (htpasswd) behind TLS
+//! with a CA made in the test, and token auth against an ES256 token
+//! issuer run by the test. The tools and the corpus are required: a test
+//! fails, never skips, without them.
+
+// In a test, `expect` is an assertion with a message.
+#![allow(clippy::expect_used)]
+
+mod registry_support;
+
+use serde_json::Value;
+use tempfile::TempDir;
+
+use registry_support::pki::{TestTls, TokenSigner};
+use registry_support::token::{TokenConfig, TokenServer};
+use registry_support::{Auth, Registry, corpus_layout, layout_blob, layout_latest, push, skopeo, temper};
+
+const DISTROLESS: &str = "distroless-like";
+const MULTIARCH: &str = "multiarch-index";
+const USER: &str = "tester";
+const PASSWORD: &str = "s3cret:with-colon";
+
+/// A scratch directory with an anonymous plain-HTTP registry on its
+/// `storage`, holding `images` (pushed with `--all`, so an index keeps
+/// every platform) as `lab/<image>:latest`.
+fn anonymous_registry(images: &[&str]) -> (TempDir, Registry) {
+    let work = tempfile::tempdir().expect("tempdir");
+    let registry = Registry::start(work.path(), "anonymous", &work.path().join("storage"), None, &Auth::None);
+    for image in images {
+        let dest = format!("docker://{}/lab/{image}:latest", registry.host());
+        push(work.path(), &corpus_layout(image), &dest, true, &["--dest-tls-verify=false"]);
+    }
+    (work, registry)
+}
+
+fn digest_of(v: &Value) -> &str {
+    v["digest"].as_str().unwrap_or_else(|| panic!("no digest in {v}"))
+}
+
+/// `inspect` output without the `image` field, which names the source.
+fn without_name(mut v: Value) -> Value {
+    v.as_object_mut().expect("inspect JSON is an object").remove("image");
+    v
+}
+
+#[test]
+fn anonymous_http_pull_has_the_layouts_manifest_digest() {
+    let layout = corpus_layout(DISTROLESS);
+    let (work, registry) = anonymous_registry(&[DISTROLESS]);
+    let want = layout_latest(&layout);
+    let want_digest = want["digest"].as_str().expect("descriptor digest");
+    let image = format!("{}/lab/{DISTROLESS}:latest", registry.host());
+
+    // skopeo stored the layout's manifest byte for byte.
+    let raw = skopeo(work.path(), &["inspect", "--raw", "--tls-verify=false", &format!("docker://{image}")]);
+    assert!(raw.status.success(), "{}: {}", raw.what, raw.stderr);
+    assert!(raw.stdout == layout_blob(&layout, want_digest), "the registry's manifest differs from the layout's {want_digest}");
+
+    let got = temper(&["inspect", "--format", "json", "--insecure", &image]).json();
+    assert_eq!(got["image"], image.as_str());
+    assert_eq!(digest_of(&got), want_digest, "manifest digest over the registry");
+    assert_eq!(got["media_type"], want["mediaType"]);
+    let manifest: Value = serde_json::from_slice(&layout_blob(&layout, want_digest)).expect("manifest JSON");
+    assert_eq!(got["config_digest"], manifest["config"]["digest"]);
+    // Everything else inspect reports (config, history, every layer, read
+    // whole) matches the layout read locally.
+    let local = temper(&["inspect", "--format", "json", &format!("oci:{}", layout.display())]).json();
+    assert_eq!(without_name(got), without_name(local), "inspect over the registry differs from the layout");
+}
+
+#[test]
+fn anonymous_http_multiarch_index_picks_platforms() {
+    let layout = corpus_layout(MULTIARCH);
+    let (_work, registry) = anonymous_registry(&[MULTIARCH]);
+    let image = format!("{}/lab/{MULTIARCH}:latest", registry.host());
+    let top = layout_latest(&layout);
+    let index_digest = top["digest"].as_str().expect("index digest");
+    let nested: Value = serde_json::from_slice(&layout_blob(&layout, index_digest)).expect("nested index JSON");
+    let entry = |arch: &str| {
+        nested["manifests"]
+            .as_array()
+            .and_then(|m| m.iter().find(|d| d["platform"]["architecture"] == arch))
+            .and_then(|d| d["digest"].as_str())
+            .unwrap_or_else(|| panic!("no {arch} entry in the layout's index {nested}"))
+            .to_owned()
+    };
+    let (amd64, arm64) = (entry("amd64"), entry("arm64"));
+    assert_ne!(amd64, arm64);
+
+    let default = temper(&["inspect", "--format", "json", "--insecure", &image]).json();
+    assert_eq!(default["index_digest"], index_digest, "the index pulled is the layout's");
+    assert_eq!(default["platforms"], serde_json::json!(["linux/amd64", "linux/arm64/v8"]));
+    // The default is the host's platform.
+    match std::env::consts::ARCH {
+        "x86_64" => {
+            assert_eq!(digest_of(&default), amd64);
+            assert_eq!(default["platform"], "linux/amd64");
+        }
+        "aarch64" => {
+            assert_eq!(digest_of(&default), arm64);
+            assert_eq!(default["platform"], "linux/arm64/v8");
+        }
+        other => panic!("no expectation for the default platform on a {other} host"),
+    }
+
+    let arm = temper(&["inspect", "--format", "json", "--insecure", "--platform", "linux/arm64", &image]).json();
+    assert_eq!(digest_of(&arm), arm64, "--platform linux/arm64 picks the arm64 manifest");
+    assert_eq!(arm["platform"], "linux/arm64/v8");
+    assert_eq!(arm["index_digest"], index_digest);
+
+    let missing = temper(&["inspect", "--format", "json", "--insecure", "--platform", "linux/s390x", &image]);
+    let line = missing.error_line();
+    for needle in ["linux/s390x", "available", "linux/amd64", "linux/arm64/v8"] {
+        assert!(line.contains(needle), "the error should mention {needle}: {line}");
+    }
+}
+
+/// `layers --format json` facts that must not depend on where the image is
+/// read from.
+fn layer_facts(v: &Value) -> (Vec<String>, Value, Value) {
+    let diff_ids: Vec<String> = v["layers"]
+        .as_array()
+        .expect("layers array")
+        .iter()
+        .map(|l| l["diff_id"].as_str().unwrap_or_else(|| panic!("layer without diff_id: {l}")).to_owned())
+        .collect();
+    assert!(!diff_ids.is_empty(), "no layers in {v}");
+    assert!(diff_ids.iter().all(|d| d.starts_with("sha256:") && d.len() == 71), "diff_ids: {diff_ids:?}");
+    assert!(v["wasted_bytes"].is_u64() && v["efficiency"].is_f64(), "wasted_bytes / efficiency missing: {v}");
+    (diff_ids, v["wasted_bytes"].clone(), v["efficiency"].clone())
+}
+
+#[test]
+fn anonymous_http_layers_match_the_local_layout() {
+    let (_work, registry) = anonymous_registry(&[DISTROLESS, MULTIARCH]);
+    for (image, platform) in [(DISTROLESS, None), (MULTIARCH, Some("linux/arm64")), (MULTIARCH, Some("linux/amd64"))] {
+        let remote = format!("{}/lab/{image}:latest", registry.host());
+        let local = format!("oci:{}", corpus_layout(image).display());
+        let mut args = vec!["layers", "--format", "json"];
+        if let Some(p) = platform {
+            args.extend(["--platform", p]);
+        }
+        let over_registry = temper(&[args.as_slice(), &["--insecure", &remote]].concat()).json();
+        let over_layout = temper(&[args.as_slice(), &[&local]].concat()).json();
+        assert_eq!(layer_facts(&over_registry), layer_facts(&over_layout), "{image} {platform:?}: layers over the registry vs the layout");
+        assert_eq!(over_registry["digest"], over_layout["digest"], "{image} {platform:?}: manifest digest");
+    }
+}
+
+#[test]
+fn plain_http_registry_needs_insecure() {
+    let (_work, registry) = anonymous_registry(&[DISTROLESS]);
+    let image = format!("{}/lab/{DISTROLESS}:latest", registry.host());
+    let refused = temper(&["inspect", "--format", "json", &image]);
+    let line = refused.error_line();
+    assert!(line.contains(&format!("https://{}/v2/", registry.host())), "the error should name the HTTPS URL tried: {line}");
+    // The same pull with --insecure works: only the transport was refused.
+    let allowed = temper(&["inspect", "--format", "json", "--insecure", &image]).json();
+    assert_eq!(digest_of(&allowed), layout_latest(&corpus_layout(DISTROLESS))["digest"].as_str().expect("digest"));
+}
+
+/// A TLS registry (certificate from a test CA) with htpasswd Basic auth,
+/// holding `lab/distroless-like:latest` pushed with credentials.
+/// (Fields drop in order: the registry is killed before its files go.)
+struct BasicTls {
+    registry: Registry,
+    tls: TestTls,
+    work: TempDir,
+}
+
+impl BasicTls {
+    fn start() -> BasicTls {
+        let work = tempfile::tempdir().expect("tempdir");
+        let tls = TestTls::create(work.path());
+        let htpasswd = work.path().join("htpasswd");
+        registry_support::htpasswd(&htpasswd, USER, PASSWORD);
+        let registry =
+            Registry::start(work.path(), "basic-tls", &work.path().join("storage"), Some(&tls.server), &Auth::Htpasswd { path: htpasswd });
+        let dest = format!("docker://{}/lab/{DISTROLESS}:latest", registry.host());
+        let cert_dir = tls.cert_dir.display().to_string();
+        let creds = format!("{USER}:{PASSWORD}");
+        push(work.path(), &corpus_layout(DISTROLESS), &dest, false, &["--dest-cert-dir", &cert_dir, "--dest-creds", &creds]);
+        BasicTls { registry, tls, work }
+    }
+
+    fn image(&self) -> String {
+        format!("{}/lab/{DISTROLESS}:latest", self.registry.host())
+    }
+
+    fn ca(&self) -> String {
+        self.tls.ca_pem.display().to_string()
+    }
+}
+
+#[test]
+fn tls_basic_auth_pulls_with_creds_and_docker_config() {
+    let want = layout_latest(&corpus_layout(DISTROLESS))["digest"].as_str().expect("digest").to_owned();
+    let r = BasicTls::start();
+    let (image, ca) = (r.image(), r.ca());
+    let creds = format!("{USER}:{PASSWORD}");
+
+    let got = temper(&["inspect", "--format", "json", "--ca-cert", &ca, "--creds", &creds, &image]).json();
+    assert_eq!(digest_of(&got), want, "pull with --creds");
+
+    let config = r.work.path().join("docker-config.json");
+    registry_support::docker_config(&config, &r.registry.host(), USER, PASSWORD);
+    let got = temper(&["inspect", "--format", "json", "--ca-cert", &ca, "--docker-config", &config.display().to_string(), &image]).json();
+    assert_eq!(digest_of(&got), want, "pull with --docker-config");
+    assert!(got["uncompressed_size"].as_u64().is_some_and(|s| s > 0), "the layers were read: {got}");
+}
+
+#[test]
+fn tls_basic_auth_refusals() {
+    let r = BasicTls::start();
+    let (image, ca) = (r.image(), r.ca());
+
+    let wrong = temper(&["inspect", "--format", "json", "--ca-cert", &ca, "--creds", &format!("{USER}:not-the-password"), &image]);
+    let line = wrong.error_line();
+    assert!(line.contains("401") && line.contains("refused"), "a wrong password should be reported as refused with HTTP 401: {line}");
+    assert!(!line.contains("not-the-password"), "the password must not be printed: {line}");
+
+    let anonymous = temper(&["inspect", "--format", "json", "--ca-cert", &ca, &image]);
+    let line = anonymous.error_line();
+    assert!(line.contains("--creds"), "no credentials should point at --creds: {line}");
+
+    let untrusted = temper(&["inspect", "--format", "json", "--creds", &format!("{USER}:{PASSWORD}"), &image]);
+    let line = untrusted.error_line();
+    assert!(line.to_ascii_lowercase().contains("certificate"), "an unknown CA should be reported as an untrusted certificate: {line}");
+    assert!(line.contains(&format!("https://{}/v2/", r.registry.host())), "{line}");
+
+    // The wrong password reached the registry and failed its bcrypt check.
+    let log = r.registry.log();
+    // (logrus quotes the message, escaping its inner quotes)
+    let refused_login = format!(r#"error authenticating user \"{USER}\": authentication failure"#);
+    assert!(log.contains(&refused_login), "the registry log shows no refused login:\n{log}");
+}
+
+const SERVICE: &str = "temper-test";
+const ISSUER: &str = "temper-test-issuer";
+
+#[test]
+fn token_auth_push_and_pull() {
+    let want = layout_latest(&corpus_layout(DISTROLESS))["digest"].as_str().expect("digest").to_owned();
+    let work = tempfile::tempdir().expect("tempdir");
+    let signer = TokenSigner::generate();
+    let bundle = work.path().join("token-signer.pem");
+    std::fs::write(&bundle, &signer.cert_pem).expect("write rootcertbundle");
+    let tokens = TokenServer::start(TokenConfig {
+        service: SERVICE.into(),
+        issuer: ISSUER.into(),
+        user: USER.into(),
+        password: PASSWORD.into(),
+        signer,
+    });
+    let tls = TestTls::create(work.path());
+    let auth = Auth::Token { realm: tokens.realm(), service: SERVICE.into(), issuer: ISSUER.into(), rootcertbundle: bundle };
+    let registry = Registry::start(work.path(), "token", &work.path().join("storage"), Some(&tls.server), &auth);
+    let repo = format!("lab/{DISTROLESS}");
+    let image = format!("{}/{repo}:latest", registry.host());
+    let (ca, creds) = (tls.ca_pem.display().to_string(), format!("{USER}:{PASSWORD}"));
+
+    push(
+        work.path(),
+        &corpus_layout(DISTROLESS),
+        &format!("docker://{image}"),
+        false,
+        &["--dest-cert-dir", &tls.cert_dir.display().to_string(), "--dest-creds", &creds],
+    );
+    let pushed = tokens.requests();
+    assert!(
+        pushed.iter().any(|r| r.status == 200 && r.scopes.iter().any(|s| s.starts_with(&format!("repository:{repo}:")) && s.contains("push"))),
+        "skopeo's push went through the token flow with a push scope: {pushed:?}"
+    );
+
+    let got = temper(&["inspect", "--format", "json", "--ca-cert", &ca, "--creds", &creds, &image]);
+    let got = got.json();
+    assert_eq!(digest_of(&got), want, "pull with a token");
+    let pulled: Vec<_> = tokens.requests().split_off(pushed.len());
+    assert_eq!(pulled.len(), 1, "one token serves the whole pull (manifest, config, layers): {pulled:?}");
+    assert_eq!(pulled[0].user.as_deref(), Some(USER));
+    assert_eq!(pulled[0].scopes, [format!("repository:{repo}:pull")]);
+    assert_eq!(pulled[0].status, 200);
+
+    let before = tokens.requests().len();
+    let anonymous = temper(&["inspect", "--format", "json", "--ca-cert", &ca, &image]);
+    let line = anonymous.error_line();
+    assert!(line.contains("token request failed") && line.contains("401"), "no credentials: {line}");
+    assert!(line.contains(&tokens.realm()), "the error should name the token realm: {line}");
+    let refused: Vec<_> = tokens.requests().split_off(before);
+    assert!(refused.len() == 1 && refused[0].user.is_none() && refused[0].status == 401, "{refused:?}");
+
+    let wrong = temper(&["inspect", "--format", "json", "--ca-cert", &ca, "--creds", &format!("{USER}:wrong"), &image]);
+    let line = wrong.error_line();
+    assert!(line.contains("token request failed") && line.contains("401"), "wrong password: {line}");
+
+    // A registry that trusts another signer refuses these tokens: the
+    // successful pull above depended on the signature being verified.
+    let other = work.path().join("other-signer.pem");
+    std::fs::write(&other, TokenSigner::generate().cert_pem).expect("write other bundle");
+    let strict_auth = Auth::Token { realm: tokens.realm(), service: SERVICE.into(), issuer: ISSUER.into(), rootcertbundle: other };
+    let strict = Registry::start(work.path(), "token-other-signer", &work.path().join("storage"), Some(&tls.server), &strict_auth);
+    let image = format!("{}/{repo}:latest", strict.host());
+    let untrusted = temper(&["inspect", "--format", "json", "--ca-cert", &ca, "--creds", &creds, &image]);
+    let line = untrusted.error_line();
+    assert!(line.contains("401") && line.contains("refused"), "a token from an untrusted signer: {line}");
+}
