@@ -157,6 +157,7 @@ fn plain_http_registry_needs_insecure() {
     let refused = temper(&["inspect", "--format", "json", &image]);
     let line = refused.error_line();
     assert!(line.contains(&format!("https://{}/v2/", registry.host())), "the error should name the HTTPS URL tried: {line}");
+    assert!(line.contains("pass --insecure"), "the error should suggest --insecure: {line}");
     // The same pull with --insecure works: only the transport was refused.
     let allowed = temper(&["inspect", "--format", "json", "--insecure", &image]).json();
     assert_eq!(digest_of(&allowed), layout_latest(&corpus_layout(DISTROLESS))["digest"].as_str().expect("digest"));

@@ -36,6 +36,20 @@ pub struct RegistryOptions {
 /// The manifest media types temper reads, most specific first.
 const MANIFEST_ACCEPT: &str = "application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json";
 
+/// How a ping failed: no answer at all, or an answer that was wrong.
+enum Ping {
+    Transport(Error),
+    Answered(Error),
+}
+
+impl Ping {
+    fn into_error(self) -> Error {
+        match self {
+            Ping::Transport(e) | Ping::Answered(e) => e,
+        }
+    }
+}
+
 /// A client for one repository of one registry.
 pub(crate) struct Client {
     agent: Agent,
@@ -124,12 +138,17 @@ impl Client {
         };
         match client.ping() {
             Ok(()) => Ok(client),
-            Err(e) if opts.insecure => {
+            // Only a failed connection or handshake may mean "plain HTTP";
+            // an HTTPS server that answered is not second-guessed.
+            Err(Ping::Transport(e)) if opts.insecure => {
                 client.base = format!("http://{host}");
-                client.ping().map_err(|http| Error::Registry { url: host.to_owned(), reason: format!("{e}; over plain HTTP: {http}") })?;
+                client.ping().map_err(|http| Error::Registry { url: host.to_owned(), reason: format!("{}; over plain HTTP: {}", e, http.into_error()) })?;
                 Ok(client)
             }
-            Err(e) => Err(e),
+            Err(Ping::Transport(Error::Registry { url, reason })) if reason.contains("InvalidContentType") || reason.contains("corrupt message") => {
+                Err(Error::Registry { url, reason: format!("{reason} (the registry may speak plain HTTP; pass --insecure to allow that)") })
+            }
+            Err(e) => Err(e.into_error()),
         }
     }
 
@@ -143,12 +162,12 @@ impl Client {
 
     /// `GET /v2/`: checks the registry answers (any status but a transport
     /// failure is an answer; authentication is negotiated per request).
-    fn ping(&self) -> Result<()> {
+    fn ping(&self) -> std::result::Result<(), Ping> {
         let url = format!("{}/v2/", self.base);
-        let resp = self.agent.get(&url).call().map_err(|e| Self::transport(&url, e))?;
+        let resp = self.agent.get(&url).call().map_err(|e| Ping::Transport(Self::transport(&url, e)))?;
         match resp.status().as_u16() {
             200 | 401 | 403 => Ok(()),
-            s => Err(Error::Registry { url, reason: format!("HTTP {s}: not an OCI distribution registry") }),
+            s => Err(Ping::Answered(Error::Registry { url, reason: format!("HTTP {s}: not an OCI distribution registry") })),
         }
     }
 
