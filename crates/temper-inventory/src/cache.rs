@@ -88,9 +88,25 @@ impl LayerCache {
         std::fs::create_dir_all(dir).map_err(|e| CacheError { path: dir.to_owned(), reason: e.to_string() })?;
         let conn = Connection::open(&path).map_err(|e| err(e.to_string()))?;
         conn.busy_timeout(Duration::from_secs(60)).map_err(|e| err(e.to_string()))?;
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(|e| err(e.to_string()))?;
-        conn.execute_batch("CREATE TABLE IF NOT EXISTS layers (key TEXT PRIMARY KEY, value BLOB NOT NULL, stored INTEGER NOT NULL)")
-            .map_err(|e| err(e.to_string()))?;
+        // Switching to WAL and creating the table take locks that SQLite's
+        // busy handler does not always wait for when several processes open
+        // a new cache at once; retry those for a while before giving up.
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let setup = conn.pragma_update(None, "journal_mode", "WAL").and_then(|()| {
+                conn.execute_batch("CREATE TABLE IF NOT EXISTS layers (key TEXT PRIMARY KEY, value BLOB NOT NULL, stored INTEGER NOT NULL)")
+            });
+            match setup {
+                Ok(()) => break,
+                Err(rusqlite::Error::SqliteFailure(e, _))
+                    if matches!(e.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+                        && std::time::Instant::now() < deadline =>
+                {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                Err(e) => return Err(err(e.to_string())),
+            }
+        }
         Ok(LayerCache { conn: Mutex::new(conn), path })
     }
 

@@ -71,7 +71,7 @@ fn corrupt_values_are_misses_and_corrupt_files_are_named() {
 fn concurrent_scans_share_one_cache() {
     let dir = tempfile::tempdir().expect("tmp");
     let results: Vec<String> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..4)
+        let handles: Vec<_> = (0..8)
             .map(|_| {
                 let path = dir.path().to_owned();
                 s.spawn(move || {
