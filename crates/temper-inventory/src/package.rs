@@ -13,6 +13,22 @@ pub enum Ecosystem {
     Npm,
     /// Python distributions.
     Pypi,
+    /// Alpine packages (apk).
+    Apk,
+    /// RPM packages (Red Hat family, SUSE, Amazon Linux).
+    Rpm,
+    /// Go modules and the Go standard library (`stdlib`).
+    Golang,
+    /// Rust crates.
+    Cargo,
+    /// Java artifacts; the name is `group:artifact`.
+    Maven,
+    /// Ruby gems.
+    Gem,
+    /// PHP Composer packages; the name is `vendor/package`.
+    Composer,
+    /// .NET NuGet packages.
+    Nuget,
 }
 
 impl Ecosystem {
@@ -22,6 +38,14 @@ impl Ecosystem {
             Ecosystem::Deb => "deb",
             Ecosystem::Npm => "npm",
             Ecosystem::Pypi => "pypi",
+            Ecosystem::Apk => "apk",
+            Ecosystem::Rpm => "rpm",
+            Ecosystem::Golang => "golang",
+            Ecosystem::Cargo => "cargo",
+            Ecosystem::Maven => "maven",
+            Ecosystem::Gem => "gem",
+            Ecosystem::Composer => "composer",
+            Ecosystem::Nuget => "nuget",
         }
     }
 }
@@ -31,11 +55,11 @@ impl Ecosystem {
 pub struct Package {
     /// Name as its ecosystem writes it.
     pub name: String,
-    /// Version as installed.
+    /// Version as installed; rpm versions carry their epoch as `E:V-R`.
     pub version: String,
     /// Ecosystem.
     pub ecosystem: Ecosystem,
-    /// CPU architecture (dpkg).
+    /// CPU architecture (dpkg, apk, rpm).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub arch: Option<String>,
     /// Source package name, when it differs or is known (dpkg `Source:`).

@@ -34,29 +34,47 @@ pub fn pep503(name: &str) -> String {
     out
 }
 
+/// `?k=v&…` from the qualifiers that are present (already sorted by key,
+/// as the purl spec's canonical form wants).
+fn qualifiers(q: &[(&str, Option<&str>)]) -> String {
+    let parts: Vec<String> = q.iter().filter_map(|(k, v)| v.map(|v| format!("{k}={}", encode(v, b"")))).collect();
+    if parts.is_empty() { String::new() } else { format!("?{}", parts.join("&")) }
+}
+
+/// `namespace/name` with each segment encoded, for types whose names carry
+/// a namespace (`@scope/name`, `vendor/package`, Go module paths).
+fn segments(name: &str) -> String {
+    name.split('/').map(|s| encode(s, b"")).collect::<Vec<_>>().join("/")
+}
+
 /// The purl of `p`; OS packages carry the distro they were found on.
 pub fn purl(p: &Package, os: Option<&OsRelease>) -> String {
     let version = encode(&p.version, b"+:");
+    let distro = os.and_then(|o| o.version_id.as_ref().map(|v| format!("{}-{v}", o.id)));
     match p.ecosystem {
-        Ecosystem::Deb => {
-            let namespace = os.map_or("debian", |o| o.id.as_str());
-            let mut q = Vec::new();
-            if let Some(a) = &p.arch {
-                q.push(format!("arch={}", encode(a, b"")));
-            }
-            if let Some(o) = os
-                && let Some(v) = &o.version_id
-            {
-                q.push(format!("distro={}-{}", encode(&o.id, b""), encode(v, b"")));
-            }
-            let query = if q.is_empty() { String::new() } else { format!("?{}", q.join("&")) };
-            format!("pkg:deb/{}/{}@{version}{query}", encode(namespace, b""), encode(&p.name, b"+"))
+        Ecosystem::Deb | Ecosystem::Apk => {
+            let default = if p.ecosystem == Ecosystem::Deb { "debian" } else { "alpine" };
+            let namespace = os.map_or(default, |o| o.id.as_str());
+            let query = qualifiers(&[("arch", p.arch.as_deref()), ("distro", distro.as_deref())]);
+            format!("pkg:{}/{}/{}@{version}{query}", p.ecosystem.purl_type(), encode(namespace, b""), encode(&p.name, b"+"))
         }
-        Ecosystem::Npm => match p.name.split_once('/') {
-            Some((scope, name)) if scope.starts_with('@') => format!("pkg:npm/{}/{}@{version}", encode(scope, b""), encode(name, b"")),
-            _ => format!("pkg:npm/{}@{version}", encode(&p.name, b"")),
-        },
+        Ecosystem::Rpm => {
+            // The purl spec keeps the epoch out of the version, in a qualifier.
+            let (epoch, evr) = match p.version.split_once(':') {
+                Some((e, rest)) if !e.is_empty() && e.bytes().all(|b| b.is_ascii_digit()) => (Some(e), rest),
+                _ => (None, p.version.as_str()),
+            };
+            let namespace = os.map_or("redhat", |o| o.id.as_str());
+            let query = qualifiers(&[("arch", p.arch.as_deref()), ("distro", distro.as_deref()), ("epoch", epoch)]);
+            format!("pkg:rpm/{}/{}@{}{query}", encode(namespace, b""), encode(&p.name, b"+"), encode(evr, b"+"))
+        }
+        Ecosystem::Npm | Ecosystem::Golang | Ecosystem::Composer => format!("pkg:{}/{}@{version}", p.ecosystem.purl_type(), segments(&p.name)),
         Ecosystem::Pypi => format!("pkg:pypi/{}@{version}", encode(&pep503(&p.name), b"")),
+        Ecosystem::Maven => match p.name.split_once(':') {
+            Some((group, artifact)) => format!("pkg:maven/{}/{}@{version}", encode(group, b""), encode(artifact, b"")),
+            None => format!("pkg:maven/{}@{version}", encode(&p.name, b"")),
+        },
+        Ecosystem::Cargo | Ecosystem::Gem | Ecosystem::Nuget => format!("pkg:{}/{}@{version}", p.ecosystem.purl_type(), encode(&p.name, b"")),
     }
 }
 
@@ -79,5 +97,15 @@ mod tests {
         assert_eq!(purl(&pkg("@babel/core", "7.24.0", Ecosystem::Npm, None), None), "pkg:npm/%40babel/core@7.24.0");
         assert_eq!(purl(&pkg("PyYAML", "5.3", Ecosystem::Pypi, None), None), "pkg:pypi/pyyaml@5.3");
         assert_eq!(pep503("Foo__Bar.baz"), "foo-bar-baz");
+        let alpine = OsRelease { id: "alpine".into(), version_id: Some("3.20.1".into()), ..Default::default() };
+        assert_eq!(purl(&pkg("musl", "1.2.5-r0", Ecosystem::Apk, Some("x86_64")), Some(&alpine)), "pkg:apk/alpine/musl@1.2.5-r0?arch=x86_64&distro=alpine-3.20.1");
+        let rhel = OsRelease { id: "rhel".into(), version_id: Some("9.4".into()), ..Default::default() };
+        assert_eq!(purl(&pkg("openssl", "1:3.0.7-27.el9", Ecosystem::Rpm, Some("x86_64")), Some(&rhel)), "pkg:rpm/rhel/openssl@3.0.7-27.el9?arch=x86_64&distro=rhel-9.4&epoch=1");
+        assert_eq!(purl(&pkg("bash", "5.1.8-9.el9", Ecosystem::Rpm, Some("x86_64")), Some(&rhel)), "pkg:rpm/rhel/bash@5.1.8-9.el9?arch=x86_64&distro=rhel-9.4");
+        assert_eq!(purl(&pkg("golang.org/x/net", "v0.7.0", Ecosystem::Golang, None), None), "pkg:golang/golang.org/x/net@v0.7.0");
+        assert_eq!(purl(&pkg("org.apache.logging.log4j:log4j-core", "2.14.1", Ecosystem::Maven, None), None), "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1");
+        assert_eq!(purl(&pkg("monolog/monolog", "2.9.1", Ecosystem::Composer, None), None), "pkg:composer/monolog/monolog@2.9.1");
+        assert_eq!(purl(&pkg("Newtonsoft.Json", "13.0.1", Ecosystem::Nuget, None), None), "pkg:nuget/Newtonsoft.Json@13.0.1");
+        assert_eq!(purl(&pkg("regex", "1.5.4", Ecosystem::Cargo, None), None), "pkg:cargo/regex@1.5.4");
     }
 }
