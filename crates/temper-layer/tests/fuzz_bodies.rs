@@ -1,4 +1,4 @@
-//! The fuzz targets' bodies (`fuzz/src/lib.rs`) run on stable: seeds built
+//! The image fuzz targets' bodies (`fuzz/src/image.rs`) run on stable: seeds built
 //! here plus any file under `fuzz/seeds/<target>/` (crash reproductions
 //! belong there), each mutated deterministically a few thousand times with
 //! a xorshift byte-flip / truncate / splice mutator. A panic is a failure.
@@ -7,83 +7,18 @@
 //! rewrites `fuzz/seeds/` from the seeds below.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-#[path = "../../../fuzz/src/lib.rs"]
+#[path = "../../../fuzz/src/image.rs"]
 mod bodies;
+#[path = "../../../fuzz/src/mutate.rs"]
+mod mutate;
 mod support;
 
 use std::path::PathBuf;
 
 use serde_json::json;
+use mutate::{XorShift, mutate};
 use support::*;
 use temper_image::model::media;
-
-struct XorShift(u64);
-
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        if n == 0 { 0 } else { (self.next() % n as u64) as usize }
-    }
-}
-
-/// One to four mutations of `seed`, splicing from `others`.
-fn mutate(rng: &mut XorShift, seed: &[u8], others: &[Vec<u8>]) -> Vec<u8> {
-    const INTERESTING: &[u8] = b"\x00\xff\x7f\x80/.0 7:{}[]\"\\";
-    let mut v = seed.to_vec();
-    for _ in 0..1 + rng.below(4) {
-        match rng.below(7) {
-            0 if !v.is_empty() => {
-                let i = rng.below(v.len());
-                v[i] ^= 1 << rng.below(8);
-            }
-            1 if !v.is_empty() => {
-                let i = rng.below(v.len());
-                v[i] = INTERESTING[rng.below(INTERESTING.len())];
-            }
-            2 => {
-                let keep = rng.below(v.len() + 1);
-                v.truncate(keep);
-            }
-            3 => {
-                let other = &others[rng.below(others.len())];
-                let from = rng.below(other.len());
-                let len = rng.below((other.len() - from).min(600) + 1);
-                let at = rng.below(v.len() + 1);
-                v.splice(at..at, other[from..from + len].iter().copied());
-            }
-            4 if !v.is_empty() => {
-                let from = rng.below(v.len());
-                let len = rng.below((v.len() - from).min(1024) + 1);
-                v.drain(from..from + len);
-            }
-            5 if !v.is_empty() => {
-                // Overwrite a run, as a header field would be.
-                let at = rng.below(v.len());
-                let b = INTERESTING[rng.below(INTERESTING.len())];
-                for x in v.iter_mut().skip(at).take(1 + rng.below(12)) {
-                    *x = b;
-                }
-            }
-            _ if !v.is_empty() => {
-                let from = rng.below(v.len());
-                let len = rng.below((v.len() - from).min(512) + 1);
-                let chunk = v[from..from + len].to_vec();
-                let at = rng.below(v.len() + 1);
-                v.splice(at..at, chunk);
-            }
-            _ => v.push(rng.next() as u8),
-        }
-    }
-    v
-}
 
 fn seed_dir(target: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/seeds").join(target)

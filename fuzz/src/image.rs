@@ -1,0 +1,198 @@
+//! The image and layer fuzz bodies: manifests, layer blobs, archives.
+//!
+//! `crates/temper-layer/tests/fuzz_bodies.rs` includes this file by path and
+//! drives the same bodies over deterministic mutations of seed inputs, so
+//! `cargo test` on stable exercises them without cargo-fuzz.
+
+use std::io::{Cursor, Write};
+use std::sync::atomic::AtomicU64;
+
+use temper_image::model::{self, Index, ManifestKind, media};
+use temper_image::{Digest, Layer, LayerContent, Limits as DocLimits, OpenOptions, Platform, RegistryRef, Source};
+use temper_layer::{EntryKind, LayerIndex, LayerReport, Limits, NoProgress, analyze, walk_image, walk_layer};
+
+/// Small enough that one input costs milliseconds.
+pub fn small_limits() -> Limits {
+    Limits { max_layer_bytes: 8 << 20, max_image_bytes: 16 << 20, max_ratio: 200, max_entries: 10_000 }
+}
+
+const DOC_LIMIT: u64 = 1 << 20;
+
+/// Manifests, indexes, configs and the small string forms: digests,
+/// platforms, registry references. True when some parser accepted the input.
+pub fn manifest(data: &[u8]) -> bool {
+    let mut accepted = false;
+    for hint in [None, Some(media::OCI_MANIFEST), Some(media::OCI_INDEX), Some(media::DOCKER_LIST), Some("text/plain")] {
+        match model::parse_manifest_or_index(data, hint, DOC_LIMIT) {
+            Ok(ManifestKind::Manifest(m)) => {
+                accepted = true;
+                assert_eq!(m.schema_version, 2);
+                for l in &m.layers {
+                    let _ = media::is_layer(&l.media_type);
+                    let _ = media::declared_compression(&l.media_type);
+                }
+            }
+            Ok(ManifestKind::Index(i)) => {
+                accepted = true;
+                assert_eq!(i.schema_version, 2);
+                let host = Platform::host();
+                for d in &i.manifests {
+                    if let Some(p) = &d.platform {
+                        let _ = p.satisfies(&host);
+                        let _ = p.to_string();
+                    }
+                }
+            }
+            Err(e) => {
+                let _ = e.to_string();
+            }
+        }
+    }
+    assert!(model::parse_manifest_or_index(data, None, data.len().saturating_sub(1) as u64).is_err() || data.is_empty());
+    if let Ok(cfg) = model::parse_config(data, DOC_LIMIT) {
+        accepted |= data.first() == Some(&b'{');
+        let n = cfg.rootfs.diff_ids.len();
+        let lined = cfg.layer_history(n + 2);
+        assert_eq!(lined.len(), n + 2);
+        for h in lined.into_iter().flatten() {
+            assert!(!cfg.history[h].empty_layer);
+        }
+        // What temper accepts it can write back and read again.
+        let again = serde_json::to_vec(&cfg).expect("config serialises");
+        let cfg2 = model::parse_config(&again, u64::MAX).expect("serialised config parses");
+        assert_eq!(cfg2.rootfs.diff_ids, cfg.rootfs.diff_ids);
+        assert_eq!(cfg2.history.len(), cfg.history.len());
+    }
+    let _ = model::parse_document::<Index>(data, DOC_LIMIT, "image index");
+
+    let Ok(s) = std::str::from_utf8(data) else { return accepted };
+    if let Ok(d) = Digest::parse(s) {
+        accepted = true;
+        assert_eq!(d.to_string(), s);
+    }
+    if let Ok(p) = Platform::parse(s) {
+        accepted = true;
+        assert_eq!(Platform::parse(&p.to_string()).expect("platform round trip"), p);
+    }
+    if let Ok(r) = RegistryRef::parse(s) {
+        let printed = r.to_string();
+        let again = RegistryRef::parse(&printed).unwrap_or_else(|e| panic!("'{s}' printed as '{printed}', which does not parse: {e}"));
+        assert_eq!(again, r, "'{s}' printed as '{printed}'");
+        let _ = (r.reference(), r.api_host());
+        accepted = true;
+    }
+    accepted
+}
+
+/// Checks what a successful walk promises about its entries.
+fn check_index(idx: &LayerIndex, stored: usize, limits: &Limits) {
+    assert!(idx.entries.len() <= limits.max_entries);
+    assert!(idx.uncompressed_size <= limits.max_layer_bytes);
+    assert_eq!(idx.compressed_size, stored as u64);
+    assert!(idx.tar_entries >= idx.entries.len() as u64);
+    let clean = |p: &str| !p.starts_with('/') && p.split('/').all(|s| !s.is_empty() && s != "." && s != "..");
+    for e in &idx.entries {
+        // Opaque markers at the root name the root itself ("").
+        assert!(clean(&e.path) || (e.kind == EntryKind::OpaqueDir && e.path.is_empty()), "entry path {:?}", e.path);
+        if let EntryKind::Hardlink { target } = &e.kind {
+            assert!(clean(target), "hard link target {target:?}");
+        }
+        if e.kind != EntryKind::File {
+            assert_eq!(e.size, 0, "{e:?}");
+        }
+    }
+}
+
+/// One layer blob, any compression, walked with small limits, then stacked
+/// on its own and twice over. True when the walk succeeded.
+pub fn layer_walk(data: &[u8]) -> bool {
+    let limits = small_limits();
+    let layer = Layer::new(None, None, media::OCI_LAYER_TAR, Some(data.len() as u64));
+    let total = AtomicU64::new(0);
+    let content = LayerContent::Stream(Box::new(Cursor::new(data.to_vec())));
+    let idx = match walk_layer(0, &layer, content, &limits, &total, &NoProgress) {
+        Ok(idx) => idx,
+        Err(e) => {
+            let _ = e.to_string();
+            return false;
+        }
+    };
+    check_index(&idx, data.len(), &limits);
+    for stack in [std::slice::from_ref(&idx), &[idx.clone(), idx.clone()][..]] {
+        match analyze(stack) {
+            Ok(a) => {
+                let eff = &a.efficiency;
+                assert!((0.0..=1.0).contains(&eff.score), "score {}", eff.score);
+                assert_eq!(eff.wasted_bytes, eff.wasted_files.iter().map(|w| w.bytes).sum::<u64>());
+                assert_eq!(a.merged.changes.len(), stack.len());
+                let stored: u64 = stack.iter().flat_map(|l| &l.entries).map(|e| e.stored_bytes()).sum();
+                assert!(a.merged.visible_bytes() <= stored);
+                for (path, m) in &a.merged.files {
+                    assert_eq!(*path, m.entry.path);
+                    assert!(!m.entry.is_deletion());
+                }
+            }
+            Err(e) => {
+                let _ = e.to_string();
+            }
+        }
+    }
+    true
+}
+
+thread_local! {
+    static SCRATCH: Option<tempfile::TempPath> = tempfile::NamedTempFile::new().ok().map(|f| f.into_temp_path());
+}
+
+/// Bytes as a docker-archive and as an oci-archive: index, select, open,
+/// walk, analyze, report. True when some image was walked.
+pub fn archive(data: &[u8]) -> bool {
+    SCRATCH.with(|scratch| {
+        let mut walked_any = false;
+        let Some(path) = scratch else { return false };
+        let Ok(mut f) = std::fs::File::create(path) else { return false };
+        if f.write_all(data).is_err() {
+            return false;
+        }
+        drop(f);
+        let opts = OpenOptions { limits: DocLimits { manifest_bytes: 64 << 10, config_bytes: 64 << 10 }, ..OpenOptions::default() };
+        let p = path.to_path_buf();
+        let sources = [
+            Source::DockerArchive { path: p.clone(), select: None },
+            Source::DockerArchive { path: p.clone(), select: Some("@1".into()) },
+            Source::DockerArchive { path: p.clone(), select: Some("app:1.0".into()) },
+            Source::OciArchive { path: p.clone(), tag: None },
+            Source::OciArchive { path: p, tag: Some("latest".into()) },
+        ];
+        for source in &sources {
+            let image = match temper_image::open(source, &opts) {
+                Ok(i) => i,
+                Err(e) => {
+                    let _ = e.to_string();
+                    continue;
+                }
+            };
+            assert_eq!(image.layers.len(), image.config.rootfs.diff_ids.len());
+            let walked = match walk_image(&image, &small_limits(), &NoProgress) {
+                Ok(w) => w,
+                Err(e) => {
+                    let _ = e.to_string();
+                    continue;
+                }
+            };
+            walked_any = true;
+            for (l, w) in image.layers.iter().zip(&walked) {
+                // A walk succeeds only when the content is what was promised.
+                assert_eq!(l.diff_id, w.diff_id);
+                if l.digest.is_some() {
+                    assert_eq!(l.digest, w.digest);
+                }
+            }
+            if let Ok(a) = analyze(&walked) {
+                let report = LayerReport::build(&image, &walked, &a);
+                assert_eq!(report.layers.len(), walked.len());
+            }
+        }
+        walked_any
+    })
+}
