@@ -13,6 +13,12 @@ pub const TARGETS: &[(&str, &str, &str)] = &[
     ("catalog_os_release", "os-release", "etc/os-release"),
     ("catalog_npm", "npm", "app/node_modules/pkg/package.json"),
     ("catalog_python", "python", "usr/lib/python3/dist-packages/pkg-1.0.dist-info/METADATA"),
+    ("catalog_npm_lock", "npm-lock", "app/package-lock.json"),
+    ("catalog_yarn_lock", "yarn-lock", "app/yarn.lock"),
+    ("catalog_pnpm_lock", "pnpm-lock", "app/pnpm-lock.yaml"),
+    ("catalog_poetry_lock", "python-lock", "app/poetry.lock"),
+    ("catalog_pipfile_lock", "python-lock", "app/Pipfile.lock"),
+    ("catalog_uv_lock", "python-lock", "app/uv.lock"),
 ];
 
 /// Runs the cataloger with `id` on `data` read from `path`; true when it

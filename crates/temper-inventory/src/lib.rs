@@ -128,7 +128,7 @@ impl Inventory {
             }
         }
         let os = os.map(|(_, o)| o);
-        let mut packages: Vec<InventoryPackage> = packages
+        let packages: Vec<InventoryPackage> = packages
             .into_iter()
             .map(|(package, layer, path, found_by)| InventoryPackage {
                 purl: purl::purl(&package, os.as_ref()),
@@ -139,9 +139,72 @@ impl Inventory {
                 found_by,
             })
             .collect();
+        let packages = merge_lockfiles(drop_npm_self_copies(packages));
+        let mut packages = packages;
         packages.sort_by(|a, b| {
             (a.package.ecosystem, &a.package.name, &a.package.version, &a.paths, a.layer).cmp(&(b.package.ecosystem, &b.package.name, &b.package.version, &b.paths, b.layer))
         });
         Inventory { os, packages, unknowns }
     }
+}
+
+/// A sub-directory manifest of an installed npm package that repeats the
+/// package's own name and version is the same package, not a vendored copy.
+fn drop_npm_self_copies(packages: Vec<InventoryPackage>) -> Vec<InventoryPackage> {
+    let installed: BTreeMap<&str, (&str, &str)> = packages
+        .iter()
+        .filter(|p| p.package.ecosystem == Ecosystem::Npm && p.found_by == "npm")
+        .filter_map(|p| p.paths.first().filter(|path| catalog::npm::is_installed_manifest(path)).map(|path| (path, p)))
+        .filter_map(|(path, p)| Some((catalog::npm::package_root(path)?, (p.package.name.as_str(), p.package.version.as_str()))))
+        .collect();
+    let copies: Vec<bool> = packages
+        .iter()
+        .map(|p| {
+            p.package.ecosystem == Ecosystem::Npm
+                && p.paths.first().is_some_and(|path| {
+                    !catalog::npm::is_installed_manifest(path)
+                        && catalog::npm::package_root(path).and_then(|root| installed.get(root)) == Some(&(p.package.name.as_str(), p.package.version.as_str()))
+                })
+        })
+        .collect();
+    packages.into_iter().zip(copies).filter(|(_, copy)| !copy).map(|(p, _)| p).collect()
+}
+
+/// Lockfile packages that are also installed become evidence of the
+/// installed package; an npm lockfile beside a `node_modules` tree says
+/// nothing more than the tree does (what it lists but the tree lacks was
+/// pruned, or is optional for another platform). What remains is locked
+/// but not installed where temper can see it (bundled apps, vendored
+/// trees), and is reported from the lockfile.
+fn merge_lockfiles(packages: Vec<InventoryPackage>) -> Vec<InventoryPackage> {
+    let key = |p: &InventoryPackage| {
+        let name = if p.package.ecosystem == Ecosystem::Pypi { purl::pep503(&p.package.name) } else { p.package.name.clone() };
+        (p.package.ecosystem, name, p.package.version.clone())
+    };
+    let (locked, mut kept): (Vec<_>, Vec<_>) = packages.into_iter().partition(|p| catalog::is_lockfile(p.found_by));
+    let mut index: BTreeMap<_, usize> = BTreeMap::new();
+    for (i, p) in kept.iter().enumerate() {
+        index.entry(key(p)).or_insert(i);
+    }
+    let npm_trees: Vec<String> = kept
+        .iter()
+        .filter(|p| p.found_by == "npm")
+        .filter_map(|p| p.paths.first().and_then(|path| path.rfind("node_modules/").map(|at| path[..at].to_owned())))
+        .collect();
+    for p in locked {
+        if let Some(&i) = index.get(&key(&p)) {
+            for path in p.paths {
+                if !kept[i].paths.contains(&path) {
+                    kept[i].paths.push(path);
+                }
+            }
+            continue;
+        }
+        let dir = p.paths.first().map_or("", |path| path.rsplit_once('/').map_or("", |(d, _)| d));
+        let beside_tree = p.package.ecosystem == Ecosystem::Npm && npm_trees.iter().any(|t| t.strip_suffix('/').unwrap_or(t) == dir);
+        if !beside_tree {
+            kept.push(p);
+        }
+    }
+    kept
 }

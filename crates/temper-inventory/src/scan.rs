@@ -20,6 +20,9 @@ pub struct Scan {
     pub from_cache: Vec<bool>,
 }
 
+/// One layer's index, findings, and whether they came from the cache.
+type LayerResult = (LayerIndex, Vec<Found<Fact>>, bool);
+
 /// Scans `image` with `catalogers`, using `cache` when given.
 pub fn scan(
     image: &Image,
@@ -29,7 +32,7 @@ pub fn scan(
     cache: Option<&LayerCache>,
 ) -> Result<Scan, WalkError> {
     let total = AtomicU64::new(0);
-    let per_layer: Vec<Result<(LayerIndex, Vec<Found<Fact>>, bool), WalkError>> = (0..image.layers.len())
+    let per_layer: Vec<Result<LayerResult, WalkError>> = (0..image.layers.len())
         .into_par_iter()
         .map(|i| {
             let layer = &image.layers[i];

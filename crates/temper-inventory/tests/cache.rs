@@ -1,5 +1,6 @@
 //! The per-layer cache: a second scan reads no layer, gives the same
 //! inventory, survives corruption and concurrent use.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 

@@ -1,5 +1,6 @@
 //! The binary on the bundled example: the README's shown output is the real
 //! output, thresholds exit as documented, errors are one line.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -2,6 +2,7 @@
 //! into `$TEMPER_CORPUS`, default `~/.cache/temper-corpus`): every fact of
 //! `expected/<image>.json` that `inspect` and `layers` report is asserted,
 //! over the OCI layouts and the docker-archives.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::PathBuf;
 use std::process::Command;

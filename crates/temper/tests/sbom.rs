@@ -1,5 +1,6 @@
 //! `temper sbom` on the corpus: the package lists equal the expected ones
 //! exactly (dpkg incl. distroless `status.d`, npm, PyPI), per platform.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -32,6 +33,16 @@ fn sbom(args: &[&str]) -> Value {
 
 type Row = (String, String, String);
 
+/// `…/node_modules/NAME/package.json` or `…/node_modules/@SCOPE/NAME/package.json`.
+fn is_installed_manifest(path: &str) -> bool {
+    let parts: Vec<&str> = path.rsplit('/').collect();
+    match parts.as_slice() {
+        ["package.json", name, "node_modules", ..] => !name.starts_with('@'),
+        ["package.json", _, scope, "node_modules", ..] => scope.starts_with('@'),
+        _ => false,
+    }
+}
+
 fn rows(packages: &Value, kind: &str, third: impl Fn(&Value) -> String) -> BTreeSet<Row> {
     packages
         .as_array()
@@ -63,8 +74,20 @@ fn check_image(image: &str) {
         let dpkg_got = rows(&got["packages"], "deb", |p| s(&p["arch"]));
         assert_eq!(dpkg_got, dpkg_want, "{ctx}: dpkg packages");
         let npm_want: BTreeSet<Row> = p["npm_packages"].as_array().expect("npm").iter().map(|d| (s(&d["name"]), s(&d["version"]), s(&d["path"]))).collect();
-        let npm_got = rows(&got["packages"], "npm", |p| s(&p["paths"][0]));
+        // The corpus lists installed package directories; temper also
+        // reports application roots and copies vendored inside packages
+        // (checked in `node_apps_vendored_copies_and_lockfiles`).
+        let npm_got: BTreeSet<Row> = rows(&got["packages"], "npm", |p| s(&p["paths"][0])).into_iter().filter(|(_, _, path)| is_installed_manifest(path)).collect();
         assert_eq!(npm_got, npm_want, "{ctx}: npm packages");
+        // Each lockfile's production entries are evidence of installed packages, never extra packages.
+        for lock in p["npm_lockfiles"].as_array().expect("lockfiles") {
+            let path = s(&lock["path"]);
+            let evidenced = got["packages"].as_array().expect("p").iter().filter(|p| p["paths"].as_array().expect("paths").iter().any(|x| x == path.as_str())).count();
+            assert!(evidenced > 0, "{ctx}: nothing evidenced by {path}");
+            let listed = (lock["entries"].as_u64().expect("entries") - lock["dev_entries"].as_u64().expect("dev")) as usize;
+            assert!(evidenced <= listed, "{ctx}: {evidenced} packages evidenced by {path}, which lists {listed}");
+            assert!(!got["packages"].as_array().expect("p").iter().any(|p| p["found_by"] == "npm-lock"), "{ctx}: lockfile-only packages beside node_modules");
+        }
         let py_want: BTreeSet<Row> = p["python_packages"].as_array().expect("pypi").iter().map(|d| (s(&d["name"]), s(&d["version"]), s(&d["path"]))).collect();
         let py_got = rows(&got["packages"], "pypi", |p| s(&p["paths"][0]));
         assert_eq!(py_got, py_want, "{ctx}: PyPI packages");
@@ -101,6 +124,26 @@ fn node_app_applies_whiteouts() {
     // The purls of OS packages carry the distro.
     let openssl = got["packages"].as_array().expect("p").iter().find(|p| p["name"] == "libssl3").expect("libssl3");
     assert_eq!(openssl["purl"], "pkg:deb/debian/libssl3@3.0.22-1~deb12u2?arch=amd64&distro=debian-12");
+}
+
+#[test]
+fn node_apps_vendored_copies_and_lockfiles() {
+    let got = sbom(&[&format!("oci:{}", corpus().join("oci/big-node").display())]);
+    let packages = got["packages"].as_array().expect("packages");
+    let find = |name: &str, version: &str| packages.iter().filter(|p| p["ecosystem"] == "npm" && p["name"] == name && p["version"] == version).map(|p| s(&p["paths"][0])).collect::<Vec<_>>();
+    // Application roots (their package.json carries a name and version).
+    assert_eq!(find("lab-node-app", "1.4.2"), ["app/package.json"]);
+    assert_eq!(find("lab-web-frontend", "0.9.0"), ["srv/web/package.json"]);
+    // Next.js vendors react-refresh; the code is there, so is the package.
+    assert_eq!(find("react-refresh", "0.12.0"), ["srv/web/node_modules/next/dist/compiled/react-refresh/package.json"]);
+    // No npm package comes from Debian's /usr/share/nodejs (dpkg content).
+    assert!(!packages.iter().any(|p| p["ecosystem"] == "npm" && s(&p["paths"][0]).starts_with("usr/share/nodejs/")));
+    // An installed package's lockfile entry is evidence, not a second package.
+    let lodash: Vec<&Value> = packages.iter().filter(|p| p["name"] == "lodash" && p["version"] == "4.17.15").collect();
+    assert_eq!(lodash.len(), 1);
+    assert_eq!(lodash[0]["paths"], serde_json::json!(["app/node_modules/lodash/package.json", "app/package-lock.json"]));
+    // A lockfile shipped inside an installed package is not read.
+    assert!(!packages.iter().any(|p| p["paths"].as_array().expect("paths").iter().any(|x| x.as_str().is_some_and(|x| x.contains("node_modules/") && x.ends_with(".lock")))));
 }
 
 #[test]

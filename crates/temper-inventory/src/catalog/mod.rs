@@ -1,9 +1,13 @@
 //! Catalogers, one file each, all listed in [`registry`].
 
 mod dpkg;
-mod npm;
+pub(crate) mod npm;
+mod npm_lock;
+mod pnpm_lock;
 mod os_release;
 mod python;
+mod python_lock;
+mod yarn_lock;
 
 use temper_layer::Analyzer;
 
@@ -12,5 +16,22 @@ use crate::package::Fact;
 /// Every cataloger, in the order they are reported. Adding one is a file
 /// in this directory and a line here.
 pub fn registry() -> Vec<&'static dyn Analyzer<Fact>> {
-    vec![&os_release::OsReleaseCataloger, &dpkg::DpkgCataloger, &npm::NpmCataloger, &python::PythonCataloger]
+    vec![&os_release::OsReleaseCataloger, &dpkg::DpkgCataloger, &npm::NpmCataloger, &npm_lock::NpmLockCataloger, &yarn_lock::YarnLockCataloger, &pnpm_lock::PnpmLockCataloger, &python::PythonCataloger, &python_lock::PythonLockCataloger]
+}
+
+/// Catalogers that read lockfiles: what they report may be installed
+/// elsewhere in the image, so the inventory merges it (see
+/// [`crate::Inventory::build`]).
+const LOCKFILES: &[&str] = &["npm-lock", "yarn-lock", "pnpm-lock", "python-lock"];
+
+/// Whether the cataloger `id` reads lockfiles.
+pub fn is_lockfile(id: &str) -> bool {
+    LOCKFILES.contains(&id)
+}
+
+/// Whether `path` lies inside an installed package (under `node_modules`,
+/// `site-packages` or `dist-packages`): lockfiles there describe that
+/// package's own development checkout, not the image.
+fn inside_installed_package(path: &str) -> bool {
+    path.split('/').any(|c| matches!(c, "node_modules" | "site-packages" | "dist-packages"))
 }
