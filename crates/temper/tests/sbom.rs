@@ -174,3 +174,41 @@ fn go_rust_bins_and_secrets_and_root() {
     check_image("go-rust-bins");
     check_image("secrets-and-root");
 }
+
+#[test]
+fn lockfiles_without_installed_trees() {
+    // A bundled app ships its lockfiles but no node_modules or venv: the
+    // lockfiles are all there is, so their production entries are reported.
+    let root = tempfile::tempdir().expect("tempdir");
+    let app = root.path().join("app");
+    std::fs::create_dir_all(app.join("node_modules/lodash")).expect("mkdir");
+    std::fs::write(
+        app.join("package-lock.json"),
+        r#"{"lockfileVersion":3,"packages":{"":{"name":"app","version":"1.0.0"},
+            "node_modules/lodash":{"version":"4.17.15"},"node_modules/jest":{"version":"29.0.0","dev":true}}}"#,
+    )
+    .expect("write");
+    std::fs::write(app.join("node_modules/lodash/package.json"), r#"{"name":"lodash","version":"4.17.15"}"#).expect("write");
+    let bundle = root.path().join("bundle");
+    std::fs::create_dir_all(&bundle).expect("mkdir");
+    std::fs::write(bundle.join("yarn.lock"), "# yarn lockfile v1\n\nminimist@^1.2.0:\n  version \"1.2.0\"\n").expect("write");
+    std::fs::write(bundle.join("poetry.lock"), "[[package]]\nname = \"Django\"\nversion = \"2.2\"\ncategory = \"main\"\n\n[[package]]\nname = \"pytest\"\nversion = \"7.0.0\"\ncategory = \"dev\"\n").expect("write");
+    let got = sbom(&[&format!("dir:{}", root.path().display())]);
+    let list: BTreeSet<(String, String, String, String)> = got["packages"]
+        .as_array()
+        .expect("packages")
+        .iter()
+        .map(|p| (s(&p["name"]), s(&p["version"]), s(&p["found_by"]), p["paths"].as_array().expect("paths").iter().map(s).collect::<Vec<_>>().join(",")))
+        .collect();
+    let want: BTreeSet<(String, String, String, String)> = [
+        ("Django", "2.2", "python-lock", "bundle/poetry.lock"),
+        ("lodash", "4.17.15", "npm", "app/node_modules/lodash/package.json,app/package-lock.json"),
+        ("minimist", "1.2.0", "yarn-lock", "bundle/yarn.lock"),
+    ]
+    .iter()
+    .map(|(a, b, c, d)| (a.to_string(), b.to_string(), c.to_string(), d.to_string()))
+    .collect();
+    assert_eq!(list, want);
+    let django = got["packages"].as_array().expect("p").iter().find(|p| p["name"] == "Django").expect("django");
+    assert_eq!(django["purl"], "pkg:pypi/django@2.2");
+}
