@@ -11,4 +11,6 @@
 //!
 //! This crate never reads images or files; it gets versions as strings.
 
+pub mod matcher;
+pub mod osv;
 pub mod version;
