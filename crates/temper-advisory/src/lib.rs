@@ -11,6 +11,7 @@
 //!
 //! This crate never reads images or files; it gets versions as strings.
 
+pub mod db;
 pub mod matcher;
 pub mod osv;
 pub mod version;

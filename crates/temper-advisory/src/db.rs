@@ -1,0 +1,399 @@
+//! The local advisory database: OSV records in SQLite, indexed by
+//! (ecosystem family, package name), plus CISA's KEV catalog.
+//!
+//! Every import runs in one transaction, so a crash or a refused input
+//! leaves the database exactly as it was (SQLite's atomic commit; WAL mode
+//! lets scans read while an import writes). The schema version is kept in
+//! `PRAGMA user_version`; a database written by another schema version is
+//! refused with a message saying how to rebuild it, never misread.
+//!
+//! Records come from strangers (feeds, mirrors, zips): each file is
+//! bounded in size, a record that does not parse is reported with its
+//! path and skipped, and a zip's entries are bounded in size and number.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::osv::Record;
+
+/// The schema this build reads and writes.
+pub const SCHEMA_VERSION: i64 = 1;
+/// The largest record file read (the biggest real OSV records are ~1 MiB).
+const MAX_RECORD_BYTES: u64 = 16 << 20;
+/// The most entries read from one zip export.
+const MAX_ZIP_ENTRIES: usize = 1_000_000;
+/// The most bytes inflated from one zip export.
+const MAX_ZIP_BYTES: u64 = 8 << 30;
+
+/// What went wrong with the database or an input.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// SQLite failed.
+    #[error("{path}: {source}")]
+    Sqlite {
+        /// The database file.
+        path: PathBuf,
+        /// The cause.
+        source: rusqlite::Error,
+    },
+    /// The database was written by another schema version.
+    #[error("{path}: advisory database schema {found}, this temper reads {SCHEMA_VERSION}; remove the file and import or update again")]
+    Schema {
+        /// The database file.
+        path: PathBuf,
+        /// Its schema version.
+        found: i64,
+    },
+    /// An input could not be read at all.
+    #[error("{path}: {reason}")]
+    Input {
+        /// The input.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// What an import did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ImportStats {
+    /// Records stored (new or replaced), per ecosystem family they name (a
+    /// record naming npm and RubyGems packages counts under both).
+    pub records: BTreeMap<String, usize>,
+    /// KEV entries stored.
+    pub kev: usize,
+    /// Inputs skipped, with why.
+    pub skipped: Vec<(String, String)>,
+}
+
+/// Per-source counts and age, for `temper db status`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    /// Records per ecosystem family they name, withdrawn ones left out.
+    pub records: BTreeMap<String, usize>,
+    /// KEV entries.
+    pub kev: usize,
+    /// Unix time of the last import or update, if any.
+    pub updated: Option<i64>,
+}
+
+/// The database.
+pub struct AdvisoryDb {
+    conn: Connection,
+    path: PathBuf,
+}
+
+/// The ecosystem family of an OSV ecosystem name (`Debian:12` → `Debian`).
+pub fn family(ecosystem: &str) -> &str {
+    ecosystem.split(':').next().unwrap_or(ecosystem)
+}
+
+/// The name under which a package is indexed: PyPI names are compared
+/// after PEP 503 normalisation, every other ecosystem as written.
+pub fn index_name(family: &str, name: &str) -> String {
+    if family == "PyPI" {
+        let mut out = String::with_capacity(name.len());
+        let mut sep = false;
+        for c in name.chars() {
+            if matches!(c, '-' | '_' | '.') {
+                sep = true;
+            } else {
+                if sep && !out.is_empty() {
+                    out.push('-');
+                }
+                sep = false;
+                out.push(c.to_ascii_lowercase());
+            }
+        }
+        out
+    } else {
+        name.to_owned()
+    }
+}
+
+/// The user's default database path: `$XDG_DATA_HOME/temper/advisories.db`
+/// or `~/.local/share/temper/advisories.db`.
+pub fn default_path() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()).map(PathBuf::from).or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))?;
+    Some(base.join("temper").join("advisories.db"))
+}
+
+/// One parsed input file.
+enum Parsed {
+    Record(Box<Record>, Vec<u8>),
+    Kev(Vec<(String, Option<String>)>),
+}
+
+fn parse_bytes(bytes: Vec<u8>) -> Result<Parsed, String> {
+    let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| format!("not JSON: {e}"))?;
+    if let Some(list) = value.get("vulnerabilities").and_then(|v| v.as_array())
+        && value.get("catalogVersion").is_some()
+    {
+        let kev = list
+            .iter()
+            .filter_map(|v| Some((v.get("cveID")?.as_str()?.to_owned(), v.get("dateAdded").and_then(|d| d.as_str()).map(str::to_owned))))
+            .collect();
+        return Ok(Parsed::Kev(kev));
+    }
+    let record: Record = serde_json::from_value(value).map_err(|e| format!("not an OSV record: {e}"))?;
+    if record.id.is_empty() {
+        return Err("the record has an empty id".into());
+    }
+    Ok(Parsed::Record(Box::new(record), bytes))
+}
+
+fn read_bounded(mut r: impl Read, what: &str) -> Result<Vec<u8>, String> {
+    let mut buf = Vec::new();
+    (&mut r).take(MAX_RECORD_BYTES + 1).read_to_end(&mut buf).map_err(|e| format!("reading {what}: {e}"))?;
+    if buf.len() as u64 > MAX_RECORD_BYTES {
+        return Err(format!("{what} is over {MAX_RECORD_BYTES} bytes"));
+    }
+    Ok(buf)
+}
+
+/// Expands the inputs into JSON files and zip archives, sorted so imports
+/// are deterministic.
+fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, DbError> {
+    let mut out = Vec::new();
+    for p in paths {
+        let meta = std::fs::metadata(p).map_err(|e| DbError::Input { path: p.clone(), reason: e.to_string() })?;
+        if meta.is_dir() {
+            let mut stack = vec![p.clone()];
+            while let Some(dir) = stack.pop() {
+                let entries = std::fs::read_dir(&dir).map_err(|e| DbError::Input { path: dir.clone(), reason: e.to_string() })?;
+                for entry in entries {
+                    let entry = entry.map_err(|e| DbError::Input { path: dir.clone(), reason: e.to_string() })?;
+                    let path = entry.path();
+                    let kind = entry.file_type().map_err(|e| DbError::Input { path: path.clone(), reason: e.to_string() })?;
+                    if kind.is_dir() {
+                        stack.push(path);
+                    } else if kind.is_file() && path.extension().is_some_and(|x| x == "json" || x == "zip") {
+                        out.push(path);
+                    }
+                }
+            }
+        } else {
+            out.push(p.clone());
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+fn read_json(path: &Path) -> Result<Parsed, String> {
+    std::fs::File::open(path).map_err(|e| e.to_string()).and_then(|f| read_bounded(f, "the file")).and_then(parse_bytes)
+}
+
+/// Hands each JSON entry of a zip export to `each`, one at a time, so an
+/// export of any size is imported in bounded memory.
+fn for_each_zip_entry(path: &Path, each: &mut dyn FnMut(String, Result<Parsed, String>) -> Result<(), DbError>) -> Result<(), DbError> {
+    let name = path.display().to_string();
+    let mut archive = match std::fs::File::open(path).map_err(|e| e.to_string()).and_then(|f| zip::ZipArchive::new(f).map_err(|e| format!("not a zip archive: {e}"))) {
+        Ok(a) => a,
+        Err(e) => return each(name, Err(e)),
+    };
+    if archive.len() > MAX_ZIP_ENTRIES {
+        return each(name, Err(format!("{} entries, over the limit of {MAX_ZIP_ENTRIES}", archive.len())));
+    }
+    let mut inflated = 0u64;
+    for i in 0..archive.len() {
+        let mut entry = match archive.by_index(i) {
+            Ok(e) => e,
+            Err(e) => {
+                each(format!("{name}: entry {i}"), Err(e.to_string()))?;
+                continue;
+            }
+        };
+        let Ok(inner) = entry.name().map(|n| n.into_owned()) else {
+            each(format!("{name}: entry {i}"), Err("the entry name is not valid UTF-8".into()))?;
+            continue;
+        };
+        if !entry.is_file() || !inner.ends_with(".json") {
+            continue;
+        }
+        let entry_name = format!("{name}!{inner}");
+        let bytes = read_bounded(&mut entry, "the entry");
+        inflated += bytes.as_ref().map_or(0, |b| b.len() as u64);
+        if inflated > MAX_ZIP_BYTES {
+            return each(name, Err(format!("inflates to over {MAX_ZIP_BYTES} bytes; the rest is skipped")));
+        }
+        each(entry_name, bytes.and_then(parse_bytes))?;
+    }
+    Ok(())
+}
+
+/// Prepared statements of one import transaction.
+struct Writer<'t> {
+    path: &'t Path,
+    delete_affected: rusqlite::Statement<'t>,
+    delete_aliases: rusqlite::Statement<'t>,
+    put_record: rusqlite::Statement<'t>,
+    put_affected: rusqlite::Statement<'t>,
+    put_alias: rusqlite::Statement<'t>,
+    put_kev: rusqlite::Statement<'t>,
+    stats: ImportStats,
+}
+
+impl<'t> Writer<'t> {
+    fn new(tx: &'t rusqlite::Transaction<'t>, path: &'t Path) -> Result<Self, rusqlite::Error> {
+        Ok(Writer {
+            path,
+            delete_affected: tx.prepare("DELETE FROM affected WHERE record_id = ?1")?,
+            delete_aliases: tx.prepare("DELETE FROM aliases WHERE record_id = ?1")?,
+            put_record: tx.prepare("INSERT OR REPLACE INTO records (id, modified, withdrawn, json) VALUES (?1, ?2, ?3, ?4)")?,
+            put_affected: tx.prepare("INSERT INTO affected (family, name, record_id) VALUES (?1, ?2, ?3)")?,
+            put_alias: tx.prepare("INSERT INTO aliases (alias, record_id) VALUES (?1, ?2)")?,
+            put_kev: tx.prepare("INSERT OR REPLACE INTO kev (cve, date_added) VALUES (?1, ?2)")?,
+            stats: ImportStats::default(),
+        })
+    }
+
+    fn put(&mut self, name: String, item: Result<Parsed, String>) -> Result<(), DbError> {
+        let sqlite = |source| DbError::Sqlite { path: self.path.to_owned(), source };
+        match item {
+            Err(reason) => self.stats.skipped.push((name, reason)),
+            Ok(Parsed::Kev(entries)) => {
+                for (cve, date) in entries {
+                    self.put_kev.execute(params![cve, date]).map_err(sqlite)?;
+                    self.stats.kev += 1;
+                }
+            }
+            Ok(Parsed::Record(record, raw)) => {
+                let mut packages: Vec<(String, String)> = record
+                    .affected
+                    .iter()
+                    .filter_map(|a| a.package.as_ref())
+                    .map(|p| {
+                        let fam = family(&p.ecosystem).to_owned();
+                        let name = index_name(&fam, &p.name);
+                        (fam, name)
+                    })
+                    .collect();
+                packages.sort();
+                packages.dedup();
+                self.delete_affected.execute([&record.id]).map_err(sqlite)?;
+                self.delete_aliases.execute([&record.id]).map_err(sqlite)?;
+                self.put_record.execute(params![record.id, record.modified, record.withdrawn.is_some(), raw]).map_err(sqlite)?;
+                for (f, n) in &packages {
+                    self.put_affected.execute(params![f, n, record.id]).map_err(sqlite)?;
+                }
+                for alias in &record.aliases {
+                    self.put_alias.execute(params![alias, record.id]).map_err(sqlite)?;
+                }
+                let mut families: Vec<&String> = packages.iter().map(|(f, _)| f).collect();
+                families.dedup();
+                for f in families {
+                    *self.stats.records.entry(f.clone()).or_default() += 1;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl AdvisoryDb {
+    /// Opens (creating if needed) the database at `path`.
+    pub fn open(path: &Path) -> Result<AdvisoryDb, DbError> {
+        let sqlite = |source| DbError::Sqlite { path: path.to_owned(), source };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| DbError::Input { path: dir.to_owned(), reason: e.to_string() })?;
+        }
+        let conn = Connection::open(path).map_err(sqlite)?;
+        conn.busy_timeout(std::time::Duration::from_secs(30)).map_err(sqlite)?;
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(sqlite)?;
+        let tables: i64 = conn.query_row("SELECT count(*) FROM sqlite_master WHERE type = 'table'", [], |r| r.get(0)).map_err(sqlite)?;
+        if version == 0 && tables == 0 {
+            conn.pragma_update(None, "journal_mode", "WAL").map_err(sqlite)?;
+            conn.execute_batch(
+                "BEGIN;
+                 CREATE TABLE records (id TEXT PRIMARY KEY, modified TEXT, withdrawn INTEGER NOT NULL, json BLOB NOT NULL);
+                 CREATE TABLE affected (family TEXT NOT NULL, name TEXT NOT NULL, record_id TEXT NOT NULL);
+                 CREATE INDEX affected_by_package ON affected (family, name);
+                 CREATE INDEX affected_by_record ON affected (record_id);
+                 CREATE TABLE aliases (alias TEXT NOT NULL, record_id TEXT NOT NULL);
+                 CREATE INDEX aliases_by_alias ON aliases (alias);
+                 CREATE INDEX aliases_by_record ON aliases (record_id);
+                 CREATE TABLE kev (cve TEXT PRIMARY KEY, date_added TEXT);
+                 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                 PRAGMA user_version = 1;
+                 COMMIT;",
+            )
+            .map_err(sqlite)?;
+        } else if version != SCHEMA_VERSION {
+            return Err(DbError::Schema { path: path.to_owned(), found: version });
+        }
+        Ok(AdvisoryDb { conn, path: path.to_owned() })
+    }
+
+    /// Imports OSV JSON files, directories of them (recursively), osv.dev
+    /// `all.zip` exports and CISA KEV catalogs, all in one transaction.
+    pub fn import(&mut self, paths: &[PathBuf]) -> Result<ImportStats, DbError> {
+        let inputs = collect_inputs(paths)?;
+        let path = self.path.clone();
+        let sqlite = |source| DbError::Sqlite { path: path.clone(), source };
+        let tx = self.conn.transaction().map_err(sqlite)?;
+        let stats = {
+            let mut writer = Writer::new(&tx, &path).map_err(sqlite)?;
+            // JSON files are parsed in parallel, a bounded batch at a time.
+            for batch in inputs.chunks(1024) {
+                let (zips, files): (Vec<&PathBuf>, Vec<&PathBuf>) = batch.iter().partition(|p| p.extension().is_some_and(|x| x == "zip"));
+                let parsed: Vec<(String, Result<Parsed, String>)> = files.par_iter().map(|p| (p.display().to_string(), read_json(p))).collect();
+                for (name, item) in parsed {
+                    writer.put(name, item)?;
+                }
+                for zip in zips {
+                    for_each_zip_entry(zip, &mut |name, item| writer.put(name, item))?;
+                }
+            }
+            writer.stats
+        };
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        tx.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('updated', ?1)", [now.to_string()]).map_err(sqlite)?;
+        tx.commit().map_err(sqlite)?;
+        Ok(stats)
+    }
+
+    /// Records that name the package `name` in the ecosystem `family`
+    /// (withdrawn ones left out), in id order.
+    pub fn candidates(&self, family: &str, name: &str) -> Result<Vec<Record>, DbError> {
+        let sqlite = |source| DbError::Sqlite { path: self.path.clone(), source };
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT r.id, r.json FROM affected a JOIN records r ON r.id = a.record_id WHERE a.family = ?1 AND a.name = ?2 AND r.withdrawn = 0 ORDER BY r.id")
+            .map_err(sqlite)?;
+        let rows = stmt.query_map(params![family, index_name(family, name)], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))).map_err(sqlite)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, json) = row.map_err(sqlite)?;
+            // Stored records parsed once already; one that no longer does is
+            // a damaged database, reported rather than skipped.
+            let record: Record = serde_json::from_slice(&json).map_err(|e| DbError::Input { path: self.path.clone(), reason: format!("record {id} is damaged: {e}") })?;
+            out.push(record);
+        }
+        Ok(out)
+    }
+
+    /// Whether `cve` is in the KEV catalog, and since when.
+    pub fn kev(&self, cve: &str) -> Result<Option<Option<String>>, DbError> {
+        let sqlite = |source| DbError::Sqlite { path: self.path.clone(), source };
+        self.conn.query_row("SELECT date_added FROM kev WHERE cve = ?1", [cve], |r| r.get::<_, Option<String>>(0)).optional().map_err(sqlite)
+    }
+
+    /// Counts and age.
+    pub fn status(&self) -> Result<Status, DbError> {
+        let sqlite = |source| DbError::Sqlite { path: self.path.clone(), source };
+        let mut records = BTreeMap::new();
+        let mut stmt = self.conn.prepare("SELECT a.family, count(DISTINCT a.record_id) FROM affected a JOIN records r ON r.id = a.record_id WHERE r.withdrawn = 0 GROUP BY a.family ORDER BY a.family").map_err(sqlite)?;
+        for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))).map_err(sqlite)? {
+            let (f, n) = row.map_err(sqlite)?;
+            records.insert(f, usize::try_from(n).unwrap_or(0));
+        }
+        let kev: i64 = self.conn.query_row("SELECT count(*) FROM kev", [], |r| r.get(0)).map_err(sqlite)?;
+        let updated: Option<String> = self.conn.query_row("SELECT value FROM meta WHERE key = 'updated'", [], |r| r.get(0)).optional().map_err(sqlite)?;
+        Ok(Status { records, kev: usize::try_from(kev).unwrap_or(0), updated: updated.and_then(|u| u.parse().ok()) })
+    }
+}
