@@ -302,7 +302,18 @@ impl AdvisoryDb {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| DbError::Input { path: dir.to_owned(), reason: e.to_string() })?;
         }
-        let conn = Connection::open(path).map_err(sqlite)?;
+        Self::init(Connection::open(path).map_err(sqlite)?, path)
+    }
+
+    /// A database that lives in memory for this process only (`scan
+    /// --advisories`: advisories given on the command line, nothing kept).
+    pub fn in_memory() -> Result<AdvisoryDb, DbError> {
+        let path = Path::new(":memory:");
+        Self::init(Connection::open_in_memory().map_err(|source| DbError::Sqlite { path: path.to_owned(), source })?, path)
+    }
+
+    fn init(conn: Connection, path: &Path) -> Result<AdvisoryDb, DbError> {
+        let sqlite = |source| DbError::Sqlite { path: path.to_owned(), source };
         conn.busy_timeout(std::time::Duration::from_secs(30)).map_err(sqlite)?;
         let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(sqlite)?;
         let tables: i64 = conn.query_row("SELECT count(*) FROM sqlite_master WHERE type = 'table'", [], |r| r.get(0)).map_err(sqlite)?;

@@ -23,6 +23,11 @@ pub enum Command {
     Layers(LayersArgs),
     /// List every package in an image (SBOM).
     Sbom(SbomArgs),
+    /// Find known vulnerabilities in an image's packages.
+    Scan(crate::cli_vuln::ScanArgs),
+    /// Manage the local advisory database.
+    #[command(subcommand)]
+    Db(crate::cli_vuln::DbCommand),
     /// Manage the per-layer cache.
     #[command(subcommand)]
     Cache(CacheCommand),

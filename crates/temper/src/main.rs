@@ -3,9 +3,11 @@
 //! failed, 2 an error.
 
 mod cli;
+mod cli_vuln;
 mod progress;
 mod render;
 mod size;
+mod vuln;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -24,6 +26,9 @@ fn main() -> ExitCode {
         Command::Inspect(args) => inspect(&args),
         Command::Layers(args) => layers(&args),
         Command::Sbom(args) => sbom(&args),
+        Command::Scan(args) => vuln::scan(&args),
+        Command::Db(cli_vuln::DbCommand::Import { paths, db }) => vuln::db_import(&paths, &db),
+        Command::Db(cli_vuln::DbCommand::Status { db, format }) => vuln::db_status(&db, format),
         Command::Cache(cli::CacheCommand::Clean { cache_dir }) => cache_clean(cache_dir),
     };
     match result {

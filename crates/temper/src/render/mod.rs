@@ -3,6 +3,7 @@
 pub mod inspect;
 pub mod layers;
 pub mod sbom;
+pub mod scan;
 pub mod tree;
 
 /// Shortens a long instruction for a table cell.

@@ -1,0 +1,15 @@
+//! The finding stage: what in the image is vulnerable.
+//!
+//! [`matching::match_inventory`] asks the advisory database about every
+//! package of an [`temper_inventory::Inventory`], merges records that are
+//! the same vulnerability under different ids, and grades each finding
+//! with [`severity`].
+//!
+//! This crate never reads images or fetches feeds: it gets an inventory
+//! and an open database.
+
+pub mod matching;
+pub mod severity;
+
+pub use matching::{Finding, Matches, Unmatched, match_inventory};
+pub use severity::Severity;

@@ -1,0 +1,86 @@
+//! Arguments of the vulnerability commands: `temper db …` and `temper scan`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand, ValueEnum};
+
+use crate::cli::ImageArgs;
+
+/// Where the advisory database is.
+#[derive(Args, Debug, Clone)]
+pub struct DbArgs {
+    /// The advisory database (default: $XDG_DATA_HOME/temper/advisories.db or ~/.local/share/temper/advisories.db).
+    #[arg(long = "db", value_name = "FILE", env = "TEMPER_DB")]
+    pub path: Option<PathBuf>,
+}
+
+/// `temper db …`.
+#[derive(Subcommand, Debug)]
+pub enum DbCommand {
+    /// Import OSV records: JSON files, directories of them, osv.dev all.zip exports, and CISA's KEV catalog.
+    Import {
+        /// Files, directories or zips.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// The database.
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Show what the database holds and how old it is.
+    Status {
+        /// The database.
+        #[command(flatten)]
+        db: DbArgs,
+        /// Output format.
+        #[arg(long, short, value_enum, default_value_t = crate::cli::Format::Table)]
+        format: crate::cli::Format,
+    },
+}
+
+/// Scan output formats.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum ScanFormat {
+    /// Findings grouped by package.
+    Table,
+    /// Stable JSON (documented in the README).
+    Json,
+}
+
+/// `temper scan`.
+#[derive(Args, Debug)]
+pub struct ScanArgs {
+    /// The image and how to read it.
+    #[command(flatten)]
+    pub image: ImageArgs,
+    /// The advisory database.
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Match against these OSV files, directories or zips instead of the
+    /// database (read into memory for this run; repeatable).
+    #[arg(long, value_name = "PATH")]
+    pub advisories: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = ScanFormat::Table)]
+    pub format: ScanFormat,
+    /// Report only these severities (comma-separated: critical,high,medium,low,unknown).
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub severity: Vec<String>,
+    /// Leave out findings with no fixed version.
+    #[arg(long)]
+    pub ignore_unfixed: bool,
+    /// Exit with this code when any finding is reported (after filters).
+    #[arg(long, value_name = "N")]
+    pub exit_code: Option<u8>,
+    /// Exit with 1 when a finding is at least this severe.
+    #[arg(long, value_name = "SEVERITY")]
+    pub fail_on: Option<String>,
+    /// The per-layer cache directory (default: $XDG_CACHE_HOME/temper or ~/.cache/temper).
+    #[arg(long, value_name = "DIR", env = "TEMPER_CACHE_DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// Neither read nor write the per-layer cache.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Write to FILE instead of stdout (written whole, or not at all).
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}

@@ -1,0 +1,147 @@
+//! `temper db …` and `temper scan`: glue between the arguments, the
+//! inventory, the advisory database and the renderers.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, anyhow};
+use temper_advisory::db::AdvisoryDb;
+use temper_finding::Severity;
+use temper_image::Image;
+use temper_inventory::Inventory;
+
+use crate::cli::{Format, ImageArgs};
+use crate::cli_vuln::{DbArgs, ScanArgs, ScanFormat};
+use crate::{layer_labels, limits, open_image, print, progress, render, write_whole};
+
+fn db_path(args: &DbArgs) -> Result<PathBuf> {
+    args.path.clone().or_else(temper_advisory::db::default_path).ok_or_else(|| anyhow!("no advisory database path: set --db, TEMPER_DB or HOME"))
+}
+
+/// Opens the database for reading; a missing one is an error that says how to make it.
+fn open_existing(args: &DbArgs) -> Result<AdvisoryDb> {
+    let path = db_path(args)?;
+    if !path.exists() {
+        return Err(anyhow!("{}: no advisory database; create it with `temper db import PATH…`", path.display()));
+    }
+    Ok(AdvisoryDb::open(&path)?)
+}
+
+pub fn db_import(paths: &[PathBuf], args: &DbArgs) -> Result<ExitCode> {
+    let path = db_path(args)?;
+    let mut db = AdvisoryDb::open(&path)?;
+    let started = std::time::Instant::now();
+    let stats = db.import(paths)?;
+    let mut err = std::io::stderr().lock();
+    for (name, why) in &stats.skipped {
+        let _ = writeln!(err, "temper: warning: skipped {name}: {why}");
+    }
+    let total: usize = stats.records.values().sum();
+    let mut out = format!("imported {total} records into {} in {:.1} s\n", path.display(), started.elapsed().as_secs_f64());
+    for (family, n) in &stats.records {
+        out.push_str(&format!("  {family:<12} {n}\n"));
+    }
+    if stats.kev > 0 {
+        out.push_str(&format!("  {:<12} {}\n", "KEV", stats.kev));
+    }
+    if !stats.skipped.is_empty() {
+        out.push_str(&format!("{} inputs skipped (see the warnings above)\n", stats.skipped.len()));
+    }
+    print(&out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn db_status(args: &DbArgs, format: Format) -> Result<ExitCode> {
+    let path = db_path(args)?;
+    let db = open_existing(args)?;
+    let status = db.status()?;
+    match format {
+        Format::Json => {
+            let doc = serde_json::json!({ "path": path, "records": status.records, "kev": status.kev, "updated": status.updated });
+            print(&(serde_json::to_string_pretty(&doc)? + "\n"))?;
+        }
+        Format::Table => print(&render::scan::status(&path, &status))?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The merged inventory of an image, through the per-layer cache unless
+/// told otherwise.
+pub fn inventory_of(args: &ImageArgs, cache_dir: Option<PathBuf>, no_cache: bool, all_layers: bool) -> Result<(Image, Inventory)> {
+    let image = open_image(args)?;
+    let catalogers = temper_inventory::catalog::registry();
+    let cache = if no_cache {
+        None
+    } else {
+        match cache_dir.or_else(temper_inventory::cache::default_dir).map(|d| temper_inventory::cache::LayerCache::open(&d)).transpose() {
+            Ok(c) => c,
+            Err(e) => {
+                let _ = writeln!(std::io::stderr(), "temper: warning: {e}; scanning without the cache");
+                None
+            }
+        }
+    };
+    let bars = progress::Bars::new(layer_labels(&image));
+    let scanned = temper_inventory::scan(&image, &limits(args)?, &bars, &catalogers, cache.as_ref());
+    bars.clear();
+    let scanned = scanned?;
+    let analysis = temper_layer::analyze(&scanned.layers).with_context(|| image.name.clone())?;
+    let inventory = Inventory::build(scanned.found, &scanned.layers, &analysis.merged, all_layers);
+    Ok((image, inventory))
+}
+
+fn severities(list: &[String]) -> Result<Vec<Severity>> {
+    list.iter().filter(|s| !s.trim().is_empty()).map(|s| s.parse::<Severity>().map_err(|e| anyhow!("--severity: {e}"))).collect()
+}
+
+pub fn scan(args: &ScanArgs) -> Result<ExitCode> {
+    let wanted = severities(&args.severity)?;
+    let fail_on = args.fail_on.as_deref().map(|s| s.parse::<Severity>().map_err(|e| anyhow!("--fail-on: {e}"))).transpose()?;
+    let db = if args.advisories.is_empty() {
+        open_existing(&args.db)?
+    } else {
+        let mut db = AdvisoryDb::in_memory()?;
+        let stats = db.import(&args.advisories)?;
+        for (name, why) in &stats.skipped {
+            let _ = writeln!(std::io::stderr(), "temper: warning: skipped {name}: {why}");
+        }
+        db
+    };
+    let (image, inventory) = inventory_of(&args.image, args.cache_dir.clone(), args.no_cache, false)?;
+    let mut matches = temper_finding::match_inventory(&db, &inventory)?;
+    matches.findings.retain(|f| (wanted.is_empty() || wanted.contains(&f.severity)) && !(args.ignore_unfixed && f.fixed_versions.is_empty()));
+    let text = match args.format {
+        ScanFormat::Json => {
+            let doc = serde_json::json!({
+                "image": image.name,
+                "digest": image.manifest.as_ref().map(|m| m.digest.to_string()),
+                "platform": image.platform().map(|p| p.to_string()),
+                "os": inventory.os,
+                "findings": matches.findings,
+                "unmatched": matches.unmatched,
+                "packages": inventory.packages.len(),
+            });
+            serde_json::to_string_pretty(&doc)? + "\n"
+        }
+        ScanFormat::Table => render::scan::table(&inventory, &matches),
+    };
+    match &args.output {
+        Some(path) => write_whole(path, &text)?,
+        None => print(&text)?,
+    }
+    if let Some(threshold) = fail_on
+        && let Some(worst) = matches.findings.iter().map(|f| f.severity).max()
+        && worst >= threshold
+    {
+        let n = matches.findings.iter().filter(|f| f.severity >= threshold).count();
+        let _ = writeln!(std::io::stderr(), "temper: {n} findings at {} or above", threshold.as_str());
+        return Ok(ExitCode::from(1));
+    }
+    if let Some(code) = args.exit_code
+        && !matches.findings.is_empty()
+    {
+        return Ok(ExitCode::from(code));
+    }
+    Ok(ExitCode::SUCCESS)
+}
