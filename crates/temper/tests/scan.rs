@@ -1,0 +1,138 @@
+//! `temper db` and `temper scan` end to end: the shared OSV corpus imported
+//! into a fresh database, every corpus image scanned, and the findings
+//! compared with the advisories the corpus's independent matcher computed.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn corpus() -> PathBuf {
+    let dir = std::env::var_os("TEMPER_CORPUS").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cache/temper-corpus"));
+    assert!(dir.join("expected/advisories.json").is_file(), "corpus advisories not found at {} (run scripts/test.sh)", dir.display());
+    dir
+}
+
+fn shared() -> PathBuf {
+    std::env::var_os("TEMPER_SHARED").map(PathBuf::from).unwrap_or_else(|| root().join("../shared"))
+}
+
+fn temper(args: &[&str]) -> Output {
+    let cache = std::env::temp_dir().join(format!("temper-scan-test-cache-{}", std::process::id()));
+    Command::new(env!("CARGO_BIN_EXE_temper")).args(args).env("TEMPER_CACHE_DIR", cache).env_remove("TEMPER_DB").output().unwrap()
+}
+
+/// One database per test process, imported from the whole shared corpus.
+fn db() -> &'static Path {
+    static DB: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+    let (_, path) = DB.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("advisories.db");
+        let osv = shared().join("advisories/osv");
+        let kev = shared().join("advisories/kev/known_exploited_vulnerabilities.json");
+        let out = temper(&["db", "import", "--db", path.to_str().unwrap(), osv.to_str().unwrap(), kev.to_str().unwrap()]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        (dir, path)
+    });
+    path
+}
+
+fn scan(image: &str, platform: &str, extra: &[&str]) -> (Value, i32) {
+    let layout = format!("oci:{}", corpus().join("oci").join(image).display());
+    let mut args = vec!["scan", "--db", db().to_str().unwrap(), "--format", "json", "--platform", platform, &layout];
+    args.extend_from_slice(extra);
+    let out = temper(&args);
+    let code = out.status.code().unwrap();
+    assert!(code != 2, "scan {image}: {}", String::from_utf8_lossy(&out.stderr));
+    (serde_json::from_slice(&out.stdout).unwrap(), code)
+}
+
+/// (package, record id) for the ecosystems the corpus computed.
+fn record_pairs(findings: &Value) -> BTreeSet<(String, String)> {
+    findings
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| matches!(f["ecosystem"].as_str(), Some("pypi" | "golang" | "cargo")))
+        .flat_map(|f| f["records"].as_array().unwrap().iter().map(move |r| (f["package"].as_str().unwrap().to_owned(), r.as_str().unwrap().to_owned())))
+        .collect()
+}
+
+#[test]
+fn findings_equal_the_independent_matcher_on_every_image() {
+    let expected: Value = serde_json::from_slice(&std::fs::read(corpus().join("expected/advisories.json")).unwrap()).unwrap();
+    for (key, items) in expected.as_object().unwrap() {
+        let (image, platform) = key.split_once(' ').unwrap();
+        let want: BTreeSet<(String, String)> = items.as_array().unwrap().iter().map(|e| (e["package"].as_str().unwrap().to_owned(), e["id"].as_str().unwrap().to_owned())).collect();
+        let (got, _) = scan(image, platform, &[]);
+        let pairs = record_pairs(&got["findings"]);
+        assert_eq!(pairs, want, "{key}: temper's findings (left) vs the corpus's (right)");
+    }
+}
+
+#[test]
+fn debian_packages_match_by_source_package() {
+    let (got, _) = scan("debian-minbase", "linux/amd64", &[]);
+    let findings = got["findings"].as_array().unwrap();
+    // libapt-pkg6.0 is built from apt: the apt advisory applies to both.
+    for pkg in ["apt", "libapt-pkg6.0"] {
+        let f = findings.iter().find(|f| f["package"] == pkg && f["id"] == "CVE-2026-109518").unwrap_or_else(|| panic!("{pkg}"));
+        assert_eq!(f["fixed_versions"], serde_json::json!(["2.6.2"]));
+        assert_eq!(f["records"], serde_json::json!(["TEMPER-DEB-CVE-2026-109518-apt"]));
+    }
+    let perl = findings.iter().find(|f| f["package"] == "perl-base").unwrap();
+    assert_eq!(perl["matched_as"], "perl 5.36.0-7+deb12u3");
+    // Up-to-date packages whose advisories were fixed before bookworm are clean.
+    assert!(!findings.iter().any(|f| f["package"] == "libxml2" || f["package"] == "tar"));
+}
+
+#[test]
+fn filters_and_exit_codes() {
+    let (all, code) = scan("python-app", "linux/amd64", &[]);
+    assert_eq!(code, 0, "no threshold, no failure");
+    let findings = all["findings"].as_array().unwrap();
+    let high = findings.iter().filter(|f| f["severity"] == "HIGH" || f["severity"] == "CRITICAL").count();
+    assert!(high > 0);
+    let (_, code) = scan("python-app", "linux/amd64", &["--fail-on", "high"]);
+    assert_eq!(code, 1);
+    let (_, code) = scan("python-app", "linux/amd64", &["--fail-on", "critical"]);
+    assert_eq!(code, if findings.iter().any(|f| f["severity"] == "CRITICAL") { 1 } else { 0 });
+    let (only, code) = scan("python-app", "linux/amd64", &["--severity", "high,critical", "--exit-code", "5"]);
+    assert_eq!(only["findings"].as_array().unwrap().len(), high);
+    assert_eq!(code, 5);
+    let (fixed, _) = scan("python-app", "linux/amd64", &["--ignore-unfixed"]);
+    assert!(fixed["findings"].as_array().unwrap().iter().all(|f| !f["fixed_versions"].as_array().unwrap().is_empty()));
+    let out = temper(&["scan", "--db", db().to_str().unwrap(), "--severity", "urgent", "examples/demo-app"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--severity"), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn bundled_example_against_its_snapshot() {
+    let out = Command::new(env!("CARGO_BIN_EXE_temper"))
+        .args(["scan", "examples/demo-app", "--advisories", "examples/advisories", "--format", "json", "--no-cache"])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let got: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = got["findings"].as_array().unwrap();
+    let records = std::fs::read_dir(root().join("examples/advisories")).unwrap().filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "json")).count();
+    // Every expat fix in the snapshot is later than the pinned 2.5.0-1+deb12u2.
+    assert_eq!(findings.len(), records);
+    assert!(findings.iter().all(|f| f["package"] == "libexpat1" && f["matched_as"] == "expat 2.5.0-1+deb12u2"));
+}
+
+#[test]
+fn missing_database_says_how_to_make_one() {
+    let out = temper(&["scan", "--db", "/nonexistent/advisories.db", "examples/demo-app"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("temper db import"), "{}", String::from_utf8_lossy(&out.stderr));
+}
