@@ -70,13 +70,34 @@ pub struct Unmatched {
     pub reason: String,
 }
 
+/// A finding a VEX statement or an ignore entry took out.
+#[derive(Clone, Debug, Serialize)]
+pub struct Suppressed {
+    /// The finding.
+    #[serde(flatten)]
+    pub finding: Finding,
+    /// Who took it out, and why.
+    pub suppression: crate::vex::Suppression,
+}
+
 /// Everything matching found.
 #[derive(Clone, Debug, Serialize)]
 pub struct Matches {
     /// Findings, worst first.
     pub findings: Vec<Finding>,
+    /// Findings taken out by VEX or the ignore file.
+    pub suppressed: Vec<Suppressed>,
     /// Packages that could not be checked.
     pub unmatched: Vec<Unmatched>,
+}
+
+impl Matches {
+    /// Moves every finding `suppressions` covers on `today` to `suppressed`.
+    pub fn suppress(&mut self, suppressions: &crate::vex::Suppressions, today: &str) {
+        let (out, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut self.findings).into_iter().map(|f| (suppressions.check(&f, today), f)).partition(|(s, _)| s.is_some());
+        self.findings = kept.into_iter().map(|(_, f)| f).collect();
+        self.suppressed.extend(out.into_iter().filter_map(|(s, finding)| s.map(|suppression| Suppressed { finding, suppression })));
+    }
 }
 
 /// What to ask the database for one package.
@@ -197,7 +218,7 @@ pub fn match_inventory(db: &AdvisoryDb, inventory: &Inventory) -> Result<Matches
         findings.extend(merge(p, hits, matched_as, q.scheme, db)?);
     }
     findings.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| (&a.package, &a.version, &a.id, a.layer).cmp(&(&b.package, &b.version, &b.id, b.layer))));
-    Ok(Matches { findings, unmatched })
+    Ok(Matches { findings, suppressed: Vec::new(), unmatched })
 }
 
 /// One finding per group of hits that share an id or alias.

@@ -74,6 +74,15 @@ pub struct ScanArgs {
     /// Exit with 1 when a finding is at least this severe.
     #[arg(long, value_name = "SEVERITY")]
     pub fail_on: Option<String>,
+    /// A VEX document (OpenVEX or CycloneDX) whose not_affected/fixed statements suppress findings; repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub vex: Vec<PathBuf>,
+    /// Ignore file: one vulnerability id per line, optional `exp:YYYY-MM-DD` and reason (default: ./.temperignore when present).
+    #[arg(long, value_name = "FILE")]
+    pub ignore_file: Option<PathBuf>,
+    /// Also list suppressed findings, with who suppressed them and why.
+    #[arg(long)]
+    pub show_suppressed: bool,
     /// The per-layer cache directory (default: $XDG_CACHE_HOME/temper or ~/.cache/temper).
     #[arg(long, value_name = "DIR", env = "TEMPER_CACHE_DIR")]
     pub cache_dir: Option<PathBuf>,

@@ -109,7 +109,17 @@ pub fn scan(args: &ScanArgs) -> Result<ExitCode> {
         db
     };
     let (image, inventory) = inventory_of(&args.image, args.cache_dir.clone(), args.no_cache, false)?;
+    let mut suppressions = temper_finding::vex::Suppressions::default();
+    for vex in &args.vex {
+        suppressions.add_vex(vex)?;
+    }
+    match &args.ignore_file {
+        Some(file) => suppressions.add_ignore_file(file)?,
+        None if std::path::Path::new(".temperignore").is_file() => suppressions.add_ignore_file(std::path::Path::new(".temperignore"))?,
+        None => {}
+    }
     let mut matches = temper_finding::match_inventory(&db, &inventory)?;
+    matches.suppress(&suppressions, &temper_finding::vex::today());
     matches.findings.retain(|f| (wanted.is_empty() || wanted.contains(&f.severity)) && !(args.ignore_unfixed && f.fixed_versions.is_empty()));
     let text = match args.format {
         ScanFormat::Json => {
@@ -119,12 +129,13 @@ pub fn scan(args: &ScanArgs) -> Result<ExitCode> {
                 "platform": image.platform().map(|p| p.to_string()),
                 "os": inventory.os,
                 "findings": matches.findings,
+                "suppressed": matches.suppressed,
                 "unmatched": matches.unmatched,
                 "packages": inventory.packages.len(),
             });
             serde_json::to_string_pretty(&doc)? + "\n"
         }
-        ScanFormat::Table => render::scan::table(&inventory, &matches),
+        ScanFormat::Table => render::scan::table(&inventory, &matches, args.show_suppressed),
     };
     match &args.output {
         Some(path) => write_whole(path, &text)?,

@@ -136,3 +136,84 @@ fn missing_database_says_how_to_make_one() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("temper db import"), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+fn example_scan(extra: &[&str]) -> (Value, Output) {
+    let mut args = vec!["scan", "examples/demo-app", "--advisories", "examples/advisories", "--format", "json", "--no-cache"];
+    args.extend_from_slice(extra);
+    let out = Command::new(env!("CARGO_BIN_EXE_temper")).args(&args).current_dir(root()).output().unwrap();
+    assert!(out.status.code() != Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    (serde_json::from_slice(&out.stdout).unwrap_or(Value::Null), out)
+}
+
+fn ids(v: &Value) -> BTreeSet<String> {
+    v.as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap().to_owned()).collect()
+}
+
+#[test]
+fn vex_not_affected_removes_exactly_those_findings() {
+    let (before, _) = example_scan(&[]);
+    let all = ids(&before["findings"]);
+    let tmp = tempfile::tempdir().unwrap();
+    // OpenVEX 0.2: two not_affected, one under_investigation (kept), one for another package (kept).
+    let openvex = tmp.path().join("app.openvex.json");
+    std::fs::write(
+        &openvex,
+        serde_json::json!({
+            "@context": "https://openvex.dev/ns/v0.2.0",
+            "@id": "https://example.invalid/vex/1",
+            "author": "platform team",
+            "timestamp": "2026-11-01T00:00:00Z",
+            "version": 1,
+            "statements": [
+                {"vulnerability": {"name": "CVE-2024-28757"}, "products": [{"@id": "pkg:oci/demo-app", "subcomponents": [{"@id": "pkg:deb/debian/libexpat1"}]}],
+                 "status": "not_affected", "justification": "vulnerable_code_not_in_execute_path"},
+                {"vulnerability": {"name": "TEMPER-DEB-CVE-2025-59375-expat", "aliases": ["CVE-2025-59375"]}, "products": [{"@id": "pkg:deb/debian/libexpat1@2.5.0-1%2Bdeb12u2?arch=amd64"}],
+                 "status": "not_affected", "justification": "inline_mitigations_already_exist", "impact_statement": "the app never parses external XML"},
+                {"vulnerability": {"name": "CVE-2026-24515"}, "products": [{"@id": "pkg:deb/debian/libexpat1"}], "status": "under_investigation"},
+                {"vulnerability": {"name": "CVE-2026-25210"}, "products": [{"@id": "pkg:deb/debian/busybox-static"}], "status": "not_affected", "justification": "component_not_present"}
+            ]
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let (after, _) = example_scan(&["--vex", openvex.to_str().unwrap()]);
+    let gone: BTreeSet<String> = all.difference(&ids(&after["findings"])).cloned().collect();
+    assert_eq!(gone, BTreeSet::from(["CVE-2024-28757".to_owned(), "CVE-2025-59375".to_owned()]));
+    assert_eq!(ids(&after["suppressed"]), gone);
+    let why = after["suppressed"].as_array().unwrap().iter().find(|s| s["id"] == "CVE-2025-59375").unwrap();
+    assert_eq!(why["suppression"]["justification"], "inline_mitigations_already_exist");
+    assert_eq!(why["suppression"]["status"], "not_affected");
+
+    // CycloneDX VEX naming the component by bom-ref.
+    let cdx = tmp.path().join("app.cdx.json");
+    std::fs::write(
+        &cdx,
+        serde_json::json!({
+            "bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
+            "components": [{"type": "library", "bom-ref": "expat-lib", "name": "libexpat1", "purl": "pkg:deb/debian/libexpat1@2.5.0-1+deb12u2"}],
+            "vulnerabilities": [
+                {"id": "CVE-2026-32776", "analysis": {"state": "false_positive", "detail": "not reachable"}, "affects": [{"ref": "expat-lib"}]},
+                {"id": "CVE-2026-32777", "analysis": {"state": "exploitable"}, "affects": [{"ref": "expat-lib"}]}
+            ]
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let (after, _) = example_scan(&["--vex", cdx.to_str().unwrap()]);
+    assert_eq!(ids(&after["suppressed"]), BTreeSet::from(["CVE-2026-32776".to_owned()]));
+
+    // The ignore file: an expired entry no longer applies.
+    let ignore = tmp.path().join(".temperignore");
+    std::fs::write(&ignore, "# accepted risks\nCVE-2026-56131 exp:2099-01-01 fixed in the next base image\nCVE-2026-56132 exp:2001-01-01\n").unwrap();
+    let (after, out) = example_scan(&["--ignore-file", ignore.to_str().unwrap()]);
+    assert_eq!(ids(&after["suppressed"]), BTreeSet::from(["CVE-2026-56131".to_owned()]));
+    assert_eq!(after["suppressed"][0]["suppression"]["statement"], "fixed in the next base image");
+    assert!(out.status.success());
+
+    // Unreadable VEX is an error naming the file, not a silent no-op.
+    let bad = tmp.path().join("bad.json");
+    std::fs::write(&bad, r#"{"hello": 1}"#).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_temper")).args(["scan", "examples/demo-app", "--advisories", "examples/advisories", "--vex", bad.to_str().unwrap()]).current_dir(root()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bad.json"));
+}

@@ -9,7 +9,7 @@ use temper_inventory::Inventory;
 use super::{columns, ellipsize};
 
 /// Findings grouped by package: installed → fixed version, worst first.
-pub fn table(inventory: &Inventory, matches: &Matches) -> String {
+pub fn table(inventory: &Inventory, matches: &Matches, show_suppressed: bool) -> String {
     let mut out = String::new();
     let mut counts = [0usize; 5];
     for f in &matches.findings {
@@ -44,6 +44,19 @@ pub fn table(inventory: &Inventory, matches: &Matches) -> String {
             rows.push(vec![format!("  {}", f.id), sev, f.version.clone(), fixed, ellipsize(f.summary.as_deref().unwrap_or(""), 60)]);
         }
         out.push_str(&columns(&rows, &[]));
+    }
+    if !matches.suppressed.is_empty() {
+        if show_suppressed {
+            out.push_str(&format!("\n{} suppressed:\n", matches.suppressed.len()));
+            let mut rows = vec![vec!["  ID".to_owned(), "PACKAGE".into(), "STATUS".into(), "JUSTIFICATION".into(), "SOURCE".into()]];
+            for s in &matches.suppressed {
+                let f = &s.finding;
+                rows.push(vec![format!("  {}", f.id), format!("{} {}", f.package, f.version), s.suppression.status.clone(), s.suppression.justification.clone().unwrap_or_default(), s.suppression.source.clone()]);
+            }
+            out.push_str(&columns(&rows, &[]));
+        } else {
+            out.push_str(&format!("\n{} findings suppressed by VEX or the ignore file (--show-suppressed lists them)\n", matches.suppressed.len()));
+        }
     }
     if !matches.unmatched.is_empty() {
         out.push_str(&format!("\n{} packages could not be checked:\n", matches.unmatched.len()));

@@ -1,0 +1,314 @@
+//! VEX: statements that a vulnerability does not affect a product, from
+//! OpenVEX (0.2, and the older 0.0.x shape) and CycloneDX VEX documents,
+//! and the ignore file `.temperignore`.
+//!
+//! A statement suppresses a finding when it names the finding's
+//! vulnerability (by id or any alias) and its package (by purl; a
+//! statement purl without a version covers every version, one without
+//! qualifiers covers every qualifier). OpenVEX `not_affected` and `fixed`,
+//! and CycloneDX `not_affected`, `false_positive` and `resolved`,
+//! suppress; `affected`, `under_investigation`, `exploitable` and
+//! `in_triage` leave the finding as it is. A statement about the image
+//! itself (`pkg:oci/…` without subcomponents) covers every package in it.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::matching::Finding;
+
+/// Why a finding is not reported.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Suppression {
+    /// The file that said so.
+    pub source: String,
+    /// `not_affected`, `fixed`, `false_positive`, `resolved` or `ignored`.
+    pub status: String,
+    /// The justification given, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub justification: Option<String>,
+    /// The impact statement or detail given, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub statement: Option<String>,
+}
+
+/// One statement, normalised.
+#[derive(Clone, Debug)]
+struct Statement {
+    ids: Vec<String>,
+    /// Package purls; empty means every package.
+    purls: Vec<String>,
+    suppression: Suppression,
+}
+
+/// An ignore-file entry.
+#[derive(Clone, Debug)]
+struct Ignore {
+    id: String,
+    expires: Option<String>,
+    reason: Option<String>,
+    source: String,
+}
+
+/// Everything that can suppress findings.
+#[derive(Clone, Debug, Default)]
+pub struct Suppressions {
+    statements: Vec<Statement>,
+    ignores: Vec<Ignore>,
+}
+
+/// What was wrong with a VEX or ignore file.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {reason}")]
+pub struct VexError {
+    /// The file.
+    pub path: String,
+    /// Why.
+    pub reason: String,
+}
+
+fn s(v: &Value) -> Option<String> {
+    v.as_str().map(str::to_owned)
+}
+
+/// A purl taken apart: type, namespace/name, version, qualifiers.
+type PurlParts = (String, String, Option<String>, BTreeMap<String, String>);
+
+/// The parts of a purl, lower-cased where the spec says names are
+/// case-insensitive.
+fn purl_parts(purl: &str) -> Option<PurlParts> {
+    let rest = purl.strip_prefix("pkg:")?;
+    let (rest, _subpath) = rest.split_once('#').unwrap_or((rest, ""));
+    let (rest, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let (kind, path) = rest.split_once('/')?;
+    let (name, version) = match path.rsplit_once('@') {
+        Some((n, v)) if !n.is_empty() => (n, Some(v.replace("%3A", ":").replace("%2B", "+").replace("%7E", "~"))),
+        _ => (path, None),
+    };
+    let kind = kind.to_ascii_lowercase();
+    let name = name.replace("%40", "@");
+    let name = if matches!(kind.as_str(), "npm" | "pypi" | "deb" | "apk" | "golang" | "cargo" | "gem" | "composer") { name.to_ascii_lowercase() } else { name };
+    let qualifiers = query.split('&').filter_map(|q| q.split_once('=')).map(|(k, v)| (k.to_ascii_lowercase(), v.to_owned())).collect();
+    Some((kind, name, version, qualifiers))
+}
+
+/// Whether the statement purl `pattern` covers the package purl `purl`.
+fn purl_covers(pattern: &str, purl: &str) -> bool {
+    let (Some(p), Some(x)) = (purl_parts(pattern), purl_parts(purl)) else { return false };
+    p.0 == x.0 && p.1 == x.1 && p.2.as_ref().is_none_or(|v| Some(v) == x.2.as_ref()) && p.3.iter().all(|(k, v)| x.3.get(k) == Some(v))
+}
+
+impl Suppressions {
+    /// Reads a VEX document (OpenVEX or CycloneDX, told apart by content).
+    pub fn add_vex(&mut self, path: &Path) -> Result<(), VexError> {
+        let err = |reason: String| VexError { path: path.display().to_string(), reason };
+        let bytes = std::fs::read(path).map_err(|e| err(e.to_string()))?;
+        if bytes.len() > 64 << 20 {
+            return Err(err("over 64 MiB".into()));
+        }
+        let doc: Value = serde_json::from_slice(&bytes).map_err(|e| err(format!("not JSON: {e}")))?;
+        let source = path.display().to_string();
+        let before = self.statements.len();
+        if doc.get("statements").is_some() {
+            self.openvex(&doc, &source).map_err(err)?;
+        } else if doc.get("bomFormat").and_then(Value::as_str) == Some("CycloneDX") {
+            self.cyclonedx(&doc, &source).map_err(err)?;
+        } else {
+            return Err(err("neither an OpenVEX document (`statements`) nor a CycloneDX one (`bomFormat`)".into()));
+        }
+        if self.statements.len() == before {
+            return Err(err("no statement in it names a vulnerability".into()));
+        }
+        Ok(())
+    }
+
+    fn openvex(&mut self, doc: &Value, source: &str) -> Result<(), String> {
+        let statements = doc.get("statements").and_then(Value::as_array).ok_or("`statements` is not a list")?;
+        for st in statements {
+            let status = st.get("status").and_then(Value::as_str).ok_or("a statement has no status")?;
+            // 0.2: {"name": …, "aliases": […]}; 0.0.x: a plain string.
+            let vuln = st.get("vulnerability").ok_or("a statement has no vulnerability")?;
+            let mut ids: Vec<String> = match vuln {
+                Value::String(id) => vec![id.clone()],
+                Value::Object(o) => o.get("name").and_then(s).into_iter().chain(o.get("@id").and_then(s)).chain(o.get("aliases").and_then(Value::as_array).into_iter().flatten().filter_map(s)).collect(),
+                _ => return Err("a statement's vulnerability is neither a string nor an object".into()),
+            };
+            ids.retain(|i| !i.is_empty());
+            let mut purls = Vec::new();
+            let mut whole_image = false;
+            for product in st.get("products").and_then(Value::as_array).into_iter().flatten() {
+                let id = match product {
+                    Value::String(p) => Some(p.clone()),
+                    Value::Object(o) => o.get("@id").and_then(s).or_else(|| o.get("identifiers").and_then(|i| i.get("purl")).and_then(s)),
+                    _ => None,
+                };
+                let subs: Vec<String> = product
+                    .get("subcomponents")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|c| c.get("@id").and_then(s).or_else(|| c.get("identifiers").and_then(|i| i.get("purl")).and_then(s)).or_else(|| s(c)))
+                    .collect();
+                match id {
+                    Some(p) if p.starts_with("pkg:oci/") && subs.is_empty() => whole_image = true,
+                    Some(p) if !p.starts_with("pkg:oci/") => purls.push(p),
+                    _ => {}
+                }
+                purls.extend(subs);
+            }
+            if ids.is_empty() || (purls.is_empty() && !whole_image) {
+                continue;
+            }
+            if matches!(status, "not_affected" | "fixed") {
+                self.statements.push(Statement {
+                    ids,
+                    purls,
+                    suppression: Suppression {
+                        source: source.to_owned(),
+                        status: status.to_owned(),
+                        justification: st.get("justification").and_then(s),
+                        statement: st.get("impact_statement").and_then(s).or_else(|| st.get("status_notes").and_then(s)),
+                    },
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn cyclonedx(&mut self, doc: &Value, source: &str) -> Result<(), String> {
+        // bom-refs of the document's components resolve to their purls.
+        let mut refs: BTreeMap<String, String> = BTreeMap::new();
+        let mut stack: Vec<&Value> = doc.get("components").and_then(Value::as_array).into_iter().flatten().collect();
+        stack.extend(doc.get("metadata").and_then(|m| m.get("component")));
+        while let Some(c) = stack.pop() {
+            if let (Some(r), Some(p)) = (c.get("bom-ref").and_then(Value::as_str), c.get("purl").and_then(Value::as_str)) {
+                refs.insert(r.to_owned(), p.to_owned());
+            }
+            stack.extend(c.get("components").and_then(Value::as_array).into_iter().flatten());
+        }
+        let vulns = doc.get("vulnerabilities").and_then(Value::as_array).ok_or("a CycloneDX VEX needs `vulnerabilities`")?;
+        for v in vulns {
+            let Some(state) = v.get("analysis").and_then(|a| a.get("state")).and_then(Value::as_str) else { continue };
+            let mut ids: Vec<String> = v.get("id").and_then(s).into_iter().collect();
+            ids.extend(v.get("references").and_then(Value::as_array).into_iter().flatten().filter_map(|r| r.get("id").and_then(s)));
+            let purls: Vec<String> = v
+                .get("affects")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|a| a.get("ref").and_then(Value::as_str))
+                .filter_map(|r| {
+                    // A BOM-Link (`urn:cdx:…#ref`) names a component of another BOM by its ref.
+                    let local = r.rsplit_once('#').map_or(r, |(_, frag)| frag);
+                    refs.get(r).or_else(|| refs.get(local)).cloned().or_else(|| local.starts_with("pkg:").then(|| local.to_owned()))
+                })
+                .collect();
+            if ids.is_empty() || purls.is_empty() {
+                continue;
+            }
+            if matches!(state, "not_affected" | "false_positive" | "resolved") {
+                let analysis = v.get("analysis");
+                self.statements.push(Statement {
+                    ids,
+                    purls,
+                    suppression: Suppression {
+                        source: source.to_owned(),
+                        status: state.to_owned(),
+                        justification: analysis.and_then(|a| a.get("justification")).and_then(s),
+                        statement: analysis.and_then(|a| a.get("detail")).and_then(s),
+                    },
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads an ignore file: one id per line, optionally `exp:YYYY-MM-DD`
+    /// (the entry stops applying after that day) and a reason; `#` starts
+    /// a comment.
+    pub fn add_ignore_file(&mut self, path: &Path) -> Result<(), VexError> {
+        let err = |reason: String| VexError { path: path.display().to_string(), reason };
+        let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
+        for (n, line) in text.lines().enumerate() {
+            let (entry, comment) = line.split_once('#').map_or((line, None), |(e, c)| (e, Some(c.trim())));
+            let mut words = entry.split_whitespace();
+            let Some(id) = words.next() else { continue };
+            let mut expires = None;
+            let mut reason: Vec<&str> = Vec::new();
+            for w in words {
+                match w.strip_prefix("exp:") {
+                    Some(date) => {
+                        let ok = date.len() == 10 && date.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
+                        if !ok {
+                            return Err(err(format!("line {}: expiry {date:?} is not YYYY-MM-DD", n + 1)));
+                        }
+                        expires = Some(date.to_owned());
+                    }
+                    None => reason.push(w),
+                }
+            }
+            let reason = if reason.is_empty() { comment.filter(|c| !c.is_empty()).map(str::to_owned) } else { Some(reason.join(" ")) };
+            self.ignores.push(Ignore { id: id.to_owned(), expires, reason, source: path.display().to_string() });
+        }
+        Ok(())
+    }
+
+    /// Why `finding` is suppressed on `today` (`YYYY-MM-DD`), if it is.
+    pub fn check(&self, finding: &Finding, today: &str) -> Option<Suppression> {
+        let names = |id: &str| finding.id == id || finding.aliases.iter().any(|a| a == id) || finding.records.iter().any(|r| r == id);
+        for st in &self.statements {
+            if st.ids.iter().any(|i| names(i)) && (st.purls.is_empty() || st.purls.iter().any(|p| purl_covers(p, &finding.purl))) {
+                return Some(st.suppression.clone());
+            }
+        }
+        self.ignores.iter().find(|i| names(&i.id) && i.expires.as_deref().is_none_or(|e| today <= e)).map(|i| Suppression {
+            source: i.source.clone(),
+            status: "ignored".into(),
+            justification: i.expires.as_ref().map(|e| format!("until {e}")),
+            statement: i.reason.clone(),
+        })
+    }
+}
+
+/// Today's date in UTC as `YYYY-MM-DD` (civil-from-days; no date crate
+/// needed for one conversion).
+pub fn today() -> String {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let days = (secs / 86_400) as i64;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn purl_coverage() {
+        assert!(purl_covers("pkg:deb/debian/libexpat1", "pkg:deb/debian/libexpat1@2.5.0-1%2Bdeb12u2?arch=amd64&distro=debian-12"));
+        assert!(purl_covers("pkg:deb/debian/libexpat1@2.5.0-1+deb12u2", "pkg:deb/debian/libexpat1@2.5.0-1+deb12u2?arch=amd64&distro=debian-12"));
+        assert!(purl_covers("pkg:pypi/Django@2.2", "pkg:pypi/django@2.2"));
+        assert!(purl_covers("pkg:npm/%40babel/core@7.24.0", "pkg:npm/%40babel/core@7.24.0"));
+        assert!(!purl_covers("pkg:deb/debian/libexpat1@2.5.0-1+deb12u5", "pkg:deb/debian/libexpat1@2.5.0-1+deb12u2"));
+        assert!(!purl_covers("pkg:deb/debian/libexpat1?arch=arm64", "pkg:deb/debian/libexpat1@1?arch=amd64"));
+        assert!(!purl_covers("pkg:npm/expat", "pkg:deb/debian/expat@1"));
+        assert!(!purl_covers("not a purl", "pkg:npm/a@1"));
+    }
+
+    #[test]
+    fn today_is_a_date() {
+        let t = today();
+        assert_eq!(t.len(), 10);
+        assert!(t.as_str() > "2024-01-01", "{t}");
+    }
+}
