@@ -44,6 +44,8 @@ pub enum ScanFormat {
     Table,
     /// Stable JSON (documented in the README).
     Json,
+    /// SARIF 2.1.0, for code-scanning dashboards.
+    Sarif,
 }
 
 /// `temper scan`.

@@ -136,6 +136,7 @@ pub fn scan(args: &ScanArgs) -> Result<ExitCode> {
             serde_json::to_string_pretty(&doc)? + "\n"
         }
         ScanFormat::Table => render::scan::table(&inventory, &matches, args.show_suppressed),
+        ScanFormat::Sarif => serde_json::to_string_pretty(&render::scan::sarif(&matches))? + "\n",
     };
     match &args.output {
         Some(path) => write_whole(path, &text)?,

@@ -2,6 +2,7 @@
 
 pub mod inspect;
 pub mod layers;
+pub mod sarif;
 pub mod sbom;
 pub mod scan;
 pub mod tree;

@@ -92,3 +92,41 @@ fn age(secs: i64) -> String {
         s => format!("{} days", s / 86_400),
     }
 }
+
+/// SARIF: one rule per vulnerability, one result per affected package.
+pub fn sarif(matches: &Matches) -> serde_json::Value {
+    use super::sarif::{Finding as Result, Rule};
+    let level = |s: Severity| match s {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium => "warning",
+        Severity::Low | Severity::Unknown => "note",
+    };
+    let mut rules: Vec<Rule> = Vec::new();
+    let mut results = Vec::new();
+    for f in &matches.findings {
+        if !rules.iter().any(|r| r.id == f.id) {
+            let mut properties = serde_json::json!({"tags": ["vulnerability", "security", f.severity.as_str()], "precision": "very-high"});
+            if let Some(c) = &f.cvss {
+                properties["security-severity"] = serde_json::json!(format!("{:.1}", c.score));
+            }
+            let short = f.summary.clone().unwrap_or_else(|| f.id.clone());
+            rules.push(Rule {
+                id: f.id.clone(),
+                full: format!("{short} (also known as: {})", if f.aliases.is_empty() { "-".to_owned() } else { f.aliases.join(", ") }),
+                short,
+                help_uri: Some(format!("https://osv.dev/vulnerability/{}", f.records.first().unwrap_or(&f.id))),
+                level: level(f.severity),
+                properties,
+            });
+        }
+        let fixed = if f.fixed_versions.is_empty() { "none known".to_owned() } else { f.fixed_versions.join(", ") };
+        results.push(Result {
+            rule_id: f.id.clone(),
+            level: level(f.severity),
+            message: format!("Package: {}\nInstalled version: {}\nFixed version: {fixed}\nSeverity: {}\nLayer: {}", f.package, f.version, f.severity.as_str(), f.layer),
+            uri: f.paths.first().cloned().unwrap_or_default(),
+            line: None,
+        });
+    }
+    super::sarif::log(&rules, &results)
+}
