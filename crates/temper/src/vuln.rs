@@ -91,6 +91,26 @@ pub fn inventory_of(args: &ImageArgs, cache_dir: Option<PathBuf>, no_cache: bool
     Ok((image, inventory))
 }
 
+/// The inventory of `target` when it is an SBOM file (CycloneDX or SPDX
+/// JSON); `None` when it is an image source.
+fn sbom_file(target: &str) -> Result<Option<Inventory>> {
+    let path = std::path::Path::new(target);
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let mut head = [0u8; 512];
+    let n = std::fs::File::open(path).and_then(|mut f| std::io::Read::read(&mut f, &mut head)).with_context(|| target.to_owned())?;
+    if head[..n].iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Ok(None);
+    }
+    let meta = std::fs::metadata(path).with_context(|| target.to_owned())?;
+    if meta.len() > 512 << 20 {
+        return Err(anyhow!("{target}: SBOM over 512 MiB"));
+    }
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(path).with_context(|| target.to_owned())?).with_context(|| format!("{target}: not JSON"))?;
+    temper_inventory::decode::from_sbom(&doc).map(Some).map_err(|e| anyhow!("{target}: {e}"))
+}
+
 fn severities(list: &[String]) -> Result<Vec<Severity>> {
     list.iter().filter(|s| !s.trim().is_empty()).map(|s| s.parse::<Severity>().map_err(|e| anyhow!("--severity: {e}"))).collect()
 }
@@ -108,7 +128,13 @@ pub fn scan(args: &ScanArgs) -> Result<ExitCode> {
         }
         db
     };
-    let (image, inventory) = inventory_of(&args.image, args.cache_dir.clone(), args.no_cache, false)?;
+    let (name, digest, platform, inventory) = match sbom_file(&args.image.image)? {
+        Some(inventory) => (args.image.image.clone(), None, None, inventory),
+        None => {
+            let (image, inventory) = inventory_of(&args.image, args.cache_dir.clone(), args.no_cache, false)?;
+            (image.name.clone(), image.manifest.as_ref().map(|m| m.digest.to_string()), image.platform().map(|p| p.to_string()), inventory)
+        }
+    };
     let mut suppressions = temper_finding::vex::Suppressions::default();
     for vex in &args.vex {
         suppressions.add_vex(vex)?;
@@ -124,9 +150,9 @@ pub fn scan(args: &ScanArgs) -> Result<ExitCode> {
     let text = match args.format {
         ScanFormat::Json => {
             let doc = serde_json::json!({
-                "image": image.name,
-                "digest": image.manifest.as_ref().map(|m| m.digest.to_string()),
-                "platform": image.platform().map(|p| p.to_string()),
+                "image": name,
+                "digest": digest,
+                "platform": platform,
                 "os": inventory.os,
                 "findings": matches.findings,
                 "suppressed": matches.suppressed,
