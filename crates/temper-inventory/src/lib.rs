@@ -14,6 +14,7 @@
 
 pub mod cache;
 pub mod catalog;
+pub mod format;
 mod package;
 pub mod purl;
 mod scan;
