@@ -46,6 +46,12 @@ pub enum SbomFormat {
     Table,
     /// temper's own JSON (documented in the README).
     Json,
+    /// CycloneDX 1.6 JSON.
+    #[value(alias = "cyclonedx-json")]
+    Cyclonedx,
+    /// SPDX 2.3 JSON.
+    #[value(alias = "spdx-json")]
+    Spdx,
 }
 
 /// `temper sbom`.

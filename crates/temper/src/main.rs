@@ -13,7 +13,8 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, anyhow};
 use clap::Parser;
 use temper_image::registry::credentials::Credentials;
-use temper_image::{Image, OpenOptions, Platform, RegistryOptions, Source};
+use temper_image::{Image, OpenOptions, Platform, RegistryOptions, RegistryRef, Source};
+use temper_inventory::format;
 use temper_layer::{Amount, LayerIndex, LayerReport, Threshold};
 
 use cli::{Cli, Command, Format, ImageArgs};
@@ -55,6 +56,11 @@ fn one_line(e: &anyhow::Error) -> String {
 }
 
 fn open_image(args: &ImageArgs) -> Result<Image> {
+    Ok(open_source(args)?.1)
+}
+
+/// The parsed source and the image opened from it.
+fn open_source(args: &ImageArgs) -> Result<(Source, Image)> {
     let platform = args.platform.as_deref().map(Platform::parse).transpose()?;
     let credentials = args
         .creds
@@ -72,7 +78,8 @@ fn open_image(args: &ImageArgs) -> Result<Image> {
         },
     };
     let source = Source::parse(&args.image)?;
-    Ok(temper_image::open(&source, &opts)?)
+    let image = temper_image::open(&source, &opts)?;
+    Ok((source, image))
 }
 
 fn walk(image: &Image, args: &ImageArgs) -> Result<Vec<LayerIndex>> {
@@ -191,7 +198,13 @@ fn write_whole(path: &std::path::Path, text: &str) -> Result<()> {
 }
 
 fn sbom(args: &cli::SbomArgs) -> Result<ExitCode> {
-    let image = open_image(&args.image)?;
+    // Read before the scan, so a malformed value fails fast.
+    let source_date_epoch = match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(s) if !s.trim().is_empty() => Some(s),
+        Ok(_) | Err(std::env::VarError::NotPresent) => None,
+        Err(std::env::VarError::NotUnicode(_)) => return Err(anyhow!("SOURCE_DATE_EPOCH is not valid UTF-8")),
+    };
+    let (source, image) = open_source(&args.image)?;
     let catalogers = temper_inventory::catalog::registry();
     let cache = if args.no_cache {
         None
@@ -224,12 +237,51 @@ fn sbom(args: &cli::SbomArgs) -> Result<ExitCode> {
             serde_json::to_string_pretty(&doc)? + "\n"
         }
         cli::SbomFormat::Table => render::sbom::table(&inventory),
+        cli::SbomFormat::Cyclonedx | cli::SbomFormat::Spdx => {
+            let subject = subject(&source, &image, &scanned.layers);
+            let timestamp = format::Timestamp::resolve(source_date_epoch.as_deref(), subject.created.as_deref())?;
+            let doc = format::Sbom { subject: &subject, inventory: &inventory, timestamp, tool_version: env!("CARGO_PKG_VERSION") };
+            if args.format == cli::SbomFormat::Cyclonedx { format::cyclonedx::encode(&doc)? } else { format::spdx::encode(&doc)? }
+        }
     };
     match &args.output {
         Some(path) => write_whole(path, &text)?,
         None => print(&text)?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What the SBOM formats say about the image itself.
+fn subject(source: &Source, image: &Image, layers: &[LayerIndex]) -> format::Subject {
+    let file_name = |p: &std::path::Path| {
+        let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        name.strip_suffix(".tar").map(str::to_owned).unwrap_or(name)
+    };
+    let from_registry = |r: &RegistryRef| {
+        let short = r.repository.rsplit('/').next().unwrap_or(&r.repository).to_owned();
+        (short, Some(format!("{}/{}", r.registry, r.repository)), r.tag.clone())
+    };
+    let (short_name, repository, tag) = match source {
+        Source::Registry(r) => from_registry(r),
+        Source::OciDir { path, tag } | Source::OciArchive { path, tag } => (file_name(path), None, tag.clone()),
+        // A RepoTags selection names the image; `@N` only a position.
+        Source::DockerArchive { path, select } => match select.as_deref().filter(|s| !s.starts_with('@')).map(RegistryRef::parse) {
+            Some(Ok(r)) => from_registry(&r),
+            _ => (file_name(path), None, None),
+        },
+        Source::Dir { path } => (file_name(path), None, None),
+    };
+    format::Subject {
+        name: image.name.clone(),
+        short_name: if short_name.is_empty() { "image".to_owned() } else { short_name },
+        repository,
+        tag,
+        manifest_digest: image.manifest.as_ref().map(|m| m.digest.clone()),
+        config_digest: image.config_digest.clone(),
+        platform: image.platform(),
+        created: image.config.created.clone(),
+        diff_ids: layers.iter().filter_map(|l| l.diff_id.clone()).collect(),
+    }
 }
 
 fn cache_clean(dir: Option<std::path::PathBuf>) -> Result<ExitCode> {
