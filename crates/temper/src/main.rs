@@ -198,13 +198,15 @@ fn write_whole(path: &std::path::Path, text: &str) -> Result<()> {
 }
 
 fn sbom(args: &cli::SbomArgs) -> Result<ExitCode> {
-    // Read before the scan, so a malformed value fails fast.
-    let source_date_epoch = match std::env::var("SOURCE_DATE_EPOCH") {
-        Ok(s) if !s.trim().is_empty() => Some(s),
-        Ok(_) | Err(std::env::VarError::NotPresent) => None,
-        Err(std::env::VarError::NotUnicode(_)) => return Err(anyhow!("SOURCE_DATE_EPOCH is not valid UTF-8")),
-    };
     let (source, image) = open_source(&args.image)?;
+    // The standard formats' document time, resolved before the scan so that
+    // a malformed SOURCE_DATE_EPOCH fails fast.
+    let time = || format::Timestamp::resolve(source_date_epoch()?.as_deref(), image.config.created.as_deref()).map_err(anyhow::Error::from);
+    let document: Option<(Encoder, format::Timestamp)> = match args.format {
+        cli::SbomFormat::Cyclonedx => Some((format::cyclonedx::encode, time()?)),
+        cli::SbomFormat::Spdx => Some((format::spdx::encode, time()?)),
+        cli::SbomFormat::Json | cli::SbomFormat::Table => None,
+    };
     let catalogers = temper_inventory::catalog::registry();
     let cache = if args.no_cache {
         None
@@ -224,8 +226,12 @@ fn sbom(args: &cli::SbomArgs) -> Result<ExitCode> {
     let scanned = scanned?;
     let analysis = temper_layer::analyze(&scanned.layers).with_context(|| image.name.clone())?;
     let inventory = temper_inventory::Inventory::build(scanned.found, &scanned.layers, &analysis.merged, args.all_layers);
-    let text = match args.format {
-        cli::SbomFormat::Json => {
+    let text = match (document, args.format) {
+        (Some((encode, timestamp)), _) => {
+            let subject = subject(&source, &image, &scanned.layers);
+            encode(&format::Sbom { subject: &subject, inventory: &inventory, timestamp, tool_version: env!("CARGO_PKG_VERSION") })?
+        }
+        (None, cli::SbomFormat::Json) => {
             let doc = serde_json::json!({
                 "image": image.name,
                 "digest": image.manifest.as_ref().map(|m| m.digest.to_string()),
@@ -236,19 +242,25 @@ fn sbom(args: &cli::SbomArgs) -> Result<ExitCode> {
             });
             serde_json::to_string_pretty(&doc)? + "\n"
         }
-        cli::SbomFormat::Table => render::sbom::table(&inventory),
-        cli::SbomFormat::Cyclonedx | cli::SbomFormat::Spdx => {
-            let subject = subject(&source, &image, &scanned.layers);
-            let timestamp = format::Timestamp::resolve(source_date_epoch.as_deref(), subject.created.as_deref())?;
-            let doc = format::Sbom { subject: &subject, inventory: &inventory, timestamp, tool_version: env!("CARGO_PKG_VERSION") };
-            if args.format == cli::SbomFormat::Cyclonedx { format::cyclonedx::encode(&doc)? } else { format::spdx::encode(&doc)? }
-        }
+        (None, _) => render::sbom::table(&inventory),
     };
     match &args.output {
         Some(path) => write_whole(path, &text)?,
         None => print(&text)?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A standard SBOM format's encoder.
+type Encoder = fn(&format::Sbom<'_>) -> Result<String, format::FormatError>;
+
+/// `SOURCE_DATE_EPOCH` (reproducible-builds.org): unset or empty is none.
+fn source_date_epoch() -> Result<Option<String>> {
+    match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(s) if !s.trim().is_empty() => Ok(Some(s)),
+        Ok(_) | Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => Err(anyhow!("SOURCE_DATE_EPOCH is not valid UTF-8")),
+    }
 }
 
 /// What the SBOM formats say about the image itself.
