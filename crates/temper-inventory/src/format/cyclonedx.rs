@@ -22,6 +22,16 @@ use crate::InventoryPackage;
 /// The schema this module writes.
 const SCHEMA: &str = "http://cyclonedx.org/schema/bom-1.6.schema.json";
 
+/// The SPDX ids CycloneDX 1.6 accepts in `license.id`, one per line: the
+/// enumeration of its `spdx.schema.json` (a test keeps the two equal). The
+/// SPDX list grows after a CycloneDX release, so a newer id is written as an
+/// expression, which the schema does not enumerate.
+const LICENSE_IDS: &str = include_str!("cyclonedx-1.6-spdx-ids.txt");
+
+fn known_id(id: &str) -> bool {
+    LICENSE_IDS.lines().any(|l| l == id)
+}
+
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Bom {
@@ -209,14 +219,20 @@ fn package(p: &InventoryPackage, bom_ref: String) -> Component {
 /// expression joined with `AND`; when free text sits beside an expression,
 /// the expression is kept as a named licence rather than dropped.
 fn license_choice(list: Vec<Licence>) -> Vec<LicenseChoice> {
+    let list: Vec<Licence> = list
+        .into_iter()
+        .map(|l| match l {
+            Licence::Id(id) if !known_id(&id) => Licence::Expression(id),
+            other => other,
+        })
+        .collect();
     let has_expression = list.iter().any(|l| matches!(l, Licence::Expression(_)));
     let has_text = list.iter().any(|l| matches!(l, Licence::Text(_)));
     if has_expression && !has_text {
-        let parts: Vec<(&str, bool)> = list
+        let parts: Vec<&str> = list
             .iter()
             .map(|l| match l {
-                Licence::Id(s) => (s.as_str(), false),
-                Licence::Expression(s) | Licence::Text(s) => (s.as_str(), true),
+                Licence::Id(s) | Licence::Expression(s) | Licence::Text(s) => s.as_str(),
             })
             .collect();
         return vec![LicenseChoice::Expression { expression: super::and_all(&parts) }];

@@ -157,13 +157,14 @@ pub enum Licence {
 }
 
 impl Licence {
-    /// Classifies `raw`; `None` when it is blank. Expressions are parsed
+    /// Classifies `raw`; `None` when it is blank, `NOASSERTION` or `NONE`. Expressions are parsed
     /// strictly (deprecated ids allowed, as SPDX 2.3 still lists them), and
     /// ones naming a `LicenseRef-` or `AdditionRef-` count as text, since
     /// the document would have to define those references.
     pub fn classify(raw: &str) -> Option<Licence> {
         let s = raw.trim();
-        if s.is_empty() {
+        // SPDX's placeholders for "not stated" say nothing about the package.
+        if s.is_empty() || s == "NOASSERTION" || s == "NONE" {
             return None;
         }
         let mode = ::spdx::ParseMode { allow_deprecated: true, ..::spdx::ParseMode::STRICT };
@@ -190,13 +191,13 @@ fn licences(raw: &[String]) -> Vec<Licence> {
     raw.iter().filter_map(|l| Licence::classify(l)).filter(|l| seen.insert(l.clone())).collect()
 }
 
-/// Joins expressions with `AND`, bracketing compound ones (`true`) when
-/// there is more than one.
-fn and_all(parts: &[(&str, bool)]) -> String {
-    if let [(only, _)] = parts {
+/// Joins expressions with `AND`, bracketing compound ones (operators are
+/// always set off by spaces) when there is more than one.
+fn and_all(parts: &[&str]) -> String {
+    if let [only] = parts {
         return (*only).to_owned();
     }
-    parts.iter().map(|(s, compound)| if *compound { format!("({s})") } else { (*s).to_owned() }).collect::<Vec<_>>().join(" AND ")
+    parts.iter().map(|s| if s.contains(char::is_whitespace) { format!("({s})") } else { (*s).to_owned() }).collect::<Vec<_>>().join(" AND ")
 }
 
 /// One reference per package, unique in the document and stable across

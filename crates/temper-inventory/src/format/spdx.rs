@@ -233,19 +233,18 @@ fn declared(list: Vec<Licence>, extracted: &mut BTreeMap<String, String>) -> Str
     if list.is_empty() {
         return NOASSERTION.to_owned();
     }
-    let parts: Vec<(String, bool)> = list
+    let parts: Vec<String> = list
         .into_iter()
         .map(|l| match l {
-            Licence::Id(s) => (s, false),
-            Licence::Expression(s) => (s, true),
+            Licence::Id(s) | Licence::Expression(s) => s,
             Licence::Text(text) => {
                 let id = licence_ref(&text);
                 extracted.insert(id.clone(), text);
-                (id, false)
+                id
             }
         })
         .collect();
-    let parts: Vec<(&str, bool)> = parts.iter().map(|(s, c)| (s.as_str(), *c)).collect();
+    let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
     super::and_all(&parts)
 }
 

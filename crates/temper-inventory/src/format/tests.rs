@@ -195,6 +195,7 @@ fn classify_licences() {
     assert_eq!(Licence::classify("MIT License"), text("MIT License"));
     assert_eq!(Licence::classify("MIT/Apache-2.0"), text("MIT/Apache-2.0"));
     assert_eq!(Licence::classify("   "), None);
+    assert_eq!(Licence::classify("NOASSERTION"), None);
 }
 
 #[test]
@@ -342,4 +343,26 @@ fn validators_reject_broken_documents() {
             o.remove("dataLicense");
         }
     });
+}
+
+#[test]
+fn ids_newer_than_cyclonedx_1_6_become_expressions() {
+    // The list the encoder embeds is the vendored schema's enumeration.
+    let schema: Value = serde_json::from_str(include_str!("../../tests/schemas/spdx.schema.json")).expect("schema");
+    let enumerated: Vec<&str> = schema["enum"].as_array().expect("enum").iter().filter_map(Value::as_str).collect();
+    assert_eq!(include_str!("cyclonedx-1.6-spdx-ids.txt").lines().collect::<Vec<_>>(), enumerated);
+
+    // HDF5 joined the SPDX list after CycloneDX 1.6.2 was published.
+    assert_eq!(Licence::classify("HDF5"), Some(Licence::Id("HDF5".into())));
+    assert!(!enumerated.contains(&"HDF5"));
+    let mut inv = inventory();
+    inv.packages[1].package.licenses = vec!["HDF5".into()];
+    inv.packages[2].package.licenses = vec!["HDF5".into(), "MIT".into()];
+    let (cdx, spdx_doc) = encode_both(&subject(), &inv, epoch("0"));
+    let (cdx, spdx_doc) = (parse(&cdx), parse(&spdx_doc));
+    validate::cyclonedx(&cdx).expect("CycloneDX valid");
+    validate::spdx(&spdx_doc).expect("SPDX valid");
+    assert_eq!(component(&cdx, "lodash")["licenses"], serde_json::json!([{ "expression": "HDF5" }]));
+    assert_eq!(component(&cdx, "either")["licenses"], serde_json::json!([{ "expression": "HDF5 AND MIT" }]));
+    assert_eq!(spdx_package(&spdx_doc, "lodash")["licenseDeclared"], "HDF5");
 }
