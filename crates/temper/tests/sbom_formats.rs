@@ -125,6 +125,19 @@ fn python_app() {
     let names: Vec<&Value> = cdx["components"].as_array().expect("components").iter().flat_map(|c| c["licenses"].as_array().into_iter().flatten()).collect();
     assert!(names.iter().any(|l| l["license"]["name"] == "Apache 2.0"));
     assert!(names.iter().any(|l| l["license"]["id"] == "MIT"));
+
+    // --all-layers keeps packages a later layer replaced: the same purl at
+    // the same path in several layers still gets distinct references.
+    let all = json(&sbom(&corpus_image("python-app"), &["--format", "json", "--all-layers"], None));
+    let want = strings(all["packages"].as_array().expect("packages").iter().map(|p| &p["purl"]));
+    let unique: std::collections::BTreeSet<&String> = want.iter().collect();
+    assert!(unique.len() < want.len(), "python-app has no repeated purls under --all-layers");
+    let cdx = json(&sbom(&corpus_image("python-app"), &["--format", "cyclonedx", "--all-layers"], None));
+    validate::cyclonedx(&cdx).unwrap_or_else(|e| panic!("CycloneDX --all-layers invalid: {e}"));
+    let got = strings(cdx["components"].as_array().expect("components").iter().filter(|c| c["type"] == "library").map(|c| &c["purl"]));
+    assert_eq!(got, want);
+    let spdx = json(&sbom(&corpus_image("python-app"), &["--format", "spdx", "--all-layers"], None));
+    validate::spdx(&spdx).unwrap_or_else(|e| panic!("SPDX --all-layers invalid: {e}"));
 }
 
 #[test]
