@@ -13,7 +13,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, anyhow};
 use clap::Parser;
 use temper_image::registry::credentials::Credentials;
-use temper_image::{Image, OpenOptions, Platform, RegistryOptions, RegistryRef, Source};
+use temper_image::{Image, OpenOptions, Platform, RegistryOptions, Source};
 use temper_inventory::format;
 use temper_layer::{Amount, LayerIndex, LayerReport, Threshold};
 
@@ -228,7 +228,7 @@ fn sbom(args: &cli::SbomArgs) -> Result<ExitCode> {
     let inventory = temper_inventory::Inventory::build(scanned.found, &scanned.layers, &analysis.merged, args.all_layers);
     let text = match (document, args.format) {
         (Some((encode, timestamp)), _) => {
-            let subject = subject(&source, &image, &scanned.layers);
+            let subject = render::sbom::subject(&source, &image, &scanned.layers);
             encode(&format::Sbom { subject: &subject, inventory: &inventory, timestamp, tool_version: env!("CARGO_PKG_VERSION") })?
         }
         (None, cli::SbomFormat::Json) => {
@@ -260,39 +260,6 @@ fn source_date_epoch() -> Result<Option<String>> {
         Ok(s) if !s.trim().is_empty() => Ok(Some(s)),
         Ok(_) | Err(std::env::VarError::NotPresent) => Ok(None),
         Err(std::env::VarError::NotUnicode(_)) => Err(anyhow!("SOURCE_DATE_EPOCH is not valid UTF-8")),
-    }
-}
-
-/// What the SBOM formats say about the image itself.
-fn subject(source: &Source, image: &Image, layers: &[LayerIndex]) -> format::Subject {
-    let file_name = |p: &std::path::Path| {
-        let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        name.strip_suffix(".tar").map(str::to_owned).unwrap_or(name)
-    };
-    let from_registry = |r: &RegistryRef| {
-        let short = r.repository.rsplit('/').next().unwrap_or(&r.repository).to_owned();
-        (short, Some(format!("{}/{}", r.registry, r.repository)), r.tag.clone())
-    };
-    let (short_name, repository, tag) = match source {
-        Source::Registry(r) => from_registry(r),
-        Source::OciDir { path, tag } | Source::OciArchive { path, tag } => (file_name(path), None, tag.clone()),
-        // A RepoTags selection names the image; `@N` only a position.
-        Source::DockerArchive { path, select } => match select.as_deref().filter(|s| !s.starts_with('@')).map(RegistryRef::parse) {
-            Some(Ok(r)) => from_registry(&r),
-            _ => (file_name(path), None, None),
-        },
-        Source::Dir { path } => (file_name(path), None, None),
-    };
-    format::Subject {
-        name: image.name.clone(),
-        short_name: if short_name.is_empty() { "image".to_owned() } else { short_name },
-        repository,
-        tag,
-        manifest_digest: image.manifest.as_ref().map(|m| m.digest.clone()),
-        config_digest: image.config_digest.clone(),
-        platform: image.platform(),
-        created: image.config.created.clone(),
-        diff_ids: layers.iter().filter_map(|l| l.diff_id.clone()).collect(),
     }
 }
 

@@ -12,6 +12,10 @@
 //! CycloneDX reads as "unknown", the truth for catalogers that do not read
 //! dependency edges.
 //!
+//! Files a cataloger could not read are not dropped: each is a
+//! `temper:unknown` property of `metadata`, and a composition marks the
+//! image's inventory `incomplete`.
+//!
 //! Reference: <https://cyclonedx.org/docs/1.6/json/>.
 
 use serde::Serialize;
@@ -44,6 +48,8 @@ struct Bom {
     metadata: Metadata,
     components: Vec<Component>,
     dependencies: Vec<Dependency>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    compositions: Vec<Composition>,
 }
 
 #[derive(Serialize)]
@@ -51,6 +57,8 @@ struct Metadata {
     timestamp: String,
     tools: Tools,
     component: Component,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    properties: Vec<Property>,
 }
 
 #[derive(Serialize)]
@@ -118,6 +126,12 @@ struct Occurrence {
 }
 
 #[derive(Serialize)]
+struct Composition {
+    aggregate: &'static str,
+    assemblies: Vec<String>,
+}
+
+#[derive(Serialize)]
 struct Dependency {
     #[serde(rename = "ref")]
     reference: String,
@@ -179,15 +193,18 @@ fn build(sbom: &Sbom<'_>) -> Bom {
     }
 
     let depends_on = components.iter().filter_map(|c| c.bom_ref.clone()).collect();
+    let unknowns: Vec<Property> = inventory.unknowns.iter().map(|u| Property { name: "temper:unknown", value: super::unknown(u) }).collect();
+    let compositions = if unknowns.is_empty() { Vec::new() } else { vec![Composition { aggregate: "incomplete", assemblies: vec![image_ref.clone()] }] };
     Bom {
         schema: SCHEMA,
         bom_format: "CycloneDX",
         spec_version: "1.6",
         serial_number: String::new(),
         version: 1,
-        metadata: Metadata { timestamp: String::new(), tools: Tools { components: vec![tool] }, component: image },
+        metadata: Metadata { timestamp: String::new(), tools: Tools { components: vec![tool] }, component: image, properties: unknowns },
         components,
         dependencies: vec![Dependency { reference: image_ref, depends_on }],
+        compositions,
     }
 }
 

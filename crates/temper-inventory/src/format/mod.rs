@@ -238,6 +238,11 @@ fn absolute(path: &str) -> String {
     if path.starts_with('/') { path.to_owned() } else { format!("/{path}") }
 }
 
+/// A file a cataloger could not read, in one line.
+fn unknown(u: &crate::Unknown) -> String {
+    format!("layer {} {} ({}): {}", u.layer, absolute(&u.path), u.cataloger, u.reason)
+}
+
 /// A name-based UUID (version 5) over `doc` serialised: the document's
 /// identity when its identity and time fields are blank.
 fn identity(doc: &impl Serialize) -> Result<uuid::Uuid, FormatError> {

@@ -10,6 +10,9 @@
 //! (index and diffID) that introduced the package, the file that evidences
 //! it and, for dpkg, the source package.
 //!
+//! Files a cataloger could not read are listed in `creationInfo.comment`,
+//! which then says the inventory may be incomplete.
+//!
 //! `licenseDeclared` is always a valid SPDX expression or `NOASSERTION`:
 //! declared licence strings that are not SPDX become `LicenseRef-` ids
 //! defined in `hasExtractedLicensingInfos` with the original text.
@@ -55,6 +58,8 @@ struct CreationInfo {
     created: String,
     creators: Vec<String>,
     license_list_version: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    comment: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -195,6 +200,10 @@ fn build(sbom: &Sbom<'_>) -> Document {
             created: String::new(),
             creators: vec![format!("Tool: temper-{}", sbom.tool_version)],
             license_list_version: ::spdx::license_version(),
+            comment: (!inventory.unknowns.is_empty()).then(|| {
+                let list: Vec<String> = inventory.unknowns.iter().map(super::unknown).collect();
+                format!("The inventory may be incomplete: files temper could not read: {}", list.join("; "))
+            }),
         },
         packages,
         has_extracted_licensing_infos: extracted

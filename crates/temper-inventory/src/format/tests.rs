@@ -366,3 +366,20 @@ fn ids_newer_than_cyclonedx_1_6_become_expressions() {
     assert_eq!(component(&cdx, "either")["licenses"], serde_json::json!([{ "expression": "HDF5 AND MIT" }]));
     assert_eq!(spdx_package(&spdx_doc, "lodash")["licenseDeclared"], "HDF5");
 }
+
+#[test]
+fn unreadable_files_mark_the_inventory_incomplete() {
+    let (complete, _) = encode_both(&subject(), &inventory(), epoch("0"));
+    assert!(parse(&complete).get("compositions").is_none());
+    let mut inv = inventory();
+    inv.unknowns.push(crate::Unknown { layer: 1, path: "usr/lib/python3/dist-packages/bad-1.0.dist-info/METADATA".into(), cataloger: "python", reason: "not UTF-8".into() });
+    let (cdx, spdx_doc) = encode_both(&subject(), &inv, epoch("0"));
+    let (cdx, spdx_doc) = (parse(&cdx), parse(&spdx_doc));
+    validate::cyclonedx(&cdx).expect("CycloneDX valid");
+    validate::spdx(&spdx_doc).expect("SPDX valid");
+    let line = "layer 1 /usr/lib/python3/dist-packages/bad-1.0.dist-info/METADATA (python): not UTF-8";
+    assert_eq!(cdx["metadata"]["properties"], serde_json::json!([{ "name": "temper:unknown", "value": line }]));
+    assert_eq!(cdx["compositions"], serde_json::json!([{ "aggregate": "incomplete", "assemblies": [cdx["metadata"]["component"]["bom-ref"]] }]));
+    let comment = spdx_doc["creationInfo"]["comment"].as_str().expect("comment");
+    assert!(comment.contains("incomplete") && comment.ends_with(line), "{comment}");
+}
