@@ -8,13 +8,15 @@
 //! feeds them during the one pass; [`Inventory::build`] then keeps the facts
 //! whose evidence file is still visible (a whiteout or overwrite in a later
 //! layer removes them; `all_layers` keeps everything) and turns each failed
-//! file into an [`Unknown`] instead of dropping it silently.
+//! file into an [`Unknown`] instead of dropping it silently. [`format`]
+//! writes an inventory as CycloneDX 1.6 or SPDX 2.3 JSON.
 //!
 //! This crate never reads files itself: it gets bytes from the layer pass.
 
 pub mod cache;
 pub mod catalog;
 pub mod decode;
+pub mod format;
 mod package;
 pub mod purl;
 mod scan;

@@ -4,7 +4,7 @@ use crate::package::{Ecosystem, OsRelease, Package};
 
 /// Percent-encodes everything but unreserved characters and the few purl
 /// leaves readable in versions (`+`, `:` of epochs).
-fn encode(s: &str, keep: &[u8]) -> String {
+pub(crate) fn encode(s: &str, keep: &[u8]) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~".contains(&b) || keep.contains(&b) {

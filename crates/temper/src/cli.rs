@@ -51,6 +51,12 @@ pub enum SbomFormat {
     Table,
     /// temper's own JSON (documented in the README).
     Json,
+    /// CycloneDX 1.6 JSON; its time is SOURCE_DATE_EPOCH, else the image's creation time.
+    #[value(alias = "cyclonedx-json")]
+    Cyclonedx,
+    /// SPDX 2.3 JSON; its time is SOURCE_DATE_EPOCH, else the image's creation time.
+    #[value(alias = "spdx-json")]
+    Spdx,
 }
 
 /// `temper sbom`.

@@ -16,6 +16,7 @@ use anyhow::{Context, Result, anyhow};
 use clap::Parser;
 use temper_image::registry::credentials::Credentials;
 use temper_image::{Image, OpenOptions, Platform, RegistryOptions, Source};
+use temper_inventory::format;
 use temper_layer::{Amount, LayerIndex, LayerReport, Threshold};
 
 use cli::{Cli, Command, Format, ImageArgs};
@@ -60,6 +61,11 @@ fn one_line(e: &anyhow::Error) -> String {
 }
 
 fn open_image(args: &ImageArgs) -> Result<Image> {
+    Ok(open_source(args)?.1)
+}
+
+/// The parsed source and the image opened from it.
+fn open_source(args: &ImageArgs) -> Result<(Source, Image)> {
     let platform = args.platform.as_deref().map(Platform::parse).transpose()?;
     let credentials = args
         .creds
@@ -77,7 +83,8 @@ fn open_image(args: &ImageArgs) -> Result<Image> {
         },
     };
     let source = Source::parse(&args.image)?;
-    Ok(temper_image::open(&source, &opts)?)
+    let image = temper_image::open(&source, &opts)?;
+    Ok((source, image))
 }
 
 fn walk(image: &Image, args: &ImageArgs) -> Result<Vec<LayerIndex>> {
@@ -196,7 +203,15 @@ fn write_whole(path: &std::path::Path, text: &str) -> Result<()> {
 }
 
 fn sbom(args: &cli::SbomArgs) -> Result<ExitCode> {
-    let image = open_image(&args.image)?;
+    let (source, image) = open_source(&args.image)?;
+    // The standard formats' document time, resolved before the scan so that
+    // a malformed SOURCE_DATE_EPOCH fails fast.
+    let time = || format::Timestamp::resolve(source_date_epoch()?.as_deref(), image.config.created.as_deref()).map_err(anyhow::Error::from);
+    let document: Option<(Encoder, format::Timestamp)> = match args.format {
+        cli::SbomFormat::Cyclonedx => Some((format::cyclonedx::encode, time()?)),
+        cli::SbomFormat::Spdx => Some((format::spdx::encode, time()?)),
+        cli::SbomFormat::Json | cli::SbomFormat::Table => None,
+    };
     let catalogers = temper_inventory::catalog::registry();
     let cache = if args.no_cache {
         None
@@ -216,8 +231,12 @@ fn sbom(args: &cli::SbomArgs) -> Result<ExitCode> {
     let scanned = scanned?;
     let analysis = temper_layer::analyze(&scanned.layers).with_context(|| image.name.clone())?;
     let inventory = temper_inventory::Inventory::build(scanned.found, &scanned.layers, &analysis.merged, args.all_layers);
-    let text = match args.format {
-        cli::SbomFormat::Json => {
+    let text = match (document, args.format) {
+        (Some((encode, timestamp)), _) => {
+            let subject = render::sbom::subject(&source, &image, &scanned.layers);
+            encode(&format::Sbom { subject: &subject, inventory: &inventory, timestamp, tool_version: env!("CARGO_PKG_VERSION") })?
+        }
+        (None, cli::SbomFormat::Json) => {
             let doc = serde_json::json!({
                 "image": image.name,
                 "digest": image.manifest.as_ref().map(|m| m.digest.to_string()),
@@ -228,13 +247,25 @@ fn sbom(args: &cli::SbomArgs) -> Result<ExitCode> {
             });
             serde_json::to_string_pretty(&doc)? + "\n"
         }
-        cli::SbomFormat::Table => render::sbom::table(&inventory),
+        (None, _) => render::sbom::table(&inventory),
     };
     match &args.output {
         Some(path) => write_whole(path, &text)?,
         None => print(&text)?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A standard SBOM format's encoder.
+type Encoder = fn(&format::Sbom<'_>) -> Result<String, format::FormatError>;
+
+/// `SOURCE_DATE_EPOCH` (reproducible-builds.org): unset or empty is none.
+fn source_date_epoch() -> Result<Option<String>> {
+    match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(s) if !s.trim().is_empty() => Ok(Some(s)),
+        Ok(_) | Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => Err(anyhow!("SOURCE_DATE_EPOCH is not valid UTF-8")),
+    }
 }
 
 fn cache_clean(dir: Option<std::path::PathBuf>) -> Result<ExitCode> {
