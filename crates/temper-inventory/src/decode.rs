@@ -99,9 +99,9 @@ fn package_of(p: &Purl, props: &BTreeMap<String, String>) -> Option<Package> {
         _ => p.name.clone(),
     };
     let prop = |keys: &[&str]| keys.iter().find_map(|k| props.get(*k).cloned());
-    let source_name = prop(&["temper:source_name", "aquasecurity:trivy:SrcName"]).or_else(|| p.qualifiers.get("upstream").map(|u| u.split('@').next().unwrap_or(u).to_owned()));
+    let source_name = prop(&["temper:package:sourceName", "aquasecurity:trivy:SrcName"]).or_else(|| p.qualifiers.get("upstream").map(|u| u.split('@').next().unwrap_or(u).to_owned()));
     // Trivy splits a source version into SrcEpoch, SrcVersion and SrcRelease.
-    let source_version = prop(&["temper:source_version", "aquasecurity:trivy:SrcVersion"]).map(|v| {
+    let source_version = prop(&["temper:package:sourceVersion", "aquasecurity:trivy:SrcVersion"]).map(|v| {
         let v = match prop(&["aquasecurity:trivy:SrcRelease"]).filter(|r| !r.is_empty()) {
             Some(r) if !v.contains('-') => format!("{v}-{r}"),
             _ => v,

@@ -212,28 +212,10 @@ fn sbom(args: &cli::SbomArgs) -> Result<ExitCode> {
         cli::SbomFormat::Spdx => Some((format::spdx::encode, time()?)),
         cli::SbomFormat::Json | cli::SbomFormat::Table => None,
     };
-    let catalogers = temper_inventory::catalog::registry();
-    let cache = if args.no_cache {
-        None
-    } else {
-        let dir = args.cache_dir.clone().or_else(temper_inventory::cache::default_dir);
-        match dir.map(|d| temper_inventory::cache::LayerCache::open(&d)).transpose() {
-            Ok(c) => c,
-            Err(e) => {
-                let _ = writeln!(std::io::stderr(), "temper: warning: {e}; scanning without the cache");
-                None
-            }
-        }
-    };
-    let bars = progress::Bars::new(layer_labels(&image));
-    let scanned = temper_inventory::scan(&image, &limits(&args.image)?, &bars, &catalogers, cache.as_ref());
-    bars.clear();
-    let scanned = scanned?;
-    let analysis = temper_layer::analyze(&scanned.layers).with_context(|| image.name.clone())?;
-    let inventory = temper_inventory::Inventory::build(scanned.found, &scanned.layers, &analysis.merged, args.all_layers);
+    let (layers, inventory) = scan_inventory(&image, &args.image, args.cache_dir.clone(), args.no_cache, args.all_layers)?;
     let text = match (document, args.format) {
         (Some((encode, timestamp)), _) => {
-            let subject = render::sbom::subject(&source, &image, &scanned.layers);
+            let subject = render::sbom::subject(&source, &image, &layers);
             encode(&format::Sbom { subject: &subject, inventory: &inventory, timestamp, tool_version: env!("CARGO_PKG_VERSION") })?
         }
         (None, cli::SbomFormat::Json) => {
@@ -254,6 +236,30 @@ fn sbom(args: &cli::SbomArgs) -> Result<ExitCode> {
         None => print(&text)?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The walked layers and merged inventory of `image`, through the
+/// per-layer cache unless told otherwise.
+fn scan_inventory(image: &Image, args: &ImageArgs, cache_dir: Option<std::path::PathBuf>, no_cache: bool, all_layers: bool) -> Result<(Vec<LayerIndex>, temper_inventory::Inventory)> {
+    let catalogers = temper_inventory::catalog::registry();
+    let cache = if no_cache {
+        None
+    } else {
+        match cache_dir.or_else(temper_inventory::cache::default_dir).map(|d| temper_inventory::cache::LayerCache::open(&d)).transpose() {
+            Ok(c) => c,
+            Err(e) => {
+                let _ = writeln!(std::io::stderr(), "temper: warning: {e}; scanning without the cache");
+                None
+            }
+        }
+    };
+    let bars = progress::Bars::new(layer_labels(image));
+    let scanned = temper_inventory::scan(image, &limits(args)?, &bars, &catalogers, cache.as_ref());
+    bars.clear();
+    let scanned = scanned?;
+    let analysis = temper_layer::analyze(&scanned.layers).with_context(|| image.name.clone())?;
+    let inventory = temper_inventory::Inventory::build(scanned.found, &scanned.layers, &analysis.merged, all_layers);
+    Ok((scanned.layers, inventory))
 }
 
 /// A standard SBOM format's encoder.

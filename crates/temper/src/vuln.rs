@@ -13,7 +13,7 @@ use temper_inventory::Inventory;
 
 use crate::cli::{Format, ImageArgs};
 use crate::cli_vuln::{DbArgs, ScanArgs, ScanFormat};
-use crate::{layer_labels, limits, open_image, print, progress, render, write_whole};
+use crate::{open_image, print, render, scan_inventory, write_whole};
 
 fn db_path(args: &DbArgs) -> Result<PathBuf> {
     args.path.clone().or_else(temper_advisory::db::default_path).ok_or_else(|| anyhow!("no advisory database path: set --db, TEMPER_DB or HOME"))
@@ -66,28 +66,10 @@ pub fn db_status(args: &DbArgs, format: Format) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The merged inventory of an image, through the per-layer cache unless
-/// told otherwise.
-pub fn inventory_of(args: &ImageArgs, cache_dir: Option<PathBuf>, no_cache: bool, all_layers: bool) -> Result<(Image, Inventory)> {
+/// The merged inventory of an image.
+fn inventory_of(args: &ImageArgs, cache_dir: Option<PathBuf>, no_cache: bool) -> Result<(Image, Inventory)> {
     let image = open_image(args)?;
-    let catalogers = temper_inventory::catalog::registry();
-    let cache = if no_cache {
-        None
-    } else {
-        match cache_dir.or_else(temper_inventory::cache::default_dir).map(|d| temper_inventory::cache::LayerCache::open(&d)).transpose() {
-            Ok(c) => c,
-            Err(e) => {
-                let _ = writeln!(std::io::stderr(), "temper: warning: {e}; scanning without the cache");
-                None
-            }
-        }
-    };
-    let bars = progress::Bars::new(layer_labels(&image));
-    let scanned = temper_inventory::scan(&image, &limits(args)?, &bars, &catalogers, cache.as_ref());
-    bars.clear();
-    let scanned = scanned?;
-    let analysis = temper_layer::analyze(&scanned.layers).with_context(|| image.name.clone())?;
-    let inventory = Inventory::build(scanned.found, &scanned.layers, &analysis.merged, all_layers);
+    let (_, inventory) = scan_inventory(&image, args, cache_dir, no_cache, false)?;
     Ok((image, inventory))
 }
 
@@ -131,7 +113,7 @@ pub fn scan(args: &ScanArgs) -> Result<ExitCode> {
     let (name, digest, platform, inventory) = match sbom_file(&args.image.image)? {
         Some(inventory) => (args.image.image.clone(), None, None, inventory),
         None => {
-            let (image, inventory) = inventory_of(&args.image, args.cache_dir.clone(), args.no_cache, false)?;
+            let (image, inventory) = inventory_of(&args.image, args.cache_dir.clone(), args.no_cache)?;
             (image.name.clone(), image.manifest.as_ref().map(|m| m.digest.to_string()), image.platform().map(|p| p.to_string()), inventory)
         }
     };

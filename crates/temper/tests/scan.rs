@@ -217,3 +217,55 @@ fn vex_not_affected_removes_exactly_those_findings() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("bad.json"));
 }
+
+#[test]
+fn sarif_output_validates_against_the_official_schema() {
+    let out = Command::new(env!("CARGO_BIN_EXE_temper"))
+        .args(["scan", "examples/demo-app", "--advisories", "examples/advisories", "--format", "sarif", "--no-cache"])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let log: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let schema: Value = serde_json::from_slice(&std::fs::read(root().join("crates/temper/tests/schemas/sarif-schema-2.1.0.json")).unwrap()).unwrap();
+    let validator = jsonschema::options().should_validate_formats(true).build(&schema).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&log).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    // One rule per vulnerability, one result per finding, each pointing at its rule.
+    let (json, _) = example_scan(&[]);
+    let run = &log["runs"][0];
+    assert_eq!(run["results"].as_array().unwrap().len(), json["findings"].as_array().unwrap().len());
+    let rules: Vec<&str> = run["tool"]["driver"]["rules"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
+    for r in run["results"].as_array().unwrap() {
+        assert_eq!(rules[r["ruleIndex"].as_u64().unwrap() as usize], r["ruleId"].as_str().unwrap());
+        assert_eq!(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], "var/lib/dpkg/status");
+    }
+    // A schema that accepts anything would make this test worthless.
+    assert!(validator.iter_errors(&serde_json::json!({"version": "2.1.0", "runs": [{"tool": {}}]})).next().is_some());
+}
+
+#[test]
+fn scanning_an_sbom_equals_scanning_the_image() {
+    let layout = format!("oci:{}", corpus().join("oci/python-app").display());
+    let tmp = tempfile::tempdir().unwrap();
+    let (image, _) = scan("python-app", "linux/amd64", &[]);
+    let key = |v: &Value, only_language: bool| -> BTreeSet<(String, String, String)> {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| !only_language || f["ecosystem"] != "deb")
+            .map(|f| (f["package"].as_str().unwrap().to_lowercase(), f["version"].as_str().unwrap().to_owned(), f["id"].as_str().unwrap().to_owned()))
+            .collect()
+    };
+    for (format, only_language) in [("cyclonedx", false), ("spdx", true)] {
+        let file = tmp.path().join(format!("python-app.{format}.json"));
+        let out = temper(&["sbom", &layout, "--format", format, "--output", file.to_str().unwrap()]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let out = temper(&["scan", "--db", db().to_str().unwrap(), "--format", "json", file.to_str().unwrap()]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let from_sbom: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(key(&from_sbom, only_language), key(&image, only_language), "{format}");
+        assert!(!key(&from_sbom, only_language).is_empty());
+    }
+}
