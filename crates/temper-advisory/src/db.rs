@@ -70,6 +70,21 @@ pub struct ImportStats {
     pub skipped: Vec<(String, String)>,
 }
 
+/// What the database remembers of one feed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedState {
+    /// The feed's name (`PyPI`, `KEV`).
+    pub name: String,
+    /// Where it was fetched from.
+    pub url: String,
+    /// The `ETag` of the last download.
+    pub etag: Option<String>,
+    /// The `Last-Modified` of the last download.
+    pub last_modified: Option<String>,
+    /// Unix time of the last check.
+    pub fetched: i64,
+}
+
 /// Per-source counts and age, for `temper db status`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Status {
@@ -79,6 +94,8 @@ pub struct Status {
     pub kev: usize,
     /// Unix time of the last import or update, if any.
     pub updated: Option<i64>,
+    /// Feeds and when each was last checked.
+    pub feeds: Vec<FeedState>,
 }
 
 /// The database.
@@ -229,6 +246,7 @@ fn for_each_zip_entry(path: &Path, each: &mut dyn FnMut(String, Result<Parsed, S
 /// Prepared statements of one import transaction.
 struct Writer<'t> {
     path: &'t Path,
+    source: &'t str,
     delete_affected: rusqlite::Statement<'t>,
     delete_aliases: rusqlite::Statement<'t>,
     put_record: rusqlite::Statement<'t>,
@@ -239,12 +257,13 @@ struct Writer<'t> {
 }
 
 impl<'t> Writer<'t> {
-    fn new(tx: &'t rusqlite::Transaction<'t>, path: &'t Path) -> Result<Self, rusqlite::Error> {
+    fn new(tx: &'t rusqlite::Transaction<'t>, path: &'t Path, source: &'t str) -> Result<Self, rusqlite::Error> {
         Ok(Writer {
             path,
+            source,
             delete_affected: tx.prepare("DELETE FROM affected WHERE record_id = ?1")?,
             delete_aliases: tx.prepare("DELETE FROM aliases WHERE record_id = ?1")?,
-            put_record: tx.prepare("INSERT OR REPLACE INTO records (id, modified, withdrawn, json) VALUES (?1, ?2, ?3, ?4)")?,
+            put_record: tx.prepare("INSERT OR REPLACE INTO records (id, source, modified, withdrawn, json) VALUES (?1, ?2, ?3, ?4, ?5)")?,
             put_affected: tx.prepare("INSERT INTO affected (family, name, record_id) VALUES (?1, ?2, ?3)")?,
             put_alias: tx.prepare("INSERT INTO aliases (alias, record_id) VALUES (?1, ?2)")?,
             put_kev: tx.prepare("INSERT OR REPLACE INTO kev (cve, date_added) VALUES (?1, ?2)")?,
@@ -277,7 +296,7 @@ impl<'t> Writer<'t> {
                 packages.dedup();
                 self.delete_affected.execute([&record.id]).map_err(sqlite)?;
                 self.delete_aliases.execute([&record.id]).map_err(sqlite)?;
-                self.put_record.execute(params![record.id, record.modified, record.withdrawn.is_some(), raw]).map_err(sqlite)?;
+                self.put_record.execute(params![record.id, self.source, record.modified, record.withdrawn.is_some(), raw]).map_err(sqlite)?;
                 for (f, n) in &packages {
                     self.put_affected.execute(params![f, n, record.id]).map_err(sqlite)?;
                 }
@@ -321,7 +340,9 @@ impl AdvisoryDb {
             conn.pragma_update(None, "journal_mode", "WAL").map_err(sqlite)?;
             conn.execute_batch(
                 "BEGIN;
-                 CREATE TABLE records (id TEXT PRIMARY KEY, modified TEXT, withdrawn INTEGER NOT NULL, json BLOB NOT NULL);
+                 CREATE TABLE records (id TEXT PRIMARY KEY, source TEXT NOT NULL, modified TEXT, withdrawn INTEGER NOT NULL, json BLOB NOT NULL);
+                 CREATE INDEX records_by_source ON records (source);
+                 CREATE TABLE feeds (name TEXT PRIMARY KEY, url TEXT NOT NULL, etag TEXT, last_modified TEXT, fetched INTEGER NOT NULL, records INTEGER NOT NULL);
                  CREATE TABLE affected (family TEXT NOT NULL, name TEXT NOT NULL, record_id TEXT NOT NULL);
                  CREATE INDEX affected_by_package ON affected (family, name);
                  CREATE INDEX affected_by_record ON affected (record_id);
@@ -344,11 +365,57 @@ impl AdvisoryDb {
     /// `all.zip` exports and CISA KEV catalogs, all in one transaction.
     pub fn import(&mut self, paths: &[PathBuf]) -> Result<ImportStats, DbError> {
         let inputs = collect_inputs(paths)?;
+        self.write("import", &inputs, |_| Ok(()))
+    }
+
+    /// Replaces everything feed `feed` brought before with the records in
+    /// `file` (a zip export or a JSON file), and remembers the validators
+    /// for the next conditional request; all or nothing.
+    pub fn import_feed(&mut self, feed: &FeedState, file: &Path) -> Result<ImportStats, DbError> {
+        let source = format!("feed:{}", feed.name);
+        let inputs = vec![file.to_owned()];
+        let feed = feed.clone();
+        self.write(&source.clone(), &inputs, move |tx| {
+            for table in ["affected", "aliases"] {
+                tx.execute(&format!("DELETE FROM {table} WHERE record_id IN (SELECT id FROM records WHERE source = ?1)"), [&source])?;
+            }
+            tx.execute("DELETE FROM records WHERE source = ?1", [&source])?;
+            tx.execute(
+                "INSERT OR REPLACE INTO feeds (name, url, etag, last_modified, fetched, records) VALUES (?1, ?2, ?3, ?4, ?5, 0)",
+                params![feed.name, feed.url, feed.etag, feed.last_modified, feed.fetched],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// What the database remembers of feed `name`.
+    pub fn feed_state(&self, name: &str) -> Result<Option<FeedState>, DbError> {
+        let sqlite = |source| DbError::Sqlite { path: self.path.clone(), source };
+        self.conn
+            .query_row("SELECT name, url, etag, last_modified, fetched FROM feeds WHERE name = ?1", [name], |r| {
+                Ok(FeedState { name: r.get(0)?, url: r.get(1)?, etag: r.get(2)?, last_modified: r.get(3)?, fetched: r.get(4)? })
+            })
+            .optional()
+            .map_err(sqlite)
+    }
+
+    /// Marks feed `name` as checked now without new content (HTTP 304).
+    pub fn touch_feed(&self, name: &str, fetched: i64) -> Result<(), DbError> {
+        let sqlite = |source| DbError::Sqlite { path: self.path.clone(), source };
+        self.conn.execute("UPDATE feeds SET fetched = ?2 WHERE name = ?1", params![name, fetched]).map_err(sqlite)?;
+        self.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('updated', ?1)", [fetched.to_string()]).map_err(sqlite)?;
+        Ok(())
+    }
+
+    /// One transaction: `before` (clearing what is replaced), then every
+    /// input, then the `updated` stamp.
+    fn write(&mut self, source: &str, inputs: &[PathBuf], before: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<(), rusqlite::Error>) -> Result<ImportStats, DbError> {
         let path = self.path.clone();
         let sqlite = |source| DbError::Sqlite { path: path.clone(), source };
         let tx = self.conn.transaction().map_err(sqlite)?;
+        before(&tx).map_err(sqlite)?;
         let stats = {
-            let mut writer = Writer::new(&tx, &path).map_err(sqlite)?;
+            let mut writer = Writer::new(&tx, &path, source).map_err(sqlite)?;
             // JSON files are parsed in parallel, a bounded batch at a time.
             for batch in inputs.chunks(1024) {
                 let (zips, files): (Vec<&PathBuf>, Vec<&PathBuf>) = batch.iter().partition(|p| p.extension().is_some_and(|x| x == "zip"));
@@ -362,6 +429,8 @@ impl AdvisoryDb {
             }
             writer.stats
         };
+        let total: usize = stats.records.values().sum();
+        tx.execute("UPDATE feeds SET records = ?2 WHERE 'feed:' || name = ?1", params![source, i64::try_from(total).unwrap_or(i64::MAX)]).map_err(sqlite)?;
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
         tx.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('updated', ?1)", [now.to_string()]).map_err(sqlite)?;
         tx.commit().map_err(sqlite)?;
@@ -405,6 +474,14 @@ impl AdvisoryDb {
         }
         let kev: i64 = self.conn.query_row("SELECT count(*) FROM kev", [], |r| r.get(0)).map_err(sqlite)?;
         let updated: Option<String> = self.conn.query_row("SELECT value FROM meta WHERE key = 'updated'", [], |r| r.get(0)).optional().map_err(sqlite)?;
-        Ok(Status { records, kev: usize::try_from(kev).unwrap_or(0), updated: updated.and_then(|u| u.parse().ok()) })
+        let mut feeds = Vec::new();
+        let mut stmt = self.conn.prepare("SELECT name, url, etag, last_modified, fetched FROM feeds ORDER BY name").map_err(sqlite)?;
+        for row in stmt
+            .query_map([], |r| Ok(FeedState { name: r.get(0)?, url: r.get(1)?, etag: r.get(2)?, last_modified: r.get(3)?, fetched: r.get(4)? }))
+            .map_err(sqlite)?
+        {
+            feeds.push(row.map_err(sqlite)?);
+        }
+        Ok(Status { records, kev: usize::try_from(kev).unwrap_or(0), updated: updated.and_then(|u| u.parse().ok()), feeds })
     }
 }

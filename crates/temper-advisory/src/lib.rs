@@ -12,6 +12,7 @@
 //! This crate never reads images or files; it gets versions as strings.
 
 pub mod db;
+pub mod feed;
 pub mod matcher;
 pub mod osv;
 pub mod version;
