@@ -24,7 +24,7 @@ use serde::Serialize;
 use temper_image::Digest;
 use temper_layer::{Found, LayerIndex, Merged};
 
-pub use package::{Ecosystem, Fact, OsRelease, Package};
+pub use package::{Ecosystem, Fact, OsRelease, OwnedFiles, Package};
 pub use scan::{scan, Scan};
 
 /// A package in the image.
@@ -43,6 +43,10 @@ pub struct InventoryPackage {
     pub paths: Vec<String>,
     /// The cataloger that found it.
     pub found_by: &'static str,
+    /// The purl of the OS package that installed its evidence file (a
+    /// Python module shipped as `python3-yaml`, say), when one did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
 }
 
 /// A file a cataloger wanted but could not read.
@@ -69,17 +73,108 @@ pub struct Inventory {
     pub unknowns: Vec<Unknown>,
 }
 
+type PackageKey = (String, String, Option<String>);
+
+fn key(p: &Package) -> PackageKey {
+    (p.name.clone(), p.version.clone(), p.arch.clone())
+}
+
+/// Package databases (dpkg `status`, apk `installed`, rpm's `Packages`)
+/// are rewritten whole by every layer that installs something, so each
+/// layer's copy lists everything below it too. A package's layer is the
+/// first of the unbroken run of copies, up to the visible one, that list
+/// it: a package removed and installed again starts a new run.
+#[derive(Default)]
+struct FirstLayers {
+    /// Per database path, the layer each listed package first appeared in.
+    by_db: BTreeMap<String, BTreeMap<PackageKey, usize>>,
+}
+
+impl FirstLayers {
+    /// Records one layer's copy of the database at `path`.
+    fn record(&mut self, path: &str, layer: usize, facts: &[Fact]) {
+        let before = self.by_db.remove(path).unwrap_or_default();
+        let now = facts
+            .iter()
+            .filter_map(|f| if let Fact::Package(p) = f { Some(key(p)) } else { None })
+            .map(|k| {
+                let first = before.get(&k).copied().unwrap_or(layer);
+                (k, first)
+            })
+            .collect();
+        self.by_db.insert(path.to_owned(), now);
+    }
+
+    /// The layer `p`, read from the database at `path`, first appeared in.
+    fn first(&self, path: &str, p: &Package) -> Option<usize> {
+        self.by_db.get(path)?.get(&key(p)).copied()
+    }
+}
+
+/// With merged /usr (Debian 12, Fedora, Alpine 3.20 in part) `bin`, `sbin`
+/// and the `lib` directories are symlinks into `usr/`, so a package
+/// database may name `bin/x` where the image's file is `usr/bin/x`, or
+/// the other way round: the other spelling of `path`, if it has one.
+fn usr_alias(path: &str) -> Option<String> {
+    const MERGED: [&str; 6] = ["bin", "sbin", "lib", "lib32", "lib64", "libx32"];
+    let top = |p: &str| p.split('/').next().is_some_and(|d| MERGED.contains(&d));
+    match path.strip_prefix("usr/") {
+        Some(rest) if top(rest) => Some(rest.to_owned()),
+        Some(_) => None,
+        None => top(path).then(|| format!("usr/{path}")),
+    }
+}
+
+/// Sets `owner` on each language package or binary whose evidence file an
+/// OS package (of those in `packages`) lists in `owned`. Only the evidence
+/// paths are indexed, so memory stays small however many files the OS
+/// packages own.
+fn assign_owners(packages: &mut [InventoryPackage], owned: &[OwnedFiles]) {
+    let is_os = |e: Ecosystem| matches!(e, Ecosystem::Deb | Ecosystem::Apk | Ecosystem::Rpm);
+    let mut wanted: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, p) in packages.iter().enumerate().filter(|(_, p)| !is_os(p.package.ecosystem)) {
+        for path in &p.paths {
+            wanted.entry(path.clone()).or_default().push(i);
+            if let Some(alias) = usr_alias(path) {
+                wanted.entry(alias).or_default().push(i);
+            }
+        }
+    }
+    if wanted.is_empty() {
+        return;
+    }
+    let mut os_packages: BTreeMap<(Ecosystem, &str), Vec<(Option<&str>, &str)>> = BTreeMap::new();
+    for p in packages.iter().filter(|p| is_os(p.package.ecosystem)) {
+        os_packages.entry((p.package.ecosystem, p.package.name.as_str())).or_default().push((p.package.arch.as_deref(), p.purl.as_str()));
+    }
+    let mut found: Vec<(usize, String)> = Vec::new();
+    for o in owned {
+        let Some(candidates) = os_packages.get(&(o.ecosystem, o.package.as_str())) else { continue };
+        let Some((_, purl)) = candidates.iter().find(|(arch, _)| o.arch.is_none() || *arch == o.arch.as_deref()) else { continue };
+        for f in &o.files {
+            for &i in wanted.get(f).into_iter().flatten() {
+                found.push((i, (*purl).to_owned()));
+            }
+        }
+    }
+    for (i, purl) in found {
+        if let Some(p) = packages.get_mut(i) {
+            // The first owner in layer order wins when two packages claim a file.
+            p.owner.get_or_insert(purl);
+        }
+    }
+}
+
 impl Inventory {
     /// Keeps the facts whose evidence is visible in `merged` (all of them
     /// with `all_layers`).
     pub fn build(found: Vec<Found<Fact>>, layers: &[LayerIndex], merged: &Merged, all_layers: bool) -> Inventory {
         let visible = |f: &Found<Fact>| merged.files.get(&f.path).is_some_and(|m| m.layer == f.layer);
-        let mut os: Option<(usize, OsRelease)> = None;
+        // Ranked by os_release::precedence's tier, then layer, then preference.
+        let mut os: Option<((u8, usize, u8), OsRelease)> = None;
         let mut unknowns = Vec::new();
-        // dpkg's status file is rewritten by every layer that installs
-        // something; a package's layer is the first of the unbroken run of
-        // status files, up to the visible one, that list it.
-        let mut dpkg_first: BTreeMap<(String, String, Option<String>), usize> = BTreeMap::new();
+        let mut first_layers = FirstLayers::default();
+        let mut owned = Vec::new();
         let mut packages = Vec::new();
         for f in found {
             let keep = all_layers || visible(&f);
@@ -92,17 +187,9 @@ impl Inventory {
                     continue;
                 }
             };
-            let is_dpkg_status = f.path == "var/lib/dpkg/status";
-            if is_dpkg_status {
-                let mut next = BTreeMap::new();
-                for fact in &facts {
-                    if let Fact::Package(p) = fact {
-                        let key = (p.name.clone(), p.version.clone(), p.arch.clone());
-                        let first = dpkg_first.get(&key).copied().unwrap_or(f.layer);
-                        next.insert(key, first);
-                    }
-                }
-                dpkg_first = next;
+            let rewritten = catalog::rewritten_database(&f.path);
+            if rewritten {
+                first_layers.record(&f.path, f.layer, &facts);
             }
             if !keep {
                 continue;
@@ -110,20 +197,17 @@ impl Inventory {
             for fact in facts {
                 match fact {
                     Fact::Os(o) => {
-                        // etc/os-release wins over usr/lib/os-release; a higher layer over a lower one.
-                        let rank = f.layer * 2 + usize::from(f.path == "etc/os-release");
+                        let (tier, preference) = catalog::os_release::precedence(&f.path);
+                        let rank = (tier, f.layer, preference);
                         if os.as_ref().is_none_or(|(r, _)| rank >= *r) {
                             os = Some((rank, o));
                         }
                     }
                     Fact::Package(p) => {
-                        let layer = if is_dpkg_status {
-                            dpkg_first.get(&(p.name.clone(), p.version.clone(), p.arch.clone())).copied().unwrap_or(f.layer)
-                        } else {
-                            f.layer
-                        };
+                        let layer = if rewritten { first_layers.first(&f.path, &p).unwrap_or(f.layer) } else { f.layer };
                         packages.push((p, layer, f.path.clone(), f.analyzer));
                     }
+                    Fact::Files(o) => owned.push(o),
                 }
             }
         }
@@ -137,11 +221,27 @@ impl Inventory {
                 layer,
                 paths: vec![path],
                 found_by,
+                owner: None,
             })
             .collect();
+        assign_owners(&mut packages, &owned);
         packages.sort_by(|a, b| {
             (a.package.ecosystem, &a.package.name, &a.package.version, &a.paths, a.layer).cmp(&(b.package.ecosystem, &b.package.name, &b.package.version, &b.paths, b.layer))
         });
         Inventory { os, packages, unknowns }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merged_usr_aliases() {
+        assert_eq!(usr_alias("usr/bin/python3").as_deref(), Some("bin/python3"));
+        assert_eq!(usr_alias("lib64/ld.so").as_deref(), Some("usr/lib64/ld.so"));
+        assert_eq!(usr_alias("usr/share/doc/x"), None);
+        assert_eq!(usr_alias("etc/x"), None);
+        assert_eq!(usr_alias("library/x"), None);
     }
 }

@@ -1,9 +1,11 @@
 //! Catalogers, one file each, all listed in [`registry`].
 
+mod apk;
 mod dpkg;
 mod npm;
-mod os_release;
+pub(crate) mod os_release;
 mod python;
+pub mod rpm;
 
 use temper_layer::Analyzer;
 
@@ -12,5 +14,18 @@ use crate::package::Fact;
 /// Every cataloger, in the order they are reported. Adding one is a file
 /// in this directory and a line here.
 pub fn registry() -> Vec<&'static dyn Analyzer<Fact>> {
-    vec![&os_release::OsReleaseCataloger, &dpkg::DpkgCataloger, &npm::NpmCataloger, &python::PythonCataloger]
+    vec![
+        &os_release::OsReleaseCataloger,
+        &dpkg::DpkgCataloger,
+        &apk::ApkCataloger,
+        &rpm::RpmCataloger,
+        &npm::NpmCataloger,
+        &python::PythonCataloger,
+    ]
+}
+
+/// Whether the file at `path` is a package database that every layer
+/// installing a package rewrites whole (see `Inventory::build`).
+pub(crate) fn rewritten_database(path: &str) -> bool {
+    path == "var/lib/dpkg/status" || path == apk::INSTALLED || rpm::is_database(path)
 }
