@@ -196,4 +196,72 @@ mod tests {
         assert_eq!(backend("var/lib/rpm/rpmdb.sqlite-wal"), None);
         assert_eq!(backend("opt/var/lib/rpm/Packages"), None);
     }
+
+    /// Real databases made by `scripts/make-rpm-fixtures.sh`.
+    const SQLITE: &[u8] = include_bytes!("../../../tests/fixtures/rpm/rpmdb.sqlite");
+    const SQLITE_2: &[u8] = include_bytes!("../../../tests/fixtures/rpm/rpmdb-2.sqlite");
+    const BDB: &[u8] = include_bytes!("../../../tests/fixtures/rpm/Packages");
+    const NDB: &[u8] = include_bytes!("../../../tests/fixtures/rpm/Packages.db");
+
+    fn summary(path: &str, content: &[u8]) -> Vec<String> {
+        let facts = RpmCataloger.analyze(path, content).unwrap();
+        facts
+            .iter()
+            .map(|f| match f {
+                Fact::Package(p) => format!(
+                    "{} {} {} src={}@{} lic={}",
+                    p.name,
+                    p.version,
+                    p.arch.as_deref().unwrap_or("-"),
+                    p.source_name.as_deref().unwrap_or("-"),
+                    p.source_version.as_deref().unwrap_or("-"),
+                    p.licenses.join(",")
+                ),
+                Fact::Files(o) => format!("{} owns {}", o.package, o.files.join(" ")),
+                Fact::Os(_) => unreachable!(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn real_databases_in_every_backend() {
+        // In package-number order: rpm installed world first.
+        let want = [
+            "world owns usr/lib/python3.12/site-packages/world-0.1.dist-info/METADATA usr/share/world/data.txt",
+            "world 0.1-3 noarch src=world@0.1-3 lic=GPL-2.0-or-later",
+            "hello owns usr/bin/hello",
+            "hello 2:1.0-1 x86_64 src=hello@2:1.0-1 lic=MIT",
+        ];
+        // The gpg-pubkey entry in each database is not a package.
+        assert_eq!(summary("var/lib/rpm/rpmdb.sqlite", SQLITE), want);
+        assert_eq!(summary("var/lib/rpm/Packages", BDB), want);
+        assert_eq!(summary("usr/lib/sysimage/rpm/Packages.db", NDB), want);
+        assert_eq!(
+            summary("usr/lib/sysimage/rpm/rpmdb.sqlite", SQLITE_2),
+            [
+                "hello owns usr/bin/hello",
+                "hello 2:1.0-1 x86_64 src=hello@2:1.0-1 lic=MIT",
+                "hello-libs owns usr/lib64/libhello.so.1",
+                "hello-libs 2:1.0-1 x86_64 src=hello@2:1.0-1 lic=MIT AND BSD-3-Clause",
+            ]
+        );
+    }
+
+    #[test]
+    fn truncated_databases_are_errors() {
+        for (path, db) in [("var/lib/rpm/rpmdb.sqlite", SQLITE), ("var/lib/rpm/Packages", BDB), ("var/lib/rpm/Packages.db", NDB)] {
+            for cut in [0, 1, 16, 100, db.len() / 3, db.len() / 2, db.len() - 1] {
+                let got = RpmCataloger.analyze(path, &db[..cut]);
+                // A cut that happens to fall after the last record may still
+                // read fine, but never yields packages it should not.
+                if let Ok(facts) = got {
+                    assert!(facts.len() <= 4, "{path} cut at {cut}");
+                }
+            }
+            assert!(RpmCataloger.analyze(path, &db[..db.len() / 2]).is_err(), "{path} cut in half");
+        }
+        let mut flipped = NDB.to_vec();
+        flipped[4096 + 40] ^= 0xff;
+        assert!(RpmCataloger.analyze("var/lib/rpm/Packages.db", &flipped).unwrap_err().contains("checksum"));
+    }
 }
