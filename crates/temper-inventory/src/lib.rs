@@ -235,6 +235,107 @@ impl Inventory {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use temper_layer::{EntryKind, FileEntry, MergedEntry};
+
+    fn pkg(name: &str, ecosystem: Ecosystem) -> Package {
+        Package { name: name.into(), version: "1".into(), ecosystem, arch: None, source_name: None, source_version: None, licenses: vec![] }
+    }
+
+    fn at(layer: usize, path: &str, facts: Vec<Fact>) -> Found<Fact> {
+        Found { layer, path: path.into(), analyzer: "test", result: Ok(facts) }
+    }
+
+    /// The merged view in which each (path, layer) is the visible copy.
+    fn merged(visible: &[(&str, usize)]) -> Merged {
+        let mut m = Merged::default();
+        for (path, layer) in visible {
+            let entry = FileEntry { path: (*path).into(), kind: EntryKind::File, size: 1, mode: 0o644, uid: 0, gid: 0 };
+            m.files.insert((*path).into(), MergedEntry { entry, layer: *layer });
+        }
+        m
+    }
+
+    fn names_and_layers(inv: &Inventory) -> Vec<(String, usize)> {
+        inv.packages.iter().map(|p| (p.package.name.clone(), p.layer)).collect()
+    }
+
+    #[test]
+    fn rewritten_databases_keep_the_first_layer_of_each_run() {
+        let db = "lib/apk/db/installed";
+        let apk = |n: &str| Fact::Package(pkg(n, Ecosystem::Apk));
+        let found = vec![
+            at(0, db, vec![apk("musl"), apk("busybox")]),
+            at(1, db, vec![apk("musl"), apk("busybox"), apk("curl")]),
+            // Layer 2 removes busybox; layer 3 installs it again.
+            at(2, db, vec![apk("musl"), apk("curl")]),
+            at(3, db, vec![apk("musl"), apk("curl"), apk("busybox")]),
+        ];
+        let inv = Inventory::build(found, &[], &merged(&[(db, 3)]), false);
+        assert_eq!(names_and_layers(&inv), [("busybox".into(), 3), ("curl".into(), 1), ("musl".into(), 0)]);
+        // The same for rpm's databases, each path on its own.
+        let rpm = |n: &str| Fact::Package(pkg(n, Ecosystem::Rpm));
+        let sqlite = "var/lib/rpm/rpmdb.sqlite";
+        let found = vec![at(0, sqlite, vec![rpm("bash")]), at(2, sqlite, vec![rpm("bash"), rpm("zlib")])];
+        let inv = Inventory::build(found, &[], &merged(&[(sqlite, 2)]), false);
+        assert_eq!(names_and_layers(&inv), [("bash".into(), 0), ("zlib".into(), 2)]);
+    }
+
+    #[test]
+    fn a_removed_package_is_gone() {
+        let db = "var/lib/rpm/Packages";
+        let rpm = |n: &str| Fact::Package(pkg(n, Ecosystem::Rpm));
+        let found = vec![at(0, db, vec![rpm("bash"), rpm("vim-minimal")]), at(1, db, vec![rpm("bash")])];
+        let inv = Inventory::build(found, &[], &merged(&[(db, 1)]), false);
+        assert_eq!(names_and_layers(&inv), [("bash".into(), 0)]);
+    }
+
+    #[test]
+    fn release_files_never_override_os_release() {
+        let os = |id: &str| Fact::Os(OsRelease { id: id.into(), ..OsRelease::default() });
+        let found = vec![at(0, "usr/lib/os-release", vec![os("ubuntu")]), at(1, "etc/debian_version", vec![os("debian")])];
+        let inv = Inventory::build(found, &[], &merged(&[("usr/lib/os-release", 0), ("etc/debian_version", 1)]), false);
+        assert_eq!(inv.os.unwrap().id, "ubuntu");
+        let found = vec![at(0, "etc/debian_version", vec![os("debian")]), at(0, "etc/redhat-release", vec![os("rhel")])];
+        let inv = Inventory::build(found, &[], &merged(&[("etc/debian_version", 0), ("etc/redhat-release", 0)]), false);
+        assert_eq!(inv.os.unwrap().id, "rhel");
+    }
+
+    #[test]
+    fn owners_of_evidence_files() {
+        let meta = "usr/lib/python3/dist-packages/PyYAML-6.0.dist-info/METADATA";
+        let list = "var/lib/dpkg/info/python3-yaml:amd64.list";
+        let deb = Package { arch: Some("amd64".into()), ..pkg("python3-yaml", Ecosystem::Deb) };
+        let files = |package: &str, arch: Option<&str>, files: &[&str]| {
+            Fact::Files(OwnedFiles { ecosystem: Ecosystem::Deb, package: package.into(), arch: arch.map(Into::into), files: files.iter().map(|f| (*f).into()).collect() })
+        };
+        let found = vec![
+            at(0, "var/lib/dpkg/status", vec![Fact::Package(deb), Fact::Package(pkg("tool", Ecosystem::Deb)), Fact::Package(pkg("nodejs", Ecosystem::Deb))]),
+            at(0, list, vec![files("python3-yaml", Some("amd64"), &["usr/lib/python3/dist-packages/PyYAML-6.0.dist-info", meta])]),
+            // The dpkg database says bin/, the image has usr/bin/ (merged /usr).
+            at(0, "var/lib/dpkg/info/tool.list", vec![files("tool", None, &["bin/tool"])]),
+            at(1, meta, vec![Fact::Package(pkg("PyYAML", Ecosystem::Pypi))]),
+            at(1, "usr/bin/tool", vec![Fact::Package(pkg("tool", Ecosystem::Golang))]),
+            // A later layer deleted nodejs.list: its claim no longer counts.
+            at(0, "var/lib/dpkg/info/nodejs.list", vec![files("nodejs", None, &["app/node_modules/x/package.json"])]),
+            at(1, "app/node_modules/x/package.json", vec![Fact::Package(pkg("x", Ecosystem::Npm))]),
+        ];
+        let visible = [
+            ("var/lib/dpkg/status", 0),
+            (list, 0),
+            ("var/lib/dpkg/info/tool.list", 0),
+            (meta, 1),
+            ("usr/bin/tool", 1),
+            ("app/node_modules/x/package.json", 1),
+        ];
+        let inv = Inventory::build(found, &[], &merged(&visible), false);
+        let owner = |n: &str, e: Ecosystem| inv.packages.iter().find(|p| p.package.name == n && p.package.ecosystem == e).unwrap().owner.clone();
+        assert_eq!(owner("PyYAML", Ecosystem::Pypi).as_deref(), Some("pkg:deb/debian/python3-yaml@1?arch=amd64"));
+        assert_eq!(owner("x", Ecosystem::Npm), None);
+        assert_eq!(owner("tool", Ecosystem::Golang).as_deref(), Some("pkg:deb/debian/tool@1"));
+        assert_eq!(owner("tool", Ecosystem::Deb), None, "OS packages have no owner");
+        let json = serde_json::to_value(&inv.packages).unwrap();
+        assert!(json.as_array().unwrap().iter().filter(|p| p.get("owner").is_some()).count() == 2, "owner is left out when None");
+    }
 
     #[test]
     fn merged_usr_aliases() {
