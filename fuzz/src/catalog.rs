@@ -22,10 +22,13 @@ pub const TARGETS: &[(&str, &str, &str)] = &[
     ("catalog_rpm_ndb", "rpm", "usr/lib/sysimage/rpm/Packages.db"),
 ];
 
+/// A parser under fuzzing: true when it accepted the input.
+pub type Parser = fn(&[u8]) -> bool;
+
 /// Fuzz targets for parsers that read part of a cataloger's file: target
-/// name and the parser (true when it accepted the input). Seeds live in
+/// name and the parser. Seeds live in
 /// `fuzz/seeds/<target>/` too.
-pub const PARSERS: &[(&str, fn(&[u8]) -> bool)] = &[("catalog_rpm_header", rpm_header)];
+pub const PARSERS: &[(&str, Parser)] = &[("catalog_rpm_header", rpm_header)];
 
 /// One rpm header blob, as every rpm database backend stores them.
 fn rpm_header(data: &[u8]) -> bool {

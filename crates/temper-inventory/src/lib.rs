@@ -143,7 +143,9 @@ fn assign_owners(packages: &mut [InventoryPackage], owned: &[OwnedFiles]) {
     if wanted.is_empty() {
         return;
     }
-    let mut os_packages: BTreeMap<(Ecosystem, &str), Vec<(Option<&str>, &str)>> = BTreeMap::new();
+    // (ecosystem, name) → (arch, purl) of each OS package of that name.
+    type Candidates<'a> = Vec<(Option<&'a str>, &'a str)>;
+    let mut os_packages: BTreeMap<(Ecosystem, &str), Candidates> = BTreeMap::new();
     for p in packages.iter().filter(|p| is_os(p.package.ecosystem)) {
         os_packages.entry((p.package.ecosystem, p.package.name.as_str())).or_default().push((p.package.arch.as_deref(), p.purl.as_str()));
     }
@@ -233,6 +235,7 @@ impl Inventory {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use temper_layer::{EntryKind, FileEntry, MergedEntry};

@@ -111,6 +111,7 @@ impl Analyzer<Fact> for ApkCataloger {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

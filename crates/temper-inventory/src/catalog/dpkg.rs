@@ -118,6 +118,7 @@ impl Analyzer<Fact> for DpkgCataloger {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

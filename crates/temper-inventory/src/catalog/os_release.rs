@@ -126,6 +126,7 @@ impl Analyzer<Fact> for OsReleaseCataloger {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

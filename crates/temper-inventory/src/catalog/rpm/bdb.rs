@@ -155,6 +155,7 @@ pub fn blobs(content: &[u8]) -> Result<Vec<(u64, Vec<u8>)>, String> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

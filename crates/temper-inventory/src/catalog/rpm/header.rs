@@ -156,6 +156,7 @@ impl<'a> Header<'a> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 pub mod tests {
     use super::*;
 

@@ -140,6 +140,7 @@ impl Analyzer<Fact> for RpmCataloger {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::header::tests::{blob, i32s, s, sa};
     use super::*;

@@ -100,6 +100,7 @@ fn blob(blocks: &[u8], index: u32) -> Result<Vec<u8>, String> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

@@ -72,6 +72,7 @@ fn read(content: &[u8], max_progress_calls: u32) -> Result<Vec<(u64, Vec<u8>)>, 
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
