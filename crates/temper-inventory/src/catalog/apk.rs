@@ -60,6 +60,9 @@ impl Stanza {
 /// Parses the database into packages and, for each package with files,
 /// the files it owns.
 pub fn parse(text: &str) -> Result<Vec<Fact>, String> {
+    // Each R: line repeats its F: directory; a long directory and many
+    // short R: lines could expand a small file into gigabytes of paths.
+    let mut budget = text.len().saturating_mul(8);
     let mut out = Vec::new();
     let mut current: Option<Stanza> = None;
     for (n, line) in text.lines().enumerate() {
@@ -82,7 +85,11 @@ pub fn parse(text: &str) -> Result<Vec<Fact>, String> {
             "o" => s.origin = Some(value),
             "L" => s.license = Some(value),
             "F" => s.dir = value,
-            "R" => s.files.push(if s.dir.is_empty() { value } else { format!("{}/{value}", s.dir) }),
+            "R" => {
+                let path = if s.dir.is_empty() { value } else { format!("{}/{value}", s.dir) };
+                budget = budget.checked_sub(path.len()).ok_or_else(|| format!("line {}: the file list expands beyond 8 times the database's size", n + 1))?;
+                s.files.push(path);
+            }
             _ => {}
         }
     }
@@ -142,6 +149,8 @@ P:alpine-baselayout-data\nV:3.6.5-r0\nA:x86_64\n";
         assert!(parse("P:a\nV:1\n\nP:b\n").unwrap_err().contains("'b' (line 4) has no V:"));
         assert!(parse("P:a\nnot a field\n").unwrap_err().contains("line 2"));
         assert!(parse("").unwrap().is_empty());
+        let long_dir = format!("P:a\nV:1\nF:{}\n{}", "d".repeat(1000), "R:f\n".repeat(100));
+        assert!(parse(&long_dir).unwrap_err().contains("expands"));
         let e = FileEntry { path: String::new(), kind: temper_layer::EntryKind::File, size: 1, mode: 0o644, uid: 0, gid: 0 };
         assert!(ApkCataloger.wants("lib/apk/db/installed", &e));
         assert!(!ApkCataloger.wants("lib/apk/db/installed.new", &e));

@@ -159,54 +159,61 @@ pub fn blobs(content: &[u8]) -> Result<Vec<(u64, Vec<u8>)>, String> {
 mod tests {
     use super::*;
 
-    /// A little-endian database of 512-byte pages: metadata, one hash page
-    /// with records 0 (rpm's counter), 1 (inline) and 2 (off-page over two
-    /// overflow pages).
-    fn sample() -> Vec<u8> {
+    /// A database of 512-byte pages, in either byte order: metadata, one
+    /// hash page with records 0 (rpm's counter), 1 (inline) and 2
+    /// (off-page over two overflow pages).
+    fn sample_in(big: bool) -> Vec<u8> {
+        let u32b = |v: u32| if big { v.to_be_bytes() } else { v.to_le_bytes() };
+        let u16b = |v: u16| if big { v.to_be_bytes() } else { v.to_le_bytes() };
         let ps = 512;
         let mut f = vec![0u8; ps * 4];
-        f[12..16].copy_from_slice(&HASH_MAGIC.to_le_bytes());
-        f[20..24].copy_from_slice(&(ps as u32).to_le_bytes());
+        f[12..16].copy_from_slice(&u32b(HASH_MAGIC));
+        f[20..24].copy_from_slice(&u32b(ps as u32));
         f[25] = P_HASHMETA;
         let p = &mut f[ps..2 * ps];
         p[25] = P_HASH;
         let mut items: Vec<Vec<u8>> = Vec::new();
-        for (k, v) in [(0u32, vec![H_KEYDATA, 9, 0, 0, 0]), (1, vec![H_KEYDATA, b'a', b'b']), (2, {
-            let mut v = vec![H_OFFPAGE, 0, 0, 0];
-            v.extend_from_slice(&2u32.to_le_bytes());
-            v.extend_from_slice(&600u32.to_le_bytes());
-            v
-        })] {
+        let mut offpage = vec![H_OFFPAGE, 0, 0, 0];
+        offpage.extend_from_slice(&u32b(2));
+        offpage.extend_from_slice(&u32b(600));
+        for (k, v) in [(0u32, vec![H_KEYDATA, 9, 0, 0, 0]), (1, vec![H_KEYDATA, b'a', b'b']), (2, offpage)] {
             let mut key = vec![H_KEYDATA];
-            key.extend_from_slice(&k.to_le_bytes());
+            key.extend_from_slice(&u32b(k));
             items.push(key);
             items.push(v);
         }
-        p[20..22].copy_from_slice(&(items.len() as u16).to_le_bytes());
+        p[20..22].copy_from_slice(&u16b(items.len() as u16));
         let mut end = ps;
         for (i, it) in items.iter().enumerate() {
             let start = end - it.len();
             p[start..end].copy_from_slice(it);
-            p[PAGE_HEADER + 2 * i..PAGE_HEADER + 2 * i + 2].copy_from_slice(&(start as u16).to_le_bytes());
+            p[PAGE_HEADER + 2 * i..PAGE_HEADER + 2 * i + 2].copy_from_slice(&u16b(start as u16));
             end = start;
         }
         for (pg, len, next) in [(2usize, 400u16, 3u32), (3, 200, 0)] {
             let p = &mut f[pg * ps..(pg + 1) * ps];
             p[25] = P_OVERFLOW;
-            p[16..20].copy_from_slice(&next.to_le_bytes());
-            p[22..24].copy_from_slice(&len.to_le_bytes());
+            p[16..20].copy_from_slice(&u32b(next));
+            p[22..24].copy_from_slice(&u16b(len));
             p[PAGE_HEADER..PAGE_HEADER + usize::from(len)].fill(pg as u8);
         }
         f
     }
 
+    fn sample() -> Vec<u8> {
+        sample_in(false)
+    }
+
     #[test]
     fn inline_and_overflow_values() {
-        let got = blobs(&sample()).unwrap();
-        assert_eq!(got.len(), 2);
-        assert_eq!(got[0], (1, b"ab".to_vec()));
-        assert_eq!(got[1].1.len(), 600);
-        assert_eq!((got[1].1[399], got[1].1[400]), (2, 3));
+        // Big-endian files come from s390x and old POWER hosts.
+        for big in [false, true] {
+            let got = blobs(&sample_in(big)).unwrap();
+            assert_eq!(got.len(), 2);
+            assert_eq!(got[0], (1, b"ab".to_vec()));
+            assert_eq!(got[1].1.len(), 600);
+            assert_eq!((got[1].1[399], got[1].1[400]), (2, 3));
+        }
     }
 
     #[test]

@@ -134,11 +134,18 @@ impl<'a> Header<'a> {
     }
 
     /// The installed files, root-relative: `DIRNAMES[DIRINDEXES[i]] +
-    /// BASENAMES[i]`, or the pre-4.1 `OLDFILENAMES`.
-    pub fn files(&self) -> Result<Vec<String>, String> {
+    /// BASENAMES[i]`, or the pre-4.1 `OLDFILENAMES`. Joining repeats each
+    /// directory name once per file, so a hostile header could expand a
+    /// few bytes into gigabytes: the joined paths may take at most
+    /// `budget` bytes, which is reduced by what they take.
+    pub fn files(&self, budget: &mut usize) -> Result<Vec<String>, String> {
+        let mut spend = |path: String| {
+            *budget = budget.checked_sub(path.len()).ok_or("the file list expands beyond its share of the database's size")?;
+            Ok::<_, String>(path)
+        };
         let base = self.strings(BASENAMES)?;
         if base.is_empty() {
-            return Ok(self.strings(OLDFILENAMES)?.into_iter().map(|f| f.trim_start_matches('/').to_owned()).collect());
+            return self.strings(OLDFILENAMES)?.into_iter().map(|f| spend(f.trim_start_matches('/').to_owned())).collect();
         }
         let dirs = self.strings(DIRNAMES)?;
         let index = self.int32s(DIRINDEXES)?;
@@ -149,7 +156,7 @@ impl<'a> Header<'a> {
             .zip(index)
             .map(|(b, i)| {
                 let dir = dirs.get(i as usize).ok_or_else(|| format!("directory index {i} for '{b}' is past the {} directories", dirs.len()))?;
-                Ok(format!("{}{b}", dir.trim_start_matches('/')))
+                spend(format!("{}{b}", dir.trim_start_matches('/')))
             })
             .collect()
     }
@@ -208,7 +215,9 @@ pub mod tests {
         assert_eq!(h.string(NAME).unwrap().as_deref(), Some("bash"));
         assert_eq!(h.string(VERSION).unwrap(), None);
         assert_eq!(h.int32s(EPOCH).unwrap(), [2]);
-        assert_eq!(h.files().unwrap(), ["usr/bin/bash", "etc/bashrc", "usr/bin/sh"]);
+        assert_eq!(h.files(&mut 100).unwrap(), ["usr/bin/bash", "etc/bashrc", "usr/bin/sh"]);
+        // 12 + 10 + 10 bytes of paths: 31 is one too few.
+        assert!(h.files(&mut 31).unwrap_err().contains("expands"));
     }
 
     #[test]
@@ -228,7 +237,7 @@ pub mod tests {
         let b = blob(&[(DIRINDEXES, TYPE_INT32, u32::MAX, vec![0; 4])]);
         assert!(Header::parse(&b).unwrap().int32s(DIRINDEXES).unwrap_err().contains("run past"));
         let b = blob(&[sa(DIRNAMES, &["/"]), sa(BASENAMES, &["a"]), i32s(DIRINDEXES, &[1])]);
-        assert!(Header::parse(&b).unwrap().files().unwrap_err().contains("past the 1 directories"));
+        assert!(Header::parse(&b).unwrap().files(&mut 100).unwrap_err().contains("past the 1 directories"));
         let b = blob(&[i32s(NAME, &[1])]);
         assert!(Header::parse(&b).unwrap().string(NAME).unwrap_err().contains("not a string"));
     }

@@ -67,9 +67,19 @@ fn source_rpm(file: &str) -> Option<(String, String)> {
     (!name.is_empty() && !version.is_empty() && !release.is_empty()).then(|| (name.to_owned(), format!("{version}-{release}")))
 }
 
+/// How many bytes of file paths a database (or a lone header) may expand
+/// into, per byte of its own: real ones stay under 1, since directory names
+/// are shared by many files.
+const PATH_BYTES_PER_BYTE: usize = 8;
+
 /// The package (and the files it owns) in one header blob; nothing for
 /// `gpg-pubkey` pseudo-packages.
 pub fn header_facts(blob: &[u8]) -> Result<Vec<Fact>, String> {
+    header_facts_within(blob, &mut blob.len().saturating_mul(PATH_BYTES_PER_BYTE))
+}
+
+/// [`header_facts`], with the file paths charged to `budget`.
+fn header_facts_within(blob: &[u8], budget: &mut usize) -> Result<Vec<Fact>, String> {
     let h = Header::parse(blob)?;
     let name = h.string(header::NAME)?.ok_or("header has no NAME")?;
     if name == "gpg-pubkey" {
@@ -87,7 +97,7 @@ pub fn header_facts(blob: &[u8]) -> Result<Vec<Fact>, String> {
         None => (None, None),
     };
     let arch = h.string(header::ARCH)?;
-    let files = h.files()?;
+    let files = h.files(budget)?;
     let mut out = Vec::with_capacity(2);
     if !files.is_empty() {
         out.push(Fact::Files(OwnedFiles { ecosystem: Ecosystem::Rpm, package: name.clone(), arch: arch.clone(), files }));
@@ -104,12 +114,13 @@ pub fn header_facts(blob: &[u8]) -> Result<Vec<Fact>, String> {
     Ok(out)
 }
 
-/// Every package in a database's header blobs; a bad blob names its
-/// place in the database.
-fn facts(blobs: Vec<(u64, Vec<u8>)>) -> Result<Vec<Fact>, String> {
+/// Every package in the header blobs of a database of `size` bytes; a bad
+/// blob names its place in the database.
+fn facts(blobs: Vec<(u64, Vec<u8>)>, size: usize) -> Result<Vec<Fact>, String> {
+    let mut budget = size.saturating_mul(PATH_BYTES_PER_BYTE);
     let mut out = Vec::new();
     for (id, blob) in blobs {
-        out.extend(header_facts(&blob).map_err(|e| format!("package record {id}: {e}"))?);
+        out.extend(header_facts_within(&blob, &mut budget).map_err(|e| format!("package record {id}: {e}"))?);
     }
     Ok(out)
 }
@@ -135,7 +146,7 @@ impl Analyzer<Fact> for RpmCataloger {
             Some(Backend::Ndb) => ndb::blobs(content)?,
             None => return Err(format!("'{path}' is not an rpm database")),
         };
-        facts(blobs)
+        facts(blobs, content.len())
     }
 }
 

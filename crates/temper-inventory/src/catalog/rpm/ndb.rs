@@ -56,6 +56,7 @@ pub fn blobs(content: &[u8]) -> Result<Vec<(u64, Vec<u8>)>, String> {
     }
     let first_block = slot_pages * PAGE / BLOCK;
     let mut out = Vec::new();
+    let mut total = 0;
     for at in (HEADER..slot_pages * PAGE).step_by(SLOT) {
         let field = |k: usize| le32(content, at + 4 * k).unwrap_or(0);
         if field(0) != magic(b"Slot") {
@@ -71,6 +72,12 @@ pub fn blobs(content: &[u8]) -> Result<Vec<(u64, Vec<u8>)>, String> {
         let start = offset * BLOCK;
         let blocks = start.checked_add(count * BLOCK).and_then(|end| content.get(start..end));
         let blocks = blocks.ok_or_else(|| format!("package {index}: blocks {offset}+{count} are past the end of the file"))?;
+        // Slots of a sound database never share blocks; shared ones would
+        // copy the same bytes again and again.
+        total += blocks.len();
+        if total > content.len() {
+            return Err(format!("package {index}: slots overlap (their blobs add up to more than the file)"));
+        }
         out.push((u64::from(index), blob(blocks, index)?));
     }
     Ok(out)
@@ -164,5 +171,16 @@ mod tests {
         other[PAGE + 4] = 7;
         assert!(blobs(&other).unwrap_err().contains("another package"));
         assert!(blobs(b"RpmQ").unwrap_err().contains("magic"));
+        // Every slot pointing at the same blob.
+        let mut shared = db(&[b"first blob", b"second"]);
+        let first = shared[HEADER + 8..HEADER + 16].to_vec();
+        shared[HEADER + SLOT + 8..HEADER + SLOT + 16].copy_from_slice(&first);
+        shared[HEADER + SLOT + 4..HEADER + SLOT + 8].copy_from_slice(&1u32.to_le_bytes());
+        for k in 2..200 {
+            let at = HEADER + SLOT * k;
+            let slot = shared[HEADER..HEADER + SLOT].to_vec();
+            shared[at..at + SLOT].copy_from_slice(&slot);
+        }
+        assert!(blobs(&shared).unwrap_err().contains("overlap"));
     }
 }

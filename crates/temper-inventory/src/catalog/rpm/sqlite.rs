@@ -64,8 +64,15 @@ fn read(content: &[u8], max_progress_calls: u32) -> Result<Vec<(u64, Vec<u8>)>, 
         .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)))
         .map_err(sql_err("querying Packages"))?;
     let mut out = Vec::new();
+    let mut total = 0;
     for row in rows {
         let (hnum, blob) = row.map_err(sql_err("reading a row of Packages"))?;
+        // Blobs are stored whole in the file; more than its size means a
+        // corrupt b-tree visiting the same pages again.
+        total += blob.len();
+        if total > content.len() {
+            return Err("rpmdb.sqlite: Packages holds more bytes than the file; its b-tree repeats pages".into());
+        }
         out.push((u64::try_from(hnum).unwrap_or(0), blob));
     }
     Ok(out)
