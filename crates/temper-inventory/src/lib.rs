@@ -8,7 +8,12 @@
 //! feeds them during the one pass; [`Inventory::build`] then keeps the facts
 //! whose evidence file is still visible (a whiteout or overwrite in a later
 //! layer removes them; `all_layers` keeps everything) and turns each failed
-//! file into an [`Unknown`] instead of dropping it silently.
+//! file into an [`Unknown`] instead of dropping it silently. Package
+//! databases that each installing layer rewrites whole (dpkg `status`, apk
+//! `installed`, rpm's `Packages`) give each package the first layer of the
+//! unbroken run of copies listing it; the OS packages' file lists
+//! ([`OwnedFiles`]) name the owner of each language package or binary
+//! whose evidence file one of them installed.
 //!
 //! This crate never reads files itself: it gets bytes from the layer pass.
 
