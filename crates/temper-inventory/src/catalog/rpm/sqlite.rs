@@ -101,6 +101,16 @@ mod tests {
     }
 
     #[test]
+    fn wal_mode_databases_are_read() {
+        // rpm opens its database in WAL mode, which the file header records
+        // as format versions 2; a checkpointed copy must still be read.
+        let mut bytes = db("CREATE TABLE Packages (hnum INTEGER PRIMARY KEY, blob BLOB); INSERT INTO Packages VALUES (1, x'07');");
+        bytes[18] = 2;
+        bytes[19] = 2;
+        assert_eq!(blobs(&bytes).unwrap(), [(1, vec![7])]);
+    }
+
+    #[test]
     fn runaway_queries_are_cut_off() {
         // A database can make reading `Packages` long (here 20,000 rows
         // against a limit of 10 progress calls, some 10,000 VM steps); the
