@@ -132,6 +132,13 @@ fn distro(os: &OsRelease) -> Option<(&'static str, Option<String>)> {
 
 fn query(p: &InventoryPackage, os: Option<&OsRelease>) -> Result<Query, String> {
     let pkg = &p.package;
+    // A distro ships it and backports fixes into it: the OS package's
+    // advisories apply, the upstream ecosystem's would be false positives.
+    if let Some(owner) = &p.owner
+        && !matches!(pkg.ecosystem, Ecosystem::Deb | Ecosystem::Apk | Ecosystem::Rpm)
+    {
+        return Err(format!("installed by the OS package {owner}, whose advisories cover it"));
+    }
     let (family, release, name, version) = match pkg.ecosystem {
         Ecosystem::Deb | Ecosystem::Apk | Ecosystem::Rpm => {
             let os = os.ok_or("the image has no OS release, so distro advisories cannot apply")?;

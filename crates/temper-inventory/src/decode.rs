@@ -168,7 +168,7 @@ pub fn from_sbom(doc: &Value) -> Result<Inventory, String> {
             os = os_from_purl(&parsed);
         }
         let Some(package) = package_of(&parsed, &props) else { continue };
-        packages.push(InventoryPackage { package, purl, layer: 0, diff_id: None, paths: Vec::new(), found_by: "sbom" });
+        packages.push(InventoryPackage { package, purl, layer: 0, diff_id: None, paths: Vec::new(), found_by: "sbom", owner: None });
     }
     // Trivy writes the OS version with its point release (`12.4`); OSV
     // names Debian releases by major version, which the matcher derives.

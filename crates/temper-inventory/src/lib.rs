@@ -8,8 +8,13 @@
 //! feeds them during the one pass; [`Inventory::build`] then keeps the facts
 //! whose evidence file is still visible (a whiteout or overwrite in a later
 //! layer removes them; `all_layers` keeps everything) and turns each failed
-//! file into an [`Unknown`] instead of dropping it silently. [`format`]
-//! writes an inventory as CycloneDX 1.6 or SPDX 2.3 JSON.
+//! file into an [`Unknown`] instead of dropping it silently. Package
+//! databases that each installing layer rewrites whole (dpkg `status`, apk
+//! `installed`, rpm's `Packages`) give each package the first layer of the
+//! unbroken run of copies listing it; the OS packages' file lists
+//! ([`OwnedFiles`]) name the owner of each language package or binary
+//! whose evidence file one of them installed. [`format`] writes an
+//! inventory as CycloneDX 1.6 or SPDX 2.3 JSON; [`decode`] reads one back.
 //!
 //! This crate never reads files itself: it gets bytes from the layer pass.
 
@@ -27,7 +32,7 @@ use serde::Serialize;
 use temper_image::Digest;
 use temper_layer::{Found, LayerIndex, Merged};
 
-pub use package::{Ecosystem, Fact, OsRelease, Package};
+pub use package::{Ecosystem, Fact, OsRelease, OwnedFiles, Package};
 pub use scan::{scan, Scan};
 
 /// A package in the image.
@@ -46,6 +51,10 @@ pub struct InventoryPackage {
     pub paths: Vec<String>,
     /// The cataloger that found it.
     pub found_by: &'static str,
+    /// The purl of the OS package that installed its evidence file (a
+    /// Python module shipped as `python3-yaml`, say), when one did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
 }
 
 /// A file a cataloger wanted but could not read.
@@ -72,17 +81,110 @@ pub struct Inventory {
     pub unknowns: Vec<Unknown>,
 }
 
+type PackageKey = (String, String, Option<String>);
+
+fn key(p: &Package) -> PackageKey {
+    (p.name.clone(), p.version.clone(), p.arch.clone())
+}
+
+/// Package databases (dpkg `status`, apk `installed`, rpm's `Packages`)
+/// are rewritten whole by every layer that installs something, so each
+/// layer's copy lists everything below it too. A package's layer is the
+/// first of the unbroken run of copies, up to the visible one, that list
+/// it: a package removed and installed again starts a new run.
+#[derive(Default)]
+struct FirstLayers {
+    /// Per database path, the layer each listed package first appeared in.
+    by_db: BTreeMap<String, BTreeMap<PackageKey, usize>>,
+}
+
+impl FirstLayers {
+    /// Records one layer's copy of the database at `path`.
+    fn record(&mut self, path: &str, layer: usize, facts: &[Fact]) {
+        let before = self.by_db.remove(path).unwrap_or_default();
+        let now = facts
+            .iter()
+            .filter_map(|f| if let Fact::Package(p) = f { Some(key(p)) } else { None })
+            .map(|k| {
+                let first = before.get(&k).copied().unwrap_or(layer);
+                (k, first)
+            })
+            .collect();
+        self.by_db.insert(path.to_owned(), now);
+    }
+
+    /// The layer `p`, read from the database at `path`, first appeared in.
+    fn first(&self, path: &str, p: &Package) -> Option<usize> {
+        self.by_db.get(path)?.get(&key(p)).copied()
+    }
+}
+
+/// With merged /usr (Debian 12, Fedora, Alpine 3.20 in part) `bin`, `sbin`
+/// and the `lib` directories are symlinks into `usr/`, so a package
+/// database may name `bin/x` where the image's file is `usr/bin/x`, or
+/// the other way round: the other spelling of `path`, if it has one.
+fn usr_alias(path: &str) -> Option<String> {
+    const MERGED: [&str; 6] = ["bin", "sbin", "lib", "lib32", "lib64", "libx32"];
+    let top = |p: &str| p.split('/').next().is_some_and(|d| MERGED.contains(&d));
+    match path.strip_prefix("usr/") {
+        Some(rest) if top(rest) => Some(rest.to_owned()),
+        Some(_) => None,
+        None => top(path).then(|| format!("usr/{path}")),
+    }
+}
+
+/// Sets `owner` on each language package or binary whose evidence file an
+/// OS package (of those in `packages`) lists in `owned`. Only the evidence
+/// paths are indexed, so memory stays small however many files the OS
+/// packages own.
+fn assign_owners(packages: &mut [InventoryPackage], owned: &[OwnedFiles]) {
+    let is_os = |e: Ecosystem| matches!(e, Ecosystem::Deb | Ecosystem::Apk | Ecosystem::Rpm);
+    let mut wanted: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, p) in packages.iter().enumerate().filter(|(_, p)| !is_os(p.package.ecosystem)) {
+        for path in &p.paths {
+            wanted.entry(path.clone()).or_default().push(i);
+            if let Some(alias) = usr_alias(path) {
+                wanted.entry(alias).or_default().push(i);
+            }
+        }
+    }
+    if wanted.is_empty() {
+        return;
+    }
+    // (ecosystem, name) → (arch, purl) of each OS package of that name.
+    type Candidates<'a> = Vec<(Option<&'a str>, &'a str)>;
+    let mut os_packages: BTreeMap<(Ecosystem, &str), Candidates> = BTreeMap::new();
+    for p in packages.iter().filter(|p| is_os(p.package.ecosystem)) {
+        os_packages.entry((p.package.ecosystem, p.package.name.as_str())).or_default().push((p.package.arch.as_deref(), p.purl.as_str()));
+    }
+    let mut found: Vec<(usize, String)> = Vec::new();
+    for o in owned {
+        let Some(candidates) = os_packages.get(&(o.ecosystem, o.package.as_str())) else { continue };
+        let Some((_, purl)) = candidates.iter().find(|(arch, _)| o.arch.is_none() || *arch == o.arch.as_deref()) else { continue };
+        for f in &o.files {
+            for &i in wanted.get(f).into_iter().flatten() {
+                found.push((i, (*purl).to_owned()));
+            }
+        }
+    }
+    for (i, purl) in found {
+        if let Some(p) = packages.get_mut(i) {
+            // The first owner in layer order wins when two packages claim a file.
+            p.owner.get_or_insert(purl);
+        }
+    }
+}
+
 impl Inventory {
     /// Keeps the facts whose evidence is visible in `merged` (all of them
     /// with `all_layers`).
     pub fn build(found: Vec<Found<Fact>>, layers: &[LayerIndex], merged: &Merged, all_layers: bool) -> Inventory {
         let visible = |f: &Found<Fact>| merged.files.get(&f.path).is_some_and(|m| m.layer == f.layer);
-        let mut os: Option<(usize, OsRelease)> = None;
+        // Ranked by os_release::precedence's tier, then layer, then preference.
+        let mut os: Option<((u8, usize, u8), OsRelease)> = None;
         let mut unknowns = Vec::new();
-        // dpkg's status file is rewritten by every layer that installs
-        // something; a package's layer is the first of the unbroken run of
-        // status files, up to the visible one, that list it.
-        let mut dpkg_first: BTreeMap<(String, String, Option<String>), usize> = BTreeMap::new();
+        let mut first_layers = FirstLayers::default();
+        let mut owned = Vec::new();
         let mut packages = Vec::new();
         for f in found {
             let keep = all_layers || visible(&f);
@@ -95,17 +197,9 @@ impl Inventory {
                     continue;
                 }
             };
-            let is_dpkg_status = f.path == "var/lib/dpkg/status";
-            if is_dpkg_status {
-                let mut next = BTreeMap::new();
-                for fact in &facts {
-                    if let Fact::Package(p) = fact {
-                        let key = (p.name.clone(), p.version.clone(), p.arch.clone());
-                        let first = dpkg_first.get(&key).copied().unwrap_or(f.layer);
-                        next.insert(key, first);
-                    }
-                }
-                dpkg_first = next;
+            let rewritten = catalog::rewritten_database(&f.path);
+            if rewritten {
+                first_layers.record(&f.path, f.layer, &facts);
             }
             if !keep {
                 continue;
@@ -113,20 +207,17 @@ impl Inventory {
             for fact in facts {
                 match fact {
                     Fact::Os(o) => {
-                        // etc/os-release wins over usr/lib/os-release; a higher layer over a lower one.
-                        let rank = f.layer * 2 + usize::from(f.path == "etc/os-release");
+                        let (tier, preference) = catalog::os_release::precedence(&f.path);
+                        let rank = (tier, f.layer, preference);
                         if os.as_ref().is_none_or(|(r, _)| rank >= *r) {
                             os = Some((rank, o));
                         }
                     }
                     Fact::Package(p) => {
-                        let layer = if is_dpkg_status {
-                            dpkg_first.get(&(p.name.clone(), p.version.clone(), p.arch.clone())).copied().unwrap_or(f.layer)
-                        } else {
-                            f.layer
-                        };
+                        let layer = if rewritten { first_layers.first(&f.path, &p).unwrap_or(f.layer) } else { f.layer };
                         packages.push((p, layer, f.path.clone(), f.analyzer));
                     }
+                    Fact::Files(o) => owned.push(o),
                 }
             }
         }
@@ -140,10 +231,11 @@ impl Inventory {
                 layer,
                 paths: vec![path],
                 found_by,
+                owner: None,
             })
             .collect();
-        let packages = merge_lockfiles(drop_npm_self_copies(packages));
-        let mut packages = packages;
+        let mut packages = merge_lockfiles(drop_npm_self_copies(packages));
+        assign_owners(&mut packages, &owned);
         packages.sort_by(|a, b| {
             (a.package.ecosystem, &a.package.name, &a.package.version, &a.paths, a.layer).cmp(&(b.package.ecosystem, &b.package.name, &b.package.version, &b.paths, b.layer))
         });
@@ -210,4 +302,120 @@ fn merge_lockfiles(packages: Vec<InventoryPackage>) -> Vec<InventoryPackage> {
         }
     }
     kept
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use temper_layer::{EntryKind, FileEntry, MergedEntry};
+
+    fn pkg(name: &str, ecosystem: Ecosystem) -> Package {
+        Package { name: name.into(), version: "1".into(), ecosystem, arch: None, source_name: None, source_version: None, licenses: vec![] }
+    }
+
+    fn at(layer: usize, path: &str, facts: Vec<Fact>) -> Found<Fact> {
+        Found { layer, path: path.into(), analyzer: "test", result: Ok(facts) }
+    }
+
+    /// The merged view in which each (path, layer) is the visible copy.
+    fn merged(visible: &[(&str, usize)]) -> Merged {
+        let mut m = Merged::default();
+        for (path, layer) in visible {
+            let entry = FileEntry { path: (*path).into(), kind: EntryKind::File, size: 1, mode: 0o644, uid: 0, gid: 0 };
+            m.files.insert((*path).into(), MergedEntry { entry, layer: *layer });
+        }
+        m
+    }
+
+    fn names_and_layers(inv: &Inventory) -> Vec<(String, usize)> {
+        inv.packages.iter().map(|p| (p.package.name.clone(), p.layer)).collect()
+    }
+
+    #[test]
+    fn rewritten_databases_keep_the_first_layer_of_each_run() {
+        let db = "lib/apk/db/installed";
+        let apk = |n: &str| Fact::Package(pkg(n, Ecosystem::Apk));
+        let found = vec![
+            at(0, db, vec![apk("musl"), apk("busybox")]),
+            at(1, db, vec![apk("musl"), apk("busybox"), apk("curl")]),
+            // Layer 2 removes busybox; layer 3 installs it again.
+            at(2, db, vec![apk("musl"), apk("curl")]),
+            at(3, db, vec![apk("musl"), apk("curl"), apk("busybox")]),
+        ];
+        let inv = Inventory::build(found, &[], &merged(&[(db, 3)]), false);
+        assert_eq!(names_and_layers(&inv), [("busybox".into(), 3), ("curl".into(), 1), ("musl".into(), 0)]);
+        // The same for rpm's databases, each path on its own.
+        let rpm = |n: &str| Fact::Package(pkg(n, Ecosystem::Rpm));
+        let sqlite = "var/lib/rpm/rpmdb.sqlite";
+        let found = vec![at(0, sqlite, vec![rpm("bash")]), at(2, sqlite, vec![rpm("bash"), rpm("zlib")])];
+        let inv = Inventory::build(found, &[], &merged(&[(sqlite, 2)]), false);
+        assert_eq!(names_and_layers(&inv), [("bash".into(), 0), ("zlib".into(), 2)]);
+    }
+
+    #[test]
+    fn a_removed_package_is_gone() {
+        let db = "var/lib/rpm/Packages";
+        let rpm = |n: &str| Fact::Package(pkg(n, Ecosystem::Rpm));
+        let found = vec![at(0, db, vec![rpm("bash"), rpm("vim-minimal")]), at(1, db, vec![rpm("bash")])];
+        let inv = Inventory::build(found, &[], &merged(&[(db, 1)]), false);
+        assert_eq!(names_and_layers(&inv), [("bash".into(), 0)]);
+    }
+
+    #[test]
+    fn release_files_never_override_os_release() {
+        let os = |id: &str| Fact::Os(OsRelease { id: id.into(), ..OsRelease::default() });
+        let found = vec![at(0, "usr/lib/os-release", vec![os("ubuntu")]), at(1, "etc/debian_version", vec![os("debian")])];
+        let inv = Inventory::build(found, &[], &merged(&[("usr/lib/os-release", 0), ("etc/debian_version", 1)]), false);
+        assert_eq!(inv.os.unwrap().id, "ubuntu");
+        let found = vec![at(0, "etc/debian_version", vec![os("debian")]), at(0, "etc/redhat-release", vec![os("rhel")])];
+        let inv = Inventory::build(found, &[], &merged(&[("etc/debian_version", 0), ("etc/redhat-release", 0)]), false);
+        assert_eq!(inv.os.unwrap().id, "rhel");
+    }
+
+    #[test]
+    fn owners_of_evidence_files() {
+        let meta = "usr/lib/python3/dist-packages/PyYAML-6.0.dist-info/METADATA";
+        let list = "var/lib/dpkg/info/python3-yaml:amd64.list";
+        let deb = Package { arch: Some("amd64".into()), ..pkg("python3-yaml", Ecosystem::Deb) };
+        let files = |package: &str, arch: Option<&str>, files: &[&str]| {
+            Fact::Files(OwnedFiles { ecosystem: Ecosystem::Deb, package: package.into(), arch: arch.map(Into::into), files: files.iter().map(|f| (*f).into()).collect() })
+        };
+        let found = vec![
+            at(0, "var/lib/dpkg/status", vec![Fact::Package(deb), Fact::Package(pkg("tool", Ecosystem::Deb)), Fact::Package(pkg("nodejs", Ecosystem::Deb))]),
+            at(0, list, vec![files("python3-yaml", Some("amd64"), &["usr/lib/python3/dist-packages/PyYAML-6.0.dist-info", meta])]),
+            // The dpkg database says bin/, the image has usr/bin/ (merged /usr).
+            at(0, "var/lib/dpkg/info/tool.list", vec![files("tool", None, &["bin/tool"])]),
+            at(1, meta, vec![Fact::Package(pkg("PyYAML", Ecosystem::Pypi))]),
+            at(1, "usr/bin/tool", vec![Fact::Package(pkg("tool", Ecosystem::Golang))]),
+            // A later layer deleted nodejs.list: its claim no longer counts.
+            at(0, "var/lib/dpkg/info/nodejs.list", vec![files("nodejs", None, &["app/node_modules/x/package.json"])]),
+            at(1, "app/node_modules/x/package.json", vec![Fact::Package(pkg("x", Ecosystem::Npm))]),
+        ];
+        let visible = [
+            ("var/lib/dpkg/status", 0),
+            (list, 0),
+            ("var/lib/dpkg/info/tool.list", 0),
+            (meta, 1),
+            ("usr/bin/tool", 1),
+            ("app/node_modules/x/package.json", 1),
+        ];
+        let inv = Inventory::build(found, &[], &merged(&visible), false);
+        let owner = |n: &str, e: Ecosystem| inv.packages.iter().find(|p| p.package.name == n && p.package.ecosystem == e).unwrap().owner.clone();
+        assert_eq!(owner("PyYAML", Ecosystem::Pypi).as_deref(), Some("pkg:deb/debian/python3-yaml@1?arch=amd64"));
+        assert_eq!(owner("x", Ecosystem::Npm), None);
+        assert_eq!(owner("tool", Ecosystem::Golang).as_deref(), Some("pkg:deb/debian/tool@1"));
+        assert_eq!(owner("tool", Ecosystem::Deb), None, "OS packages have no owner");
+        let json = serde_json::to_value(&inv.packages).unwrap();
+        assert!(json.as_array().unwrap().iter().filter(|p| p.get("owner").is_some()).count() == 2, "owner is left out when None");
+    }
+
+    #[test]
+    fn merged_usr_aliases() {
+        assert_eq!(usr_alias("usr/bin/python3").as_deref(), Some("bin/python3"));
+        assert_eq!(usr_alias("lib64/ld.so").as_deref(), Some("usr/lib64/ld.so"));
+        assert_eq!(usr_alias("usr/share/doc/x"), None);
+        assert_eq!(usr_alias("etc/x"), None);
+        assert_eq!(usr_alias("library/x"), None);
+    }
 }

@@ -86,6 +86,23 @@ pub struct OsRelease {
     pub pretty_name: Option<String>,
 }
 
+/// The files one OS package installed, as its package manager records
+/// them; lets the inventory name the OS package a language package or
+/// binary came with.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnedFiles {
+    /// The owner's ecosystem (deb, apk, rpm).
+    pub ecosystem: Ecosystem,
+    /// The owner's name.
+    pub package: String,
+    /// The owner's architecture, when the record names it (dpkg
+    /// `name:arch.list`); otherwise any package of that name matches.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arch: Option<String>,
+    /// Root-relative paths, without a leading slash.
+    pub files: Vec<String>,
+}
+
 /// What a cataloger reports about one file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "fact", rename_all = "snake_case")]
@@ -94,4 +111,6 @@ pub enum Fact {
     Package(Package),
     /// The OS identity.
     Os(OsRelease),
+    /// Files an OS package owns.
+    Files(OwnedFiles),
 }

@@ -5,10 +5,19 @@
 //! `Status`, as distroless writes them). `Source: name (version)` is kept:
 //! Debian advisories name source packages, and a binNMU's binary version
 //! (`1.10.0-3+b1`) differs from its source's (`1.10.0-3`).
+//!
+//! The files each package installed come from `info/NAME.list` (one
+//! absolute path per line, directories included; `NAME:ARCH.list` for
+//! multi-arch packages) and, on distroless, `status.d/NAME.md5sums`
+//! (`<md5>  <path>` lines, regular files only). `info/*.md5sums` is not
+//! read: dpkg writes a `.list` beside it that names every file it does.
 
 use temper_layer::{Analyzer, FileEntry};
 
-use crate::package::{Ecosystem, Fact, Package};
+use crate::package::{Ecosystem, Fact, OwnedFiles, Package};
+
+const INFO: &str = "var/lib/dpkg/info/";
+const STATUS_D: &str = "var/lib/dpkg/status.d/";
 
 pub struct DpkgCataloger;
 
@@ -51,27 +60,65 @@ pub fn parse(text: &str) -> Result<Vec<Package>, String> {
     Ok(out)
 }
 
+/// `NAME.list` or `NAME:ARCH.list` (and the same for `.md5sums`) split
+/// into name and architecture.
+fn owner(file: &str, suffix: &str) -> Option<(String, Option<String>)> {
+    let stem = file.strip_suffix(suffix).filter(|s| !s.is_empty() && !s.contains('/'))?;
+    Some(match stem.split_once(':') {
+        Some((name, arch)) => (name.to_owned(), Some(arch.to_owned())),
+        None => (stem.to_owned(), None),
+    })
+}
+
+/// The paths of a `.list` file, root-relative; `/.` (the root) is skipped.
+pub fn parse_list(text: &str) -> Vec<String> {
+    text.lines().map(|l| l.trim_start_matches('/')).filter(|p| !p.is_empty() && *p != ".").map(str::to_owned).collect()
+}
+
+/// The paths of an `.md5sums` file, root-relative.
+pub fn parse_md5sums(text: &str) -> Result<Vec<String>, String> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(n, l)| match l.split_once(' ') {
+            Some((sum, path)) if sum.len() == 32 && sum.bytes().all(|b| b.is_ascii_hexdigit()) && !path.trim().is_empty() => {
+                Ok(path.trim_start_matches(' ').trim_start_matches('/').to_owned())
+            }
+            _ => Err(format!("line {} is not '<md5>  <path>'", n + 1)),
+        })
+        .collect()
+}
+
 impl Analyzer<Fact> for DpkgCataloger {
     fn id(&self) -> &'static str {
         "dpkg"
     }
     fn version(&self) -> u32 {
-        1
+        2
     }
     fn wants(&self, path: &str, _: &FileEntry) -> bool {
         path == "var/lib/dpkg/status"
-            || path.strip_prefix("var/lib/dpkg/status.d/").is_some_and(|f| !f.contains('/') && !f.ends_with(".md5sums"))
+            || path.strip_prefix(STATUS_D).is_some_and(|f| !f.contains('/'))
+            || path.strip_prefix(INFO).and_then(|f| owner(f, ".list")).is_some()
     }
     fn max_bytes(&self) -> u64 {
         64 << 20
     }
-    fn analyze(&self, _: &str, content: &[u8]) -> Result<Vec<Fact>, String> {
-        let text = String::from_utf8_lossy(content).replace("\r\n", "\n");
-        Ok(parse(&text)?.into_iter().map(Fact::Package).collect())
+    fn analyze(&self, path: &str, content: &[u8]) -> Result<Vec<Fact>, String> {
+        let text = String::from_utf8_lossy(content);
+        let files = |(package, arch): (String, Option<String>), files: Vec<String>| Fact::Files(OwnedFiles { ecosystem: Ecosystem::Deb, package, arch, files });
+        if let Some(who) = path.strip_prefix(INFO).and_then(|f| owner(f, ".list")) {
+            return Ok(vec![files(who, parse_list(&text))]);
+        }
+        if let Some(who) = path.strip_prefix(STATUS_D).and_then(|f| owner(f, ".md5sums")) {
+            return Ok(vec![files(who, parse_md5sums(&text)?)]);
+        }
+        Ok(parse(&text.replace("\r\n", "\n"))?.into_iter().map(Fact::Package).collect())
     }
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
@@ -85,8 +132,31 @@ mod tests {
         assert!(parse("Version: 1\n").is_err());
         let e = FileEntry { path: String::new(), kind: temper_layer::EntryKind::File, size: 1, mode: 0o644, uid: 0, gid: 0 };
         assert!(DpkgCataloger.wants("var/lib/dpkg/status.d/base-files", &e));
-        assert!(!DpkgCataloger.wants("var/lib/dpkg/status.d/base-files.md5sums", &e));
+        assert!(DpkgCataloger.wants("var/lib/dpkg/status.d/base-files.md5sums", &e));
         assert!(!DpkgCataloger.wants("var/lib/dpkg/status-old", &e));
-        assert!(!DpkgCataloger.wants("var/lib/dpkg/info/bash.list", &e));
+        assert!(DpkgCataloger.wants("var/lib/dpkg/info/bash.list", &e));
+        assert!(!DpkgCataloger.wants("var/lib/dpkg/info/bash.md5sums", &e));
+        assert!(!DpkgCataloger.wants("var/lib/dpkg/info/.list", &e));
+        assert!(!DpkgCataloger.wants("var/lib/dpkg/info/bash.postinst", &e));
+    }
+
+    fn owned(path: &str, content: &str) -> OwnedFiles {
+        match DpkgCataloger.analyze(path, content.as_bytes()).unwrap().pop() {
+            Some(Fact::Files(o)) => o,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn owned_files() {
+        // As dpkg writes them (bookworm's libc6:amd64.list, head).
+        let o = owned("var/lib/dpkg/info/libc6:amd64.list", "/.\n/etc\n/etc/ld.so.conf.d\n/usr/lib/x86_64-linux-gnu/libc.so.6\n");
+        assert_eq!((o.package.as_str(), o.arch.as_deref(), o.ecosystem), ("libc6", Some("amd64"), Ecosystem::Deb));
+        assert_eq!(o.files, ["etc", "etc/ld.so.conf.d", "usr/lib/x86_64-linux-gnu/libc.so.6"]);
+        let o = owned("var/lib/dpkg/status.d/tzdata.md5sums", "2ea5a5a1e7ba0e1b5ad1e4a8f7cd7ad4  usr/share/zoneinfo/UTC\nd41d8cd98f00b204e9800998ecf8427e  usr/share/doc/tzdata/copyright\n");
+        assert_eq!((o.package.as_str(), o.arch.as_deref()), ("tzdata", None));
+        assert_eq!(o.files, ["usr/share/zoneinfo/UTC", "usr/share/doc/tzdata/copyright"]);
+        let e = DpkgCataloger.analyze("var/lib/dpkg/status.d/tzdata.md5sums", b"not a sum\n").unwrap_err();
+        assert!(e.contains("line 1"), "{e}");
     }
 }

@@ -1,12 +1,14 @@
 //! Catalogers, one file each, all listed in [`registry`].
 
+mod apk;
 mod dpkg;
 pub(crate) mod npm;
 mod npm_lock;
+pub(crate) mod os_release;
 mod pnpm_lock;
-mod os_release;
 mod python;
 mod python_lock;
+pub mod rpm;
 mod yarn_lock;
 
 use temper_layer::Analyzer;
@@ -16,7 +18,24 @@ use crate::package::Fact;
 /// Every cataloger, in the order they are reported. Adding one is a file
 /// in this directory and a line here.
 pub fn registry() -> Vec<&'static dyn Analyzer<Fact>> {
-    vec![&os_release::OsReleaseCataloger, &dpkg::DpkgCataloger, &npm::NpmCataloger, &npm_lock::NpmLockCataloger, &yarn_lock::YarnLockCataloger, &pnpm_lock::PnpmLockCataloger, &python::PythonCataloger, &python_lock::PythonLockCataloger]
+    vec![
+        &os_release::OsReleaseCataloger,
+        &dpkg::DpkgCataloger,
+        &apk::ApkCataloger,
+        &rpm::RpmCataloger,
+        &npm::NpmCataloger,
+        &npm_lock::NpmLockCataloger,
+        &yarn_lock::YarnLockCataloger,
+        &pnpm_lock::PnpmLockCataloger,
+        &python::PythonCataloger,
+        &python_lock::PythonLockCataloger,
+    ]
+}
+
+/// Whether the file at `path` is a package database that every layer
+/// installing a package rewrites whole (see `Inventory::build`).
+pub(crate) fn rewritten_database(path: &str) -> bool {
+    path == "var/lib/dpkg/status" || path == apk::INSTALLED || rpm::is_database(path)
 }
 
 /// Catalogers that read lockfiles: what they report may be installed

@@ -46,6 +46,7 @@ fn pkg(name: &str, version: &str, ecosystem: Ecosystem, licenses: &[&str], layer
         diff_id: Some(digest(&(layer + 1).to_string())),
         paths: vec![path.into()],
         found_by: "test-cataloger",
+        owner: None,
     }
 }
 
