@@ -26,6 +26,18 @@ pub enum DbCommand {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Fetch the configured feeds (osv.dev exports and CISA KEV by default) with conditional requests.
+    Update {
+        /// The database.
+        #[command(flatten)]
+        db: DbArgs,
+        /// Config file with `[db]` feeds and max_age_days (default: $XDG_CONFIG_HOME/temper/config.toml or ~/.config/temper/config.toml).
+        #[arg(long, value_name = "FILE", env = "TEMPER_CONFIG")]
+        config: Option<PathBuf>,
+        /// Only these feeds (by name); repeatable.
+        #[arg(long = "feed", value_name = "NAME")]
+        feeds: Vec<String>,
+    },
     /// Show what the database holds and how old it is.
     Status {
         /// The database.
@@ -70,6 +82,15 @@ pub struct ScanArgs {
     /// Leave out findings with no fixed version.
     #[arg(long)]
     pub ignore_unfixed: bool,
+    /// Update the database's feeds before scanning.
+    #[arg(long, conflicts_with = "offline")]
+    pub update: bool,
+    /// Never touch the network (the default; makes it explicit and refuses --update).
+    #[arg(long)]
+    pub offline: bool,
+    /// Config file (see `temper db update`); gives max_age_days for the staleness warning.
+    #[arg(long, value_name = "FILE", env = "TEMPER_CONFIG")]
+    pub config: Option<PathBuf>,
     /// Exit with this code when any finding is reported (after filters).
     #[arg(long, value_name = "N")]
     pub exit_code: Option<u8>,

@@ -30,6 +30,7 @@ fn main() -> ExitCode {
         Command::Scan(args) => vuln::scan(&args),
         Command::Db(cli_vuln::DbCommand::Import { paths, db }) => vuln::db_import(&paths, &db),
         Command::Db(cli_vuln::DbCommand::Status { db, format }) => vuln::db_status(&db, format),
+        Command::Db(cli_vuln::DbCommand::Update { db, config, feeds }) => vuln::db_update(&db, config.as_deref(), &feeds),
         Command::Cache(cli::CacheCommand::Clean { cache_dir }) => cache_clean(cache_dir),
     };
     match result {

@@ -83,3 +83,40 @@ impl Progress for Bars {
         }
     }
 }
+
+/// One download's bar, shown only on a terminal.
+pub struct Download {
+    bar: Option<ProgressBar>,
+}
+
+/// A bar for the download of `name`.
+pub fn download_bar(name: &str) -> Download {
+    if !std::io::stderr().is_terminal() {
+        return Download { bar: None };
+    }
+    let bar = ProgressBar::new(0);
+    if let Ok(style) = ProgressStyle::with_template("{prefix:>12} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}") {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_prefix(name.to_owned());
+    Download { bar: Some(bar) }
+}
+
+impl Download {
+    /// `read` of `total` bytes so far.
+    pub fn update(&self, total: Option<u64>, read: u64) {
+        if let Some(b) = &self.bar {
+            if let Some(t) = total {
+                b.set_length(t);
+            }
+            b.set_position(read);
+        }
+    }
+
+    /// Removes the bar.
+    pub fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
+}

@@ -13,7 +13,7 @@ use temper_inventory::Inventory;
 
 use crate::cli::{Format, ImageArgs};
 use crate::cli_vuln::{DbArgs, ScanArgs, ScanFormat};
-use crate::{open_image, print, render, scan_inventory, write_whole};
+use crate::{open_image, print, progress, render, scan_inventory, write_whole};
 
 fn db_path(args: &DbArgs) -> Result<PathBuf> {
     args.path.clone().or_else(temper_advisory::db::default_path).ok_or_else(|| anyhow!("no advisory database path: set --db, TEMPER_DB or HOME"))
@@ -50,6 +50,69 @@ pub fn db_import(paths: &[PathBuf], args: &DbArgs) -> Result<ExitCode> {
     }
     print(&out)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The `[db]` section of the config file; the defaults when there is no file.
+fn db_config(explicit: Option<&std::path::Path>) -> Result<temper_advisory::feed::DbConfig> {
+    #[derive(serde::Deserialize, Default)]
+    struct File {
+        #[serde(default)]
+        db: temper_advisory::feed::DbConfig,
+    }
+    let default = std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))
+        .map(|d| d.join("temper/config.toml"));
+    let path = match (explicit, default) {
+        (Some(p), _) => p.to_owned(),
+        (None, Some(p)) if p.is_file() => p,
+        _ => return Ok(Default::default()),
+    };
+    let text = std::fs::read_to_string(&path).with_context(|| path.display().to_string())?;
+    let file: File = toml::from_str(&text).map_err(|e| anyhow!("{}: {}", path.display(), e.message()))?;
+    Ok(file.db)
+}
+
+pub fn db_update(args: &DbArgs, config: Option<&std::path::Path>, only: &[String]) -> Result<ExitCode> {
+    let config = db_config(config)?;
+    let mut feeds = config.feeds.clone().unwrap_or_else(temper_advisory::feed::default_feeds);
+    if !only.is_empty() {
+        if let Some(unknown) = only.iter().find(|n| !feeds.iter().any(|f| &f.name == *n)) {
+            return Err(anyhow!("--feed {unknown}: no such feed (configured: {})", feeds.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(", ")));
+        }
+        feeds.retain(|f| only.contains(&f.name));
+    }
+    let path = db_path(args)?;
+    let mut db = AdvisoryDb::open(&path)?;
+    let code = update_feeds(&mut db, &path, &feeds);
+    Ok(code)
+}
+
+/// Updates every feed; a failed feed keeps its previous records and makes
+/// the exit code 2, the others still update.
+fn update_feeds(db: &mut AdvisoryDb, path: &std::path::Path, feeds: &[temper_advisory::feed::Feed]) -> ExitCode {
+    let tmp = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new(".")).to_owned();
+    let mut failed = 0;
+    let mut out = String::new();
+    for feed in feeds {
+        let bar = progress::download_bar(&feed.name);
+        let result = temper_advisory::feed::update(db, feed, &tmp, &mut |total, read| bar.update(total, read));
+        bar.finish();
+        match result {
+            Ok(temper_advisory::feed::Outcome::NotModified) => out.push_str(&format!("{:<12} not modified\n", feed.name)),
+            Ok(temper_advisory::feed::Outcome::Imported(stats)) => {
+                let total: usize = stats.records.values().sum();
+                out.push_str(&format!("{:<12} {} records{}\n", feed.name, total + stats.kev, if stats.skipped.is_empty() { String::new() } else { format!(", {} skipped", stats.skipped.len()) }));
+            }
+            Err(e) => {
+                failed += 1;
+                let _ = writeln!(std::io::stderr(), "temper: error: feed {}: {e}; its previous records are kept", feed.name);
+            }
+        }
+    }
+    let _ = print(&out);
+    if failed > 0 { ExitCode::from(2) } else { ExitCode::SUCCESS }
 }
 
 pub fn db_status(args: &DbArgs, format: Format) -> Result<ExitCode> {
@@ -93,6 +156,20 @@ fn sbom_file(target: &str) -> Result<Option<Inventory>> {
     temper_inventory::decode::from_sbom(&doc).map(Some).map_err(|e| anyhow!("{target}: {e}"))
 }
 
+/// Warns when the database is older than the configured age (7 days by default).
+fn warn_if_stale(db: &AdvisoryDb, args: &ScanArgs) -> Result<()> {
+    let max_days = i64::from(db_config(args.config.as_deref())?.max_age_days.unwrap_or(7));
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+    if let Some(updated) = db.status()?.updated
+        && now - updated > max_days * 86_400
+    {
+        let days = (now - updated) / 86_400;
+        let hint = if args.offline { "update it where the network is reachable" } else { "run `temper db update` or scan with --update" };
+        let _ = writeln!(std::io::stderr(), "temper: warning: the advisory database is {days} days old (max_age_days {max_days}); {hint}");
+    }
+    Ok(())
+}
+
 fn severities(list: &[String]) -> Result<Vec<Severity>> {
     list.iter().filter(|s| !s.trim().is_empty()).map(|s| s.parse::<Severity>().map_err(|e| anyhow!("--severity: {e}"))).collect()
 }
@@ -101,7 +178,18 @@ pub fn scan(args: &ScanArgs) -> Result<ExitCode> {
     let wanted = severities(&args.severity)?;
     let fail_on = args.fail_on.as_deref().map(|s| s.parse::<Severity>().map_err(|e| anyhow!("--fail-on: {e}"))).transpose()?;
     let db = if args.advisories.is_empty() {
-        open_existing(&args.db)?
+        if args.update {
+            let config = db_config(args.config.as_deref())?;
+            let path = db_path(&args.db)?;
+            let mut db = AdvisoryDb::open(&path)?;
+            let feeds = config.feeds.clone().unwrap_or_else(temper_advisory::feed::default_feeds);
+            if update_feeds(&mut db, &path, &feeds) != ExitCode::SUCCESS {
+                let _ = writeln!(std::io::stderr(), "temper: warning: some feeds failed to update; scanning with what the database has");
+            }
+        }
+        let db = open_existing(&args.db)?;
+        warn_if_stale(&db, args)?;
+        db
     } else {
         let mut db = AdvisoryDb::in_memory()?;
         let stats = db.import(&args.advisories)?;
