@@ -13,6 +13,10 @@ pub const TARGETS: &[(&str, &str, &str)] = &[
     ("catalog_os_release", "os-release", "etc/os-release"),
     ("catalog_npm", "npm", "app/node_modules/pkg/package.json"),
     ("catalog_python", "python", "usr/lib/python3/dist-packages/pkg-1.0.dist-info/METADATA"),
+    ("catalog_java", "java", "srv/app/shop.war"),
+    ("catalog_gem", "gem", "usr/local/bundle/specifications/pkg-1.0.gemspec"),
+    ("catalog_composer", "composer", "var/www/vendor/composer/installed.json"),
+    ("catalog_dotnet", "dotnet", "app/App.deps.json"),
 ];
 
 /// Runs the cataloger with `id` on `data` read from `path`; true when it
