@@ -90,6 +90,7 @@ impl Analyzer<Fact> for ComposerCataloger {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

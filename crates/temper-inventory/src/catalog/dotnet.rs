@@ -71,6 +71,7 @@ impl Analyzer<Fact> for DotnetCataloger {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -135,6 +135,7 @@ impl Analyzer<Fact> for GemCataloger {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -115,7 +115,7 @@ fn declared_entries(data: &[u8]) -> Option<u64> {
     off.copy_from_slice(&locator[8..16]);
     let record = usize::try_from(u64::from_le_bytes(off)).ok()?;
     let mut n = [0u8; 8];
-    n.copy_from_slice(data.get(record + 32..record + 40)?);
+    n.copy_from_slice(data.get(record.checked_add(32)?..record.checked_add(40)?)?);
     Some(u64::from_le_bytes(n))
 }
 
@@ -218,7 +218,7 @@ fn maven(name: String, version: String) -> Package {
 /// at the last `-` followed by a digit.
 fn split_file_name(file: &str) -> (&str, Option<&str>) {
     let stem = file.rsplit_once('.').map_or(file, |(s, _)| s);
-    let cut = stem.match_indices('-').map(|(i, _)| i).filter(|&i| stem[i + 1..].starts_with(|c: char| c.is_ascii_digit())).last();
+    let cut = stem.match_indices('-').map(|(i, _)| i).rfind(|&i| stem[i + 1..].starts_with(|c: char| c.is_ascii_digit()));
     match cut {
         Some(i) if i > 0 => (&stem[..i], Some(&stem[i + 1..])),
         _ => (stem, None),
@@ -311,6 +311,7 @@ impl Analyzer<Fact> for JavaCataloger {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use std::io::Write;
 
