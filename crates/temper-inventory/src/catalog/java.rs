@@ -73,14 +73,23 @@ fn is_archive(name: &str) -> bool {
     EXTENSIONS.iter().any(|e| lower.ends_with(e) && lower.len() > e.len())
 }
 
-/// Inflated bytes left for the current outer file.
-struct Budget(u64);
+/// Inflated bytes allowed for the current outer file, and what is left.
+struct Budget {
+    total: u64,
+    left: u64,
+}
+
+impl Budget {
+    fn new(total: u64) -> Budget {
+        Budget { total, left: total }
+    }
+}
 
 /// Reads entry `i` of `zip` fully, up to `cap` bytes and the budget; the
 /// declared size is not trusted.
 fn read_entry<R: Read + std::io::Seek>(zip: &mut ZipArchive<R>, i: usize, cap: u64, budget: &mut Budget, at: &str) -> Result<Vec<u8>, String> {
     let entry = zip.by_index(i).map_err(|e| format!("{at}: {e}"))?;
-    let limit = cap.min(budget.0);
+    let limit = cap.min(budget.left);
     let mut out = Vec::new();
     entry.take(limit + 1).read_to_end(&mut out).map_err(|e| format!("{at}: {e}"))?;
     let n = out.len() as u64;
@@ -88,10 +97,10 @@ fn read_entry<R: Read + std::io::Seek>(zip: &mut ZipArchive<R>, i: usize, cap: u
         return Err(if limit == cap {
             format!("{at}: inflates past {cap} bytes")
         } else {
-            format!("{at}: archive inflates past {MAX_INFLATED} bytes in total")
+            format!("{at}: the archive inflates past {} bytes in total", budget.total)
         });
     }
-    budget.0 -= n;
+    budget.left -= n;
     Ok(out)
 }
 
@@ -305,7 +314,7 @@ impl Analyzer<Fact> for JavaCataloger {
     }
     fn analyze(&self, path: &str, content: &[u8]) -> Result<Vec<Fact>, String> {
         let mut packages = Vec::new();
-        scan(content, path, 0, &mut Budget(MAX_INFLATED), &mut packages)?;
+        scan(content, path, 0, &mut Budget::new(MAX_INFLATED), &mut packages)?;
         Ok(packages.into_iter().map(Fact::Package).collect())
     }
 }
@@ -455,6 +464,24 @@ mod tests {
         assert!(bomb.len() < 1 << 20);
         let err = JavaCataloger.analyze("app/app.war", &bomb).unwrap_err();
         assert_eq!(err, format!("app/app.war!/WEB-INF/lib/bomb.jar: inflates past {MAX_NESTED} bytes"));
+    }
+
+    #[test]
+    fn total_inflated_bytes_are_capped() {
+        // Many entries, each under the per-entry cap, together over the
+        // budget (a real budget is 1 GiB; a small one keeps the test quick).
+        let lib = commons_lang3();
+        let names: Vec<String> = (0..10).map(|i| format!("WEB-INF/lib/l{i}.jar")).collect();
+        let war = jar(&names.iter().map(|n| (n.as_str(), lib.as_slice())).collect::<Vec<_>>());
+        let budget = 5 * lib.len() as u64 + 100;
+        let mut out = Vec::new();
+        let err = scan(&war, "w.war", 0, &mut Budget::new(budget), &mut out).unwrap_err();
+        // Each library costs its own bytes plus its inflated manifest and
+        // pom.properties (about 3 KB in all), so the third one runs out.
+        assert_eq!(err, format!("w.war!/WEB-INF/lib/l2.jar: the archive inflates past {budget} bytes in total"));
+        let mut out = Vec::new();
+        scan(&war, "w.war", 0, &mut Budget::new(20 * lib.len() as u64), &mut out).unwrap();
+        assert_eq!(out.len(), 1);
     }
 
     #[test]
