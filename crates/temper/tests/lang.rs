@@ -51,6 +51,9 @@ fn war() -> Vec<u8> {
     )
 }
 
+/// ecosystem, name, version, purl, layer, evidence path, cataloger, licences (JSON).
+type Row = (String, String, String, String, usize, String, String, String);
+
 #[test]
 fn sbom_lists_java_ruby_php_and_dotnet_packages() {
     let dir = tempfile::tempdir().unwrap();
@@ -73,7 +76,7 @@ fn sbom_lists_java_ruby_php_and_dotnet_packages() {
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let got: Vec<(String, String, String, String, usize, String, String, String)> = v["packages"]
+    let got: Vec<Row> = v["packages"]
         .as_array()
         .unwrap()
         .iter()
@@ -85,7 +88,7 @@ fn sbom_lists_java_ruby_php_and_dotnet_packages() {
             (s("ecosystem"), s("name"), s("version"), s("purl"), layer, p["paths"][0].as_str().unwrap().to_owned(), s("found_by"), p["licenses"].to_string())
         })
         .collect();
-    let row = |eco: &str, name: &str, version: &str, purl: &str, layer: usize, path: &str, by: &str, lic: &str| {
+    let row = |eco: &str, name: &str, version: &str, purl: &str, layer: usize, path: &str, by: &str, lic: &str| -> Row {
         (eco.to_owned(), name.to_owned(), version.to_owned(), purl.to_owned(), layer, path.to_owned(), by.to_owned(), lic.to_owned())
     };
     let php = "var/www/html/vendor/composer/installed.json";
