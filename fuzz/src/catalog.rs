@@ -26,6 +26,10 @@ pub const TARGETS: &[(&str, &str, &str)] = &[
     ("catalog_rpm_sqlite", "rpm", "var/lib/rpm/rpmdb.sqlite"),
     ("catalog_rpm_bdb", "rpm", "var/lib/rpm/Packages"),
     ("catalog_rpm_ndb", "rpm", "usr/lib/sysimage/rpm/Packages.db"),
+    ("catalog_java", "java", "srv/app/shop.war"),
+    ("catalog_gem", "gem", "usr/local/bundle/specifications/pkg-1.0.gemspec"),
+    ("catalog_composer", "composer", "var/www/vendor/composer/installed.json"),
+    ("catalog_dotnet", "dotnet", "app/App.deps.json"),
 ];
 
 /// A parser under fuzzing: true when it accepted the input.

@@ -1,7 +1,11 @@
 //! Catalogers, one file each, all listed in [`registry`].
 
 mod apk;
+mod composer;
+mod dotnet;
 mod dpkg;
+mod gem;
+mod java;
 pub(crate) mod npm;
 mod npm_lock;
 pub(crate) mod os_release;
@@ -29,6 +33,10 @@ pub fn registry() -> Vec<&'static dyn Analyzer<Fact>> {
         &pnpm_lock::PnpmLockCataloger,
         &python::PythonCataloger,
         &python_lock::PythonLockCataloger,
+        &java::JavaCataloger,
+        &gem::GemCataloger,
+        &composer::ComposerCataloger,
+        &dotnet::DotnetCataloger,
     ]
 }
 
@@ -53,4 +61,10 @@ pub fn is_lockfile(id: &str) -> bool {
 /// package's own development checkout, not the image.
 fn inside_installed_package(path: &str) -> bool {
     path.split('/').any(|c| matches!(c, "node_modules" | "site-packages" | "dist-packages"))
+}
+
+/// A regular file's entry, for `wants` tables in the catalogers' tests.
+#[cfg(test)]
+fn test_entry() -> temper_layer::FileEntry {
+    temper_layer::FileEntry { path: String::new(), kind: temper_layer::EntryKind::File, size: 100, mode: 0o644, uid: 0, gid: 0 }
 }
