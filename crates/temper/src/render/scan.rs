@@ -41,7 +41,10 @@ pub fn table(inventory: &Inventory, matches: &Matches, show_suppressed: bool) ->
         for f in findings {
             let fixed = if f.fixed_versions.is_empty() { "-".to_owned() } else { f.fixed_versions.join(", ") };
             let sev = if f.kev { format!("{} KEV", f.severity.as_str()) } else { f.severity.as_str().to_owned() };
-            rows.push(vec![format!("  {}", f.id), sev, f.version.clone(), fixed, ellipsize(f.summary.as_deref().unwrap_or(""), 60)]);
+            // Debian-derived summaries repeat the id ("CVE-…: title").
+            let title = f.summary.as_deref().unwrap_or("");
+            let title = title.strip_prefix(f.id.as_str()).map_or(title, |t| t.trim_start_matches([':', ' ']));
+            rows.push(vec![format!("  {}", f.id), sev, f.version.clone(), fixed, ellipsize(title, 50)]);
         }
         out.push_str(&columns(&rows, &[]));
     }
