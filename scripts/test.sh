@@ -25,6 +25,17 @@ if [[ ! -f $stamp || $(cat "$stamp") != "$want" || ! -d $TEMPER_CORPUS/expected 
   mkdir -p "$TEMPER_CORPUS"
   "$SHARED/corpus/build-corpus.sh" "$TEMPER_CORPUS" --advisories "$SHARED/advisories/osv"
   echo "$want" >"$stamp"
+  rm -f "$TEMPER_CORPUS/.temper-stamp-outdated"
+fi
+
+# debian-outdated (Debian matching against real changelog-derived records) is a
+# separate script that must run after every corpus build.
+stamp2="$TEMPER_CORPUS/.temper-stamp-outdated"
+want2=$(cat "$SHARED/corpus/build-debian-outdated.sh" "$SHARED/corpus/corpus_tools.py" | sha256sum | cut -d' ' -f1)
+if [[ ! -f $stamp2 || $(cat "$stamp2") != "$want2" || ! -f $TEMPER_CORPUS/expected/debian-outdated.json ]]; then
+  echo "==> building debian-outdated into $TEMPER_CORPUS (about 2 minutes, once)"
+  "$SHARED/corpus/build-debian-outdated.sh" "$TEMPER_CORPUS" --advisories "$SHARED/advisories/osv"
+  echo "$want2" >"$stamp2"
 fi
 
 if cargo nextest --version >/dev/null 2>&1; then

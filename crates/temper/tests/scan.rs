@@ -269,3 +269,34 @@ fn scanning_an_sbom_equals_scanning_the_image() {
         assert!(!key(&from_sbom, only_language).is_empty());
     }
 }
+
+#[test]
+fn debian_outdated_matches_exactly_the_reference_records() {
+    let expected: Value = serde_json::from_slice(&std::fs::read(corpus().join("expected/debian-outdated.json")).expect("run scripts/test.sh to build debian-outdated")).unwrap();
+    let plat = &expected["platforms"][0];
+    let da = &expected["debian_advisories"];
+    let (got, _) = scan("debian-outdated", plat["platform"].as_str().unwrap(), &[]);
+    let findings = got["findings"].as_array().unwrap();
+    let deb_records: BTreeSet<String> =
+        findings.iter().filter(|f| f["ecosystem"] == "deb").flat_map(|f| f["records"].as_array().unwrap().iter().map(|r| r.as_str().unwrap().to_owned())).collect();
+    let must: BTreeSet<String> = da["must_match"].as_array().unwrap().iter().map(|m| m.as_str().map_or_else(|| m["id"].as_str().unwrap().to_owned(), str::to_owned)).collect();
+    assert_eq!(must.len(), da["must_match_count"].as_u64().unwrap() as usize);
+    assert_eq!(deb_records, must, "Debian records matched (left) vs the reference matcher (right)");
+    // Every binary of a matched source carries the finding (libssl3 and openssl both, for openssl).
+    for source in da["must_match_by_source"].as_array().unwrap() {
+        for binary in source["binaries"].as_array().unwrap() {
+            for id in source["ids"].as_array().unwrap() {
+                assert!(
+                    findings.iter().any(|f| f["package"] == binary["name"] && f["version"] == binary["version"] && f["records"].as_array().unwrap().contains(id)),
+                    "{} {} should have {id}",
+                    binary["name"],
+                    binary["version"]
+                );
+            }
+        }
+    }
+    for id in da["must_not_match"].as_array().unwrap() {
+        let id = id.as_str().map_or_else(|| id["id"].as_str().unwrap().to_owned(), str::to_owned);
+        assert!(!deb_records.contains(&id), "{id} must not match");
+    }
+}
