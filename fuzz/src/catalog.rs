@@ -13,6 +13,9 @@ pub const TARGETS: &[(&str, &str, &str)] = &[
     ("catalog_os_release", "os-release", "etc/os-release"),
     ("catalog_npm", "npm", "app/node_modules/pkg/package.json"),
     ("catalog_python", "python", "usr/lib/python3/dist-packages/pkg-1.0.dist-info/METADATA"),
+    ("catalog_go_binary", "go-binary", "usr/local/bin/app"),
+    ("catalog_rust_binary", "rust-binary", "usr/local/bin/app"),
+    ("catalog_cargo_lock", "cargo-lock", "src/app/Cargo.lock"),
 ];
 
 /// Runs the cataloger with `id` on `data` read from `path`; true when it

@@ -65,3 +65,76 @@ pub fn read_at<'a>(file: &object::File<'a>, addr: u64, size: u64) -> Option<&'a 
         .find_map(|s| s.data_range(addr, size).ok().flatten())
         .or_else(|| file.sections().find_map(|s| s.data_range(addr, size).ok().flatten()))
 }
+
+/// Small object files with one chosen section, for tests and fuzz seeds.
+#[cfg(test)]
+pub mod testutil {
+    use object::write::{Object, Symbol, SymbolSection};
+    use object::{Architecture, BinaryFormat, Endianness, SectionKind, SymbolFlags, SymbolKind, SymbolScope};
+
+    /// A relocatable object of `format` with a data section `name` (in
+    /// segment `__DATA` for Mach-O) holding `data`.
+    pub fn with_section(format: BinaryFormat, name: &str, data: &[u8]) -> Vec<u8> {
+        let mut obj = Object::new(format, Architecture::X86_64, Endianness::Little);
+        let segment = if format == BinaryFormat::MachO { b"__DATA".to_vec() } else { Vec::new() };
+        let id = obj.add_section(segment, name.as_bytes().to_vec(), SectionKind::Data);
+        let offset = obj.append_section_data(id, data, 16);
+        // One symbol, as linkers leave: a Mach-O without a symbol table
+        // does not parse.
+        obj.add_symbol(Symbol {
+            name: b"data".to_vec(),
+            value: offset,
+            size: data.len() as u64,
+            kind: SymbolKind::Data,
+            scope: SymbolScope::Linkage,
+            weak: false,
+            section: SymbolSection::Section(id),
+            flags: SymbolFlags::None,
+        });
+        obj.write().unwrap()
+    }
+
+    /// Where [`exec_without_sections`] loads its file.
+    pub const BASE: u64 = 0x40_0000;
+    /// File offset of the data in [`exec_without_sections`].
+    pub const DATA_OFFSET: u64 = 128;
+
+    /// A little-endian x86-64 ELF executable without section headers: one
+    /// writable `PT_LOAD` maps the whole file at [`BASE`]; `data` starts at
+    /// [`DATA_OFFSET`] (address `BASE + DATA_OFFSET`).
+    pub fn exec_without_sections(data: &[u8]) -> Vec<u8> {
+        let total = DATA_OFFSET + data.len() as u64;
+        let mut f = Vec::new();
+        f.extend_from_slice(b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0");
+        f.extend_from_slice(&2u16.to_le_bytes()); // ET_EXEC
+        f.extend_from_slice(&62u16.to_le_bytes()); // EM_X86_64
+        f.extend_from_slice(&1u32.to_le_bytes());
+        f.extend_from_slice(&BASE.to_le_bytes()); // entry
+        f.extend_from_slice(&64u64.to_le_bytes()); // phoff
+        f.extend_from_slice(&0u64.to_le_bytes()); // shoff
+        f.extend_from_slice(&0u32.to_le_bytes());
+        for v in [64u16, 56, 1, 64, 0, 0] {
+            f.extend_from_slice(&v.to_le_bytes()); // ehsize, phentsize, phnum, shentsize, shnum, shstrndx
+        }
+        f.extend_from_slice(&1u32.to_le_bytes()); // PT_LOAD
+        f.extend_from_slice(&6u32.to_le_bytes()); // PF_R | PF_W
+        for v in [0, BASE, BASE, total, total, 0x1000] {
+            f.extend_from_slice(&v.to_le_bytes()); // offset, vaddr, paddr, filesz, memsz, align
+        }
+        f.resize(DATA_OFFSET as usize, 0);
+        f.extend_from_slice(data);
+        f
+    }
+
+    /// Writes `bytes` to `fuzz/seeds/<target>/<name>` when
+    /// `TEMPER_WRITE_SEEDS` is set, else checks the committed seed is
+    /// exactly what the test builds (so seeds stay real-format).
+    pub fn seed(target: &str, name: &str, bytes: &[u8]) {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/seeds").join(target).join(name);
+        if std::env::var_os("TEMPER_WRITE_SEEDS").is_some() {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, bytes).unwrap();
+        }
+        assert_eq!(std::fs::read(&path).unwrap(), bytes, "{} is stale: rerun with TEMPER_WRITE_SEEDS=1", path.display());
+    }
+}

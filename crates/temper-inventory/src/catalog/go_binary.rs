@@ -349,3 +349,136 @@ impl Analyzer<Fact> for GoBinaryCataloger {
         Ok(read(content)?.map(|info| packages(&info)).unwrap_or_default())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use object::BinaryFormat;
+    use temper_layer::Analyzer;
+
+    use super::super::binary::testutil::{self, BASE, DATA_OFFSET};
+    use super::*;
+
+    /// `.go.buildinfo` of the corpus's `linkcheck` (Go 1.19.8, inline format).
+    const LINKCHECK: &[u8] = include_bytes!("../../testdata/binaries/linkcheck.go.buildinfo");
+    /// `.go.buildinfo` of the corpus's `skopeo` (built in GOPATH mode).
+    const SKOPEO: &[u8] = include_bytes!("../../testdata/binaries/skopeo.go.buildinfo");
+
+    fn names(facts: &[Fact]) -> Vec<(String, String)> {
+        facts
+            .iter()
+            .map(|f| match f {
+                Fact::Package(p) => {
+                    assert_eq!(p.ecosystem, Ecosystem::Golang);
+                    (p.name.clone(), p.version.clone())
+                }
+                Fact::Os(_) => panic!("not a package"),
+            })
+            .collect()
+    }
+
+    fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
+        v.iter().map(|(a, b)| ((*a).to_owned(), (*b).to_owned())).collect()
+    }
+
+    fn linkcheck_packages() -> Vec<(String, String)> {
+        pairs(&[("stdlib", "v1.19.8"), ("example.com/lab/linkcheck", "(devel)"), ("golang.org/x/crypto", "v0.4.0"), ("golang.org/x/net", "v0.7.0")])
+    }
+
+    #[test]
+    fn reads_inline_build_info_from_elf_and_macho() {
+        for format in [BinaryFormat::Elf, BinaryFormat::MachO] {
+            let name = if format == BinaryFormat::Elf { ".go.buildinfo" } else { "__go_buildinfo" };
+            let file = testutil::with_section(format, name, LINKCHECK);
+            let facts = GoBinaryCataloger.analyze("usr/local/bin/linkcheck", &file).unwrap();
+            assert_eq!(names(&facts), linkcheck_packages(), "{format:?}");
+            let info = read(&file).unwrap().unwrap();
+            assert!(info.settings.contains(&("CGO_ENABLED".to_owned(), "1".to_owned())), "{:?}", info.settings);
+        }
+    }
+
+    #[test]
+    fn gopath_mode_binary_still_gives_stdlib() {
+        let file = testutil::with_section(BinaryFormat::Elf, ".go.buildinfo", SKOPEO);
+        let info = read(&file).unwrap().unwrap();
+        assert_eq!((info.go_version.as_str(), info.main.is_none(), info.deps.is_empty()), ("go1.19.8", true, true));
+        assert_eq!(names(&GoBinaryCataloger.analyze("skopeo", &file).unwrap()), pairs(&[("stdlib", "v1.19.8")]));
+    }
+
+    const OLD_MODINFO: &[u8] = b"0w\xaf\x0c\x92t\x08\x02A\xe1\xc1\x07\xe6\xd6\x18\xe6path\texample.com/old\nmod\texample.com/old\t(devel)\t\ndep\tgithub.com/a/b\tv1.0.0\th1:x=\n=>\tgithub.com/a/c\tv1.1.0\th1:y=\ndep\tgithub.com/local\tv0.1.0\t\n=>\t../local\t\t\n\xf92C1\x86\x18 r\x00\x82B\x10A\x16\xd8\xf2";
+
+    /// The build information of a Go 1.13–1.17 binary: the header holds
+    /// pointers to two Go string headers, which point to the bytes; all
+    /// laid out from [`DATA_OFFSET`] of [`testutil::exec_without_sections`].
+    fn pointer_format(version: &[u8], modinfo: &[u8]) -> Vec<u8> {
+        let at = BASE + DATA_OFFSET;
+        let (hdr_v, hdr_m, str_v) = (at + 32, at + 48, at + 64);
+        let str_m = str_v + version.len() as u64;
+        let mut data = b"\xff Go buildinf:\x08\x00".to_vec();
+        for v in [hdr_v, hdr_m, str_v, version.len() as u64, str_m, modinfo.len() as u64] {
+            data.extend_from_slice(&v.to_le_bytes());
+        }
+        data.extend_from_slice(version);
+        data.extend_from_slice(modinfo);
+        data
+    }
+
+    /// Pointer format resolved through the segment of an ELF that has no
+    /// section headers; replacements applied.
+    #[test]
+    fn reads_pointer_format_through_segments() {
+        let data = pointer_format(b"go1.16.15", OLD_MODINFO);
+        let file = testutil::exec_without_sections(&data);
+        let facts = GoBinaryCataloger.analyze("app", &file).unwrap();
+        assert_eq!(
+            names(&facts),
+            pairs(&[("stdlib", "v1.16.15"), ("example.com/old", "(devel)"), ("github.com/a/c", "v1.1.0"), ("github.com/local", "(devel)")])
+        );
+        // A string pointer outside the file is named in the error.
+        let mut bad = data.clone();
+        bad[16..24].copy_from_slice(&0xdead_0000u64.to_le_bytes());
+        let err = GoBinaryCataloger.analyze("app", &testutil::exec_without_sections(&bad)).unwrap_err();
+        assert!(err.contains("0xdead0000"), "{err}");
+    }
+
+    #[test]
+    fn not_go_gives_nothing() {
+        assert!(GoBinaryCataloger.analyze("run.sh", b"#!/bin/sh\nexec /app \"$@\"\n").unwrap().is_empty());
+        let rust = testutil::with_section(BinaryFormat::Elf, ".data", b"hello");
+        assert!(GoBinaryCataloger.analyze("bin/tool", &rust).unwrap().is_empty());
+        // A truncated ELF is an error, not silence.
+        assert!(GoBinaryCataloger.analyze("bin/broken", &rust[..40]).is_err());
+    }
+
+    #[test]
+    fn module_versions_of_toolchains() {
+        assert_eq!(module_version("go1.19.8").as_deref(), Some("v1.19.8"));
+        assert_eq!(module_version("go1.20").as_deref(), Some("v1.20.0"));
+        assert_eq!(module_version("go1.21rc2").as_deref(), Some("v1.21.0-rc.2"));
+        assert_eq!(module_version("go1.22.1 X:boringcrypto").as_deref(), Some("v1.22.1"));
+        assert_eq!(module_version("devel go1.23-abc123"), None);
+    }
+
+    #[test]
+    fn devel_main_module_takes_an_obvious_ldflags_version() {
+        let text = "mod\texample.com/app\t(devel)\t\nbuild\t-ldflags=\"-s -w -X example.com/app/internal.Version=1.4.2\"\n";
+        assert_eq!(names(&packages(&BuildInfo { go_version: "go1.21.0".into(), ..parse_modinfo(text) }))[1], ("example.com/app".to_owned(), "v1.4.2".to_owned()));
+        // Two different versions: not obvious, stays (devel).
+        let text = "mod\texample.com/app\t(devel)\t\nbuild\t-ldflags=\"-X main.version=1.0 -X main.goVersion=1.21\"\n";
+        assert_eq!(names(&packages(&BuildInfo { go_version: "go1.21.0".into(), ..parse_modinfo(text) }))[1].1, "(devel)");
+    }
+
+    #[test]
+    fn wants_executables_only() {
+        let entry = |mode, size| temper_layer::FileEntry { path: "x".into(), kind: temper_layer::EntryKind::File, size, mode, uid: 0, gid: 0 };
+        assert!(GoBinaryCataloger.wants("usr/local/bin/app", &entry(0o755, 4096)));
+        assert!(!GoBinaryCataloger.wants("usr/lib/x86_64-linux-gnu/libnode.so.108", &entry(0o644, 47_461_152)));
+        assert!(!GoBinaryCataloger.wants("usr/bin/true-script", &entry(0o755, 10)));
+    }
+
+    #[test]
+    fn fuzz_seeds() {
+        testutil::seed("catalog_go_binary", "linkcheck-elf", &testutil::with_section(BinaryFormat::Elf, ".go.buildinfo", LINKCHECK));
+        testutil::seed("catalog_go_binary", "skopeo-macho", &testutil::with_section(BinaryFormat::MachO, "__go_buildinfo", SKOPEO));
+        testutil::seed("catalog_go_binary", "go1.16-pointer-elf", &testutil::exec_without_sections(&pointer_format(b"go1.16.15", OLD_MODINFO)));
+    }
+}

@@ -88,3 +88,68 @@ impl Analyzer<Fact> for RustBinaryCataloger {
             .collect())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use object::BinaryFormat;
+    use temper_layer::Analyzer;
+
+    use super::super::binary::testutil;
+    use super::*;
+
+    /// `.dep-v0` of the corpus's `rusty-app` (12 crates, one build-only).
+    const RUSTY_APP: &[u8] = include_bytes!("../../testdata/binaries/rusty-app.dep-v0");
+
+    fn zlib(data: &[u8]) -> Vec<u8> {
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        z.write_all(data).unwrap();
+        z.finish().unwrap()
+    }
+
+    #[test]
+    fn reads_every_crate_from_elf_and_macho() {
+        for format in [BinaryFormat::Elf, BinaryFormat::MachO] {
+            let file = testutil::with_section(format, ".dep-v0", RUSTY_APP);
+            let facts = RustBinaryCataloger.analyze("usr/local/bin/rusty-app", &file).unwrap();
+            let crates: Vec<(String, String)> = facts
+                .iter()
+                .map(|f| match f {
+                    Fact::Package(p) if p.ecosystem == Ecosystem::Cargo => (p.name.clone(), p.version.clone()),
+                    other => panic!("{other:?}"),
+                })
+                .collect();
+            assert_eq!(crates.len(), 12, "{format:?}");
+            // The root crate (local source) and the build-only one are listed.
+            assert!(crates.contains(&("rusty-app".to_owned(), "0.3.1".to_owned())));
+            assert!(crates.contains(&("autocfg".to_owned(), "1.5.1".to_owned())));
+            assert!(crates.contains(&("regex".to_owned(), "1.5.4".to_owned())));
+        }
+    }
+
+    #[test]
+    fn zlib_bomb_is_capped() {
+        let mut json = br#"{"packages":[{"name":"a","version":"1.0.0","source":"local","root":true}]}"#.to_vec();
+        json.resize(json.len() + (MAX_INFLATED as usize) + 1, b' ');
+        let file = testutil::with_section(BinaryFormat::Elf, ".dep-v0", &zlib(&json));
+        assert!(file.len() < 64 * 1024);
+        let err = RustBinaryCataloger.analyze("bin/bomb", &file).unwrap_err();
+        assert!(err.contains("inflates to more than"), "{err}");
+    }
+
+    #[test]
+    fn bad_contents_are_named() {
+        let not_zlib = testutil::with_section(BinaryFormat::Elf, ".dep-v0", b"plain");
+        assert!(RustBinaryCataloger.analyze("x", &not_zlib).unwrap_err().contains("not a zlib stream"));
+        let no_version = testutil::with_section(BinaryFormat::Elf, ".dep-v0", &zlib(br#"{"packages":[{"name":"a","version":""}]}"#));
+        assert!(RustBinaryCataloger.analyze("x", &no_version).unwrap_err().contains("'a' without a name or version"));
+        let other = testutil::with_section(BinaryFormat::Elf, ".rodata", b"x");
+        assert!(RustBinaryCataloger.analyze("x", &other).unwrap().is_empty());
+    }
+
+    #[test]
+    fn fuzz_seeds() {
+        testutil::seed("catalog_rust_binary", "rusty-app-elf", &testutil::with_section(BinaryFormat::Elf, ".dep-v0", RUSTY_APP));
+    }
+}
