@@ -36,6 +36,7 @@
 //! object-file layer is the `object` crate. See [`super::binary`] for
 //! which files are read and why 160 MiB.
 
+use object::{BinaryFormat, Object, ObjectSection, ObjectSegment, SegmentFlags};
 use temper_layer::{Analyzer, FileEntry};
 
 use super::binary;
@@ -106,15 +107,16 @@ pub fn read(content: &[u8]) -> Result<Option<BuildInfo>, String> {
 
 /// The header's address and the bytes from it to the end of its region.
 fn find_header<'a>(file: &object::File<'a>) -> Result<Option<(u64, &'a [u8])>, String> {
-    use object::{BinaryFormat, Object, ObjectSection, ObjectSegment, SegmentFlags};
-    let named = match file.format() {
-        BinaryFormat::Elf => ".go.buildinfo",
-        BinaryFormat::MachO => "__go_buildinfo",
-        _ => ".data",
+    // Where the linker puts it, then where Go's reader looks when that
+    // section is missing.
+    let names: &[&str] = match file.format() {
+        BinaryFormat::Elf => &[".go.buildinfo"],
+        BinaryFormat::MachO => &["__go_buildinfo", "__data"],
+        _ => &[".data"],
     };
     let mut regions = Vec::new();
-    if let Some(s) = file.section_by_name(named) {
-        regions.push((s.address(), s.data().map_err(|e| format!("section {named}: {e}"))?));
+    if let Some(s) = names.iter().find_map(|n| file.section_by_name(n)) {
+        regions.push((s.address(), s.data().map_err(|e| format!("section {}: {e}", s.name().unwrap_or("?")))?));
     } else if file.format() == BinaryFormat::Elf && file.sections().next().is_none() {
         // Section headers stripped: Go looks in the writable loaded segments.
         for seg in file.segments() {
@@ -126,7 +128,7 @@ fn find_header<'a>(file: &object::File<'a>) -> Result<Option<(u64, &'a [u8])>, S
     for (addr, data) in regions {
         let found = (0..data.len().saturating_sub(HEADER_LEN - 1)).step_by(ALIGN).find(|&i| data[i..].starts_with(MAGIC));
         if let Some(i) = found {
-            return Ok(Some((addr + i as u64, &data[i..])));
+            return Ok(Some((addr.wrapping_add(i as u64), &data[i..])));
         }
     }
     Ok(None)
@@ -352,7 +354,6 @@ impl Analyzer<Fact> for GoBinaryCataloger {
 
 #[cfg(test)]
 mod tests {
-    use object::BinaryFormat;
     use temper_layer::Analyzer;
 
     use super::super::binary::testutil::{self, BASE, DATA_OFFSET};
