@@ -61,7 +61,9 @@ impl Analyzer<Fact> for CargoLockCataloger {
 
 #[cfg(test)]
 mod tests {
-    use super::parse;
+    use temper_layer::{Analyzer, EntryKind, FileEntry};
+
+    use super::{CargoLockCataloger, parse};
 
     fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
         v.iter().map(|(a, b)| ((*a).to_owned(), (*b).to_owned())).collect()
@@ -88,5 +90,15 @@ mod tests {
         let err = parse("[[package]]\nname = \"a\"\n").unwrap_err();
         assert!(err.contains("version"), "{err}");
         assert!(parse("[[package]\n").is_err());
+    }
+
+    #[test]
+    fn wants_lockfiles_by_name() {
+        let entry = FileEntry { path: String::new(), kind: EntryKind::File, size: 100, mode: 0o644, uid: 0, gid: 0 };
+        let wanted: Vec<&str> = ["Cargo.lock", "src/app/Cargo.lock", "src/app/Cargo.lock.orig", "src/app/MyCargo.lock", "src/app/Cargo.toml"]
+            .into_iter()
+            .filter(|p| CargoLockCataloger.wants(p, &entry))
+            .collect();
+        assert_eq!(wanted, ["Cargo.lock", "src/app/Cargo.lock"]);
     }
 }
