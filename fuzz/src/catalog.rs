@@ -30,6 +30,9 @@ pub const TARGETS: &[(&str, &str, &str)] = &[
     ("catalog_gem", "gem", "usr/local/bundle/specifications/pkg-1.0.gemspec"),
     ("catalog_composer", "composer", "var/www/vendor/composer/installed.json"),
     ("catalog_dotnet", "dotnet", "app/App.deps.json"),
+    ("catalog_go_binary", "go-binary", "usr/local/bin/app"),
+    ("catalog_rust_binary", "rust-binary", "usr/local/bin/app"),
+    ("catalog_cargo_lock", "cargo-lock", "src/app/Cargo.lock"),
 ];
 
 /// A parser under fuzzing: true when it accepted the input.

@@ -1,5 +1,6 @@
 //! `temper sbom` on the corpus: the package lists equal the expected ones
-//! exactly (dpkg incl. distroless `status.d`, npm, PyPI), per platform.
+//! exactly (dpkg incl. distroless `status.d`, npm, PyPI, the Go modules of
+//! Go binaries, the crates of cargo-auditable binaries), per platform.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeSet;
@@ -91,6 +92,31 @@ fn check_image(image: &str) {
         let py_want: BTreeSet<Row> = p["python_packages"].as_array().expect("pypi").iter().map(|d| (s(&d["name"]), s(&d["version"]), s(&d["path"]))).collect();
         let py_got = rows(&got["packages"], "pypi", |p| s(&p["paths"][0]));
         assert_eq!(py_got, py_want, "{ctx}: PyPI packages");
+        // Go binaries: the standard library at the toolchain version in
+        // module style, the main module (none in GOPATH mode), every dependency.
+        let mut go_want = BTreeSet::new();
+        for bin in p["go_binaries"].as_array().expect("go") {
+            let path = s(&bin["path"]);
+            let go = s(&bin["go_version"]);
+            go_want.insert(("stdlib".to_owned(), format!("v{}", go.strip_prefix("go").expect("go version")), path.clone()));
+            if !bin["main_module"].is_null() {
+                go_want.insert((s(&bin["main_module"]["path"]), s(&bin["main_module"]["version"]), path.clone()));
+            }
+            for dep in bin["deps"].as_array().expect("deps") {
+                go_want.insert((s(&dep["path"]), s(&dep["version"]), path.clone()));
+            }
+        }
+        let go_got = rows(&got["packages"], "golang", |p| s(&p["paths"][0]));
+        assert_eq!(go_got, go_want, "{ctx}: Go modules");
+        // cargo-auditable binaries: every crate, the root and build-only ones too.
+        let rust_want: BTreeSet<Row> = p["rust_audit_binaries"]
+            .as_array()
+            .expect("rust")
+            .iter()
+            .flat_map(|bin| bin["crates"].as_array().expect("crates").iter().map(|c| (s(&c["name"]), s(&c["version"]), s(&bin["path"]))))
+            .collect();
+        let rust_got = rows(&got["packages"], "cargo", |p| s(&p["paths"][0]));
+        assert_eq!(rust_got, rust_want, "{ctx}: Rust crates");
         if let Some(os) = p.get("os_release") {
             assert_eq!(got["os"]["id"], os["ID"], "{ctx}: os id");
             assert_eq!(got["os"]["version_id"], os["VERSION_ID"], "{ctx}: os version");
@@ -173,6 +199,13 @@ fn big_node() {
 fn go_rust_bins_and_secrets_and_root() {
     check_image("go-rust-bins");
     check_image("secrets-and-root");
+    // A main module at `(devel)` keeps a valid purl; stdlib is `pkg:golang/stdlib`.
+    let got = sbom(&[&format!("oci:{}", corpus().join("oci/go-rust-bins").display())]);
+    let purls: BTreeSet<String> = got["packages"].as_array().expect("p").iter().map(|p| s(&p["purl"])).collect();
+    for purl in ["pkg:golang/example.com/lab/linkcheck@%28devel%29", "pkg:golang/stdlib@v1.19.8", "pkg:golang/golang.org/x/net@v0.7.0", "pkg:cargo/regex@1.5.4"] {
+        assert!(purls.contains(purl), "{purl} missing");
+    }
+    assert_eq!(got["unknowns"], serde_json::json!([]), "every executable was read");
 }
 
 #[test]

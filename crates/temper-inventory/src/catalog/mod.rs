@@ -1,10 +1,13 @@
 //! Catalogers, one file each, all listed in [`registry`].
 
 mod apk;
+mod binary;
+mod cargo_lock;
 mod composer;
 mod dotnet;
 mod dpkg;
 mod gem;
+mod go_binary;
 mod java;
 pub(crate) mod npm;
 mod npm_lock;
@@ -13,6 +16,7 @@ mod pnpm_lock;
 mod python;
 mod python_lock;
 pub mod rpm;
+mod rust_binary;
 mod yarn_lock;
 
 use temper_layer::Analyzer;
@@ -37,6 +41,9 @@ pub fn registry() -> Vec<&'static dyn Analyzer<Fact>> {
         &gem::GemCataloger,
         &composer::ComposerCataloger,
         &dotnet::DotnetCataloger,
+        &go_binary::GoBinaryCataloger,
+        &rust_binary::RustBinaryCataloger,
+        &cargo_lock::CargoLockCataloger,
     ]
 }
 
@@ -49,7 +56,7 @@ pub(crate) fn rewritten_database(path: &str) -> bool {
 /// Catalogers that read lockfiles: what they report may be installed
 /// elsewhere in the image, so the inventory merges it (see
 /// [`crate::Inventory::build`]).
-const LOCKFILES: &[&str] = &["npm-lock", "yarn-lock", "pnpm-lock", "python-lock"];
+const LOCKFILES: &[&str] = &["npm-lock", "yarn-lock", "pnpm-lock", "python-lock", "cargo-lock"];
 
 /// Whether the cataloger `id` reads lockfiles.
 pub fn is_lockfile(id: &str) -> bool {
