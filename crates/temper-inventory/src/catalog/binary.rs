@@ -94,6 +94,48 @@ pub mod testutil {
         obj.write().unwrap()
     }
 
+    /// A 64-bit PE executable with one initialised, writable data section
+    /// `name` (at most 8 bytes) holding `data`.
+    pub fn pe_with_section(name: &str, data: &[u8]) -> Vec<u8> {
+        use object::pe;
+        use object::write::pe::{NtHeaders, Writer};
+        let mut buf = Vec::new();
+        let mut w = Writer::new(true, 0x1000, 0x200, &mut buf);
+        w.reserve_dos_header_and_stub();
+        w.reserve_nt_headers(16);
+        w.reserve_section_headers(1);
+        let mut short = [0u8; 8];
+        short[..name.len()].copy_from_slice(name.as_bytes());
+        let flags = pe::IMAGE_SCN_CNT_INITIALIZED_DATA | pe::IMAGE_SCN_MEM_READ | pe::IMAGE_SCN_MEM_WRITE;
+        let len = u32::try_from(data.len()).unwrap();
+        let range = w.reserve_section(short, flags, len, len);
+        w.write_dos_header_and_stub().unwrap();
+        w.write_nt_headers(NtHeaders {
+            machine: pe::IMAGE_FILE_MACHINE_AMD64,
+            time_date_stamp: 0,
+            characteristics: pe::IMAGE_FILE_EXECUTABLE_IMAGE | pe::IMAGE_FILE_LARGE_ADDRESS_AWARE,
+            major_linker_version: 0,
+            minor_linker_version: 0,
+            address_of_entry_point: 0,
+            image_base: 0x1_4000_0000,
+            major_operating_system_version: 6,
+            minor_operating_system_version: 0,
+            major_image_version: 0,
+            minor_image_version: 0,
+            major_subsystem_version: 6,
+            minor_subsystem_version: 0,
+            subsystem: pe::IMAGE_SUBSYSTEM_WINDOWS_CUI,
+            dll_characteristics: 0,
+            size_of_stack_reserve: 0x10_0000,
+            size_of_stack_commit: 0x1000,
+            size_of_heap_reserve: 0x10_0000,
+            size_of_heap_commit: 0x1000,
+        });
+        w.write_section_headers();
+        w.write_section(range.file_offset, data);
+        buf
+    }
+
     /// Where [`exec_without_sections`] loads its file.
     pub const BASE: u64 = 0x40_0000;
     /// File offset of the data in [`exec_without_sections`].

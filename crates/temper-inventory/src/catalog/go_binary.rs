@@ -386,7 +386,7 @@ mod tests {
     }
 
     #[test]
-    fn reads_inline_build_info_from_elf_and_macho() {
+    fn reads_inline_build_info_from_elf_macho_and_pe() {
         for format in [BinaryFormat::Elf, BinaryFormat::MachO] {
             let name = if format == BinaryFormat::Elf { ".go.buildinfo" } else { "__go_buildinfo" };
             let file = testutil::with_section(format, name, LINKCHECK);
@@ -395,6 +395,9 @@ mod tests {
             let info = read(&file).unwrap().unwrap();
             assert!(info.settings.contains(&("CGO_ENABLED".to_owned(), "1".to_owned())), "{:?}", info.settings);
         }
+        // PE: no section of its own; the header opens `.data`.
+        let exe = testutil::pe_with_section(".data", LINKCHECK);
+        assert_eq!(names(&GoBinaryCataloger.analyze("app/linkcheck.exe", &exe).unwrap()), linkcheck_packages());
     }
 
     #[test]
