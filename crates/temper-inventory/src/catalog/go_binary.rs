@@ -344,6 +344,9 @@ impl Analyzer<Fact> for GoBinaryCataloger {
     fn wants(&self, _: &str, entry: &FileEntry) -> bool {
         binary::wants(entry)
     }
+    fn wants_head(&self, head: &[u8]) -> bool {
+        binary::is_object(head)
+    }
     fn max_bytes(&self) -> u64 {
         binary::MAX_BYTES
     }
@@ -472,11 +475,17 @@ mod tests {
     }
 
     #[test]
-    fn wants_executables_only() {
+    fn wants_object_files_with_an_executable_bit() {
         let entry = |mode, size| temper_layer::FileEntry { path: "x".into(), kind: temper_layer::EntryKind::File, size, mode, uid: 0, gid: 0 };
         assert!(GoBinaryCataloger.wants("usr/local/bin/app", &entry(0o755, 4096)));
         assert!(!GoBinaryCataloger.wants("usr/lib/x86_64-linux-gnu/libnode.so.108", &entry(0o644, 47_461_152)));
         assert!(!GoBinaryCataloger.wants("usr/bin/true-script", &entry(0o755, 10)));
+        // Then by the head: object files only, not scripts or executable data.
+        assert!(GoBinaryCataloger.wants_head(&testutil::with_section(BinaryFormat::Elf, ".go.buildinfo", SKOPEO)));
+        assert!(GoBinaryCataloger.wants_head(&testutil::with_section(BinaryFormat::MachO, "__go_buildinfo", SKOPEO)));
+        assert!(GoBinaryCataloger.wants_head(&testutil::pe_with_section(".data", SKOPEO)));
+        assert!(!GoBinaryCataloger.wants_head(b"#!/bin/sh\nexec node /app/server.js\n"));
+        assert!(!GoBinaryCataloger.wants_head(b"\x1f\x8b\x08\x00"));
     }
 
     #[test]

@@ -75,6 +75,9 @@ impl Analyzer<Fact> for RustBinaryCataloger {
     fn wants(&self, _: &str, entry: &FileEntry) -> bool {
         binary::wants(entry)
     }
+    fn wants_head(&self, head: &[u8]) -> bool {
+        binary::is_object(head)
+    }
     fn max_bytes(&self) -> u64 {
         binary::MAX_BYTES
     }
