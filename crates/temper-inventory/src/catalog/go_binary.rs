@@ -86,12 +86,12 @@ pub fn read(content: &[u8]) -> Result<Option<BuildInfo>, String> {
         let ptr = |b: &[u8]| read_uint(b, ptr_size, big);
         let version_at = ptr(&data[16..]).ok_or("build info: truncated header")?;
         let modinfo_at = ptr(&data[16 + ptr_size..]).ok_or("build info: truncated header")?;
-        let version = go_string(&file, version_at, ptr_size, big).ok_or_else(|| format!("build info: Go version at {version_at:#x} is outside the file"))?;
+        let version = go_string(&file, version_at, ptr_size, big).ok_or_else(|| format!("build info: Go version at {version_at:#x} is outside the file or over 4 MiB"))?;
         // A binary without module support has a null pointer here.
         let modinfo = if modinfo_at == 0 {
             &[][..]
         } else {
-            go_string(&file, modinfo_at, ptr_size, big).ok_or_else(|| format!("build info: module information at {modinfo_at:#x} is outside the file"))?
+            go_string(&file, modinfo_at, ptr_size, big).ok_or_else(|| format!("build info: module information at {modinfo_at:#x} is outside the file or over 4 MiB"))?
         };
         (version, modinfo)
     };
