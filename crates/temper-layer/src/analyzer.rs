@@ -1,12 +1,14 @@
 //! Analysers: the extension point of the layer pass.
 //!
 //! An analyser names the files it wants (by path and entry metadata, before
-//! any byte is read) and receives each wanted file's bytes once, while the
+//! any byte is read; optionally narrowed by the file's first bytes, see
+//! [`Analyzer::wants_head`]) and receives each wanted file's bytes once, while the
 //! layer streams past; it never opens files itself. Files nobody wants are
 //! skipped unread. What an analyser returns is a list of facts of the
 //! caller's type `F`, so this crate stays ignorant of packages or secrets;
 //! a failure is kept as data (the path and why), never a failed scan.
 
+use std::io::{self, Read};
 use std::sync::Mutex;
 
 use crate::entry::FileEntry;
@@ -19,6 +21,13 @@ pub trait Analyzer<F>: Send + Sync {
     fn version(&self) -> u32;
     /// Whether this regular file is wanted; decided from path and header.
     fn wants(&self, path: &str, entry: &FileEntry) -> bool;
+    /// Whether a file [`Analyzer::wants`] is still wanted once its first
+    /// [`HEAD_BYTES`] (fewer for shorter files) are seen: an analyser that
+    /// asks for many files by metadata (every executable) drops those not
+    /// in its format before the whole file is buffered.
+    fn wants_head(&self, _head: &[u8]) -> bool {
+        true
+    }
     /// Largest file read; bigger wanted files are reported, not read.
     fn max_bytes(&self) -> u64 {
         32 << 20
@@ -26,6 +35,9 @@ pub trait Analyzer<F>: Send + Sync {
     /// Facts found in one file.
     fn analyze(&self, path: &str, content: &[u8]) -> Result<Vec<F>, String>;
 }
+
+/// How much of a wanted file [`Analyzer::wants_head`] sees.
+pub const HEAD_BYTES: usize = 4096;
 
 /// What one analyser made of one file of one layer.
 #[derive(Debug)]
@@ -46,9 +58,28 @@ pub trait FileSink: Sync {
     /// The largest number of bytes any taker wants of this file; `None`
     /// when nobody wants it.
     fn wants(&self, layer: usize, path: &str, entry: &FileEntry) -> Option<u64>;
+    /// The largest number of bytes any taker still wants after seeing the
+    /// file's first [`HEAD_BYTES`]; `None` when nobody does.
+    fn wants_head(&self, layer: usize, path: &str, entry: &FileEntry, _head: &[u8]) -> Option<u64> {
+        self.wants(layer, path, entry)
+    }
     /// The file's bytes (at most what [`FileSink::wants`] asked for);
     /// `complete` is false when the file was larger.
     fn take(&self, layer: usize, path: &str, entry: &FileEntry, content: &[u8], complete: bool);
+}
+
+/// Reads a file `sink` wants from `reader` and hands it over: the head
+/// first, the rest only if a taker still wants it after seeing the head.
+pub(crate) fn feed(sink: &dyn FileSink, layer: usize, entry: &FileEntry, limit: u64, reader: &mut dyn Read) -> io::Result<()> {
+    let mut content = Vec::with_capacity(entry.size.min(limit).min(HEAD_BYTES as u64) as usize);
+    reader.take(limit.min(HEAD_BYTES as u64)).read_to_end(&mut content)?;
+    let Some(limit) = sink.wants_head(layer, &entry.path, entry, &content) else { return Ok(()) };
+    content.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    let rest = limit.saturating_sub(content.len() as u64);
+    content.reserve(entry.size.min(limit).saturating_sub(content.len() as u64) as usize);
+    reader.take(rest).read_to_end(&mut content)?;
+    sink.take(layer, &entry.path, entry, &content, entry.size <= limit);
+    Ok(())
 }
 
 /// A sink that wants nothing.
@@ -87,9 +118,14 @@ impl<F: Send> FileSink for AnalyzerSet<'_, F> {
         self.analyzers.iter().filter(|a| a.wants(path, entry)).map(|a| a.max_bytes()).max()
     }
 
+    fn wants_head(&self, _: usize, path: &str, entry: &FileEntry, head: &[u8]) -> Option<u64> {
+        self.analyzers.iter().filter(|a| a.wants(path, entry) && a.wants_head(head)).map(|a| a.max_bytes()).max()
+    }
+
     fn take(&self, layer: usize, path: &str, entry: &FileEntry, content: &[u8], complete: bool) {
         let mut local = Vec::new();
-        for a in self.analyzers.iter().filter(|a| a.wants(path, entry)) {
+        let head = &content[..content.len().min(HEAD_BYTES)];
+        for a in self.analyzers.iter().filter(|a| a.wants(path, entry) && a.wants_head(head)) {
             let result = if complete && content.len() as u64 <= a.max_bytes() {
                 a.analyze(path, content)
             } else {

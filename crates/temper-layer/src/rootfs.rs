@@ -6,9 +6,7 @@ use std::fs;
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::Path;
 
-use std::io::Read;
-
-use crate::analyzer::FileSink;
+use crate::analyzer::{FileSink, feed};
 use crate::entry::{EntryKind, FileEntry};
 use crate::walk::{relative, Compression, LayerIndex};
 use crate::Limits;
@@ -65,11 +63,9 @@ pub(crate) fn walk_dir(root: &Path, limits: &Limits, layer: usize, sink: &dyn Fi
             if entry.kind == EntryKind::File
                 && let Some(limit) = sink.wants(layer, &entry.path, &entry)
             {
-                let mut content = Vec::new();
                 fs::File::open(&path)
-                    .and_then(|f| f.take(limit).read_to_end(&mut content))
+                    .and_then(|mut f| feed(sink, layer, &entry, limit, &mut f))
                     .map_err(|e| format!("{}: {e}", path.display()))?;
-                sink.take(layer, &entry.path, &entry, &content, size <= limit);
             }
             entries.push(entry);
         }

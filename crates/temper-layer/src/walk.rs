@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use temper_image::digest::{Algorithm, HashingReader};
 use temper_image::{Digest, Layer, LayerContent};
 
-use crate::analyzer::{FileSink, NoFiles};
+use crate::analyzer::{FileSink, NoFiles, feed};
 use crate::entry::{EntryKind, FileEntry};
 use crate::targuard::TarGuard;
 use crate::{Limits, WalkError};
@@ -326,9 +326,7 @@ fn walk_stream(
                     if e.kind == EntryKind::File
                         && let Some(limit) = sink.wants(index, &e.path, &e)
                     {
-                        let mut content = Vec::with_capacity(e.size.min(limit) as usize);
-                        (&mut item).take(limit).read_to_end(&mut content).map_err(|err| io_fail("reading tar", err))?;
-                        sink.take(index, &e.path, &e, &content, e.size <= limit);
+                        feed(sink, index, &e, limit, &mut item).map_err(|err| io_fail("reading tar", err))?;
                     }
                     entries.push(e);
                 }

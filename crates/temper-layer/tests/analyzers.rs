@@ -59,3 +59,63 @@ fn dir_sources_feed_analysers_too() {
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].result.as_ref().expect("passwd"), &vec![("etc/passwd".to_owned(), 1)]);
 }
+
+/// Wants files by path, then only those whose head starts with `root:` or
+/// `KEEP`; reports each file's length.
+struct Heads;
+
+impl Analyzer<(String, usize)> for Heads {
+    fn id(&self) -> &'static str {
+        "heads"
+    }
+    fn version(&self) -> u32 {
+        1
+    }
+    fn wants(&self, path: &str, _: &FileEntry) -> bool {
+        matches!(path, "etc/passwd" | "app/data/cache.bin") || path.starts_with("bin/")
+    }
+    fn wants_head(&self, head: &[u8]) -> bool {
+        head.starts_with(b"root:") || head.starts_with(b"KEEP")
+    }
+    fn max_bytes(&self) -> u64 {
+        100_000
+    }
+    fn analyze(&self, path: &str, content: &[u8]) -> Result<Vec<(String, usize)>, String> {
+        Ok(vec![(path.to_owned(), content.len())])
+    }
+}
+
+#[test]
+fn files_whose_head_is_refused_are_neither_read_nor_reported() {
+    let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/demo-app");
+    let image = temper_image::open_str(demo, &Default::default()).expect("open demo");
+    let (heads, lines) = (Heads, Lines);
+    let set = AnalyzerSet::new(vec![&heads as &dyn Analyzer<(String, usize)>, &lines]);
+    temper_layer::walk_image_with(&image, &Default::default(), &NoProgress, &set).expect("walk");
+    let found = set.into_found();
+    let by_heads: Vec<(&str, Result<&Vec<(String, usize)>, &String>)> =
+        found.iter().filter(|f| f.analyzer == "heads").map(|f| (f.path.as_str(), f.result.as_ref())).collect();
+    // The 256 KiB cache files are refused by their head: no over-limit error.
+    assert_eq!(by_heads.len(), 1, "{by_heads:?}");
+    let passwd = by_heads[0].1.expect("passwd");
+    assert_eq!(passwd[0].0, "etc/passwd");
+    // Another analyser that wants the same files still gets them.
+    assert_eq!(found.iter().filter(|f| f.analyzer == "lines").count(), 4);
+}
+
+#[test]
+fn files_longer_than_the_head_are_read_whole() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir(dir.path().join("bin")).expect("mkdir");
+    let mut keep = b"KEEP".to_vec();
+    keep.resize(3 * temper_layer::HEAD_BYTES + 7, b'x');
+    std::fs::write(dir.path().join("bin/keep"), &keep).expect("write");
+    std::fs::write(dir.path().join("bin/skip"), vec![b'y'; 2 * temper_layer::HEAD_BYTES]).expect("write");
+    let image = temper_image::open_str(&format!("dir:{}", dir.path().display()), &Default::default()).expect("open");
+    let heads = Heads;
+    let set = AnalyzerSet::new(vec![&heads as &dyn Analyzer<(String, usize)>]);
+    temper_layer::walk_image_with(&image, &Default::default(), &NoProgress, &set).expect("walk");
+    let found = set.into_found();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].result.as_ref().expect("keep"), &vec![("bin/keep".to_owned(), keep.len())]);
+}

@@ -9,6 +9,11 @@
 //! objects (Fedora's `0755` libraries) are read like programs: a Go
 //! `c-shared` library or a Rust `cdylib` carries the same sections.
 //!
+//! Of those, only files that start like an object file ([`is_object`],
+//! checked on the head the layer pass reads first) are buffered: scripts
+//! and data files that happen to be executable (every file of an image
+//! built from a `0777` checkout) cost 4 KiB, not their size.
+//!
 //! How much: the layer pass buffers a wanted file whole before handing it
 //! over, so the cap is the peak memory one layer thread can spend on one
 //! binary. 160 MiB covers the large Go programs seen in images (kubectl,
@@ -30,21 +35,25 @@ pub fn wants(entry: &FileEntry) -> bool {
     entry.mode & 0o111 != 0 && entry.size >= MIN_BYTES
 }
 
+/// Whether `head` starts like an ELF, Mach-O (thin, either byte order) or
+/// PE file; everything else (scripts, data with an executable bit) is
+/// skipped before it is buffered.
+pub fn is_object(head: &[u8]) -> bool {
+    let magic = head.get(..4).unwrap_or_default();
+    magic == b"\x7fELF" || matches!(magic, [0xfe, 0xed, 0xfa, 0xce | 0xcf] | [0xce | 0xcf, 0xfa, 0xed, 0xfe]) || magic.starts_with(b"MZ")
+}
+
 /// The object file in `content`, or `None` when it is not ELF, Mach-O or
-/// PE at all (scripts, data): those are not worth an error. A file that
-/// has one of the magics but does not parse is an error.
+/// PE at all: those are not worth an error. A file that has one of the
+/// magics but does not parse is an error.
 pub fn parse(content: &[u8]) -> Result<Option<object::File<'_>>, String> {
-    let magic = content.get(..4).unwrap_or_default();
-    let known = magic == b"\x7fELF"
-        || matches!(magic, [0xfe, 0xed, 0xfa, 0xce | 0xcf] | [0xce | 0xcf, 0xfa, 0xed, 0xfe])
-        || magic.starts_with(b"MZ");
-    if !known {
+    if !is_object(content) {
         return Ok(None);
     }
     match object::File::parse(content) {
         Ok(file) => Ok(Some(file)),
         // A DOS stub without a PE header is an old DOS program, not ours.
-        Err(_) if magic.starts_with(b"MZ") => Ok(None),
+        Err(_) if content.starts_with(b"MZ") => Ok(None),
         Err(e) => Err(format!("unreadable object file: {e}")),
     }
 }
@@ -92,6 +101,48 @@ pub mod testutil {
             flags: SymbolFlags::None,
         });
         obj.write().unwrap()
+    }
+
+    /// A 64-bit PE executable with one initialised, writable data section
+    /// `name` (at most 8 bytes) holding `data`.
+    pub fn pe_with_section(name: &str, data: &[u8]) -> Vec<u8> {
+        use object::pe;
+        use object::write::pe::{NtHeaders, Writer};
+        let mut buf = Vec::new();
+        let mut w = Writer::new(true, 0x1000, 0x200, &mut buf);
+        w.reserve_dos_header_and_stub();
+        w.reserve_nt_headers(16);
+        w.reserve_section_headers(1);
+        let mut short = [0u8; 8];
+        short[..name.len()].copy_from_slice(name.as_bytes());
+        let flags = pe::IMAGE_SCN_CNT_INITIALIZED_DATA | pe::IMAGE_SCN_MEM_READ | pe::IMAGE_SCN_MEM_WRITE;
+        let len = u32::try_from(data.len()).unwrap();
+        let range = w.reserve_section(short, flags, len, len);
+        w.write_dos_header_and_stub().unwrap();
+        w.write_nt_headers(NtHeaders {
+            machine: pe::IMAGE_FILE_MACHINE_AMD64,
+            time_date_stamp: 0,
+            characteristics: pe::IMAGE_FILE_EXECUTABLE_IMAGE | pe::IMAGE_FILE_LARGE_ADDRESS_AWARE,
+            major_linker_version: 0,
+            minor_linker_version: 0,
+            address_of_entry_point: 0,
+            image_base: 0x1_4000_0000,
+            major_operating_system_version: 6,
+            minor_operating_system_version: 0,
+            major_image_version: 0,
+            minor_image_version: 0,
+            major_subsystem_version: 6,
+            minor_subsystem_version: 0,
+            subsystem: pe::IMAGE_SUBSYSTEM_WINDOWS_CUI,
+            dll_characteristics: 0,
+            size_of_stack_reserve: 0x10_0000,
+            size_of_stack_commit: 0x1000,
+            size_of_heap_reserve: 0x10_0000,
+            size_of_heap_commit: 0x1000,
+        });
+        w.write_section_headers();
+        w.write_section(range.file_offset, data);
+        buf
     }
 
     /// Where [`exec_without_sections`] loads its file.

@@ -86,12 +86,12 @@ pub fn read(content: &[u8]) -> Result<Option<BuildInfo>, String> {
         let ptr = |b: &[u8]| read_uint(b, ptr_size, big);
         let version_at = ptr(&data[16..]).ok_or("build info: truncated header")?;
         let modinfo_at = ptr(&data[16 + ptr_size..]).ok_or("build info: truncated header")?;
-        let version = go_string(&file, version_at, ptr_size, big).ok_or_else(|| format!("build info: Go version at {version_at:#x} is outside the file"))?;
+        let version = go_string(&file, version_at, ptr_size, big).ok_or_else(|| format!("build info: Go version at {version_at:#x} is outside the file or over 4 MiB"))?;
         // A binary without module support has a null pointer here.
         let modinfo = if modinfo_at == 0 {
             &[][..]
         } else {
-            go_string(&file, modinfo_at, ptr_size, big).ok_or_else(|| format!("build info: module information at {modinfo_at:#x} is outside the file"))?
+            go_string(&file, modinfo_at, ptr_size, big).ok_or_else(|| format!("build info: module information at {modinfo_at:#x} is outside the file or over 4 MiB"))?
         };
         (version, modinfo)
     };
@@ -344,6 +344,9 @@ impl Analyzer<Fact> for GoBinaryCataloger {
     fn wants(&self, _: &str, entry: &FileEntry) -> bool {
         binary::wants(entry)
     }
+    fn wants_head(&self, head: &[u8]) -> bool {
+        binary::is_object(head)
+    }
     fn max_bytes(&self) -> u64 {
         binary::MAX_BYTES
     }
@@ -386,7 +389,7 @@ mod tests {
     }
 
     #[test]
-    fn reads_inline_build_info_from_elf_and_macho() {
+    fn reads_inline_build_info_from_elf_macho_and_pe() {
         for format in [BinaryFormat::Elf, BinaryFormat::MachO] {
             let name = if format == BinaryFormat::Elf { ".go.buildinfo" } else { "__go_buildinfo" };
             let file = testutil::with_section(format, name, LINKCHECK);
@@ -395,6 +398,9 @@ mod tests {
             let info = read(&file).unwrap().unwrap();
             assert!(info.settings.contains(&("CGO_ENABLED".to_owned(), "1".to_owned())), "{:?}", info.settings);
         }
+        // PE: no section of its own; the header opens `.data`.
+        let exe = testutil::pe_with_section(".data", LINKCHECK);
+        assert_eq!(names(&GoBinaryCataloger.analyze("app/linkcheck.exe", &exe).unwrap()), linkcheck_packages());
     }
 
     #[test]
@@ -469,11 +475,17 @@ mod tests {
     }
 
     #[test]
-    fn wants_executables_only() {
+    fn wants_object_files_with_an_executable_bit() {
         let entry = |mode, size| temper_layer::FileEntry { path: "x".into(), kind: temper_layer::EntryKind::File, size, mode, uid: 0, gid: 0 };
         assert!(GoBinaryCataloger.wants("usr/local/bin/app", &entry(0o755, 4096)));
         assert!(!GoBinaryCataloger.wants("usr/lib/x86_64-linux-gnu/libnode.so.108", &entry(0o644, 47_461_152)));
         assert!(!GoBinaryCataloger.wants("usr/bin/true-script", &entry(0o755, 10)));
+        // Then by the head: object files only, not scripts or executable data.
+        assert!(GoBinaryCataloger.wants_head(&testutil::with_section(BinaryFormat::Elf, ".go.buildinfo", SKOPEO)));
+        assert!(GoBinaryCataloger.wants_head(&testutil::with_section(BinaryFormat::MachO, "__go_buildinfo", SKOPEO)));
+        assert!(GoBinaryCataloger.wants_head(&testutil::pe_with_section(".data", SKOPEO)));
+        assert!(!GoBinaryCataloger.wants_head(b"#!/bin/sh\nexec node /app/server.js\n"));
+        assert!(!GoBinaryCataloger.wants_head(b"\x1f\x8b\x08\x00"));
     }
 
     #[test]

@@ -75,6 +75,9 @@ impl Analyzer<Fact> for RustBinaryCataloger {
     fn wants(&self, _: &str, entry: &FileEntry) -> bool {
         binary::wants(entry)
     }
+    fn wants_head(&self, head: &[u8]) -> bool {
+        binary::is_object(head)
+    }
     fn max_bytes(&self) -> u64 {
         binary::MAX_BYTES
     }
@@ -109,9 +112,9 @@ mod tests {
     }
 
     #[test]
-    fn reads_every_crate_from_elf_and_macho() {
-        for format in [BinaryFormat::Elf, BinaryFormat::MachO] {
-            let file = testutil::with_section(format, ".dep-v0", RUSTY_APP);
+    fn reads_every_crate_from_elf_macho_and_pe() {
+        for format in [BinaryFormat::Elf, BinaryFormat::MachO, BinaryFormat::Pe] {
+            let file = if format == BinaryFormat::Pe { testutil::pe_with_section(".dep-v0", RUSTY_APP) } else { testutil::with_section(format, ".dep-v0", RUSTY_APP) };
             let facts = RustBinaryCataloger.analyze("usr/local/bin/rusty-app", &file).unwrap();
             let crates: Vec<(String, String)> = facts
                 .iter()
@@ -151,5 +154,6 @@ mod tests {
     #[test]
     fn fuzz_seeds() {
         testutil::seed("catalog_rust_binary", "rusty-app-elf", &testutil::with_section(BinaryFormat::Elf, ".dep-v0", RUSTY_APP));
+        testutil::seed("catalog_rust_binary", "rusty-app-pe", &testutil::pe_with_section(".dep-v0", RUSTY_APP));
     }
 }
