@@ -29,6 +29,10 @@ def key_of_purl(purl):
         ver = quals["epoch"] + ":" + unquote(ver)
     if kind == "deb":
         name = name.split("/", 1)[1]
+    # Trivy writes crates found in binaries with its own purl type
+    # (`pkg:rustbinary/…`); the registered purl type is `cargo`.
+    if kind == "rustbinary":
+        kind = "cargo"
     return kind, name.lower() if kind == "pypi" else name, unquote(ver)
 
 
