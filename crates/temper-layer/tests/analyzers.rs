@@ -1,5 +1,6 @@
 //! Analysers receive the files they ask for during the one pass, from every
 //! layer (deleted files included), with oversize files reported as data.
+#![allow(clippy::type_complexity)] // (layer, path, facts) summaries, read once in asserts
 
 use temper_layer::{Analyzer, AnalyzerSet, FileEntry, NoProgress};
 

@@ -3,6 +3,7 @@
 //! temper-inventory), list exactly the packages of `--format json`, are
 //! byte-identical from run to run (cache cold or warm, `--output` or
 //! stdout), and `SOURCE_DATE_EPOCH` moves their timestamps and nothing else.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "../../temper-inventory/tests/schemas/validate.rs"]
 mod validate;
