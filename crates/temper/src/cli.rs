@@ -59,6 +59,21 @@ pub enum SbomFormat {
     Spdx,
 }
 
+/// The per-layer cache and the output file, shared by the commands that
+/// build an inventory.
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// The per-layer cache directory (default: $XDG_CACHE_HOME/temper or ~/.cache/temper).
+    #[arg(long, value_name = "DIR", env = "TEMPER_CACHE_DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// Neither read nor write the per-layer cache.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Write to FILE instead of stdout (written whole, or not at all).
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
 /// `temper sbom`.
 #[derive(Args, Debug)]
 pub struct SbomArgs {
@@ -71,15 +86,9 @@ pub struct SbomArgs {
     /// Also list packages that later layers deleted or replaced.
     #[arg(long)]
     pub all_layers: bool,
-    /// The per-layer cache directory (default: $XDG_CACHE_HOME/temper or ~/.cache/temper).
-    #[arg(long, value_name = "DIR", env = "TEMPER_CACHE_DIR")]
-    pub cache_dir: Option<PathBuf>,
-    /// Neither read nor write the per-layer cache.
-    #[arg(long)]
-    pub no_cache: bool,
-    /// Write to FILE instead of stdout (written whole, or not at all).
-    #[arg(long, short, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    /// The per-layer cache and where the output goes.
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 /// Output formats.

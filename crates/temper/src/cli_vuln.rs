@@ -106,13 +106,7 @@ pub struct ScanArgs {
     /// Also list suppressed findings, with who suppressed them and why.
     #[arg(long)]
     pub show_suppressed: bool,
-    /// The per-layer cache directory (default: $XDG_CACHE_HOME/temper or ~/.cache/temper).
-    #[arg(long, value_name = "DIR", env = "TEMPER_CACHE_DIR")]
-    pub cache_dir: Option<PathBuf>,
-    /// Neither read nor write the per-layer cache.
-    #[arg(long)]
-    pub no_cache: bool,
-    /// Write to FILE instead of stdout (written whole, or not at all).
-    #[arg(long, short, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    /// The per-layer cache and where the output goes.
+    #[command(flatten)]
+    pub run: crate::cli::RunArgs,
 }

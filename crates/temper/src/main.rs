@@ -213,7 +213,7 @@ fn sbom(args: &cli::SbomArgs) -> Result<ExitCode> {
         cli::SbomFormat::Spdx => Some((format::spdx::encode, time()?)),
         cli::SbomFormat::Json | cli::SbomFormat::Table => None,
     };
-    let (layers, inventory) = scan_inventory(&image, &args.image, args.cache_dir.clone(), args.no_cache, args.all_layers)?;
+    let (layers, inventory) = scan_inventory(&image, &args.image, args.run.cache_dir.clone(), args.run.no_cache, args.all_layers)?;
     let text = match (document, args.format) {
         (Some((encode, timestamp)), _) => {
             let subject = render::sbom::subject(&source, &image, &layers);
@@ -232,7 +232,7 @@ fn sbom(args: &cli::SbomArgs) -> Result<ExitCode> {
         }
         (None, _) => render::sbom::table(&inventory),
     };
-    match &args.output {
+    match &args.run.output {
         Some(path) => write_whole(path, &text)?,
         None => print(&text)?,
     }

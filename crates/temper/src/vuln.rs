@@ -201,7 +201,7 @@ pub fn scan(args: &ScanArgs) -> Result<ExitCode> {
     let (name, digest, platform, inventory) = match sbom_file(&args.image.image)? {
         Some(inventory) => (args.image.image.clone(), None, None, inventory),
         None => {
-            let (image, inventory) = inventory_of(&args.image, args.cache_dir.clone(), args.no_cache)?;
+            let (image, inventory) = inventory_of(&args.image, args.run.cache_dir.clone(), args.run.no_cache)?;
             (image.name.clone(), image.manifest.as_ref().map(|m| m.digest.to_string()), image.platform().map(|p| p.to_string()), inventory)
         }
     };
@@ -234,7 +234,7 @@ pub fn scan(args: &ScanArgs) -> Result<ExitCode> {
         ScanFormat::Table => render::scan::table(&inventory, &matches, args.show_suppressed),
         ScanFormat::Sarif => serde_json::to_string_pretty(&render::scan::sarif(&matches))? + "\n",
     };
-    match &args.output {
+    match &args.run.output {
         Some(path) => write_whole(path, &text)?,
         None => print(&text)?,
     }

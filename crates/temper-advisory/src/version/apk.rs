@@ -167,9 +167,6 @@ impl VersionScheme for Apk {
     fn id(&self) -> &'static str {
         "apk"
     }
-    fn validate(&self, version: &str) -> Result<(), VersionError> {
-        parse(version).map(|_| ())
-    }
     fn compare(&self, a: &str, b: &str) -> Result<Ordering, VersionError> {
         Ok(compare_parts(&parse(a)?, &parse(b)?))
     }

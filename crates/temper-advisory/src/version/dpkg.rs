@@ -29,9 +29,6 @@ impl VersionScheme for Dpkg {
     fn id(&self) -> &'static str {
         "dpkg"
     }
-    fn validate(&self, version: &str) -> Result<(), VersionError> {
-        parse(version).map(|_| ())
-    }
     fn compare(&self, a: &str, b: &str) -> Result<Ordering, VersionError> {
         Ok(parse(a)?.cmp(&parse(b)?))
     }

@@ -50,9 +50,6 @@ impl VersionScheme for Go {
     fn id(&self) -> &'static str {
         "go"
     }
-    fn validate(&self, version: &str) -> Result<(), VersionError> {
-        parse(version).map(|_| ())
-    }
     fn compare(&self, a: &str, b: &str) -> Result<Ordering, VersionError> {
         Ok(parse(a)?.cmp(&parse(b)?))
     }

@@ -196,9 +196,6 @@ impl VersionScheme for Maven {
     fn id(&self) -> &'static str {
         "maven"
     }
-    fn validate(&self, version: &str) -> Result<(), VersionError> {
-        parse(version).map(|_| ())
-    }
     fn compare(&self, a: &str, b: &str) -> Result<Ordering, VersionError> {
         Ok(parse(a)?.cmp_item(&parse(b)?))
     }

@@ -37,7 +37,9 @@ pub trait VersionScheme: Send + Sync {
     /// Stable id (`dpkg`, `semver`…).
     fn id(&self) -> &'static str;
     /// Whether `version` is valid here.
-    fn validate(&self, version: &str) -> Result<(), VersionError>;
+    fn validate(&self, version: &str) -> Result<(), VersionError> {
+        self.compare(version, version).map(|_| ())
+    }
     /// The order of two valid versions.
     fn compare(&self, a: &str, b: &str) -> Result<Ordering, VersionError>;
 }

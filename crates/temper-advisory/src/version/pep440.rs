@@ -21,9 +21,6 @@ impl VersionScheme for Pep440 {
     fn id(&self) -> &'static str {
         "pep440"
     }
-    fn validate(&self, version: &str) -> Result<(), VersionError> {
-        parse(version).map(|_| ())
-    }
     fn compare(&self, a: &str, b: &str) -> Result<Ordering, VersionError> {
         Ok(parse(a)?.cmp(&parse(b)?))
     }

@@ -27,9 +27,6 @@ impl VersionScheme for Rpm {
     fn id(&self) -> &'static str {
         "rpm"
     }
-    fn validate(&self, version: &str) -> Result<(), VersionError> {
-        check(version).map(|_| ())
-    }
     fn compare(&self, a: &str, b: &str) -> Result<Ordering, VersionError> {
         Ok(rpm_version::rpm_evr_compare(check(a)?, check(b)?))
     }

@@ -24,9 +24,6 @@ impl VersionScheme for SemVer {
     fn id(&self) -> &'static str {
         "semver"
     }
-    fn validate(&self, version: &str) -> Result<(), VersionError> {
-        parse("semver", version).map(|_| ())
-    }
     fn compare(&self, a: &str, b: &str) -> Result<Ordering, VersionError> {
         Ok(parse("semver", a)?.cmp(&parse("semver", b)?))
     }
