@@ -111,7 +111,7 @@ fn package_of(p: &Purl, props: &BTreeMap<String, String>) -> Option<Package> {
             _ => v,
         }
     });
-    Some(Package { name, version, ecosystem, arch: p.qualifiers.get("arch").cloned(), source_name, source_version, licenses: Vec::new() })
+    Some(Package { name, version, ecosystem, arch: p.qualifiers.get("arch").cloned(), source_name, source_version, licenses: Vec::new(), checksum: None })
 }
 
 /// `distro=debian-12` (temper, Syft) or `distro=12.4` with the namespace

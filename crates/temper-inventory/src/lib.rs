@@ -311,7 +311,7 @@ mod tests {
     use temper_layer::{EntryKind, FileEntry, MergedEntry};
 
     fn pkg(name: &str, ecosystem: Ecosystem) -> Package {
-        Package { name: name.into(), version: "1".into(), ecosystem, arch: None, source_name: None, source_version: None, licenses: vec![] }
+        Package { name: name.into(), version: "1".into(), ecosystem, arch: None, source_name: None, source_version: None, licenses: vec![], checksum: None }
     }
 
     fn at(layer: usize, path: &str, facts: Vec<Fact>) -> Found<Fact> {

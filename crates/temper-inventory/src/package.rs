@@ -71,6 +71,10 @@ pub struct Package {
     /// Declared licences as written.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub licenses: Vec<String>,
+    /// A checksum the package record carries, as written (the `h1:` hash
+    /// of a Go module in a binary's build info).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checksum: Option<String>,
 }
 
 /// `/etc/os-release` and friends.

@@ -52,6 +52,7 @@ impl Stanza {
             ecosystem: Ecosystem::Apk,
             arch: self.arch,
             licenses: self.license.into_iter().collect(),
+            checksum: None,
         }));
         Ok(())
     }

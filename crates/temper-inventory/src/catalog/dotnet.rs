@@ -64,6 +64,7 @@ impl Analyzer<Fact> for DotnetCataloger {
                     source_name: None,
                     source_version: None,
                     licenses: Vec::new(),
+                    checksum: None,
                 }))
             })
             .collect())

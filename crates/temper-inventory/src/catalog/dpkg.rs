@@ -55,6 +55,7 @@ pub fn parse(text: &str) -> Result<Vec<Package>, String> {
             source_name,
             source_version,
             licenses: Vec::new(),
+            checksum: None,
         });
     }
     Ok(out)

@@ -30,7 +30,7 @@
 //! modules built from a directory. A main module at `(devel)` takes a
 //! version set with `-ldflags "-X <pkg>.version=…"` when there is exactly
 //! one such flag, else stays `(devel)` (its purl percent-encodes the
-//! parentheses). The h1 sums are not carried: [`Package`] has no field.
+//! parentheses). Each module's `h1:` sum becomes the package's checksum.
 //!
 //! Hand-parsed because no maintained Rust crate reads this format; the
 //! object-file layer is the `object` crate. See [`super::binary`] for
@@ -62,6 +62,8 @@ pub struct BuildInfo {
     pub main: Option<(String, String)>,
     /// Dependencies (path, version), replacements applied.
     pub deps: Vec<(String, String)>,
+    /// The `h1:` sums of modules, by path (after replacement).
+    pub sums: std::collections::BTreeMap<String, String>,
     /// `build` settings in order.
     pub settings: Vec<(String, String)>,
 }
@@ -184,13 +186,20 @@ pub fn parse_modinfo(text: &str) -> BuildInfo {
     for line in text.lines() {
         let mut f = line.split('\t');
         let (Some(kind), a, b) = (f.next(), f.next().unwrap_or_default(), f.next().unwrap_or_default()) else { continue };
+        let sum = f.next().filter(|s| s.starts_with("h1:"));
         match kind {
             "mod" => {
                 info.main = Some((a.to_owned(), b.to_owned()));
+                if let Some(sum) = sum {
+                    info.sums.insert(a.to_owned(), sum.to_owned());
+                }
                 last_is_main = true;
             }
             "dep" => {
                 info.deps.push((a.to_owned(), b.to_owned()));
+                if let Some(sum) = sum {
+                    info.sums.insert(a.to_owned(), sum.to_owned());
+                }
                 last_is_main = false;
             }
             "=>" => {
@@ -200,6 +209,9 @@ pub fn parse_modinfo(text: &str) -> BuildInfo {
                         m.1 = "(devel)".to_owned();
                     } else {
                         *m = (a.to_owned(), b.to_owned());
+                        if let Some(sum) = sum {
+                            info.sums.insert(a.to_owned(), sum.to_owned());
+                        }
                     }
                 }
             }
@@ -305,7 +317,7 @@ fn ldflags_version(settings: &[(String, String)]) -> Option<String> {
     }
 }
 
-fn golang(name: &str, version: &str) -> Fact {
+fn golang(name: &str, version: &str, checksum: Option<&String>) -> Fact {
     Fact::Package(Package {
         name: name.to_owned(),
         version: version.to_owned(),
@@ -314,13 +326,14 @@ fn golang(name: &str, version: &str) -> Fact {
         source_name: None,
         source_version: None,
         licenses: Vec::new(),
+        checksum: checksum.cloned(),
     })
 }
 
 /// The packages of a build: `stdlib`, the main module, the dependencies.
 pub fn packages(info: &BuildInfo) -> Vec<Fact> {
     let stdlib = module_version(&info.go_version).unwrap_or_else(|| info.go_version.clone());
-    let mut facts = vec![golang("stdlib", &stdlib)];
+    let mut facts = vec![golang("stdlib", &stdlib, None)];
     if let Some((path, version)) = &info.main
         && !path.is_empty()
     {
@@ -328,9 +341,9 @@ pub fn packages(info: &BuildInfo) -> Vec<Fact> {
             "" | "(devel)" => ldflags_version(&info.settings).unwrap_or_else(|| "(devel)".to_owned()),
             v => v.to_owned(),
         };
-        facts.push(golang(path, &version));
+        facts.push(golang(path, &version, info.sums.get(path)));
     }
-    facts.extend(info.deps.iter().filter(|(p, _)| !p.is_empty()).map(|(p, v)| golang(p, v)));
+    facts.extend(info.deps.iter().filter(|(p, _)| !p.is_empty()).map(|(p, v)| golang(p, v, info.sums.get(p))));
     facts
 }
 
@@ -339,7 +352,7 @@ impl Analyzer<Fact> for GoBinaryCataloger {
         "go-binary"
     }
     fn version(&self) -> u32 {
-        1
+        2
     }
     fn wants(&self, _: &str, entry: &FileEntry) -> bool {
         binary::wants(entry)
@@ -454,6 +467,29 @@ mod tests {
         assert!(GoBinaryCataloger.analyze("bin/tool", &rust).unwrap().is_empty());
         // A truncated ELF is an error, not silence.
         assert!(GoBinaryCataloger.analyze("bin/broken", &rust[..40]).is_err());
+    }
+
+    #[test]
+    fn sums_follow_replacements() {
+        let info = parse_modinfo(
+            "path\texample.com/app\nmod\texample.com/app\t(devel)\t\ndep\tgolang.org/x/net\tv0.7.0\th1:abc=\ndep\told.example/lib\tv1.0.0\th1:old=\n=>\tnew.example/lib\tv1.2.0\th1:new=\ndep\tlocal.example/x\tv0.1.0\th1:x=\n=>\t../x\t\t\n",
+        );
+        let sums: Vec<(String, Option<String>)> = packages(&info)
+            .into_iter()
+            .map(|f| match f {
+                Fact::Package(p) => (format!("{}@{}", p.name, p.version), p.checksum),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            sums[1..],
+            [
+                ("example.com/app@(devel)".to_owned(), None),
+                ("golang.org/x/net@v0.7.0".to_owned(), Some("h1:abc=".to_owned())),
+                ("new.example/lib@v1.2.0".to_owned(), Some("h1:new=".to_owned())),
+                ("local.example/x@(devel)".to_owned(), Some("h1:x=".to_owned())),
+            ]
+        );
     }
 
     #[test]

@@ -43,6 +43,7 @@ pub fn parse(text: &str) -> Result<Package, String> {
         source_name: None,
         source_version: None,
         licenses,
+        checksum: None,
     })
 }
 

@@ -38,6 +38,7 @@ fn pkg(name: &str, version: &str, ecosystem: Ecosystem, licenses: &[&str], layer
         source_name: None,
         source_version: None,
         licenses: licenses.iter().map(|&l| l.to_owned()).collect(),
+        checksum: None,
     };
     InventoryPackage {
         purl: crate::purl::purl(&package, Some(&debian())),

@@ -111,6 +111,7 @@ fn header_facts_within(blob: &[u8], budget: &mut usize) -> Result<Vec<Fact>, Str
         source_name,
         source_version,
         licenses: h.string(header::LICENSE)?.into_iter().collect(),
+        checksum: None,
     }));
     Ok(out)
 }
