@@ -3,6 +3,7 @@
 //! it accepts. Stable tests include these files by path and drive the same
 //! bodies over deterministic mutations of the seeds in `seeds/`.
 
+pub mod advisory;
 pub mod catalog;
 mod image;
 pub mod mutate;
