@@ -58,6 +58,9 @@ pub enum ScanFormat {
     Json,
     /// SARIF 2.1.0, for code-scanning dashboards.
     Sarif,
+    /// CycloneDX 1.6: the SBOM with a `vulnerabilities` section (images only).
+    #[value(alias = "cyclonedx-json")]
+    Cyclonedx,
 }
 
 /// `temper scan`.

@@ -8,12 +8,11 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, anyhow};
 use temper_advisory::db::AdvisoryDb;
 use temper_finding::Severity;
-use temper_image::Image;
 use temper_inventory::Inventory;
 
-use crate::cli::{Format, ImageArgs};
+use crate::cli::Format;
 use crate::cli_vuln::{DbArgs, ScanArgs, ScanFormat};
-use crate::{open_image, print, progress, render, scan_inventory, write_whole};
+use crate::{open_source, print, progress, render, scan_inventory, write_whole};
 
 fn db_path(args: &DbArgs) -> Result<PathBuf> {
     args.path.clone().or_else(temper_advisory::db::default_path).ok_or_else(|| anyhow!("no advisory database path: set --db, TEMPER_DB or HOME"))
@@ -129,13 +128,6 @@ pub fn db_status(args: &DbArgs, format: Format) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The merged inventory of an image.
-fn inventory_of(args: &ImageArgs, cache_dir: Option<PathBuf>, no_cache: bool) -> Result<(Image, Inventory)> {
-    let image = open_image(args)?;
-    let (_, inventory) = scan_inventory(&image, args, cache_dir, no_cache, false)?;
-    Ok((image, inventory))
-}
-
 /// The inventory of `target` when it is an SBOM file (CycloneDX or SPDX
 /// JSON); `None` when it is an image source.
 fn sbom_file(target: &str) -> Result<Option<Inventory>> {
@@ -198,11 +190,16 @@ pub fn scan(args: &ScanArgs) -> Result<ExitCode> {
         }
         db
     };
+    // An image keeps what the CycloneDX output describes it with.
+    let mut described = None;
     let (name, digest, platform, inventory) = match sbom_file(&args.image.image)? {
         Some(inventory) => (args.image.image.clone(), None, None, inventory),
         None => {
-            let (image, inventory) = inventory_of(&args.image, args.run.cache_dir.clone(), args.run.no_cache)?;
-            (image.name.clone(), image.manifest.as_ref().map(|m| m.digest.to_string()), image.platform().map(|p| p.to_string()), inventory)
+            let (source, image) = open_source(&args.image)?;
+            let (layers, inventory) = scan_inventory(&image, &args.image, args.run.cache_dir.clone(), args.run.no_cache, false)?;
+            let out = (image.name.clone(), image.manifest.as_ref().map(|m| m.digest.to_string()), image.platform().map(|p| p.to_string()), inventory);
+            described = Some((render::sbom::subject(&source, &image, &layers), image.config.created.clone()));
+            out
         }
     };
     let mut suppressions = temper_finding::vex::Suppressions::default();
@@ -233,6 +230,12 @@ pub fn scan(args: &ScanArgs) -> Result<ExitCode> {
         }
         ScanFormat::Table => render::scan::table(&inventory, &matches, args.show_suppressed),
         ScanFormat::Sarif => serde_json::to_string_pretty(&render::scan::sarif(&matches))? + "\n",
+        ScanFormat::Cyclonedx => {
+            let (subject, created) = described.ok_or_else(|| anyhow!("--format cyclonedx needs an image target; {name} is an SBOM already"))?;
+            let timestamp = temper_inventory::format::Timestamp::resolve(crate::source_date_epoch()?.as_deref(), created.as_deref())?;
+            let sbom = temper_inventory::format::Sbom { subject: &subject, inventory: &inventory, timestamp, tool_version: env!("CARGO_PKG_VERSION") };
+            temper_inventory::format::cyclonedx::encode_with_vulnerabilities(&sbom, render::scan::cyclonedx_vulnerabilities(&inventory, &matches))?
+        }
     };
     match &args.run.output {
         Some(path) => write_whole(path, &text)?,

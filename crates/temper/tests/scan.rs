@@ -262,6 +262,8 @@ fn scanning_an_sbom_equals_scanning_the_image() {
         let file = tmp.path().join(format!("python-app.{format}.json"));
         let out = temper(&["sbom", &layout, "--format", format, "--output", file.to_str().unwrap()]);
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let doc: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+        if format == "spdx" { validate::spdx(&doc).unwrap() } else { validate::cyclonedx(&doc).unwrap() }
         let out = temper(&["scan", "--db", db().to_str().unwrap(), "--format", "json", file.to_str().unwrap()]);
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         let from_sbom: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -299,4 +301,52 @@ fn debian_outdated_matches_exactly_the_reference_records() {
         let id = id.as_str().map_or_else(|| id["id"].as_str().unwrap().to_owned(), str::to_owned);
         assert!(!deb_records.contains(&id), "{id} must not match");
     }
+}
+
+#[path = "../../temper-inventory/tests/schemas/validate.rs"]
+mod validate;
+
+#[test]
+fn cyclonedx_output_carries_the_findings_and_validates() {
+    let tmp = tempfile::tempdir().unwrap();
+    let vex = tmp.path().join("vex.json");
+    std::fs::write(
+        &vex,
+        serde_json::json!({"@context": "https://openvex.dev/ns/v0.2.0", "statements": [
+            {"vulnerability": {"name": "CVE-2024-28757"}, "products": [{"@id": "pkg:deb/debian/libexpat1"}], "status": "not_affected", "justification": "vulnerable_code_not_present"}]})
+        .to_string(),
+    )
+    .unwrap();
+    let run = || {
+        let out = Command::new(env!("CARGO_BIN_EXE_temper"))
+            .args(["scan", "examples/demo-app", "--advisories", "examples/advisories", "--format", "cyclonedx", "--no-cache", "--vex", vex.to_str().unwrap()])
+            .current_dir(root())
+            .env_remove("SOURCE_DATE_EPOCH")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        out.stdout
+    };
+    let bytes = run();
+    assert_eq!(bytes, run(), "deterministic");
+    let bom: Value = serde_json::from_slice(&bytes).unwrap();
+    validate::cyclonedx(&bom).unwrap();
+    let vulns = bom["vulnerabilities"].as_array().unwrap();
+    let (json, _) = example_scan(&["--vex", vex.to_str().unwrap()]);
+    assert_eq!(vulns.len(), json["findings"].as_array().unwrap().len() + json["suppressed"].as_array().unwrap().len());
+    let refs: BTreeSet<&str> = bom["components"].as_array().unwrap().iter().filter_map(|c| c["bom-ref"].as_str()).collect();
+    for v in vulns {
+        assert!(refs.contains(v["affects"][0]["ref"].as_str().unwrap()), "{v}");
+    }
+    let suppressed = vulns.iter().find(|v| v["id"] == "CVE-2024-28757").unwrap();
+    assert_eq!(suppressed["analysis"]["state"], "not_affected");
+    let open = vulns.iter().find(|v| v["id"] == "CVE-2025-59375").unwrap();
+    assert!(open.get("analysis").is_none());
+    assert_eq!(open["recommendation"], "Upgrade libexpat1 to 2.5.0-1+deb12u4");
+    // An SBOM target has no image to describe.
+    let sbom = tmp.path().join("small.cdx.json");
+    std::fs::write(&sbom, r#"{"bomFormat":"CycloneDX","specVersion":"1.6","components":[{"type":"library","name":"lodash","purl":"pkg:npm/lodash@4.17.15"}]}"#).unwrap();
+    let out = temper(&["scan", "--advisories", root().join("examples/advisories").to_str().unwrap(), "--format", "cyclonedx", sbom.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("needs an image target"), "{}", String::from_utf8_lossy(&out.stderr));
 }

@@ -50,6 +50,10 @@ struct Bom {
     dependencies: Vec<Dependency>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     compositions: Vec<Composition>,
+    /// Vulnerabilities (a scan's findings), already in CycloneDX form;
+    /// they name components by the refs of [`super::package_refs`].
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    vulnerabilities: Vec<serde_json::Value>,
 }
 
 #[derive(Serialize)]
@@ -141,7 +145,14 @@ struct Dependency {
 
 /// Encodes `sbom` as a CycloneDX 1.6 JSON document.
 pub fn encode(sbom: &Sbom<'_>) -> Result<String, FormatError> {
+    encode_with_vulnerabilities(sbom, Vec::new())
+}
+
+/// Encodes `sbom` with a `vulnerabilities` section (CycloneDX's
+/// vulnerability-disclosure form); the identity covers them too.
+pub fn encode_with_vulnerabilities(sbom: &Sbom<'_>, vulnerabilities: Vec<serde_json::Value>) -> Result<String, FormatError> {
     let mut bom = build(sbom);
+    bom.vulnerabilities = vulnerabilities;
     // Identity over the content with the time left blank, so that
     // SOURCE_DATE_EPOCH moves the timestamp only.
     bom.serial_number = format!("urn:uuid:{}", identity(&bom)?);
@@ -205,6 +216,7 @@ fn build(sbom: &Sbom<'_>) -> Bom {
         components,
         dependencies: vec![Dependency { reference: image_ref, depends_on }],
         compositions,
+        vulnerabilities: Vec::new(),
     }
 }
 

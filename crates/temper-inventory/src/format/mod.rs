@@ -203,7 +203,7 @@ fn and_all(parts: &[&str]) -> String {
 /// One reference per package, unique in the document and stable across
 /// runs: the purl; where a purl repeats, the purl and the evidence path;
 /// where that repeats too (`--all-layers`), the layer as well.
-fn package_refs(inventory: &Inventory) -> Vec<String> {
+pub fn package_refs(inventory: &Inventory) -> Vec<String> {
     let mut count: BTreeMap<&str, usize> = BTreeMap::new();
     for p in &inventory.packages {
         *count.entry(p.purl.as_str()).or_default() += 1;

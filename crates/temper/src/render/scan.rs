@@ -133,3 +133,57 @@ pub fn sarif(matches: &Matches) -> serde_json::Value {
     }
     super::sarif::log(&rules, &results)
 }
+
+/// CycloneDX `vulnerabilities[]`: one entry per vulnerability, affecting
+/// the components (by the SBOM's refs) it was found in; suppressed findings
+/// carry their VEX analysis.
+pub fn cyclonedx_vulnerabilities(inventory: &Inventory, matches: &Matches) -> Vec<serde_json::Value> {
+    use serde_json::json;
+    let refs = temper_inventory::format::package_refs(inventory);
+    let ref_of = |f: &temper_finding::Finding| {
+        inventory.packages.iter().position(|p| p.purl == f.purl && p.paths == f.paths && p.layer == f.layer).and_then(|i| refs.get(i).cloned())
+    };
+    let entry = |f: &temper_finding::Finding, analysis: Option<&temper_finding::vex::Suppression>| {
+        let mut ratings = Vec::new();
+        match &f.cvss {
+            Some(c) => ratings.push(json!({
+                "score": c.score,
+                "severity": f.severity.as_str().to_ascii_lowercase(),
+                "method": if c.version == "4.0" { "CVSSv4" } else if c.version == "3.1" { "CVSSv31" } else { "CVSSv3" },
+                "vector": c.vector,
+            })),
+            None => ratings.push(json!({"severity": f.severity.as_str().to_ascii_lowercase()})),
+        }
+        let mut v = json!({
+            "bom-ref": format!("{}@{}", f.id, ref_of(f).unwrap_or_else(|| f.purl.clone())),
+            "id": f.id,
+            "source": {"name": "OSV", "url": format!("https://osv.dev/vulnerability/{}", f.records.first().unwrap_or(&f.id))},
+            "ratings": ratings,
+            "references": f.aliases.iter().map(|a| json!({"id": a, "source": {"name": "OSV"}})).collect::<Vec<_>>(),
+            "affects": [{"ref": ref_of(f).unwrap_or_else(|| f.purl.clone()), "versions": [{"version": f.version, "status": "affected"}]}],
+        });
+        if let Some(s) = &f.summary {
+            v["description"] = json!(s);
+        }
+        if !f.fixed_versions.is_empty() {
+            v["recommendation"] = json!(format!("Upgrade {} to {}", f.package, f.fixed_versions.join(" or ")));
+        }
+        if let Some(a) = analysis {
+            // CycloneDX names the states differently from OpenVEX.
+            let state = match a.status.as_str() {
+                "fixed" | "resolved" => "resolved",
+                "false_positive" => "false_positive",
+                _ => "not_affected",
+            };
+            let mut analysis = json!({"state": state});
+            if let Some(d) = a.statement.as_ref().or(a.justification.as_ref()) {
+                analysis["detail"] = json!(d);
+            }
+            v["analysis"] = analysis;
+        }
+        v
+    };
+    let mut out: Vec<serde_json::Value> = matches.findings.iter().map(|f| entry(f, None)).collect();
+    out.extend(matches.suppressed.iter().map(|s| entry(&s.finding, Some(&s.suppression))));
+    out
+}
