@@ -463,6 +463,14 @@ impl AdvisoryDb {
         self.conn.query_row("SELECT date_added FROM kev WHERE cve = ?1", [cve], |r| r.get::<_, Option<String>>(0)).optional().map_err(sqlite)
     }
 
+    /// Unix time of the last import or update, if any (cheap, unlike
+    /// [`AdvisoryDb::status`]).
+    pub fn updated(&self) -> Result<Option<i64>, DbError> {
+        let sqlite = |source| DbError::Sqlite { path: self.path.clone(), source };
+        let updated: Option<String> = self.conn.query_row("SELECT value FROM meta WHERE key = 'updated'", [], |r| r.get(0)).optional().map_err(sqlite)?;
+        Ok(updated.and_then(|u| u.parse().ok()))
+    }
+
     /// Counts and age.
     pub fn status(&self) -> Result<Status, DbError> {
         let sqlite = |source| DbError::Sqlite { path: self.path.clone(), source };

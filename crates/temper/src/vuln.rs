@@ -152,7 +152,7 @@ fn sbom_file(target: &str) -> Result<Option<Inventory>> {
 fn warn_if_stale(db: &AdvisoryDb, args: &ScanArgs) -> Result<()> {
     let max_days = i64::from(db_config(args.config.as_deref())?.max_age_days.unwrap_or(7));
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
-    if let Some(updated) = db.status()?.updated
+    if let Some(updated) = db.updated()?
         && now - updated > max_days * 86_400
     {
         let days = (now - updated) / 86_400;
