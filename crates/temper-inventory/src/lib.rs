@@ -311,7 +311,7 @@ mod tests {
     use temper_layer::{EntryKind, FileEntry, MergedEntry};
 
     fn pkg(name: &str, ecosystem: Ecosystem) -> Package {
-        Package { name: name.into(), version: "1".into(), ecosystem, arch: None, source_name: None, source_version: None, licenses: vec![], checksum: None }
+        Package::new(name, "1", ecosystem)
     }
 
     fn at(layer: usize, path: &str, facts: Vec<Fact>) -> Found<Fact> {

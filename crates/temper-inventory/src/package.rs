@@ -77,6 +77,19 @@ pub struct Package {
     pub checksum: Option<String>,
 }
 
+impl Package {
+    /// A package known by name and version only; the optional fields are
+    /// filled in by the catalogers that know them.
+    pub fn new(name: impl Into<String>, version: impl Into<String>, ecosystem: Ecosystem) -> Package {
+        Package { name: name.into(), version: version.into(), ecosystem, arch: None, source_name: None, source_version: None, licenses: Vec::new(), checksum: None }
+    }
+
+    /// The same package with its declared licences.
+    pub fn with_licenses(self, licenses: Vec<String>) -> Package {
+        Package { licenses, ..self }
+    }
+}
+
 /// `/etc/os-release` and friends.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OsRelease {

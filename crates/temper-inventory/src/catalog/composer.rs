@@ -83,7 +83,7 @@ impl Analyzer<Fact> for ComposerCataloger {
                     None => Vec::new(),
                 };
                 let version = version(&v).to_owned();
-                Some(Fact::Package(Package { name, version, ecosystem: Ecosystem::Composer, arch: None, source_name: None, source_version: None, licenses, checksum: None }))
+                Some(Fact::Package(Package::new(name, version, Ecosystem::Composer).with_licenses(licenses)))
             })
             .collect())
     }

@@ -56,16 +56,7 @@ impl Analyzer<Fact> for DotnetCataloger {
                 if name.is_empty() || version.is_empty() {
                     return None;
                 }
-                Some(Fact::Package(Package {
-                    name: name.to_owned(),
-                    version: version.to_owned(),
-                    ecosystem: Ecosystem::Nuget,
-                    arch: None,
-                    source_name: None,
-                    source_version: None,
-                    licenses: Vec::new(),
-                    checksum: None,
-                }))
+                Some(Fact::Package(Package::new(name, version, Ecosystem::Nuget)))
             })
             .collect())
     }

@@ -111,7 +111,7 @@ fn parse(text: &str) -> Result<Package, String> {
     }
     let name = name.filter(|n| !n.is_empty()).ok_or("no string assigned to the spec's name")?;
     let version = version.filter(|v| !v.is_empty()).ok_or("no string assigned to the spec's version")?;
-    Ok(Package { name, version, ecosystem: Ecosystem::Gem, arch: None, source_name: None, source_version: None, licenses, checksum: None })
+    Ok(Package::new(name, version, Ecosystem::Gem).with_licenses(licenses))
 }
 
 impl Analyzer<Fact> for GemCataloger {

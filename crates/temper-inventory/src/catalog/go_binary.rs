@@ -318,16 +318,7 @@ fn ldflags_version(settings: &[(String, String)]) -> Option<String> {
 }
 
 fn golang(name: &str, version: &str, checksum: Option<&String>) -> Fact {
-    Fact::Package(Package {
-        name: name.to_owned(),
-        version: version.to_owned(),
-        ecosystem: Ecosystem::Golang,
-        arch: None,
-        source_name: None,
-        source_version: None,
-        licenses: Vec::new(),
-        checksum: checksum.cloned(),
-    })
+    Fact::Package(Package { checksum: checksum.cloned(), ..Package::new(name, version, Ecosystem::Golang) })
 }
 
 /// The packages of a build: `stdlib`, the main module, the dependencies.

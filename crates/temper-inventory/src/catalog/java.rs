@@ -220,7 +220,7 @@ fn pom_properties(text: &str) -> Option<Package> {
 }
 
 fn maven(name: String, version: String) -> Package {
-    Package { name, version, ecosystem: Ecosystem::Maven, arch: None, source_name: None, source_version: None, licenses: Vec::new(), checksum: None }
+    Package::new(name, version, Ecosystem::Maven)
 }
 
 /// `artifact-1.2.3.jar` → (`artifact`, Some(`1.2.3`)); the version starts

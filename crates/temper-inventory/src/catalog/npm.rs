@@ -92,7 +92,7 @@ impl Analyzer<Fact> for NpmCataloger {
         if let Some(serde_json::Value::Array(list)) = &m.licenses {
             licenses.extend(list.iter().filter_map(license_text));
         }
-        Ok(vec![Fact::Package(Package { name, version, ecosystem: Ecosystem::Npm, arch: None, source_name: None, source_version: None, licenses, checksum: None })])
+        Ok(vec![Fact::Package(Package::new(name, version, Ecosystem::Npm).with_licenses(licenses))])
     }
 }
 

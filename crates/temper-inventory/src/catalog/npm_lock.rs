@@ -49,7 +49,7 @@ fn package(name: &str, entry: &Value) -> Option<Package> {
         return None;
     }
     let licenses = e.get("license").and_then(Value::as_str).map(|l| vec![l.to_owned()]).unwrap_or_default();
-    Some(Package { name: name.to_owned(), version: version.to_owned(), ecosystem: Ecosystem::Npm, arch: None, source_name: None, source_version: None, licenses, checksum: None })
+    Some(Package::new(name, version, Ecosystem::Npm).with_licenses(licenses))
 }
 
 /// v1: `dependencies` nested by location, to a bounded depth.

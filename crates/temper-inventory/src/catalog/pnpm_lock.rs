@@ -94,7 +94,7 @@ pub fn parse(text: &str) -> Result<Vec<Package>, String> {
                 continue;
             }
         }
-        out.push(Package { name: name.to_owned(), version: version.to_owned(), ecosystem: Ecosystem::Npm, arch: None, source_name: None, source_version: None, licenses: vec![], checksum: None });
+        out.push(Package::new(name, version, Ecosystem::Npm));
     }
     out.sort_by(|a, b| (&a.name, &a.version).cmp(&(&b.name, &b.version)));
     out.dedup_by(|a, b| a.name == b.name && a.version == b.version);

@@ -35,16 +35,7 @@ pub fn parse(text: &str) -> Result<Package, String> {
             _ => {}
         }
     }
-    Ok(Package {
-        name: name.ok_or("no Name header")?,
-        version: version.ok_or("no Version header")?,
-        ecosystem: Ecosystem::Pypi,
-        arch: None,
-        source_name: None,
-        source_version: None,
-        licenses,
-        checksum: None,
-    })
+    Ok(Package::new(name.ok_or("no Name header")?, version.ok_or("no Version header")?, Ecosystem::Pypi).with_licenses(licenses))
 }
 
 impl Analyzer<Fact> for PythonCataloger {

@@ -42,7 +42,7 @@ struct TomlPackage {
 }
 
 fn pypi(name: &str, version: &str) -> Package {
-    Package { name: name.to_owned(), version: version.to_owned(), ecosystem: Ecosystem::Pypi, arch: None, source_name: None, source_version: None, licenses: vec![], checksum: None }
+    Package::new(name, version, Ecosystem::Pypi)
 }
 
 fn toml_lock(text: &str, uv: bool) -> Result<Vec<Package>, String> {

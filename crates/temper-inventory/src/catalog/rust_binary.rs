@@ -86,7 +86,7 @@ impl Analyzer<Fact> for RustBinaryCataloger {
         Ok(crates
             .into_iter()
             .map(|(name, version)| {
-                Fact::Package(Package { name, version, ecosystem: Ecosystem::Cargo, arch: None, source_name: None, source_version: None, licenses: Vec::new(), checksum: None })
+                Fact::Package(Package::new(name, version, Ecosystem::Cargo))
             })
             .collect())
     }

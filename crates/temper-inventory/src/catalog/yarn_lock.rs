@@ -42,7 +42,7 @@ pub fn parse(text: &str) -> Result<Vec<Package>, String> {
         if let Some((name, Some(version), false)) = c
             && !version.is_empty()
         {
-            out.push(Package { name: name.to_owned(), version: version.to_owned(), ecosystem: Ecosystem::Npm, arch: None, source_name: None, source_version: None, licenses: vec![], checksum: None });
+            out.push(Package::new(name, version, Ecosystem::Npm));
         }
     };
     for line in text.lines() {
