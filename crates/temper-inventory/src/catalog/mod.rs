@@ -21,7 +21,7 @@ mod yarn_lock;
 
 use temper_layer::Analyzer;
 
-use crate::package::Fact;
+use crate::package::{Fact, Package};
 
 /// Every cataloger, in the order they are reported. Adding one is a file
 /// in this directory and a line here.
@@ -68,6 +68,20 @@ pub fn is_lockfile(id: &str) -> bool {
 /// package's own development checkout, not the image.
 fn inside_installed_package(path: &str) -> bool {
     path.split('/').any(|c| matches!(c, "node_modules" | "site-packages" | "dist-packages"))
+}
+
+/// Whether `path` is a lockfile with one of `names` that describes the
+/// image, i.e. not one inside an installed package.
+fn lockfile_named(path: &str, names: &[&str]) -> bool {
+    path.rsplit('/').next().is_some_and(|file| names.contains(&file)) && !inside_installed_package(path)
+}
+
+/// A lockfile's packages sorted by name and version, each once (a package
+/// locked at several places in the tree is one package).
+fn distinct(mut packages: Vec<Package>) -> Vec<Package> {
+    packages.sort_by(|a, b| (&a.name, &a.version).cmp(&(&b.name, &b.version)));
+    packages.dedup_by(|a, b| a.name == b.name && a.version == b.version);
+    packages
 }
 
 /// A regular file's entry, for `wants` tables in the catalogers' tests.

@@ -85,9 +85,7 @@ pub fn parse(content: &[u8]) -> Result<Vec<Package>, String> {
             }
         }
     }
-    out.sort_by(|a, b| (&a.name, &a.version).cmp(&(&b.name, &b.version)));
-    out.dedup_by(|a, b| a.name == b.name && a.version == b.version);
-    Ok(out)
+    Ok(super::distinct(out))
 }
 
 impl Analyzer<Fact> for NpmLockCataloger {
@@ -98,8 +96,7 @@ impl Analyzer<Fact> for NpmLockCataloger {
         1
     }
     fn wants(&self, path: &str, _: &FileEntry) -> bool {
-        let file = path.rsplit('/').next().unwrap_or(path);
-        matches!(file, "package-lock.json" | "npm-shrinkwrap.json") && !super::inside_installed_package(path)
+        super::lockfile_named(path, &["package-lock.json", "npm-shrinkwrap.json"])
     }
     fn max_bytes(&self) -> u64 {
         64 << 20

@@ -96,9 +96,7 @@ pub fn parse(text: &str) -> Result<Vec<Package>, String> {
         }
         out.push(Package::new(name, version, Ecosystem::Npm));
     }
-    out.sort_by(|a, b| (&a.name, &a.version).cmp(&(&b.name, &b.version)));
-    out.dedup_by(|a, b| a.name == b.name && a.version == b.version);
-    Ok(out)
+    Ok(super::distinct(out))
 }
 
 impl Analyzer<Fact> for PnpmLockCataloger {
@@ -109,7 +107,7 @@ impl Analyzer<Fact> for PnpmLockCataloger {
         1
     }
     fn wants(&self, path: &str, _: &FileEntry) -> bool {
-        (path == "pnpm-lock.yaml" || path.ends_with("/pnpm-lock.yaml")) && !super::inside_installed_package(path)
+        super::lockfile_named(path, &["pnpm-lock.yaml"])
     }
     fn max_bytes(&self) -> u64 {
         64 << 20

@@ -78,21 +78,19 @@ impl Analyzer<Fact> for PythonLockCataloger {
         1
     }
     fn wants(&self, path: &str, _: &FileEntry) -> bool {
-        matches!(path.rsplit('/').next(), Some("poetry.lock" | "Pipfile.lock" | "uv.lock")) && !super::inside_installed_package(path)
+        super::lockfile_named(path, &["poetry.lock", "Pipfile.lock", "uv.lock"])
     }
     fn max_bytes(&self) -> u64 {
         32 << 20
     }
     fn analyze(&self, path: &str, content: &[u8]) -> Result<Vec<Fact>, String> {
-        let mut packages = if path.ends_with("Pipfile.lock") {
+        let packages = if path.ends_with("Pipfile.lock") {
             pipfile_lock(content)?
         } else {
             let text = std::str::from_utf8(content).map_err(|e| format!("not UTF-8: {e}"))?;
             toml_lock(text, path.ends_with("uv.lock"))?
         };
-        packages.sort_by(|a, b| (&a.name, &a.version).cmp(&(&b.name, &b.version)));
-        packages.dedup_by(|a, b| a.name == b.name && a.version == b.version);
-        Ok(packages.into_iter().map(Fact::Package).collect())
+        Ok(super::distinct(packages).into_iter().map(Fact::Package).collect())
     }
 }
 

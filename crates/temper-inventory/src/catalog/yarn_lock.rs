@@ -73,9 +73,7 @@ pub fn parse(text: &str) -> Result<Vec<Package>, String> {
     if blocks == 0 && !text.contains("yarn lockfile") {
         return Err("no entries and no yarn lockfile marker".into());
     }
-    out.sort_by(|a, b| (&a.name, &a.version).cmp(&(&b.name, &b.version)));
-    out.dedup_by(|a, b| a.name == b.name && a.version == b.version);
-    Ok(out)
+    Ok(super::distinct(out))
 }
 
 impl Analyzer<Fact> for YarnLockCataloger {
@@ -86,7 +84,7 @@ impl Analyzer<Fact> for YarnLockCataloger {
         1
     }
     fn wants(&self, path: &str, _: &FileEntry) -> bool {
-        (path == "yarn.lock" || path.ends_with("/yarn.lock")) && !super::inside_installed_package(path)
+        super::lockfile_named(path, &["yarn.lock"])
     }
     fn max_bytes(&self) -> u64 {
         64 << 20
