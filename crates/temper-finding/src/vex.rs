@@ -17,6 +17,8 @@ use std::path::Path;
 use serde::Serialize;
 use serde_json::Value;
 
+use temper_inventory::decode::parse_purl;
+
 use crate::matching::Finding;
 
 /// Why a finding is not reported.
@@ -73,31 +75,18 @@ fn s(v: &Value) -> Option<String> {
     v.as_str().map(str::to_owned)
 }
 
-/// A purl taken apart: type, namespace/name, version, qualifiers.
-type PurlParts = (String, String, Option<String>, BTreeMap<String, String>);
-
-/// The parts of a purl, lower-cased where the spec says names are
-/// case-insensitive.
-fn purl_parts(purl: &str) -> Option<PurlParts> {
-    let rest = purl.strip_prefix("pkg:")?;
-    let (rest, _subpath) = rest.split_once('#').unwrap_or((rest, ""));
-    let (rest, query) = rest.split_once('?').unwrap_or((rest, ""));
-    let (kind, path) = rest.split_once('/')?;
-    let (name, version) = match path.rsplit_once('@') {
-        Some((n, v)) if !n.is_empty() => (n, Some(v.replace("%3A", ":").replace("%2B", "+").replace("%7E", "~"))),
-        _ => (path, None),
-    };
-    let kind = kind.to_ascii_lowercase();
-    let name = name.replace("%40", "@");
-    let name = if matches!(kind.as_str(), "npm" | "pypi" | "deb" | "apk" | "golang" | "cargo" | "gem" | "composer") { name.to_ascii_lowercase() } else { name };
-    let qualifiers = query.split('&').filter_map(|q| q.split_once('=')).map(|(k, v)| (k.to_ascii_lowercase(), v.to_owned())).collect();
-    Some((kind, name, version, qualifiers))
-}
-
-/// Whether the statement purl `pattern` covers the package purl `purl`.
+/// Whether the statement purl `pattern` covers the package purl `purl`:
+/// same type, namespace and name (case-insensitive for the types whose
+/// names are), and the pattern's version and qualifiers when it has them.
 fn purl_covers(pattern: &str, purl: &str) -> bool {
-    let (Some(p), Some(x)) = (purl_parts(pattern), purl_parts(purl)) else { return false };
-    p.0 == x.0 && p.1 == x.1 && p.2.as_ref().is_none_or(|v| Some(v) == x.2.as_ref()) && p.3.iter().all(|(k, v)| x.3.get(k) == Some(v))
+    let (Some(p), Some(x)) = (parse_purl(pattern), parse_purl(purl)) else { return false };
+    let folds = matches!(p.kind.as_str(), "npm" | "pypi" | "deb" | "apk" | "golang" | "cargo" | "gem" | "composer");
+    let same = |a: &str, b: &str| if folds { a.eq_ignore_ascii_case(b) } else { a == b };
+    p.kind == x.kind
+        && same(p.namespace.as_deref().unwrap_or(""), x.namespace.as_deref().unwrap_or(""))
+        && same(&p.name, &x.name)
+        && p.version.as_ref().is_none_or(|v| Some(v) == x.version.as_ref())
+        && p.qualifiers.iter().all(|(k, v)| x.qualifiers.get(k) == Some(v))
 }
 
 impl Suppressions {
@@ -272,21 +261,10 @@ impl Suppressions {
     }
 }
 
-/// Today's date in UTC as `YYYY-MM-DD` (civil-from-days; no date crate
-/// needed for one conversion).
+/// Today's date in UTC as `YYYY-MM-DD`.
 pub fn today() -> String {
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let days = (secs / 86_400) as i64;
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
+    let d = time::OffsetDateTime::now_utc().date();
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
 }
 
 #[cfg(test)]
