@@ -51,6 +51,18 @@ pub struct DbConfig {
     pub max_age_days: Option<u32>,
 }
 
+impl DbConfig {
+    /// The configured feeds, or the defaults.
+    pub fn feeds(&self) -> Vec<Feed> {
+        self.feeds.clone().unwrap_or_else(default_feeds)
+    }
+
+    /// Days after which `scan` calls the database stale (7 by default).
+    pub fn max_age_days(&self) -> u32 {
+        self.max_age_days.unwrap_or(7)
+    }
+}
+
 /// The default feeds.
 pub fn default_feeds() -> Vec<Feed> {
     let mut feeds: Vec<Feed> =

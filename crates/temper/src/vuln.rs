@@ -75,7 +75,7 @@ fn db_config(explicit: Option<&std::path::Path>) -> Result<temper_advisory::feed
 
 pub fn db_update(args: &DbArgs, config: Option<&std::path::Path>, only: &[String]) -> Result<ExitCode> {
     let config = db_config(config)?;
-    let mut feeds = config.feeds.clone().unwrap_or_else(temper_advisory::feed::default_feeds);
+    let mut feeds = config.feeds();
     if !only.is_empty() {
         if let Some(unknown) = only.iter().find(|n| !feeds.iter().any(|f| &f.name == *n)) {
             return Err(anyhow!("--feed {unknown}: no such feed (configured: {})", feeds.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(", ")));
@@ -148,15 +148,15 @@ fn sbom_file(target: &str) -> Result<Option<Inventory>> {
     temper_inventory::decode::from_sbom(&doc).map(Some).map_err(|e| anyhow!("{target}: {e}"))
 }
 
-/// Warns when the database is older than the configured age (7 days by default).
-fn warn_if_stale(db: &AdvisoryDb, args: &ScanArgs) -> Result<()> {
-    let max_days = i64::from(db_config(args.config.as_deref())?.max_age_days.unwrap_or(7));
+/// Warns when the database is older than `max_days`.
+fn warn_if_stale(db: &AdvisoryDb, max_days: u32, offline: bool) -> Result<()> {
+    let max_days = i64::from(max_days);
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
     if let Some(updated) = db.updated()?
         && now - updated > max_days * 86_400
     {
         let days = (now - updated) / 86_400;
-        let hint = if args.offline { "update it where the network is reachable" } else { "run `temper db update` or scan with --update" };
+        let hint = if offline { "update it where the network is reachable" } else { "run `temper db update` or scan with --update" };
         let _ = writeln!(std::io::stderr(), "temper: warning: the advisory database is {days} days old (max_age_days {max_days}); {hint}");
     }
     Ok(())
@@ -170,17 +170,16 @@ pub fn scan(args: &ScanArgs) -> Result<ExitCode> {
     let wanted = severities(&args.severity)?;
     let fail_on = args.fail_on.as_deref().map(|s| s.parse::<Severity>().map_err(|e| anyhow!("--fail-on: {e}"))).transpose()?;
     let db = if args.advisories.is_empty() {
+        let config = db_config(args.config.as_deref())?;
         if args.update {
-            let config = db_config(args.config.as_deref())?;
             let path = db_path(&args.db)?;
             let mut db = AdvisoryDb::open(&path)?;
-            let feeds = config.feeds.clone().unwrap_or_else(temper_advisory::feed::default_feeds);
-            if update_feeds(&mut db, &path, &feeds) != ExitCode::SUCCESS {
+            if update_feeds(&mut db, &path, &config.feeds()) != ExitCode::SUCCESS {
                 let _ = writeln!(std::io::stderr(), "temper: warning: some feeds failed to update; scanning with what the database has");
             }
         }
         let db = open_existing(&args.db)?;
-        warn_if_stale(&db, args)?;
+        warn_if_stale(&db, config.max_age_days(), args.offline)?;
         db
     } else {
         let mut db = AdvisoryDb::in_memory()?;
