@@ -174,7 +174,7 @@ pub fn from_sbom(doc: &Value) -> Result<Inventory, String> {
     // names Debian releases by major version, which the matcher derives.
     packages.sort_by(|a, b| (a.package.ecosystem, &a.package.name, &a.package.version).cmp(&(b.package.ecosystem, &b.package.name, &b.package.version)));
     packages.dedup_by(|a, b| a.purl == b.purl);
-    Ok(Inventory { os, packages, unknowns: Vec::new() })
+    Ok(Inventory { os, packages, unknowns: Vec::new(), accounts: None, secrets: Vec::new() })
 }
 
 #[cfg(test)]

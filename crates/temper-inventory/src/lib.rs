@@ -32,7 +32,7 @@ use serde::Serialize;
 use temper_image::Digest;
 use temper_layer::{Found, LayerIndex, Merged};
 
-pub use package::{Ecosystem, Fact, OsRelease, OwnedFiles, Package};
+pub use package::{Account, Ecosystem, Fact, OsRelease, OwnedFiles, Package, Secret};
 pub use scan::{scan, Scan};
 
 /// A package in the image.
@@ -79,6 +79,28 @@ pub struct Inventory {
     pub packages: Vec<InventoryPackage>,
     /// Files that could not be read.
     pub unknowns: Vec<Unknown>,
+    /// The accounts of the visible `/etc/passwd`, when there is one and
+    /// its reader ran.
+    pub accounts: Option<Vec<Account>>,
+    /// Secrets found in any layer, deleted ones included: a file removed
+    /// by a later layer still ships in the layer that added it.
+    pub secrets: Vec<LayerSecret>,
+}
+
+/// A secret in one layer's copy of a file.
+#[derive(Clone, Debug, Serialize)]
+pub struct LayerSecret {
+    /// Layer index.
+    pub layer: usize,
+    /// That layer's diffID.
+    pub diff_id: Option<Digest>,
+    /// Path in the image.
+    pub path: String,
+    /// Whether this copy is the one the merged image shows.
+    pub visible: bool,
+    /// What was found.
+    #[serde(flatten)]
+    pub secret: Secret,
 }
 
 type PackageKey = (String, String, Option<String>);
@@ -186,8 +208,11 @@ impl Inventory {
         let mut first_layers = FirstLayers::default();
         let mut owned = Vec::new();
         let mut packages = Vec::new();
+        let mut accounts = None;
+        let mut secrets = Vec::new();
         for f in found {
-            let keep = all_layers || visible(&f);
+            let shown = visible(&f);
+            let keep = all_layers || shown;
             let facts = match f.result {
                 Ok(facts) => facts,
                 Err(reason) => {
@@ -200,6 +225,13 @@ impl Inventory {
             let rewritten = catalog::rewritten_database(&f.path);
             if rewritten {
                 first_layers.record(&f.path, f.layer, &facts);
+            }
+            let (found_secrets, facts): (Vec<Fact>, Vec<Fact>) = facts.into_iter().partition(|f| matches!(f, Fact::Secret(_)));
+            for fact in found_secrets {
+                if let Fact::Secret(secret) = fact {
+                    let diff_id = layers.get(f.layer).and_then(|l| l.diff_id.clone());
+                    secrets.push(LayerSecret { layer: f.layer, diff_id, path: f.path.clone(), visible: shown, secret });
+                }
             }
             if !keep {
                 continue;
@@ -218,6 +250,8 @@ impl Inventory {
                         packages.push((p, layer, f.path.clone(), f.analyzer));
                     }
                     Fact::Files(o) => owned.push(o),
+                    Fact::Accounts(a) if shown => accounts = Some(a),
+                    Fact::Accounts(_) | Fact::Secret(_) => {}
                 }
             }
         }
@@ -239,7 +273,7 @@ impl Inventory {
         packages.sort_by(|a, b| {
             (a.package.ecosystem, &a.package.name, &a.package.version, &a.paths, a.layer).cmp(&(b.package.ecosystem, &b.package.name, &b.package.version, &b.paths, b.layer))
         });
-        Inventory { os, packages, unknowns }
+        Inventory { os, packages, unknowns, accounts, secrets }
     }
 }
 

@@ -130,4 +130,35 @@ pub enum Fact {
     Os(OsRelease),
     /// Files an OS package owns.
     Files(OwnedFiles),
+    /// The accounts of `/etc/passwd`.
+    Accounts(Vec<Account>),
+    /// A secret left in a file.
+    Secret(Secret),
+}
+
+/// One line of `/etc/passwd`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    /// Login name.
+    pub name: String,
+    /// User id.
+    pub uid: u64,
+    /// Primary group id.
+    pub gid: u64,
+    /// Home directory.
+    pub home: String,
+    /// Login shell.
+    pub shell: String,
+}
+
+/// A secret a rule matched in a file: where, and a redacted form that
+/// never contains the secret itself.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Secret {
+    /// The rule's id (`aws-access-key-id`).
+    pub rule: String,
+    /// 1-based line of the match.
+    pub line: u32,
+    /// The matched text with the secret masked.
+    pub redacted: String,
 }

@@ -70,6 +70,8 @@ fn inventory() -> Inventory {
             pkg("mixed", "3.0", Ecosystem::Pypi, &["GPL-2.0-only", "Custom: see COPYING", "MIT OR 0BSD"], 1, "usr/lib/python3/dist-packages/mixed-3.0.dist-info/METADATA"),
         ],
         unknowns: vec![],
+        accounts: None,
+        secrets: vec![],
     }
 }
 
@@ -247,7 +249,7 @@ fn dpkg_source_package_and_layer_are_kept() {
 #[test]
 fn empty_inventory_of_a_rootfs() {
     let subject = Subject { name: "dir:/tmp/rootfs".into(), short_name: "rootfs".into(), ..Default::default() };
-    let empty = Inventory { os: None, packages: vec![], unknowns: vec![] };
+    let empty = Inventory { os: None, packages: vec![], unknowns: vec![], accounts: None, secrets: vec![] };
     let (cdx, spdx_doc) = encode_both(&subject, &empty, Timestamp::resolve(None, None).expect("timestamp"));
     let (cdx, spdx_doc) = (parse(&cdx), parse(&spdx_doc));
     validate::cyclonedx(&cdx).expect("CycloneDX valid");

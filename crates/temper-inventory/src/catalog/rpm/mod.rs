@@ -232,7 +232,7 @@ mod tests {
                     p.licenses.join(",")
                 ),
                 Fact::Files(o) => format!("{} owns {}", o.package, o.files.join(" ")),
-                Fact::Os(_) => unreachable!(),
+                other => unreachable!("{other:?}"),
             })
             .collect()
     }
