@@ -3,6 +3,7 @@
 # builds the shared corpus once into a cache outside the clone, then runs every test.
 #   TEMPER_CORPUS   corpus cache (default ~/.cache/temper-corpus)
 #   TEMPER_SHARED   the shared directory (default: ../shared beside the clone)
+#   TEMPER_PEERS    reference tools built for comparisons (default ~/.cache/temper-peers)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 SHARED=${TEMPER_SHARED:-$(cd .. && pwd)/shared}
@@ -15,6 +16,16 @@ if ((${#need[@]})); then
   echo "==> installing ${need[*]}"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}"
+fi
+
+# cargo-audit, the reference the Rust binary's findings are compared with
+# (tests/cargo_audit.rs); built once into a cache outside the clone.
+peers=${TEMPER_PEERS:-$HOME/.cache/temper-peers}
+export TEMPER_CARGO_AUDIT=${TEMPER_CARGO_AUDIT:-$peers/cargo-audit/bin/cargo-audit}
+if [[ ! -x $TEMPER_CARGO_AUDIT ]]; then
+  echo "==> installing cargo-audit 0.22.2 into $peers/cargo-audit (a few minutes, once)"
+  cargo install --locked --quiet cargo-audit --version 0.22.2 --root "$peers/cargo-audit"
+  TEMPER_CARGO_AUDIT=$peers/cargo-audit/bin/cargo-audit
 fi
 
 # The corpus is rebuilt only when missing or when its build scripts changed.
