@@ -152,6 +152,17 @@ mod tests {
     }
 
     #[test]
+    fn rubygems_packagist_and_nuget_ranges() {
+        // Real shapes: rails (GHSA for actionpack), symfony/http-kernel, Newtonsoft.Json.
+        let gem = affected(vec![range("ECOSYSTEM", &[("introduced", "6.0.0"), ("fixed", "6.0.3.1")])], &[]);
+        check("rubygems", &gem, &[("5.2.4.3", false, None), ("6.0.0.rc1", false, None), ("6.0.3", true, Some("6.0.3.1")), ("6.0.3.1", false, None)]);
+        let php = affected(vec![range("ECOSYSTEM", &[("introduced", "0"), ("fixed", "4.4.50")])], &[]);
+        check("composer", &php, &[("v4.4.49", true, Some("4.4.50")), ("4.4.50-RC1", true, Some("4.4.50")), ("4.4.50", false, None), ("4.4.50-patch1", false, None)]);
+        let nuget = affected(vec![range("ECOSYSTEM", &[("introduced", "0"), ("fixed", "13.0.1")])], &[]);
+        check("nuget", &nuget, &[("12.0.3", true, Some("13.0.1")), ("13.0.1-beta1", true, Some("13.0.1")), ("13.0.1.0", false, None)]);
+    }
+
+    #[test]
     fn events_out_of_order_are_sorted_first() {
         let e = affected(vec![range("ECOSYSTEM", &[("fixed", "2.2.8"), ("introduced", "2.2"), ("fixed", "2.1.15"), ("introduced", "2.1")])], &[]);
         check("pep440", &e, &[("2.1.3", true, Some("2.1.15")), ("2.1.20", false, None), ("2.2.1", true, Some("2.2.8"))]);

@@ -81,3 +81,18 @@ fn maven_is_a_total_order() {
 fn go_is_a_total_order() {
     check("go", "v[0-9]\\.[0-9]{1,2}\\.[0-9](-0\\.20[12][0-9]{3}-[a-f0-9]{4}|-rc\\.[0-9])?(\\+incompatible)?");
 }
+
+#[test]
+fn rubygems_is_a_total_order() {
+    check("rubygems", "[0-9]{1,2}(\\.([0-9]{1,2}|0|a|b|rc|pre|[a-c][0-9])){0,4}(-[0-9a-c]{1,2}(\\.[0-9a-c]{1,2}){0,1})?");
+}
+
+#[test]
+fn composer_is_a_total_order() {
+    check("composer", "v?[0-9]{1,2}(\\.[0-9]{1,2}){0,3}(-(dev|alpha|a|beta|b|RC|rc|stable|patch|pl|p)([.]?[0-9]){0,2}(-dev)?)?");
+}
+
+#[test]
+fn nuget_is_a_total_order() {
+    check("nuget", "[0-9]{1,2}(\\.[0-9]{1,2}){0,3}(-(alpha|Alpha|beta|rc|[1-9])(\\.([0-9]|[a-z]{1,3})){0,2})?(\\+[a-z0-9]{1,3})?");
+}

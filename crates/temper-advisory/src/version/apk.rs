@@ -12,7 +12,7 @@
 
 use std::cmp::Ordering;
 
-use super::{VersionError, VersionScheme};
+use super::{numeric, VersionError, VersionScheme};
 
 pub struct Apk;
 
@@ -110,13 +110,6 @@ fn parse(v: &str) -> Result<Vec<Part<'_>>, VersionError> {
         return Err(err("unexpected characters"));
     }
     Ok(parts)
-}
-
-/// Numeric order of two digit strings of any length.
-fn numeric(a: &str, b: &str) -> Ordering {
-    let a = a.trim_start_matches('0');
-    let b = b.trim_start_matches('0');
-    a.len().cmp(&b.len()).then_with(|| a.cmp(b))
 }
 
 fn same_kind(a: &Part, b: &Part) -> Ordering {

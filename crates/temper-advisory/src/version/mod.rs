@@ -5,14 +5,24 @@
 //! the package as unmatched rather than silently wrong.
 
 mod apk;
+mod composer;
 mod dpkg;
 mod go;
 mod maven;
+mod nuget;
 mod pep440;
 mod rpm;
+mod rubygems;
 mod semver;
 
 use std::cmp::Ordering;
+
+/// Numeric order of two digit strings of any length.
+pub(crate) fn numeric(a: &str, b: &str) -> Ordering {
+    let a = a.trim_start_matches('0');
+    let b = b.trim_start_matches('0');
+    a.len().cmp(&b.len()).then_with(|| a.cmp(b))
+}
 
 /// A version that is not valid in a scheme.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -45,8 +55,18 @@ pub trait VersionScheme: Send + Sync {
 }
 
 /// Every scheme.
-pub static SCHEMES: &[&dyn VersionScheme] =
-    &[&dpkg::Dpkg, &apk::Apk, &rpm::Rpm, &semver::SemVer, &pep440::Pep440, &maven::Maven, &go::Go];
+pub static SCHEMES: &[&dyn VersionScheme] = &[
+    &dpkg::Dpkg,
+    &apk::Apk,
+    &rpm::Rpm,
+    &semver::SemVer,
+    &pep440::Pep440,
+    &maven::Maven,
+    &go::Go,
+    &rubygems::RubyGems,
+    &composer::Composer,
+    &nuget::NuGet,
+];
 
 /// The scheme with `id`.
 pub fn scheme(id: &str) -> Option<&'static dyn VersionScheme> {
@@ -62,7 +82,10 @@ pub fn for_osv_ecosystem(ecosystem: &str) -> Option<&'static dyn VersionScheme> 
         "Debian" | "Ubuntu" => "dpkg",
         "Alpine" | "Wolfi" | "Chainguard" => "apk",
         "Red Hat" | "AlmaLinux" | "Rocky Linux" | "openSUSE" | "SUSE" | "Mageia" | "openEuler" => "rpm",
-        "npm" | "crates.io" | "NuGet" | "Hex" | "Pub" | "SwiftURL" => "semver",
+        "npm" | "crates.io" | "Hex" | "Pub" | "SwiftURL" => "semver",
+        "NuGet" => "nuget",
+        "RubyGems" => "rubygems",
+        "Packagist" => "composer",
         "PyPI" => "pep440",
         "Maven" => "maven",
         "Go" => "go",
@@ -97,6 +120,9 @@ pub(crate) mod tests {
         assert_eq!(id("Ubuntu:22.04:LTS"), Some("dpkg"));
         assert_eq!(id("Alpine:v3.20"), Some("apk"));
         assert_eq!(id("Rocky Linux:9"), Some("rpm"));
+        assert_eq!(id("RubyGems"), Some("rubygems"));
+        assert_eq!(id("Packagist"), Some("composer"));
+        assert_eq!(id("NuGet"), Some("nuget"));
         assert_eq!(id("crates.io"), Some("semver"));
         assert_eq!(id("PyPI"), Some("pep440"));
         assert_eq!(id("Go"), Some("go"));

@@ -1,4 +1,4 @@
-//! Semantic Versioning 2.0.0 (npm, crates.io, NuGet, Hex, Pub): numeric
+//! Semantic Versioning 2.0.0 (npm, crates.io, Hex, Pub): numeric
 //! major.minor.patch, a pre-release sorts before its release, pre-release
 //! identifiers compare numerically when numeric, and build metadata
 //! (`+…`) does not take part in the order. A leading `v` or `=` is
