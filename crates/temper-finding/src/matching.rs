@@ -163,10 +163,21 @@ fn query(p: &InventoryPackage, os: Option<&OsRelease>) -> Result<Query, String> 
 }
 
 /// Whether an `affected[]` ecosystem string applies to the query: same
-/// family, and the same release when the string names one.
+/// family, and the same release when the string names one. Red Hat's
+/// strings name a product and a stream around the release
+/// (`Red Hat:enterprise_linux:9::appstream`); only RHEL's own product
+/// applies to a RHEL image, matched on the major release.
 fn ecosystem_applies(ecosystem: &str, q: &Query) -> bool {
     if family(ecosystem) != q.family {
         return false;
+    }
+    if q.family == "Red Hat" {
+        let mut parts = ecosystem.split(':').skip(1);
+        return match (parts.next(), parts.next(), &q.release) {
+            (None, _, _) => true,
+            (Some("enterprise_linux"), Some(release), Some(mine)) => release.split('.').next() == Some(mine.as_str()),
+            _ => false,
+        };
     }
     match (ecosystem.split(':').nth(1), &q.release) {
         (None, _) => true,

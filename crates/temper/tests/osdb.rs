@@ -124,3 +124,38 @@ fn rpm_database_rewritten_by_a_later_layer() {
     assert!(libs["diff_id"].is_string() && hello["diff_id"].is_string() && libs["diff_id"] != hello["diff_id"], "each names its own layer's diffID");
     assert!(rows(&got, "pypi").is_empty());
 }
+
+#[test]
+fn red_hat_advisories_apply_by_product_and_major_release() {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = dir.path().join("oci");
+    OciLayout::single(&layout, &ImageSpec::new(vec![rpm_base()]), "t");
+    let advisories = dir.path().join("osv");
+    std::fs::create_dir(&advisories).unwrap();
+    // hello is installed at 2:1.0-1 on RHEL 9.4.
+    let record = |id: &str, ecosystem: &str, fixed: &str| {
+        let r = serde_json::json!({
+            "id": id, "modified": "2026-01-01T00:00:00Z",
+            "affected": [{"package": {"ecosystem": ecosystem, "name": "hello"},
+                          "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": fixed}]}]}]
+        });
+        std::fs::write(advisories.join(format!("{id}.json")), r.to_string()).unwrap();
+    };
+    record("RHSA-2026:0001", "Red Hat:enterprise_linux:9::baseos", "2:1.0-2.el9");
+    record("RHSA-2026:0002", "Red Hat:enterprise_linux:9.4::appstream", "2:1.0-3.el9");
+    record("RHSA-2026:0003", "Red Hat:enterprise_linux:8::baseos", "2:1.0-2.el8");
+    record("RHSA-2026:0004", "Red Hat:openshift:4.14::el9", "2:1.0-2.el9");
+    record("RHSA-2026:0005", "Red Hat:enterprise_linux:9::baseos", "1:9.0-1.el9");
+    let out = Command::new(env!("CARGO_BIN_EXE_temper"))
+        .args(["scan", &src("oci", &layout, Some("t")), "--format", "json", "--advisories"])
+        .arg(&advisories)
+        .env("TEMPER_CACHE_DIR", dir.path().join("cache"))
+        .env_remove("TEMPER_DB")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let got: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ids: Vec<&str> = got["findings"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap()).collect();
+    // Not RHEL 8's, not another product's, not one fixed below the installed epoch.
+    assert_eq!(ids, ["RHSA-2026:0001", "RHSA-2026:0002"]);
+}
