@@ -4,6 +4,7 @@
 //! converted from (`tests/fixtures/rustsec`, same commit).
 //!
 //! cargo-audit is installed by `scripts/test.sh` (`TEMPER_CARGO_AUDIT`).
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
