@@ -25,6 +25,8 @@ pub enum Command {
     Sbom(SbomArgs),
     /// Find known vulnerabilities in an image's packages.
     Scan(crate::cli_vuln::ScanArgs),
+    /// Judge how hardened an image is: user, shells, package managers, setuid files, secrets, labels, size.
+    Check(CheckArgs),
     /// Manage the local advisory database.
     #[command(subcommand)]
     Db(crate::cli_vuln::DbCommand),
@@ -172,4 +174,55 @@ pub struct LayersArgs {
     /// How many wasted files the table lists.
     #[arg(long, default_value_t = 10)]
     pub top: usize,
+}
+
+/// `temper check` output formats.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum CheckFormat {
+    /// A pass/fail summary, then the details.
+    Table,
+    /// temper's own JSON (documented in the README).
+    Json,
+    /// SARIF 2.1.0.
+    Sarif,
+}
+
+/// `temper check`.
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// The image and how to read it.
+    #[command(flatten)]
+    pub image: ImageArgs,
+    /// The cache and output file.
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = CheckFormat::Table)]
+    pub format: CheckFormat,
+    /// Exit 1 when a failed check or a secret is at least this severe
+    /// (info, low, medium, high, critical), or never with `none`.
+    #[arg(long, value_name = "SEVERITY", default_value = "high")]
+    pub fail_on: String,
+    /// The bar: `distroless` makes a shell or a package manager a high-severity failure.
+    #[arg(long, value_enum, default_value_t = CheckProfile::Default)]
+    pub profile: CheckProfile,
+    /// Largest acceptable uncompressed image size (`1GB`, `500MiB`).
+    #[arg(long, value_name = "SIZE", default_value = "1GB")]
+    pub max_size: String,
+    /// Largest acceptable wasted space: bytes (`50MB`) or a share of the bytes above the base layer (`20%`).
+    /// Without it, either 50MB or 20% fails.
+    #[arg(long, value_name = "SIZE|PERCENT")]
+    pub max_wasted: Option<String>,
+    /// Config file with `[secrets]` allow-lists (default: $XDG_CONFIG_HOME/temper/config.toml or ~/.config/temper/config.toml).
+    #[arg(long, value_name = "FILE", env = "TEMPER_CONFIG")]
+    pub config: Option<PathBuf>,
+}
+
+/// `--profile` values.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum CheckProfile {
+    /// General-purpose images.
+    Default,
+    /// Distroless images: no shell, no package manager.
+    Distroless,
 }

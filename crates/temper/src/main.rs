@@ -3,6 +3,7 @@
 //! failed, 2 an error.
 
 mod cli;
+mod check;
 mod cli_vuln;
 mod progress;
 mod render;
@@ -28,6 +29,7 @@ fn main() -> ExitCode {
         Command::Layers(args) => layers(&args),
         Command::Sbom(args) => sbom(&args),
         Command::Scan(args) => vuln::scan(&args),
+        Command::Check(args) => check::check(&args),
         Command::Db(cli_vuln::DbCommand::Import { paths, db }) => vuln::db_import(&paths, &db),
         Command::Db(cli_vuln::DbCommand::Status { db, format }) => vuln::db_status(&db, format),
         Command::Db(cli_vuln::DbCommand::Update { db, config, feeds }) => vuln::db_update(&db, config.as_deref(), &feeds),
@@ -213,7 +215,7 @@ fn sbom(args: &cli::SbomArgs) -> Result<ExitCode> {
         cli::SbomFormat::Spdx => Some((format::spdx::encode, time()?)),
         cli::SbomFormat::Json | cli::SbomFormat::Table => None,
     };
-    let (layers, inventory) = scan_inventory(&image, &args.image, args.run.cache_dir.clone(), args.run.no_cache, args.all_layers)?;
+    let Scanned { layers, inventory, .. } = scan_inventory(&image, &args.image, &args.run, args.all_layers, &[])?;
     let text = match (document, args.format) {
         (Some((encode, timestamp)), _) => {
             let subject = render::sbom::subject(&source, &image, &layers);
@@ -239,14 +241,26 @@ fn sbom(args: &cli::SbomArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The walked layers and merged inventory of `image`, through the
-/// per-layer cache unless told otherwise.
-fn scan_inventory(image: &Image, args: &ImageArgs, cache_dir: Option<std::path::PathBuf>, no_cache: bool, all_layers: bool) -> Result<(Vec<LayerIndex>, temper_inventory::Inventory)> {
-    let catalogers = temper_inventory::catalog::registry();
-    let cache = if no_cache {
+/// An image after the layer pass.
+struct Scanned {
+    /// Every layer's index.
+    layers: Vec<LayerIndex>,
+    /// The merged filesystem and waste figures.
+    analysis: temper_layer::Analysis,
+    /// Packages and what the extra analysers found.
+    inventory: temper_inventory::Inventory,
+}
+
+/// The walked layers and merged inventory of `image`, with the catalogers
+/// and `extra` analysers fed in the one pass, through the per-layer cache
+/// unless told otherwise.
+fn scan_inventory(image: &Image, args: &ImageArgs, run: &cli::RunArgs, all_layers: bool, extra: &[&'static dyn temper_layer::Analyzer<temper_inventory::Fact>]) -> Result<Scanned> {
+    let mut catalogers = temper_inventory::catalog::registry();
+    catalogers.extend_from_slice(extra);
+    let cache = if run.no_cache {
         None
     } else {
-        match cache_dir.or_else(temper_inventory::cache::default_dir).map(|d| temper_inventory::cache::LayerCache::open(&d)).transpose() {
+        match run.cache_dir.clone().or_else(temper_inventory::cache::default_dir).map(|d| temper_inventory::cache::LayerCache::open(&d)).transpose() {
             Ok(c) => c,
             Err(e) => {
                 let _ = writeln!(std::io::stderr(), "temper: warning: {e}; scanning without the cache");
@@ -260,7 +274,25 @@ fn scan_inventory(image: &Image, args: &ImageArgs, cache_dir: Option<std::path::
     let scanned = scanned?;
     let analysis = temper_layer::analyze(&scanned.layers).with_context(|| image.name.clone())?;
     let inventory = temper_inventory::Inventory::build(scanned.found, &scanned.layers, &analysis.merged, all_layers);
-    Ok((scanned.layers, inventory))
+    Ok(Scanned { layers: scanned.layers, analysis, inventory })
+}
+
+/// The config file (`--config`, `TEMPER_CONFIG`, else
+/// `$XDG_CONFIG_HOME/temper/config.toml` or `~/.config/temper/config.toml`
+/// when it exists), parsed as `T`; `None` when there is none.
+fn config_file<T: serde::de::DeserializeOwned>(explicit: Option<&std::path::Path>) -> Result<Option<T>> {
+    let default = std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|v| !v.is_empty())
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".config")))
+        .map(|d| d.join("temper/config.toml"));
+    let path = match (explicit, default) {
+        (Some(p), _) => p.to_owned(),
+        (None, Some(p)) if p.is_file() => p,
+        _ => return Ok(None),
+    };
+    let text = std::fs::read_to_string(&path).with_context(|| path.display().to_string())?;
+    toml::from_str(&text).map(Some).map_err(|e| anyhow!("{}: {}", path.display(), e.message()))
 }
 
 /// A standard SBOM format's encoder.

@@ -58,19 +58,7 @@ fn db_config(explicit: Option<&std::path::Path>) -> Result<temper_advisory::feed
         #[serde(default)]
         db: temper_advisory::feed::DbConfig,
     }
-    let default = std::env::var_os("XDG_CONFIG_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))
-        .map(|d| d.join("temper/config.toml"));
-    let path = match (explicit, default) {
-        (Some(p), _) => p.to_owned(),
-        (None, Some(p)) if p.is_file() => p,
-        _ => return Ok(Default::default()),
-    };
-    let text = std::fs::read_to_string(&path).with_context(|| path.display().to_string())?;
-    let file: File = toml::from_str(&text).map_err(|e| anyhow!("{}: {}", path.display(), e.message()))?;
-    Ok(file.db)
+    Ok(crate::config_file::<File>(explicit)?.unwrap_or_default().db)
 }
 
 pub fn db_update(args: &DbArgs, config: Option<&std::path::Path>, only: &[String]) -> Result<ExitCode> {
@@ -195,7 +183,7 @@ pub fn scan(args: &ScanArgs) -> Result<ExitCode> {
         Some(inventory) => (args.image.image.clone(), None, None, inventory),
         None => {
             let (source, image) = open_source(&args.image)?;
-            let (layers, inventory) = scan_inventory(&image, &args.image, args.run.cache_dir.clone(), args.run.no_cache, false)?;
+            let crate::Scanned { layers, inventory, .. } = scan_inventory(&image, &args.image, &args.run, false, &[])?;
             let out = (image.name.clone(), image.manifest.as_ref().map(|m| m.digest.to_string()), image.platform().map(|p| p.to_string()), inventory);
             described = Some((render::sbom::subject(&source, &image, &layers), image.config.created.clone()));
             out

@@ -1,5 +1,6 @@
 //! Rendering of results as tables and trees; JSON is serde of the same data.
 
+pub mod check;
 pub mod inspect;
 pub mod layers;
 pub mod sarif;

@@ -27,7 +27,8 @@ pub struct Finding {
     pub level: &'static str,
     /// What is wrong, and how to fix it.
     pub message: String,
-    /// Path relative to the image root (or the file linted).
+    /// Path relative to the image root (or the file linted); empty for
+    /// the image as a whole.
     pub uri: String,
     /// Line, when known.
     pub line: Option<u64>,
@@ -61,7 +62,9 @@ pub fn log(rules: &[Rule], findings: &[Finding]) -> Value {
             if let Some(line) = f.line {
                 location["physicalLocation"]["region"] = json!({"startLine": line});
             }
-            let mut v = json!({"ruleId": f.rule_id, "level": f.level, "message": {"text": f.message}, "locations": [location]});
+            // An empty uri is a finding about the image as a whole.
+            let locations = if f.uri.is_empty() { json!([]) } else { json!([location]) };
+            let mut v = json!({"ruleId": f.rule_id, "level": f.level, "message": {"text": f.message}, "locations": locations});
             if let Some(i) = index {
                 v["ruleIndex"] = json!(i);
             }

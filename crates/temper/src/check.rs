@@ -1,0 +1,154 @@
+//! `temper check`: the hardening checks and the secret rules over one
+//! image, a verdict by `--fail-on`.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::{Result, anyhow};
+use serde::Serialize;
+use temper_check::{CheckResult, Context, Profile, Settings, Severity, Status};
+
+use crate::cli::{CheckArgs, CheckFormat, CheckProfile};
+use crate::{Scanned, open_source, print, render, scan_inventory, size, write_whole};
+
+/// A secret as reported: in a layer's file, or in the config or history
+/// (`layer` is then `None` and `path` names the field).
+#[derive(Clone, Debug, Serialize)]
+pub struct SecretReport {
+    /// The rule's id.
+    pub rule: String,
+    /// What the rule finds.
+    pub title: String,
+    /// How serious.
+    pub severity: Severity,
+    /// The layer whose file holds it.
+    pub layer: Option<usize>,
+    /// Path in the image, or `config.Env`, `history[4].created_by`.
+    pub path: String,
+    /// 1-based line.
+    pub line: u32,
+    /// The match with the secret masked.
+    pub redacted: String,
+    /// False when a later layer deletes or replaces the file: the secret still ships in its layer.
+    pub visible: bool,
+}
+
+/// Everything `temper check` reports.
+#[derive(Debug, Serialize)]
+pub struct Report {
+    /// The image as named.
+    pub image: String,
+    /// Manifest digest.
+    pub digest: Option<String>,
+    /// `os/arch[/variant]`.
+    pub platform: Option<String>,
+    /// The profile used.
+    pub profile: Profile,
+    /// The `--fail-on` threshold, `None` for never.
+    pub fail_on: Option<Severity>,
+    /// Whether nothing reached the threshold.
+    pub passed: bool,
+    /// Every check, in registry order.
+    pub checks: Vec<CheckResult>,
+    /// Every secret, files first (layer, path, line order), then metadata.
+    pub secrets: Vec<SecretReport>,
+}
+
+#[derive(serde::Deserialize, Default)]
+struct ConfigFile {
+    #[serde(default)]
+    secrets: SecretsConfig,
+}
+
+/// `[secrets]` of the config file.
+#[derive(serde::Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct SecretsConfig {
+    /// `[[secrets.allow]]` entries: a rule, a path glob, or both.
+    #[serde(default)]
+    allow: temper_check::secrets::AllowList,
+}
+
+fn settings(args: &CheckArgs) -> Result<Settings> {
+    let mut s = Settings::new(time::OffsetDateTime::now_utc().date());
+    s.profile = match args.profile {
+        CheckProfile::Default => Profile::Default,
+        CheckProfile::Distroless => Profile::Distroless,
+    };
+    s.max_size = size::parse_size(&args.max_size).map_err(|e| anyhow!("--max-size: {e}"))?;
+    if let Some(w) = &args.max_wasted {
+        // One threshold given: the other does not apply.
+        match w.strip_suffix('%') {
+            Some(p) => {
+                s.max_wasted_percent = p.trim().parse().map_err(|_| anyhow!("--max-wasted: '{w}' is not a percentage"))?;
+                s.max_wasted_bytes = u64::MAX;
+            }
+            None => {
+                s.max_wasted_bytes = size::parse_size(w).map_err(|e| anyhow!("--max-wasted: {e}"))?;
+                s.max_wasted_percent = f64::INFINITY;
+            }
+        }
+    }
+    Ok(s)
+}
+
+fn fail_on(s: &str) -> Result<Option<Severity>> {
+    if s.eq_ignore_ascii_case("none") {
+        return Ok(None);
+    }
+    s.parse().map(Some).map_err(|e| anyhow!("--fail-on: {e}, or none"))
+}
+
+pub fn check(args: &CheckArgs) -> Result<ExitCode> {
+    let settings = settings(args)?;
+    let threshold = fail_on(&args.fail_on)?;
+    let config: ConfigFile = crate::config_file(args.config.as_deref())?.unwrap_or_default();
+    let allow = config.secrets.allow;
+    let (_, image) = open_source(&args.image)?;
+    let Scanned { layers, analysis, inventory } = scan_inventory(&image, &args.image, &args.run, false, &temper_check::analyzers())?;
+    let cx = Context { config: &image.config, layers: &layers, merged: &analysis.merged, efficiency: &analysis.efficiency, inventory: &inventory, settings: &settings };
+    let checks = temper_check::run(&cx);
+
+    let describe = |rule: &str| temper_check::secrets::rule(rule).map_or((rule.to_owned(), Severity::High), |r| (r.title.to_owned(), r.severity));
+    let mut secrets: Vec<SecretReport> = inventory
+        .secrets
+        .iter()
+        .filter(|s| !allow.allows(&s.secret.rule, &s.path))
+        .map(|s| {
+            let (title, severity) = describe(&s.secret.rule);
+            SecretReport { rule: s.secret.rule.clone(), title, severity, layer: Some(s.layer), path: s.path.clone(), line: s.secret.line, redacted: s.secret.redacted.clone(), visible: s.visible }
+        })
+        .collect();
+    secrets.extend(temper_check::secrets::scan_config(&image.config).into_iter().filter(|s| !allow.allows(&s.rule, &s.path)).map(|s| {
+        let (title, severity) = describe(&s.rule);
+        SecretReport { rule: s.rule, title, severity, layer: None, path: s.path, line: s.line, redacted: s.redacted, visible: true }
+    }));
+
+    let reached = |severity: Severity| threshold.is_some_and(|t| severity >= t);
+    let failing = checks.iter().filter(|c| c.status == Status::Fail && reached(c.severity)).count() + secrets.iter().filter(|s| reached(s.severity)).count();
+    let report = Report {
+        image: image.name.clone(),
+        digest: image.manifest.as_ref().map(|m| m.digest.to_string()),
+        platform: image.platform().map(|p| p.to_string()),
+        profile: settings.profile,
+        fail_on: threshold,
+        passed: failing == 0,
+        checks,
+        secrets,
+    };
+    let text = match args.format {
+        CheckFormat::Table => render::check::table(&report),
+        CheckFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
+        CheckFormat::Sarif => serde_json::to_string_pretty(&render::check::sarif(&report))? + "\n",
+    };
+    match &args.run.output {
+        Some(path) => write_whole(path, &text)?,
+        None => print(&text)?,
+    }
+    if failing > 0 {
+        let t = threshold.map_or("-", |t| t.as_str());
+        let _ = writeln!(std::io::stderr(), "temper: {failing} finding(s) at or above --fail-on {t}");
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
