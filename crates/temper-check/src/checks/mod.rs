@@ -29,7 +29,7 @@ mod testing;
 
 use temper_layer::{EntryKind, Merged, MergedEntry};
 
-use crate::Check;
+use crate::{Check, Context};
 
 /// Every check, in the order the report shows them.
 pub fn registry() -> Vec<&'static dyn Check> {
@@ -111,10 +111,27 @@ impl Program {
     }
 }
 
+/// Where programs are looked for when the config's `PATH` does not say.
+const PROGRAM_DIRS: [&str; 6] = ["bin", "sbin", "usr/bin", "usr/sbin", "usr/local/bin", "usr/local/sbin"];
+
+/// [`PROGRAM_DIRS`] and the absolute directories of the config's `PATH`
+/// (where a virtualenv's `pip` or a Node install's `npm` is found), root-relative.
+pub(crate) fn program_dirs(cx: &Context<'_>) -> Vec<String> {
+    let mut dirs: Vec<String> = PROGRAM_DIRS.iter().map(|d| (*d).to_owned()).collect();
+    let path = cx.config.config.env.iter().flatten().find_map(|e| e.strip_prefix("PATH="));
+    for d in path.into_iter().flat_map(|p| p.split(':')).filter_map(|d| d.strip_prefix('/')) {
+        let d = d.trim_end_matches('/');
+        if !d.is_empty() && !dirs.iter().any(|x| x == d) {
+            dirs.push(d.to_owned());
+        }
+    }
+    dirs
+}
+
 /// Every `dir/name` that leads to a file (a regular file or a hard link),
 /// each place once however many spellings of its directory lead there,
 /// sorted by path. A symlink to a missing file is not a program.
-pub(crate) fn find_programs(merged: &Merged, dirs: &[&str], names: &[&'static str]) -> Vec<Program> {
+pub(crate) fn find_programs(merged: &Merged, dirs: &[String], names: &[&'static str]) -> Vec<Program> {
     let mut found: Vec<Program> = Vec::new();
     for dir in dirs {
         let Some(dir) = resolve(merged, dir) else { continue };
@@ -196,7 +213,7 @@ mod tests {
             link("usr/bin/sh", "dash"),
             link("usr/bin/bash", "missing"),
         ]);
-        let found = find_programs(&m, &["bin", "usr/bin"], &["sh", "bash", "dash"]);
+        let found = find_programs(&m, &["bin".to_owned(), "usr/bin".to_owned()], &["sh", "bash", "dash"]);
         let shown: Vec<String> = found.iter().map(Program::display).collect();
         assert_eq!(shown, ["/usr/bin/dash", "/usr/bin/sh -> /usr/bin/dash"]);
     }

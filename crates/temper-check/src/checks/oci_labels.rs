@@ -42,6 +42,7 @@ impl Check for OciLabels {
             .collect();
         match missing.len() {
             0 => Outcome::pass("all five OCI provenance labels are set"),
+            n if n == WANTED.len() => Outcome::fail("none of the five OCI provenance labels is set", missing),
             n => Outcome::fail(format!("{n} of the five OCI provenance labels missing"), missing),
         }
     }
@@ -75,6 +76,7 @@ mod tests {
             o.details,
             ["org.opencontainers.image.revision", "org.opencontainers.image.created", "org.opencontainers.image.base.name", "org.opencontainers.image.base.digest"]
         );
-        assert_eq!(TestImage::new().config("{}").run(&OciLabels).details.len(), 5);
+        let o = TestImage::new().config("{}").run(&OciLabels);
+        assert_eq!((o.message.as_str(), o.details.len()), ("none of the five OCI provenance labels is set", 5));
     }
 }

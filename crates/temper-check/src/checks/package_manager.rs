@@ -7,13 +7,14 @@
 //! failing the default `--fail-on high`. The distroless profile promises
 //! there is none: **high**.
 //!
-//! Looks in the same directories as `shell` for the OS managers (`apt`,
+//! Looks in the same directories as `shell` (the usual ones and those of
+//! the config's `PATH`) for the OS managers (`apt`,
 //! `apt-get`, `dpkg`, `apk`, `yum`, `dnf`, `microdnf`, `rpm`) and the
 //! language ones that install from the network (`pip`, `pip3`, `npm`,
 //! `yarn`, `pnpm`, `gem`). A package database without its tool (a
 //! distroless `status.d`) is no package manager.
 
-use super::{Program, find_programs, shell};
+use super::{Program, find_programs, program_dirs};
 use crate::{Check, Context, Outcome, Profile, Severity};
 
 /// See the module documentation.
@@ -38,7 +39,7 @@ impl Check for PackageManager {
         "Install packages in a build stage and copy only the results into a runtime stage without a package manager (distroless or scratch), or remove the manager in the last layer that uses it."
     }
     fn run(&self, cx: &Context<'_>) -> Outcome {
-        let found = find_programs(cx.merged, &shell::DIRS, &MANAGERS);
+        let found = find_programs(cx.merged, &program_dirs(cx), &MANAGERS);
         if found.is_empty() {
             return Outcome::pass("no package manager found");
         }
@@ -64,6 +65,15 @@ mod tests {
         assert_eq!(o.status, Status::Fail);
         assert_eq!(o.message, "package managers present: apt-get, dpkg, pip3");
         assert_eq!(o.details, ["/usr/bin/apt-get", "/usr/bin/dpkg", "/usr/local/bin/pip3 -> /opt/venv/bin/pip3"]);
+    }
+
+    #[test]
+    fn a_virtualenv_on_the_path_counts() {
+        let image = TestImage::new()
+            .layer(vec![file("opt/venv/bin/pip", 0o755, 10), file("opt/other/bin/npm", 0o755, 10)])
+            .config(r#"{"Env": ["PATH=/opt/venv/bin/:/usr/local/bin:/usr/bin:relative/bin"]}"#);
+        let o = image.run(&PackageManager);
+        assert_eq!((o.message.as_str(), o.details.as_slice()), ("package managers present: pip", ["/opt/venv/bin/pip".to_owned()].as_slice()));
     }
 
     #[test]

@@ -8,18 +8,16 @@
 //!
 //! Looks for `sh`, `bash`, `ash`, `dash`, `zsh`, `ksh`, `mksh` and
 //! `busybox` (whose applets include `sh`) in `bin`, `sbin`, `usr/bin`,
-//! `usr/sbin` and `usr/local/bin`, following symlinks inside the image, so
+//! `usr/sbin`, `usr/local/bin`, `usr/local/sbin` and the directories of
+//! the config's `PATH`, following symlinks inside the image, so
 //! a merged-`/usr` image's `bin -> usr/bin` counts once, and a symlink to
 //! a missing file is not a shell.
 
-use super::{Program, find_programs};
+use super::{Program, find_programs, program_dirs};
 use crate::{Check, Context, Outcome, Profile, Severity};
 
 /// See the module documentation.
 pub struct Shell;
-
-/// Where shells live.
-pub(crate) const DIRS: [&str; 5] = ["bin", "sbin", "usr/bin", "usr/sbin", "usr/local/bin"];
 
 const SHELLS: [&str; 8] = ["sh", "bash", "ash", "dash", "zsh", "ksh", "mksh", "busybox"];
 
@@ -40,7 +38,7 @@ impl Check for Shell {
         "Build the runtime stage from a distroless or scratch base, copy in only the application, and use exec-form ENTRYPOINT/CMD so no shell is needed."
     }
     fn run(&self, cx: &Context<'_>) -> Outcome {
-        let found = find_programs(cx.merged, &DIRS, &SHELLS);
+        let found = find_programs(cx.merged, &program_dirs(cx), &SHELLS);
         if found.is_empty() {
             return Outcome::pass("no shell found");
         }
