@@ -3,7 +3,7 @@
 //! Checks read the merged filesystem as a container would see it, so the
 //! helpers here follow symlinks the way the kernel does inside the
 //! container's root: absolute targets start at the image root, `..` stops
-//! there, and chains are cut after [`MAX_HOPS`] links. Nothing is ever
+//! there, and chains are cut after `MAX_HOPS` (40) links. Nothing is ever
 //! followed outside the image, because there is no outside: only
 //! [`Merged::files`] is consulted.
 //!
