@@ -139,20 +139,27 @@ pub struct Outcome {
     pub message: String,
     /// The offending items (paths, users, labels), one per entry.
     pub details: Vec<String>,
+    /// A severity other than the check's own, when this failure is
+    /// milder or worse than the check's usual one.
+    pub severity: Option<Severity>,
 }
 
 impl Outcome {
     /// A pass.
     pub fn pass(message: impl Into<String>) -> Self {
-        Outcome { status: Status::Pass, message: message.into(), details: Vec::new() }
+        Outcome { status: Status::Pass, message: message.into(), details: Vec::new(), severity: None }
     }
     /// A failure with its evidence.
     pub fn fail(message: impl Into<String>, details: Vec<String>) -> Self {
-        Outcome { status: Status::Fail, message: message.into(), details }
+        Outcome { status: Status::Fail, message: message.into(), details, severity: None }
+    }
+    /// This outcome at `severity` instead of the check's own.
+    pub fn at(self, severity: Severity) -> Self {
+        Outcome { severity: Some(severity), ..self }
     }
     /// The check does not apply or cannot tell.
     pub fn skip(message: impl Into<String>) -> Self {
-        Outcome { status: Status::Skip, message: message.into(), details: Vec::new() }
+        Outcome { status: Status::Skip, message: message.into(), details: Vec::new(), severity: None }
     }
 }
 
@@ -162,7 +169,8 @@ pub trait Check: Sync {
     fn id(&self) -> &'static str;
     /// What a pass means, in a few words (`Runs as a non-root user`).
     fn title(&self) -> &'static str;
-    /// How serious a failure is under `profile`.
+    /// How serious a failure is under `profile` (an [`Outcome`] may say
+    /// otherwise for one image).
     fn severity(&self, profile: Profile) -> Severity;
     /// How to fix a failure.
     fn remediation(&self) -> &'static str;
@@ -198,7 +206,7 @@ pub fn run(cx: &Context<'_>) -> Vec<CheckResult> {
             CheckResult {
                 id: c.id(),
                 title: c.title(),
-                severity: c.severity(cx.settings.profile),
+                severity: o.severity.unwrap_or_else(|| c.severity(cx.settings.profile)),
                 status: o.status,
                 message: o.message,
                 details: o.details,

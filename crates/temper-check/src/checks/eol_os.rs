@@ -3,11 +3,12 @@
 //! Past that date the distribution's own security team stops publishing
 //! fixes, so every new vulnerability in the base stays open (and
 //! vulnerability scanners, which match against the distribution's feed,
-//! go quiet rather than red). That is serious on its own: **high** in
-//! every profile. Extended support (Debian LTS, Ubuntu Pro, Red Hat ELS)
-//! covers fewer packages or needs a subscription the image's package
-//! sources rarely have, so it does not make the check pass; the message
-//! says whether it still runs.
+//! go quiet rather than red). With no support left at all that is
+//! **high**. While the distribution's extended support still runs
+//! (Debian LTS, Ubuntu Pro, Red Hat ELS) fixes may still come, though for
+//! fewer packages or with a subscription the image's package sources
+//! rarely have: the check still fails, at **medium**, and says until when
+//! extended support runs.
 //!
 //! The dates come from `data/eol.toml` (sources and how it was checked in
 //! `data/SOURCES.md`), compiled in and parsed when the check runs. The
@@ -137,15 +138,16 @@ impl Check for EolOs {
             return Outcome::pass(format!("{release} has standard support until {standard}"));
         }
         let extended_name = distro.extended_name.as_deref().unwrap_or("extended support");
-        let after = match extended {
-            Some(e) if today <= e => format!("; {extended_name} runs until {e}"),
-            Some(e) => format!("; {extended_name} ended on {e} too"),
-            None => String::new(),
+        let (after, severity) = match extended {
+            Some(e) if today <= e => (format!("; {extended_name} runs until {e}"), Severity::Medium),
+            Some(e) => (format!("; {extended_name} ended on {e} too"), Severity::High),
+            None => (String::new(), Severity::High),
         };
         Outcome::fail(
             format!("{release} reached the end of standard support on {standard}{after}"),
             vec![format!("released {}, source {}", r.released, r.source)],
         )
+        .at(severity)
     }
 }
 
@@ -189,6 +191,7 @@ mod tests {
         let o = on(day(2026, June, 11), "debian", Some("12"), None);
         assert_eq!(o.status, Status::Fail);
         assert_eq!(o.message, "Debian 12 (bookworm) reached the end of standard support on 2026-06-10; Debian LTS runs until 2028-06-30");
+        assert_eq!(o.severity, Some(Severity::Medium), "extended support still runs");
         assert_eq!(o.details, ["released 2023-06-10, source https://wiki.debian.org/DebianReleases"]);
     }
 
@@ -196,6 +199,7 @@ mod tests {
     fn extended_support_that_ended_is_said() {
         let o = on(day(2026, November, 15), "debian", Some("10"), None);
         assert_eq!(o.message, "Debian 10 (buster) reached the end of standard support on 2022-09-10; Debian LTS ended on 2024-06-30 too");
+        assert_eq!(o.severity, Some(Severity::High));
     }
 
     #[test]
