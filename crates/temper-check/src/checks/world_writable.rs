@@ -49,6 +49,7 @@ impl Check for WorldWritable {
         }
         match details.len() {
             0 => Outcome::pass("no world-writable files or non-sticky directories"),
+            1 => Outcome::fail("1 world-writable path", details),
             n => Outcome::fail(format!("{n} world-writable paths"), details),
         }
     }
