@@ -1,0 +1,181 @@
+//! The matching engine: one Aho-Corasick pass for every rule's keywords,
+//! then the regexes of the rules whose keywords occurred, then one finding
+//! per secret (the highest-priority rule wins overlapping matches).
+
+use std::ops::Range;
+use std::sync::LazyLock;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex::bytes::{Regex, RegexBuilder};
+
+use super::rules::{RULES, Rule};
+use super::values::{self, Match};
+
+/// The rules compiled once.
+struct Compiled {
+    /// Every keyword of every rule.
+    keywords: AhoCorasick,
+    /// For each keyword, its rule's index in [`RULES`].
+    keyword_rule: Vec<usize>,
+    /// Each rule's regex, `None` if it did not compile (a bug the tests catch).
+    regexes: Vec<Option<Regex>>,
+}
+
+static COMPILED: LazyLock<Option<Compiled>> = LazyLock::new(|| {
+    let mut words = Vec::new();
+    let mut keyword_rule = Vec::new();
+    for (i, rule) in RULES.iter().enumerate() {
+        for k in rule.keywords {
+            words.push(*k);
+            keyword_rule.push(i);
+        }
+    }
+    // Standard semantics so overlapping keywords (`secret`,
+    // `secret_access_key`) are all reported.
+    let keywords = AhoCorasickBuilder::new().ascii_case_insensitive(true).match_kind(MatchKind::Standard).build(&words).ok()?;
+    // Byte-oriented (no Unicode classes): secrets are ASCII and files need
+    // not be UTF-8.
+    let regexes = RULES.iter().map(|r| RegexBuilder::new(r.pattern).unicode(false).size_limit(32 << 20).build().ok()).collect();
+    Some(Compiled { keywords, keyword_rule, regexes })
+});
+
+/// Whether every rule compiled.
+#[cfg(test)]
+pub(crate) fn all_compiled() -> bool {
+    COMPILED.as_ref().is_some_and(|c| c.regexes.iter().all(Option::is_some))
+}
+
+/// One secret, before overlaps are resolved.
+#[derive(Clone, Debug)]
+pub(crate) struct Hit {
+    /// Priority: lower wins overlaps (twice the rule's index in [`RULES`]).
+    pub rank: usize,
+    /// The rule's id.
+    pub rule: &'static str,
+    /// The secret's bytes in the scanned text.
+    pub span: Range<usize>,
+    /// The match with the secret masked.
+    pub redacted: String,
+}
+
+/// The rank of metadata's secret-named variables: after every token and
+/// file-format rule, before the generic ones.
+pub(crate) fn env_name_rank() -> usize {
+    RULES.iter().position(|r| r.id == "url-credentials").map_or(0, |i| 2 * i).saturating_sub(1)
+}
+
+/// Every rule match in `text`; `path` (the file's image path) enables the
+/// file-format rules, `None` (image metadata) leaves them out.
+pub(crate) fn hits(text: &[u8], path: Option<&str>) -> Vec<Hit> {
+    let Some(c) = COMPILED.as_ref() else { return Vec::new() };
+    // Rules this text may trigger by path; those with keywords still wait
+    // for one of them.
+    let by_path: Vec<bool> = RULES.iter().map(|r| r.paths.is_none_or(|f| path.is_some_and(f))).collect();
+    let mut run: Vec<bool> = RULES.iter().zip(&by_path).map(|(r, &p)| p && r.keywords.is_empty()).collect();
+    let mut left = RULES.iter().zip(&by_path).filter(|(r, p)| **p && !r.keywords.is_empty()).count();
+    if left > 0 {
+        for m in c.keywords.find_overlapping_iter(text) {
+            let Some(&i) = c.keyword_rule.get(m.pattern().as_usize()) else { continue };
+            if by_path[i] && !run[i] {
+                run[i] = true;
+                left -= 1;
+                if left == 0 {
+                    break;
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (i, rule) in RULES.iter().enumerate() {
+        if !run[i] {
+            continue;
+        }
+        let Some(Some(re)) = c.regexes.get(i) else { continue };
+        for caps in re.captures_iter(text) {
+            let (Some(whole), Some(secret)) = (caps.get(0), caps.iter().skip(1).flatten().next()) else { continue };
+            if let Some(hit) = check(rule, 2 * i, text, whole.range(), secret.range()) {
+                out.push(hit);
+            }
+        }
+    }
+    out
+}
+
+fn check(rule: &Rule, rank: usize, text: &[u8], whole: Range<usize>, secret: Range<usize>) -> Option<Hit> {
+    let m = Match { text: &text[whole.clone()], secret: &text[secret.clone()], start: secret.start - whole.start };
+    if values::entropy(m.secret) < rule.min_entropy || !(rule.accept)(&m) {
+        return None;
+    }
+    Some(Hit { rank, rule: rule.id, redacted: redact(m.text, m.start..m.start + m.secret.len(), rule.shown), span: secret })
+}
+
+/// A secret found, located.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Located {
+    /// The rule's id.
+    pub rule: &'static str,
+    /// 1-based line of the secret's first byte.
+    pub line: u32,
+    /// The match with the secret masked.
+    pub redacted: String,
+}
+
+/// One finding per secret: among overlapping hits the best-ranked one,
+/// in text order, with line numbers (counted only for what is reported).
+pub(crate) fn resolve(text: &[u8], mut hits: Vec<Hit>) -> Vec<Located> {
+    hits.sort_by(|a, b| (a.rank, a.span.start).cmp(&(b.rank, b.span.start)));
+    let mut kept: Vec<Hit> = Vec::new();
+    for h in hits {
+        if !kept.iter().any(|k| k.span.start < h.span.end && h.span.start < k.span.end) {
+            kept.push(h);
+        }
+    }
+    kept.sort_by_key(|h| h.span.start);
+    let mut line = 1u32;
+    let mut at = 0;
+    kept.into_iter()
+        .map(|h| {
+            let end = h.span.start.min(text.len());
+            if end > at {
+                line = line.saturating_add(u32::try_from(text[at..end].iter().filter(|&&b| b == b'\n').count()).unwrap_or(u32::MAX));
+                at = end;
+            }
+            Located { rule: h.rule, line, redacted: h.redacted }
+        })
+        .collect()
+}
+
+/// Every secret in a file's bytes (`path` enables the file-format rules)
+/// or in a metadata string (`path` `None`).
+pub(crate) fn scan(text: &[u8], path: Option<&str>) -> Vec<Located> {
+    resolve(text, hits(text, path))
+}
+
+/// Most context shown before the secret, and after it.
+const BEFORE: usize = 40;
+const AFTER: usize = 24;
+
+/// `text` with the bytes of `secret` masked: at most `shown` (and at most
+/// a quarter of the secret, so short ones show less) leading bytes, then
+/// `*****`. Context is the rest of the match on the same line, trimmed.
+pub(crate) fn redact(text: &[u8], secret: Range<usize>, shown: usize) -> String {
+    let before = &text[..secret.start];
+    let before = &before[before.iter().rposition(|&b| b == b'\n' || b == b'\r').map_or(0, |i| i + 1)..];
+    let before = &before[before.len().saturating_sub(BEFORE)..];
+    let s = &text[secret.clone()];
+    let n = shown.min(4).min(s.len() / 4);
+    let prefix = &s[..s[..n].iter().position(|b| !b.is_ascii_graphic()).unwrap_or(n)];
+    let after = &text[secret.end..];
+    let after = &after[..after.iter().position(|&b| b.is_ascii_control()).unwrap_or(after.len()).min(AFTER)];
+    let mut out = String::with_capacity(before.len() + prefix.len() + 5 + after.len());
+    for part in [before, prefix] {
+        out.push_str(&printable(part));
+    }
+    out.push_str("*****");
+    out.push_str(&printable(after));
+    out
+}
+
+fn printable(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
+}
