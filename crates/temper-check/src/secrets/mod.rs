@@ -83,3 +83,6 @@ pub fn rules() -> Vec<RuleInfo> {
 pub fn rule(id: &str) -> Option<RuleInfo> {
     rules().into_iter().find(|r| r.id == id)
 }
+
+#[cfg(test)]
+mod tests;

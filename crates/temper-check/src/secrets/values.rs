@@ -102,7 +102,9 @@ pub(crate) fn literal(s: &[u8], min: usize) -> bool {
     {
         return false;
     }
-    !s.iter().any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
+    // A file path (`/run/secrets/db`) names where the secret is.
+    let path = s.starts_with(b"/") && s.iter().all(|&b| b.is_ascii_alphanumeric() || b"/._-".contains(&b));
+    !path && !s.iter().any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
 }
 
 /// An unquoted value that reads as code: an identifier without digits
