@@ -70,7 +70,8 @@ pub(crate) fn hits(text: &[u8], path: Option<&str>) -> Vec<Hit> {
     let Some(c) = COMPILED.as_ref() else { return Vec::new() };
     // Rules this text may trigger by path; those with keywords still wait
     // for one of them.
-    let by_path: Vec<bool> = RULES.iter().map(|r| r.paths.is_none_or(|f| path.is_some_and(f))).collect();
+    let examples = path.is_some_and(values::example_path);
+    let by_path: Vec<bool> = RULES.iter().map(|r| r.paths.is_none_or(|f| path.is_some_and(f)) && !(r.noisy && examples)).collect();
     let mut run: Vec<bool> = RULES.iter().zip(&by_path).map(|(r, &p)| p && r.keywords.is_empty()).collect();
     let mut left = RULES.iter().zip(&by_path).filter(|(r, p)| **p && !r.keywords.is_empty()).count();
     if left > 0 {

@@ -75,13 +75,25 @@ const PLACEHOLDERS: &[&str] = &[
 
 /// Words that, inside a value, mark it as an example or a template.
 const PLACEHOLDER_WORDS: &[&[u8]] =
-    &[b"password", b"passwd", b"changeme", b"change_me", b"placeholder", b"example", b"dummy", b"sample", b"redacted", b"your_", b"your-", b"yourpass", b"foo", b"xxxx"];
+    &[b"password", b"passwd", b"changeme", b"change_me", b"placeholder", b"example", b"dummy", b"sample", b"redacted", b"your_", b"your-", b"yourpass", b"foo", b"xxxx", b"secret"];
 
 /// Whether a free-form value (generic assignments, URLs, file formats) is
 /// a real secret: not a placeholder, not a template or shell expansion,
 /// not prose, and, when unquoted, not a code expression.
+///
+/// Words (one letter case, no digits: `geheim$;`, `setuid-binary`) are
+/// not taken either: in code and prose they are examples far more often
+/// than secrets.
 pub(crate) fn password(m: &Match<'_>) -> bool {
-    literal(m.secret, 6) && (m.quoted() || !code_like(m.secret))
+    let s = m.secret;
+    let mixed = [s.iter().any(u8::is_ascii_lowercase), s.iter().any(u8::is_ascii_uppercase), s.iter().any(u8::is_ascii_digit)].into_iter().filter(|&x| x).count() >= 2;
+    mixed && literal(s, 6) && (m.quoted() || !code_like(s))
+}
+
+/// [`literal`] for a rule's match: the value of a configuration file
+/// (`.npmrc`, `.pypirc`, `.env`), which is never code.
+pub(crate) fn config_value(m: &Match<'_>) -> bool {
+    literal(m.secret, 6)
 }
 
 /// Whether a value known to be a literal (an environment value, a quoted
@@ -92,12 +104,14 @@ pub(crate) fn literal(s: &[u8], min: usize) -> bool {
         return false;
     }
     let lower = s.to_ascii_lowercase();
-    if PLACEHOLDERS.iter().any(|p| p.as_bytes() == lower.as_slice()) || PLACEHOLDER_WORDS.iter().any(|w| contains(&lower, w)) {
+    // A constant's name (`AWS_CONTAINER_AUTHORIZATION_TOKEN`), not its value.
+    let constant = s.first().is_some_and(u8::is_ascii_uppercase) && s.contains(&b'_') && s.iter().all(|&b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+    if constant || PLACEHOLDERS.iter().any(|p| p.as_bytes() == lower.as_slice()) || PLACEHOLDER_WORDS.iter().any(|w| contains(&lower, w)) {
         return false;
     }
     // Templates and expansions: `${VAR}`, `$VAR`, `{{ .x }}`, `%(x)s`,
     // `%s`, `<password>`, `#{x}`, `$(cmd)`, `@VAR@`.
-    if matches!(s.first(), Some(b'$' | b'%' | b'<' | b'{' | b'[' | b'(' | b'@' | b'*'))
+    if matches!(s.first(), Some(b'$' | b'%' | b'<' | b'{' | b'[' | b'(' | b'@' | b'*' | b'='))
         || [&b"${"[..], b"{{", b"}}", b"%(", b"%s", b"#{", b"$("].iter().any(|t| contains(s, t))
     {
         return false;
@@ -108,13 +122,36 @@ pub(crate) fn literal(s: &[u8], min: usize) -> bool {
 }
 
 /// An unquoted value that reads as code: an identifier without digits
-/// (`password=password_hash`), a dotted or indexed reference
-/// (`opts.password`, `self._pw`, `env.API_KEY`), or a call.
+/// (`password=password_hash`), a member or path (`opts.password`,
+/// `this.key=t`, `Win32::GetCwd`, `$x->pw`), an operator (`a||b`,
+/// `Buffer|string`) or a call.
 fn code_like(s: &[u8]) -> bool {
     let ident = |p: &[u8]| !p.is_empty() && !p[0].is_ascii_digit() && p.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'$');
-    let parts: Vec<&[u8]> = s.split(|&b| b == b'.').collect();
-    let dotted = parts.len() > 1 && parts.iter().all(|p| ident(p));
-    dotted || (ident(s) && !s.iter().any(u8::is_ascii_digit)) || s.ends_with(b")") || s.ends_with(b"(")
+    let member = s.iter().position(|&b| b == b'.').is_some_and(|i| ident(&s[..i]) && s.get(i + 1).is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_'));
+    member
+        || (ident(s) && !s.iter().any(u8::is_ascii_digit))
+        || [&b"::"[..], b"->", b"|", b"&&", b"?"].iter().any(|t| contains(s, t))
+        || s.ends_with(b")")
+        || s.ends_with(b"(")
+}
+
+/// Whether a path holds documentation, tests or examples: READMEs and
+/// other prose, TypeScript declarations, API example files, and anything
+/// under a `test`, `spec`, `example`, `fixture` or `doc` directory.
+pub(crate) fn example_path(path: &str) -> bool {
+    const DIRS: &[&str] = &["test", "tests", "__tests__", "spec", "specs", "testdata", "example", "examples", "fixtures", "__fixtures__", "doc", "docs"];
+    const SUFFIXES: &[&str] = &[".md", ".markdown", ".rst", ".txt", ".d.ts", ".d.mts", ".d.cts", ".examples.json", ".example", ".sample"];
+    let mut parts = path.split('/').rev();
+    let name = parts.next().unwrap_or(path);
+    let lower = name.to_ascii_lowercase();
+    parts.any(|d| DIRS.contains(&d))
+        || SUFFIXES.iter().any(|s| lower.ends_with(s))
+        || ["readme", "changelog", "history", "license", "copying"].iter().any(|p| lower.starts_with(p))
+        || lower.contains(".test.")
+        || lower.contains(".spec.")
+        || lower.starts_with("test_")
+        || lower.ends_with("_test.py")
+        || lower.ends_with("_test.go")
 }
 
 #[cfg(test)]
@@ -141,6 +178,19 @@ mod tests {
         }
         assert!(password(&m("Hunter2-xyz")));
         assert!(password(&m("hunter2xyz")));
+        for v in ["this.key=t", "Win32::GetCwd", "Buffer|string", "setuid-binary", "AWS_CONTAINER_AUTHORIZATION_TOKEN", "MyTestDatabaseSecret"] {
+            assert!(!password(&m(v)), "{v}");
+        }
+    }
+
+    #[test]
+    fn example_paths() {
+        for p in ["app/node_modules/axios/README.md", "x/aws-sdk/clients/rds.d.ts", "x/apis/iam.examples.json", "x/fast-uri/test/uri.js", "a/url.test.js", "a/tests/test_x.py"] {
+            assert!(example_path(p), "{p}");
+        }
+        for p in ["app/.env", "app/src/config.js", "etc/app/config.yaml", "root/.aws/credentials"] {
+            assert!(!example_path(p), "{p}");
+        }
     }
 
     #[test]

@@ -18,6 +18,7 @@ pub(crate) static ACCESS_KEY_ID: Rule = Rule {
     paths: None,
     accept: values::token,
     shown: 4,
+    noisy: false,
 };
 
 pub(crate) static SECRET_ACCESS_KEY: Rule = Rule {
@@ -30,4 +31,5 @@ pub(crate) static SECRET_ACCESS_KEY: Rule = Rule {
     paths: None,
     accept: values::token,
     shown: 4,
+    noisy: false,
 };

@@ -17,6 +17,7 @@ pub(crate) static AUTH: Rule = Rule {
     paths: Some(is_docker_config),
     accept: values::token,
     shown: 4,
+    noisy: false,
 };
 
 fn is_docker_config(path: &str) -> bool {

@@ -19,8 +19,9 @@ pub(crate) static SECRET: Rule = Rule {
     ),
     min_entropy: 0.0,
     paths: Some(is_dotenv),
-    accept: values::password,
+    accept: values::config_value,
     shown: 4,
+    noisy: false,
 };
 
 fn is_dotenv(path: &str) -> bool {

@@ -17,4 +17,5 @@ pub(crate) static SERVICE_ACCOUNT: Rule = Rule {
     paths: None,
     accept: values::token,
     shown: 0,
+    noisy: false,
 };

@@ -4,7 +4,8 @@
 //! `secret: …`. The noisiest rule, so the value must pass every gate: no
 //! placeholder (`changeme`, `${VAR}`, `<password>`, `xxxx`, `****`,
 //! `null`), no code (`opts.password`, `getenv(…)`), no prose (spaces), and
-//! enough entropy.
+//! enough entropy. Unquoted values must also mix letter case or digits
+//! (`passwd: setuid-binary` is prose).
 
 use super::Rule;
 use crate::Severity;
@@ -16,11 +17,14 @@ pub(crate) static PASSWORD: Rule = Rule {
     severity: Severity::Medium,
     keywords: &["password", "passwd", "pwd", "secret", "api_key", "apikey", "api-key", "access_token", "accesstoken", "auth_token", "authtoken"],
     pattern: concat!(
-        r#"(?i)[A-Za-z0-9_.-]*(?:password|passwd|pwd|secret|api[_-]?key|access[_-]?token|auth[_-]?token)[A-Za-z0-9_-]*["']?[ \t]*(?:=|:=|:|=>)[ \t]*"#,
+        // The key ends with the keyword: `db_password`, `clientSecret`, not
+        // `SecretId` or `secretsmanager`.
+        r#"(?i)[A-Za-z0-9_.-]*(?:password|passwd|pwd|secret|api[_-]?key|access[_-]?token|auth[_-]?token)["']?[ \t]*(?:=|:=|:|=>)[ \t]*"#,
         r#"(?:"([^"\r\n]{6,128})"|'([^'\r\n]{6,128})'|([^\s"'`,;()\[\]{}<>]{6,128}))"#,
     ),
     min_entropy: 3.0,
     paths: None,
     accept: values::password,
     shown: 4,
+    noisy: true,
 };

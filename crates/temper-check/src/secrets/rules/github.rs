@@ -17,6 +17,7 @@ pub(crate) static PAT: Rule = Rule {
     paths: None,
     accept: values::token,
     shown: 4,
+    noisy: false,
 };
 
 pub(crate) static OAUTH: Rule = Rule {
@@ -29,6 +30,7 @@ pub(crate) static OAUTH: Rule = Rule {
     paths: None,
     accept: values::token,
     shown: 4,
+    noisy: false,
 };
 
 pub(crate) static APP_TOKEN: Rule = Rule {
@@ -41,6 +43,7 @@ pub(crate) static APP_TOKEN: Rule = Rule {
     paths: None,
     accept: values::token,
     shown: 4,
+    noisy: false,
 };
 
 pub(crate) static REFRESH_TOKEN: Rule = Rule {
@@ -53,6 +56,7 @@ pub(crate) static REFRESH_TOKEN: Rule = Rule {
     paths: None,
     accept: values::token,
     shown: 4,
+    noisy: false,
 };
 
 pub(crate) static FINE_GRAINED_PAT: Rule = Rule {
@@ -65,4 +69,5 @@ pub(crate) static FINE_GRAINED_PAT: Rule = Rule {
     paths: None,
     accept: values::token,
     shown: 4,
+    noisy: false,
 };

@@ -16,6 +16,7 @@ pub(crate) static PAT: Rule = Rule {
     paths: None,
     accept: values::token,
     shown: 4,
+    noisy: false,
 };
 
 pub(crate) static RUNNER_TOKEN: Rule = Rule {
@@ -28,4 +29,5 @@ pub(crate) static RUNNER_TOKEN: Rule = Rule {
     paths: None,
     accept: values::token,
     shown: 4,
+    noisy: false,
 };

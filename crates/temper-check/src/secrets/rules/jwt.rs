@@ -20,6 +20,7 @@ pub(crate) static JWT: Rule = Rule {
     paths: None,
     accept,
     shown: 4,
+    noisy: true,
 };
 
 fn accept(m: &values::Match<'_>) -> bool {

@@ -54,6 +54,10 @@ pub(crate) struct Rule {
     pub accept: fn(&values::Match<'_>) -> bool,
     /// How many leading bytes of the secret a report may show (at most 4).
     pub shown: usize,
+    /// Whether the rule is too loose for documentation, tests and examples
+    /// (READMEs, type declarations, `test/` trees), which are full of
+    /// made-up credentials; such files are not read by it.
+    pub noisy: bool,
 }
 
 /// Every rule, in priority order.

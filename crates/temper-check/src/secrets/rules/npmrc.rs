@@ -15,8 +15,9 @@ pub(crate) static AUTH: Rule = Rule {
     pattern: r#"(?m)(?:^|:)[ \t]*(?:_authToken|_auth|_password)[ \t]*=[ \t]*"?([^\s"]+)"#,
     min_entropy: 2.5,
     paths: Some(is_npmrc),
-    accept: values::password,
+    accept: values::config_value,
     shown: 4,
+    noisy: false,
 };
 
 fn is_npmrc(path: &str) -> bool {

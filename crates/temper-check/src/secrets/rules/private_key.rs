@@ -29,4 +29,5 @@ pub(crate) static PRIVATE_KEY: Rule = Rule {
     paths: None,
     accept: values::token,
     shown: 0,
+    noisy: false,
 };

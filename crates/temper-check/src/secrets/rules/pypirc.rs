@@ -13,8 +13,9 @@ pub(crate) static PASSWORD: Rule = Rule {
     pattern: r"(?m)^[ \t]*password[ \t]*[=:][ \t]*([^\s#;]+)[ \t]*\r?$",
     min_entropy: 2.5,
     paths: Some(is_pypirc),
-    accept: values::password,
+    accept: values::config_value,
     shown: 4,
+    noisy: false,
 };
 
 fn is_pypirc(path: &str) -> bool {

@@ -17,6 +17,7 @@ pub(crate) static TOKEN: Rule = Rule {
     paths: None,
     accept: values::token,
     shown: 4,
+    noisy: false,
 };
 
 pub(crate) static WEBHOOK: Rule = Rule {
@@ -29,4 +30,5 @@ pub(crate) static WEBHOOK: Rule = Rule {
     paths: None,
     accept: values::token,
     shown: 4,
+    noisy: false,
 };

@@ -15,4 +15,5 @@ pub(crate) static SECRET_KEY: Rule = Rule {
     paths: None,
     accept: values::token,
     shown: 4,
+    noisy: false,
 };

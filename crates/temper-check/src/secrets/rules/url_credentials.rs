@@ -18,6 +18,7 @@ pub(crate) static URL_CREDENTIALS: Rule = Rule {
     paths: None,
     accept,
     shown: 4,
+    noisy: true,
 };
 
 fn accept(m: &values::Match<'_>) -> bool {
