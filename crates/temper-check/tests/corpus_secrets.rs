@@ -9,9 +9,13 @@ use temper_image::{OpenOptions, Source};
 use temper_inventory::Fact;
 use temper_layer::{AnalyzerSet, NoProgress};
 
-/// (rule, path) of every secret in the image's files, and (rule, path,
-/// line) of those in its metadata.
-fn scan(dir: &std::path::Path) -> (Vec<(String, String)>, Vec<(String, String, u32)>) {
+/// (rule, path) of a secret in a file.
+type FileSecret = (String, String);
+/// (rule, path, line) of a secret in the metadata.
+type MetaSecret = (String, String, u32);
+
+/// Every secret in the image's files, and in its metadata.
+fn scan(dir: &std::path::Path) -> (Vec<FileSecret>, Vec<MetaSecret>) {
     let source = Source::parse(&format!("oci:{}", dir.display())).unwrap();
     let image = temper_image::open(&source, &OpenOptions::default()).unwrap();
     let set = AnalyzerSet::new(vec![temper_check::secrets::analyzer()]);

@@ -124,7 +124,7 @@ pub(crate) struct Located {
 /// One finding per secret: among overlapping hits the best-ranked one,
 /// in text order, with line numbers (counted only for what is reported).
 pub(crate) fn resolve(text: &[u8], mut hits: Vec<Hit>) -> Vec<Located> {
-    hits.sort_by(|a, b| (a.rank, a.span.start).cmp(&(b.rank, b.span.start)));
+    hits.sort_by_key(|h| (h.rank, h.span.start));
     let mut kept: Vec<Hit> = Vec::new();
     for h in hits {
         if !kept.iter().any(|k| k.span.start < h.span.end && h.span.start < k.span.end) {

@@ -334,7 +334,7 @@ fn metadata_env_labels_and_history() {
             "RUN /bin/sh -c echo password=${PW}",
         ],
     );
-    c.config.labels = Some([("a.token".to_owned(), format!("{pat}")), ("org.opencontainers.image.title".to_owned(), "x".to_owned())].into());
+    c.config.labels = Some([("a.token".to_owned(), pat.clone()), ("org.opencontainers.image.title".to_owned(), "x".to_owned())].into());
     let s = |r: &str, p: &str, l: u32| (r.to_owned(), p.to_owned(), l);
     assert_eq!(
         meta(&c),
