@@ -5,7 +5,7 @@
 use std::ops::Range;
 use std::sync::LazyLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::bytes::{Regex, RegexBuilder};
 
 use super::rules::{RULES, Rule};
@@ -22,28 +22,55 @@ struct Compiled {
 }
 
 static COMPILED: LazyLock<Option<Compiled>> = LazyLock::new(|| {
-    let mut words: Vec<String> = RULES.iter().flat_map(|r| r.keywords.iter().map(|k| k.to_ascii_lowercase())).collect();
-    words.sort();
-    words.dedup();
-    // Leftmost-longest, non-overlapping matching is several times faster
-    // than reporting every overlapping keyword, but reports `secret_access_key`
-    // and not the `secret` inside it: so a keyword triggers the rules of
-    // every keyword it contains.
-    let keyword_rules = words
-        .iter()
-        .map(|w| RULES.iter().enumerate().filter(|(_, r)| r.keywords.iter().any(|k| w.contains(&k.to_ascii_lowercase()))).map(|(i, _)| i).collect())
-        .collect();
-    let keywords = AhoCorasickBuilder::new().ascii_case_insensitive(true).match_kind(MatchKind::LeftmostLongest).kind(Some(AhoCorasickKind::DFA)).build(&words).ok()?;
+    // The smallest keyword set: a keyword containing another adds nothing.
+    let mut lower: Vec<String> = RULES.iter().flat_map(|r| r.keywords.iter().map(|k| k.to_ascii_lowercase())).collect();
+    lower.sort();
+    lower.dedup();
+    let minimal: Vec<&String> = lower.iter().filter(|w| !lower.iter().any(|o| o != *w && w.contains(o.as_str()))).collect();
+    // Each keyword in the case forms code and config use (`password`,
+    // `Password`, `PASSWORD`, `apiKey`, `ApiKey`) rather than ASCII case
+    // folding: few enough literals for a SIMD prefilter, which a folded set
+    // defeats, making this pass several times faster.
+    let mut words: Vec<String> = Vec::new();
+    let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
+    for w in minimal {
+        let rules: Vec<usize> = RULES.iter().enumerate().filter(|(_, r)| r.keywords.iter().any(|k| k.to_ascii_lowercase().contains(w.as_str()))).map(|(i, _)| i).collect();
+        for form in case_forms(w, RULES.iter().any(|r| r.keywords.iter().any(|k| k.to_ascii_lowercase().contains(w.as_str())) && r.pattern.starts_with("(?i)"))) {
+            if !words.contains(&form) {
+                words.push(form);
+                keyword_rules.push(rules.clone());
+            }
+        }
+    }
+    let keywords = AhoCorasickBuilder::new().match_kind(MatchKind::LeftmostFirst).build(&words).ok()?;
     // Byte-oriented (no Unicode classes): secrets are ASCII and files need
     // not be UTF-8.
     let regexes = RULES.iter().map(|r| RegexBuilder::new(r.pattern).unicode(false).size_limit(32 << 20).build().ok()).collect();
     Some(Compiled { keywords, keyword_rules, regexes })
 });
 
-/// Whether every rule compiled.
+/// The spellings of keyword `w` (lower case) searched for: as the rules
+/// write it when their regex is case-sensitive (`AKIA`, `ghp_`, `eyJ`),
+/// else lower case, upper case, capitalised, and camel case without the
+/// separators (`api_key`: `apiKey`, `ApiKey`).
+fn case_forms(w: &str, folded: bool) -> Vec<String> {
+    if !folded {
+        return RULES.iter().flat_map(|r| r.keywords.iter()).filter(|k| k.eq_ignore_ascii_case(w)).map(|k| (*k).to_owned()).collect();
+    }
+    let capital = |s: &str| s.get(..1).map(|c| c.to_ascii_uppercase() + s.get(1..).unwrap_or_default()).unwrap_or_default();
+    let parts: Vec<&str> = w.split(['_', '-']).collect();
+    let camel = parts.iter().enumerate().map(|(i, p)| if i == 0 { (*p).to_owned() } else { capital(p) }).collect::<String>();
+    let mut forms = vec![w.to_owned(), w.to_ascii_uppercase(), capital(w), capital(&camel), camel];
+    forms.sort();
+    forms.dedup();
+    forms
+}
+
+/// Whether every rule compiled, and the keywords are few enough for the
+/// SIMD prefilter (64 literals).
 #[cfg(test)]
 pub(crate) fn all_compiled() -> bool {
-    COMPILED.as_ref().is_some_and(|c| c.regexes.iter().all(Option::is_some))
+    COMPILED.as_ref().is_some_and(|c| c.regexes.iter().all(Option::is_some) && c.keyword_rules.len() <= 64)
 }
 
 /// One secret, before overlaps are resolved.

@@ -15,7 +15,7 @@ pub(crate) static PASSWORD: Rule = Rule {
     id: "generic-password",
     title: "Hard-coded password or secret",
     severity: Severity::Medium,
-    keywords: &["password", "passwd", "pwd", "secret", "api_key", "apikey", "api-key", "access_token", "accesstoken", "auth_token", "authtoken"],
+    keywords: &["passw", "pwd", "secret", "api_key", "apikey", "api-key", "access_token", "auth_token"],
     pattern: concat!(
         // The key ends with the keyword: `db_password`, `clientSecret`, not
         // `SecretId` or `secretsmanager`.
