@@ -39,8 +39,10 @@ pub(crate) struct Rule {
     pub title: &'static str,
     /// How bad a finding is.
     pub severity: Severity,
-    /// Words one of which must occur (ASCII case-insensitive) before the
-    /// regex runs; empty only for rules with a [`Rule::paths`] filter.
+    /// Words one of which must occur before the regex runs: as written
+    /// when the regex is case-sensitive, else in lower, upper, capitalised
+    /// or camel case (`api_key`, `API_KEY`, `Api_key`, `apiKey`, `ApiKey`);
+    /// empty only for rules with a [`Rule::paths`] filter.
     pub keywords: &'static [&'static str],
     /// The regex; capture group 1 is the secret.
     pub pattern: &'static str,
