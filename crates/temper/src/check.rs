@@ -54,19 +54,12 @@ pub struct Report {
     pub secrets: Vec<SecretReport>,
 }
 
+/// The config file's `[secrets]` table: `[[secrets.allow]]` entries with
+/// a rule, a path glob, or both.
 #[derive(serde::Deserialize, Default)]
 struct ConfigFile {
     #[serde(default)]
-    secrets: SecretsConfig,
-}
-
-/// `[secrets]` of the config file.
-#[derive(serde::Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct SecretsConfig {
-    /// `[[secrets.allow]]` entries: a rule, a path glob, or both.
-    #[serde(default)]
-    allow: temper_check::secrets::AllowList,
+    secrets: temper_check::secrets::AllowList,
 }
 
 fn settings(args: &CheckArgs) -> Result<Settings> {
@@ -103,7 +96,7 @@ pub fn check(args: &CheckArgs) -> Result<ExitCode> {
     let settings = settings(args)?;
     let threshold = fail_on(&args.fail_on)?;
     let config: ConfigFile = crate::config_file(args.config.as_deref())?.unwrap_or_default();
-    let allow = config.secrets.allow;
+    let allow = config.secrets;
     let (_, image) = open_source(&args.image)?;
     let Scanned { layers, analysis, inventory } = scan_inventory(&image, &args.image, &args.run, false, &temper_check::analyzers())?;
     let cx = Context { config: &image.config, layers: &layers, merged: &analysis.merged, efficiency: &analysis.efficiency, inventory: &inventory, settings: &settings };

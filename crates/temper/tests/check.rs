@@ -130,3 +130,60 @@ fn sarif_output_validates_against_the_official_schema() {
     assert!(results.iter().any(|r| r["ruleId"] == "runs-as-root" && r["level"] == "error"));
     assert!(results.iter().any(|r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "root/.ssh/id_rsa"));
 }
+
+#[test]
+fn secrets_are_exactly_the_planted_ones() {
+    let (r, _) = check(&corpus_image("secrets-and-root"), &[]);
+    let want: BTreeSet<(String, String)> = [
+        ("aws-access-key-id", "root/.aws/credentials"),
+        ("aws-secret-access-key", "root/.aws/credentials"),
+        ("private-key", "root/.ssh/id_rsa"),
+        ("github-pat", "app/.env"),
+        ("stripe-secret-key", "app/.env"),
+        ("url-credentials", "app/.env"),
+        ("secret-like-env-name", "config.Env"),
+        ("github-pat", "history[4].created_by"),
+        ("secret-like-env-name", "history[5].created_by"),
+    ]
+    .into_iter()
+    .map(|(a, b)| (a.to_owned(), b.to_owned()))
+    .collect();
+    assert_eq!(secrets(&r), want);
+    let files: Vec<&Value> = r["secrets"].as_array().unwrap().iter().filter(|s| !s["layer"].is_null()).collect();
+    assert!(files.iter().all(|s| s["layer"] == 1 && s["visible"] == true), "{files:#?}");
+    // No false positives on the stock OS, nor on the language ecosystems' trees.
+    for image in ["debian-minbase", "node-app", "python-app", "go-rust-bins", "big-node", "debian-outdated"] {
+        let (r, _) = check(&corpus_image(image), &[]);
+        assert!(secrets(&r).is_empty(), "{image}: {:#}", r["secrets"]);
+    }
+}
+
+#[test]
+fn a_secret_deleted_by_a_later_layer_is_still_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = dir.path().join("oci");
+    let token = concat!("ghp_", "Zq8Xk2Lm9Np4Rt7Vw1Yb3Cd6Fg0Hj5Ks8Qe2");
+    let spec = ImageSpec::new(vec![
+        layer(&[file("etc/passwd", "root:x:0:0:root:/root:/bin/sh\napp:x:10001:10001::/app:/bin/sh\n"), file("app/deploy.env", format!("GITHUB_TOKEN={token}\n"))], Comp::Gzip),
+        layer(&[whiteout("app/deploy.env"), file("app/run.sh", "#!/bin/sh\nexec /app/server\n")], Comp::Gzip),
+    ]);
+    OciLayout::single(&layout, &spec, "t");
+    let image = src("oci", &layout, Some("t"));
+    let (r, code) = check(&image, &[]);
+    assert_eq!(code, Some(1), "a high secret fails the default --fail-on high");
+    let s = &r["secrets"][0];
+    assert_eq!((s["rule"].as_str(), s["layer"].as_u64(), s["path"].as_str(), s["line"].as_u64(), s["visible"].as_bool()), (Some("github-pat"), Some(0), Some("app/deploy.env"), Some(1), Some(false)));
+    assert!(!r.to_string().contains(&token[8..]), "the token leaked");
+
+    // An allow-list entry in the config file hides it, by rule and path.
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "[[secrets.allow]]\nrule = \"github-pat\"\npath = \"/app/*.env\"\n").unwrap();
+    let (r, _) = check(&image, &["--config", config.to_str().unwrap()]);
+    assert!(secrets(&r).is_empty(), "{:#}", r["secrets"]);
+    // A broken allow-list is an error, not silently ignored.
+    std::fs::write(&config, "[[secrets.allow]]\nreason = \"none\"\n").unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let out = temper(&["check", &image, "--config", config.to_str().unwrap()], cache.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("config.toml"), "{}", String::from_utf8_lossy(&out.stderr));
+}
