@@ -7,5 +7,6 @@ pub mod advisory;
 pub mod catalog;
 mod image;
 pub mod mutate;
+pub mod secrets;
 
 pub use image::*;
