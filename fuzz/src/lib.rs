@@ -5,6 +5,7 @@
 
 pub mod advisory;
 pub mod catalog;
+pub mod dockerfile;
 mod image;
 pub mod mutate;
 pub mod secrets;

@@ -1,0 +1,224 @@
+//! Stages and variables: which instructions belong to which stage, what each
+//! stage starts from, and every expandable word expanded with the ARG and
+//! ENV values in scope where it is, as BuildKit scopes them:
+//!
+//! - ARGs before the first FROM are global: FROM lines see them, stages do
+//!   not, unless a stage declares the name again (`ARG NAME`), which then
+//!   takes the global default.
+//! - Inside a stage an ARG or ENV is visible from the next instruction on;
+//!   ENV wins over ARG of the same name; one ENV's values see the variables
+//!   as they were before it.
+//! - A stage built FROM another stage inherits its ENV, not its ARGs.
+//! - BuildKit's platform ARGs (`TARGETARCH`, `BUILDPLATFORM`…) are known
+//!   globally with values only known at build time.
+
+use crate::error::ErrorKind;
+use crate::expand::{Lookup, Vars, expand};
+use crate::model::{Base, Diagnostic, Instruction, InstructionKind, Source, Stage, Word};
+use crate::parse::{PResult, parse_mount};
+
+const PLATFORM_ARGS: &[&str] = &[
+    "TARGETPLATFORM",
+    "TARGETOS",
+    "TARGETARCH",
+    "TARGETVARIANT",
+    "BUILDPLATFORM",
+    "BUILDOS",
+    "BUILDARCH",
+    "BUILDVARIANT",
+];
+
+/// Total bytes expansion may produce over a whole file.
+const EXPANSION_BUDGET: usize = 64 << 20;
+
+#[derive(Default, Clone)]
+struct Scope {
+    env: Vec<(String, String)>,
+    args: Vec<(String, Option<String>)>,
+    platform_args: bool,
+}
+
+impl Vars for Scope {
+    fn lookup(&self, name: &str) -> Lookup<'_> {
+        if let Some((_, v)) = self.env.iter().rev().find(|(k, _)| k == name) {
+            return Lookup::Value(v);
+        }
+        match self.args.iter().rev().find(|(k, _)| k == name) {
+            Some((_, Some(v))) => Lookup::Value(v),
+            Some((_, None)) => Lookup::Unknown,
+            None if self.platform_args && PLATFORM_ARGS.contains(&name) => Lookup::Unknown,
+            None => Lookup::Unset,
+        }
+    }
+}
+
+impl Scope {
+    fn set_env(&mut self, k: String, v: String) {
+        self.env.retain(|(n, _)| *n != k);
+        self.env.push((k, v));
+    }
+
+    fn set_arg(&mut self, k: String, v: Option<String>) {
+        self.args.retain(|(n, _)| *n != k);
+        self.args.push((k, v));
+    }
+}
+
+struct Expander<'d> {
+    escape: u8,
+    budget: usize,
+    diagnostics: &'d mut Vec<Diagnostic>,
+}
+
+impl Expander<'_> {
+    fn word(&mut self, w: &mut Word, scope: &Scope) {
+        if !w.text.contains(['$', '\'', '"', self.escape as char]) {
+            return;
+        }
+        if self.budget == 0 {
+            return;
+        }
+        let e = expand(&w.text, scope, self.escape);
+        self.budget = self.budget.saturating_sub(e.value.len());
+        if self.budget == 0 {
+            self.diagnostics.push(Diagnostic { message: "variable expansion stopped: too much output".into(), span: w.span });
+        }
+        if let Some(message) = e.error {
+            self.diagnostics.push(Diagnostic { message, span: w.span });
+        }
+        w.value = e.value;
+        w.unresolved = e.unresolved;
+    }
+
+    fn instruction(&mut self, ins: &mut Instruction, scope: &mut Scope, globals: &Scope) {
+        for f in &mut ins.flags {
+            if let Some(v) = &mut f.value {
+                self.word(v, scope);
+                if f.mount.is_some() {
+                    f.mount = Some(parse_mount(v));
+                }
+            }
+        }
+        match &mut ins.kind {
+            InstructionKind::Add(c) | InstructionKind::Copy(c) => {
+                for s in &mut c.sources {
+                    if let Source::Path(w) = s {
+                        self.word(w, scope);
+                    }
+                }
+                self.word(&mut c.dest, scope);
+            }
+            InstructionKind::Env(kvs) => {
+                let before = scope.clone();
+                for kv in kvs.iter_mut() {
+                    self.word(&mut kv.key, &before);
+                    self.word(&mut kv.value, &before);
+                    scope.set_env(kv.key.value.clone(), kv.value.value.clone());
+                }
+            }
+            InstructionKind::Label(kvs) => {
+                for kv in kvs.iter_mut() {
+                    self.word(&mut kv.key, scope);
+                    self.word(&mut kv.value, scope);
+                }
+            }
+            InstructionKind::Arg(decls) => {
+                for d in decls.iter_mut() {
+                    self.word(&mut d.name, scope);
+                    let value = match &mut d.default {
+                        Some(w) => {
+                            self.word(w, scope);
+                            Some(w.value.clone())
+                        }
+                        None => match globals.lookup(&d.name.value) {
+                            Lookup::Value(v) => Some(v.to_string()),
+                            Lookup::Unknown | Lookup::Unset => None,
+                        },
+                    };
+                    scope.set_arg(d.name.value.clone(), value);
+                }
+            }
+            InstructionKind::Expose(ws) | InstructionKind::Volume(ws) => {
+                for w in ws {
+                    self.word(w, scope);
+                }
+            }
+            InstructionKind::User(w) | InstructionKind::Workdir(w) | InstructionKind::Stopsignal(w) => self.word(w, scope),
+            InstructionKind::Cmd(_)
+            | InstructionKind::Entrypoint(_)
+            | InstructionKind::From(_)
+            | InstructionKind::Healthcheck(_)
+            | InstructionKind::Maintainer(_)
+            | InstructionKind::Onbuild(_)
+            | InstructionKind::Run(_)
+            | InstructionKind::Shell(_) => {}
+        }
+    }
+}
+
+/// Assign stages, check the stage structure, expand words.
+pub(crate) fn resolve(ins: &mut [Instruction], escape: u8, diagnostics: &mut Vec<Diagnostic>) -> PResult<Vec<Stage>> {
+    let mut ex = Expander { escape, budget: EXPANSION_BUDGET, diagnostics };
+    let mut globals = Scope { platform_args: true, ..Scope::default() };
+    let mut stages: Vec<Stage> = Vec::new();
+    let mut stage_env: Vec<Vec<(String, String)>> = Vec::new();
+    let mut scope = Scope::default();
+    let total = ins.len();
+    for (i, current) in ins.iter_mut().enumerate() {
+        if let InstructionKind::From(from) = &mut current.kind {
+            let index = stages.len();
+            if let Some(prev) = stages.last_mut() {
+                prev.instructions.end = i;
+                stage_env.push(std::mem::take(&mut scope.env));
+            }
+            ex.word(&mut from.image, &globals);
+            let mut platform = None;
+            for f in &mut current.flags {
+                if let Some(v) = &mut f.value {
+                    ex.word(v, &globals);
+                    if f.name == "platform" {
+                        platform = Some(v.value.clone());
+                    }
+                }
+            }
+            let name = from.alias.as_ref().map(|(_, w)| w.value.clone());
+            if let (Some(n), Some((_, w))) = (&name, &from.alias)
+                && stages.iter().any(|s| s.name.as_ref() == Some(n))
+            {
+                return Err((ErrorKind::DuplicateStage(n.clone()), w.span));
+            }
+            let image = from.image.value.to_ascii_lowercase();
+            let base = match stages.iter().position(|s| s.name.as_deref() == Some(image.as_str())) {
+                Some(s) => Base::Stage(s),
+                None if image == "scratch" => Base::Scratch,
+                None => Base::Image(from.image.value.clone()),
+            };
+            scope = Scope::default();
+            if let Base::Stage(s) = base {
+                scope.env = stage_env[s].clone();
+            }
+            current.stage = Some(index);
+            stages.push(Stage { index, name, base, platform, from: i, instructions: i + 1..i + 1 });
+            continue;
+        }
+        if stages.is_empty() {
+            if !matches!(current.kind, InstructionKind::Arg(_)) {
+                return Err((ErrorKind::BeforeFrom(current.keyword.clone()), current.keyword_span));
+            }
+            let mut g = globals.clone();
+            ex.instruction(current, &mut g, &Scope::default());
+            globals = g;
+            continue;
+        }
+        current.stage = Some(stages.len() - 1);
+        ex.instruction(current, &mut scope, &globals);
+    }
+    match stages.last_mut() {
+        Some(last) => last.instructions.end = total,
+        None => {
+            let span = ins.first().map(|i| i.keyword_span).unwrap_or_default();
+            return Err((if ins.is_empty() { ErrorKind::Empty } else { ErrorKind::BadFrom("the file has no FROM instruction".into()) }, span));
+        }
+    }
+    Ok(stages)
+}

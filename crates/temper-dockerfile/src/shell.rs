@@ -1,0 +1,604 @@
+//! RUN bodies as shell: brush-parser reads the script, and its syntax tree
+//! becomes a flat list of simple commands with their words, pipeline and
+//! list operators and byte spans in the Dockerfile.
+//!
+//! brush-parser counts positions in characters of the text it was given;
+//! that text was assembled from the Dockerfile (continuations joined,
+//! comment lines dropped, heredoc bodies appended), so every position goes
+//! characters → bytes of the assembled text → [`OffsetMap`] → source bytes.
+//! Command substitutions (`$(…)`, backquotes) are parsed again from their
+//! word, so their commands are listed too.
+//!
+//! The parser recurses on nesting and its stack cannot be bounded from
+//! outside, so scripts nested deeper than [`MAX_NESTING`] are not parsed;
+//! nor are scripts it panics on. Either way the RUN keeps its text and a
+//! [`ShellDiagnostic`] says why it has no script.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use brush_parser::ast;
+
+use crate::span::{OffsetMap, Span};
+
+/// How deeply subshells, groups, substitutions and compound commands may
+/// nest before a script is left unparsed.
+pub const MAX_NESTING: usize = 24;
+
+/// A RUN body as shell, or why not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Script {
+    /// Parsed.
+    Parsed(ShellScript),
+    /// The shell parser refused it; BuildKit would still run it, so this is
+    /// not a Dockerfile error.
+    Failed(ShellDiagnostic),
+    /// Not run by a POSIX shell: `SHELL` names another (PowerShell, cmd) or
+    /// a heredoc's `#!` line names another interpreter.
+    NotShell {
+        /// The shell or interpreter.
+        interpreter: String,
+    },
+    /// Not parsed: CMD, ENTRYPOINT and HEALTHCHECK run in the image later.
+    NotParsed,
+}
+
+impl Script {
+    /// The script, when parsed.
+    pub fn parsed(&self) -> Option<&ShellScript> {
+        match self {
+            Script::Parsed(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+/// Why a shell body was not parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShellDiagnostic {
+    /// The parser's message.
+    pub message: String,
+    /// Where (the whole body when the parser gave no position).
+    pub span: Span,
+}
+
+/// A parsed shell script.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ShellScript {
+    /// Every simple command in source order, including those inside
+    /// compound commands, subshells, functions and command substitutions.
+    pub commands: Vec<SimpleCommand>,
+    /// Some pipeline has more than one command.
+    pub has_pipe: bool,
+    /// The script's extent.
+    pub span: Span,
+}
+
+impl ShellScript {
+    /// The commands whose name, unquoted and without its directory, is
+    /// `name` (so `/usr/bin/apt-get` matches `apt-get`).
+    pub fn commands_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a SimpleCommand> + 'a {
+        self.commands.iter().filter(move |c| c.program().as_deref() == Some(name))
+    }
+}
+
+/// A shell word as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShellWord {
+    /// The raw text, quotes and expansions as written.
+    pub text: String,
+    /// Where it is in the Dockerfile.
+    pub span: Span,
+}
+
+impl ShellWord {
+    /// The text with quotes and backslash escapes removed (no expansion):
+    /// `"a b"` → `a b`, `\$x` → `$x`.
+    pub fn unquoted(&self) -> String {
+        let mut out = String::new();
+        let mut chars = self.text.chars();
+        let mut quote: Option<char> = None;
+        while let Some(c) = chars.next() {
+            match (quote, c) {
+                (None, '\'' | '"') => quote = Some(c),
+                (Some(q), c) if c == q => quote = None,
+                (None, '\\') | (Some('"'), '\\') => {
+                    if let Some(n) = chars.next() {
+                        if quote.is_some() && !matches!(n, '"' | '\\' | '$' | '`') {
+                            out.push('\\');
+                        }
+                        out.push(n);
+                    }
+                }
+                _ => out.push(c),
+            }
+        }
+        out
+    }
+}
+
+/// The operator before a pipeline in a list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListOp {
+    /// `&&`
+    And,
+    /// `||`
+    Or,
+    /// `;` or a newline.
+    Seq,
+    /// `&` after the previous pipeline.
+    Async,
+}
+
+/// A redirection of a simple command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Redirect {
+    /// The operator, e.g. `>`, `>>`, `2>&1` is `>&`, `<<` for a heredoc.
+    pub operator: &'static str,
+    /// The file descriptor written before the operator.
+    pub fd: Option<i32>,
+    /// The target word, when it is a word.
+    pub target: Option<ShellWord>,
+}
+
+/// One simple command: name, arguments, assignments, redirections.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SimpleCommand {
+    /// The command name (absent for a bare assignment `A=b`).
+    pub name: Option<ShellWord>,
+    /// Arguments after the name.
+    pub args: Vec<ShellWord>,
+    /// `NAME=value` words before the name.
+    pub assignments: Vec<ShellWord>,
+    /// Redirections anywhere in the command.
+    pub redirects: Vec<Redirect>,
+    /// The command's extent.
+    pub span: Span,
+    /// Which pipeline of the script it is in (numbered from 0 in order).
+    pub pipeline: usize,
+    /// Its place in that pipeline, from 0.
+    pub pipeline_position: usize,
+    /// How many commands that pipeline has.
+    pub pipeline_len: usize,
+    /// The pipeline is negated (`! cmd`).
+    pub negated: bool,
+    /// The operator before its pipeline; `None` for the first pipeline of a
+    /// list.
+    pub op_before: Option<ListOp>,
+    /// Inside `( … )`.
+    pub in_subshell: bool,
+    /// Inside `$( … )` or backquotes.
+    pub in_substitution: bool,
+    /// Inside if, while, until, for, case, `{ … }` or a function.
+    pub in_compound: bool,
+}
+
+impl SimpleCommand {
+    /// Part of a pipeline of two or more commands.
+    pub fn in_pipeline(&self) -> bool {
+        self.pipeline_len > 1
+    }
+
+    /// The name unquoted, without its directory.
+    pub fn program(&self) -> Option<String> {
+        let n = self.name.as_ref()?.unquoted();
+        Some(n.rsplit('/').next().unwrap_or_default().to_string())
+    }
+
+    /// The arguments unquoted.
+    pub fn arg_values(&self) -> Vec<String> {
+        self.args.iter().map(ShellWord::unquoted).collect()
+    }
+}
+
+/// True for shells that read POSIX sh syntax, by path or name.
+pub(crate) fn is_posix_shell(program: &str) -> bool {
+    let base = program.rsplit(['/', '\\']).next().unwrap_or(program).to_ascii_lowercase();
+    let base = base.strip_suffix(".exe").unwrap_or(&base);
+    matches!(base, "sh" | "bash" | "ash" | "dash" | "zsh" | "ksh" | "mksh" | "busybox")
+}
+
+/// Nesting depth of `text` by a cheap, quote-blind count of openers and
+/// closers: an over-estimate, which only makes a script go unparsed.
+fn nesting(text: &str) -> usize {
+    let (mut depth, mut max) = (0usize, 0usize);
+    let mut backquotes = 0usize;
+    for token in text.split(|c: char| c.is_whitespace() || c == ';') {
+        for c in token.chars() {
+            match c {
+                '(' | '{' => depth += 1,
+                ')' | '}' => depth = depth.saturating_sub(1),
+                '`' => backquotes += 1,
+                _ => continue,
+            }
+            max = max.max(depth + backquotes);
+        }
+        match token {
+            "if" | "while" | "until" | "for" | "case" | "[[" => depth += 1,
+            "fi" | "done" | "esac" | "]]" => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        max = max.max(depth + backquotes);
+    }
+    max
+}
+
+/// Byte offset of every character, plus the end, when `text` is not ASCII.
+struct Chars(Option<Vec<usize>>);
+
+impl Chars {
+    fn new(text: &str) -> Self {
+        if text.is_ascii() {
+            Chars(None)
+        } else {
+            Chars(Some(text.char_indices().map(|(i, _)| i).chain([text.len()]).collect()))
+        }
+    }
+
+    fn byte(&self, char_index: usize) -> usize {
+        match &self.0 {
+            None => char_index,
+            Some(v) => v.get(char_index).or(v.last()).copied().unwrap_or(0),
+        }
+    }
+}
+
+fn options() -> brush_parser::ParserOptions {
+    brush_parser::ParserOptions::default()
+}
+
+fn parse_program(text: &str) -> Result<ast::Program, (String, Option<usize>)> {
+    let parsed = catch_unwind(AssertUnwindSafe(|| {
+        brush_parser::Parser::new(std::io::Cursor::new(text.as_bytes()), &options()).parse_program()
+    }));
+    match parsed {
+        Ok(Ok(p)) => Ok(p),
+        Ok(Err(e)) => {
+            let at = match &e {
+                brush_parser::ParseError::ParsingNear(p) => Some(p.index),
+                brush_parser::ParseError::Tokenizing { position, .. } => position.as_ref().map(|p| p.index),
+                brush_parser::ParseError::ParsingAtEndOfInput => None,
+            };
+            Err((e.to_string(), at))
+        }
+        Err(_) => Err(("the shell parser failed on this script".into(), None)),
+    }
+}
+
+/// Parse `text`, which was assembled from the source as `map` says.
+pub(crate) fn parse_script(text: &str, map: &OffsetMap) -> Script {
+    let whole = map.span(0, text.len());
+    if nesting(text) > MAX_NESTING {
+        return Script::Failed(ShellDiagnostic {
+            message: format!("nested more than {MAX_NESTING} levels deep; not parsed"),
+            span: whole,
+        });
+    }
+    match parse_program(text) {
+        Ok(program) => {
+            let mut w = Walker { text, map, chars: Chars::new(text), base: 0, out: ShellScript::default(), pipelines: 0, depth: 0 };
+            w.program(&program, Ctx::default());
+            w.out.span = whole;
+            Script::Parsed(w.out)
+        }
+        Err((message, at)) => {
+            let chars = Chars::new(text);
+            let span = at.map_or(whole, |c| {
+                let b = chars.byte(c);
+                map.span(b, (b + 1).min(text.len()))
+            });
+            Script::Failed(ShellDiagnostic { message, span })
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Ctx {
+    subshell: bool,
+    substitution: bool,
+    compound: bool,
+}
+
+struct Walker<'a> {
+    /// The text this walker's positions are in (a substitution's inner
+    /// text for nested walkers).
+    text: &'a str,
+    map: &'a OffsetMap,
+    chars: Chars,
+    /// Byte offset of `text` within the top-level script text.
+    base: usize,
+    out: ShellScript,
+    pipelines: usize,
+    depth: usize,
+}
+
+impl Walker<'_> {
+    fn span_of(&self, loc: Option<&brush_parser::SourceSpan>) -> Option<Span> {
+        let loc = loc?;
+        let s = self.base + self.chars.byte(loc.start.index);
+        let e = self.base + self.chars.byte(loc.end.index);
+        Some(self.map.span(s, e.max(s)))
+    }
+
+    fn word(&self, w: &ast::Word) -> ShellWord {
+        let span = self.span_of(w.loc.as_ref()).unwrap_or_default();
+        ShellWord { text: w.value.clone(), span }
+    }
+
+    fn program(&mut self, p: &ast::Program, ctx: Ctx) {
+        for list in &p.complete_commands {
+            self.compound_list(list, ctx);
+        }
+    }
+
+    fn compound_list(&mut self, list: &ast::CompoundList, ctx: Ctx) {
+        let mut op: Option<ListOp> = None;
+        for item in &list.0 {
+            self.and_or(&item.0, op, ctx);
+            op = Some(match item.1 {
+                ast::SeparatorOperator::Async => ListOp::Async,
+                ast::SeparatorOperator::Sequence => ListOp::Seq,
+            });
+        }
+    }
+
+    fn and_or(&mut self, list: &ast::AndOrList, op: Option<ListOp>, ctx: Ctx) {
+        self.pipeline(&list.first, op, ctx);
+        for next in &list.additional {
+            match next {
+                ast::AndOr::And(p) => self.pipeline(p, Some(ListOp::And), ctx),
+                ast::AndOr::Or(p) => self.pipeline(p, Some(ListOp::Or), ctx),
+            }
+        }
+    }
+
+    fn pipeline(&mut self, p: &ast::Pipeline, op: Option<ListOp>, ctx: Ctx) {
+        let id = self.pipelines;
+        self.pipelines += 1;
+        if p.seq.len() > 1 {
+            self.out.has_pipe = true;
+        }
+        for (i, c) in p.seq.iter().enumerate() {
+            let place = Place { pipeline: id, position: i, len: p.seq.len(), negated: p.bang, op };
+            self.command(c, place, ctx);
+        }
+    }
+
+    fn command(&mut self, c: &ast::Command, place: Place, ctx: Ctx) {
+        match c {
+            ast::Command::Simple(s) => self.simple(s, place, ctx),
+            ast::Command::Compound(cc, _) => self.compound(cc, ctx),
+            ast::Command::Function(f) => {
+                self.compound(&f.body.0, Ctx { compound: true, ..ctx });
+            }
+            ast::Command::ExtendedTest(..) => {}
+        }
+    }
+
+    fn compound(&mut self, cc: &ast::CompoundCommand, ctx: Ctx) {
+        let inner = Ctx { compound: true, ..ctx };
+        match cc {
+            ast::CompoundCommand::Arithmetic(_) | ast::CompoundCommand::Coprocess(_) => {}
+            ast::CompoundCommand::ArithmeticForClause(f) => self.compound_list(&f.body.list, inner),
+            ast::CompoundCommand::BraceGroup(b) => self.compound_list(&b.list, inner),
+            ast::CompoundCommand::Subshell(s) => self.compound_list(&s.list, Ctx { subshell: true, ..ctx }),
+            ast::CompoundCommand::ForClause(f) => self.compound_list(&f.body.list, inner),
+            ast::CompoundCommand::CaseClause(c) => {
+                for item in &c.cases {
+                    if let Some(list) = &item.cmd {
+                        self.compound_list(list, inner);
+                    }
+                }
+            }
+            ast::CompoundCommand::IfClause(i) => {
+                self.compound_list(&i.condition, inner);
+                self.compound_list(&i.then, inner);
+                for e in i.elses.iter().flatten() {
+                    if let Some(cond) = &e.condition {
+                        self.compound_list(cond, inner);
+                    }
+                    self.compound_list(&e.body, inner);
+                }
+            }
+            ast::CompoundCommand::WhileClause(w) | ast::CompoundCommand::UntilClause(w) => {
+                self.compound_list(&w.0, inner);
+                self.compound_list(&w.1.list, inner);
+            }
+        }
+    }
+
+    fn redirect(&self, r: &ast::IoRedirect) -> Redirect {
+        match r {
+            ast::IoRedirect::File(fd, kind, target) => {
+                let operator = match kind {
+                    ast::IoFileRedirectKind::Read => "<",
+                    ast::IoFileRedirectKind::Write => ">",
+                    ast::IoFileRedirectKind::Append => ">>",
+                    ast::IoFileRedirectKind::ReadAndWrite => "<>",
+                    ast::IoFileRedirectKind::Clobber => ">|",
+                    ast::IoFileRedirectKind::DuplicateInput => "<&",
+                    ast::IoFileRedirectKind::DuplicateOutput => ">&",
+                };
+                let target = match target {
+                    ast::IoFileRedirectTarget::Filename(w) | ast::IoFileRedirectTarget::Duplicate(w) => Some(self.word(w)),
+                    ast::IoFileRedirectTarget::Fd(_) | ast::IoFileRedirectTarget::ProcessSubstitution(..) => None,
+                };
+                Redirect { operator, fd: *fd, target }
+            }
+            ast::IoRedirect::HereDocument(fd, _) => Redirect { operator: "<<", fd: *fd, target: None },
+            ast::IoRedirect::HereString(fd, w) => Redirect { operator: "<<<", fd: *fd, target: Some(self.word(w)) },
+            ast::IoRedirect::OutputAndError(w, append) => {
+                Redirect { operator: if *append { "&>>" } else { "&>" }, fd: None, target: Some(self.word(w)) }
+            }
+        }
+    }
+
+    fn simple(&mut self, s: &ast::SimpleCommand, place: Place, ctx: Ctx) {
+        let mut cmd = SimpleCommand {
+            name: s.word_or_name.as_ref().map(|w| self.word(w)),
+            args: Vec::new(),
+            assignments: Vec::new(),
+            redirects: Vec::new(),
+            span: Span::default(),
+            pipeline: place.pipeline,
+            pipeline_position: place.position,
+            pipeline_len: place.len,
+            negated: place.negated,
+            op_before: place.op,
+            in_subshell: ctx.subshell,
+            in_substitution: ctx.substitution,
+            in_compound: ctx.compound,
+        };
+        let mut words: Vec<&ast::Word> = s.word_or_name.iter().collect();
+        let items = s.prefix.iter().flat_map(|p| &p.0).map(|i| (true, i)).chain(s.suffix.iter().flat_map(|p| &p.0).map(|i| (false, i)));
+        for (prefix, item) in items {
+            match item {
+                ast::CommandPrefixOrSuffixItem::Word(w) => {
+                    cmd.args.push(self.word(w));
+                    words.push(w);
+                }
+                ast::CommandPrefixOrSuffixItem::AssignmentWord(a, w) => {
+                    let mut word = self.word(w);
+                    if let Some(span) = self.span_of(Some(&a.loc)) {
+                        word.span = span;
+                    }
+                    if prefix {
+                        cmd.assignments.push(word);
+                    } else {
+                        cmd.args.push(word);
+                    }
+                    words.push(w);
+                }
+                ast::CommandPrefixOrSuffixItem::IoRedirect(r) => {
+                    if let ast::IoRedirect::File(_, _, ast::IoFileRedirectTarget::Filename(w)) = r {
+                        words.push(w);
+                    }
+                    cmd.redirects.push(self.redirect(r));
+                }
+                ast::CommandPrefixOrSuffixItem::ProcessSubstitution(..) => {}
+            }
+        }
+        let spans = cmd.name.iter().chain(&cmd.assignments).chain(&cmd.args).map(|w| w.span).chain(cmd.redirects.iter().filter_map(|r| r.target.as_ref().map(|t| t.span)));
+        cmd.span = spans.reduce(Span::cover).unwrap_or_default();
+        self.out.commands.push(cmd);
+        for w in words {
+            self.substitutions(w, ctx);
+        }
+    }
+
+    /// Parse the command substitutions inside `w` and list their commands.
+    fn substitutions(&mut self, w: &ast::Word, ctx: Ctx) {
+        if self.depth >= MAX_NESTING || !(w.value.contains("$(") || w.value.contains('`')) {
+            return;
+        }
+        let Some(loc) = &w.loc else { return };
+        let word_start = self.chars.byte(loc.start.index);
+        if self.text.get(word_start..word_start + w.value.len()) != Some(w.value.as_str()) {
+            return;
+        }
+        let Ok(Ok(pieces)) = catch_unwind(AssertUnwindSafe(|| brush_parser::word::parse(&w.value, &options()))) else {
+            return;
+        };
+        let mut found = Vec::new();
+        collect_substitutions(&pieces, &mut found, 0);
+        for (start, skip, inner) in found {
+            let at = word_start + start + skip;
+            if self.text.get(at..at + inner.len()) != Some(inner.as_str()) || nesting(&inner) > MAX_NESTING {
+                continue;
+            }
+            let Ok(program) = parse_program(&inner) else { continue };
+            let mut nested = Walker {
+                text: &inner,
+                map: self.map,
+                chars: Chars::new(&inner),
+                base: self.base + at,
+                out: ShellScript::default(),
+                pipelines: self.pipelines,
+                depth: self.depth + 1,
+            };
+            nested.program(&program, Ctx { substitution: true, ..ctx });
+            self.pipelines = nested.pipelines;
+            self.out.has_pipe |= nested.out.has_pipe;
+            self.out.commands.extend(nested.out.commands);
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Place {
+    pipeline: usize,
+    position: usize,
+    len: usize,
+    negated: bool,
+    op: Option<ListOp>,
+}
+
+/// (byte offset of the piece in the word, length of its opener, inner text).
+fn collect_substitutions(pieces: &[brush_parser::word::WordPieceWithSource], out: &mut Vec<(usize, usize, String)>, depth: usize) {
+    if depth > MAX_NESTING {
+        return;
+    }
+    for p in pieces {
+        match &p.piece {
+            brush_parser::word::WordPiece::CommandSubstitution(s) => out.push((p.start_index, 2, s.clone())),
+            brush_parser::word::WordPiece::BackquotedCommandSubstitution(s) => out.push((p.start_index, 1, s.clone())),
+            brush_parser::word::WordPiece::DoubleQuotedSequence(inner)
+            | brush_parser::word::WordPiece::GettextDoubleQuotedSequence(inner) => collect_substitutions(inner, out, depth + 1),
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> ShellScript {
+        let mut map = OffsetMap::default();
+        map.push(100, text.len());
+        match parse_script(text, &map) {
+            Script::Parsed(s) => s,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn lists_and_pipes() {
+        let text = "apt-get update && apt-get install -y curl | tee log; rm -rf /x || true";
+        let s = parse(text);
+        let names: Vec<_> = s.commands.iter().map(|c| c.program().unwrap()).collect();
+        assert_eq!(names, ["apt-get", "apt-get", "tee", "rm", "true"]);
+        assert!(s.has_pipe);
+        assert_eq!(s.commands[1].op_before, Some(ListOp::And));
+        assert_eq!((s.commands[2].pipeline_position, s.commands[2].pipeline_len), (1, 2));
+        assert_eq!(s.commands[3].op_before, Some(ListOp::Seq));
+        assert_eq!(s.commands[4].op_before, Some(ListOp::Or));
+        let curl = text.find("curl").unwrap() + 100;
+        assert_eq!(s.commands[1].args[2].span, Span::new(curl, curl + 4));
+        assert_eq!(s.commands[1].arg_values(), ["install", "-y", "curl"]);
+    }
+
+    #[test]
+    fn substitutions_and_subshells() {
+        let text = "echo \"$(id -u)\" `date` && (cd /x && make)";
+        let s = parse(text);
+        let id = s.commands_named("id").next().unwrap();
+        assert!(id.in_substitution);
+        assert_eq!(id.span, Span::new(100 + 8, 100 + 13));
+        assert!(s.commands_named("date").next().unwrap().in_substitution);
+        assert!(s.commands_named("make").next().unwrap().in_subshell);
+    }
+
+    #[test]
+    fn unquoting() {
+        let w = ShellWord { text: r#""a b"'c'\$d"\x""#.into(), span: Span::default() };
+        assert_eq!(w.unquoted(), "a bc$d\\x");
+    }
+
+    #[test]
+    fn deep_nesting_is_not_parsed() {
+        let text = format!("{}true{}", "(".repeat(200), ")".repeat(200));
+        let mut map = OffsetMap::default();
+        map.push(0, text.len());
+        assert!(matches!(parse_script(&text, &map), Script::Failed(_)));
+    }
+}
