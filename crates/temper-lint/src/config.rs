@@ -1,0 +1,71 @@
+//! `.temper.toml` (or `--config`): severity overrides, ignored rules,
+//! trusted registries. Rules are named by temper id or hadolint id.
+//!
+//! ```toml
+//! [lint]
+//! ignore = ["DL3008", "healthcheck-missing"]
+//! trusted-registries = ["registry.example.internal", "docker.io"]
+//! digest-pinning = "warning"      # severity of `from-not-pinned-by-digest`, or "off"
+//!
+//! [lint.severity]
+//! apt-get-pin-versions = "error"
+//! DL3059 = "style"
+//! ```
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::{RuleMeta, Severity};
+
+/// The `[lint]` table.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Config {
+    /// Rules not run, by temper or hadolint id.
+    #[serde(default)]
+    pub ignore: Vec<String>,
+    /// Severity per rule, by temper or hadolint id.
+    #[serde(default)]
+    pub severity: BTreeMap<String, Severity>,
+    /// Registries base images may come from; empty means any.
+    #[serde(default)]
+    pub trusted_registries: Vec<String>,
+    /// Severity of a base image not pinned by digest, or `off`.
+    #[serde(default)]
+    pub digest_pinning: Option<String>,
+}
+
+impl Config {
+    /// Whether the rule is turned off.
+    pub fn is_ignored(&self, meta: &RuleMeta) -> bool {
+        self.ignore.iter().any(|i| names(meta, i))
+    }
+
+    /// The rule's severity after overrides.
+    pub fn severity(&self, meta: &RuleMeta) -> Severity {
+        self.severity.iter().find(|(k, _)| names(meta, k)).map_or(meta.severity, |(_, s)| *s)
+    }
+
+    /// Checks names and values the rules will read, so a typo is an error
+    /// rather than a silent no-op.
+    pub fn validate(&self, known: &[&RuleMeta]) -> Result<(), String> {
+        for name in self.ignore.iter().chain(self.severity.keys()) {
+            if !known.iter().any(|m| names(m, name)) {
+                return Err(format!("unknown rule '{name}'"));
+            }
+        }
+        if let Some(d) = &self.digest_pinning
+            && d != "off"
+            && d.parse::<Severity>().is_err()
+        {
+            return Err(format!("digest-pinning: '{d}' is not a severity (error, warning, info, style) or off"));
+        }
+        Ok(())
+    }
+}
+
+/// Whether `name` names the rule, by temper id or hadolint id.
+fn names(meta: &RuleMeta, name: &str) -> bool {
+    meta.id == name || meta.hadolint.is_some_and(|h| h.eq_ignore_ascii_case(name))
+}

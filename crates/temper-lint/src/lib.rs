@@ -1,0 +1,212 @@
+//! The lint stage: rules over a parsed Dockerfile.
+//!
+//! # Flow
+//! [`lint`] runs every [`Rule`] of [`rules::registry`] over a
+//! [`temper_dockerfile::Dockerfile`] with a [`Context`] (the config, and
+//! what the caller knows about the build context, such as the
+//! `.dockerignore` beside the file). Each rule reports [`Violation`]s at
+//! byte spans; [`lint`] drops those an inline comment on the line before
+//! the instruction ignores (`# temper ignore=ID[,ID]`, `# hadolint
+//! ignore=DL3008`) or the config turns off, applies severity overrides,
+//! and returns [`Finding`]s with line and column, in source order.
+//!
+//! Rules are one file each under `rules/`, listed once in
+//! [`rules::registry`]; a rule that matches a hadolint rule names it in
+//! [`RuleMeta::hadolint`], so users keep their ignore lists and results can
+//! be compared.
+//!
+//! This crate never reads files: the caller hands it the parsed
+//! Dockerfile and the `.dockerignore` text.
+
+pub mod config;
+pub mod rules;
+pub mod shell;
+
+use serde::Serialize;
+use temper_dockerfile::{Dockerfile, Span};
+
+pub use config::Config;
+
+/// How serious a finding is, in hadolint's levels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Taste and readability.
+    Style,
+    /// Worth knowing.
+    Info,
+    /// Likely a problem.
+    Warning,
+    /// A defect or a security problem.
+    Error,
+}
+
+impl Severity {
+    /// Every severity, least first.
+    pub const ALL: [Severity; 4] = [Severity::Style, Severity::Info, Severity::Warning, Severity::Error];
+
+    /// The lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Style => "style",
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+impl std::str::FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Severity::ALL
+            .into_iter()
+            .find(|v| v.as_str().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| format!("unknown severity '{s}' (error, warning, info, style)"))
+    }
+}
+
+impl std::fmt::Display for Severity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+/// What a rule is, for reports and `docs/rules.md`.
+#[derive(Clone, Copy, Debug)]
+pub struct RuleMeta {
+    /// Stable id, kebab-case (`apt-get-no-install-recommends`).
+    pub id: &'static str,
+    /// The hadolint rule it matches (`DL3015`), if any.
+    pub hadolint: Option<&'static str>,
+    /// Default severity.
+    pub severity: Severity,
+    /// One line: what is wrong.
+    pub message: &'static str,
+    /// One line: how to fix it.
+    pub hint: &'static str,
+    /// A paragraph: why it matters, what it accepts, and an example fix
+    /// (Markdown, for `docs/rules.md`).
+    pub doc: &'static str,
+}
+
+/// One place a rule fires.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    /// The bytes it is about (a flag, a word, a shell argument, an instruction).
+    pub span: Span,
+    /// A message naming the specifics (`apt-get install curl without a
+    /// version`); the rule's own message when `None`.
+    pub message: Option<String>,
+}
+
+impl Violation {
+    /// A violation at `span` with the rule's message.
+    pub fn at(span: Span) -> Self {
+        Violation { span, message: None }
+    }
+    /// A violation at `span` with its own message.
+    pub fn with(span: Span, message: impl Into<String>) -> Self {
+        Violation { span, message: Some(message.into()) }
+    }
+}
+
+/// What rules may look at besides the Dockerfile.
+#[derive(Clone, Copy, Debug)]
+pub struct Context<'a> {
+    /// Severity overrides, ignored ids, trusted registries.
+    pub config: &'a Config,
+    /// The `.dockerignore` beside the Dockerfile: `None` when it is
+    /// missing, `Some(text)` when present; rules about it skip when the
+    /// Dockerfile came from stdin ([`Context::build_context`] false).
+    pub dockerignore: Option<&'a str>,
+    /// Whether the Dockerfile has a build context on disk (false for stdin).
+    pub build_context: bool,
+}
+
+/// One lint rule: registered in [`rules::registry`], one file each.
+pub trait Rule: Sync {
+    /// What the rule is.
+    fn meta(&self) -> &'static RuleMeta;
+    /// Every violation in `df`.
+    fn check(&self, df: &Dockerfile, cx: &Context<'_>) -> Vec<Violation>;
+}
+
+/// A reported finding.
+#[derive(Clone, Debug, Serialize)]
+pub struct Finding {
+    /// The rule's id.
+    pub rule: &'static str,
+    /// The hadolint id, when the rule matches one.
+    pub hadolint: Option<&'static str>,
+    /// Severity after config overrides.
+    pub severity: Severity,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    pub hint: &'static str,
+    /// Byte span in the source.
+    #[serde(skip)]
+    pub span: Span,
+    /// 1-based line and column (in characters) of the start.
+    pub line: usize,
+    /// 1-based column of the start.
+    pub column: usize,
+    /// 1-based line of the end.
+    pub end_line: usize,
+    /// 1-based column just past the end.
+    pub end_column: usize,
+}
+
+/// Ids a `# temper ignore=` or `# hadolint ignore=` comment on the line
+/// before `offset` names.
+fn inline_ignores(source: &str, offset: usize) -> Vec<String> {
+    let line_start = source[..offset.min(source.len())].rfind('\n').map_or(0, |i| i + 1);
+    if line_start == 0 {
+        return Vec::new();
+    }
+    let before = &source[..line_start - 1];
+    let prev = before.rsplit('\n').next().unwrap_or(before).trim();
+    let Some(comment) = prev.strip_prefix('#') else { return Vec::new() };
+    let comment = comment.trim();
+    let rest = comment.strip_prefix("temper").or_else(|| comment.strip_prefix("hadolint"));
+    let Some(ids) = rest.map(str::trim_start).and_then(|r| r.strip_prefix("ignore")).map(str::trim_start).and_then(|r| r.strip_prefix('=')) else {
+        return Vec::new();
+    };
+    ids.split([',', ' ']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
+}
+
+/// Runs every rule over `df`, applying inline ignores and the config.
+pub fn lint(df: &Dockerfile, cx: &Context<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for rule in rules::registry() {
+        let meta = rule.meta();
+        if cx.config.is_ignored(meta) {
+            continue;
+        }
+        let severity = cx.config.severity(meta);
+        for v in rule.check(df, cx) {
+            // The instruction the violation is in decides the ignore comment.
+            let at = df.instructions.iter().find(|i| i.span.start <= v.span.start && v.span.start < i.span.end.max(i.span.start + 1)).map_or(v.span.start, |i| i.span.start);
+            let ignored = inline_ignores(df.source(), at);
+            if ignored.iter().any(|id| id == meta.id || Some(id.as_str()) == meta.hadolint) {
+                continue;
+            }
+            let (start, end) = (df.position(v.span.start), df.position(v.span.end));
+            out.push(Finding {
+                rule: meta.id,
+                hadolint: meta.hadolint,
+                severity,
+                message: v.message.unwrap_or_else(|| meta.message.to_owned()),
+                hint: meta.hint,
+                span: v.span,
+                line: start.line,
+                column: start.column,
+                end_line: end.line,
+                end_column: end.column,
+            });
+        }
+    }
+    out.sort_by(|a, b| (a.span.start, a.rule).cmp(&(b.span.start, b.rule)));
+    out
+}
