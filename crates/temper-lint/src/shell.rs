@@ -12,7 +12,12 @@ pub fn program(cmd: &SimpleCommand) -> Option<String> {
 /// Whether the command carries flag `short` (one letter, also inside a
 /// cluster such as `-qy`) or `long` (`--yes`, also `--yes=…`).
 pub fn has_flag(cmd: &SimpleCommand, short: Option<char>, long: &[&str]) -> bool {
-    cmd.args.iter().map(ShellWord::unquoted).any(|a| {
+    has_flag_in(&cmd.args, short, long)
+}
+
+/// [`has_flag`] over a slice of arguments (those after `python -m pip`).
+pub fn has_flag_in(args: &[ShellWord], short: Option<char>, long: &[&str]) -> bool {
+    args.iter().map(ShellWord::unquoted).any(|a| {
         if let Some(l) = a.strip_prefix("--") {
             let name = l.split('=').next().unwrap_or(l);
             long.iter().any(|x| x.trim_start_matches('-') == name)
@@ -26,7 +31,12 @@ pub fn has_flag(cmd: &SimpleCommand, short: Option<char>, long: &[&str]) -> bool
 
 /// The first argument that is not a flag (`install` in `apt-get -y install x`).
 pub fn subcommand(cmd: &SimpleCommand) -> Option<&ShellWord> {
-    cmd.args.iter().find(|a| !a.unquoted().starts_with('-'))
+    subcommand_in(&cmd.args)
+}
+
+/// [`subcommand`] over a slice of arguments.
+pub fn subcommand_in(args: &[ShellWord]) -> Option<&ShellWord> {
+    args.iter().find(|a| !a.unquoted().starts_with('-'))
 }
 
 /// The arguments after the subcommand that are not flags: the packages of
@@ -34,10 +44,15 @@ pub fn subcommand(cmd: &SimpleCommand) -> Option<&ShellWord> {
 /// `flags_with_values` lists the flags that take the next word as their
 /// value (`-o`, `--target`), so that word is not taken for a package.
 pub fn operands<'a>(cmd: &'a SimpleCommand, flags_with_values: &[&str]) -> Vec<&'a ShellWord> {
+    operands_in(&cmd.args, flags_with_values)
+}
+
+/// [`operands`] over a slice of arguments.
+pub fn operands_in<'a>(args: &'a [ShellWord], flags_with_values: &[&str]) -> Vec<&'a ShellWord> {
     let mut out = Vec::new();
     let mut seen_sub = false;
     let mut skip = false;
-    for a in &cmd.args {
+    for a in args {
         let t = a.unquoted();
         if skip {
             skip = false;
@@ -54,4 +69,47 @@ pub fn operands<'a>(cmd: &'a SimpleCommand, flags_with_values: &[&str]) -> Vec<&
         out.push(a);
     }
     out
+}
+
+/// The arguments of `program` when the command is `program SUB …` with
+/// `SUB` one of `subs` (`apt-get install`, `apk add`); `None` otherwise.
+pub fn invocation<'a>(cmd: &'a SimpleCommand, programs: &[&str], subs: &[&str]) -> Option<&'a [ShellWord]> {
+    let p = program(cmd)?;
+    if !programs.contains(&p.as_str()) {
+        return None;
+    }
+    let sub = subcommand(cmd)?.unquoted();
+    subs.contains(&sub.as_str()).then_some(cmd.args.as_slice())
+}
+
+/// The arguments of pip when the command runs it: `pip`, `pip3`,
+/// `pip3.12`, or `python… -m pip`.
+pub fn pip_args(cmd: &SimpleCommand) -> Option<&[ShellWord]> {
+    let p = program(cmd)?;
+    if is_versioned(&p, "pip") {
+        return Some(&cmd.args);
+    }
+    if !is_versioned(&p, "python") {
+        return None;
+    }
+    let m = cmd.args.iter().position(|a| a.unquoted() == "-m")?;
+    let module = cmd.args.get(m + 1)?.unquoted();
+    is_versioned(&module, "pip").then(|| cmd.args.get(m + 2..).unwrap_or_default())
+}
+
+/// `pip install …`'s arguments (from `install` on), however pip is run.
+pub fn pip_install(cmd: &SimpleCommand) -> Option<&[ShellWord]> {
+    let args = pip_args(cmd)?;
+    (subcommand_in(args)?.unquoted() == "install").then_some(args)
+}
+
+/// `name`, or `name` followed by a version such as `3` or `3.12`.
+fn is_versioned(p: &str, name: &str) -> bool {
+    p.strip_prefix(name).is_some_and(|v| v.chars().all(|c| c.is_ascii_digit() || c == '.'))
+}
+
+/// Whether a word's value is only known when the shell runs it: it
+/// holds a parameter expansion or a command substitution.
+pub fn is_dynamic(word: &ShellWord) -> bool {
+    word.text.contains('$') || word.text.contains('`')
 }
