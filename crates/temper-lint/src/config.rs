@@ -44,7 +44,10 @@ impl Config {
 
     /// The rule's severity after overrides.
     pub fn severity(&self, meta: &RuleMeta) -> Severity {
-        self.severity.iter().find(|(k, _)| names(meta, k)).map_or(meta.severity, |(_, s)| *s)
+        self.severity
+            .iter()
+            .find(|(k, _)| names(meta, k))
+            .map_or(meta.severity, |(_, s)| *s)
     }
 
     /// Checks names and values the rules will read, so a typo is an error
@@ -59,7 +62,9 @@ impl Config {
             && d != "off"
             && d.parse::<Severity>().is_err()
         {
-            return Err(format!("digest-pinning: '{d}' is not a severity (error, warning, info, style) or off"));
+            return Err(format!(
+                "digest-pinning: '{d}' is not a severity (error, warning, info, style) or off"
+            ));
         }
         Ok(())
     }

@@ -23,7 +23,20 @@ static META: RuleMeta = RuleMeta {
     doc: "`ADD` copies local files like `COPY` but also unpacks tar archives and fetches URLs, so a reader cannot tell what was meant and a renamed file can change behaviour. Not reported: URLs and git sources (see `add-remote-url`), local tar archives, which `ADD` unpacks on purpose, and sources from unresolved variables. Replace `ADD app/ /srv/app/` with `COPY app/ /srv/app/`.",
 };
 
-const ARCHIVES: &[&str] = &[".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tbz", ".tar.xz", ".txz", ".tar.zst", ".tzst", ".tar.lz", ".tar.lzma"];
+const ARCHIVES: &[&str] = &[
+    ".tar",
+    ".tar.gz",
+    ".tgz",
+    ".tar.bz2",
+    ".tbz2",
+    ".tbz",
+    ".tar.xz",
+    ".txz",
+    ".tar.zst",
+    ".tzst",
+    ".tar.lz",
+    ".tar.lzma",
+];
 
 fn remote(v: &str) -> bool {
     let v = v.to_ascii_lowercase();
@@ -37,7 +50,9 @@ impl Rule for AddInsteadOfCopy {
     fn check(&self, df: &Dockerfile, _: &Context<'_>) -> Vec<Violation> {
         let mut out = Vec::new();
         for ins in &df.instructions {
-            let InstructionKind::Add(args) = &ins.kind else { continue };
+            let InstructionKind::Add(args) = &ins.kind else {
+                continue;
+            };
             let local = args.sources.iter().find_map(|s| match s {
                 Source::Path(w) if w.unresolved.is_empty() && !remote(&w.value) => {
                     let v = w.value.to_ascii_lowercase();
@@ -47,7 +62,10 @@ impl Rule for AddInsteadOfCopy {
                 Source::Heredoc(_) => Some("a heredoc".to_owned()),
             });
             if let Some(what) = local {
-                out.push(Violation::with(ins.keyword_span, format!("ADD for local files ({what}); use COPY")));
+                out.push(Violation::with(
+                    ins.keyword_span,
+                    format!("ADD for local files ({what}); use COPY"),
+                ));
             }
         }
         out

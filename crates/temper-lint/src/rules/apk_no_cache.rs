@@ -9,7 +9,7 @@
 use temper_dockerfile::Dockerfile;
 
 use crate::rules::per_run;
-use crate::shell::{has_flag_in, invocation};
+use crate::shell::{APK_VALUE_FLAGS, has_flag_in, invocation};
 use crate::{Context, Rule, RuleMeta, Severity, Violation};
 
 pub struct ApkNoCache;
@@ -29,13 +29,16 @@ impl Rule for ApkNoCache {
     }
     fn check(&self, df: &Dockerfile, _: &Context<'_>) -> Vec<Violation> {
         per_run(df, |ins, c| {
-            let args = invocation(c, &["apk"], &["add"])?;
+            let args = invocation(c, &["apk"], &["add"], APK_VALUE_FLAGS)?;
             let mounted = ins.mounts().any(|m| {
                 m.kind == "cache"
-                    && m.get("target").or_else(|| m.get("dst")).or_else(|| m.get("destination")).is_some_and(|t| {
-                        let t = t.trim_end_matches('/');
-                        t == "/var/cache/apk" || t == "/etc/apk/cache"
-                    })
+                    && m.get("target")
+                        .or_else(|| m.get("dst"))
+                        .or_else(|| m.get("destination"))
+                        .is_some_and(|t| {
+                            let t = t.trim_end_matches('/');
+                            t == "/var/cache/apk" || t == "/etc/apk/cache"
+                        })
             });
             (!has_flag_in(args, None, &["no-cache"]) && !mounted).then(|| META.message.to_owned())
         })

@@ -8,7 +8,7 @@
 use temper_dockerfile::Dockerfile;
 
 use crate::rules::per_run;
-use crate::shell::{invocation, is_dynamic, operands_in};
+use crate::shell::{APK_VALUE_FLAGS, invocation, is_dynamic, operands_in};
 use crate::{Context, Rule, RuleMeta, Severity, Violation};
 
 pub struct ApkPinVersions;
@@ -22,24 +22,25 @@ static META: RuleMeta = RuleMeta {
     doc: "`apk add curl` takes whatever the Alpine repository serves at build time, so rebuilds drift. Accepted: `curl=8.5.0-r0`, fuzzy or range constraints (`curl~8.5`, `\"curl>8\"`), local `.apk` files, the virtual package named by `-t`/`--virtual`, and words that are expansions. Reported as info. Write `apk add --no-cache curl=8.5.0-r0`.",
 };
 
-/// apk options that take the next word as their value.
-pub(crate) const APK_VALUE_FLAGS: &[&str] =
-    &["-t", "--virtual", "-X", "--repository", "-p", "--root", "--arch", "--keys-dir", "--repositories-file", "--cache-dir", "--cache-max-age"];
-
 impl Rule for ApkPinVersions {
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
     fn check(&self, df: &Dockerfile, _: &Context<'_>) -> Vec<Violation> {
         per_run(df, |_, c| {
-            let args = invocation(c, &["apk"], &["add"])?;
+            let args = invocation(c, &["apk"], &["add"], APK_VALUE_FLAGS)?;
             let unpinned: Vec<String> = operands_in(args, APK_VALUE_FLAGS)
                 .into_iter()
                 .filter(|w| !is_dynamic(w))
                 .map(|w| w.unquoted())
-                .filter(|p| !p.contains(['=', '~', '<', '>']) && !p.ends_with(".apk") && !p.starts_with(['.', '/']))
+                .filter(|p| {
+                    !p.contains(['=', '~', '<', '>'])
+                        && !p.ends_with(".apk")
+                        && !p.starts_with(['.', '/'])
+                })
                 .collect();
-            (!unpinned.is_empty()).then(|| format!("apk add without version pins: {}", unpinned.join(", ")))
+            (!unpinned.is_empty())
+                .then(|| format!("apk add without version pins: {}", unpinned.join(", ")))
         })
     }
 }

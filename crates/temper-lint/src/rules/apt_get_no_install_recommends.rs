@@ -10,7 +10,7 @@
 use temper_dockerfile::{Dockerfile, ShellWord};
 
 use crate::rules::per_run;
-use crate::shell::{has_flag_in, invocation};
+use crate::shell::{APT_GET_VALUE_FLAGS, has_flag_in, invocation};
 use crate::{Context, Rule, RuleMeta, Severity, Violation};
 
 pub struct AptGetNoInstallRecommends;
@@ -30,12 +30,14 @@ impl Rule for AptGetNoInstallRecommends {
     }
     fn check(&self, df: &Dockerfile, _: &Context<'_>) -> Vec<Violation> {
         per_run(df, |_, c| {
-            let args = invocation(c, &["apt-get"], &["install"])?;
+            let args = invocation(c, &["apt-get"], &["install"], APT_GET_VALUE_FLAGS)?;
             let via_option = args.iter().map(ShellWord::unquoted).any(|a| {
                 let a = a.to_ascii_lowercase();
-                a.ends_with("apt::install-recommends=false") || a.ends_with("apt::install-recommends=0")
+                a.ends_with("apt::install-recommends=false")
+                    || a.ends_with("apt::install-recommends=0")
             });
-            (!has_flag_in(args, None, &["no-install-recommends"]) && !via_option).then(|| META.message.to_owned())
+            (!has_flag_in(args, None, &["no-install-recommends"]) && !via_option)
+                .then(|| META.message.to_owned())
         })
     }
 }

@@ -9,7 +9,7 @@
 use temper_dockerfile::Dockerfile;
 
 use crate::rules::per_run;
-use crate::shell::{invocation, is_dynamic, operands_in};
+use crate::shell::{APT_GET_VALUE_FLAGS, invocation, is_dynamic, operands_in};
 use crate::{Context, Rule, RuleMeta, Severity, Violation};
 
 pub struct AptGetPinVersions;
@@ -23,23 +23,30 @@ static META: RuleMeta = RuleMeta {
     doc: "Without `pkg=version`, `apt-get install` takes whatever the mirror serves at build time, so rebuilds are not reproducible and a bad update arrives unnoticed. Accepted: `curl=7.88.1-10+deb12u5`, wildcards (`curl=7.88*`), versions from variables (`curl=${CURL_VERSION}`), local `.deb` files (`./pkg.deb`, `/tmp/pkg.deb`), and words that are entirely an expansion (`$PKGS`, `$(cat pkgs.txt)`), whose contents are not in the Dockerfile. Reported as info: pinning every package is a policy choice.",
 };
 
-/// apt-get options that take the next word as their value.
-pub(crate) const APT_GET_VALUE_FLAGS: &[&str] = &["-o", "--option", "-t", "--target-release", "--default-release", "-c", "--config-file"];
-
 impl Rule for AptGetPinVersions {
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
     fn check(&self, df: &Dockerfile, _: &Context<'_>) -> Vec<Violation> {
         per_run(df, |_, c| {
-            let args = invocation(c, &["apt-get"], &["install"])?;
+            let args = invocation(c, &["apt-get"], &["install"], APT_GET_VALUE_FLAGS)?;
             let unpinned: Vec<String> = operands_in(args, APT_GET_VALUE_FLAGS)
                 .into_iter()
                 .filter(|w| !is_dynamic(w))
                 .map(|w| w.unquoted())
-                .filter(|p| !p.contains('=') && !p.ends_with(".deb") && !p.starts_with('/') && !p.starts_with('.'))
+                .filter(|p| {
+                    !p.contains('=')
+                        && !p.ends_with(".deb")
+                        && !p.starts_with('/')
+                        && !p.starts_with('.')
+                })
                 .collect();
-            (!unpinned.is_empty()).then(|| format!("apt-get install without version pins: {}", unpinned.join(", ")))
+            (!unpinned.is_empty()).then(|| {
+                format!(
+                    "apt-get install without version pins: {}",
+                    unpinned.join(", ")
+                )
+            })
         })
     }
 }

@@ -5,11 +5,11 @@
 //! `-qy`), `-o APT::Get::Assume-Yes=true`, and quiet level 2 (`-qq`,
 //! `-q -q`, `-q=2`, `--quiet=2`), which implies yes.
 
-use temper_dockerfile::{ShellWord, SimpleCommand};
 use temper_dockerfile::Dockerfile;
+use temper_dockerfile::{ShellWord, SimpleCommand};
 
 use crate::rules::per_run;
-use crate::shell::{has_flag_in, invocation};
+use crate::shell::{APT_GET_VALUE_FLAGS, has_flag_in, invocation};
 use crate::{Context, Rule, RuleMeta, Severity, Violation};
 
 pub struct AptGetYes;
@@ -33,7 +33,10 @@ fn quiet_level(args: &[ShellWord]) -> u32 {
                 n.parse().unwrap_or(0)
             } else if a == "--quiet" {
                 1
-            } else if let Some(s) = a.strip_prefix('-').filter(|s| !s.starts_with('-') && s.chars().all(|c| c.is_ascii_alphanumeric())) {
+            } else if let Some(s) = a
+                .strip_prefix('-')
+                .filter(|s| !s.starts_with('-') && s.chars().all(|c| c.is_ascii_alphanumeric()))
+            {
                 s.chars().filter(|&c| c == 'q').count() as u32
             } else {
                 0
@@ -45,7 +48,10 @@ fn quiet_level(args: &[ShellWord]) -> u32 {
 fn assumes_yes(c: &SimpleCommand, args: &[ShellWord]) -> bool {
     has_flag_in(args, Some('y'), &["yes", "assume-yes", "force-yes"])
         || quiet_level(args) >= 2
-        || c.args.iter().map(ShellWord::unquoted).any(|a| a.to_ascii_lowercase().starts_with("apt::get::assume-yes=true"))
+        || c.args.iter().map(ShellWord::unquoted).any(|a| {
+            a.to_ascii_lowercase()
+                .starts_with("apt::get::assume-yes=true")
+        })
 }
 
 impl Rule for AptGetYes {
@@ -54,7 +60,7 @@ impl Rule for AptGetYes {
     }
     fn check(&self, df: &Dockerfile, _: &Context<'_>) -> Vec<Violation> {
         per_run(df, |_, c| {
-            let args = invocation(c, &["apt-get"], &["install"])?;
+            let args = invocation(c, &["apt-get"], &["install"], APT_GET_VALUE_FLAGS)?;
             (!assumes_yes(c, args)).then(|| META.message.to_owned())
         })
     }

@@ -26,12 +26,21 @@ impl Rule for ExposePortRange {
     fn check(&self, df: &Dockerfile, _: &Context<'_>) -> Vec<Violation> {
         let mut out = Vec::new();
         for ins in &df.instructions {
-            let InstructionKind::Expose(ports) = &ins.kind else { continue };
+            let InstructionKind::Expose(ports) = &ins.kind else {
+                continue;
+            };
             for w in ports.iter().filter(|w| w.unresolved.is_empty()) {
                 let port = w.value.split('/').next().unwrap_or_default();
-                let bad = port.split('-').any(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) && p.parse::<u32>().map_or(true, |n| n > 65535));
+                let bad = port.split('-').any(|p| {
+                    !p.is_empty()
+                        && p.bytes().all(|b| b.is_ascii_digit())
+                        && p.parse::<u32>().map_or(true, |n| n > 65535)
+                });
                 if bad {
-                    out.push(Violation::with(w.span, format!("EXPOSE port {} outside 0-65535", w.value)));
+                    out.push(Violation::with(
+                        w.span,
+                        format!("EXPOSE port {} outside 0-65535", w.value),
+                    ));
                 }
             }
         }

@@ -22,8 +22,22 @@ static META: RuleMeta = RuleMeta {
     doc: "`gem install bundler` takes the newest release at build time. Accepted: `bundler:2.5.6`, `-v`/`--version` on the command, local `.gem` files, and expansions. Reported as info. Write `gem install bundler:2.5.6`.",
 };
 
-const GEM_VALUE_FLAGS: &[&str] =
-    &["-v", "--version", "-i", "--install-dir", "-n", "--bindir", "-s", "--source", "-P", "--trust-policy", "--platform", "-g", "--file", "--build-root"];
+const GEM_VALUE_FLAGS: &[&str] = &[
+    "-v",
+    "--version",
+    "-i",
+    "--install-dir",
+    "-n",
+    "--bindir",
+    "-s",
+    "--source",
+    "-P",
+    "--trust-policy",
+    "--platform",
+    "-g",
+    "--file",
+    "--build-root",
+];
 
 impl Rule for GemPinVersions {
     fn meta(&self) -> &'static RuleMeta {
@@ -31,7 +45,7 @@ impl Rule for GemPinVersions {
     }
     fn check(&self, df: &Dockerfile, _: &Context<'_>) -> Vec<Violation> {
         per_run(df, |_, c| {
-            let args = invocation(c, &["gem"], &["install"])?;
+            let args = invocation(c, &["gem"], &["install"], GEM_VALUE_FLAGS)?;
             if has_flag_in(args, Some('v'), &["version"]) {
                 return None;
             }
@@ -41,7 +55,8 @@ impl Rule for GemPinVersions {
                 .map(|w| w.unquoted())
                 .filter(|p| !p.contains(':') && !p.ends_with(".gem") && !p.starts_with(['.', '/']))
                 .collect();
-            (!unpinned.is_empty()).then(|| format!("gem install without version pins: {}", unpinned.join(", ")))
+            (!unpinned.is_empty())
+                .then(|| format!("gem install without version pins: {}", unpinned.join(", ")))
         })
     }
 }

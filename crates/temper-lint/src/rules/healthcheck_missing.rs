@@ -30,8 +30,14 @@ impl Rule for HealthcheckMissing {
     }
     fn check(&self, df: &Dockerfile, _: &Context<'_>) -> Vec<Violation> {
         let stages = image_stages(df);
-        let Some(last) = stages.first() else { return Vec::new() };
-        let has = stages.iter().any(|s| df.stage_instructions(s).iter().any(|i| matches!(i.kind, InstructionKind::Healthcheck(_))));
+        let Some(last) = stages.first() else {
+            return Vec::new();
+        };
+        let has = stages.iter().any(|s| {
+            df.stage_instructions(s)
+                .iter()
+                .any(|i| matches!(i.kind, InstructionKind::Healthcheck(_)))
+        });
         match df.instructions.get(last.from) {
             Some(from) if !has => vec![Violation::at(from.keyword_span)],
             _ => Vec::new(),

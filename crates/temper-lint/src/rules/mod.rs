@@ -88,10 +88,21 @@ pub(crate) fn image_stages(df: &Dockerfile) -> Vec<&Stage> {
 /// accepts, with the message `hit` returns for the first such command.
 /// Reported at the keyword because hadolint reports the instruction's
 /// first line, and findings are compared by line.
-pub(crate) fn per_run(df: &Dockerfile, mut hit: impl FnMut(&Instruction, &SimpleCommand) -> Option<String>) -> Vec<Violation> {
+pub(crate) fn per_run(
+    df: &Dockerfile,
+    mut hit: impl FnMut(&Instruction, &SimpleCommand) -> Option<String>,
+) -> Vec<Violation> {
     let mut out = Vec::new();
-    for ins in df.instructions.iter().filter(|i| matches!(i.kind, InstructionKind::Run(_))) {
-        let found = ins.scripts().filter_map(|s| s.parsed()).flat_map(|s| s.commands.iter()).find_map(|c| hit(ins, c));
+    for ins in df
+        .instructions
+        .iter()
+        .filter(|i| matches!(i.kind, InstructionKind::Run(_)))
+    {
+        let found = ins
+            .scripts()
+            .filter_map(|s| s.parsed())
+            .flat_map(|s| s.commands.iter())
+            .find_map(|c| hit(ins, c));
         if let Some(message) = found {
             out.push(Violation::with(ins.keyword_span, message));
         }
@@ -101,14 +112,25 @@ pub(crate) fn per_run(df: &Dockerfile, mut hit: impl FnMut(&Instruction, &Simple
 
 /// Every violation of "more than one `kind` in a stage": each instruction
 /// after the first of its kind in the same stage.
-pub(crate) fn repeated_in_stage(df: &Dockerfile, is_kind: impl Fn(&InstructionKind) -> bool, message: &str) -> Vec<Violation> {
+pub(crate) fn repeated_in_stage(
+    df: &Dockerfile,
+    is_kind: impl Fn(&InstructionKind) -> bool,
+    message: &str,
+) -> Vec<Violation> {
     let mut out = Vec::new();
     for stage in &df.stages {
         let mut seen = None;
-        for ins in df.stage_instructions(stage).iter().filter(|i| is_kind(&i.kind)) {
+        for ins in df
+            .stage_instructions(stage)
+            .iter()
+            .filter(|i| is_kind(&i.kind))
+        {
             if let Some(first) = seen {
                 let line = df.position(first).line;
-                out.push(Violation::with(ins.keyword_span, format!("{message} (the first is on line {line}; only the last takes effect)")));
+                out.push(Violation::with(
+                    ins.keyword_span,
+                    format!("{message} (the first is on line {line}; only the last takes effect)"),
+                ));
             } else {
                 seen = Some(ins.span.start);
             }
@@ -139,8 +161,15 @@ pub(crate) fn image_ref(reference: &str) -> ImageRef<'_> {
         Some(i) => (&name[..last_slash + i], name.get(last_slash + i + 1..)),
         None => (name, None),
     };
-    let registry = path.split_once('/').map(|(first, _)| first).filter(|f| f.contains(['.', ':']) || *f == "localhost");
-    ImageRef { registry, tag, digest }
+    let registry = path
+        .split_once('/')
+        .map(|(first, _)| first)
+        .filter(|f| f.contains(['.', ':']) || *f == "localhost");
+    ImageRef {
+        registry,
+        tag,
+        digest,
+    }
 }
 
 /// The base images of the Dockerfile's stages with their FROM, skipping
@@ -149,9 +178,13 @@ pub(crate) fn image_ref(reference: &str) -> ImageRef<'_> {
 pub(crate) fn base_images(df: &Dockerfile) -> impl Iterator<Item = (&Instruction, &str)> {
     df.stages.iter().filter_map(|s| {
         let ins = df.instructions.get(s.from)?;
-        let InstructionKind::From(f) = &ins.kind else { return None };
+        let InstructionKind::From(f) = &ins.kind else {
+            return None;
+        };
         match &s.base {
-            Base::Image(r) if f.image.unresolved.is_empty() && !r.is_empty() => Some((ins, r.as_str())),
+            Base::Image(r) if f.image.unresolved.is_empty() && !r.is_empty() => {
+                Some((ins, r.as_str()))
+            }
             _ => None,
         }
     })

@@ -27,10 +27,44 @@ static META: RuleMeta = RuleMeta {
 
 /// pip install options that take the next word as their value.
 pub(crate) const PIP_VALUE_FLAGS: &[&str] = &[
-    "-r", "--requirement", "-c", "--constraint", "-e", "--editable", "-i", "--index-url", "--extra-index-url", "-f", "--find-links", "-t", "--target",
-    "--prefix", "--root", "--src", "--upgrade-strategy", "--platform", "--python-version", "--implementation", "--abi", "--trusted-host", "--cert",
-    "--client-cert", "--cache-dir", "--log", "--proxy", "--retries", "--timeout", "--exists-action", "--progress-bar", "--no-binary", "--only-binary",
-    "--global-option", "--config-settings", "-C", "--report", "--python",
+    "-r",
+    "--requirement",
+    "-c",
+    "--constraint",
+    "-e",
+    "--editable",
+    "-i",
+    "--index-url",
+    "--extra-index-url",
+    "-f",
+    "--find-links",
+    "-t",
+    "--target",
+    "--prefix",
+    "--root",
+    "--src",
+    "--upgrade-strategy",
+    "--platform",
+    "--python-version",
+    "--implementation",
+    "--abi",
+    "--trusted-host",
+    "--cert",
+    "--client-cert",
+    "--cache-dir",
+    "--log",
+    "--proxy",
+    "--retries",
+    "--timeout",
+    "--exists-action",
+    "--progress-bar",
+    "--no-binary",
+    "--only-binary",
+    "--global-option",
+    "--config-settings",
+    "-C",
+    "--report",
+    "--python",
 ];
 
 const ARCHIVES: &[&str] = &[".whl", ".tar.gz", ".tgz", ".zip", ".tar.bz2", ".tar"];
@@ -38,9 +72,15 @@ const ARCHIVES: &[&str] = &[".whl", ".tar.gz", ".tgz", ".zip", ".tar.bz2", ".tar
 fn pinned(p: &str) -> bool {
     if p.contains("://") || p.starts_with("git+") {
         let tail = p.rsplit('/').next().unwrap_or(p);
-        return tail.contains('@') || ARCHIVES.iter().any(|a| tail.split('#').next().unwrap_or(tail).ends_with(a));
+        return tail.contains('@')
+            || ARCHIVES
+                .iter()
+                .any(|a| tail.split('#').next().unwrap_or(tail).ends_with(a));
     }
-    p.contains(['=', '<', '>', '@']) || p.starts_with(['.', '/', '~']) || p.contains('/') || ARCHIVES.iter().any(|a| p.ends_with(a))
+    p.contains(['=', '<', '>', '@'])
+        || p.starts_with(['.', '/', '~'])
+        || p.contains('/')
+        || ARCHIVES.iter().any(|a| p.ends_with(a))
 }
 
 impl Rule for PipPinVersions {
@@ -53,9 +93,14 @@ impl Rule for PipPinVersions {
             if has_flag_in(args, Some('c'), &["constraint"]) {
                 return None;
             }
-            let unpinned: Vec<String> =
-                operands_in(args, PIP_VALUE_FLAGS).into_iter().filter(|w| !is_dynamic(w)).map(|w| w.unquoted()).filter(|p| !pinned(p)).collect();
-            (!unpinned.is_empty()).then(|| format!("pip install without version pins: {}", unpinned.join(", ")))
+            let unpinned: Vec<String> = operands_in(args, PIP_VALUE_FLAGS)
+                .into_iter()
+                .filter(|w| !is_dynamic(w))
+                .map(|w| w.unquoted())
+                .filter(|p| !pinned(p))
+                .collect();
+            (!unpinned.is_empty())
+                .then(|| format!("pip install without version pins: {}", unpinned.join(", ")))
         })
     }
 }

@@ -28,10 +28,13 @@ impl Rule for UserLastRoot {
     }
     fn check(&self, df: &Dockerfile, _: &Context<'_>) -> Vec<Violation> {
         let last = image_stages(df).into_iter().find_map(|s| {
-            df.stage_instructions(s).iter().rev().find_map(|i| match &i.kind {
-                InstructionKind::User(w) => Some(w),
-                _ => None,
-            })
+            df.stage_instructions(s)
+                .iter()
+                .rev()
+                .find_map(|i| match &i.kind {
+                    InstructionKind::User(w) => Some(w),
+                    _ => None,
+                })
         });
         let Some(user) = last else { return Vec::new() };
         if !user.unresolved.is_empty() {
@@ -39,7 +42,10 @@ impl Rule for UserLastRoot {
         }
         let name = user.value.split(':').next().unwrap_or_default();
         if name == "root" || name == "0" {
-            vec![Violation::with(user.span, format!("The last USER of the image is root ({})", user.value))]
+            vec![Violation::with(
+                user.span,
+                format!("The last USER of the image is root ({})", user.value),
+            )]
         } else {
             Vec::new()
         }
