@@ -210,3 +210,27 @@ pub fn lint(df: &Dockerfile, cx: &Context<'_>) -> Vec<Finding> {
     out.sort_by(|a, b| (a.span.start, a.rule).cmp(&(b.span.start, b.rule)));
     out
 }
+
+/// `docs/rules.md`: every rule with its id, hadolint id, default severity,
+/// message, fix and documentation, generated from the registry (a test
+/// keeps the committed file equal to this).
+pub fn rules_markdown() -> String {
+    use std::fmt::Write as _;
+    let mut out = String::from(
+        "# `temper lint` rules\n\nGenerated from `crates/temper-lint/src/rules/` (one file per rule); do not edit by hand.\n\
+         A rule that matches a hadolint rule accepts its id too, in `# hadolint ignore=` comments and in `.temper.toml`.\n\n\
+         | rule | hadolint | severity | finds |\n|---|---|---|---|\n",
+    );
+    let registry = rules::registry();
+    for r in &registry {
+        let m = r.meta();
+        let _ = writeln!(out, "| [`{}`](#{}) | {} | {} | {} |", m.id, m.id, m.hadolint.unwrap_or("–"), m.severity.as_str(), m.message.replace('|', "\\|"));
+    }
+    for r in &registry {
+        let m = r.meta();
+        let _ = write!(out, "\n## {}\n\n", m.id);
+        let hadolint = m.hadolint.map_or(String::new(), |h| format!(" · hadolint {h}"));
+        let _ = write!(out, "Severity {}{hadolint}\n\n**{}** {}\n\n{}\n", m.severity.as_str(), m.message, m.hint, m.doc);
+    }
+    out
+}
