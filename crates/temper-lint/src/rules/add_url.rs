@@ -2,9 +2,10 @@
 //! server returns at build time; `--checksum=sha256:…` makes BuildKit
 //! verify it, so a changed or compromised download fails the build.
 //!
-//! Git sources (`ADD https://host/repo.git#ref`, `git@host:repo`) are
-//! accepted when pinned to a full commit id (`#<40 hex digits>`, also
-//! `#<commit>:subdir`) or given `--checksum`: a commit id is itself a
+//! Git sources (`ADD https://host/repo.git#ref`, `…/repo.git?ref=…`,
+//! `git@host:repo`) are accepted when pinned to a full commit id
+//! (`#<40 hex digits>`, also `#<commit>:subdir`, or `?commit=<id>` /
+//! `?ref=<id>`) or given `--checksum`: a commit id is itself a
 //! content hash, a branch or tag is not.
 
 use temper_dockerfile::{Dockerfile, InstructionKind, Source};
@@ -57,13 +58,15 @@ fn is_url(s: &str) -> bool {
 
 /// A git source as BuildKit recognises it.
 fn is_git(s: &str) -> bool {
-    let base = s.split('#').next().unwrap_or(s);
+    let base = s.split(['#', '?']).next().unwrap_or(s);
     s.starts_with("git@") || s.starts_with("git://") || s.starts_with("ssh://") || (is_url(s) && base.ends_with(".git"))
 }
 
-/// `#<40 or 64 hex digits>`, optionally followed by `:subdir`.
+/// `#<commit>` (optionally followed by `:subdir`), or the query form
+/// `?ref=<commit>` / `?commit=<commit>`; a commit is 40 or 64 hex digits.
 fn pinned_to_commit(s: &str) -> bool {
-    let Some((_, fragment)) = s.split_once('#') else { return false };
-    let reference = fragment.split(':').next().unwrap_or(fragment);
-    matches!(reference.len(), 40 | 64) && reference.chars().all(|c| c.is_ascii_hexdigit())
+    let is_commit = |r: &str| matches!(r.len(), 40 | 64) && r.chars().all(|c| c.is_ascii_hexdigit());
+    let fragment = s.split_once('#').map(|(_, f)| f.split(':').next().unwrap_or(f));
+    let query = s.split_once('?').map(|(_, q)| q.split('#').next().unwrap_or(q)).into_iter().flat_map(|q| q.split('&')).filter_map(|kv| kv.split_once('='));
+    fragment.is_some_and(is_commit) || query.into_iter().any(|(k, v)| matches!(k, "ref" | "commit") && is_commit(v))
 }

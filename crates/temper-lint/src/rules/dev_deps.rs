@@ -14,7 +14,7 @@
 
 use temper_dockerfile::{Dockerfile, Instruction, InstructionKind, SimpleCommand};
 
-use super::util::{commands, final_instructions, is_global, npm_packages, sub};
+use super::util::{commands, final_instructions, is_global, npm_packages, sub, yarn_query};
 use crate::shell::program;
 use crate::{Context, Rule, RuleMeta, Severity, Violation};
 
@@ -86,7 +86,7 @@ fn full_install(cmd: &SimpleCommand) -> bool {
     let installs = match (prog.as_str(), s.as_deref()) {
         ("npm", Some("ci")) => true,
         ("npm", Some("install" | "i" | "isntall")) => !is_global(cmd) && npm_packages(cmd).is_empty(),
-        ("yarn", None | Some("install")) => true,
+        ("yarn", None | Some("install")) if !yarn_query(cmd) => true,
         ("pnpm", Some("install" | "i")) => true,
         _ => false,
     };

@@ -9,8 +9,9 @@
 //! final image (stages it is built from included): the ENTRYPOINT's
 //! program when there is one, else the CMD's. Accepted: `tini`,
 //! `tini-static`, `dumb-init`, `docker-init`, s6's `/init` or
-//! `pm2-runtime` as the ENTRYPOINT (or CMD) program, and an ENTRYPOINT of
-//! any other program. An entrypoint script (`*.sh`, `docker-entrypoint*`,
+//! `pm2-runtime` as the ENTRYPOINT (or CMD) program, an ENTRYPOINT of
+//! any other program, and a bare `node` with no script (the official
+//! node images' `CMD ["node"]`: an interactive REPL for base images). An entrypoint script (`*.sh`, `docker-entrypoint*`,
 //! `entrypoint*`) is taken to end in `exec "$@"`, as the official images'
 //! do, so the CMD is what runs as PID 1 then. `docker run --init` and compose's `init:
 //! true` cannot be seen in a Dockerfile; suppress the rule where they are
@@ -30,7 +31,7 @@ static META: RuleMeta = RuleMeta {
     severity: Severity::Info,
     message: "Node.js runs as PID 1 without an init",
     hint: "Start it under an init: `ENTRYPOINT [\"/usr/bin/tini\", \"--\"]` (or `dumb-init`), or run the container with `--init`.",
-    doc: "PID 1 in a container has no default signal handling and must reap orphaned processes. Node.js does neither unless the app handles SIGTERM itself, so `docker stop` hangs for the whole grace period and zombies pile up; `npm start` as PID 1 also swallows signals meant for the app. The rule reads the final image's ENTRYPOINT (or CMD when there is none) and fires when it starts `node`, `npm`, `yarn`, `pnpm` or `npx`. Accepted: `tini`, `dumb-init`, `docker-init`, s6's `/init` or `pm2-runtime` as the program, and an ENTRYPOINT program other than those; with an entrypoint script (`docker-entrypoint.sh`), which normally ends in `exec \"$@\"`, the CMD is checked. `docker run --init` cannot be seen in a Dockerfile: ignore the rule where it is used. Fix: `RUN apk add --no-cache tini`, `ENTRYPOINT [\"/sbin/tini\", \"--\"]`, `CMD [\"node\", \"server.js\"]`.",
+    doc: "PID 1 in a container has no default signal handling and must reap orphaned processes. Node.js does neither unless the app handles SIGTERM itself, so `docker stop` hangs for the whole grace period and zombies pile up; `npm start` as PID 1 also swallows signals meant for the app. The rule reads the final image's ENTRYPOINT (or CMD when there is none) and fires when it starts `node`, `npm`, `yarn`, `pnpm` or `npx`. Accepted: `tini`, `dumb-init`, `docker-init`, s6's `/init` or `pm2-runtime` as the program, a bare `CMD [\"node\"]` (the REPL of base images), and an ENTRYPOINT program other than those; with an entrypoint script (`docker-entrypoint.sh`), which normally ends in `exec \"$@\"`, the CMD is checked. `docker run --init` cannot be seen in a Dockerfile: ignore the rule where it is used. Fix: `RUN apk add --no-cache tini`, `ENTRYPOINT [\"/sbin/tini\", \"--\"]`, `CMD [\"node\", \"server.js\"]`.",
 };
 
 const NODE: &[&str] = &["node", "nodejs", "npm", "yarn", "pnpm", "npx"];
@@ -65,7 +66,9 @@ impl Rule for Init {
             prog = basename(p).to_owned();
             at = (i, c);
         }
-        if INITS.contains(&prog.as_str()) || !NODE.contains(&prog.as_str()) {
+        // Bare `node` (the official image's CMD) is a REPL, not a server.
+        let bare = command_words(at.1).len() == 1;
+        if INITS.contains(&prog.as_str()) || !NODE.contains(&prog.as_str()) || bare {
             return Vec::new();
         }
         vec![Violation::with(span_of(at.0, at.1), format!("{prog} runs as PID 1 without an init"))]

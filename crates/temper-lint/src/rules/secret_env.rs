@@ -13,7 +13,9 @@
 //! so `TOKENIZERS_PARALLELISM` is fine). A bare `KEY` is not enough:
 //! `GPG_KEY` in the official images is a public fingerprint.
 //!
-//! Deliberately accepted: names whose last word describes the secret
+//! Deliberately accepted: names of public material (a word starting with
+//! `PUBLIC` or `PUBKEY`, or `FINGERPRINT`, `CHECKSUM`, `SHA*`, `HASH`,
+//! `GPG`, `PGP`: BuildKit allows `PUBLIC` too), names whose last word describes the secret
 //! rather than holding it (`*_FILE`, `*_PATH`, `*_ID`, `*_NAME`,
 //! `*_LENGTH`, `*_URL`…: `POSTGRES_PASSWORD_FILE=/run/secrets/db`,
 //! `PASSWORD_MIN_LENGTH=8`), and values that cannot be a secret: empty,
@@ -36,7 +38,7 @@ static META: RuleMeta = RuleMeta {
     severity: Severity::Error,
     message: "A secret in ENV or ARG is stored in the image or its build history",
     hint: "Pass secrets with `RUN --mount=type=secret,id=…` (`docker build --secret id=…,env=…`), never ENV or ARG.",
-    doc: "ENV values are part of the image config that everyone who pulls the image can read, and ARG values are recorded in the build history and provenance, so a password, token or key in either leaks. The rule fires on names that say secret (`*PASSWORD*`, `*SECRET*`, `*_TOKEN`, `*API_KEY*`, `*ACCESS_KEY*`, `*PRIVATE_KEY*`, `*CREDENTIAL*`), on ARGs without a default as well (BuildKit's `SecretsUsedInArgOrEnv` does the same), and on values that look like credentials (long, mixed-case letters and digits, high entropy). Accepted: names ending in `_FILE`, `_PATH`, `_ID`, `_NAME`, `_LENGTH`, `_URL` and the like (`POSTGRES_PASSWORD_FILE=/run/secrets/db`), values that are empty, numbers or booleans, and `GPG_KEY` fingerprints. Fix: `RUN --mount=type=secret,id=npm_token,env=NPM_TOKEN npm ci` with `docker build --secret id=npm_token,env=NPM_TOKEN .`.",
+    doc: "ENV values are part of the image config that everyone who pulls the image can read, and ARG values are recorded in the build history and provenance, so a password, token or key in either leaks. The rule fires on names that say secret (`*PASSWORD*`, `*SECRET*`, `*_TOKEN`, `*API_KEY*`, `*ACCESS_KEY*`, `*PRIVATE_KEY*`, `*CREDENTIAL*`), on ARGs without a default as well (BuildKit's `SecretsUsedInArgOrEnv` does the same), and on values that look like credentials (long, mixed-case letters and digits, high entropy). Accepted: names of public material (`*PUBLIC*`, `*PUBKEY*`, `*FINGERPRINT*`, `*SHA256*`, `GPG_*`), names ending in `_FILE`, `_PATH`, `_ID`, `_NAME`, `_LENGTH`, `_URL` and the like (`POSTGRES_PASSWORD_FILE=/run/secrets/db`), values that are empty, numbers or booleans, and `GPG_KEY` fingerprints. Fix: `RUN --mount=type=secret,id=npm_token,env=NPM_TOKEN npm ci` with `docker build --secret id=npm_token,env=NPM_TOKEN .`.",
 };
 
 impl Rule for SecretEnv {
@@ -82,6 +84,9 @@ fn check_pair(keyword: &str, name: &str, value: Option<(&str, &str, Span)>) -> O
         }
         return None;
     }
+    if public(&words(name)) {
+        return None;
+    }
     let (text, _, span) = value?;
     let text = text.trim_matches(['"', '\'']);
     looks_like_credential(text).then(|| Pending { span: Some(span), message: format!("{keyword} {name} has a value that looks like a credential") })
@@ -100,7 +105,7 @@ pub fn secret_name(name: &str) -> bool {
         "MIN", "MAX", "URL", "URI", "ENDPOINT", "HOST", "PORT", "USER", "USERNAME", "TYPE", "ENABLED", "REQUIRED", "POLICY", "EXPIRY", "TTL",
         "TIMEOUT", "HEADER", "PREFIX", "VAR", "ENV", "MODE", "FORMAT",
     ];
-    if words.last().is_some_and(|w| DESCRIBES.contains(&w.as_str())) {
+    if words.last().is_some_and(|w| DESCRIBES.contains(&w.as_str())) || public(&words) {
         return false;
     }
     let single = words.iter().any(|w| {
@@ -114,6 +119,14 @@ pub fn secret_name(name: &str) -> bool {
             || matches!(w.as_str(), "APIKEY" | "ACCESSKEY" | "PRIVATEKEY" | "AUTHKEY")
     });
     single || words.windows(2).any(|p| p[1] == "KEY" && matches!(p[0].as_str(), "API" | "ACCESS" | "PRIVATE" | "SECRET" | "AUTH" | "SIGNING" | "ENCRYPTION" | "MASTER"))
+}
+
+/// Names of public material: `PUBLIC`, `PUBKEY`, `FINGERPRINT`, `CHECKSUM`,
+/// `SHA256`… (BuildKit allows `PUBLIC` too).
+fn public(words: &[String]) -> bool {
+    words.iter().any(|w| {
+        w.starts_with("PUBLIC") || w.starts_with("PUBKEY") || w.ends_with("PUBKEY") || w.contains("FINGERPRINT") || w.starts_with("CHECKSUM") || w.starts_with("SHA") || w == "HASH" || w == "GPG" || w == "PGP"
+    })
 }
 
 /// Values that cannot be a secret: empty, numbers, booleans, secret files.

@@ -8,7 +8,9 @@
 //! author already separates build from run). The evidence, reported once
 //! at the first place found:
 //! - a base image that is a toolchain (`golang`, `rust`, `gcc`, `maven`,
-//!   `gradle`, `openjdk:*-jdk`…, by repository name);
+//!   `gradle`, `buildpack-deps` but not its `-curl` and `-scm` tags, by
+//!   repository name). JDK images are not evidence: many Java apps run
+//!   on one (tomcat's official images do);
 //! - a package install (`apt-get`/`apt`/`apk`/`yum`/`dnf`/`microdnf`/
 //!   `zypper` install) of `gcc`, `g++`, `clang`, `build-essential`,
 //!   `build-base`, `golang`, `rustc`, `cargo`, `maven`, `gradle`, `*-dev`
@@ -36,7 +38,7 @@ static META: RuleMeta = RuleMeta {
     severity: Severity::Info,
     message: "A single-stage build ships its toolchain in the final image",
     hint: "Use a multi-stage build: compile in a `FROM … AS build` stage and `COPY --from=build` the result into a slim runtime image.",
-    doc: "Compilers, headers and build tools are needed to build, not to run. In a single-stage build they stay in the image: hundreds of megabytes more, more packages for scanners to report, and a ready toolchain for anyone who breaks in. A multi-stage build compiles in one stage and copies only the artifacts into a small runtime image. The rule looks at single-stage Dockerfiles only and reports the first sign of a toolchain: a toolchain base image (`golang`, `rust`, `gcc`, `maven`, `gradle`, JDK images), an installed compiler or `-dev` package, or a build command (`go build`, `cargo build`, `mvn package`, `gradle build`, `node-gyp`). Installing build dependencies and removing them in the same RUN (`apk add --virtual .build-deps …` … `apk del .build-deps`) is accepted. Fix: `FROM golang:1.22 AS build` … `RUN go build -o /out/app .` then `FROM gcr.io/distroless/static` and `COPY --from=build /out/app /app`.",
+    doc: "Compilers, headers and build tools are needed to build, not to run. In a single-stage build they stay in the image: hundreds of megabytes more, more packages for scanners to report, and a ready toolchain for anyone who breaks in. A multi-stage build compiles in one stage and copies only the artifacts into a small runtime image. The rule looks at single-stage Dockerfiles only and reports the first sign of a toolchain: a toolchain base image (`golang`, `rust`, `gcc`, `maven`, `gradle`, `buildpack-deps`; JDK images run many apps and are not counted), an installed compiler or `-dev` package, or a build command (`go build`, `cargo build`, `mvn package`, `gradle build`, `node-gyp`). Installing build dependencies and removing them in the same RUN (`apk add --virtual .build-deps …` … `apk del .build-deps`) is accepted. Fix: `FROM golang:1.22 AS build` … `RUN go build -o /out/app .` then `FROM gcr.io/distroless/static` and `COPY --from=build /out/app /app`.",
 };
 
 /// Package managers and their install subcommands.
@@ -130,6 +132,5 @@ fn toolchain_image(image: &str) -> bool {
         _ => (name, ""),
     };
     let repo = repo.rsplit('/').next().unwrap_or(repo);
-    matches!(repo, "golang" | "rust" | "gcc" | "maven" | "gradle" | "buildpack-deps")
-        || (matches!(repo, "openjdk" | "eclipse-temurin" | "amazoncorretto") && tag.contains("jdk"))
+    matches!(repo, "golang" | "rust" | "gcc" | "maven" | "gradle") || (repo == "buildpack-deps" && !tag.ends_with("-curl") && !tag.ends_with("-scm"))
 }

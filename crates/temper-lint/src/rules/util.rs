@@ -103,7 +103,7 @@ pub fn dependency_install(cmd: &SimpleCommand) -> Option<String> {
     match (prog.as_str(), sub) {
         ("npm", Some("ci")) => Some("npm ci".into()),
         ("npm", Some("install" | "i" | "isntall")) if !is_global(cmd) && npm_packages(cmd).is_empty() => Some("npm install".into()),
-        ("yarn", None | Some("install")) => Some("yarn install".into()),
+        ("yarn", None | Some("install")) if !yarn_query(cmd) => Some("yarn install".into()),
         ("pnpm", Some("install" | "i")) => Some("pnpm install".into()),
         ("pip" | "pip3", Some("install")) if has_flag(cmd, Some('r'), &["requirement"]) => Some(format!("{prog} install -r")),
         ("poetry" | "pipenv", Some("install")) => Some(format!("{prog} install")),
@@ -123,6 +123,11 @@ pub fn dependency_install(cmd: &SimpleCommand) -> Option<String> {
         (matches!(prog.as_str(), "python" | "python3") && args.get(i + 1).is_some_and(|a| a == "install") && has_flag(cmd, Some('r'), &["requirement"]))
             .then(|| format!("{prog} -m pip install -r"))
     })
+}
+
+/// `yarn --version`, `yarn -v`, `yarn --help`: bare yarn that installs nothing.
+pub fn yarn_query(cmd: &SimpleCommand) -> bool {
+    has_flag(cmd, Some('v'), &["version", "help"]) || has_flag(cmd, Some('h'), &[])
 }
 
 /// `npm install -g …` / `--global`.
