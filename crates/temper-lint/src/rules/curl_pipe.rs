@@ -50,7 +50,11 @@ impl Rule for CurlPipe {
                 let substituted = cmd.args.iter().any(|a| {
                     DOWNLOADERS.iter().any(|d| ["$(", "<(", "`"].iter().any(|open| a.text.contains(&format!("{open}{d} "))))
                 });
-                if piped || substituted {
+                // The parser drops process substitutions (`bash <(curl …)`)
+                // from the command: read the source right after it.
+                let after = df.source().get(cmd.span.end..).unwrap_or_default().trim_start();
+                let process = after.strip_prefix("<(").is_some_and(|r| DOWNLOADERS.iter().any(|d| r.trim_start().starts_with(&format!("{d} "))));
+                if piped || substituted || process {
                     out.push(Violation::with(cmd.span, format!("A downloaded script is run by {shell}")));
                 }
             }
