@@ -35,7 +35,7 @@ impl Rule for DevDeps {
     }
     fn check(&self, df: &Dockerfile, _: &Context<'_>) -> Vec<Violation> {
         let instructions = final_instructions(df);
-        let mut production_env = df.global_args().any(sets_production);
+        let mut production_env = false;
         let mut found: Vec<(usize, &SimpleCommand)> = Vec::new();
         for (n, ins) in instructions.iter().enumerate() {
             if sets_production(ins) {
