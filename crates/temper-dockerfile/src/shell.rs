@@ -222,6 +222,24 @@ fn nesting(text: &str) -> usize {
     max
 }
 
+/// A redirection whose file descriptor does not fit an `i32` (brush-parser
+/// panics on those).
+fn huge_fd(text: &str) -> bool {
+    let b = text.as_bytes();
+    let mut run = 0;
+    for &c in b {
+        if c.is_ascii_digit() {
+            run += 1;
+        } else {
+            if run >= 10 && (c == b'<' || c == b'>') {
+                return true;
+            }
+            run = 0;
+        }
+    }
+    false
+}
+
 /// Byte offset of every character, plus the end, when `text` is not ASCII.
 struct Chars(Option<Vec<usize>>);
 
@@ -272,6 +290,9 @@ pub(crate) fn parse_script(text: &str, map: &OffsetMap) -> Script {
             message: format!("nested more than {MAX_NESTING} levels deep; not parsed"),
             span: whole,
         });
+    }
+    if huge_fd(text) {
+        return Script::Failed(ShellDiagnostic { message: "file descriptor number too large; not parsed".into(), span: whole });
     }
     match parse_program(text) {
         Ok(program) => {
@@ -502,7 +523,7 @@ impl Walker<'_> {
         collect_substitutions(&pieces, &mut found, 0);
         for (start, skip, inner) in found {
             let at = word_start + start + skip;
-            if self.text.get(at..at + inner.len()) != Some(inner.as_str()) || nesting(&inner) > MAX_NESTING {
+            if self.text.get(at..at + inner.len()) != Some(inner.as_str()) || nesting(&inner) > MAX_NESTING || huge_fd(&inner) {
                 continue;
             }
             let Ok(program) = parse_program(&inner) else { continue };
@@ -592,6 +613,14 @@ mod tests {
     fn unquoting() {
         let w = ShellWord { text: r#""a b"'c'\$d"\x""#.into(), span: Span::default() };
         assert_eq!(w.unquoted(), "a bc$d\\x");
+    }
+
+    #[test]
+    fn huge_file_descriptor_is_not_parsed() {
+        let text = "echo 99999999999>x";
+        let mut map = OffsetMap::default();
+        map.push(0, text.len());
+        assert!(matches!(parse_script(text, &map), Script::Failed(_)));
     }
 
     #[test]

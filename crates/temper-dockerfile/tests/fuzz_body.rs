@@ -45,6 +45,14 @@ fn hostile_inputs_are_refused_or_bounded() {
         doubling.push_str("ENV A=$A$A\n");
     }
     assert!(body::dockerfile(doubling.as_bytes()));
+    // Found by cargo fuzz: a redirection fd too large for brush-parser.
+    let crash = std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/crash-fd-overflow.Dockerfile")).unwrap();
+    body::dockerfile(&crash);
+    // Found by cargo fuzz: brush-parser's tokenizer unwraps past the end of
+    // this input; the crate catches that panic and leaves the RUN unparsed.
+    let crash = std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/crash-tokenizer-eof.Dockerfile")).unwrap();
+    body::dockerfile(&crash);
+    assert!(body::dockerfile(b"FROM a\nRUN echo 99999999999>x\n"));
     let huge = "#".repeat(temper_dockerfile::MAX_SOURCE_LEN + 1);
     assert!(!body::dockerfile(huge.as_bytes()));
     let many = format!("FROM a\n{}", "COPY <<E /x\nE\n".repeat(temper_dockerfile::MAX_HEREDOCS + 1));

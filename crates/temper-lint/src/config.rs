@@ -42,12 +42,16 @@ impl Config {
         self.ignore.iter().any(|i| names(meta, i))
     }
 
-    /// The rule's severity after overrides.
+    /// The rule's severity after overrides. For `from-not-pinned-by-digest`,
+    /// `digest-pinning` sets it when `[lint.severity]` does not.
     pub fn severity(&self, meta: &RuleMeta) -> Severity {
-        self.severity
-            .iter()
-            .find(|(k, _)| names(meta, k))
-            .map_or(meta.severity, |(_, s)| *s)
+        let digest = (meta.id == DIGEST_RULE).then(|| self.digest_pinning.as_deref().and_then(|d| d.parse().ok())).flatten();
+        self.severity.iter().find(|(k, _)| names(meta, k)).map(|(_, s)| *s).or(digest).unwrap_or(meta.severity)
+    }
+
+    /// Whether `digest-pinning = "off"` turns `from-not-pinned-by-digest` off.
+    pub fn digest_pinning_off(&self) -> bool {
+        self.digest_pinning.as_deref().is_some_and(|d| d == "off")
     }
 
     /// Checks names and values the rules will read, so a typo is an error
@@ -62,13 +66,14 @@ impl Config {
             && d != "off"
             && d.parse::<Severity>().is_err()
         {
-            return Err(format!(
-                "digest-pinning: '{d}' is not a severity (error, warning, info, style) or off"
-            ));
+            return Err(format!("digest-pinning: '{d}' is not a severity (error, warning, info, style) or off"));
         }
         Ok(())
     }
 }
+
+/// The rule `digest-pinning` configures.
+const DIGEST_RULE: &str = "from-not-pinned-by-digest";
 
 /// Whether `name` names the rule, by temper id or hadolint id.
 fn names(meta: &RuleMeta, name: &str) -> bool {

@@ -28,9 +28,7 @@ use temper_dockerfile::{Dockerfile, Span};
 pub use config::Config;
 
 /// How serious a finding is, in hadolint's levels.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// Taste and readability.
@@ -45,12 +43,7 @@ pub enum Severity {
 
 impl Severity {
     /// Every severity, least first.
-    pub const ALL: [Severity; 4] = [
-        Severity::Style,
-        Severity::Info,
-        Severity::Warning,
-        Severity::Error,
-    ];
+    pub const ALL: [Severity; 4] = [Severity::Style, Severity::Info, Severity::Warning, Severity::Error];
 
     /// The lower-case name.
     pub fn as_str(self) -> &'static str {
@@ -110,17 +103,11 @@ pub struct Violation {
 impl Violation {
     /// A violation at `span` with the rule's message.
     pub fn at(span: Span) -> Self {
-        Violation {
-            span,
-            message: None,
-        }
+        Violation { span, message: None }
     }
     /// A violation at `span` with its own message.
     pub fn with(span: Span, message: impl Into<String>) -> Self {
-        Violation {
-            span,
-            message: Some(message.into()),
-        }
+        Violation { span, message: Some(message.into()) }
     }
 }
 
@@ -174,34 +161,19 @@ pub struct Finding {
 /// Ids a `# temper ignore=` or `# hadolint ignore=` comment on the line
 /// before `offset` names.
 fn inline_ignores(source: &str, offset: usize) -> Vec<String> {
-    let line_start = source[..offset.min(source.len())]
-        .rfind('\n')
-        .map_or(0, |i| i + 1);
+    let line_start = source[..offset.min(source.len())].rfind('\n').map_or(0, |i| i + 1);
     if line_start == 0 {
         return Vec::new();
     }
     let before = &source[..line_start - 1];
     let prev = before.rsplit('\n').next().unwrap_or(before).trim();
-    let Some(comment) = prev.strip_prefix('#') else {
-        return Vec::new();
-    };
+    let Some(comment) = prev.strip_prefix('#') else { return Vec::new() };
     let comment = comment.trim();
-    let rest = comment
-        .strip_prefix("temper")
-        .or_else(|| comment.strip_prefix("hadolint"));
-    let Some(ids) = rest
-        .map(str::trim_start)
-        .and_then(|r| r.strip_prefix("ignore"))
-        .map(str::trim_start)
-        .and_then(|r| r.strip_prefix('='))
-    else {
+    let rest = comment.strip_prefix("temper").or_else(|| comment.strip_prefix("hadolint"));
+    let Some(ids) = rest.map(str::trim_start).and_then(|r| r.strip_prefix("ignore")).map(str::trim_start).and_then(|r| r.strip_prefix('=')) else {
         return Vec::new();
     };
-    ids.split([',', ' '])
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
+    ids.split([',', ' ']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
 }
 
 /// Runs every rule over `df`, applying inline ignores and the config.
@@ -215,18 +187,9 @@ pub fn lint(df: &Dockerfile, cx: &Context<'_>) -> Vec<Finding> {
         let severity = cx.config.severity(meta);
         for v in rule.check(df, cx) {
             // The instruction the violation is in decides the ignore comment.
-            let at = df
-                .instructions
-                .iter()
-                .find(|i| {
-                    i.span.start <= v.span.start && v.span.start < i.span.end.max(i.span.start + 1)
-                })
-                .map_or(v.span.start, |i| i.span.start);
+            let at = df.instructions.iter().find(|i| i.span.start <= v.span.start && v.span.start < i.span.end.max(i.span.start + 1)).map_or(v.span.start, |i| i.span.start);
             let ignored = inline_ignores(df.source(), at);
-            if ignored
-                .iter()
-                .any(|id| id == meta.id || Some(id.as_str()) == meta.hadolint)
-            {
+            if ignored.iter().any(|id| id == meta.id || Some(id.as_str()) == meta.hadolint) {
                 continue;
             }
             let (start, end) = (df.position(v.span.start), df.position(v.span.end));
@@ -245,5 +208,29 @@ pub fn lint(df: &Dockerfile, cx: &Context<'_>) -> Vec<Finding> {
         }
     }
     out.sort_by(|a, b| (a.span.start, a.rule).cmp(&(b.span.start, b.rule)));
+    out
+}
+
+/// `docs/rules.md`: every rule with its id, hadolint id, default severity,
+/// message, fix and documentation, generated from the registry (a test
+/// keeps the committed file equal to this).
+pub fn rules_markdown() -> String {
+    use std::fmt::Write as _;
+    let mut out = String::from(
+        "# `temper lint` rules\n\nGenerated from `crates/temper-lint/src/rules/` (one file per rule); do not edit by hand.\n\
+         A rule that matches a hadolint rule accepts its id too, in `# hadolint ignore=` comments and in `.temper.toml`.\n\n\
+         | rule | hadolint | severity | finds |\n|---|---|---|---|\n",
+    );
+    let registry = rules::registry();
+    for r in &registry {
+        let m = r.meta();
+        let _ = writeln!(out, "| [`{}`](#{}) | {} | {} | {} |", m.id, m.id, m.hadolint.unwrap_or("–"), m.severity.as_str(), m.message.replace('|', "\\|"));
+    }
+    for r in &registry {
+        let m = r.meta();
+        let _ = write!(out, "\n## {}\n\n", m.id);
+        let hadolint = m.hadolint.map_or(String::new(), |h| format!(" · hadolint {h}"));
+        let _ = write!(out, "Severity {}{hadolint}\n\n**{}** {}\n\n{}\n", m.severity.as_str(), m.message, m.hint, m.doc);
+    }
     out
 }

@@ -5,35 +5,15 @@
 use temper_dockerfile::{ShellWord, SimpleCommand};
 
 /// apt-get options that take the next word as their value.
-pub const APT_GET_VALUE_FLAGS: &[&str] = &[
-    "-o",
-    "--option",
-    "-t",
-    "--target-release",
-    "--default-release",
-    "-c",
-    "--config-file",
-];
+pub const APT_GET_VALUE_FLAGS: &[&str] = &["-o", "--option", "-t", "--target-release", "--default-release", "-c", "--config-file"];
 
 /// apk options that take the next word as their value.
-pub const APK_VALUE_FLAGS: &[&str] = &[
-    "-t",
-    "--virtual",
-    "-X",
-    "--repository",
-    "-p",
-    "--root",
-    "--arch",
-    "--keys-dir",
-    "--repositories-file",
-    "--cache-dir",
-    "--cache-max-age",
-];
+pub const APK_VALUE_FLAGS: &[&str] =
+    &["-t", "--virtual", "-X", "--repository", "-p", "--root", "--arch", "--keys-dir", "--repositories-file", "--cache-dir", "--cache-max-age"];
 
 /// The command's program name without its directory (`/usr/bin/apt-get` is `apt-get`).
 pub fn program(cmd: &SimpleCommand) -> Option<String> {
-    cmd.program()
-        .map(|p| p.rsplit('/').next().unwrap_or(&p).to_owned())
+    cmd.program().map(|p| p.rsplit('/').next().unwrap_or(&p).to_owned())
 }
 
 /// Whether the command carries flag `short` (one letter, also inside a
@@ -49,9 +29,7 @@ pub fn has_flag_in(args: &[ShellWord], short: Option<char>, long: &[&str]) -> bo
             let name = l.split('=').next().unwrap_or(l);
             long.iter().any(|x| x.trim_start_matches('-') == name)
         } else if let Some(s) = a.strip_prefix('-') {
-            short.is_some_and(|c| {
-                !s.is_empty() && s.chars().all(|x| x.is_ascii_alphanumeric()) && s.contains(c)
-            })
+            short.is_some_and(|c| !s.is_empty() && s.chars().all(|x| x.is_ascii_alphanumeric()) && s.contains(c))
         } else {
             false
         }
@@ -104,12 +82,7 @@ pub fn operands_in<'a>(args: &'a [ShellWord], flags_with_values: &[&str]) -> Vec
 /// `SUB` one of `subs` (`apt-get install`, `apk add`); `None` otherwise.
 /// `flags_with_values` as for [`operands`], so that in `apt-get -o
 /// Opt=1 install` the subcommand is `install`.
-pub fn invocation<'a>(
-    cmd: &'a SimpleCommand,
-    programs: &[&str],
-    subs: &[&str],
-    flags_with_values: &[&str],
-) -> Option<&'a [ShellWord]> {
+pub fn invocation<'a>(cmd: &'a SimpleCommand, programs: &[&str], subs: &[&str], flags_with_values: &[&str]) -> Option<&'a [ShellWord]> {
     let p = program(cmd)?;
     if !programs.contains(&p.as_str()) {
         return None;
@@ -151,8 +124,7 @@ pub fn pip_install(cmd: &SimpleCommand) -> Option<&[ShellWord]> {
 
 /// `name`, or `name` followed by a version such as `3` or `3.12`.
 fn is_versioned(p: &str, name: &str) -> bool {
-    p.strip_prefix(name)
-        .is_some_and(|v| v.chars().all(|c| c.is_ascii_digit() || c == '.'))
+    p.strip_prefix(name).is_some_and(|v| v.chars().all(|c| c.is_ascii_digit() || c == '.'))
 }
 
 /// Whether a word's value is only known when the shell runs it: it

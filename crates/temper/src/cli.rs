@@ -27,6 +27,8 @@ pub enum Command {
     Scan(crate::cli_vuln::ScanArgs),
     /// Judge how hardened an image is: user, shells, package managers, setuid files, secrets, labels, size.
     Check(CheckArgs),
+    /// Lint Dockerfiles for the practices platform teams expect (hadolint's rules and more).
+    Lint(LintArgs),
     /// Manage the local advisory database.
     #[command(subcommand)]
     Db(crate::cli_vuln::DbCommand),
@@ -225,4 +227,39 @@ pub enum CheckProfile {
     Default,
     /// Distroless images: no shell, no package manager.
     Distroless,
+}
+
+/// `temper lint` output formats.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum LintFormat {
+    /// Each finding with its source line, the span underlined, and the fix.
+    Tty,
+    /// temper's own JSON (documented in the README).
+    Json,
+    /// SARIF 2.1.0 (each rule names its hadolint id in `properties.hadolint`).
+    Sarif,
+    /// Checkstyle XML.
+    Checkstyle,
+    /// JUnit XML.
+    Junit,
+}
+
+/// `temper lint`.
+#[derive(Args, Debug)]
+pub struct LintArgs {
+    /// Dockerfiles, or directories searched for them; `-` reads stdin.
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = LintFormat::Tty)]
+    pub format: LintFormat,
+    /// Exit 1 when a finding is at least this severe (error, warning, info, style), or never with `none`.
+    #[arg(long, value_name = "SEVERITY", default_value = "info")]
+    pub failure_threshold: String,
+    /// Config with `[lint]` severity overrides, ignored rules and trusted registries (default: ./.temper.toml when present).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Write to FILE instead of stdout (written whole, or not at all).
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }

@@ -5,6 +5,7 @@
 mod cli;
 mod check;
 mod cli_vuln;
+mod lint;
 mod progress;
 mod render;
 mod size;
@@ -30,6 +31,7 @@ fn main() -> ExitCode {
         Command::Sbom(args) => sbom(&args),
         Command::Scan(args) => vuln::scan(&args),
         Command::Check(args) => check::check(&args),
+        Command::Lint(args) => lint::lint(&args),
         Command::Db(cli_vuln::DbCommand::Import { paths, db }) => vuln::db_import(&paths, &db),
         Command::Db(cli_vuln::DbCommand::Status { db, format }) => vuln::db_status(&db, format),
         Command::Db(cli_vuln::DbCommand::Update { db, config, feeds }) => vuln::db_update(&db, config.as_deref(), &feeds),

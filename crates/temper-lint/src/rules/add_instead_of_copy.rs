@@ -23,20 +23,7 @@ static META: RuleMeta = RuleMeta {
     doc: "`ADD` copies local files like `COPY` but also unpacks tar archives and fetches URLs, so a reader cannot tell what was meant and a renamed file can change behaviour. Not reported: URLs and git sources (see `add-remote-url`), local tar archives, which `ADD` unpacks on purpose, and sources from unresolved variables. Replace `ADD app/ /srv/app/` with `COPY app/ /srv/app/`.",
 };
 
-const ARCHIVES: &[&str] = &[
-    ".tar",
-    ".tar.gz",
-    ".tgz",
-    ".tar.bz2",
-    ".tbz2",
-    ".tbz",
-    ".tar.xz",
-    ".txz",
-    ".tar.zst",
-    ".tzst",
-    ".tar.lz",
-    ".tar.lzma",
-];
+const ARCHIVES: &[&str] = &[".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tbz", ".tar.xz", ".txz", ".tar.zst", ".tzst", ".tar.lz", ".tar.lzma"];
 
 fn remote(v: &str) -> bool {
     let v = v.to_ascii_lowercase();
@@ -62,10 +49,7 @@ impl Rule for AddInsteadOfCopy {
                 Source::Heredoc(_) => Some("a heredoc".to_owned()),
             });
             if let Some(what) = local {
-                out.push(Violation::with(
-                    ins.keyword_span,
-                    format!("ADD for local files ({what}); use COPY"),
-                ));
+                out.push(Violation::with(ins.keyword_span, format!("ADD for local files ({what}); use COPY")));
             }
         }
         out

@@ -32,13 +32,10 @@ impl Rule for ApkNoCache {
             let args = invocation(c, &["apk"], &["add"], APK_VALUE_FLAGS)?;
             let mounted = ins.mounts().any(|m| {
                 m.kind == "cache"
-                    && m.get("target")
-                        .or_else(|| m.get("dst"))
-                        .or_else(|| m.get("destination"))
-                        .is_some_and(|t| {
-                            let t = t.trim_end_matches('/');
-                            t == "/var/cache/apk" || t == "/etc/apk/cache"
-                        })
+                    && m.get("target").or_else(|| m.get("dst")).or_else(|| m.get("destination")).is_some_and(|t| {
+                        let t = t.trim_end_matches('/');
+                        t == "/var/cache/apk" || t == "/etc/apk/cache"
+                    })
             });
             (!has_flag_in(args, None, &["no-cache"]) && !mounted).then(|| META.message.to_owned())
         })

@@ -33,14 +33,9 @@ impl Rule for ApkPinVersions {
                 .into_iter()
                 .filter(|w| !is_dynamic(w))
                 .map(|w| w.unquoted())
-                .filter(|p| {
-                    !p.contains(['=', '~', '<', '>'])
-                        && !p.ends_with(".apk")
-                        && !p.starts_with(['.', '/'])
-                })
+                .filter(|p| !p.contains(['=', '~', '<', '>']) && !p.ends_with(".apk") && !p.starts_with(['.', '/']))
                 .collect();
-            (!unpinned.is_empty())
-                .then(|| format!("apk add without version pins: {}", unpinned.join(", ")))
+            (!unpinned.is_empty()).then(|| format!("apk add without version pins: {}", unpinned.join(", ")))
         })
     }
 }

@@ -33,11 +33,9 @@ impl Rule for AptGetNoInstallRecommends {
             let args = invocation(c, &["apt-get"], &["install"], APT_GET_VALUE_FLAGS)?;
             let via_option = args.iter().map(ShellWord::unquoted).any(|a| {
                 let a = a.to_ascii_lowercase();
-                a.ends_with("apt::install-recommends=false")
-                    || a.ends_with("apt::install-recommends=0")
+                a.ends_with("apt::install-recommends=false") || a.ends_with("apt::install-recommends=0")
             });
-            (!has_flag_in(args, None, &["no-install-recommends"]) && !via_option)
-                .then(|| META.message.to_owned())
+            (!has_flag_in(args, None, &["no-install-recommends"]) && !via_option).then(|| META.message.to_owned())
         })
     }
 }

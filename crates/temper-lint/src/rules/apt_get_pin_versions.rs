@@ -34,19 +34,9 @@ impl Rule for AptGetPinVersions {
                 .into_iter()
                 .filter(|w| !is_dynamic(w))
                 .map(|w| w.unquoted())
-                .filter(|p| {
-                    !p.contains('=')
-                        && !p.ends_with(".deb")
-                        && !p.starts_with('/')
-                        && !p.starts_with('.')
-                })
+                .filter(|p| !p.contains('=') && !p.ends_with(".deb") && !p.starts_with('/') && !p.starts_with('.'))
                 .collect();
-            (!unpinned.is_empty()).then(|| {
-                format!(
-                    "apt-get install without version pins: {}",
-                    unpinned.join(", ")
-                )
-            })
+            (!unpinned.is_empty()).then(|| format!("apt-get install without version pins: {}", unpinned.join(", ")))
         })
     }
 }

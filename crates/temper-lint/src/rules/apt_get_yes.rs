@@ -33,10 +33,7 @@ fn quiet_level(args: &[ShellWord]) -> u32 {
                 n.parse().unwrap_or(0)
             } else if a == "--quiet" {
                 1
-            } else if let Some(s) = a
-                .strip_prefix('-')
-                .filter(|s| !s.starts_with('-') && s.chars().all(|c| c.is_ascii_alphanumeric()))
-            {
+            } else if let Some(s) = a.strip_prefix('-').filter(|s| !s.starts_with('-') && s.chars().all(|c| c.is_ascii_alphanumeric())) {
                 s.chars().filter(|&c| c == 'q').count() as u32
             } else {
                 0
@@ -48,10 +45,7 @@ fn quiet_level(args: &[ShellWord]) -> u32 {
 fn assumes_yes(c: &SimpleCommand, args: &[ShellWord]) -> bool {
     has_flag_in(args, Some('y'), &["yes", "assume-yes", "force-yes"])
         || quiet_level(args) >= 2
-        || c.args.iter().map(ShellWord::unquoted).any(|a| {
-            a.to_ascii_lowercase()
-                .starts_with("apt::get::assume-yes=true")
-        })
+        || c.args.iter().map(ShellWord::unquoted).any(|a| a.to_ascii_lowercase().starts_with("apt::get::assume-yes=true"))
 }
 
 impl Rule for AptGetYes {

@@ -11,7 +11,7 @@
 
 use temper_dockerfile::{Dockerfile, Instruction, ShellWord};
 
-use crate::rules::image_stages;
+use crate::rules::util::final_chain;
 use crate::shell::{program, subcommand};
 use crate::{Context, Rule, RuleMeta, Severity, Violation};
 
@@ -29,13 +29,10 @@ static META: RuleMeta = RuleMeta {
 fn mounted_away(ins: &Instruction) -> bool {
     ins.mounts().any(|m| {
         (m.kind == "cache" || m.kind == "tmpfs")
-            && m.get("target")
-                .or_else(|| m.get("dst"))
-                .or_else(|| m.get("destination"))
-                .is_some_and(|t| {
-                    let t = t.trim_end_matches('/');
-                    t == "/var/lib/apt" || t == "/var/lib/apt/lists"
-                })
+            && m.get("target").or_else(|| m.get("dst")).or_else(|| m.get("destination")).is_some_and(|t| {
+                let t = t.trim_end_matches('/');
+                t == "/var/lib/apt" || t == "/var/lib/apt/lists"
+            })
     })
 }
 
@@ -45,27 +42,18 @@ impl Rule for AptListsNotRemoved {
     }
     fn check(&self, df: &Dockerfile, _: &Context<'_>) -> Vec<Violation> {
         let mut out = Vec::new();
-        for stage in image_stages(df) {
+        for stage in final_chain(df) {
             for ins in df.stage_instructions(stage) {
-                let commands: Vec<_> = ins
-                    .scripts()
-                    .filter_map(|s| s.parsed())
-                    .flat_map(|s| s.commands.iter())
-                    .collect();
-                let updates = commands.iter().any(|c| {
-                    matches!(program(c).as_deref(), Some("apt-get" | "apt"))
-                        && subcommand(c).is_some_and(|s| s.unquoted() == "update")
-                });
+                let commands: Vec<_> = ins.scripts().filter_map(|s| s.parsed()).flat_map(|s| s.commands.iter()).collect();
+                let updates = commands
+                    .iter()
+                    .any(|c| matches!(program(c).as_deref(), Some("apt-get" | "apt")) && subcommand(c).is_some_and(|s| s.unquoted() == "update"));
                 if !updates || mounted_away(ins) {
                     continue;
                 }
-                let removed = commands.iter().any(|c| {
-                    program(c).as_deref() == Some("rm")
-                        && c.args
-                            .iter()
-                            .map(ShellWord::unquoted)
-                            .any(|a| a.starts_with("/var/lib/apt/lists"))
-                });
+                let removed = commands
+                    .iter()
+                    .any(|c| program(c).as_deref() == Some("rm") && c.args.iter().map(ShellWord::unquoted).any(|a| a.starts_with("/var/lib/apt/lists")));
                 if !removed {
                     out.push(Violation::at(ins.keyword_span));
                 }

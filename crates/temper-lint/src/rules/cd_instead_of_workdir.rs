@@ -28,8 +28,6 @@ impl Rule for CdInsteadOfWorkdir {
         &META
     }
     fn check(&self, df: &Dockerfile, _: &Context<'_>) -> Vec<Violation> {
-        per_run(df, |_, c| {
-            (program(c).as_deref() == Some("cd")).then(|| META.message.to_owned())
-        })
+        per_run(df, |_, c| (program(c).as_deref() == Some("cd")).then(|| META.message.to_owned()))
     }
 }

@@ -25,10 +25,6 @@ impl Rule for CmdMultiple {
         &META
     }
     fn check(&self, df: &Dockerfile, _: &Context<'_>) -> Vec<Violation> {
-        repeated_in_stage(
-            df,
-            |k| matches!(k, InstructionKind::Cmd(_)),
-            "More than one CMD in the stage",
-        )
+        repeated_in_stage(df, |k| matches!(k, InstructionKind::Cmd(_)), "More than one CMD in the stage")
     }
 }

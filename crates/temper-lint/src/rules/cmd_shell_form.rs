@@ -28,13 +28,7 @@ impl Rule for CmdShellForm {
     fn check(&self, df: &Dockerfile, _: &Context<'_>) -> Vec<Violation> {
         df.instructions
             .iter()
-            .filter(|i| {
-                matches!(
-                    &i.kind,
-                    InstructionKind::Cmd(Some(Command::Shell(_)))
-                        | InstructionKind::Entrypoint(Some(Command::Shell(_)))
-                )
-            })
+            .filter(|i| matches!(&i.kind, InstructionKind::Cmd(Some(Command::Shell(_))) | InstructionKind::Entrypoint(Some(Command::Shell(_)))))
             .map(|i| Violation::with(i.keyword_span, format!("{} in shell form", i.keyword)))
             .collect()
     }

@@ -25,10 +25,6 @@ impl Rule for EntrypointMultiple {
         &META
     }
     fn check(&self, df: &Dockerfile, _: &Context<'_>) -> Vec<Violation> {
-        repeated_in_stage(
-            df,
-            |k| matches!(k, InstructionKind::Entrypoint(_)),
-            "More than one ENTRYPOINT in the stage",
-        )
+        repeated_in_stage(df, |k| matches!(k, InstructionKind::Entrypoint(_)), "More than one ENTRYPOINT in the stage")
     }
 }

@@ -31,16 +31,9 @@ impl Rule for ExposePortRange {
             };
             for w in ports.iter().filter(|w| w.unresolved.is_empty()) {
                 let port = w.value.split('/').next().unwrap_or_default();
-                let bad = port.split('-').any(|p| {
-                    !p.is_empty()
-                        && p.bytes().all(|b| b.is_ascii_digit())
-                        && p.parse::<u32>().map_or(true, |n| n > 65535)
-                });
+                let bad = port.split('-').any(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) && p.parse::<u32>().map_or(true, |n| n > 65535));
                 if bad {
-                    out.push(Violation::with(
-                        w.span,
-                        format!("EXPOSE port {} outside 0-65535", w.value),
-                    ));
+                    out.push(Violation::with(w.span, format!("EXPOSE port {} outside 0-65535", w.value)));
                 }
             }
         }

@@ -31,10 +31,7 @@ impl Rule for FromLatest {
                 r.tag == Some("latest") && r.digest.is_none()
             })
             .filter_map(|(ins, r)| match &ins.kind {
-                InstructionKind::From(f) => Some(Violation::with(
-                    f.image.span,
-                    format!("Base image {r} uses the latest tag"),
-                )),
+                InstructionKind::From(f) => Some(Violation::with(f.image.span, format!("Base image {r} uses the latest tag"))),
                 _ => None,
             })
             .collect()

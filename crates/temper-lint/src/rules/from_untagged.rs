@@ -33,10 +33,7 @@ impl Rule for FromUntagged {
                 r.tag.is_none() && r.digest.is_none()
             })
             .filter_map(|(ins, r)| match &ins.kind {
-                InstructionKind::From(f) => Some(Violation::with(
-                    f.image.span,
-                    format!("Base image {r} without a tag"),
-                )),
+                InstructionKind::From(f) => Some(Violation::with(f.image.span, format!("Base image {r} without a tag"))),
                 _ => None,
             })
             .collect()

@@ -38,10 +38,7 @@ impl Rule for FromUntrustedRegistry {
                     return None;
                 }
                 match &ins.kind {
-                    InstructionKind::From(f) => Some(Violation::with(
-                        f.image.span,
-                        format!("Base image {r} from {registry}, not a trusted registry"),
-                    )),
+                    InstructionKind::From(f) => Some(Violation::with(f.image.span, format!("Base image {r} from {registry}, not a trusted registry"))),
                     _ => None,
                 }
             })

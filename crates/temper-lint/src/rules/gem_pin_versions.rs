@@ -22,22 +22,8 @@ static META: RuleMeta = RuleMeta {
     doc: "`gem install bundler` takes the newest release at build time. Accepted: `bundler:2.5.6`, `-v`/`--version` on the command, local `.gem` files, and expansions. Reported as info. Write `gem install bundler:2.5.6`.",
 };
 
-const GEM_VALUE_FLAGS: &[&str] = &[
-    "-v",
-    "--version",
-    "-i",
-    "--install-dir",
-    "-n",
-    "--bindir",
-    "-s",
-    "--source",
-    "-P",
-    "--trust-policy",
-    "--platform",
-    "-g",
-    "--file",
-    "--build-root",
-];
+const GEM_VALUE_FLAGS: &[&str] =
+    &["-v", "--version", "-i", "--install-dir", "-n", "--bindir", "-s", "--source", "-P", "--trust-policy", "--platform", "-g", "--file", "--build-root"];
 
 impl Rule for GemPinVersions {
     fn meta(&self) -> &'static RuleMeta {
@@ -55,8 +41,7 @@ impl Rule for GemPinVersions {
                 .map(|w| w.unquoted())
                 .filter(|p| !p.contains(':') && !p.ends_with(".gem") && !p.starts_with(['.', '/']))
                 .collect();
-            (!unpinned.is_empty())
-                .then(|| format!("gem install without version pins: {}", unpinned.join(", ")))
+            (!unpinned.is_empty()).then(|| format!("gem install without version pins: {}", unpinned.join(", ")))
         })
     }
 }

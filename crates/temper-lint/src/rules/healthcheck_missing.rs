@@ -10,7 +10,7 @@
 
 use temper_dockerfile::{Dockerfile, InstructionKind};
 
-use crate::rules::image_stages;
+use crate::rules::util::final_chain;
 use crate::{Context, Rule, RuleMeta, Severity, Violation};
 
 pub struct HealthcheckMissing;
@@ -29,15 +29,11 @@ impl Rule for HealthcheckMissing {
         &META
     }
     fn check(&self, df: &Dockerfile, _: &Context<'_>) -> Vec<Violation> {
-        let stages = image_stages(df);
-        let Some(last) = stages.first() else {
+        let stages = final_chain(df);
+        let Some(last) = stages.last() else {
             return Vec::new();
         };
-        let has = stages.iter().any(|s| {
-            df.stage_instructions(s)
-                .iter()
-                .any(|i| matches!(i.kind, InstructionKind::Healthcheck(_)))
-        });
+        let has = stages.iter().any(|s| df.stage_instructions(s).iter().any(|i| matches!(i.kind, InstructionKind::Healthcheck(_))));
         match df.instructions.get(last.from) {
             Some(from) if !has => vec![Violation::at(from.keyword_span)],
             _ => Vec::new(),

@@ -25,10 +25,6 @@ impl Rule for HealthcheckMultiple {
         &META
     }
     fn check(&self, df: &Dockerfile, _: &Context<'_>) -> Vec<Violation> {
-        repeated_in_stage(
-            df,
-            |k| matches!(k, InstructionKind::Healthcheck(_)),
-            "More than one HEALTHCHECK in the stage",
-        )
+        repeated_in_stage(df, |k| matches!(k, InstructionKind::Healthcheck(_)), "More than one HEALTHCHECK in the stage")
     }
 }

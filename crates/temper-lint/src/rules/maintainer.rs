@@ -22,10 +22,6 @@ impl Rule for Maintainer {
         &META
     }
     fn check(&self, df: &Dockerfile, _: &Context<'_>) -> Vec<Violation> {
-        df.instructions
-            .iter()
-            .filter(|i| matches!(i.kind, InstructionKind::Maintainer(_)))
-            .map(|i| Violation::at(i.keyword_span))
-            .collect()
+        df.instructions.iter().filter(|i| matches!(i.kind, InstructionKind::Maintainer(_))).map(|i| Violation::at(i.keyword_span)).collect()
     }
 }

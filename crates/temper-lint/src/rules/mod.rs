@@ -1,11 +1,13 @@
 //! Every rule, one file each; [`registry`] lists them in the order of
-//! `docs/rules.md`. Helpers shared by several rules live here.
+//! `docs/rules.md`. Helpers shared by several rules live here and in
+//! `util`.
 
-use temper_dockerfile::{Base, Dockerfile, Instruction, InstructionKind, SimpleCommand, Stage};
+use temper_dockerfile::{Base, Dockerfile, Instruction, InstructionKind, SimpleCommand};
 
 use crate::{Rule, Violation};
 
 mod add_instead_of_copy;
+mod add_url;
 mod apk_no_cache;
 mod apk_pin_versions;
 mod apt_get_no_install_recommends;
@@ -13,29 +15,62 @@ mod apt_get_pin_versions;
 mod apt_get_yes;
 mod apt_instead_of_apt_get;
 mod apt_lists_not_removed;
+mod apt_update;
+mod broad_copy;
 mod cd_instead_of_workdir;
+mod chmod;
 mod cmd_multiple;
 mod cmd_shell_form;
+mod copy_chown;
+mod curl_pipe;
+mod dev_deps;
+mod digest;
+mod dockerignore;
 mod entrypoint_multiple;
 mod expose_port_range;
+mod expose_ssh;
 mod from_latest;
 mod from_untagged;
 mod from_untrusted_registry;
 mod gem_pin_versions;
 mod healthcheck_missing;
 mod healthcheck_multiple;
+mod init;
 mod maintainer;
+mod npm_ci;
 mod npm_pin_versions;
 mod pip_no_cache_dir;
 mod pip_pin_versions;
 mod pipefail_missing;
+mod secret_env;
 mod sudo;
+mod toolchain;
 mod user_last_root;
+mod user_missing;
+mod util;
 mod workdir_relative;
 
-/// Every rule.
+/// Every rule: temper's own first, then those matching hadolint rules
+/// in the order of their hadolint ids.
 pub fn registry() -> Vec<&'static dyn Rule> {
     vec![
+        &maintainer::Maintainer,
+        &digest::Digest,
+        &secret_env::SecretEnv,
+        &add_url::AddUrl,
+        &curl_pipe::CurlPipe,
+        &chmod::Chmod,
+        &expose_ssh::ExposeSsh,
+        &user_missing::UserMissing,
+        &copy_chown::CopyChown,
+        &apt_update::AptUpdate,
+        &npm_ci::NpmCi,
+        &dev_deps::DevDeps,
+        &broad_copy::BroadCopy,
+        &toolchain::Toolchain,
+        &init::Init,
+        &dockerignore::Missing,
+        &dockerignore::Incomplete,
         &workdir_relative::WorkdirRelative,
         &user_last_root::UserLastRoot,
         &cd_instead_of_workdir::CdInsteadOfWorkdir,
@@ -59,50 +94,20 @@ pub fn registry() -> Vec<&'static dyn Rule> {
         &gem_pin_versions::GemPinVersions,
         &pip_no_cache_dir::PipNoCacheDir,
         &healthcheck_missing::HealthcheckMissing,
-        &maintainer::Maintainer,
         &cmd_multiple::CmdMultiple,
         &entrypoint_multiple::EntrypointMultiple,
         &pipefail_missing::PipefailMissing,
     ]
 }
 
-/// The stages whose instructions end up in the image: the last stage and
-/// the stages it is built `FROM`, last first.
-pub(crate) fn image_stages(df: &Dockerfile) -> Vec<&Stage> {
-    let mut out: Vec<&Stage> = Vec::new();
-    let mut next = df.stages.last();
-    while let Some(stage) = next {
-        if out.iter().any(|s| s.index == stage.index) {
-            break;
-        }
-        out.push(stage);
-        next = match stage.base {
-            Base::Stage(i) => df.stages.get(i),
-            _ => None,
-        };
-    }
-    out
-}
-
 /// One violation at the keyword of each RUN with a shell command `hit`
 /// accepts, with the message `hit` returns for the first such command.
 /// Reported at the keyword because hadolint reports the instruction's
 /// first line, and findings are compared by line.
-pub(crate) fn per_run(
-    df: &Dockerfile,
-    mut hit: impl FnMut(&Instruction, &SimpleCommand) -> Option<String>,
-) -> Vec<Violation> {
+pub(crate) fn per_run(df: &Dockerfile, mut hit: impl FnMut(&Instruction, &SimpleCommand) -> Option<String>) -> Vec<Violation> {
     let mut out = Vec::new();
-    for ins in df
-        .instructions
-        .iter()
-        .filter(|i| matches!(i.kind, InstructionKind::Run(_)))
-    {
-        let found = ins
-            .scripts()
-            .filter_map(|s| s.parsed())
-            .flat_map(|s| s.commands.iter())
-            .find_map(|c| hit(ins, c));
+    for ins in df.instructions.iter().filter(|i| matches!(i.kind, InstructionKind::Run(_))) {
+        let found = ins.scripts().filter_map(|s| s.parsed()).flat_map(|s| s.commands.iter()).find_map(|c| hit(ins, c));
         if let Some(message) = found {
             out.push(Violation::with(ins.keyword_span, message));
         }
@@ -112,25 +117,14 @@ pub(crate) fn per_run(
 
 /// Every violation of "more than one `kind` in a stage": each instruction
 /// after the first of its kind in the same stage.
-pub(crate) fn repeated_in_stage(
-    df: &Dockerfile,
-    is_kind: impl Fn(&InstructionKind) -> bool,
-    message: &str,
-) -> Vec<Violation> {
+pub(crate) fn repeated_in_stage(df: &Dockerfile, is_kind: impl Fn(&InstructionKind) -> bool, message: &str) -> Vec<Violation> {
     let mut out = Vec::new();
     for stage in &df.stages {
         let mut seen = None;
-        for ins in df
-            .stage_instructions(stage)
-            .iter()
-            .filter(|i| is_kind(&i.kind))
-        {
+        for ins in df.stage_instructions(stage).iter().filter(|i| is_kind(&i.kind)) {
             if let Some(first) = seen {
                 let line = df.position(first).line;
-                out.push(Violation::with(
-                    ins.keyword_span,
-                    format!("{message} (the first is on line {line}; only the last takes effect)"),
-                ));
+                out.push(Violation::with(ins.keyword_span, format!("{message} (the first is on line {line}; only the last takes effect)")));
             } else {
                 seen = Some(ins.span.start);
             }
@@ -161,15 +155,8 @@ pub(crate) fn image_ref(reference: &str) -> ImageRef<'_> {
         Some(i) => (&name[..last_slash + i], name.get(last_slash + i + 1..)),
         None => (name, None),
     };
-    let registry = path
-        .split_once('/')
-        .map(|(first, _)| first)
-        .filter(|f| f.contains(['.', ':']) || *f == "localhost");
-    ImageRef {
-        registry,
-        tag,
-        digest,
-    }
+    let registry = path.split_once('/').map(|(first, _)| first).filter(|f| f.contains(['.', ':']) || *f == "localhost");
+    ImageRef { registry, tag, digest }
 }
 
 /// The base images of the Dockerfile's stages with their FROM, skipping
@@ -182,9 +169,7 @@ pub(crate) fn base_images(df: &Dockerfile) -> impl Iterator<Item = (&Instruction
             return None;
         };
         match &s.base {
-            Base::Image(r) if f.image.unresolved.is_empty() && !r.is_empty() => {
-                Some((ins, r.as_str()))
-            }
+            Base::Image(r) if f.image.unresolved.is_empty() && !r.is_empty() => Some((ins, r.as_str())),
             _ => None,
         }
     })

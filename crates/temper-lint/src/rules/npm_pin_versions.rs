@@ -25,34 +25,15 @@ static META: RuleMeta = RuleMeta {
     doc: "`npm install express` resolves to the newest release at build time. A bare `npm install` or `npm ci` (from `package.json` and the lock file) is not checked. Accepted: `express@4.18.2` and other specifiers (`@scope/pkg@1.2.0`, `lodash@^4`), local paths and tarballs (`./lib`, `pkg.tgz`), git or URL references with a `#` revision, and expansions. `npm i` and `npm add` are checked like `npm install`. Reported as info. Write `npm install -g typescript@5.4.5`.",
 };
 
-const NPM_VALUE_FLAGS: &[&str] = &[
-    "--prefix",
-    "--registry",
-    "--tag",
-    "-w",
-    "--workspace",
-    "--cache",
-    "--omit",
-    "--include",
-    "--userconfig",
-    "--loglevel",
-    "--install-strategy",
-];
+const NPM_VALUE_FLAGS: &[&str] =
+    &["--prefix", "--registry", "--tag", "-w", "--workspace", "--cache", "--omit", "--include", "--userconfig", "--loglevel", "--install-strategy"];
 
 fn pinned(p: &str) -> bool {
     let name = p.strip_prefix('@').unwrap_or(p);
-    if p.contains("://")
-        || p.starts_with("git+")
-        || p.starts_with("github:")
-        || p.starts_with("git@")
-    {
+    if p.contains("://") || p.starts_with("git+") || p.starts_with("github:") || p.starts_with("git@") {
         return p.contains('#') || p.ends_with(".tgz") || p.ends_with(".tar.gz");
     }
-    if p.starts_with(['.', '/', '~'])
-        || p.ends_with(".tgz")
-        || p.ends_with(".tar.gz")
-        || p.ends_with(".tar")
-    {
+    if p.starts_with(['.', '/', '~']) || p.ends_with(".tgz") || p.ends_with(".tar.gz") || p.ends_with(".tar") {
         return true;
     }
     if name.contains('@') {
@@ -69,14 +50,9 @@ impl Rule for NpmPinVersions {
     fn check(&self, df: &Dockerfile, _: &Context<'_>) -> Vec<Violation> {
         per_run(df, |_, c| {
             let args = invocation(c, &["npm"], &["install", "i", "add"], NPM_VALUE_FLAGS)?;
-            let unpinned: Vec<String> = operands_in(args, NPM_VALUE_FLAGS)
-                .into_iter()
-                .filter(|w| !is_dynamic(w))
-                .map(|w| w.unquoted())
-                .filter(|p| !pinned(p))
-                .collect();
-            (!unpinned.is_empty())
-                .then(|| format!("npm install without version pins: {}", unpinned.join(", ")))
+            let unpinned: Vec<String> =
+                operands_in(args, NPM_VALUE_FLAGS).into_iter().filter(|w| !is_dynamic(w)).map(|w| w.unquoted()).filter(|p| !pinned(p)).collect();
+            (!unpinned.is_empty()).then(|| format!("npm install without version pins: {}", unpinned.join(", ")))
         })
     }
 }

@@ -24,10 +24,7 @@ static META: RuleMeta = RuleMeta {
 };
 
 fn false_value(v: &str) -> bool {
-    matches!(
-        v.to_ascii_lowercase().as_str(),
-        "0" | "false" | "no" | "off"
-    )
+    matches!(v.to_ascii_lowercase().as_str(), "0" | "false" | "no" | "off")
 }
 
 /// Whether `PIP_NO_CACHE_DIR` is set (to a true value) before `ins` in
@@ -36,20 +33,11 @@ fn env_set(df: &Dockerfile, ins: &Instruction) -> bool {
     let mut stage = ins.stage.and_then(|s| df.stages.get(s));
     let mut hops = 0;
     while let Some(s) = stage {
-        let set = df
-            .stage_instructions(s)
-            .iter()
-            .filter(|i| i.span.start < ins.span.start)
-            .any(|i| match &i.kind {
-                InstructionKind::Env(kvs) => kvs
-                    .iter()
-                    .any(|kv| kv.key.value == "PIP_NO_CACHE_DIR" && !false_value(&kv.value.value)),
-                InstructionKind::Arg(args) => args.iter().any(|a| {
-                    a.name.value == "PIP_NO_CACHE_DIR"
-                        && a.default.as_ref().is_some_and(|d| !false_value(&d.value))
-                }),
-                _ => false,
-            });
+        let set = df.stage_instructions(s).iter().filter(|i| i.span.start < ins.span.start).any(|i| match &i.kind {
+            InstructionKind::Env(kvs) => kvs.iter().any(|kv| kv.key.value == "PIP_NO_CACHE_DIR" && !false_value(&kv.value.value)),
+            InstructionKind::Arg(args) => args.iter().any(|a| a.name.value == "PIP_NO_CACHE_DIR" && a.default.as_ref().is_some_and(|d| !false_value(&d.value))),
+            _ => false,
+        });
         if set {
             return true;
         }
@@ -63,15 +51,8 @@ fn env_set(df: &Dockerfile, ins: &Instruction) -> bool {
 }
 
 fn avoids_cache(df: &Dockerfile, ins: &Instruction, c: &SimpleCommand, args: &[ShellWord]) -> bool {
-    let flag = args.iter().map(ShellWord::unquoted).any(|a| {
-        a == "--no-cache-dir"
-            || a.strip_prefix("--no-cache-dir=")
-                .is_some_and(|v| !false_value(v))
-    });
-    let inline = c.assignments.iter().map(ShellWord::unquoted).any(|a| {
-        a.strip_prefix("PIP_NO_CACHE_DIR=")
-            .is_some_and(|v| !false_value(v))
-    });
+    let flag = args.iter().map(ShellWord::unquoted).any(|a| a == "--no-cache-dir" || a.strip_prefix("--no-cache-dir=").is_some_and(|v| !false_value(v)));
+    let inline = c.assignments.iter().map(ShellWord::unquoted).any(|a| a.strip_prefix("PIP_NO_CACHE_DIR=").is_some_and(|v| !false_value(v)));
     let mount = ins.mounts().any(|m| {
         m.kind == "cache"
             && m.get("target")

@@ -72,15 +72,9 @@ const ARCHIVES: &[&str] = &[".whl", ".tar.gz", ".tgz", ".zip", ".tar.bz2", ".tar
 fn pinned(p: &str) -> bool {
     if p.contains("://") || p.starts_with("git+") {
         let tail = p.rsplit('/').next().unwrap_or(p);
-        return tail.contains('@')
-            || ARCHIVES
-                .iter()
-                .any(|a| tail.split('#').next().unwrap_or(tail).ends_with(a));
+        return tail.contains('@') || ARCHIVES.iter().any(|a| tail.split('#').next().unwrap_or(tail).ends_with(a));
     }
-    p.contains(['=', '<', '>', '@'])
-        || p.starts_with(['.', '/', '~'])
-        || p.contains('/')
-        || ARCHIVES.iter().any(|a| p.ends_with(a))
+    p.contains(['=', '<', '>', '@']) || p.starts_with(['.', '/', '~']) || p.contains('/') || ARCHIVES.iter().any(|a| p.ends_with(a))
 }
 
 impl Rule for PipPinVersions {
@@ -93,14 +87,9 @@ impl Rule for PipPinVersions {
             if has_flag_in(args, Some('c'), &["constraint"]) {
                 return None;
             }
-            let unpinned: Vec<String> = operands_in(args, PIP_VALUE_FLAGS)
-                .into_iter()
-                .filter(|w| !is_dynamic(w))
-                .map(|w| w.unquoted())
-                .filter(|p| !pinned(p))
-                .collect();
-            (!unpinned.is_empty())
-                .then(|| format!("pip install without version pins: {}", unpinned.join(", ")))
+            let unpinned: Vec<String> =
+                operands_in(args, PIP_VALUE_FLAGS).into_iter().filter(|w| !is_dynamic(w)).map(|w| w.unquoted()).filter(|p| !pinned(p)).collect();
+            (!unpinned.is_empty()).then(|| format!("pip install without version pins: {}", unpinned.join(", ")))
         })
     }
 }

@@ -8,9 +8,7 @@
 //! (or `set -eo pipefail`) in the same `RUN`. RUN in exec form and RUN
 //! under a non-POSIX `SHELL` (PowerShell, cmd) are not checked.
 
-use temper_dockerfile::{
-    Base, Dockerfile, Instruction, InstructionKind, ShellWord, SimpleCommand, Word,
-};
+use temper_dockerfile::{Base, Dockerfile, Instruction, InstructionKind, ShellWord, SimpleCommand, Word};
 
 use crate::shell::program;
 use crate::{Context, Rule, RuleMeta, Severity, Violation};
@@ -30,12 +28,7 @@ static META: RuleMeta = RuleMeta {
 /// an option cluster ending in `o` followed by `pipefail`.
 fn sets_pipefail<'a>(args: impl Iterator<Item = &'a str>) -> bool {
     let args: Vec<&str> = args.collect();
-    args.windows(2).any(|w| {
-        w[1] == "pipefail"
-            && w[0].starts_with('-')
-            && !w[0].starts_with("--")
-            && w[0].ends_with('o')
-    })
+    args.windows(2).any(|w| w[1] == "pipefail" && w[0].starts_with('-') && !w[0].starts_with("--") && w[0].ends_with('o'))
 }
 
 /// The `SHELL` in effect at `ins`: the last before it in its stage, else
@@ -44,15 +37,10 @@ fn shell_at<'a>(df: &'a Dockerfile, ins: &Instruction) -> Option<&'a [Word]> {
     let mut stage = ins.stage.and_then(|s| df.stages.get(s));
     let mut hops = 0;
     while let Some(s) = stage {
-        let found = df
-            .stage_instructions(s)
-            .iter()
-            .rev()
-            .filter(|i| i.span.start < ins.span.start)
-            .find_map(|i| match &i.kind {
-                InstructionKind::Shell(words) => Some(words.as_slice()),
-                _ => None,
-            });
+        let found = df.stage_instructions(s).iter().rev().filter(|i| i.span.start < ins.span.start).find_map(|i| match &i.kind {
+            InstructionKind::Shell(words) => Some(words.as_slice()),
+            _ => None,
+        });
         if found.is_some() {
             return found;
         }
@@ -66,15 +54,7 @@ fn shell_at<'a>(df: &'a Dockerfile, ins: &Instruction) -> Option<&'a [Word]> {
 }
 
 fn set_pipefail(c: &SimpleCommand) -> bool {
-    program(c).as_deref() == Some("set")
-        && sets_pipefail(
-            c.args
-                .iter()
-                .map(ShellWord::unquoted)
-                .collect::<Vec<_>>()
-                .iter()
-                .map(String::as_str),
-        )
+    program(c).as_deref() == Some("set") && sets_pipefail(c.args.iter().map(ShellWord::unquoted).collect::<Vec<_>>().iter().map(String::as_str))
 }
 
 impl Rule for PipefailMissing {
@@ -83,20 +63,11 @@ impl Rule for PipefailMissing {
     }
     fn check(&self, df: &Dockerfile, _: &Context<'_>) -> Vec<Violation> {
         let mut out = Vec::new();
-        for ins in df
-            .instructions
-            .iter()
-            .filter(|i| matches!(i.kind, InstructionKind::Run(_)))
-        {
-            if shell_at(df, ins)
-                .is_some_and(|sh| sets_pipefail(sh.iter().map(|w| w.value.as_str())))
-            {
+        for ins in df.instructions.iter().filter(|i| matches!(i.kind, InstructionKind::Run(_))) {
+            if shell_at(df, ins).is_some_and(|sh| sets_pipefail(sh.iter().map(|w| w.value.as_str()))) {
                 continue;
             }
-            let piped = ins
-                .scripts()
-                .filter_map(|s| s.parsed())
-                .any(|s| s.has_pipe && !s.commands.iter().any(set_pipefail));
+            let piped = ins.scripts().filter_map(|s| s.parsed()).any(|s| s.has_pipe && !s.commands.iter().any(set_pipefail));
             if piped {
                 out.push(Violation::at(ins.keyword_span));
             }

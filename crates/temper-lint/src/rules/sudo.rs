@@ -27,8 +27,6 @@ impl Rule for Sudo {
         &META
     }
     fn check(&self, df: &Dockerfile, _: &Context<'_>) -> Vec<Violation> {
-        per_run(df, |_, c| {
-            (program(c).as_deref() == Some("sudo")).then(|| META.message.to_owned())
-        })
+        per_run(df, |_, c| (program(c).as_deref() == Some("sudo")).then(|| META.message.to_owned()))
     }
 }

@@ -8,7 +8,7 @@
 
 use temper_dockerfile::{Dockerfile, InstructionKind};
 
-use crate::rules::image_stages;
+use crate::rules::util::final_chain;
 use crate::{Context, Rule, RuleMeta, Severity, Violation};
 
 pub struct UserLastRoot;
@@ -27,14 +27,11 @@ impl Rule for UserLastRoot {
         &META
     }
     fn check(&self, df: &Dockerfile, _: &Context<'_>) -> Vec<Violation> {
-        let last = image_stages(df).into_iter().find_map(|s| {
-            df.stage_instructions(s)
-                .iter()
-                .rev()
-                .find_map(|i| match &i.kind {
-                    InstructionKind::User(w) => Some(w),
-                    _ => None,
-                })
+        let last = final_chain(df).into_iter().rev().find_map(|s| {
+            df.stage_instructions(s).iter().rev().find_map(|i| match &i.kind {
+                InstructionKind::User(w) => Some(w),
+                _ => None,
+            })
         });
         let Some(user) = last else { return Vec::new() };
         if !user.unresolved.is_empty() {
@@ -42,10 +39,7 @@ impl Rule for UserLastRoot {
         }
         let name = user.value.split(':').next().unwrap_or_default();
         if name == "root" || name == "0" {
-            vec![Violation::with(
-                user.span,
-                format!("The last USER of the image is root ({})", user.value),
-            )]
+            vec![Violation::with(user.span, format!("The last USER of the image is root ({})", user.value))]
         } else {
             Vec::new()
         }

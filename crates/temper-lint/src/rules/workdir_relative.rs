@@ -34,14 +34,8 @@ impl Rule for WorkdirRelative {
             })
             .filter(|w| {
                 let v = w.value.as_str();
-                let drive = v.len() >= 2
-                    && v.as_bytes()[0].is_ascii_alphabetic()
-                    && v.as_bytes()[1] == b':';
-                !(v.starts_with('/')
-                    || v.starts_with('\\')
-                    || drive
-                    || w.text.trim_start_matches(['"', '\'']).starts_with('$')
-                    || v.is_empty())
+                let drive = v.len() >= 2 && v.as_bytes()[0].is_ascii_alphabetic() && v.as_bytes()[1] == b':';
+                !(v.starts_with('/') || v.starts_with('\\') || drive || w.text.trim_start_matches(['"', '\'']).starts_with('$') || v.is_empty())
             })
             .map(|w| Violation::with(w.span, format!("WORKDIR {} is a relative path", w.value)))
             .collect()

@@ -4,17 +4,8 @@ const ID: &str = "add-instead-of-copy";
 
 #[test]
 fn fires_on_local_files() {
-    assert_eq!(
-        lint(ID, "FROM debian:12\nADD app/ /srv/app/\n"),
-        [(2, 1, "ADD for local files (app/); use COPY".to_owned())]
-    );
-    assert_eq!(
-        lines(
-            ID,
-            "FROM debian:12\nADD x.tgz y.txt /\nADD --chown=1 a /\nADD x.zip /\nADD [\"a b\", \"/c\"]\n"
-        ),
-        [2, 3, 4, 5]
-    );
+    assert_eq!(lint(ID, "FROM debian:12\nADD app/ /srv/app/\n"), [(2, 1, "ADD for local files (app/); use COPY".to_owned())]);
+    assert_eq!(lines(ID, "FROM debian:12\nADD x.tgz y.txt /\nADD --chown=1 a /\nADD x.zip /\nADD [\"a b\", \"/c\"]\n"), [2, 3, 4, 5]);
 }
 
 #[test]

@@ -4,17 +4,8 @@ const ID: &str = "apk-pin-versions";
 
 #[test]
 fn fires_on_unpinned_packages() {
-    assert_eq!(
-        lint(
-            ID,
-            "FROM alpine:3.19\nRUN apk add --no-cache curl=8.5.0-r0 git\n"
-        ),
-        [(2, 1, "apk add without version pins: git".to_owned())]
-    );
-    assert_eq!(
-        lines(ID, "FROM alpine:3.19\nRUN apk --no-cache add curl\n"),
-        [2]
-    );
+    assert_eq!(lint(ID, "FROM alpine:3.19\nRUN apk add --no-cache curl=8.5.0-r0 git\n"), [(2, 1, "apk add without version pins: git".to_owned())]);
+    assert_eq!(lines(ID, "FROM alpine:3.19\nRUN apk --no-cache add curl\n"), [2]);
 }
 
 #[test]

@@ -5,41 +5,16 @@ const ID: &str = "apt-get-pin-versions";
 #[test]
 fn fires_on_unpinned_packages_at_the_run_line() {
     assert_eq!(
-        lint(
-            ID,
-            "FROM debian:12\nRUN apt-get update && apt-get install -y \\\n    curl=7.88 \\\n    wget git\n"
-        ),
-        [(
-            2,
-            1,
-            "apt-get install without version pins: wget, git".to_owned()
-        )]
+        lint(ID, "FROM debian:12\nRUN apt-get update && apt-get install -y \\\n    curl=7.88 \\\n    wget git\n"),
+        [(2, 1, "apt-get install without version pins: wget, git".to_owned())]
     );
-    assert_eq!(
-        lines(
-            ID,
-            "FROM debian:12\nRUN apt-get -y -o Dpkg::Options::=--force-confnew install curl\n"
-        ),
-        [2]
-    );
+    assert_eq!(lines(ID, "FROM debian:12\nRUN apt-get -y -o Dpkg::Options::=--force-confnew install curl\n"), [2]);
 }
 
 #[test]
 fn pins_wildcards_variables_local_debs_and_expansions_are_fine() {
     assert!(lines(ID, "FROM debian:12\nRUN apt-get install -y curl=7.88.1-10 foo=1.2* bar=${VER} ./x.deb /tmp/y.deb z.deb\n").is_empty());
-    assert!(
-        lines(
-            ID,
-            "FROM debian:12\nRUN apt-get install -y $(cat pkgs.txt) \"$PKGS\"\n"
-        )
-        .is_empty()
-    );
+    assert!(lines(ID, "FROM debian:12\nRUN apt-get install -y $(cat pkgs.txt) \"$PKGS\"\n").is_empty());
     assert!(lines(ID, "FROM debian:12\nRUN --mount=type=secret,id=k apt-get install -y -t bookworm-backports curl=1\n").is_empty());
-    assert!(
-        lines(
-            ID,
-            "FROM debian:12\nRUN apt-get update && apt-get upgrade -y && apt-cache show curl\n"
-        )
-        .is_empty()
-    );
+    assert!(lines(ID, "FROM debian:12\nRUN apt-get update && apt-get upgrade -y && apt-cache show curl\n").is_empty());
 }

@@ -6,22 +6,11 @@ const ID: &str = "cmd-multiple";
 fn fires_on_each_later_cmd() {
     assert_eq!(
         lint(ID, "FROM debian:12\nCMD a\nCMD [\"b\"]\n"),
-        [(
-            3,
-            1,
-            "More than one CMD in the stage (the first is on line 2; only the last takes effect)"
-                .to_owned()
-        )]
+        [(3, 1, "More than one CMD in the stage (the first is on line 2; only the last takes effect)".to_owned())]
     );
 }
 
 #[test]
 fn one_per_stage_is_fine() {
-    assert!(
-        lines(
-            ID,
-            "FROM debian:12\nCMD a\nFROM debian:12\nCMD b\nENTRYPOINT [\"x\"]\n"
-        )
-        .is_empty()
-    );
+    assert!(lines(ID, "FROM debian:12\nCMD a\nFROM debian:12\nCMD b\nENTRYPOINT [\"x\"]\n").is_empty());
 }

@@ -4,14 +4,8 @@ const ID: &str = "cmd-shell-form";
 
 #[test]
 fn fires_on_shell_form_cmd_and_entrypoint() {
-    assert_eq!(
-        lint(ID, "FROM debian:12\nCMD nginx -g 'daemon off;'\n"),
-        [(2, 1, "CMD in shell form".to_owned())]
-    );
-    assert_eq!(
-        lines(ID, "FROM debian:12\nENTRYPOINT run.sh\nCMD [\"x\"]\n"),
-        [2]
-    );
+    assert_eq!(lint(ID, "FROM debian:12\nCMD nginx -g 'daemon off;'\n"), [(2, 1, "CMD in shell form".to_owned())]);
+    assert_eq!(lines(ID, "FROM debian:12\nENTRYPOINT run.sh\nCMD [\"x\"]\n"), [2]);
 }
 
 #[test]

@@ -12,11 +12,5 @@ fn fires_on_each_later_entrypoint() {
 
 #[test]
 fn one_per_stage_is_fine() {
-    assert!(
-        lines(
-            ID,
-            "FROM debian:12\nENTRYPOINT [\"a\"]\nCMD x\nFROM debian:12\nENTRYPOINT [\"b\"]\n"
-        )
-        .is_empty()
-    );
+    assert!(lines(ID, "FROM debian:12\nENTRYPOINT [\"a\"]\nCMD x\nFROM debian:12\nENTRYPOINT [\"b\"]\n").is_empty());
 }

@@ -4,21 +4,8 @@ const ID: &str = "from-latest";
 
 #[test]
 fn fires_on_latest() {
-    assert_eq!(
-        lint(ID, "FROM debian:latest\n"),
-        [(
-            1,
-            6,
-            "Base image debian:latest uses the latest tag".to_owned()
-        )]
-    );
-    assert_eq!(
-        lines(
-            ID,
-            "ARG T=latest\nFROM registry.example.invalid:5000/a/b:${T} AS x\n"
-        ),
-        [2]
-    );
+    assert_eq!(lint(ID, "FROM debian:latest\n"), [(1, 6, "Base image debian:latest uses the latest tag".to_owned())]);
+    assert_eq!(lines(ID, "ARG T=latest\nFROM registry.example.invalid:5000/a/b:${T} AS x\n"), [2]);
 }
 
 #[test]

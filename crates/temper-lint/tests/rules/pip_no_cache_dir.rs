@@ -4,63 +4,18 @@ const ID: &str = "pip-no-cache-dir";
 
 #[test]
 fn fires_without_no_cache_dir() {
-    assert_eq!(
-        lint(ID, "FROM python:3.12\nRUN pip install flask==1\n"),
-        [(2, 1, "pip install without --no-cache-dir".to_owned())]
-    );
-    assert_eq!(
-        lines(
-            ID,
-            "FROM python:3.12\nRUN python -m pip install -r r.txt\nRUN pip3 install --no-cache-dir=false x==1\n"
-        ),
-        [2, 3]
-    );
+    assert_eq!(lint(ID, "FROM python:3.12\nRUN pip install flask==1\n"), [(2, 1, "pip install without --no-cache-dir".to_owned())]);
+    assert_eq!(lines(ID, "FROM python:3.12\nRUN python -m pip install -r r.txt\nRUN pip3 install --no-cache-dir=false x==1\n"), [2, 3]);
     // ENV set in another, unrelated stage does not count.
-    assert_eq!(
-        lines(
-            ID,
-            "FROM python:3.12 AS a\nENV PIP_NO_CACHE_DIR=1\nFROM python:3.12\nRUN pip install x==1\n"
-        ),
-        [4]
-    );
+    assert_eq!(lines(ID, "FROM python:3.12 AS a\nENV PIP_NO_CACHE_DIR=1\nFROM python:3.12\nRUN pip install x==1\n"), [4]);
 }
 
 #[test]
 fn flag_env_inline_and_cache_mount_are_fine() {
-    assert!(
-        lines(
-            ID,
-            "FROM python:3.12\nRUN pip install --no-cache-dir x==1\n"
-        )
-        .is_empty()
-    );
-    assert!(
-        lines(
-            ID,
-            "FROM python:3.12\nENV PIP_NO_CACHE_DIR=1\nRUN pip install x==1\n"
-        )
-        .is_empty()
-    );
+    assert!(lines(ID, "FROM python:3.12\nRUN pip install --no-cache-dir x==1\n").is_empty());
+    assert!(lines(ID, "FROM python:3.12\nENV PIP_NO_CACHE_DIR=1\nRUN pip install x==1\n").is_empty());
     assert!(lines(ID, "FROM python:3.12 AS base\nENV PIP_NO_CACHE_DIR=off\nENV PIP_NO_CACHE_DIR=1\nFROM base\nRUN pip install x==1\n").is_empty());
-    assert!(
-        lines(
-            ID,
-            "FROM python:3.12\nRUN PIP_NO_CACHE_DIR=1 pip install x==1\n"
-        )
-        .is_empty()
-    );
-    assert!(
-        lines(
-            ID,
-            "FROM python:3.12\nRUN --mount=type=cache,target=/root/.cache/pip pip install x==1\n"
-        )
-        .is_empty()
-    );
-    assert!(
-        lines(
-            ID,
-            "FROM python:3.12\nRUN pip download x && pipenv install\n"
-        )
-        .is_empty()
-    );
+    assert!(lines(ID, "FROM python:3.12\nRUN PIP_NO_CACHE_DIR=1 pip install x==1\n").is_empty());
+    assert!(lines(ID, "FROM python:3.12\nRUN --mount=type=cache,target=/root/.cache/pip pip install x==1\n").is_empty());
+    assert!(lines(ID, "FROM python:3.12\nRUN pip download x && pipenv install\n").is_empty());
 }

@@ -4,57 +4,18 @@ const ID: &str = "pipefail-missing";
 
 #[test]
 fn fires_on_pipes_without_pipefail() {
-    assert_eq!(
-        lint(ID, "FROM debian:12\nRUN x \\\n && curl -fsSL u | tar xz\n"),
-        [(2, 1, "RUN with a pipe without pipefail".to_owned())]
-    );
-    assert_eq!(
-        lines(
-            ID,
-            "FROM debian:12\nSHELL [\"/bin/sh\", \"-c\"]\nRUN a | b\n"
-        ),
-        [3]
-    );
+    assert_eq!(lint(ID, "FROM debian:12\nRUN x \\\n && curl -fsSL u | tar xz\n"), [(2, 1, "RUN with a pipe without pipefail".to_owned())]);
+    assert_eq!(lines(ID, "FROM debian:12\nSHELL [\"/bin/sh\", \"-c\"]\nRUN a | b\n"), [3]);
     // A new stage from an image starts with the default shell again.
-    assert_eq!(
-        lines(
-            ID,
-            "FROM debian:12\nSHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]\nRUN a | b\nFROM debian:12\nRUN a | b\n"
-        ),
-        [5]
-    );
+    assert_eq!(lines(ID, "FROM debian:12\nSHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]\nRUN a | b\nFROM debian:12\nRUN a | b\n"), [5]);
 }
 
 #[test]
 fn pipefail_shell_set_and_non_pipes_are_fine() {
-    assert!(
-        lines(
-            ID,
-            "FROM debian:12\nSHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]\nRUN a | b\n"
-        )
-        .is_empty()
-    );
-    assert!(
-        lines(
-            ID,
-            "FROM alpine:3\nSHELL [\"/bin/ash\", \"-eo\", \"pipefail\", \"-c\"]\nRUN a | b\n"
-        )
-        .is_empty()
-    );
+    assert!(lines(ID, "FROM debian:12\nSHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]\nRUN a | b\n").is_empty());
+    assert!(lines(ID, "FROM alpine:3\nSHELL [\"/bin/ash\", \"-eo\", \"pipefail\", \"-c\"]\nRUN a | b\n").is_empty());
     assert!(lines(ID, "FROM debian:12 AS a\nSHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]\nFROM a\nRUN a | b\n").is_empty());
-    assert!(
-        lines(
-            ID,
-            "FROM debian:12\nRUN set -eo pipefail && a | b\nRUN set -o pipefail; a | b\n"
-        )
-        .is_empty()
-    );
-    assert!(
-        lines(
-            ID,
-            "FROM debian:12\nRUN echo \"a | b\" && a || b\nRUN [\"sh\", \"-c\", \"a | b\"]\n"
-        )
-        .is_empty()
-    );
+    assert!(lines(ID, "FROM debian:12\nRUN set -eo pipefail && a | b\nRUN set -o pipefail; a | b\n").is_empty());
+    assert!(lines(ID, "FROM debian:12\nRUN echo \"a | b\" && a || b\nRUN [\"sh\", \"-c\", \"a | b\"]\n").is_empty());
     assert!(lines(ID, "FROM debian:12\nSHELL [\"pwsh\", \"-c\"]\nRUN a | b\n").is_empty());
 }

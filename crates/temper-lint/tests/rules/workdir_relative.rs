@@ -4,17 +4,8 @@ const ID: &str = "workdir-relative";
 
 #[test]
 fn fires_on_a_relative_path() {
-    assert_eq!(
-        lint(ID, "FROM debian:12\nWORKDIR app\n"),
-        [(2, 9, "WORKDIR app is a relative path".to_owned())]
-    );
-    assert_eq!(
-        lines(
-            ID,
-            "FROM debian:12\nWORKDIR \"rel/dir\"\nARG D=sub\nWORKDIR ${D}\n"
-        ),
-        [2]
-    );
+    assert_eq!(lint(ID, "FROM debian:12\nWORKDIR app\n"), [(2, 9, "WORKDIR app is a relative path".to_owned())]);
+    assert_eq!(lines(ID, "FROM debian:12\nWORKDIR \"rel/dir\"\nARG D=sub\nWORKDIR ${D}\n"), [2]);
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Rendering of results as tables and trees; JSON is serde of the same data.
 
 pub mod check;
+pub mod lint;
 pub mod inspect;
 pub mod layers;
 pub mod sarif;

@@ -1,0 +1,217 @@
+//! `secret-in-env-or-arg`: an `ENV` or `ARG` that holds a secret. ENV
+//! values are stored in the image config for anyone who pulls it; ARG
+//! values are recorded in the build history (`docker history`) and in
+//! provenance attestations. BuildKit's own `SecretsUsedInArgOrEnv` check
+//! flags both, and so does this rule, ARGs without a default included
+//! (the value comes with `--build-arg` and is recorded all the same).
+//!
+//! A name says secret when one of its `_`-separated words is `PASSWORD`,
+//! `PASSWD`, `SECRET`, `TOKEN`, `CREDENTIAL(S)`, `APIKEY`, `ACCESSKEY` or
+//! `PRIVATEKEY`, or two neighbouring words are `API KEY`, `ACCESS KEY`,
+//! `PRIVATE KEY` or `SECRET KEY` (a word merely containing `PASSWORD` or
+//! `SECRET` counts too: `DBPASSWORD`; `TOKEN` only as a word or word end,
+//! so `TOKENIZERS_PARALLELISM` is fine). A bare `KEY` is not enough:
+//! `GPG_KEY` in the official images is a public fingerprint.
+//!
+//! Deliberately accepted: names of public material (a word starting with
+//! `PUBLIC` or `PUBKEY`, or `FINGERPRINT`, `CHECKSUM`, `SHA*`, `HASH`,
+//! `GPG`, `PGP`: BuildKit allows `PUBLIC` too), names whose last word describes the secret
+//! rather than holding it (`*_FILE`, `*_PATH`, `*_ID`, `*_NAME`,
+//! `*_LENGTH`, `*_URL`…: `POSTGRES_PASSWORD_FILE=/run/secrets/db`,
+//! `PASSWORD_MIN_LENGTH=8`), and values that cannot be a secret: empty,
+//! a number, a boolean, or a path under `/run/secrets/`.
+//!
+//! Any other ENV or ARG value fires when it looks like a credential: at
+//! least 20 characters without spaces, upper and lower case letters and
+//! digits, Shannon entropy of at least 4 bits per character, and not a
+//! path, URL, version, hex digest or variable reference.
+
+use temper_dockerfile::{Dockerfile, InstructionKind, Span};
+
+use crate::{Context, Rule, RuleMeta, Severity, Violation};
+
+pub struct SecretEnv;
+
+static META: RuleMeta = RuleMeta {
+    id: "secret-in-env-or-arg",
+    hadolint: None,
+    severity: Severity::Error,
+    message: "A secret in ENV or ARG is stored in the image or its build history",
+    hint: "Pass secrets with `RUN --mount=type=secret,id=…` (`docker build --secret id=…,env=…`), never ENV or ARG.",
+    doc: "ENV values are part of the image config that everyone who pulls the image can read, and ARG values are recorded in the build history and provenance, so a password, token or key in either leaks. The rule fires on names that say secret (`*PASSWORD*`, `*SECRET*`, `*_TOKEN`, `*API_KEY*`, `*ACCESS_KEY*`, `*PRIVATE_KEY*`, `*CREDENTIAL*`), on ARGs without a default as well (BuildKit's `SecretsUsedInArgOrEnv` does the same), and on values that look like credentials (long, mixed-case letters and digits, high entropy). Accepted: names of public material (`*PUBLIC*`, `*PUBKEY*`, `*FINGERPRINT*`, `*SHA256*`, `GPG_*`), names ending in `_FILE`, `_PATH`, `_ID`, `_NAME`, `_LENGTH`, `_URL` and the like (`POSTGRES_PASSWORD_FILE=/run/secrets/db`), values that are empty, numbers or booleans, and `GPG_KEY` fingerprints. Fix: `RUN --mount=type=secret,id=npm_token,env=NPM_TOKEN npm ci` with `docker build --secret id=npm_token,env=NPM_TOKEN .`.",
+};
+
+impl Rule for SecretEnv {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+    fn check(&self, df: &Dockerfile, _: &Context<'_>) -> Vec<Violation> {
+        let mut out = Vec::new();
+        for ins in &df.instructions {
+            let pairs: Vec<(&temper_dockerfile::Word, Option<&temper_dockerfile::Word>)> = match &ins.kind {
+                InstructionKind::Env(kvs) => kvs.iter().map(|kv| (&kv.key, Some(&kv.value))).collect(),
+                InstructionKind::Arg(decls) => decls.iter().map(|d| (&d.name, d.default.as_ref())).collect(),
+                _ => continue,
+            };
+            for (name, value) in pairs {
+                if let Some(v) = check_pair(&ins.keyword, &name.value, value.map(|w| (w.text.as_str(), w.value.as_str(), w.span))) {
+                    out.push(v.with_default_span(name.span));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// A violation whose span may still be the name's.
+struct Pending {
+    span: Option<Span>,
+    message: String,
+}
+
+impl Pending {
+    fn with_default_span(self, name: Span) -> Violation {
+        Violation::with(self.span.unwrap_or(name), self.message)
+    }
+}
+
+/// Checks one name and its value (text as written, expanded value, span).
+fn check_pair(keyword: &str, name: &str, value: Option<(&str, &str, Span)>) -> Option<Pending> {
+    if secret_name(name) {
+        let harmless = value.is_some_and(|(text, v, _)| harmless_value(v) && harmless_value(text.trim_matches(['"', '\''])));
+        if !harmless {
+            return Some(Pending { span: None, message: format!("{keyword} {name} looks like a secret") });
+        }
+        return None;
+    }
+    if public(&words(name)) {
+        return None;
+    }
+    let (text, _, span) = value?;
+    let text = text.trim_matches(['"', '\'']);
+    looks_like_credential(text).then(|| Pending { span: Some(span), message: format!("{keyword} {name} has a value that looks like a credential") })
+}
+
+/// Words of a name: split on `_`, `-` and `.`, uppercased.
+fn words(name: &str) -> Vec<String> {
+    name.split(['_', '-', '.']).filter(|w| !w.is_empty()).map(str::to_ascii_uppercase).collect()
+}
+
+/// Whether the name says it holds a secret.
+pub fn secret_name(name: &str) -> bool {
+    let words = words(name);
+    const DESCRIBES: &[&str] = &[
+        "FILE",
+        "FILES",
+        "PATH",
+        "DIR",
+        "DIRECTORY",
+        "FILENAME",
+        "LOCATION",
+        "ID",
+        "IDS",
+        "NAME",
+        "NAMES",
+        "FINGERPRINT",
+        "LENGTH",
+        "LEN",
+        "MIN",
+        "MAX",
+        "URL",
+        "URI",
+        "ENDPOINT",
+        "HOST",
+        "PORT",
+        "USER",
+        "USERNAME",
+        "TYPE",
+        "ENABLED",
+        "REQUIRED",
+        "POLICY",
+        "EXPIRY",
+        "TTL",
+        "TIMEOUT",
+        "HEADER",
+        "PREFIX",
+        "VAR",
+        "ENV",
+        "MODE",
+        "FORMAT",
+    ];
+    if words.last().is_some_and(|w| DESCRIBES.contains(&w.as_str())) || public(&words) {
+        return false;
+    }
+    let single = words.iter().any(|w| {
+        w.contains("PASSWORD")
+            || w.contains("PASSWD")
+            || w.contains("SECRET")
+            || w.contains("CREDENTIAL")
+            || w == "TOKEN"
+            || w == "TOKENS"
+            || (w.ends_with("TOKEN") && w.len() > 5)
+            || matches!(w.as_str(), "APIKEY" | "ACCESSKEY" | "PRIVATEKEY" | "AUTHKEY")
+    });
+    single
+        || words
+            .windows(2)
+            .any(|p| p[1] == "KEY" && matches!(p[0].as_str(), "API" | "ACCESS" | "PRIVATE" | "SECRET" | "AUTH" | "SIGNING" | "ENCRYPTION" | "MASTER"))
+}
+
+/// Names of public material: `PUBLIC`, `PUBKEY`, `FINGERPRINT`, `CHECKSUM`,
+/// `SHA256`… (BuildKit allows `PUBLIC` too).
+fn public(words: &[String]) -> bool {
+    words.iter().any(|w| {
+        w.starts_with("PUBLIC")
+            || w.starts_with("PUBKEY")
+            || w.ends_with("PUBKEY")
+            || w.contains("FINGERPRINT")
+            || w.starts_with("CHECKSUM")
+            || w.starts_with("SHA")
+            || w == "HASH"
+            || w == "GPG"
+            || w == "PGP"
+    })
+}
+
+/// Values that cannot be a secret: empty, numbers, booleans, secret files.
+fn harmless_value(v: &str) -> bool {
+    let v = v.trim();
+    v.is_empty()
+        || v.chars().all(|c| c.is_ascii_digit())
+        || matches!(v.to_ascii_lowercase().as_str(), "true" | "false" | "yes" | "no" | "on" | "off" | "0" | "1")
+        || v.starts_with("/run/secrets/")
+}
+
+/// Whether a value looks like a credential (see the module docs).
+pub fn looks_like_credential(v: &str) -> bool {
+    if v.chars().count() < 20 || v.chars().any(|c| c.is_whitespace() || !c.is_ascii()) {
+        return false;
+    }
+    if v.starts_with(['/', '$', '.', '~']) || v.contains("://") || v.contains("${") || v.contains('.') || v.contains(':') || v.contains('@') {
+        return false;
+    }
+    if v.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+        return false;
+    }
+    let upper = v.chars().any(|c| c.is_ascii_uppercase());
+    let lower = v.chars().any(|c| c.is_ascii_lowercase());
+    let digit = v.chars().any(|c| c.is_ascii_digit());
+    upper && lower && digit && entropy(v) >= 4.0
+}
+
+/// Shannon entropy in bits per character.
+fn entropy(v: &str) -> f64 {
+    let mut counts = [0usize; 128];
+    let mut n = 0usize;
+    for b in v.bytes() {
+        if let Some(c) = counts.get_mut(usize::from(b)) {
+            *c += 1;
+            n += 1;
+        }
+    }
+    if n == 0 {
+        return 0.0;
+    }
+    let n = n as f64;
+    counts.iter().filter(|&&c| c > 0).map(|&c| c as f64 / n).map(|p| -p * p.log2()).sum()
+}
