@@ -127,8 +127,10 @@ fn is_versioned(p: &str, name: &str) -> bool {
     p.strip_prefix(name).is_some_and(|v| v.chars().all(|c| c.is_ascii_digit() || c == '.'))
 }
 
-/// Whether a word's value is only known when the shell runs it: it
-/// holds a parameter expansion or a command substitution.
+/// Whether a word's value is only known when the shell runs it: it is
+/// entirely an expansion (`$PKGS`, `"${PKGS}"`, `$(cat pkgs.txt)`), which
+/// may hold any number of words, pinned or not. A word that merely
+/// contains one (`postgresql-${PG_MAJOR}`) is still a package name.
 pub fn is_dynamic(word: &ShellWord) -> bool {
-    word.text.contains('$') || word.text.contains('`')
+    word.text.trim_start_matches(['"', '\'']).starts_with(['$', '`'])
 }

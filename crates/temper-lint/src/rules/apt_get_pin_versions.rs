@@ -4,7 +4,8 @@
 //! Accepted as pinned or unknowable: `pkg=1.2.3`, `pkg=1.2*`,
 //! `pkg=${VERSION}`, local packages (`./x.deb`, `/tmp/x.deb`, anything
 //! ending in `.deb`), and words made of an expansion (`$PKGS`,
-//! `$(cat pkgs.txt)`), whose contents the Dockerfile does not show.
+//! `$(cat pkgs.txt)`), whose contents the Dockerfile does not show. A
+//! variable inside a name (`postgresql-${PG_MAJOR}`) is still a name.
 
 use temper_dockerfile::Dockerfile;
 

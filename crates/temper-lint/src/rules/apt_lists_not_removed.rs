@@ -4,7 +4,8 @@
 //!
 //! The trigger is `apt-get update` (or `apt update`), which is what
 //! creates the lists; an `install` without it adds none. Accepted: an
-//! `rm` of `/var/lib/apt/lists` or anything under it in the same `RUN`,
+//! `rm` of `/var/lib/apt/lists` or anything under it, or `apt-get
+//! dist-clean`, in the same `RUN`,
 //! or a cache or tmpfs mount over `/var/lib/apt` or its lists, which keeps
 //! them out of the layer. Only the stages that end up in the image count:
 //! a build stage's lists are thrown away with it.
@@ -23,7 +24,7 @@ static META: RuleMeta = RuleMeta {
     severity: Severity::Info,
     message: "apt lists not removed in the same RUN as apt-get update",
     hint: "End the RUN with `&& rm -rf /var/lib/apt/lists/*`.",
-    doc: "`apt-get update` downloads package lists into `/var/lib/apt/lists`; removing them in a later `RUN` does not shrink the image, because the earlier layer keeps them. Accepted: `rm -rf /var/lib/apt/lists/*` (or the directory) in the same `RUN`, or `RUN --mount=type=cache,target=/var/lib/apt` (or `/var/lib/apt/lists`), which keeps the lists out of the layer. Build stages that do not end up in the image are not checked. Write `RUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*`.",
+    doc: "`apt-get update` downloads package lists into `/var/lib/apt/lists`; removing them in a later `RUN` does not shrink the image, because the earlier layer keeps them. Accepted: `rm -rf /var/lib/apt/lists/*` (or the directory) or `apt-get dist-clean` in the same `RUN`, or `RUN --mount=type=cache,target=/var/lib/apt` (or `/var/lib/apt/lists`), which keeps the lists out of the layer. Build stages that do not end up in the image are not checked. Write `RUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*`.",
 };
 
 fn mounted_away(ins: &Instruction) -> bool {
@@ -51,9 +52,12 @@ impl Rule for AptListsNotRemoved {
                 if !updates || mounted_away(ins) {
                     continue;
                 }
-                let removed = commands
-                    .iter()
-                    .any(|c| program(c).as_deref() == Some("rm") && c.args.iter().map(ShellWord::unquoted).any(|a| a.starts_with("/var/lib/apt/lists")));
+                // `apt-get dist-clean` (apt 2.7.8 and later) removes the lists too.
+                let removed = commands.iter().any(|c| match program(c).as_deref() {
+                    Some("rm") => c.args.iter().map(ShellWord::unquoted).any(|a| a.starts_with("/var/lib/apt/lists")),
+                    Some("apt-get" | "apt") => subcommand(c).is_some_and(|s| s.unquoted() == "dist-clean"),
+                    _ => false,
+                });
                 if !removed {
                     out.push(Violation::at(ins.keyword_span));
                 }

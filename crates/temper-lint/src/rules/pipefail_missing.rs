@@ -6,7 +6,9 @@
 //! ["/bin/bash", "-o", "pipefail", "-c"]`, also `-eo pipefail`), taken
 //! from the stage or the stage it is built from, and `set -o pipefail`
 //! (or `set -eo pipefail`) in the same `RUN`. RUN in exec form and RUN
-//! under a non-POSIX `SHELL` (PowerShell, cmd) are not checked.
+//! under a non-POSIX `SHELL` (PowerShell, cmd) are not checked. Pipes
+//! inside command substitutions count: under `set -e` their status
+//! decides whether the build goes on.
 
 use temper_dockerfile::{Base, Dockerfile, Instruction, InstructionKind, ShellWord, SimpleCommand, Word};
 
@@ -67,7 +69,8 @@ impl Rule for PipefailMissing {
             if shell_at(df, ins).is_some_and(|sh| sets_pipefail(sh.iter().map(|w| w.value.as_str()))) {
                 continue;
             }
-            let piped = ins.scripts().filter_map(|s| s.parsed()).any(|s| s.has_pipe && !s.commands.iter().any(set_pipefail));
+            let piped =
+                ins.scripts().filter_map(|s| s.parsed()).any(|s| s.commands.iter().any(SimpleCommand::in_pipeline) && !s.commands.iter().any(set_pipefail));
             if piped {
                 out.push(Violation::at(ins.keyword_span));
             }

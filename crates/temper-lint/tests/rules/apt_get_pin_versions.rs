@@ -18,3 +18,11 @@ fn pins_wildcards_variables_local_debs_and_expansions_are_fine() {
     assert!(lines(ID, "FROM debian:12\nRUN --mount=type=secret,id=k apt-get install -y -t bookworm-backports curl=1\n").is_empty());
     assert!(lines(ID, "FROM debian:12\nRUN apt-get update && apt-get upgrade -y && apt-cache show curl\n").is_empty());
 }
+
+#[test]
+fn a_variable_inside_a_package_name_is_still_unpinned() {
+    assert_eq!(
+        lint(ID, "FROM debian:12\nRUN apt-get install -y postgresql-${PG_MAJOR}\n"),
+        [(2, 1, "apt-get install without version pins: postgresql-${PG_MAJOR}".to_owned())]
+    );
+}

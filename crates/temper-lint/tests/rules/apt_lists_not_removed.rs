@@ -24,3 +24,8 @@ fn removal_mounts_and_build_stages_are_fine() {
     // install alone downloads no lists.
     assert!(lines(ID, "FROM debian:12\nRUN apt-get install -y ./x.deb\n").is_empty());
 }
+
+#[test]
+fn dist_clean_removes_the_lists() {
+    assert!(lines(ID, "FROM debian:13\nRUN apt-get update; apt-get install -y curl; apt-get dist-clean\n").is_empty());
+}

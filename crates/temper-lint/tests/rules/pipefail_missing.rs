@@ -19,3 +19,8 @@ fn pipefail_shell_set_and_non_pipes_are_fine() {
     assert!(lines(ID, "FROM debian:12\nRUN echo \"a | b\" && a || b\nRUN [\"sh\", \"-c\", \"a | b\"]\n").is_empty());
     assert!(lines(ID, "FROM debian:12\nSHELL [\"pwsh\", \"-c\"]\nRUN a | b\n").is_empty());
 }
+
+#[test]
+fn pipes_in_command_substitutions_count() {
+    assert_eq!(lines(ID, "FROM alpine:3\nRUN set -eux; \\\n    deps=\"$(scanelf -n /usr | awk '{print $2}')\"; apk add $deps\n"), [2]);
+}
