@@ -521,9 +521,13 @@ impl Walker<'_> {
         };
         let mut found = Vec::new();
         collect_substitutions(&pieces, &mut found, 0);
+        let word_end = word_start + w.value.len();
         for (start, skip, inner) in found {
-            let at = word_start + start + skip;
-            if self.text.get(at..at + inner.len()) != Some(inner.as_str()) || nesting(&inner) > MAX_NESTING || huge_fd(&inner) {
+            // brush hands the inner text back without the blanks that may
+            // follow `$(`, so find where it really starts.
+            let from = word_start + start + skip;
+            let Some(at) = self.text.get(from..word_end).and_then(|rest| rest.find(inner.as_str())).map(|rel| from + rel) else { continue };
+            if nesting(&inner) > MAX_NESTING || huge_fd(&inner) {
                 continue;
             }
             let Ok(program) = parse_program(&inner) else { continue };
@@ -580,6 +584,18 @@ mod tests {
             Script::Parsed(s) => s,
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn substitutions_with_blanks_inside_are_listed() {
+        let text = "x=\"$(  scanelf --needed /usr/local | sort -u )\"; apk add $x";
+        let s = parse(text);
+        let names: Vec<_> = s.commands.iter().filter_map(|c| c.program()).collect();
+        assert_eq!(names, ["scanelf", "sort", "apk"]);
+        assert!(s.has_pipe);
+        let sort = s.commands.iter().find(|c| c.program().as_deref() == Some("sort")).unwrap();
+        let at = text.find("sort").unwrap() + 100;
+        assert_eq!(sort.name.as_ref().unwrap().span, Span::new(at, at + 4));
     }
 
     #[test]
