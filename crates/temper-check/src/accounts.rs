@@ -32,13 +32,23 @@ impl Analyzer<Fact> for PasswdReader {
         4 << 20
     }
     fn analyze(&self, _: &str, content: &[u8]) -> Result<Vec<Fact>, String> {
-        Ok(vec![Fact::Accounts(parse(&String::from_utf8_lossy(content)))])
+        Ok(vec![Fact::Accounts { accounts: parse(&String::from_utf8_lossy(content)) }])
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_fact_survives_the_layer_cache() {
+        // The cache stores facts as JSON; a fact that cannot be written
+        // would make its layer a miss on every run.
+        let facts = PasswdReader.analyze("etc/passwd", b"root:x:0:0:root:/root:/bin/sh\n").unwrap();
+        let json = serde_json::to_string(&facts).unwrap();
+        let back: Vec<Fact> = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, facts);
+    }
 
     #[test]
     fn reads_accounts_and_skips_broken_lines() {

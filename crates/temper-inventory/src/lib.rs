@@ -250,8 +250,8 @@ impl Inventory {
                         packages.push((p, layer, f.path.clone(), f.analyzer));
                     }
                     Fact::Files(o) => owned.push(o),
-                    Fact::Accounts(a) if shown => accounts = Some(a),
-                    Fact::Accounts(_) | Fact::Secret(_) => {}
+                    Fact::Accounts { accounts: a } if shown => accounts = Some(a),
+                    Fact::Accounts { .. } | Fact::Secret(_) => {}
                 }
             }
         }

@@ -130,8 +130,12 @@ pub enum Fact {
     Os(OsRelease),
     /// Files an OS package owns.
     Files(OwnedFiles),
-    /// The accounts of `/etc/passwd`.
-    Accounts(Vec<Account>),
+    /// The accounts of `/etc/passwd` (a struct variant: the enum is
+    /// internally tagged, which cannot hold a bare list).
+    Accounts {
+        /// One per valid line.
+        accounts: Vec<Account>,
+    },
     /// A secret left in a file.
     Secret(Secret),
 }
