@@ -20,6 +20,8 @@ mod broad_copy;
 mod cd_instead_of_workdir;
 mod chmod;
 mod cmd_multiple;
+mod copy_from_own_stage;
+mod copy_from_unknown_stage;
 mod cmd_shell_form;
 mod copy_chown;
 mod curl_pipe;
@@ -97,6 +99,8 @@ pub fn registry() -> Vec<&'static dyn Rule> {
         &cmd_multiple::CmdMultiple,
         &entrypoint_multiple::EntrypointMultiple,
         &pipefail_missing::PipefailMissing,
+        &copy_from_unknown_stage::CopyFromUnknownStage,
+        &copy_from_own_stage::CopyFromOwnStage,
     ]
 }
 

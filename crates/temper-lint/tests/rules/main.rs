@@ -18,6 +18,8 @@ mod cd_instead_of_workdir;
 mod chmod_777;
 mod cmd_multiple;
 mod cmd_shell_form;
+mod copy_from_own_stage;
+mod copy_from_unknown_stage;
 mod copy_without_chown;
 mod curl_pipe_shell;
 mod dev_dependencies_in_final_stage;
