@@ -1,7 +1,9 @@
 //! `copy-from-unknown-stage` (hadolint DL3022): `COPY --from=name` where
 //! `name` is no stage of the file. BuildKit then pulls an image called
 //! `name` (`docker.io/library/name:latest`), which is almost always a
-//! mistyped stage name, or a stage renamed since.
+//! mistyped stage name, or a stage renamed since. The exception is a named
+//! build context (`--build-context name=…` on the command line), which the
+//! Dockerfile cannot show; the finding then says to check the command line.
 //!
 //! Not reported: a stage's name in any case (BuildKit lowercases them), a
 //! later stage's name (BuildKit resolves stages by name across the file),
@@ -19,8 +21,8 @@ static META: RuleMeta = RuleMeta {
     hadolint: Some("DL3022"),
     severity: Severity::Warning,
     message: "COPY --from names no stage",
-    hint: "Name a stage of this Dockerfile, or write the image in full (`nginx:1.27`).",
-    doc: "`COPY --from=builder` with no stage called `builder` does not fail: BuildKit pulls an image named `builder` instead, so a typo or a renamed stage copies from whatever that image is, or fails far from the cause. A value that is a stage name (in any case, earlier or later in the file), a stage index, or looks like an image reference (`nginx:1.27`, `ghcr.io/org/img`, `img@sha256:…`) is not reported, nor one with a variable whose value is not known.",
+    hint: "Name a stage of this Dockerfile, write the image in full (`nginx:1.27`), or, for a named build context, make sure every build passes `--build-context`.",
+    doc: "`COPY --from=builder` with no stage called `builder` does not fail: BuildKit pulls an image named `builder` instead, so a typo or a renamed stage copies from whatever that image is, or fails far from the cause. A named build context (`--build-context name=…`) is also reachable this way, but only for builds that pass it. A value that is a stage name (in any case, earlier or later in the file), a stage index, or looks like an image reference (`nginx:1.27`, `ghcr.io/org/img`, `img@sha256:…`) is not reported, nor one with a variable whose value is not known.",
 };
 
 impl Rule for CopyFromUnknownStage {
