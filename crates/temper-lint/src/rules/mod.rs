@@ -44,6 +44,7 @@ mod npm_pin_versions;
 mod pip_no_cache_dir;
 mod pip_pin_versions;
 mod pipefail_missing;
+mod run_consecutive;
 mod secret_env;
 mod sudo;
 mod toolchain;
@@ -101,6 +102,7 @@ pub fn registry() -> Vec<&'static dyn Rule> {
         &pipefail_missing::PipefailMissing,
         &copy_from_unknown_stage::CopyFromUnknownStage,
         &copy_from_own_stage::CopyFromOwnStage,
+        &run_consecutive::RunConsecutive,
     ]
 }
 

@@ -42,6 +42,7 @@ mod npm_pin_versions;
 mod pip_no_cache_dir;
 mod pip_pin_versions;
 mod pipefail_missing;
+mod run_consecutive;
 mod secret_in_env_or_arg;
 mod sudo;
 mod toolchain_in_final_stage;
