@@ -4,8 +4,8 @@
 //!
 //! Reported at the second of two RUNs that follow each other in a stage
 //! (comments and blank lines between do not count) when both have the same
-//! flags, in any order, and each runs a single command (commands inside a
-//! `$( … )` not counted). Longer RUNs are often kept apart on purpose, for
+//! flags, in any order, and each runs a single command (a command
+//! substitution's commands count: `cp $(cat list) /x` runs two). Longer RUNs are often kept apart on purpose, for
 //! the cache, so they are left alone, as hadolint does.
 
 use temper_dockerfile::{Command, Dockerfile, Instruction, InstructionKind, Script};
@@ -23,7 +23,7 @@ static META: RuleMeta = RuleMeta {
     doc: "Every RUN is a layer and a cache step. Two RUNs in a row with the same flags, each running a single command, make an extra layer for nothing; join them with `&&`. Only one-command RUNs are reported, since longer RUNs are often split on purpose so that a change in the second does not rebuild the first.",
 };
 
-/// How many commands a RUN runs, substitutions' commands not counted;
+/// How many commands a RUN runs, substitutions' commands included;
 /// `None` when its script was not parsed.
 fn command_count(ins: &Instruction) -> Option<usize> {
     match &ins.kind {
@@ -38,7 +38,7 @@ fn command_count(ins: &Instruction) -> Option<usize> {
                     Script::NotParsed => continue,
                     Script::Failed(_) | Script::NotShell { .. } => return None,
                 };
-                count += s.commands.iter().filter(|c| !c.in_substitution).count();
+                count += s.commands.len();
             }
             Some(count)
         }
