@@ -5,8 +5,9 @@
 //! Reported at the second of two RUNs that follow each other in a stage
 //! (comments and blank lines between do not count) when both have the same
 //! flags, in any order, and each runs a single command (a command
-//! substitution's commands count: `cp $(cat list) /x` runs two). Longer RUNs are often kept apart on purpose, for
-//! the cache, so they are left alone, as hadolint does.
+//! substitution's commands count: `cp $(cat list) /x` runs two). Longer
+//! RUNs are often kept apart on purpose, for the cache, so they are left
+//! alone, as hadolint does.
 
 use temper_dockerfile::{Command, Dockerfile, Instruction, InstructionKind, Script};
 
