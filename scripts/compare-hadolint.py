@@ -63,8 +63,9 @@ def main():
             tem += json.loads(out.stdout or '{"findings": []}')["findings"]
 
     name = lambda f: os.path.basename(f)
-    broken = {name(f["file"]) for f in had if f["code"] == "DL1000"}
-    broken |= {name(f["file"]) for f in tem if not f.get("hadolint") and "parse" in f.get("rule", "")}
+    had_broken = {name(f["file"]) for f in had if f["code"] == "DL1000"}
+    tem_broken = {name(f["file"]) for f in tem if f.get("rule") == "syntax-error"}
+    broken = had_broken | tem_broken
     h, t = defaultdict(set), defaultdict(set)
     for f in had:
         if f["code"] in shared and name(f["file"]) not in broken:
@@ -73,7 +74,9 @@ def main():
         if f.get("hadolint") in shared and name(f["file"]) not in broken:
             t[f["hadolint"]].add((name(f["file"]), f["line"]))
 
-    print(f"{len(files)} files, {len(broken)} left out (a parse error in either tool)")
+    print(f"{len(files)} files, {len(broken)} left out: {len(had_broken)} hadolint cannot parse, {len(tem_broken)} temper cannot")
+    for file in sorted(broken):
+        print(f"  {file}: {'hadolint' if file in had_broken else ''}{' and ' if file in had_broken & tem_broken else ''}{'temper' if file in tem_broken else ''}")
     print(f"{'rule':8} {'both':>6} {'temper only':>12} {'hadolint only':>14}")
     for rule in shared:
         print(f"{rule:8} {len(h[rule] & t[rule]):6} {len(t[rule] - h[rule]):12} {len(h[rule] - t[rule]):14}")

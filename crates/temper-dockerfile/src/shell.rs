@@ -402,8 +402,15 @@ impl Walker<'_> {
             ast::CompoundCommand::ArithmeticForClause(f) => self.compound_list(&f.body.list, inner),
             ast::CompoundCommand::BraceGroup(b) => self.compound_list(&b.list, inner),
             ast::CompoundCommand::Subshell(s) => self.compound_list(&s.list, Ctx { subshell: true, ..ctx }),
-            ast::CompoundCommand::ForClause(f) => self.compound_list(&f.body.list, inner),
+            ast::CompoundCommand::ForClause(f) => {
+                // `for x in $(a | b)`: the list's substitutions run first.
+                for w in f.values.iter().flatten() {
+                    self.substitutions(w, inner);
+                }
+                self.compound_list(&f.body.list, inner);
+            }
             ast::CompoundCommand::CaseClause(c) => {
+                self.substitutions(&c.value, inner);
                 for item in &c.cases {
                     if let Some(list) = &item.cmd {
                         self.compound_list(list, inner);
@@ -508,20 +515,24 @@ impl Walker<'_> {
 
     /// Parse the command substitutions inside `w` and list their commands.
     fn substitutions(&mut self, w: &ast::Word, ctx: Ctx) {
-        if self.depth >= MAX_NESTING || !(w.value.contains("$(") || w.value.contains('`')) {
+        if self.depth >= MAX_NESTING {
             return;
         }
         let Some(loc) = &w.loc else { return };
         let word_start = self.chars.byte(loc.start.index);
-        if self.text.get(word_start..word_start + w.value.len()) != Some(w.value.as_str()) {
+        let word_end = self.chars.byte(loc.end.index);
+        // The word as written: brush's `value` may differ from the source
+        // (blanks after `$(` come back re-spaced), which would put every
+        // position found in it off.
+        let Some(raw) = self.text.get(word_start..word_end) else { return };
+        if !(raw.contains("$(") || raw.contains('`')) {
             return;
         }
-        let Ok(Ok(pieces)) = catch_unwind(AssertUnwindSafe(|| brush_parser::word::parse(&w.value, &options()))) else {
+        let Ok(Ok(pieces)) = catch_unwind(AssertUnwindSafe(|| brush_parser::word::parse(raw, &options()))) else {
             return;
         };
         let mut found = Vec::new();
         collect_substitutions(&pieces, &mut found, 0);
-        let word_end = word_start + w.value.len();
         for (start, skip, inner) in found {
             // brush hands the inner text back without the blanks that may
             // follow `$(`, so find where it really starts.
@@ -596,6 +607,19 @@ mod tests {
         let sort = s.commands.iter().find(|c| c.program().as_deref() == Some("sort")).unwrap();
         let at = text.find("sort").unwrap() + 100;
         assert_eq!(sort.name.as_ref().unwrap().span, Span::new(at, at + 4));
+    }
+
+    #[test]
+    fn substitutions_after_a_continuation_and_in_for_lists_are_listed() {
+        // A continuation right after `$(` leaves a blank and tabs behind.
+        let text = "x=\"$( \t\tscanelf a \t| tr a b \t)\"; for f in $(git status | awk x); do echo $f; done";
+        let s = parse(text);
+        let names: Vec<_> = s.commands.iter().filter_map(|c| c.program()).collect();
+        assert_eq!(names, ["scanelf", "tr", "git", "awk", "echo"]);
+        assert!(s.has_pipe);
+        let tr = s.commands.iter().find(|c| c.program().as_deref() == Some("tr")).unwrap();
+        let at = text.find("tr a").unwrap() + 100;
+        assert_eq!(tr.name.as_ref().unwrap().span, Span::new(at, at + 2));
     }
 
     #[test]

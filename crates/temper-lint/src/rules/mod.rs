@@ -20,6 +20,8 @@ mod broad_copy;
 mod cd_instead_of_workdir;
 mod chmod;
 mod cmd_multiple;
+mod copy_from_own_stage;
+mod copy_from_unknown_stage;
 mod cmd_shell_form;
 mod copy_chown;
 mod curl_pipe;
@@ -42,6 +44,7 @@ mod npm_pin_versions;
 mod pip_no_cache_dir;
 mod pip_pin_versions;
 mod pipefail_missing;
+mod run_consecutive;
 mod secret_env;
 mod sudo;
 mod toolchain;
@@ -97,6 +100,9 @@ pub fn registry() -> Vec<&'static dyn Rule> {
         &cmd_multiple::CmdMultiple,
         &entrypoint_multiple::EntrypointMultiple,
         &pipefail_missing::PipefailMissing,
+        &copy_from_unknown_stage::CopyFromUnknownStage,
+        &copy_from_own_stage::CopyFromOwnStage,
+        &run_consecutive::RunConsecutive,
     ]
 }
 

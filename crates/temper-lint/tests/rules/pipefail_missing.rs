@@ -23,4 +23,7 @@ fn pipefail_shell_set_and_non_pipes_are_fine() {
 #[test]
 fn pipes_in_command_substitutions_count() {
     assert_eq!(lines(ID, "FROM alpine:3\nRUN set -eux; \\\n    deps=\"$(scanelf -n /usr | awk '{print $2}')\"; apk add $deps\n"), [2]);
+    // The docker-library shape: a continuation right after `$(`.
+    assert_eq!(lines(ID, "FROM alpine:3\nRUN set -eux; \\\n\tdeps=\"$( \\\n\t\tscanelf -n /usr \\\n\t\t\t| sort -u \\\n\t)\"; \\\n\tapk add $deps\n"), [2]);
+    assert_eq!(lines(ID, "FROM alpine:3\nRUN for f in $(git status | awk '{print $2}'); do cp $f /out; done\n"), [2]);
 }
