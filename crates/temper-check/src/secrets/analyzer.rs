@@ -5,8 +5,10 @@
 //! cannot hold a readable secret: binary formats known by extension
 //! (images, fonts, archives, compiled objects, bytecode), trees of data
 //! that packages install and nobody edits (time zones, locales, man and
-//! info pages, package documentation), and source maps (generated copies
-//! of sources that are scanned themselves). Anything else whose first
+//! info pages, package documentation), source maps (generated copies
+//! of sources that are scanned themselves) and TypeScript declaration
+//! files (types and doc comments, never runtime values: their "secrets"
+//! are the documented example keys of SDKs). Anything else whose first
 //! bytes look binary (a NUL, or ELF, zip, gzip, zstd, xz, PNG or JPEG
 //! magic) is dropped before it is buffered.
 
@@ -50,7 +52,7 @@ pub(crate) fn skipped(path: &str) -> bool {
     }
     let name = path.rsplit('/').next().unwrap_or(path);
     // `libfoo.so.1.2` is a shared object too.
-    if name.contains(".so.") {
+    if name.contains(".so.") || [".d.ts", ".d.mts", ".d.cts"].iter().any(|d| name.ends_with(d)) {
         return true;
     }
     name.rsplit_once('.').is_some_and(|(_, ext)| BINARY_EXTENSIONS.iter().any(|e| e.eq_ignore_ascii_case(ext)))
@@ -67,7 +69,7 @@ impl Analyzer<Fact> for SecretScanner {
         "secrets"
     }
     fn version(&self) -> u32 {
-        1
+        2
     }
     fn wants(&self, path: &str, entry: &FileEntry) -> bool {
         entry.kind == EntryKind::File && entry.size > 0 && entry.size <= MAX_BYTES && !skipped(path)

@@ -373,10 +373,10 @@ fn file(size: u64) -> FileEntry {
 #[test]
 fn file_selection() {
     let s = SecretScanner;
-    for p in ["root/.aws/credentials", "app/.env", "srv/web/node_modules/x/index.js", "etc/ssl/private/k.pem", "usr/share/nodejs/x.json"] {
+    for p in ["root/.aws/credentials", "app/.env", "srv/web/node_modules/x/index.js", "app/src/config.ts", "etc/ssl/private/k.pem", "usr/share/nodejs/x.json"] {
         assert!(s.wants(p, &file(100)), "{p}");
     }
-    for p in ["usr/lib/x86_64-linux-gnu/libc.so.6", "usr/share/zoneinfo/UTC", "app/logo.png", "app/app.jar", "app/x.js.map", "usr/share/doc/x/copyright", "a/b.pyc"] {
+    for p in ["usr/lib/x86_64-linux-gnu/libc.so.6", "usr/share/zoneinfo/UTC", "app/logo.png", "app/app.jar", "app/x.js.map", "usr/share/doc/x/copyright", "a/b.pyc", "srv/web/node_modules/aws-sdk/clients/sts.d.ts", "lib/x.d.mts"] {
         assert!(!s.wants(p, &file(100)), "{p}");
     }
     assert!(!s.wants("app/.env", &file(0)));
