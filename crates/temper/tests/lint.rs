@@ -150,3 +150,32 @@ fn checkstyle_and_junit_are_well_formed() {
     assert_eq!(doc.root_element().attribute("failures"), Some(failures.to_string().as_str()));
     assert!(failures >= 1);
 }
+
+/// A Dockerfile that breaks several rules, linted to SARIF and compared
+/// with the committed log byte for byte (run with `TEMPER_BLESS=1` to
+/// rewrite it after changing a rule), which itself validates against the
+/// official schema.
+#[test]
+fn golden_sarif() {
+    let dir = tempfile::tempdir().unwrap();
+    let dockerfile = "FROM node:latest\nMAINTAINER Jane\nRUN apt-get update && apt-get install curl | tee /tmp/log\nADD . /app\nWORKDIR app\nRUN npm install\nCMD node server.js\n";
+    std::fs::write(dir.path().join("Dockerfile"), dockerfile).unwrap();
+    std::fs::write(dir.path().join(".dockerignore"), ".git\n.env\nnode_modules\n").unwrap();
+    let out = temper(dir.path(), &["lint", "Dockerfile", "--format", "sarif"]);
+    assert_eq!(out.status.code(), Some(1));
+    let golden = root().join("crates/temper/tests/golden/lint.sarif");
+    if std::env::var_os("TEMPER_BLESS").is_some() {
+        std::fs::write(&golden, &out.stdout).unwrap();
+    }
+    let want = std::fs::read_to_string(&golden).unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout) == want, "SARIF differs from {} (TEMPER_BLESS=1 rewrites it)", golden.display());
+    let log: Value = serde_json::from_str(&want).unwrap();
+    let schema: Value = serde_json::from_slice(&std::fs::read(root().join("crates/temper/tests/schemas/sarif-schema-2.1.0.json")).unwrap()).unwrap();
+    let validator = jsonschema::options().should_validate_formats(true).build(&schema).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&log).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let ids: std::collections::BTreeSet<&str> = log["runs"][0]["results"].as_array().unwrap().iter().map(|r| r["ruleId"].as_str().unwrap()).collect();
+    for id in ["from-latest", "maintainer-deprecated", "apt-get-yes", "apt-get-no-install-recommends", "pipefail-missing", "add-instead-of-copy", "workdir-relative", "cmd-shell-form"] {
+        assert!(ids.contains(id), "{id} missing from {ids:?}");
+    }
+}
