@@ -86,8 +86,7 @@ fn config(explicit: Option<&Path>) -> Result<Config> {
         None if Path::new(".temper.toml").is_file() => PathBuf::from(".temper.toml"),
         None => return Ok(Config::default()),
     };
-    let text = std::fs::read_to_string(&path).with_context(|| path.display().to_string())?;
-    let file: File = toml::from_str(&text).map_err(|e| anyhow!("{}: {}", path.display(), e.message()))?;
+    let file: File = crate::read_toml(&path)?;
     let known: Vec<_> = temper_lint::rules::registry().iter().map(|r| r.meta()).collect();
     file.lint.validate(&known).map_err(|e| anyhow!("{}: [lint] {e}", path.display()))?;
     Ok(file.lint)

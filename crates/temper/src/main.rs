@@ -293,8 +293,13 @@ fn config_file<T: serde::de::DeserializeOwned>(explicit: Option<&std::path::Path
         (None, Some(p)) if p.is_file() => p,
         _ => return Ok(None),
     };
-    let text = std::fs::read_to_string(&path).with_context(|| path.display().to_string())?;
-    toml::from_str(&text).map(Some).map_err(|e| anyhow!("{}: {}", path.display(), e.message()))
+    read_toml(&path).map(Some)
+}
+
+/// The TOML file at `path` parsed as `T`; errors name the file.
+fn read_toml<T: serde::de::DeserializeOwned>(path: &std::path::Path) -> Result<T> {
+    let text = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
+    toml::from_str(&text).map_err(|e| anyhow!("{}: {}", path.display(), e.message()))
 }
 
 /// A standard SBOM format's encoder.
