@@ -21,8 +21,9 @@ enum State {
     Header { buf: Box<[u8; BLOCK]>, filled: usize },
     /// Skipping `remaining` bytes of entry data and padding.
     Data { remaining: u64 },
-    /// Collecting a PAX extension's records (bounded), then its padding.
-    Pax { buf: Vec<u8>, size: u64, padded: u64 },
+    /// Collecting a PAX extension's `size` bytes of records (bounded); its
+    /// padding is skipped as data afterwards.
+    Pax { buf: Vec<u8>, size: u64 },
     /// GNU sparse extension blocks, then `data` bytes.
     SparseExt { buf: Box<[u8; BLOCK]>, filled: usize, data: u64 },
     /// No longer following the structure.
@@ -106,21 +107,16 @@ impl<R: Read> TarGuard<R> {
                         self.state = header();
                     }
                 }
-                State::Pax { buf, size, padded: pad } => {
-                    let want = (*size as usize).saturating_sub(buf.len());
-                    let n = want.min(bytes.len());
+                State::Pax { buf, size } => {
+                    // `buf.len()` alone tracks progress, so a body split
+                    // over any number of reads is collected exactly once.
+                    let n = (*size - buf.len() as u64).min(bytes.len() as u64) as usize;
                     buf.extend_from_slice(&bytes[..n]);
-                    let skip = if n == bytes.len() { 0 } else { ((*pad - *size) as usize).min(bytes.len() - n) };
-                    bytes = &bytes[n + skip..];
-                    *pad -= (n + skip) as u64;
-                    *size -= n as u64;
-                    if *size == 0 && *pad == 0 {
+                    bytes = &bytes[n..];
+                    if buf.len() as u64 == *size {
                         self.next_size = pax_size(buf).or(self.next_size);
-                        self.state = header();
-                    } else if *size == 0 {
-                        let remaining = *pad;
-                        self.next_size = pax_size(buf).or(self.next_size);
-                        self.state = State::Data { remaining };
+                        let padding = padded(*size) - *size;
+                        self.state = if padding == 0 { header() } else { State::Data { remaining: padding } };
                     }
                 }
                 State::Header { buf, filled } | State::SparseExt { buf, filled, .. } => {
@@ -165,7 +161,7 @@ impl<R: Read> TarGuard<R> {
                 return Err(too_large(if matches!(kind, b'x' | b'g') { "PAX extension" } else { "GNU long name" }, size));
             }
             b'x' => {
-                self.state = State::Pax { buf: Vec::with_capacity(size as usize), size, padded: padded(size) };
+                self.state = State::Pax { buf: Vec::with_capacity(size as usize), size };
                 if size == 0 {
                     self.state = header();
                 }
@@ -231,6 +227,45 @@ mod tests {
             assert_eq!(read_through(&tar, chunk).unwrap(), tar);
         }
         assert_eq!(tar::Archive::new(TarGuard::new(&tar[..])).entries().unwrap().count(), 3);
+    }
+
+    /// Runs `f` on a thread; a result later than a minute is a hang.
+    fn within<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || tx.send(f()));
+        rx.recv_timeout(std::time::Duration::from_secs(60)).unwrap_or_else(|e| panic!("{what}: no result ({e}): a hang or a panic"))
+    }
+
+    #[test]
+    fn pax_bodies_split_over_reads_are_followed() {
+        // A 9,000-byte record arrives in several reads at every chunk size
+        // below it; a split PAX body once made the guard spin forever.
+        let mut b = tar::Builder::new(Vec::new());
+        let comment = "c".repeat(9000);
+        b.append_pax_extensions([("comment", comment.as_bytes()), ("size", &b"5"[..])]).unwrap();
+        let mut h = tar::Header::new_ustar();
+        h.set_size(5);
+        h.set_mode(0o644);
+        b.append_data(&mut h, "f", &b"hello"[..]).unwrap();
+        // Bodies of every length around a block boundary, so the padding
+        // is split too.
+        for n in [1, 99, 500, 511, 512, 513, 1023] {
+            b.append_pax_extensions([("comment", "x".repeat(n).as_bytes())]).unwrap();
+            b.append_data(&mut h.clone(), format!("g{n}"), &b"hello"[..]).unwrap();
+        }
+        let tar = b.into_inner().unwrap();
+        for chunk in [1, 7, 100, 511, 512, 513, 4096, 8192, 9000, 65536] {
+            let tar = tar.clone();
+            let read = within(&format!("chunks of {chunk}"), move || read_through(&tar, chunk).unwrap());
+            assert_eq!(read.len(), tar.len(), "chunks of {chunk}");
+        }
+        let names: Vec<String> = tar::Archive::new(TarGuard::new(&tar[..]))
+            .entries()
+            .unwrap()
+            .map(|e| e.unwrap().path().unwrap().display().to_string())
+            .collect();
+        assert_eq!(names.len(), 8);
+        assert_eq!(names[0], "f");
     }
 
     #[test]
