@@ -5,7 +5,6 @@
 //! `cargo test` on stable exercises them without cargo-fuzz.
 
 use std::io::{Cursor, Write};
-use std::sync::atomic::AtomicU64;
 
 use temper_image::model::{self, Index, ManifestKind, media};
 use temper_image::{Digest, Layer, LayerContent, Limits as DocLimits, OpenOptions, Platform, RegistryRef, Source};
@@ -86,7 +85,7 @@ pub fn manifest(data: &[u8]) -> bool {
 
 /// Checks what a successful walk promises about its entries.
 fn check_index(idx: &LayerIndex, stored: usize, limits: &Limits) {
-    assert!(idx.entries.len() <= limits.max_entries);
+    assert!(idx.entries.len() as u64 <= limits.max_entries);
     assert!(idx.uncompressed_size <= limits.max_layer_bytes);
     assert_eq!(idx.compressed_size, stored as u64);
     assert!(idx.tar_entries >= idx.entries.len() as u64);
@@ -108,7 +107,7 @@ fn check_index(idx: &LayerIndex, stored: usize, limits: &Limits) {
 pub fn layer_walk(data: &[u8]) -> bool {
     let limits = small_limits();
     let layer = Layer::new(None, None, media::OCI_LAYER_TAR, Some(data.len() as u64));
-    let total = AtomicU64::new(0);
+    let total = temper_layer::ImageTally::default();
     let content = LayerContent::Stream(Box::new(Cursor::new(data.to_vec())));
     let idx = match walk_layer(0, &layer, content, &limits, &total, &NoProgress) {
         Ok(idx) => idx,

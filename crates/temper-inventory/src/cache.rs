@@ -6,6 +6,10 @@
 //! SQLite (WAL mode, busy timeout) lets concurrent runs share one cache
 //! without corrupting it; values are zstd-compressed JSON. A value that
 //! cannot be read back is a miss, never an error: the cache only saves time.
+//! A database file SQLite finds corrupt (at open or on a read) is moved
+//! aside to `<file>.corrupt` and a new one started, once per run, with a
+//! notice ([`LayerCache::take_notice`]); otherwise every later run would
+//! scan uncached.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -22,6 +26,8 @@ use crate::package::Fact;
 /// Bumped when the stored shape changes.
 const SCHEMA: u32 = 1;
 const FILE: &str = "layers-v1.sqlite";
+/// Where a corrupt database is moved.
+const ASIDE: &str = "layers-v1.sqlite.corrupt";
 /// A stored value larger than this when decompressed is treated as corrupt.
 const MAX_VALUE: usize = 1 << 30;
 
@@ -57,8 +63,19 @@ pub struct CachedFound {
 
 /// An open cache directory.
 pub struct LayerCache {
-    conn: Mutex<Connection>,
+    conn: Mutex<Store>,
     path: PathBuf,
+    notice: Mutex<Option<String>>,
+}
+
+/// The connection, unless a second corruption in one run retired it.
+struct Store {
+    conn: Option<Connection>,
+    healed: bool,
+}
+
+fn is_corrupt(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _) if matches!(f.code, rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase))
 }
 
 /// The default cache directory: `$XDG_CACHE_HOME/temper`, else `~/.cache/temper`.
@@ -81,35 +98,96 @@ pub fn key(diff_id: &Digest, analyzers: &[&dyn Analyzer<Fact>]) -> String {
 }
 
 impl LayerCache {
-    /// Opens (creating) the cache in `dir`.
+    /// Opens (creating) the cache in `dir`; a corrupt database file is
+    /// moved aside and replaced (see [`LayerCache::take_notice`]).
     pub fn open(dir: &Path) -> Result<Self, CacheError> {
         let path = dir.join(FILE);
         let err = |reason: String| CacheError { path: path.clone(), reason };
         std::fs::create_dir_all(dir).map_err(|e| CacheError { path: dir.to_owned(), reason: e.to_string() })?;
-        let conn = Connection::open(&path).map_err(|e| err(e.to_string()))?;
-        conn.busy_timeout(Duration::from_secs(60)).map_err(|e| err(e.to_string()))?;
-        // Switching to WAL and creating the table take locks that SQLite's
-        // busy handler does not always wait for when several processes open
-        // a new cache at once; retry those for a while before giving up.
-        let deadline = std::time::Instant::now() + Duration::from_secs(60);
-        loop {
-            let setup = conn.pragma_update(None, "journal_mode", "WAL").and_then(|()| {
-                conn.execute_batch("CREATE TABLE IF NOT EXISTS layers (key TEXT PRIMARY KEY, value BLOB NOT NULL, stored INTEGER NOT NULL)")
-            });
-            match setup {
-                Ok(()) => break,
-                Err(rusqlite::Error::SqliteFailure(e, _))
-                    if matches!(e.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
-                        && std::time::Instant::now() < deadline =>
-                {
-                    std::thread::sleep(Duration::from_millis(20));
-                }
-                Err(e) => return Err(err(e.to_string())),
+        let (conn, notice) = match connect(&path) {
+            Ok(conn) => (conn, None),
+            Err(e) if is_corrupt(&e) => {
+                let notice = move_aside(&path, &e).map_err(err)?;
+                (connect(&path).map_err(|e| err(e.to_string()))?, Some(notice))
             }
-        }
-        Ok(LayerCache { conn: Mutex::new(conn), path })
+            Err(e) => return Err(err(e.to_string())),
+        };
+        let healed = notice.is_some();
+        Ok(LayerCache { conn: Mutex::new(Store { conn: Some(conn), healed }), path, notice: Mutex::new(notice) })
     }
 
+    /// What the cache did about corruption in this run, once.
+    pub fn take_notice(&self) -> Option<String> {
+        self.notice.lock().ok()?.take()
+    }
+
+    /// Runs `f` on the connection; a corrupt database is replaced once per
+    /// run, and the connection retired if it happens again.
+    fn with_conn<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Option<T> {
+        let mut store = self.conn.lock().ok()?;
+        let e = match f(store.conn.as_ref()?) {
+            Ok(v) => return Some(v),
+            Err(e) => e,
+        };
+        if is_corrupt(&e) {
+            store.conn = None;
+            if !std::mem::replace(&mut store.healed, true)
+                && let Ok(notice) = move_aside(&self.path, &e)
+            {
+                store.conn = connect(&self.path).ok();
+                if let Ok(mut n) = self.notice.lock() {
+                    *n = Some(notice);
+                }
+            }
+        }
+        None
+    }
+}
+
+/// Moves the database at `path` (and its WAL files) to [`ASIDE`].
+fn move_aside(path: &Path, why: &rusqlite::Error) -> Result<String, String> {
+    let aside = path.with_file_name(ASIDE);
+    for suffix in ["", "-wal", "-shm"] {
+        let from = PathBuf::from(format!("{}{suffix}", path.display()));
+        let to = PathBuf::from(format!("{}{suffix}", aside.display()));
+        match std::fs::rename(&from, &to) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(format!("corrupt ({why}) and cannot be moved aside ({e}); remove it with `temper cache clean`")),
+        }
+    }
+    Ok(format!("layer cache {} was corrupt ({why}); moved it to {} and started a new one", path.display(), aside.display()))
+}
+
+/// Opens the database at `path` in WAL mode with the table in place.
+fn connect(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(Duration::from_secs(60))?;
+    // Switching to WAL and creating the table take locks that SQLite's
+    // busy handler does not always wait for when several processes open
+    // a new cache at once; retry those for a while before giving up.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let setup = conn.pragma_update(None, "journal_mode", "WAL").and_then(|()| {
+            conn.execute_batch("CREATE TABLE IF NOT EXISTS layers (key TEXT PRIMARY KEY, value BLOB NOT NULL, stored INTEGER NOT NULL)")
+        });
+        match setup {
+            Ok(()) => break,
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(e.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    // A damaged header shows only once a page is read.
+    conn.query_row("SELECT count(*) FROM layers WHERE key = ''", [], |r| r.get::<_, i64>(0))?;
+    Ok(conn)
+}
+
+impl LayerCache {
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
@@ -117,10 +195,7 @@ impl LayerCache {
 
     /// The stored value for `key`, if there is a readable one.
     pub fn get(&self, key: &str) -> Option<CachedLayer> {
-        let blob: Vec<u8> = {
-            let conn = self.conn.lock().ok()?;
-            conn.query_row("SELECT value FROM layers WHERE key = ?1", [key], |r| r.get(0)).optional().ok()??
-        };
+        let blob: Vec<u8> = self.with_conn(|conn| conn.query_row("SELECT value FROM layers WHERE key = ?1", [key], |r| r.get(0)).optional())??;
         let json = zstd::bulk::Decompressor::new().ok()?.decompress(&blob, MAX_VALUE).ok()?;
         serde_json::from_slice(&json).ok()
     }
@@ -130,20 +205,21 @@ impl LayerCache {
         let Ok(json) = serde_json::to_vec(value) else { return };
         let Ok(blob) = zstd::bulk::compress(&json, 3) else { return };
         let stored = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-        if let Ok(conn) = self.conn.lock() {
-            let _ = conn.execute(
+        self.with_conn(|conn| {
+            conn.execute(
                 "INSERT OR REPLACE INTO layers (key, value, stored) VALUES (?1, ?2, ?3)",
                 rusqlite::params![key, blob, i64::try_from(stored).unwrap_or(0)],
-            );
-        }
+            )
+        });
     }
 }
 
-/// Removes the cache files in `dir`; returns how many bytes were freed.
+/// Removes the cache files in `dir`, any moved aside included; returns
+/// how many bytes were freed.
 pub fn clean(dir: &Path) -> Result<u64, CacheError> {
     let mut freed = 0;
-    for suffix in ["", "-wal", "-shm"] {
-        let p = dir.join(format!("{FILE}{suffix}"));
+    for (name, suffix) in [FILE, ASIDE].into_iter().flat_map(|n| ["", "-wal", "-shm"].map(|s| (n, s))) {
+        let p = dir.join(format!("{name}{suffix}"));
         match std::fs::metadata(&p) {
             Ok(m) => {
                 freed += m.len();

@@ -1,11 +1,9 @@
 //! One scan of an image: every layer walked once (or taken from the
 //! cache), in parallel, with the catalogers fed during the pass.
 
-use std::sync::atomic::AtomicU64;
-
 use rayon::prelude::*;
 use temper_image::Image;
-use temper_layer::{Analyzer, AnalyzerSet, Found, LayerIndex, Limits, Progress, WalkError};
+use temper_layer::{Analyzer, AnalyzerSet, Found, ImageTally, LayerIndex, Limits, Progress, WalkError};
 
 use crate::cache::{self, CachedFound, CachedLayer, LayerCache};
 use crate::package::Fact;
@@ -23,7 +21,8 @@ pub struct Scan {
 /// One layer's index, findings, and whether they came from the cache.
 type LayerResult = (LayerIndex, Vec<Found<Fact>>, bool);
 
-/// Scans `image` with `catalogers`, using `cache` when given.
+/// Scans `image` with `catalogers`, using `cache` when given. A blob the
+/// manifest lists more than once is read once; its repeats share its results.
 pub fn scan(
     image: &Image,
     limits: &Limits,
@@ -31,44 +30,67 @@ pub fn scan(
     catalogers: &[&'static dyn Analyzer<Fact>],
     cache: Option<&LayerCache>,
 ) -> Result<Scan, WalkError> {
-    let total = AtomicU64::new(0);
-    let per_layer: Vec<Result<LayerResult, WalkError>> = (0..image.layers.len())
+    let tally = ImageTally::default();
+    let firsts = temper_layer::first_copies(image);
+    let per_layer: Vec<Option<Result<LayerResult, WalkError>>> = (0..image.layers.len())
         .into_par_iter()
-        .map(|i| {
-            let layer = &image.layers[i];
-            let key = cache.zip(layer.diff_id.as_ref()).map(|(c, d)| (c, cache::key(d, catalogers)));
-            if let Some((c, k)) = &key
-                && let Some(hit) = c.get(k)
-                && let Some(found) = restore(i, hit.found, catalogers)
-            {
-                let mut index = hit.index;
-                // Same tar, maybe stored differently this time.
-                index.digest = layer.digest.clone().or(index.digest);
-                index.compressed_size = layer.size.unwrap_or(index.compressed_size);
-                return Ok((index, found, true));
-            }
-            let set = AnalyzerSet::new(catalogers.to_vec());
-            let content = image.open_layer(i)?;
-            let index = temper_layer::walk_layer_with(i, layer, content, limits, &total, progress, &set)?;
-            let found = set.into_found();
-            if let Some((c, k)) = &key {
-                let stored = CachedLayer {
-                    index: index.clone(),
-                    found: found.iter().map(|f| CachedFound { path: f.path.clone(), analyzer: f.analyzer.to_owned(), result: f.result.clone() }).collect(),
-                };
-                c.put(k, &stored);
-            }
-            Ok((index, found, false))
-        })
+        .map(|i| (firsts[i] == i).then(|| scan_layer(image, i, limits, &tally, progress, catalogers, cache)))
         .collect();
     let mut scan = Scan { layers: Vec::new(), found: Vec::new(), from_cache: Vec::new() };
-    for r in per_layer {
-        let (index, found, cached) = r?;
+    let mut found_by_layer: Vec<Vec<Found<Fact>>> = Vec::new();
+    for (i, r) in per_layer.into_iter().enumerate() {
+        let (index, found, cached) = match r {
+            Some(r) => r?,
+            None => {
+                let f = firsts[i];
+                let index = temper_layer::repeat_layer(i, &scan.layers[f], limits, &tally, progress)?;
+                let found = found_by_layer[f].iter().map(|x| Found { layer: i, path: x.path.clone(), analyzer: x.analyzer, result: x.result.clone() }).collect();
+                (index, found, scan.from_cache[f])
+            }
+        };
         scan.layers.push(index);
-        scan.found.extend(found);
+        found_by_layer.push(found);
         scan.from_cache.push(cached);
     }
+    scan.found = found_by_layer.into_iter().flatten().collect();
     Ok(scan)
+}
+
+/// Layer `i`, from the cache or from one pass over its blob.
+fn scan_layer(
+    image: &Image,
+    i: usize,
+    limits: &Limits,
+    tally: &ImageTally,
+    progress: &dyn Progress,
+    catalogers: &[&'static dyn Analyzer<Fact>],
+    cache: Option<&LayerCache>,
+) -> Result<LayerResult, WalkError> {
+    let layer = &image.layers[i];
+    let key = cache.zip(layer.diff_id.as_ref()).map(|(c, d)| (c, cache::key(d, catalogers)));
+    if let Some((c, k)) = &key
+        && let Some(hit) = c.get(k)
+        && let Some(found) = restore(i, hit.found, catalogers)
+    {
+        let mut index = hit.index;
+        tally.add_entries(index.tar_entries, limits).map_err(|reason| WalkError::Layer { what: format!("layer {i} (cached)"), reason })?;
+        // Same tar, maybe stored differently this time.
+        index.digest = layer.digest.clone().or(index.digest);
+        index.compressed_size = layer.size.unwrap_or(index.compressed_size);
+        return Ok((index, found, true));
+    }
+    let set = AnalyzerSet::new(catalogers.to_vec());
+    let content = image.open_layer(i)?;
+    let index = temper_layer::walk_layer_with(i, layer, content, limits, tally, progress, &set)?;
+    let found = set.into_found();
+    if let Some((c, k)) = &key {
+        let stored = CachedLayer {
+            index: index.clone(),
+            found: found.iter().map(|f| CachedFound { path: f.path.clone(), analyzer: f.analyzer.to_owned(), result: f.result.clone() }).collect(),
+        };
+        c.put(k, &stored);
+    }
+    Ok((index, found, false))
 }
 
 /// Turns stored results back into `Found`s; `None` if a cataloger is gone.

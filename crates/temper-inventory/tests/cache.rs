@@ -48,7 +48,7 @@ fn second_scan_reads_no_layer_and_matches() {
 }
 
 #[test]
-fn corrupt_values_are_misses_and_corrupt_files_are_named() {
+fn corrupt_values_are_misses() {
     let dir = tempfile::tempdir().expect("tmp");
     let cache = LayerCache::open(dir.path()).expect("open");
     let image = demo();
@@ -62,10 +62,59 @@ fn corrupt_values_are_misses_and_corrupt_files_are_named() {
     assert_eq!(started.0.load(Ordering::Relaxed), 3, "the corrupt entry is re-walked");
     assert!(json.contains("busybox-static"));
 
-    let bad = tempfile::tempdir().expect("tmp");
-    std::fs::write(bad.path().join("layers-v1.sqlite"), vec![0x42; 4096]).expect("write");
-    let err = LayerCache::open(bad.path()).err().expect("garbage is not a database").to_string();
-    assert!(err.contains("layers-v1.sqlite"), "{err}");
+}
+
+#[test]
+fn a_corrupt_cache_file_is_moved_aside_once_and_the_cache_works_again() {
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::write(dir.path().join("layers-v1.sqlite"), vec![0x42; 4096]).expect("write");
+    let cache = LayerCache::open(dir.path()).expect("a corrupt file is replaced, not an error");
+    let notice = cache.take_notice().expect("the replacement is reported");
+    assert!(notice.contains("layers-v1.sqlite") && notice.contains("moved it to") && notice.contains("layers-v1.sqlite.corrupt"), "{notice}");
+    assert_eq!(cache.take_notice(), None, "reported once");
+    assert_eq!(std::fs::read(dir.path().join("layers-v1.sqlite.corrupt")).expect("kept aside"), vec![0x42; 4096]);
+    let cold = Started::default();
+    inventory_json(Some(&cache), &cold);
+    assert_eq!(cold.0.load(Ordering::Relaxed), 3);
+    drop(cache);
+    let cache = LayerCache::open(dir.path()).expect("open");
+    assert_eq!(cache.take_notice(), None, "healed: the next run is quiet");
+    let warm = Started::default();
+    inventory_json(Some(&cache), &warm);
+    assert_eq!(warm.0.load(Ordering::Relaxed), 0, "and warm");
+    drop(cache);
+    assert!(cache::clean(dir.path()).expect("clean") > 4096);
+    assert!(!dir.path().join("layers-v1.sqlite.corrupt").exists(), "clean removes what was moved aside");
+}
+
+#[test]
+fn pages_damaged_inside_the_database_heal_too() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let cache = LayerCache::open(dir.path()).expect("open");
+    inventory_json(Some(&cache), &Started::default());
+    drop(cache); // the last connection folds the WAL into the file
+    let file = dir.path().join("layers-v1.sqlite");
+    let mut bytes = std::fs::read(&file).expect("read");
+    assert!(bytes.len() > 8192, "{} bytes", bytes.len());
+    // The header page stays valid; every page after it is garbage.
+    let page = usize::from(u16::from_be_bytes([bytes[16], bytes[17]]));
+    bytes[page..].fill(0x42);
+    std::fs::write(&file, &bytes).expect("write");
+
+    let cache = LayerCache::open(dir.path()).expect("open");
+    let started = Started::default();
+    let json = inventory_json(Some(&cache), &started);
+    assert!(json.contains("libexpat1"), "the scan itself is unharmed");
+    assert_eq!(started.0.load(Ordering::Relaxed), 3);
+    let notice = cache.take_notice().expect("the damage is reported");
+    assert!(notice.contains("corrupt") && notice.contains("moved it to"), "{notice}");
+    inventory_json(Some(&cache), &Started::default());
+    drop(cache);
+    let cache = LayerCache::open(dir.path()).expect("open");
+    let warm = Started::default();
+    inventory_json(Some(&cache), &warm);
+    assert_eq!(warm.0.load(Ordering::Relaxed), 0, "the new database caches");
+    assert_eq!(cache.take_notice(), None);
 }
 
 #[test]

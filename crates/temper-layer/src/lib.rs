@@ -30,7 +30,7 @@ mod rootfs;
 mod targuard;
 mod walk;
 
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use rayon::prelude::*;
 use temper_image::Image;
@@ -51,14 +51,67 @@ pub struct Limits {
     pub max_image_bytes: u64,
     /// Uncompressed : stored ratio (checked past 64 MiB of output).
     pub max_ratio: u64,
-    /// Entries per layer.
-    pub max_entries: usize,
+    /// Tar entries over all layers of an image (a blob listed twice
+    /// counts twice: its entries are held twice).
+    pub max_entries: u64,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_layer_bytes: 32 << 30, max_image_bytes: 128 << 30, max_ratio: 200, max_entries: 4_000_000 }
+        Limits { max_layer_bytes: 32 << 30, max_image_bytes: 128 << 30, max_ratio: 200, max_entries: 2_000_000 }
     }
+}
+
+/// What the layers of one image have used of its [`Limits`] so far,
+/// shared by the layer passes running in parallel.
+#[derive(Debug, Default)]
+pub struct ImageTally {
+    bytes: AtomicU64,
+    entries: AtomicU64,
+}
+
+impl ImageTally {
+    /// Counts `n` more entries, refusing past [`Limits::max_entries`]:
+    /// memory grows with entries, so their number is what bounds it.
+    pub fn add_entries(&self, n: u64, limits: &Limits) -> Result<(), String> {
+        let seen = self.entries.fetch_add(n, Ordering::Relaxed) + n;
+        if seen > limits.max_entries {
+            return Err(format!(
+                "the image has more than {} tar entries over its layers; if it really has that many files, raise the limit with --max-entries",
+                limits.max_entries
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// For each layer, the index of the first layer stored as the same blob
+/// (itself when it is the first): a manifest may list one blob many times,
+/// and it is read once.
+pub fn first_copies(image: &Image) -> Vec<usize> {
+    let layers = &image.layers;
+    (0..layers.len())
+        .map(|i| {
+            let same = |j: &usize| layers[*j].digest.is_some() && layers[*j].digest == layers[i].digest && layers[*j].diff_id == layers[i].diff_id;
+            (0..i).find(same).unwrap_or(i)
+        })
+        .collect()
+}
+
+/// Layer `index`, a repeat of a blob already walked as `first`: the same
+/// entries, counted again against the image's entry cap.
+pub fn repeat_layer(index: usize, first: &LayerIndex, limits: &Limits, tally: &ImageTally, progress: &dyn Progress) -> Result<LayerIndex, WalkError> {
+    progress.start(index, Some(first.compressed_size));
+    progress.advance(index, first.compressed_size);
+    progress.finish(index);
+    tally
+        .add_entries(first.tar_entries, limits)
+        .map_err(|reason| WalkError::Layer { what: format!("layer {index} (a repeat of layer {})", first_label(first)), reason })?;
+    Ok(first.clone())
+}
+
+fn first_label(first: &LayerIndex) -> String {
+    first.digest.as_ref().map_or_else(|| "an earlier layer".to_owned(), ToString::to_string)
 }
 
 /// Why a layer could not be walked.
@@ -80,24 +133,34 @@ pub enum WalkError {
     Merge(#[from] MergeError),
 }
 
-/// Walks every layer of `image`, in parallel, each exactly once. On
-/// failure the error of the lowest failing layer is returned.
+/// Walks every layer of `image`, in parallel, each stored blob exactly
+/// once. On failure the error of the lowest failing layer is returned.
 pub fn walk_image(image: &Image, limits: &Limits, progress: &dyn Progress) -> Result<Vec<LayerIndex>, WalkError> {
     walk_image_with(image, limits, progress, &NoFiles)
 }
 
-/// [`walk_image`], handing every file `sink` wants to it during the pass.
+/// [`walk_image`], handing every file `sink` wants to it during the pass
+/// (a blob listed twice hands its files over once, under its first layer).
 pub fn walk_image_with(image: &Image, limits: &Limits, progress: &dyn Progress, sink: &dyn FileSink) -> Result<Vec<LayerIndex>, WalkError> {
-    let total = AtomicU64::new(0);
-    (0..image.layers.len())
+    let tally = ImageTally::default();
+    let firsts = first_copies(image);
+    let walked: Vec<Option<Result<LayerIndex, WalkError>>> = (0..image.layers.len())
         .into_par_iter()
         .map(|i| {
-            let content = image.open_layer(i)?;
-            walk::walk_layer_with(i, &image.layers[i], content, limits, &total, progress, sink)
+            (firsts[i] == i).then(|| {
+                let content = image.open_layer(i)?;
+                walk::walk_layer_with(i, &image.layers[i], content, limits, &tally, progress, sink)
+            })
         })
-        .collect::<Vec<_>>()
-        .into_iter()
-        .collect()
+        .collect();
+    let mut layers: Vec<LayerIndex> = Vec::with_capacity(walked.len());
+    for (i, w) in walked.into_iter().enumerate() {
+        layers.push(match w {
+            Some(r) => r?,
+            None => repeat_layer(i, &layers[firsts[i]], limits, &tally, progress)?,
+        });
+    }
+    Ok(layers)
 }
 
 /// The merged filesystem and its waste figures.

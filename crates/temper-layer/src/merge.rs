@@ -57,16 +57,30 @@ pub struct Merged {
 
 /// A layer that cannot be applied safely.
 #[derive(Debug, thiserror::Error)]
-#[error("layer {layer}: refusing '{path}': it would be written through the symlink '{link}' -> '{target}'")]
-pub struct MergeError {
-    /// Layer index.
-    pub layer: usize,
-    /// The entry path.
-    pub path: String,
-    /// The symlink on its way.
-    pub link: String,
-    /// Where that symlink points.
-    pub target: String,
+pub enum MergeError {
+    /// An entry, or a hard link's target, lies beyond a symlink.
+    #[error("layer {layer}: refusing '{path}': it would be written through the symlink '{link}' -> '{target}'")]
+    ThroughSymlink {
+        /// Layer index.
+        layer: usize,
+        /// The entry path.
+        path: String,
+        /// The symlink on its way.
+        link: String,
+        /// Where that symlink points.
+        target: String,
+    },
+    /// A hard link whose target is no file of this layer or those below:
+    /// an unpacker would fail on it or link whatever sits at that path.
+    #[error("layer {layer}: refusing the hard link '{path}': its target '{target}' is not a file in this layer or a lower one")]
+    MissingLinkTarget {
+        /// Layer index.
+        layer: usize,
+        /// The link's path.
+        path: String,
+        /// The target it names.
+        target: String,
+    },
 }
 
 impl Merged {
@@ -131,7 +145,12 @@ impl Merged {
                 _ => self.symlink_ancestor(&e.path),
             };
             if let Some((link, target)) = through {
-                return Err(MergeError { layer, path: e.path.clone(), link: link.to_owned(), target: target.to_owned() });
+                return Err(MergeError::ThroughSymlink { layer, path: e.path.clone(), link: link.to_owned(), target: target.to_owned() });
+            }
+            if let EntryKind::Hardlink { target } = &e.kind
+                && self.files.get(target).is_none_or(|t| t.entry.is_dir() || t.entry.is_deletion())
+            {
+                return Err(MergeError::MissingLinkTarget { layer, path: e.path.clone(), target: target.clone() });
             }
             match self.files.get(&e.path) {
                 Some(old) if old.entry.is_dir() && e.is_dir() => {}
@@ -190,8 +209,26 @@ mod tests {
         let mut m = Merged::default();
         m.apply(0, &layer(vec![("a", EntryKind::Symlink { target: "/etc".into() })])).unwrap();
         let err = m.apply(1, &layer(vec![("x", EntryKind::Hardlink { target: "a/shadow".into() })])).unwrap_err();
-        assert_eq!((err.path.as_str(), err.link.as_str(), err.target.as_str()), ("x", "a", "/etc"));
+        let MergeError::ThroughSymlink { path, link, target, .. } = err else { panic!("{err}") };
+        assert_eq!((path.as_str(), link.as_str(), target.as_str()), ("x", "a", "/etc"));
         // A hard link to a plain path next to the symlink is fine.
         m.apply(1, &layer(vec![("b", EntryKind::File), ("y", EntryKind::Hardlink { target: "b".into() })])).unwrap();
+    }
+
+    #[test]
+    fn hard_link_needs_a_file_to_link() {
+        let mut m = Merged::default();
+        m.apply(0, &layer(vec![("d", EntryKind::Dir), ("f", EntryKind::File)])).unwrap();
+        // Lower layers' files and earlier entries of the same layer count.
+        m.apply(1, &layer(vec![("g", EntryKind::File), ("l1", EntryKind::Hardlink { target: "f".into() }), ("l2", EntryKind::Hardlink { target: "g".into() })])).unwrap();
+        for (target, layer_entries) in [("nowhere", vec![]), ("d", vec![]), ("later", vec![("later", EntryKind::File)])] {
+            let mut entries = vec![("x", EntryKind::Hardlink { target: target.into() })];
+            entries.extend(layer_entries);
+            let err = m.clone().apply(2, &layer(entries)).unwrap_err().to_string();
+            assert_eq!(err, format!("layer 2: refusing the hard link 'x': its target '{target}' is not a file in this layer or a lower one"));
+        }
+        // A target deleted by this layer's whiteout is gone too.
+        let err = m.clone().apply(2, &layer(vec![("f", EntryKind::Whiteout), ("x", EntryKind::Hardlink { target: "f".into() })])).unwrap_err();
+        assert!(matches!(err, MergeError::MissingLinkTarget { .. }), "{err}");
     }
 }

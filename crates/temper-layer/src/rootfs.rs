@@ -9,10 +9,10 @@ use std::path::Path;
 use crate::analyzer::{FileSink, feed};
 use crate::entry::{EntryKind, FileEntry};
 use crate::walk::{relative, Compression, LayerIndex};
-use crate::Limits;
+use crate::{ImageTally, Limits};
 
 /// Walks `root` depth-first in name order.
-pub(crate) fn walk_dir(root: &Path, limits: &Limits, layer: usize, sink: &dyn FileSink) -> Result<LayerIndex, String> {
+pub(crate) fn walk_dir(root: &Path, limits: &Limits, tally: &ImageTally, layer: usize, sink: &dyn FileSink) -> Result<LayerIndex, String> {
     let mut entries = Vec::new();
     let mut inodes: HashMap<(u64, u64), String> = HashMap::new();
     let mut stack = vec![root.to_owned()];
@@ -28,9 +28,7 @@ pub(crate) fn walk_dir(root: &Path, limits: &Limits, layer: usize, sink: &dyn Fi
             let path = child.path();
             let meta = fs::symlink_metadata(&path).map_err(|e| format!("{}: {e}", path.display()))?;
             let Some(rel) = relative(root, &path) else { continue };
-            if entries.len() >= limits.max_entries {
-                return Err(format!("has more than {} entries", limits.max_entries));
-            }
+            tally.add_entries(1, limits)?;
             let ft = meta.file_type();
             let kind = if ft.is_dir() {
                 subdirs.push(path.clone());

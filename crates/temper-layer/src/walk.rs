@@ -5,7 +5,7 @@
 use std::cell::Cell;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 
 use flate2::read::MultiGzDecoder;
 use serde::{Deserialize, Serialize};
@@ -15,7 +15,7 @@ use temper_image::{Digest, Layer, LayerContent};
 use crate::analyzer::{FileSink, NoFiles, feed};
 use crate::entry::{EntryKind, FileEntry};
 use crate::targuard::TarGuard;
-use crate::{Limits, WalkError};
+use crate::{ImageTally, Limits, WalkError};
 
 /// How a layer blob was stored.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,10 +69,12 @@ impl Progress for NoProgress {
     fn finish(&self, _: usize) {}
 }
 
-/// Counts stored bytes for the ratio check and reports progress.
+/// Counts stored bytes for the ratio check, reports progress, and stops
+/// at the first byte past the size the descriptor declares.
 struct Counting<'a, R> {
     inner: R,
     read: &'a Cell<u64>,
+    declared: Option<u64>,
     layer: usize,
     progress: &'a dyn Progress,
 }
@@ -81,6 +83,11 @@ impl<R: Read> Read for Counting<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.read.set(self.read.get() + n as u64);
+        if let Some(declared) = self.declared
+            && self.read.get() > declared
+        {
+            return Err(io::Error::other(BoundExceeded(format!("the blob is larger than the {declared} bytes its descriptor declares"))));
+        }
         self.progress.advance(self.layer, n as u64);
         Ok(n)
     }
@@ -92,7 +99,7 @@ struct Bounded<'a, R> {
     inner: R,
     out: u64,
     stored: &'a Cell<u64>,
-    image_total: &'a AtomicU64,
+    tally: &'a ImageTally,
     limits: &'a Limits,
 }
 
@@ -104,17 +111,17 @@ impl<R: Read> Read for Bounded<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.out += n as u64;
-        let total = self.image_total.fetch_add(n as u64, Ordering::Relaxed) + n as u64;
+        let total = self.tally.bytes.fetch_add(n as u64, Ordering::Relaxed) + n as u64;
         let refuse = |msg: String| Err(io::Error::other(BoundExceeded(msg)));
         if self.out > self.limits.max_layer_bytes {
-            return refuse(format!("uncompressed size exceeds the limit of {} bytes per layer", self.limits.max_layer_bytes));
+            return refuse(format!("uncompressed size exceeds the limit of {} bytes per layer (--max-layer-size)", self.limits.max_layer_bytes));
         }
         if total > self.limits.max_image_bytes {
-            return refuse(format!("image exceeds the limit of {} uncompressed bytes", self.limits.max_image_bytes));
+            return refuse(format!("image exceeds the limit of {} uncompressed bytes (--max-image-size)", self.limits.max_image_bytes));
         }
         if self.out > RATIO_FLOOR && self.out > self.stored.get().max(1).saturating_mul(self.limits.max_ratio) {
             return refuse(format!(
-                "decompresses more than {}x ({} bytes from {}); refusing a likely decompression bomb",
+                "decompresses more than {}x ({} bytes from {}); refusing a likely decompression bomb (--max-ratio)",
                 self.limits.max_ratio,
                 self.out,
                 self.stored.get()
@@ -137,6 +144,22 @@ impl std::error::Error for BoundExceeded {}
 
 const GZIP_MAGIC: &[u8] = &[0x1f, 0x8b];
 const ZSTD_MAGIC: &[u8] = &[0x28, 0xb5, 0x2f, 0xfd];
+/// Compressions no OCI or Docker layer media type names: recognised only
+/// to say what a layer holds instead of failing inside the tar reader.
+const FOREIGN_MAGIC: &[(&[u8], &str)] = &[(b"BZh", "bzip2"), (&[0xfd, b'7', b'z', b'X', b'Z', 0], "xz"), (&[0x04, 0x22, 0x4d, 0x18], "lz4")];
+
+/// The tar reader's message for a malformed header, without the raw
+/// header bytes it quotes (they are a stranger's binary).
+fn tar_message(e: &io::Error) -> String {
+    let text = e.to_string();
+    if !text.starts_with("numeric field") {
+        return text;
+    }
+    match text.split_once(" when getting ").and_then(|(_, rest)| rest.split_once(" for ")) {
+        Some((field, path)) => format!("malformed tar header of '{path}': its {field} field is not an octal number"),
+        None => "malformed tar header: a numeric field is not an octal number".to_owned(),
+    }
+}
 
 /// Normalises a tar member name to a root-relative path; `Ok(None)` for
 /// the root itself. Absolute names and `..` are refused: they would escape
@@ -164,7 +187,7 @@ fn to_entry(path: String, header: &tar::Header, link: Option<Vec<u8>>, size: u64
         None => ("", path.as_str()),
     };
     let join = |name: &str| if parent.is_empty() { name.to_owned() } else { format!("{parent}/{name}") };
-    let mode = header.mode().map_err(|e| format!("'{path}': bad mode: {e}"))?;
+    let mode = header.mode().map_err(|e| tar_message(&e))?;
     let uid = header.uid().unwrap_or(0);
     let gid = header.gid().unwrap_or(0);
     let entry = |path: String, kind: EntryKind, size: u64| Ok(Some(FileEntry { path, kind, size, mode, uid, gid }));
@@ -209,17 +232,17 @@ fn to_entry(path: String, header: &tar::Header, link: Option<Vec<u8>>, size: u64
 }
 
 /// Walks one layer of `image`'s description `layer`, checking digests
-/// against it. `image_total` accumulates uncompressed bytes across the
-/// image's layers for the image-wide cap.
+/// against it. `tally` accumulates uncompressed bytes and entries across the
+/// image's layers for the image-wide caps.
 pub fn walk_layer(
     index: usize,
     layer: &Layer,
     content: LayerContent,
     limits: &Limits,
-    image_total: &AtomicU64,
+    tally: &ImageTally,
     progress: &dyn Progress,
 ) -> Result<LayerIndex, WalkError> {
-    walk_layer_with(index, layer, content, limits, image_total, progress, &NoFiles)
+    walk_layer_with(index, layer, content, limits, tally, progress, &NoFiles)
 }
 
 /// [`walk_layer`], handing every file `sink` wants to it on the way.
@@ -228,14 +251,14 @@ pub fn walk_layer_with(
     layer: &Layer,
     content: LayerContent,
     limits: &Limits,
-    image_total: &AtomicU64,
+    tally: &ImageTally,
     progress: &dyn Progress,
     sink: &dyn FileSink,
 ) -> Result<LayerIndex, WalkError> {
     progress.start(index, layer.size);
     let result = match content {
-        LayerContent::Stream(stream) => walk_stream(layer, stream, limits, image_total, index, progress, sink),
-        LayerContent::Directory(dir) => crate::rootfs::walk_dir(&dir, limits, index, sink)
+        LayerContent::Stream(stream) => walk_stream(layer, stream, limits, tally, index, progress, sink),
+        LayerContent::Directory(dir) => crate::rootfs::walk_dir(&dir, limits, tally, index, sink)
             .map_err(|reason| WalkError::Layer { what: dir.display().to_string(), reason }),
     };
     progress.finish(index);
@@ -246,7 +269,7 @@ fn walk_stream(
     layer: &Layer,
     stream: Box<dyn Read + Send>,
     limits: &Limits,
-    image_total: &AtomicU64,
+    tally: &ImageTally,
     index: usize,
     progress: &dyn Progress,
     sink: &dyn FileSink,
@@ -256,14 +279,14 @@ fn walk_stream(
     let io_fail = |context: &str, e: io::Error| {
         let reason = match e.get_ref().and_then(|i| i.downcast_ref::<BoundExceeded>()) {
             Some(b) => b.to_string(),
-            None => format!("{context}: {e}"),
+            None => format!("{context}: {}", tar_message(&e)),
         };
         WalkError::Layer { what: what.clone(), reason }
     };
 
     let stored = Cell::new(0u64);
     let alg = layer.digest.as_ref().map_or(Algorithm::Sha256, Digest::algorithm);
-    let counted = Counting { inner: stream, read: &stored, layer: index, progress };
+    let counted = Counting { inner: stream, read: &stored, declared: layer.size, layer: index, progress };
     let mut buffered = BufReader::with_capacity(256 * 1024, HashingReader::new(counted, alg));
     let head = buffered.fill_buf().map_err(|e| io_fail("reading", e))?;
     let compression = if head.starts_with(GZIP_MAGIC) {
@@ -275,6 +298,12 @@ fn walk_stream(
     };
     if head.is_empty() {
         return Err(fail("is empty".into()));
+    }
+    if let Some((_, found)) = FOREIGN_MAGIC.iter().find(|(magic, _)| head.starts_with(magic)) {
+        return Err(fail(format!(
+            "the content is {found}-compressed (media type '{}'); layers must be plain tar, gzip or zstd: recompress it",
+            layer.media_type
+        )));
     }
     let declared = temper_image::model::media::declared_compression(&layer.media_type);
     let detected = match compression {
@@ -302,7 +331,7 @@ fn walk_stream(
             }
             Compression::None | Compression::Directory => Box::new(&mut buffered),
         };
-        let bounded = Bounded { inner: decoder, out: 0, stored: &stored, image_total, limits };
+        let bounded = Bounded { inner: decoder, out: 0, stored: &stored, tally, limits };
         let mut tar_stream = HashingReader::new(TarGuard::new(bounded), Algorithm::Sha256);
         {
             let mut archive = tar::Archive::new(&mut tar_stream);
@@ -310,9 +339,7 @@ fn walk_stream(
             for item in iter {
                 let mut item = item.map_err(|e| io_fail("reading tar", e))?;
                 tar_entries += 1;
-                if entries.len() >= limits.max_entries {
-                    return Err(fail(format!("has more than {} entries", limits.max_entries)));
-                }
+                tally.add_entries(1, limits).map_err(&fail)?;
                 let raw = item.path_bytes().into_owned();
                 if raw.len() > 4096 {
                     return Err(fail("has an entry path longer than 4096 bytes".into()));
@@ -339,6 +366,11 @@ fn walk_stream(
     };
     io::copy(&mut buffered, &mut io::sink()).map_err(|e| io_fail("reading", e))?;
     let (digest, compressed) = buffered.into_inner().finish().map_err(|e| io_fail("reading", e))?;
+    if let Some(declared) = layer.size
+        && declared != compressed
+    {
+        return Err(fail(format!("size mismatch: the descriptor declares {declared} bytes, the blob has {compressed}")));
+    }
 
     if let Some(expected) = &layer.digest
         && *expected != digest

@@ -5,7 +5,7 @@
 
 mod support;
 
-use std::sync::atomic::AtomicU64;
+use std::io::Write as _;
 
 use serde_json::json;
 use support::*;
@@ -44,7 +44,7 @@ fn failure(src: &str, limits: &Limits) -> String {
 /// Walks a detached blob, as the fuzz target does.
 fn walk_blob(bytes: Vec<u8>, media_type: &str, limits: &Limits) -> Result<LayerIndex, WalkError> {
     let layer = Layer::new(None, None, media_type, Some(bytes.len() as u64));
-    walk_layer(0, &layer, LayerContent::Stream(Box::new(std::io::Cursor::new(bytes))), limits, &AtomicU64::new(0), &NoProgress)
+    walk_layer(0, &layer, LayerContent::Stream(Box::new(std::io::Cursor::new(bytes))), limits, &Default::default(), &NoProgress)
 }
 
 fn paths(l: &LayerIndex) -> Vec<&str> {
@@ -473,7 +473,7 @@ fn decompression_bombs_and_limits() {
     // The image-wide cap counts across layers.
     let tar = tar_of(&[sized("a", 3000)]);
     let limits = Limits { max_image_bytes: tar.len() as u64 + 1000, ..Limits::default() };
-    let total = AtomicU64::new(0);
+    let total = temper_layer::ImageTally::default();
     let blob = |t: &[u8]| LayerContent::Stream(Box::new(std::io::Cursor::new(t.to_vec())));
     let described = Layer::new(None, None, Comp::Plain.media_type(), None);
     walk_layer(0, &described, blob(&tar), &limits, &total, &NoProgress).unwrap();
@@ -484,14 +484,14 @@ fn decompression_bombs_and_limits() {
     let many: Vec<Entry> = (0..11).map(|i| sized(&format!("f{i}"), 1)).collect();
     let limits = Limits { max_entries: 10, ..Limits::default() };
     let err = walk_blob(tar_of(&many), Comp::Plain.media_type(), &limits).unwrap_err().to_string();
-    assert!(err.contains("more than 10 entries"), "{err}");
+    assert!(err.contains("more than 10 tar entries"), "{err}");
     assert_eq!(walk_blob(tar_of(&many[..10]), Comp::Plain.media_type(), &limits).unwrap().entries.len(), 10);
 
     // Through an image, a lowered limit names the layer.
     let tmp = tempfile::tempdir().unwrap();
     OciLayout::single(tmp.path(), &ImageSpec::new(vec![layer(&many, Comp::Gzip)]), "x");
     let err = failure(&src("oci", tmp.path(), None), &limits);
-    assert!(err.contains("layer 0 (sha256:") && err.contains("more than 10 entries"), "{err}");
+    assert!(err.contains("layer 0 (sha256:") && err.contains("more than 10 tar entries"), "{err}");
 }
 
 // -------------------------------------------------------------------- dir:
@@ -614,4 +614,115 @@ fn pax_records_over_a_read_buffer_walk() {
         assert_eq!(paths(&l), ["after-the-record"], "{c:?}");
         assert_eq!(l.entries[0].size, 2);
     }
+}
+
+// ------------------------------------------------- hostile layers (issue 12)
+
+/// Counts the files the pass hands over, by layer.
+#[derive(Default)]
+struct Handed(std::sync::Mutex<Vec<usize>>);
+
+impl temper_layer::FileSink for Handed {
+    fn wants(&self, _: usize, _: &str, _: &temper_layer::FileEntry) -> Option<u64> {
+        Some(16)
+    }
+    fn take(&self, layer: usize, _: &str, _: &temper_layer::FileEntry, _: &[u8], _: bool) {
+        self.0.lock().unwrap().push(layer);
+    }
+}
+
+#[test]
+fn a_blob_listed_many_times_is_read_once_and_counted_each_time() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = layer(&[file("a", "x"), file("b", "y")], Comp::Gzip);
+    OciLayout::single(tmp.path(), &ImageSpec::new(vec![base.clone(); 6]), "x");
+    let image = open(&src("oci", tmp.path(), None));
+    let handed = Handed::default();
+    let walked = temper_layer::walk_image_with(&image, &Limits::default(), &NoProgress, &handed).unwrap();
+    assert_eq!(walked.len(), 6);
+    assert!(walked.iter().all(|l| paths(l) == ["a", "b"] && l.digest.as_ref() == Some(&base.digest)));
+    assert_eq!(*handed.0.lock().unwrap(), [0, 0], "the blob's files are read once, under its first layer");
+    // Each listing holds its entries, so each counts against the cap.
+    let limits = Limits { max_entries: 11, ..Limits::default() };
+    let err = failure(&src("oci", tmp.path(), None), &limits);
+    assert!(err.contains("layer 5 (a repeat of layer") && err.contains("more than 11 tar entries") && err.contains("--max-entries"), "{err}");
+    assert_eq!(walk_image(&image, &Limits { max_entries: 12, ..Limits::default() }, &NoProgress).unwrap().len(), 6);
+}
+
+#[test]
+fn the_entry_cap_is_image_wide() {
+    let tmp = tempfile::tempdir().unwrap();
+    let many = |p: &str| (0..6).map(|i| sized(&format!("{p}{i}"), 1)).collect::<Vec<_>>();
+    OciLayout::single(tmp.path(), &ImageSpec::new(vec![layer(&many("a"), Comp::Gzip), layer(&many("b"), Comp::Zstd)]), "x");
+    let err = failure(&src("oci", tmp.path(), None), &Limits { max_entries: 10, ..Limits::default() });
+    assert!(
+        err.contains("the image has more than 10 tar entries over its layers; if it really has that many files, raise the limit with --max-entries"),
+        "{err}"
+    );
+    assert_eq!(walk(&src("oci", tmp.path(), None)).1.len(), 2);
+}
+
+#[test]
+fn descriptor_sizes_are_checked_against_the_blob() {
+    let tar = tar_of(&[file("a", "x")]);
+    let blob = gzip(&tar);
+    let walk_declared = |size: u64| {
+        let layer = Layer::new(None, None, Comp::Gzip.media_type(), Some(size));
+        walk_layer(0, &layer, LayerContent::Stream(Box::new(std::io::Cursor::new(blob.clone()))), &Limits::default(), &Default::default(), &NoProgress)
+    };
+    let n = blob.len() as u64;
+    assert!(walk_declared(n).is_ok());
+    let err = walk_declared(10).unwrap_err().to_string();
+    assert!(err.contains("larger than the 10 bytes its descriptor declares"), "{err}");
+    let err = walk_declared(1 << 62).unwrap_err().to_string();
+    assert!(err.contains(&format!("size mismatch: the descriptor declares {} bytes, the blob has {n}", 1u64 << 62)), "{err}");
+}
+
+#[test]
+fn a_hard_link_to_nothing_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    OciLayout::single(tmp.path(), &ImageSpec::new(vec![layer(&[file("a", "x"), hardlink("b", "missing")], Comp::Gzip)]), "x");
+    let err = failure(&src("oci", tmp.path(), None), &Limits::default());
+    assert!(err.contains("refusing the hard link 'b': its target 'missing' is not a file"), "{err}");
+}
+
+#[test]
+fn foreign_compressions_are_named() {
+    let tar = tar_of(&[file("a", "x")]);
+    for (tool, args, name) in [("bzip2", &["-c"][..], "bzip2"), ("xz", &["-c"][..], "xz")] {
+        let Ok(mut child) = std::process::Command::new(tool).args(args).stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).spawn() else {
+            panic!("{tool} is needed for this test")
+        };
+        child.stdin.take().unwrap().write_all(&tar).unwrap();
+        let out = child.wait_with_output().unwrap().stdout;
+        let err = walk_blob(out, Comp::Gzip.media_type(), &Limits::default()).unwrap_err().to_string();
+        assert!(err.contains(&format!("the content is {name}-compressed (media type 'application/vnd.oci.image.layer.v1.tar+gzip')")), "{err}");
+    }
+}
+
+#[test]
+fn malformed_header_numbers_are_described_not_echoed() {
+    let mut tar = tar_of(&[file("a", "x")]);
+    // The size field (offset 124, 12 bytes), the first number the tar
+    // reader parses: control bytes instead of octal digits.
+    tar[124..136].copy_from_slice(b"\x01\x1b]0;x\x07\x00\x00\x00\x00\x00");
+    let mut h = tar::Header::from_byte_slice(&tar[..512]).clone();
+    h.set_cksum();
+    tar[..512].copy_from_slice(h.as_bytes());
+    let err = walk_blob(tar, Comp::Plain.media_type(), &Limits::default()).unwrap_err().to_string();
+    assert!(err.contains("malformed tar header of 'a': its size field is not an octal number"), "{err}");
+    assert!(!err.chars().any(|c| c.is_control()), "{err:?}");
+}
+
+#[test]
+fn an_untagged_index_does_not_list_empty_tags() {
+    let tmp = tempfile::tempdir().unwrap();
+    let oci = OciLayout::new(tmp.path());
+    let a = oci.add_image(&ImageSpec::new(vec![layer(&[file("a", "x")], Comp::Gzip)]));
+    let b = oci.add_image(&ImageSpec::new(vec![layer(&[file("b", "x")], Comp::Gzip)]));
+    oci.write_index(vec![a, b]);
+    let err = failure(&src("oci", tmp.path(), None), &Limits::default());
+    assert!(err.contains("index.json lists 2 manifests; pick one with :TAG (it tags none)"), "{err}");
+    let err = failure(&src("oci", tmp.path(), Some("v1")), &Limits::default());
+    assert!(err.contains("no manifest tagged 'v1'; it tags none"), "{err}");
 }

@@ -135,6 +135,9 @@ pub struct ImageArgs {
     /// Largest decompression ratio accepted (past 64 MiB of output).
     #[arg(long, value_name = "N", default_value_t = 200)]
     pub max_ratio: u64,
+    /// Most tar entries accepted over all layers (memory grows with them).
+    #[arg(long, value_name = "N", default_value_t = 2_000_000)]
+    pub max_entries: u64,
 }
 
 /// `temper inspect`.

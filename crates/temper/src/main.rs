@@ -101,7 +101,7 @@ fn walk_with(image: &Image, args: &ImageArgs, sink: &dyn temper_layer::FileSink)
     let bars = progress::Bars::new(layer_labels(image));
     let walked = temper_layer::walk_image_with(image, &limits, &bars, sink);
     bars.clear();
-    Ok(walked?)
+    walked.with_context(|| image.name.clone())
 }
 
 fn limits(args: &ImageArgs) -> Result<temper_layer::Limits> {
@@ -109,7 +109,7 @@ fn limits(args: &ImageArgs) -> Result<temper_layer::Limits> {
         max_layer_bytes: size::parse_size(&args.max_layer_size).map_err(|e| anyhow!("--max-layer-size: {e}"))?,
         max_image_bytes: size::parse_size(&args.max_image_size).map_err(|e| anyhow!("--max-image-size: {e}"))?,
         max_ratio: args.max_ratio,
-        ..Default::default()
+        max_entries: args.max_entries,
     })
 }
 
@@ -265,7 +265,7 @@ fn scan_inventory(image: &Image, args: &ImageArgs, run: &cli::RunArgs, all_layer
         match run.cache_dir.clone().or_else(temper_inventory::cache::default_dir).map(|d| temper_inventory::cache::LayerCache::open(&d)).transpose() {
             Ok(c) => c,
             Err(e) => {
-                let _ = writeln!(std::io::stderr(), "temper: warning: {e}; scanning without the cache");
+                let _ = writeln!(std::io::stderr(), "temper: warning: {e}; scanning without the cache (`temper cache clean` removes it, --no-cache skips it)");
                 None
             }
         }
@@ -273,7 +273,10 @@ fn scan_inventory(image: &Image, args: &ImageArgs, run: &cli::RunArgs, all_layer
     let bars = progress::Bars::new(layer_labels(image));
     let scanned = temper_inventory::scan(image, &limits(args)?, &bars, &catalogers, cache.as_ref());
     bars.clear();
-    let scanned = scanned?;
+    if let Some(notice) = cache.as_ref().and_then(temper_inventory::cache::LayerCache::take_notice) {
+        let _ = writeln!(std::io::stderr(), "temper: warning: {notice}");
+    }
+    let scanned = scanned.with_context(|| image.name.clone())?;
     let analysis = temper_layer::analyze(&scanned.layers).with_context(|| image.name.clone())?;
     let inventory = temper_inventory::Inventory::build(scanned.found, &scanned.layers, &analysis.merged, all_layers);
     Ok(Scanned { layers: scanned.layers, analysis, inventory })

@@ -72,18 +72,21 @@ pub(crate) fn open(name: &str, files: Arc<dyn Files>, tag: Option<&str>, opts: &
 }
 
 fn select<'a>(name: &str, entries: &'a [Descriptor], tag: Option<&str>) -> Result<&'a Descriptor> {
-    let tags = || entries.iter().filter_map(|d| d.annotations.get(REF_NAME).cloned()).collect::<Vec<_>>();
+    let tags = || {
+        let tags: Vec<String> = entries.iter().filter_map(|d| d.annotations.get(REF_NAME).cloned()).collect();
+        if tags.is_empty() { "it tags none".to_owned() } else { format!("tags: {}", tags.join(", ")) }
+    };
     match tag {
         Some(t) => entries.iter().find(|d| d.annotations.get(REF_NAME).is_some_and(|r| r == t)).ok_or_else(|| Error::Select {
             image: name.into(),
-            reason: format!("no manifest tagged '{t}'; tags: {}", tags().join(", ")),
+            reason: format!("no manifest tagged '{t}'; {}", tags()),
         }),
         None => match entries {
             [one] => Ok(one),
             [] => Err(Error::Select { image: name.into(), reason: "index.json lists no manifests".into() }),
             _ => Err(Error::Select {
                 image: name.into(),
-                reason: format!("index.json lists {} manifests; pick one with :TAG (tags: {})", entries.len(), tags().join(", ")),
+                reason: format!("index.json lists {} manifests; pick one with :TAG ({})", entries.len(), tags()),
             }),
         },
     }
