@@ -33,17 +33,20 @@ pub struct WastedFile {
     pub layers: Vec<usize>,
 }
 
-#[derive(Default)]
+/// A path's sightings. Most paths are sighted once, so the first layer is
+/// held inline and only repeats allocate.
 struct Sightings {
     cumulative: u64,
     min: u64,
-    layers: Vec<usize>,
+    first: usize,
+    later: Vec<usize>,
 }
 
-/// Accumulates sightings layer by layer.
+/// Accumulates sightings layer by layer. Paths are borrowed from the
+/// layer indexes: memory per entry matters on layers of millions of files.
 #[derive(Default)]
-pub(crate) struct EfficiencyCounter {
-    paths: HashMap<String, Sightings>,
+pub(crate) struct EfficiencyCounter<'a> {
+    paths: HashMap<&'a str, Sightings>,
 }
 
 /// The result for a whole image.
@@ -61,10 +64,10 @@ fn components_cmp(a: &str, b: &str) -> std::cmp::Ordering {
     a.split('/').cmp(b.split('/'))
 }
 
-impl EfficiencyCounter {
+impl<'a> EfficiencyCounter<'a> {
     /// Records the leaves of layer `layer`; `below` is the stack of the
     /// layers under it.
-    pub fn visit(&mut self, layer: usize, index: &LayerIndex, below: &Merged) {
+    pub fn visit(&mut self, layer: usize, index: &'a LayerIndex, below: &Merged) {
         let mut nodes: Vec<_> = index.entries.iter().filter(|e| e.kind != crate::EntryKind::OpaqueDir).collect();
         nodes.sort_by(|a, b| components_cmp(&a.path, &b.path));
         for (i, e) in nodes.iter().enumerate() {
@@ -88,10 +91,14 @@ impl EfficiencyCounter {
             } else {
                 e.stored_bytes()
             };
-            let s = self.paths.entry(e.path.clone()).or_default();
-            s.min = if s.layers.is_empty() { size } else { s.min.min(size) };
-            s.cumulative += size;
-            s.layers.push(layer);
+            self.paths
+                .entry(e.path.as_str())
+                .and_modify(|s| {
+                    s.min = s.min.min(size);
+                    s.cumulative += size;
+                    s.later.push(layer);
+                })
+                .or_insert(Sightings { cumulative: size, min: size, first: layer, later: Vec::new() });
         }
     }
 
@@ -102,8 +109,9 @@ impl EfficiencyCounter {
         for (path, s) in self.paths {
             min += s.min;
             sum += s.cumulative;
-            if s.layers.len() > 1 {
-                wasted_files.push(WastedFile { path, bytes: s.cumulative, layers: s.layers });
+            if !s.later.is_empty() {
+                let layers = std::iter::once(s.first).chain(s.later).collect();
+                wasted_files.push(WastedFile { path: path.to_owned(), bytes: s.cumulative, layers });
             }
         }
         wasted_files.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.path.cmp(&b.path)));
