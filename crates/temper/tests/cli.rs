@@ -112,3 +112,29 @@ fn dir_source_walks_a_root_filesystem() {
     let tree = String::from_utf8_lossy(&temper(&["layers", "--tree", &src]).stdout).into_owned();
     assert!(tree.contains("bin -> usr/bin"), "{tree}");
 }
+
+#[test]
+fn a_corrupt_cache_heals_once_and_says_so() {
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::write(dir.path().join("layers-v1.sqlite"), b"not a database, not at all".repeat(200)).expect("write");
+    let cache = dir.path().to_str().expect("utf-8");
+    let first = temper(&["sbom", "--cache-dir", cache, "examples/demo-app"]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let err = stderr(&first);
+    assert!(err.starts_with("temper: warning: layer cache ") && err.contains("was corrupt") && err.contains("layers-v1.sqlite.corrupt"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    let second = temper(&["sbom", "--cache-dir", cache, "examples/demo-app"]);
+    assert!(second.status.success() && second.stderr.is_empty(), "{}", stderr(&second));
+    assert_eq!(first.stdout.len(), second.stdout.len());
+}
+
+#[test]
+fn the_entry_cap_names_the_image_and_its_flag() {
+    for args in [&["layers", "--max-entries", "5", "examples/demo-app"][..], &["sbom", "--no-cache", "--max-entries", "5", "examples/demo-app"]] {
+        let (cmd, out) = (args[0], temper(args));
+        assert_eq!(out.status.code(), Some(2), "{cmd}");
+        let err = stderr(&out);
+        assert!(err.starts_with("temper: error: ") && err.contains("examples/demo-app") && err.contains("more than 5 tar entries") && err.contains("--max-entries"), "{cmd}: {err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+}
