@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
-"""Hostile lockfiles for the benchmark (issue 12, point 3): deep nesting.
+"""Hostile lockfiles for the benchmark (issue 12, point 3): deep and wide.
 
-`lockfiles.py OUTDIR` writes one docker-archive tar per case into OUTDIR and
-prints `<case>\t<temper args>` per line. libyaml rescans its stack of open
+`lockfiles.py OUTDIR [CASE...]` writes one docker-archive tar per case (all,
+or those named) into OUTDIR and prints `<case>\t<temper args>` per line. libyaml rescans its stack of open
 flow collections for every token, so `pnpm-lock.yaml` of nested brackets
 cost time quadratic in its size; the JSON and TOML cases nest as deep in
 the other lockfile formats (npm, Pipfile.lock, composer, poetry, uv,
-Cargo.lock).
+Cargo.lock); serde_json and toml stop those early, so the worst case for
+them is width: 16 MiB of `[0,0,0,...]` (a value per two bytes) costs tens
+of times its size in memory once parsed.
 """
 import os
 import sys
@@ -31,17 +33,22 @@ def cases(kb):
     yield f"cargo-nested-{kb}k", "app/Cargo.lock", '[[package]]\nname = "a"\nversion = "1"\nx = ' + nested("[", "]", size) + "\n"
 
 
+def wide_cases(mb):
+    zeros = "0," * (mb << 19) + "0"
+    yield f"npm-wide-{mb}m", "app/package-lock.json", '{"lockfileVersion": 3, "packages": {"a": [' + zeros + "]}}"
+    yield f"pnpm-wide-{mb}m", "app/pnpm-lock.yaml", "lockfileVersion: '9.0'\npackages: [" + zeros + "]\n"
+
+
 def main():
     out = os.path.abspath(sys.argv[1])
     os.makedirs(out, exist_ok=True)
     only = set(sys.argv[2:])
-    for kb in (200, 400):
-        for name, path, text in cases(kb):
-            if only and name not in only:
-                continue
-            tar = os.path.join(out, name + ".tar")
-            docker_archive(tar, [layer_tar([(path, text.encode())])])
-            print(f"{name}\tsbom {tar}")
+    for name, path, text in [c for kb in (200, 400) for c in cases(kb)] + list(wide_cases(16)):
+        if only and name not in only:
+            continue
+        tar = os.path.join(out, name + ".tar")
+        docker_archive(tar, [layer_tar([(path, text.encode())])])
+        print(f"{name}\tsbom {tar}")
 
 
 if __name__ == "__main__":

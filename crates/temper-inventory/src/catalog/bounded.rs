@@ -9,7 +9,7 @@
 //!
 //! - YAML is read by [`yaml`], which pulls events from `saphyr-parser` and
 //!   stops at the first collection nested more than [`MAX_DEPTH`] deep, or
-//!   past [`MAX_NODES`] nodes, before the parser has done more than
+//!   past [`max_nodes`] values, before the parser has done more than
 //!   linear work; aliases are refused (no lockfile writes them, and they
 //!   would let a small file stand for a huge tree).
 //! - JSON and TOML are checked by [`json`] and [`toml`], one pass over the
@@ -19,9 +19,11 @@
 //!   second fence.
 //!
 //! Real lockfiles nest a handful of levels (pnpm: five; `package-lock.json`:
-//! four; `poetry.lock`, `uv.lock`: three) and hold about a hundred nodes
-//! per package, so the bounds leave room without letting work grow faster
-//! than the input.
+//! four; `poetry.lock`, `uv.lock`: three) and spend 20 to 50 bytes per
+//! value (names, versions, 90-byte integrity hashes), so the bounds leave
+//! room without letting work or memory grow faster than the input: a
+//! parsed value costs tens of bytes of memory, and `[0,0,0,…]` would make
+//! every two bytes of text one.
 
 use std::borrow::Cow;
 
@@ -30,16 +32,18 @@ use yaml_serde::{Mapping, Number, Value};
 
 /// Collections inside collections.
 pub const MAX_DEPTH: usize = 64;
-/// Scalars and collections in one file: a 64 MiB lockfile of tens of
-/// thousands of packages holds about a million.
-pub const MAX_NODES: usize = 8_000_000;
+/// Scalars and collections in a file of `len` bytes: one per 8 bytes on
+/// average, and a few thousand in any file.
+pub fn max_nodes(len: usize) -> usize {
+    10_000 + len / 8
+}
 
 fn too_deep() -> String {
     format!("nested more than {MAX_DEPTH} levels deep")
 }
 
-fn too_many() -> String {
-    format!("more than {MAX_NODES} values")
+fn too_many(len: usize) -> String {
+    format!("more than {} values in {len} bytes", max_nodes(len))
 }
 
 /// An open collection.
@@ -52,7 +56,8 @@ enum Open {
 /// The first document of `text`, within the bounds.
 pub fn yaml(text: &str) -> Result<Value, String> {
     let mut stack: Vec<Open> = Vec::new();
-    let mut nodes = 0usize;
+    let (len, mut nodes) = (text.len(), 0usize);
+    let limit = max_nodes(len);
     let mut root = None;
     for event in Parser::new_from_str(text) {
         let (event, span) = event.map_err(|e| {
@@ -68,8 +73,8 @@ pub fn yaml(text: &str) -> Result<Value, String> {
                 if stack.len() >= MAX_DEPTH {
                     return Err(format!("{} (line {})", too_deep(), span.start.line()));
                 }
-                if nodes > MAX_NODES {
-                    return Err(too_many());
+                if nodes > limit {
+                    return Err(too_many(len));
                 }
                 stack.push(if matches!(event, Event::SequenceStart(..)) { Open::Seq(Vec::new()) } else { Open::Map(Mapping::new(), None) });
                 continue;
@@ -79,12 +84,12 @@ pub fn yaml(text: &str) -> Result<Value, String> {
                 Some(Open::Map(map, _)) => Value::Mapping(map),
                 None => return Err("unbalanced collection end".into()),
             },
-            Event::Scalar(text, style, _, tag) => {
+            Event::Scalar(scalar, style, _, tag) => {
                 nodes += 1;
-                if nodes > MAX_NODES {
-                    return Err(too_many());
+                if nodes > limit {
+                    return Err(too_many(len));
                 }
-                if style == ScalarStyle::Plain && tag.is_none() { plain(text) } else { Value::String(text.into_owned()) }
+                if style == ScalarStyle::Plain && tag.is_none() { plain(scalar) } else { Value::String(scalar.into_owned()) }
             }
         };
         match stack.last_mut() {
@@ -144,6 +149,7 @@ pub fn toml(text: &[u8]) -> Result<(), String> {
 /// one, to the end of the line); `headers` skips TOML table headers.
 fn scan(text: &[u8], comment: &[u8], headers: bool) -> Result<(), String> {
     let (mut depth, mut nodes, mut i, mut line_start) = (0usize, 0usize, 0usize, true);
+    let limit = max_nodes(text.len());
     while let Some(&c) = text.get(i) {
         let at_line_start = line_start;
         line_start = c == b'\n' || (line_start && (c == b' ' || c == b'\t'));
@@ -173,8 +179,8 @@ fn scan(text: &[u8], comment: &[u8], headers: bool) -> Result<(), String> {
             b',' => nodes += 1,
             _ => {}
         }
-        if nodes > MAX_NODES {
-            return Err(too_many());
+        if nodes > limit {
+            return Err(too_many(text.len()));
         }
         i += 1;
     }
@@ -259,6 +265,23 @@ mod tests {
             let err = watchdog(move || cataloger.analyze(path, text.as_bytes())).unwrap_err();
             assert!(err.contains(&format!("nested more than {MAX_DEPTH} levels deep")), "{path}: {err}");
         }
+    }
+
+    /// A value per two bytes (`[0,0,0,…]`) is no lockfile, and would cost
+    /// tens of times the text's size in memory once parsed.
+    #[test]
+    fn value_count_is_bounded_by_size() {
+        let wide = |open: &str, sep: &str, close: &str| format!("{open}{}0{close}", format!("0{sep}").repeat(100_000));
+        let json_text = wide("[", ",", "]");
+        assert_eq!(json(json_text.as_bytes()).unwrap_err(), too_many(json_text.len()));
+        let toml_text = format!("a = {}", wide("[", ",", "]"));
+        assert_eq!(toml(toml_text.as_bytes()).unwrap_err(), too_many(toml_text.len()));
+        let yaml_text = format!("a: {}", wide("[", ",", "]"));
+        assert_eq!(yaml(&yaml_text).unwrap_err(), too_many(yaml_text.len()));
+        // Lockfile-like density passes.
+        let entry = "{\"integrity\": \"sha512-abcdefghijklmnopqrstuvwxyz\"},";
+        assert!(json(format!("[{}1]", entry.repeat(100_000)).as_bytes()).is_ok());
+        assert!(yaml(&format!("a: [{}1]", entry.repeat(100_000))).is_ok());
     }
 
     #[test]
