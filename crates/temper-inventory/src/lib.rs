@@ -57,7 +57,8 @@ pub struct InventoryPackage {
     pub owner: Option<String>,
 }
 
-/// A file a cataloger wanted but could not read.
+/// A file a cataloger wanted but could not read, or a part of it (see
+/// [`Fact::Unknown`]).
 #[derive(Clone, Debug, Serialize)]
 pub struct Unknown {
     /// Layer index.
@@ -251,6 +252,7 @@ impl Inventory {
                     }
                     Fact::Files(o) => owned.push(o),
                     Fact::Accounts { accounts: a } if shown => accounts = Some(a),
+                    Fact::Unknown { reason } => unknowns.push(Unknown { layer: f.layer, path: f.path.clone(), cataloger: f.analyzer, reason }),
                     Fact::Accounts { .. } | Fact::Secret(_) => {}
                 }
             }

@@ -138,6 +138,13 @@ pub enum Fact {
     },
     /// A secret left in a file.
     Secret(Secret),
+    /// A part of the file the cataloger did not read (a nested archive
+    /// past a cap, say), reported as an unknown beside the facts it did
+    /// read: a cap must not hide what came before it.
+    Unknown {
+        /// What was not read, and why.
+        reason: String,
+    },
 }
 
 /// One line of `/etc/passwd`.

@@ -35,7 +35,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use rayon::prelude::*;
 use temper_image::Image;
 
-pub use analyzer::{Analyzer, AnalyzerSet, FileSink, Found, HEAD_BYTES, NoFiles};
+pub use analyzer::{Analyzer, AnalyzerSet, Budget, FileSink, Found, HEAD_BYTES, IMAGE_WORK, LAYER_WORK, NoFiles};
 pub use efficiency::{Efficiency, WastedFile};
 pub use entry::{EntryKind, FileEntry};
 pub use merge::{LayerChange, MergeError, Merged, MergedEntry};

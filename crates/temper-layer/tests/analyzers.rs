@@ -120,3 +120,59 @@ fn files_longer_than_the_head_are_read_whole() {
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].result.as_ref().expect("keep"), &vec![("bin/keep".to_owned(), keep.len())]);
 }
+
+/// Charges 100 bytes of work per file and reports what its budget has left.
+struct Spender;
+
+impl Analyzer<(String, usize)> for Spender {
+    fn id(&self) -> &'static str {
+        "spender"
+    }
+    fn version(&self) -> u32 {
+        1
+    }
+    fn wants(&self, _: &str, _: &FileEntry) -> bool {
+        true
+    }
+    fn analyze(&self, _: &str, _: &[u8]) -> Result<Vec<(String, usize)>, String> {
+        Err("needs a budget".into())
+    }
+    fn analyze_within(&self, path: &str, _: &[u8], budget: &temper_layer::Budget) -> Result<Vec<(String, usize)>, String> {
+        budget.spend(100)?;
+        Ok(vec![(path.to_owned(), budget.left() as usize)])
+    }
+}
+
+/// Issue 12: derived work (inflating jars) is budgeted per layer and per
+/// image, not per file: every file of a layer draws on the layer's budget,
+/// every layer on the image's.
+#[test]
+fn work_is_budgeted_per_layer_inside_the_image() {
+    use std::sync::Arc;
+    use temper_layer::{Budget, FileSink};
+
+    let entry = FileEntry { path: String::new(), kind: temper_layer::EntryKind::File, size: 1, mode: 0o644, uid: 0, gid: 0 };
+    let spender = Spender;
+    let image = Arc::new(Budget::new("image", 450));
+    // One set per layer, as the inventory's scan makes them, sharing the image's budget.
+    let layer0 = AnalyzerSet::with_budgets(vec![&spender as &dyn Analyzer<(String, usize)>], 250, Arc::clone(&image));
+    let layer1 = AnalyzerSet::with_budgets(vec![&spender as &dyn Analyzer<(String, usize)>], 250, Arc::clone(&image));
+    for path in ["a", "b", "c"] {
+        layer0.take(0, path, &entry, b"x", true);
+    }
+    for path in ["d", "e", "f"] {
+        layer1.take(1, path, &entry, b"x", true);
+    }
+    let results = |set: AnalyzerSet<(String, usize)>| set.into_found().into_iter().map(|f| f.result.map(|r| r[0].1)).collect::<Vec<_>>();
+    let layer_out = "work budget of the layer (250 bytes inflated or decoded) used up".to_owned();
+    let image_out = "work budget of the image (450 bytes inflated or decoded) used up".to_owned();
+    assert_eq!(results(layer0), [Ok(150), Ok(50), Err(layer_out.clone())]);
+    // Layer 0 charged the image 300 (its refused charge counts too).
+    assert_eq!(results(layer1), [Ok(50), Err(image_out), Err(layer_out)]);
+    // One set fed several layers (walk_image_with) keeps one budget per layer.
+    let set = AnalyzerSet::with_budgets(vec![&spender as &dyn Analyzer<(String, usize)>], 250, Arc::new(Budget::new("image", 1000)));
+    for layer in [0, 1, 0, 1] {
+        set.take(layer, "x", &entry, b"x", true);
+    }
+    assert_eq!(results(set), [Ok(150), Ok(50), Ok(150), Ok(50)]);
+}

@@ -30,6 +30,7 @@ struct Locked {
 
 /// `(name, version)` of every locked crate, in file order.
 pub fn parse(text: &str) -> Result<Vec<(String, String)>, String> {
+    super::bounded::toml(text.as_bytes()).map_err(|e| format!("Cargo.lock: {e}"))?;
     let lock: Lockfile = toml::from_str(text).map_err(|e| format!("Cargo.lock: {}", e.message()))?;
     Ok(lock.root.into_iter().chain(lock.package).map(|p| (p.name, p.version)).collect())
 }
@@ -39,7 +40,7 @@ impl Analyzer<Fact> for CargoLockCataloger {
         "cargo-lock"
     }
     fn version(&self) -> u32 {
-        1
+        2
     }
     fn wants(&self, path: &str, _: &FileEntry) -> bool {
         path == "Cargo.lock" || path.ends_with("/Cargo.lock")

@@ -57,7 +57,7 @@ impl Analyzer<Fact> for ComposerCataloger {
         "composer"
     }
     fn version(&self) -> u32 {
-        1
+        2
     }
     fn wants(&self, path: &str, _: &FileEntry) -> bool {
         wanted(path)
@@ -68,6 +68,7 @@ impl Analyzer<Fact> for ComposerCataloger {
         32 << 20
     }
     fn analyze(&self, _: &str, content: &[u8]) -> Result<Vec<Fact>, String> {
+        super::bounded::json(content).map_err(|e| format!("not a Composer installed.json: {e}"))?;
         let installed: Installed = serde_json::from_slice(content).map_err(|e| format!("not a Composer installed.json (array or object with packages): {e}"))?;
         let (Installed::V2 { packages } | Installed::V1(packages)) = installed;
         Ok(packages

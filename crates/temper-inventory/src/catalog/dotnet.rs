@@ -35,7 +35,7 @@ impl Analyzer<Fact> for DotnetCataloger {
         "dotnet"
     }
     fn version(&self) -> u32 {
-        1
+        2
     }
     fn wants(&self, path: &str, _: &FileEntry) -> bool {
         wanted(path)
@@ -46,6 +46,7 @@ impl Analyzer<Fact> for DotnetCataloger {
         16 << 20
     }
     fn analyze(&self, _: &str, content: &[u8]) -> Result<Vec<Fact>, String> {
+        super::bounded::json(content).map_err(|e| format!("not a .deps.json: {e}"))?;
         let deps: Deps = serde_json::from_slice(content).map_err(|e| format!("not a .deps.json: {e}"))?;
         Ok(deps
             .libraries

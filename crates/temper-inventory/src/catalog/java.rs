@@ -38,14 +38,22 @@
 //! messages.
 //!
 //! # Hostile archives
-//! Inflated sizes are capped per entry (whatever the header claims), per
-//! outer file in total, and the entry count per archive and the nesting
-//! depth are capped; crossing a cap fails the whole file with an error
-//! naming the nested path, as does a corrupt nested archive.
+//! Inflated sizes are capped per entry (whatever the header claims), and
+//! every inflated byte is charged to the work budget the layer pass gives
+//! each layer (inside one for the image, see [`temper_layer::Budget`]): the
+//! files of a layer share it, so a few kilobytes of layer holding many
+//! small jars of highly compressible entries cost at most that budget.
+//! The entry count per archive and the nesting depth are capped too.
+//! Crossing a cap never hides what was already read: the packages found
+//! so far are kept and each nested archive not read (too deep, too big,
+//! corrupt) is reported as an unknown beside them, naming the nested path;
+//! its siblings are still read, unless the budget is used up. Only an
+//! outer file that is itself unreadable and yields nothing is an error.
 
+use std::collections::BTreeSet;
 use std::io::{Cursor, Read};
 
-use temper_layer::{Analyzer, FileEntry};
+use temper_layer::{Analyzer, Budget, FileEntry, LAYER_WORK};
 use zip::ZipArchive;
 
 use crate::package::{Ecosystem, Fact, Package};
@@ -64,44 +72,60 @@ const MAX_TEXT: u64 = 1 << 20;
 /// Inflated size of one nested archive (library jars are a few MB; a war
 /// in an ear can be larger).
 const MAX_NESTED: u64 = 128 << 20;
-/// Inflated bytes for one outer file, all levels together: bounds the work
-/// a zip bomb (many entries pointing at the same data) can cause.
-const MAX_INFLATED: u64 = 1 << 30;
-
 fn is_archive(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     EXTENSIONS.iter().any(|e| lower.ends_with(e) && lower.len() > e.len())
 }
 
-/// Inflated bytes allowed for the current outer file, and what is left.
-struct Budget {
-    total: u64,
-    left: u64,
+/// Why part of a file was not read.
+struct Refusal {
+    reason: String,
+    /// The layer's (or image's) work budget is used up: nothing more of
+    /// the file, nested archives or siblings, can be read.
+    exhausted: bool,
 }
 
-impl Budget {
-    fn new(total: u64) -> Budget {
-        Budget { total, left: total }
+impl Refusal {
+    fn of(reason: String) -> Refusal {
+        Refusal { reason, exhausted: false }
     }
 }
 
-/// Reads entry `i` of `zip` fully, up to `cap` bytes and the budget; the
-/// declared size is not trusted.
-fn read_entry<R: Read + std::io::Seek>(zip: &mut ZipArchive<R>, i: usize, cap: u64, budget: &mut Budget, at: &str) -> Result<Vec<u8>, String> {
-    let entry = zip.by_index(i).map_err(|e| format!("{at}: {e}"))?;
-    let limit = cap.min(budget.left);
+/// What one outer file yielded so far.
+struct Walk<'a> {
+    /// Inflated bytes are charged here: the layer's budget, inside the
+    /// image's, shared with every other archive of the layer.
+    budget: &'a Budget,
+    packages: Vec<Package>,
+    /// `(name, version)` of `packages`, so a shaded jar of many
+    /// `pom.properties` costs no quadratic search.
+    seen: BTreeSet<(String, String)>,
+    /// Parts not read (a cap hit, a corrupt nested archive), each with
+    /// the nested path: reported as unknowns beside the packages.
+    gaps: Vec<String>,
+}
+
+/// Reads entry `i` of `zip` fully, up to `cap` bytes and what the budget
+/// has left above `reserve`; the declared size is not trusted.
+fn read_entry<R: Read + std::io::Seek>(zip: &mut ZipArchive<R>, i: usize, cap: u64, reserve: u64, budget: &Budget, at: &str) -> Result<Vec<u8>, Refusal> {
+    let entry = zip.by_index(i).map_err(|e| Refusal::of(format!("{at}: {e}")))?;
+    let left = budget.left().saturating_sub(reserve);
+    let limit = cap.min(left);
     let mut out = Vec::new();
-    entry.take(limit + 1).read_to_end(&mut out).map_err(|e| format!("{at}: {e}"))?;
+    entry.take(limit + 1).read_to_end(&mut out).map_err(|e| Refusal::of(format!("{at}: {e}")))?;
     let n = out.len() as u64;
     if n > limit {
-        return Err(if limit == cap {
-            format!("{at}: inflates past {cap} bytes")
-        } else {
-            format!("{at}: the archive inflates past {} bytes in total", budget.total)
-        });
+        return Err(if cap <= left { Refusal::of(format!("{at}: inflates past {cap} bytes")) } else { Refusal { reason: format!("{at}: {}", budget.exhausted()), exhausted: true } });
     }
-    budget.left -= n;
+    budget.spend(n).map_err(|e| Refusal { reason: format!("{at}: {e}"), exhausted: true })?;
     Ok(out)
+}
+
+/// The part of a budget nested archives may not use, kept for the
+/// `pom.properties` and manifests of the files after the one that spent
+/// the rest: a bomb in one jar does not hide its neighbours' own packages.
+fn text_reserve(budget: &Budget) -> u64 {
+    budget.total() / 8
 }
 
 /// The number of entries the end-of-central-directory record declares
@@ -128,14 +152,17 @@ fn declared_entries(data: &[u8]) -> Option<u64> {
     Some(u64::from_le_bytes(n))
 }
 
-/// The packages of one archive and of the archives inside it.
-fn scan(data: &[u8], at: &str, depth: usize, budget: &mut Budget, out: &mut Vec<Package>) -> Result<(), String> {
+/// The packages of one archive and of the archives inside it. A nested
+/// archive that cannot be read (too deep, too big, corrupt) becomes a gap
+/// and its siblings are still read; an error is returned when this
+/// archive itself cannot be read, or when the budget runs out.
+fn scan(data: &[u8], at: &str, depth: usize, walk: &mut Walk) -> Result<(), Refusal> {
     if declared_entries(data).is_some_and(|n| n > MAX_ENTRIES) {
-        return Err(format!("{at}: more than {MAX_ENTRIES} entries"));
+        return Err(Refusal::of(format!("{at}: more than {MAX_ENTRIES} entries")));
     }
-    let mut zip = ZipArchive::new(Cursor::new(data)).map_err(|e| format!("{at}: not a readable zip: {e}"))?;
+    let mut zip = ZipArchive::new(Cursor::new(data)).map_err(|e| Refusal::of(format!("{at}: not a readable zip: {e}")))?;
     if zip.len() as u64 > MAX_ENTRIES {
-        return Err(format!("{at}: more than {MAX_ENTRIES} entries"));
+        return Err(Refusal::of(format!("{at}: more than {MAX_ENTRIES} entries")));
     }
     let mut poms = Vec::new();
     let mut manifest = None;
@@ -155,13 +182,13 @@ fn scan(data: &[u8], at: &str, depth: usize, budget: &mut Budget, out: &mut Vec<
     }
     let file_name = at.rsplit(['/', '!']).next().unwrap_or(at);
     let manifest = match manifest {
-        Some(i) => Some(Manifest::parse(&String::from_utf8_lossy(&read_entry(&mut zip, i, MAX_TEXT, budget, at)?))),
+        Some(i) => Some(Manifest::parse(&String::from_utf8_lossy(&read_entry(&mut zip, i, MAX_TEXT, 0, walk.budget, at)?))),
         None => None,
     };
     let licenses = manifest.as_ref().map(Manifest::licenses).unwrap_or_default();
     let mut found = Vec::new();
     for (i, name) in &poms {
-        let text = read_entry(&mut zip, *i, MAX_TEXT, budget, &format!("{at}!/{name}"))?;
+        let text = read_entry(&mut zip, *i, MAX_TEXT, 0, walk.budget, &format!("{at}!/{name}"))?;
         if let Some(p) = pom_properties(&String::from_utf8_lossy(&text)) {
             found.push(p);
         }
@@ -179,17 +206,22 @@ fn scan(data: &[u8], at: &str, depth: usize, budget: &mut Budget, out: &mut Vec<
         }
     }
     for p in found {
-        if !out.contains(&p) {
-            out.push(p);
+        if walk.seen.insert((p.name.clone(), p.version.clone())) {
+            walk.packages.push(p);
         }
     }
     for (i, name) in nested {
         let inner_at = format!("{at}!/{name}");
         if depth >= MAX_DEPTH {
-            return Err(format!("{inner_at}: archives nested more than {MAX_DEPTH} deep"));
+            walk.gaps.push(format!("{inner_at}: archives nested more than {MAX_DEPTH} deep"));
+            continue;
         }
-        let bytes = read_entry(&mut zip, i, MAX_NESTED, budget, &inner_at)?;
-        scan(&bytes, &inner_at, depth + 1, budget, out)?;
+        let inner = read_entry(&mut zip, i, MAX_NESTED, text_reserve(walk.budget), walk.budget, &inner_at).and_then(|bytes| scan(&bytes, &inner_at, depth + 1, walk));
+        match inner {
+            Err(r) if r.exhausted => return Err(r),
+            Err(r) => walk.gaps.push(r.reason),
+            Ok(()) => {}
+        }
     }
     Ok(())
 }
@@ -300,7 +332,7 @@ impl Analyzer<Fact> for JavaCataloger {
         "java"
     }
     fn version(&self) -> u32 {
-        1
+        2
     }
     fn wants(&self, path: &str, _: &FileEntry) -> bool {
         is_archive(path.rsplit('/').next().unwrap_or(path))
@@ -313,9 +345,21 @@ impl Analyzer<Fact> for JavaCataloger {
         256 << 20
     }
     fn analyze(&self, path: &str, content: &[u8]) -> Result<Vec<Fact>, String> {
-        let mut packages = Vec::new();
-        scan(content, path, 0, &mut Budget::new(MAX_INFLATED), &mut packages)?;
-        Ok(packages.into_iter().map(Fact::Package).collect())
+        self.analyze_within(path, content, &Budget::new("layer", LAYER_WORK))
+    }
+    /// Packages read before a cap or the budget stopped the walk are kept,
+    /// each gap reported beside them; only a file that yields nothing and
+    /// is itself unreadable is an error.
+    fn analyze_within(&self, path: &str, content: &[u8], budget: &Budget) -> Result<Vec<Fact>, String> {
+        let mut walk = Walk { budget, packages: Vec::new(), seen: BTreeSet::new(), gaps: Vec::new() };
+        if let Err(r) = scan(content, path, 0, &mut walk) {
+            if walk.packages.is_empty() && walk.gaps.is_empty() {
+                return Err(r.reason);
+            }
+            walk.gaps.push(r.reason);
+        }
+        let gaps = walk.gaps.into_iter().map(|reason| Fact::Unknown { reason });
+        Ok(walk.packages.into_iter().map(Fact::Package).chain(gaps).collect())
     }
 }
 
@@ -438,6 +482,23 @@ mod tests {
         assert_eq!(packages("srv/shop.ear", &ear), want);
     }
 
+    /// The packages and the unknowns' reasons of one file, read within `budget`.
+    fn read(path: &str, data: &[u8], budget: &Budget) -> (Vec<String>, Vec<String>) {
+        let (mut packages, mut unknowns) = (Vec::new(), Vec::new());
+        for f in JavaCataloger.analyze_within(path, data, budget).unwrap() {
+            match f {
+                Fact::Package(p) => packages.push(format!("{}@{}", p.name, p.version)),
+                Fact::Unknown { reason } => unknowns.push(reason),
+                other => panic!("{other:?}"),
+            }
+        }
+        (packages, unknowns)
+    }
+
+    fn layer() -> Budget {
+        Budget::new("layer", LAYER_WORK)
+    }
+
     #[test]
     fn nesting_is_capped() {
         let mut j = commons_lang3();
@@ -446,8 +507,44 @@ mod tests {
         }
         assert_eq!(packages("a.jar", &j).len(), 1);
         let too_deep = jar(&[("inner.jar", &j)]);
-        let err = JavaCataloger.analyze("a.jar", &too_deep).unwrap_err();
-        assert!(err.starts_with("a.jar!/inner.jar!/inner.jar!/inner.jar!/inner.jar: archives nested more than 3 deep"), "{err}");
+        let (found, unknowns) = read("a.jar", &too_deep, &layer());
+        assert!(found.is_empty());
+        assert_eq!(unknowns, ["a.jar!/inner.jar!/inner.jar!/inner.jar!/inner.jar: archives nested more than 3 deep"]);
+    }
+
+    /// Issue 12: a jar nested past the cap used to drop the whole file, its
+    /// own `pom.properties` included, leaving one unknown line.
+    #[test]
+    fn issue_12_a_too_deep_jar_keeps_what_was_read_before_the_cap() {
+        let level = |n: usize, inner: Option<&[u8]>| {
+            let pom = format!("groupId=com.example\nartifactId=level{n}\nversion=1.{n}\n");
+            let pom_path = format!("META-INF/maven/com.example/level{n}/pom.properties");
+            let mut entries: Vec<(&str, &[u8])> = vec![(&pom_path, pom.as_bytes())];
+            if let Some(inner) = inner {
+                entries.push(("BOOT-INF/lib/inner.jar", inner));
+            }
+            jar(&entries)
+        };
+        // Five levels: the outer jar (0) and four nested ones; level 4 lies
+        // past the cap of 3.
+        let mut j = level(4, None);
+        for n in (0..4).rev() {
+            j = level(n, Some(&j));
+        }
+        let sibling = jar(&[("META-INF/maven/org.example/after/pom.properties", b"groupId=org.example\nartifactId=after\nversion=9\n")]);
+        let outer = jar(&[("META-INF/maven/com.example/app/pom.properties", b"groupId=com.example\nartifactId=app\nversion=2.0\n"), ("lib/deep.jar", &j), ("lib/z-after.jar", &sibling)]);
+        let (found, unknowns) = read("app/app.jar", &outer, &layer());
+        assert_eq!(found, ["com.example:app@2.0", "com.example:level0@1.0", "com.example:level1@1.1", "com.example:level2@1.2", "org.example:after@9"]);
+        let deep = "app/app.jar!/lib/deep.jar!/BOOT-INF/lib/inner.jar!/BOOT-INF/lib/inner.jar!/BOOT-INF/lib/inner.jar";
+        assert_eq!(unknowns, [format!("{deep}: archives nested more than {MAX_DEPTH} deep")]);
+        // Through the inventory, the package and the unknown stand side by side.
+        let facts = JavaCataloger.analyze("app/app.jar", &outer).unwrap();
+        let found = vec![temper_layer::Found { layer: 0, path: "app/app.jar".into(), analyzer: "java", result: Ok(facts) }];
+        let inv = crate::Inventory::build(found, &[], &temper_layer::Merged::default(), true);
+        assert!(inv.packages.iter().any(|p| p.package.name == "com.example:app" && p.package.version == "2.0"));
+        assert_eq!(inv.unknowns.len(), 1);
+        assert_eq!((inv.unknowns[0].path.as_str(), inv.unknowns[0].cataloger), ("app/app.jar", "java"));
+        assert!(inv.unknowns[0].reason.contains("nested more than 3 deep"), "{:?}", inv.unknowns);
     }
 
     #[test]
@@ -462,26 +559,46 @@ mod tests {
         }
         let bomb = w.finish().unwrap().into_inner();
         assert!(bomb.len() < 1 << 20);
-        let err = JavaCataloger.analyze("app/app.war", &bomb).unwrap_err();
-        assert_eq!(err, format!("app/app.war!/WEB-INF/lib/bomb.jar: inflates past {MAX_NESTED} bytes"));
+        let (found, unknowns) = read("app/app.war", &bomb, &layer());
+        assert!(found.is_empty());
+        assert_eq!(unknowns, [format!("app/app.war!/WEB-INF/lib/bomb.jar: inflates past {MAX_NESTED} bytes")]);
     }
 
     #[test]
-    fn total_inflated_bytes_are_capped() {
+    fn inflated_bytes_are_charged_to_the_layer() {
         // Many entries, each under the per-entry cap, together over the
-        // budget (a real budget is 1 GiB; a small one keeps the test quick).
+        // budget (a real one is LAYER_WORK; a small one keeps the test quick).
         let lib = commons_lang3();
         let names: Vec<String> = (0..10).map(|i| format!("WEB-INF/lib/l{i}.jar")).collect();
-        let war = jar(&names.iter().map(|n| (n.as_str(), lib.as_slice())).collect::<Vec<_>>());
+        let mut entries: Vec<(&str, &[u8])> = vec![("META-INF/maven/com.example/shop/pom.properties", b"groupId=com.example\nartifactId=shop\nversion=2.4\n")];
+        entries.extend(names.iter().map(|n| (n.as_str(), lib.as_slice())));
+        let war = jar(&entries);
         let budget = 5 * lib.len() as u64 + 100;
-        let mut out = Vec::new();
-        let err = scan(&war, "w.war", 0, &mut Budget::new(budget), &mut out).unwrap_err();
+        let (found, unknowns) = read("w.war", &war, &Budget::new("layer", budget));
         // Each library costs its own bytes plus its inflated manifest and
-        // pom.properties (about 3 KB in all), so the third one runs out.
-        assert_eq!(err, format!("w.war!/WEB-INF/lib/l2.jar: the archive inflates past {budget} bytes in total"));
-        let mut out = Vec::new();
-        scan(&war, "w.war", 0, &mut Budget::new(40 * lib.len() as u64), &mut out).unwrap();
-        assert_eq!(out.len(), 1);
+        // pom.properties (about 3 KB in all), so the second one runs out
+        // (an eighth of the budget is kept for text entries); what was read
+        // before stays.
+        assert_eq!(found, ["com.example:shop@2.4", "org.apache.commons:commons-lang3@3.12.0"]);
+        assert!(unknowns.len() == 1 && unknowns[0].starts_with("w.war!/WEB-INF/lib/l1.jar"), "{unknowns:?}");
+        assert!(unknowns[0].ends_with(&format!(": work budget of the layer ({budget} bytes inflated or decoded) used up")), "{unknowns:?}");
+        assert_eq!(read("w.war", &war, &Budget::new("layer", 40 * lib.len() as u64)).1, Vec::<String>::new());
+        // The budget is the layer's: the next file of the same layer finds
+        // it partly spent and reads what is left.
+        let probe = layer();
+        read("w.war", &war, &probe);
+        let cost = LAYER_WORK - probe.left();
+        let half = |what| format!("work budget of the {what} ({} bytes inflated or decoded) used up", cost + cost / 2);
+        let shared = Budget::new("layer", cost + cost / 2);
+        assert!(read("a.war", &war, &shared).1.is_empty());
+        let (found, unknowns) = read("b.war", &war, &shared);
+        assert_eq!(found, ["com.example:shop@2.4", "org.apache.commons:commons-lang3@3.12.0"]);
+        assert!(unknowns.len() == 1 && unknowns[0].ends_with(&half("layer")), "{unknowns:?}");
+        // A layer's budget sits inside the image's, which every layer charges.
+        let image = std::sync::Arc::new(Budget::new("image", cost + cost / 2));
+        assert!(read("a.war", &war, &layer().within(image.clone())).1.is_empty());
+        let (_, unknowns) = read("b.war", &war, &layer().within(image));
+        assert!(unknowns.len() == 1 && unknowns[0].ends_with(&half("image")), "{unknowns:?}");
     }
 
     #[test]
@@ -489,9 +606,11 @@ mod tests {
         let j = commons_lang3();
         let err = JavaCataloger.analyze("x.jar", &j[..j.len() / 2]).unwrap_err();
         assert!(err.starts_with("x.jar: not a readable zip"), "{err}");
-        let war = jar(&[("WEB-INF/lib/bad.jar", b"PK\x03\x04 not really")]);
-        let err = JavaCataloger.analyze("x.war", &war).unwrap_err();
-        assert!(err.starts_with("x.war!/WEB-INF/lib/bad.jar: not a readable zip"), "{err}");
+        // A corrupt nested archive is an unknown beside the rest.
+        let war = jar(&[("WEB-INF/lib/bad.jar", b"PK\x03\x04 not really"), ("WEB-INF/lib/commons-lang3.jar", &j)]);
+        let (found, unknowns) = read("x.war", &war, &layer());
+        assert_eq!(found, ["org.apache.commons:commons-lang3@3.12.0"]);
+        assert!(unknowns.len() == 1 && unknowns[0].starts_with("x.war!/WEB-INF/lib/bad.jar: not a readable zip"), "{unknowns:?}");
         assert!(JavaCataloger.analyze("x.jar", b"").is_err());
     }
 

@@ -2,6 +2,7 @@
 
 mod apk;
 mod binary;
+mod bounded;
 mod cargo_lock;
 mod composer;
 mod dotnet;
@@ -82,6 +83,26 @@ fn distinct(mut packages: Vec<Package>) -> Vec<Package> {
     packages.sort_by(|a, b| (&a.name, &a.version).cmp(&(&b.name, &b.version)));
     packages.dedup_by(|a, b| a.name == b.name && a.version == b.version);
     packages
+}
+
+/// `f`'s result, run on its own thread; panics when it takes over 30 s, so
+/// a regression to unbounded work fails a test instead of hanging it. The
+/// bound is generous: the test is about the result, not the speed.
+#[cfg(test)]
+#[allow(clippy::expect_used)]
+fn watchdog<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(std::time::Duration::from_secs(30)).expect("still working after 30 s")
+}
+
+/// About `size` bytes of `open` repeated, then as many `close`.
+#[cfg(test)]
+fn nested(open: &str, close: &str, size: usize) -> String {
+    let n = size / (open.len() + close.len());
+    format!("{}{}", open.repeat(n), close.repeat(n))
 }
 
 /// A regular file's entry, for `wants` tables in the catalogers' tests.

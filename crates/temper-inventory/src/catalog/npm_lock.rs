@@ -68,6 +68,7 @@ fn walk_v1(deps: &Map<String, Value>, depth: usize, out: &mut Vec<Package>) -> R
 
 /// Packages of one lockfile, sorted and without duplicates.
 pub fn parse(content: &[u8]) -> Result<Vec<Package>, String> {
+    super::bounded::json(content).map_err(|e| format!("not an npm lockfile: {e}"))?;
     let lock: Lockfile = serde_json::from_slice(content).map_err(|e| format!("not an npm lockfile: {e}"))?;
     let mut out = Vec::new();
     match (&lock.packages, &lock.dependencies) {
@@ -93,7 +94,7 @@ impl Analyzer<Fact> for NpmLockCataloger {
         "npm-lock"
     }
     fn version(&self) -> u32 {
-        1
+        2
     }
     fn wants(&self, path: &str, _: &FileEntry) -> bool {
         super::lockfile_named(path, &["package-lock.json", "npm-shrinkwrap.json"])

@@ -73,7 +73,7 @@ fn production_v9(doc: &Value) -> BTreeSet<String> {
 
 /// Packages of one lockfile, sorted and without duplicates.
 pub fn parse(text: &str) -> Result<Vec<Package>, String> {
-    let doc: Value = yaml_serde::from_str(text).map_err(|e| format!("not YAML: {e}"))?;
+    let doc = super::bounded::yaml(text).map_err(|e| format!("not YAML: {e}"))?;
     let version = doc.get("lockfileVersion").ok_or("no lockfileVersion")?;
     let major: u32 = match version {
         Value::Number(n) => n.as_f64().map_or(0, |f| f as u32),
@@ -104,7 +104,7 @@ impl Analyzer<Fact> for PnpmLockCataloger {
         "pnpm-lock"
     }
     fn version(&self) -> u32 {
-        1
+        2
     }
     fn wants(&self, path: &str, _: &FileEntry) -> bool {
         super::lockfile_named(path, &["pnpm-lock.yaml"])
@@ -154,6 +154,21 @@ mod tests {
 packages:\n  express@4.18.2:\n    resolution: {integrity: sha512-x}\n  debug@2.6.9:\n    resolution: {integrity: sha512-y}\n  jest@29.0.0:\n    resolution: {integrity: sha512-z}\n  '@types/node@20.1.0':\n    resolution: {integrity: sha512-w}\n\
 snapshots:\n  express@4.18.2:\n    dependencies:\n      debug: 2.6.9\n  debug@2.6.9: {}\n  jest@29.0.0:\n    dependencies:\n      '@types/node': 20.1.0\n  '@types/node@20.1.0': {}\n";
         assert_eq!(names(&parse(v9).unwrap()), ["debug@2.6.9", "express@4.18.2"]);
+    }
+
+    /// Issue 12: 400 KB of nested flow collections cost libyaml 99 s (its
+    /// stack of open collections is rescanned for every token); now the
+    /// read stops at the first one past the depth bound.
+    #[test]
+    fn issue_12_deep_nesting_is_refused_without_quadratic_work() {
+        for (open, close) in [("[", "]"), ("{a: ", "}")] {
+            let text = format!("lockfileVersion: '9.0'\npackages: {}\n", crate::catalog::nested(open, close, 400 << 10));
+            let err = crate::catalog::watchdog(move || PnpmLockCataloger.analyze("app/pnpm-lock.yaml", text.as_bytes())).unwrap_err();
+            assert_eq!(err, "not YAML: nested more than 64 levels deep (line 2)");
+        }
+        // Many shallow collections are fine, however many.
+        let wide = format!("lockfileVersion: '6.0'\npackages:\n  /a@1.0.0:\n    x: [{}]\n", "[{integrity: sha512-abcdefghijklmnopqrstuvwxyz}], ".repeat(50_000));
+        assert_eq!(names(&crate::catalog::watchdog(move || parse(&wide)).unwrap()), ["a@1.0.0"]);
     }
 
     #[test]

@@ -46,6 +46,7 @@ fn pypi(name: &str, version: &str) -> Package {
 }
 
 fn toml_lock(text: &str, uv: bool) -> Result<Vec<Package>, String> {
+    super::bounded::toml(text.as_bytes()).map_err(|e| format!("not a lockfile: {e}"))?;
     let lock: TomlLock = toml::from_str(text).map_err(|e| format!("not a lockfile: {}", e.message()))?;
     let local = ["editable", "virtual", "directory", "path"];
     Ok(lock
@@ -59,6 +60,7 @@ fn toml_lock(text: &str, uv: bool) -> Result<Vec<Package>, String> {
 }
 
 fn pipfile_lock(content: &[u8]) -> Result<Vec<Package>, String> {
+    super::bounded::json(content).map_err(|e| format!("not a Pipfile.lock: {e}"))?;
     let doc: serde_json::Value = serde_json::from_slice(content).map_err(|e| format!("not a Pipfile.lock: {e}"))?;
     let default = doc.get("default").and_then(|d| d.as_object()).ok_or("no `default` section")?;
     Ok(default
@@ -75,7 +77,7 @@ impl Analyzer<Fact> for PythonLockCataloger {
         "python-lock"
     }
     fn version(&self) -> u32 {
-        1
+        2
     }
     fn wants(&self, path: &str, _: &FileEntry) -> bool {
         super::lockfile_named(path, &["poetry.lock", "Pipfile.lock", "uv.lock"])

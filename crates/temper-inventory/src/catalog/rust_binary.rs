@@ -18,13 +18,15 @@
 //! structs (unknown fields ignored) rather than through `auditable-info`,
 //! which reads files itself. Inflating stops at 8 MiB: real lists are a
 //! few KiB even for a thousand crates, and a zlib bomb in a stranger's
-//! binary must not take the memory. See [`super::binary`] for which files
-//! are read.
+//! binary must not take the memory; what is inflated is charged to the
+//! layer's work budget (see [`temper_layer::Budget`]), so a layer of many
+//! small bombs costs no more than the budget. See [`super::binary`] for
+//! which files are read.
 
 use std::io::Read;
 
 use serde::Deserialize;
-use temper_layer::{Analyzer, FileEntry};
+use temper_layer::{Analyzer, Budget, FileEntry, LAYER_WORK};
 
 use super::binary;
 use crate::package::{Ecosystem, Fact, Package};
@@ -46,18 +48,20 @@ struct Crate {
 }
 
 /// The `(name, version)` of every crate listed in the binary; `Ok(None)`
-/// when there is no `.dep-v0` section.
-pub fn read(content: &[u8]) -> Result<Option<Vec<(String, String)>>, String> {
+/// when there is no `.dep-v0` section. Inflated bytes are charged to `budget`.
+pub fn read(content: &[u8], budget: &Budget) -> Result<Option<Vec<(String, String)>>, String> {
     let Some(file) = binary::parse(content)? else { return Ok(None) };
     let Some(compressed) = binary::section(&file, ".dep-v0")? else { return Ok(None) };
     let mut json = Vec::new();
+    let limit = MAX_INFLATED.min(budget.left());
     flate2::read::ZlibDecoder::new(compressed)
-        .take(MAX_INFLATED + 1)
+        .take(limit + 1)
         .read_to_end(&mut json)
         .map_err(|e| format!(".dep-v0: not a zlib stream: {e}"))?;
-    if json.len() as u64 > MAX_INFLATED {
-        return Err(format!(".dep-v0: inflates to more than {MAX_INFLATED} bytes"));
+    if json.len() as u64 > limit {
+        return Err(if limit == MAX_INFLATED { format!(".dep-v0: inflates to more than {MAX_INFLATED} bytes") } else { format!(".dep-v0: {}", budget.exhausted()) });
     }
+    budget.spend(json.len() as u64).map_err(|e| format!(".dep-v0: {e}"))?;
     let info: VersionInfo = serde_json::from_slice(&json).map_err(|e| format!(".dep-v0: {e}"))?;
     if let Some(c) = info.packages.iter().find(|c| c.name.is_empty() || c.version.is_empty()) {
         return Err(format!(".dep-v0: crate '{}' without a name or version", c.name.escape_debug()));
@@ -70,7 +74,7 @@ impl Analyzer<Fact> for RustBinaryCataloger {
         "rust-binary"
     }
     fn version(&self) -> u32 {
-        1
+        2
     }
     fn wants(&self, _: &str, entry: &FileEntry) -> bool {
         binary::wants(entry)
@@ -81,8 +85,11 @@ impl Analyzer<Fact> for RustBinaryCataloger {
     fn max_bytes(&self) -> u64 {
         binary::MAX_BYTES
     }
-    fn analyze(&self, _: &str, content: &[u8]) -> Result<Vec<Fact>, String> {
-        let crates = read(content)?.unwrap_or_default();
+    fn analyze(&self, path: &str, content: &[u8]) -> Result<Vec<Fact>, String> {
+        self.analyze_within(path, content, &Budget::new("layer", LAYER_WORK))
+    }
+    fn analyze_within(&self, _: &str, content: &[u8], budget: &Budget) -> Result<Vec<Fact>, String> {
+        let crates = read(content, budget)?.unwrap_or_default();
         Ok(crates
             .into_iter()
             .map(|(name, version)| {
@@ -139,6 +146,18 @@ mod tests {
         assert!(file.len() < 64 * 1024);
         let err = RustBinaryCataloger.analyze("bin/bomb", &file).unwrap_err();
         assert!(err.contains("inflates to more than"), "{err}");
+    }
+
+    /// Issue 12: inflating is charged to the layer's budget, shared by its files.
+    #[test]
+    fn inflating_is_charged_to_the_layer() {
+        let mut json = br#"{"packages":[{"name":"a","version":"1.0.0","source":"local","root":true}]}"#.to_vec();
+        json.resize(6 << 20, b' ');
+        let file = testutil::with_section(BinaryFormat::Elf, ".dep-v0", &zlib(&json));
+        let layer = Budget::new("layer", 10 << 20);
+        assert_eq!(RustBinaryCataloger.analyze_within("bin/a", &file, &layer).unwrap().len(), 1);
+        let err = RustBinaryCataloger.analyze_within("bin/b", &file, &layer).unwrap_err();
+        assert_eq!(err, format!(".dep-v0: work budget of the layer ({} bytes inflated or decoded) used up", 10 << 20));
     }
 
     #[test]
