@@ -3,7 +3,9 @@
 
 use rayon::prelude::*;
 use temper_image::Image;
-use temper_layer::{Analyzer, AnalyzerSet, Found, ImageTally, LayerIndex, Limits, Progress, WalkError};
+use std::sync::Arc;
+
+use temper_layer::{Analyzer, AnalyzerSet, Budget, Found, ImageTally, LayerIndex, Limits, Progress, WalkError};
 
 use crate::cache::{self, CachedFound, CachedLayer, LayerCache};
 use crate::package::Fact;
@@ -31,10 +33,12 @@ pub fn scan(
     cache: Option<&LayerCache>,
 ) -> Result<Scan, WalkError> {
     let tally = ImageTally::default();
+    let work = Arc::new(Budget::new("image", temper_layer::IMAGE_WORK));
+    let shared = Shared { limits, tally: &tally, work: &work, progress, catalogers, cache };
     let firsts = temper_layer::first_copies(image);
     let per_layer: Vec<Option<Result<LayerResult, WalkError>>> = (0..image.layers.len())
         .into_par_iter()
-        .map(|i| (firsts[i] == i).then(|| scan_layer(image, i, limits, &tally, progress, catalogers, cache)))
+        .map(|i| (firsts[i] == i).then(|| scan_layer(image, i, &shared)))
         .collect();
     let mut scan = Scan { layers: Vec::new(), found: Vec::new(), from_cache: Vec::new() };
     let mut found_by_layer: Vec<Vec<Found<Fact>>> = Vec::new();
@@ -56,16 +60,20 @@ pub fn scan(
     Ok(scan)
 }
 
+/// What the layers of one scan share.
+struct Shared<'a> {
+    limits: &'a Limits,
+    tally: &'a ImageTally,
+    /// Catalogers' derived work (inflating jars) over the whole image.
+    work: &'a Arc<Budget>,
+    progress: &'a dyn Progress,
+    catalogers: &'a [&'static dyn Analyzer<Fact>],
+    cache: Option<&'a LayerCache>,
+}
+
 /// Layer `i`, from the cache or from one pass over its blob.
-fn scan_layer(
-    image: &Image,
-    i: usize,
-    limits: &Limits,
-    tally: &ImageTally,
-    progress: &dyn Progress,
-    catalogers: &[&'static dyn Analyzer<Fact>],
-    cache: Option<&LayerCache>,
-) -> Result<LayerResult, WalkError> {
+fn scan_layer(image: &Image, i: usize, shared: &Shared<'_>) -> Result<LayerResult, WalkError> {
+    let Shared { limits, tally, work, progress, catalogers, cache } = *shared;
     let layer = &image.layers[i];
     let key = cache.zip(layer.diff_id.as_ref()).map(|(c, d)| (c, cache::key(d, catalogers)));
     if let Some((c, k)) = &key
@@ -79,11 +87,15 @@ fn scan_layer(
         index.compressed_size = layer.size.unwrap_or(index.compressed_size);
         return Ok((index, found, true));
     }
-    let set = AnalyzerSet::new(catalogers.to_vec());
+    let set = AnalyzerSet::with_budgets(catalogers.to_vec(), temper_layer::LAYER_WORK, Arc::clone(work));
     let content = image.open_layer(i)?;
     let index = temper_layer::walk_layer_with(i, layer, content, limits, tally, progress, &set)?;
     let found = set.into_found();
-    if let Some((c, k)) = &key {
+    // A layer that met a spent image budget may have read less than it
+    // would alone: its result belongs to this image, not to the cache.
+    if let Some((c, k)) = &key
+        && work.left() > 0
+    {
         let stored = CachedLayer {
             index: index.clone(),
             found: found.iter().map(|f| CachedFound { path: f.path.clone(), analyzer: f.analyzer.to_owned(), result: f.result.clone() }).collect(),
