@@ -48,10 +48,12 @@ def main():
     # One RUN of ~840k commands joined by `&&`.
     n = (MAX - 64) // len("a && ")
     case("lint-and-4mib", write(outdir, "and-4mib.Dockerfile", "FROM alpine:3.20\nRUN " + "a && " * n + "a\n"))
-    # One line with a finding per command (cd-instead-of-workdir): columns
-    # and ignore comments are looked up per finding.
-    n = (MAX - 64) // len("cd ü; ".encode())
-    case("lint-cd-1line", write(outdir, "cd-1line.Dockerfile", "FROM alpine:3.20\nRUN " + "cd ü; " * n + "true\n"))
+    # One line with a finding per command (chmod-777): columns and ignore
+    # comments are looked up per finding.
+    n = (MAX - 64) // len("chmod 777 ü; ".encode())
+    chmod = write(outdir, "chmod-1line.Dockerfile", "FROM alpine:3.20\nRUN " + "chmod 777 ü; " * n + "true\n")
+    case("lint-chmod-1line", chmod)
+    case("lint-chmod-1line-tty", chmod, "tty")
     # Rules that looked forwards or backwards from each instruction.
     case("lint-pip-40k", write(outdir, "pip-40k.Dockerfile", "FROM python:3.12\n" + "RUN pip install a==1\n" * 40_000))
     case("lint-npm-40k", write(outdir, "npm-40k.Dockerfile", "FROM node:22\nCOPY package-lock.json .\n" + "RUN npm install\n" * 40_000))
