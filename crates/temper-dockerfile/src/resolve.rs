@@ -112,10 +112,14 @@ impl Expander<'_> {
                 self.word(&mut c.dest, scope);
             }
             InstructionKind::Env(kvs) => {
-                let before = scope.clone();
+                // Every pair expands against the scope before the
+                // instruction: set them after (not on a copy of the scope per
+                // ENV, which made many ENVs quadratic).
                 for kv in kvs.iter_mut() {
-                    self.word(&mut kv.key, &before);
-                    self.word(&mut kv.value, &before);
+                    self.word(&mut kv.key, scope);
+                    self.word(&mut kv.value, scope);
+                }
+                for kv in kvs.iter() {
                     scope.set_env(kv.key.value.clone(), kv.value.value.clone());
                 }
             }
