@@ -107,3 +107,14 @@ fn a_long_pipeline_into_shells() {
     assert_eq!(count(&f, "curl-pipe-shell"), n + 1);
 }
 
+
+#[test]
+fn many_envs_and_stages() {
+    // Each ENV expands a variable: the scope was a list scanned per lookup
+    // and copied per ENV.
+    let n = 40_000;
+    let envs: String = (0..n).map(|i: usize| format!("ENV a{i}=$a{}\n", i.saturating_sub(1))).collect();
+    lint_within("ENV", format!("FROM alpine:3.20\n{envs}"));
+    let stages: String = (0..5_000).map(|i| format!("FROM alpine:3.20 AS s{i}\nRUN a\n")).collect();
+    lint_within("stages", stages);
+}
