@@ -12,6 +12,8 @@
 //! - BuildKit's platform ARGs (`TARGETARCH`, `BUILDPLATFORM`…) are known
 //!   globally with values only known at build time.
 
+use std::collections::HashMap;
+
 use crate::error::ErrorKind;
 use crate::expand::{Lookup, Vars, expand};
 use crate::model::{Base, Diagnostic, Instruction, InstructionKind, Source, Stage, Word};
@@ -33,19 +35,22 @@ const EXPANSION_BUDGET: usize = 64 << 20;
 
 #[derive(Default, Clone)]
 struct Scope {
-    env: Vec<(String, String)>,
-    args: Vec<(String, Option<String>)>,
+    /// By name: a lookup or a reassignment is one hash probe, however many
+    /// variables the file sets (a list scanned per lookup made 40k ENVs
+    /// quadratic).
+    env: HashMap<String, String>,
+    args: HashMap<String, Option<String>>,
     platform_args: bool,
 }
 
 impl Vars for Scope {
     fn lookup(&self, name: &str) -> Lookup<'_> {
-        if let Some((_, v)) = self.env.iter().rev().find(|(k, _)| k == name) {
+        if let Some(v) = self.env.get(name) {
             return Lookup::Value(v);
         }
-        match self.args.iter().rev().find(|(k, _)| k == name) {
-            Some((_, Some(v))) => Lookup::Value(v),
-            Some((_, None)) => Lookup::Unknown,
+        match self.args.get(name) {
+            Some(Some(v)) => Lookup::Value(v),
+            Some(None) => Lookup::Unknown,
             None if self.platform_args && PLATFORM_ARGS.contains(&name) => Lookup::Unknown,
             None => Lookup::Unset,
         }
@@ -54,13 +59,11 @@ impl Vars for Scope {
 
 impl Scope {
     fn set_env(&mut self, k: String, v: String) {
-        self.env.retain(|(n, _)| *n != k);
-        self.env.push((k, v));
+        self.env.insert(k, v);
     }
 
     fn set_arg(&mut self, k: String, v: Option<String>) {
-        self.args.retain(|(n, _)| *n != k);
-        self.args.push((k, v));
+        self.args.insert(k, v);
     }
 }
 
@@ -109,10 +112,14 @@ impl Expander<'_> {
                 self.word(&mut c.dest, scope);
             }
             InstructionKind::Env(kvs) => {
-                let before = scope.clone();
+                // Every pair expands against the scope before the
+                // instruction: set them after (not on a copy of the scope per
+                // ENV, which made many ENVs quadratic).
                 for kv in kvs.iter_mut() {
-                    self.word(&mut kv.key, &before);
-                    self.word(&mut kv.value, &before);
+                    self.word(&mut kv.key, scope);
+                    self.word(&mut kv.value, scope);
+                }
+                for kv in kvs.iter() {
                     scope.set_env(kv.key.value.clone(), kv.value.value.clone());
                 }
             }
@@ -161,7 +168,9 @@ pub(crate) fn resolve(ins: &mut [Instruction], escape: u8, diagnostics: &mut Vec
     let mut ex = Expander { escape, budget: EXPANSION_BUDGET, diagnostics };
     let mut globals = Scope { platform_args: true, ..Scope::default() };
     let mut stages: Vec<Stage> = Vec::new();
-    let mut stage_env: Vec<Vec<(String, String)>> = Vec::new();
+    let mut stage_env: Vec<HashMap<String, String>> = Vec::new();
+    // Stage names (lowercase) to their index, for FROM and duplicate checks.
+    let mut stage_names: HashMap<String, usize> = HashMap::new();
     let mut scope = Scope::default();
     let total = ins.len();
     for (i, current) in ins.iter_mut().enumerate() {
@@ -183,12 +192,12 @@ pub(crate) fn resolve(ins: &mut [Instruction], escape: u8, diagnostics: &mut Vec
             }
             let name = from.alias.as_ref().map(|(_, w)| w.value.clone());
             if let (Some(n), Some((_, w))) = (&name, &from.alias)
-                && stages.iter().any(|s| s.name.as_ref() == Some(n))
+                && stage_names.contains_key(n)
             {
                 return Err((ErrorKind::DuplicateStage(n.clone()), w.span));
             }
             let image = from.image.value.to_ascii_lowercase();
-            let base = match stages.iter().position(|s| s.name.as_deref() == Some(image.as_str())) {
+            let base = match stage_names.get(&image).copied() {
                 Some(s) => Base::Stage(s),
                 None if image == "scratch" => Base::Scratch,
                 None => Base::Image(from.image.value.clone()),
@@ -198,6 +207,9 @@ pub(crate) fn resolve(ins: &mut [Instruction], escape: u8, diagnostics: &mut Vec
                 scope.env = stage_env[s].clone();
             }
             current.stage = Some(index);
+            if let Some(n) = &name {
+                stage_names.insert(n.clone(), index);
+            }
             stages.push(Stage { index, name, base, platform, from: i, instructions: i + 1..i + 1 });
             continue;
         }

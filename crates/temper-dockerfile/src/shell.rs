@@ -294,10 +294,13 @@ pub(crate) fn parse_script(text: &str, map: &OffsetMap) -> Script {
     if huge_fd(text) {
         return Script::Failed(ShellDiagnostic { message: "file descriptor number too large; not parsed".into(), span: whole });
     }
+    if let Some(script) = parse_in_chunks(text, map) {
+        return Script::Parsed(ShellScript { span: whole, ..script });
+    }
     match parse_program(text) {
         Ok(program) => {
             let mut w = Walker { text, map, chars: Chars::new(text), base: 0, out: ShellScript::default(), pipelines: 0, depth: 0 };
-            w.program(&program, Ctx::default());
+            w.program(&program, Ctx::default(), None);
             w.out.span = whole;
             Script::Parsed(w.out)
         }
@@ -310,6 +313,169 @@ pub(crate) fn parse_script(text: &str, map: &OffsetMap) -> Script {
             Script::Failed(ShellDiagnostic { message, span })
         }
     }
+}
+
+/// Scripts shorter than this are parsed in one piece.
+const CHUNK: usize = 32 << 10;
+
+/// Where a long script may be cut into pieces that parse alone: at a
+/// `&&`, `||`, `;` or newline at the top level (outside quotes, brackets,
+/// substitutions and compound commands). Each cut is the end of one piece,
+/// the start of the next (after the operator) and the operator that joins
+/// them (`None` for a newline, which starts a new complete command, as in a
+/// parse of the whole). `None` when the script
+/// has a heredoc or nothing to cut. Only a guess: a piece that does not
+/// parse sends the caller back to parsing the whole.
+fn cut_points(text: &str) -> Option<Vec<(usize, usize, Option<ListOp>)>> {
+    #[derive(PartialEq)]
+    enum In {
+        Paren,
+        Brace,
+        Double,
+        Back,
+    }
+    let b = text.as_bytes();
+    let mut stack: Vec<In> = Vec::new();
+    let (mut keywords, mut braces) = (0usize, 0usize);
+    let mut cuts = Vec::new();
+    let mut last_cut = 0;
+    // After `&&`, `||` or `|`: the next newline continues the command.
+    let mut pending_op = false;
+    let mut word_start = true;
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        let top = stack.is_empty() && keywords == 0 && braces == 0;
+        let at_word_start = word_start;
+        word_start = matches!(c, b' ' | b'\t' | b'\n' | b';' | b'&' | b'|' | b'(' | b')');
+        match stack.last() {
+            Some(In::Double) => {
+                match c {
+                    b'\\' => i += 1,
+                    b'"' => {
+                        stack.pop();
+                    }
+                    b'`' => stack.push(In::Back),
+                    b'$' if b.get(i + 1) == Some(&b'(') => {
+                        stack.push(In::Paren);
+                        i += 1;
+                    }
+                    b'$' if b.get(i + 1) == Some(&b'{') => {
+                        stack.push(In::Brace);
+                        i += 1;
+                    }
+                    _ => {}
+                }
+                i += 1;
+                continue;
+            }
+            Some(In::Brace) if c == b'}' => {
+                stack.pop();
+                i += 1;
+                continue;
+            }
+            Some(In::Back) if c == b'`' => {
+                stack.pop();
+                i += 1;
+                continue;
+            }
+            _ => {}
+        }
+        match c {
+            b'\\' => i += 1,
+            b'\'' => match text.get(i + 1..).and_then(|r| r.find('\'')) {
+                Some(end) => i += end + 1,
+                None => return None,
+            },
+            b'"' => stack.push(In::Double),
+            b'`' => stack.push(In::Back),
+            b'<' if b.get(i + 1) == Some(&b'<') => return None,
+            b'#' if at_word_start => match text.get(i..).and_then(|r| r.find('\n')) {
+                Some(end) => i += end - 1,
+                None => break,
+            },
+            b'$' if b.get(i + 1) == Some(&b'{') => {
+                stack.push(In::Brace);
+                i += 1;
+            }
+            b'(' => stack.push(In::Paren),
+            b')' => {
+                if stack.last() == Some(&In::Paren) {
+                    stack.pop();
+                }
+            }
+            b'{' => braces += 1,
+            b'}' => braces = braces.saturating_sub(1),
+            b'&' | b'|' if b.get(i + 1) == Some(&c) => {
+                if top && i + 2 - last_cut >= CHUNK {
+                    last_cut = i + 2;
+                    cuts.push((i, last_cut, Some(if c == b'&' { ListOp::And } else { ListOp::Or })));
+                } else {
+                    pending_op = true;
+                }
+                i += 2;
+                word_start = true;
+                continue;
+            }
+            b'|' => pending_op = true,
+            b';' if b.get(i + 1) == Some(&b';') => return None,
+            b';' => {
+                // `a;` at the end of a line: the newline after it cuts.
+                let rest = text.get(i + 1..).unwrap_or_default().trim_start_matches([' ', '\t']);
+                if top && !rest.is_empty() && !rest.starts_with(['\n', '#']) && i + 1 - last_cut >= CHUNK {
+                    last_cut = i + 1;
+                    cuts.push((last_cut, last_cut, Some(ListOp::Seq)));
+                }
+            }
+            b'\n' if !pending_op => {
+                if top && i + 1 - last_cut >= CHUNK {
+                    last_cut = i + 1;
+                    cuts.push((last_cut, last_cut, None));
+                }
+            }
+            b' ' | b'\t' | b'\n' => {}
+            _ if at_word_start && stack.last() != Some(&In::Back) => {
+                let end = b[i..].iter().position(|x| !x.is_ascii_alphanumeric() && *x != b'[' && *x != b']').map_or(b.len(), |n| i + n);
+                match &text[i..end] {
+                    "if" | "case" | "for" | "while" | "until" | "select" | "[[" => keywords += 1,
+                    "fi" | "esac" | "done" | "]]" => keywords = keywords.saturating_sub(1),
+                    _ => {}
+                }
+                pending_op = false;
+            }
+            _ => {}
+        }
+        if !matches!(c, b' ' | b'\t' | b'\n' | b'|' | b'&' | b'#') {
+            pending_op = false;
+        }
+        i += 1;
+    }
+    (!cuts.is_empty() && stack.is_empty()).then_some(cuts)
+}
+
+/// A long script parsed piece by piece (see [`cut_points`]), so the shell
+/// parser's tokens and syntax tree (some hundreds of bytes per word) exist
+/// for one piece at a time rather than for a 4 MiB script at once. `None`
+/// when the script is short, cannot be cut, or a piece does not parse.
+fn parse_in_chunks(text: &str, map: &OffsetMap) -> Option<ShellScript> {
+    if text.len() < 2 * CHUNK {
+        return None;
+    }
+    let cuts = cut_points(text)?;
+    let mut out = ShellScript::default();
+    let mut pipelines = 0;
+    let starts = std::iter::once((0, None)).chain(cuts.iter().map(|&(_, next, op)| (next, op)));
+    let ends = cuts.iter().map(|&(end, _, _)| end).chain([text.len()]);
+    for ((start, op), end) in starts.zip(ends) {
+        let piece = text.get(start..end)?;
+        let program = parse_program(piece).ok()?;
+        let mut w = Walker { text: piece, map, chars: Chars::new(piece), base: start, out: ShellScript::default(), pipelines, depth: 0 };
+        w.program(&program, Ctx::default(), op);
+        pipelines = w.pipelines;
+        out.has_pipe |= w.out.has_pipe;
+        out.commands.append(&mut w.out.commands);
+    }
+    Some(out)
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -345,14 +511,21 @@ impl Walker<'_> {
         ShellWord { text: w.value.clone(), span }
     }
 
-    fn program(&mut self, p: &ast::Program, ctx: Ctx) {
+    /// `first_op`: the operator before the program's first pipeline, when
+    /// it is a piece of a longer script.
+    fn program(&mut self, p: &ast::Program, ctx: Ctx, first_op: Option<ListOp>) {
+        let mut first = first_op;
         for list in &p.complete_commands {
-            self.compound_list(list, ctx);
+            self.compound_list_after(list, ctx, first.take());
         }
     }
 
     fn compound_list(&mut self, list: &ast::CompoundList, ctx: Ctx) {
-        let mut op: Option<ListOp> = None;
+        self.compound_list_after(list, ctx, None);
+    }
+
+    fn compound_list_after(&mut self, list: &ast::CompoundList, ctx: Ctx, first_op: Option<ListOp>) {
+        let mut op: Option<ListOp> = first_op;
         for item in &list.0 {
             self.and_or(&item.0, op, ctx);
             op = Some(match item.1 {
@@ -551,7 +724,7 @@ impl Walker<'_> {
                 pipelines: self.pipelines,
                 depth: self.depth + 1,
             };
-            nested.program(&program, Ctx { substitution: true, ..ctx });
+            nested.program(&program, Ctx { substitution: true, ..ctx }, None);
             self.pipelines = nested.pipelines;
             self.out.has_pipe |= nested.out.has_pipe;
             self.out.commands.extend(nested.out.commands);
@@ -655,6 +828,41 @@ mod tests {
         assert_eq!(w.unquoted(), "a bc$d\\x");
     }
 
+    /// The script parsed in one piece, as before cutting.
+    fn whole(text: &str, map: &OffsetMap) -> ShellScript {
+        let program = parse_program(text).unwrap();
+        let mut w = Walker { text, map, chars: Chars::new(text), base: 0, out: ShellScript::default(), pipelines: 0, depth: 0 };
+        w.program(&program, Ctx::default(), None);
+        w.out.span = map.span(0, text.len());
+        w.out
+    }
+
+    #[test]
+    fn long_scripts_parsed_in_pieces_equal_one_parse() {
+        let units = [
+            "apt-get install -y 'a && b' \"c; d\" && ",
+            "curl -fsSL \"$(echo x && y | z)\" | sh || true; ",
+            "if [ -f x ]; then a && b; fi\n",
+            "for f in $(ls | sort); do echo \"$f\" && rm -- \"${f%.*}\"; done && ",
+            "(cd /x && make) && { a; b; } && ",
+            "echo $(date && id) # a comment && not a command\n",
+            "A=1 b ü > /dev/null 2>&1 &&\n",
+            "x=$((1 + 2)) && [[ -n $x && -z y ]] && echo 'it''s' ; ",
+            "a |\n b\n",
+            "a && ",
+        ];
+        for unit in units {
+            let text = format!("{}true", unit.repeat(3 * CHUNK / unit.len()));
+            let mut map = OffsetMap::default();
+            map.push(7, text.len());
+            let pieces = parse_in_chunks(&text, &map).unwrap_or_else(|| panic!("{unit:?} is parsed in pieces"));
+            assert_eq!(ShellScript { span: map.span(0, text.len()), ..pieces }, whole(&text, &map), "{unit:?}");
+        }
+        // Heredocs and case clauses are not cut.
+        assert!(cut_points(&format!("{}cat <<EOF\nx\nEOF\n", "a && ".repeat(CHUNK))).is_none());
+        assert!(cut_points(&format!("{}case x in a) b;; esac\n", "a && ".repeat(CHUNK))).is_none());
+    }
+
     #[test]
     fn huge_file_descriptor_is_not_parsed() {
         let text = "echo 99999999999>x";
@@ -671,3 +879,4 @@ mod tests {
         assert!(matches!(parse_script(&text, &map), Script::Failed(_)));
     }
 }
+

@@ -55,9 +55,24 @@ pub struct Position {
 }
 
 /// Start offsets of every line, for turning byte offsets into positions.
+///
+/// Columns count characters; for a source that is not ASCII the index also
+/// keeps the number of characters before every [`CHAR_BLOCK`]-th byte, so
+/// a column costs at most one block of counting however long its line is
+/// (a 4 MiB one-line RUN with a finding per command stays linear).
 #[derive(Debug, Clone, Default)]
 pub struct LineIndex {
     starts: Vec<usize>,
+    /// Characters in `source[..k * CHAR_BLOCK]`; empty for ASCII sources.
+    chars: Vec<usize>,
+}
+
+/// Bytes between the character counts [`LineIndex`] keeps.
+const CHAR_BLOCK: usize = 4096;
+
+/// Characters in `bytes` of UTF-8: the bytes that are not continuation bytes.
+fn count_chars(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| (b as i8) >= -0x40).count()
 }
 
 impl LineIndex {
@@ -65,7 +80,25 @@ impl LineIndex {
     pub fn new(source: &str) -> Self {
         let mut starts = vec![0];
         starts.extend(source.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| i + 1));
-        Self { starts }
+        let mut chars = Vec::new();
+        if !source.is_ascii() {
+            let mut total = 0;
+            chars.push(0);
+            for block in source.as_bytes().chunks(CHAR_BLOCK) {
+                total += count_chars(block);
+                chars.push(total);
+            }
+        }
+        Self { starts, chars }
+    }
+
+    /// Characters in `source[..offset]` (`offset` a character boundary).
+    fn chars_before(&self, source: &str, offset: usize) -> usize {
+        if self.chars.is_empty() {
+            return offset;
+        }
+        let block = offset / CHAR_BLOCK;
+        self.chars.get(block).copied().unwrap_or(0) + count_chars(source.as_bytes().get(block * CHAR_BLOCK..offset).unwrap_or_default())
     }
 
     /// The position of byte `offset` in `source` (clamped to the source).
@@ -73,7 +106,11 @@ impl LineIndex {
         let offset = offset.min(source.len());
         let line = self.starts.partition_point(|&s| s <= offset).max(1);
         let start = self.starts[line - 1];
-        let column = source.get(start..offset).map_or(offset - start, |s| s.chars().count()) + 1;
+        let column = if source.is_char_boundary(offset) && source.is_char_boundary(start) {
+            self.chars_before(source, offset) - self.chars_before(source, start)
+        } else {
+            offset - start
+        } + 1;
         Position { line, column }
     }
 }
@@ -168,6 +205,22 @@ mod tests {
         assert_eq!(idx.position(src, 3), Position { line: 2, column: 1 });
         assert_eq!(idx.position(src, 5), Position { line: 2, column: 2 });
         assert_eq!(idx.position(src, 99), Position { line: 3, column: 1 });
+    }
+
+    #[test]
+    fn positions_in_long_non_ascii_lines_match_counting() {
+        // Lines longer than a block, characters of 1 to 4 bytes straddling
+        // block boundaries.
+        let line: String = "aç€😀".repeat(3000);
+        let src = format!("x\n{line}\n{line}");
+        let idx = LineIndex::new(&src);
+        for (offset, _) in src.char_indices().step_by(7).chain([(src.len(), ' ')]) {
+            let start = src[..offset].rfind('\n').map_or(0, |i| i + 1);
+            let expected = Position { line: src[..offset].matches('\n').count() + 1, column: src[start..offset].chars().count() + 1 };
+            assert_eq!(idx.position(&src, offset), expected, "offset {offset}");
+        }
+        // Inside a character: bytes from the line start, as before.
+        assert_eq!(idx.position(&src, 4).column, 3);
     }
 
     #[test]

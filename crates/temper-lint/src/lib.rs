@@ -179,6 +179,10 @@ fn inline_ignores(source: &str, offset: usize) -> Vec<String> {
 /// Runs every rule over `df`, applying inline ignores and the config.
 pub fn lint(df: &Dockerfile, cx: &Context<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
+    // The ignore comment of each place looked up once: reading it scans the
+    // line before, which may be long, and one instruction may have
+    // thousands of violations.
+    let mut ignores: std::collections::HashMap<usize, Vec<String>> = std::collections::HashMap::new();
     for rule in rules::registry() {
         let meta = rule.meta();
         if cx.config.is_ignored(meta) {
@@ -186,9 +190,17 @@ pub fn lint(df: &Dockerfile, cx: &Context<'_>) -> Vec<Finding> {
         }
         let severity = cx.config.severity(meta);
         for v in rule.check(df, cx) {
-            // The instruction the violation is in decides the ignore comment.
-            let at = df.instructions.iter().find(|i| i.span.start <= v.span.start && v.span.start < i.span.end.max(i.span.start + 1)).map_or(v.span.start, |i| i.span.start);
-            let ignored = inline_ignores(df.source(), at);
+            // The instruction the violation is in decides the ignore comment:
+            // instructions are in source order and do not overlap, so it is
+            // the last one starting at or before the violation (a binary
+            // search, so many findings stay linear).
+            let i = df.instructions.partition_point(|i| i.span.start <= v.span.start);
+            let at = i
+                .checked_sub(1)
+                .and_then(|i| df.instructions.get(i))
+                .filter(|i| v.span.start < i.span.end.max(i.span.start + 1))
+                .map_or(v.span.start, |i| i.span.start);
+            let ignored = ignores.entry(at).or_insert_with(|| inline_ignores(df.source(), at));
             if ignored.iter().any(|id| id == meta.id || Some(id.as_str()) == meta.hadolint) {
                 continue;
             }

@@ -53,7 +53,9 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
 }
 
-/// The error and its causes on one line.
+/// The error and its causes on one line, [`render::escape`]d: messages
+/// quote file names, tags and config values from the image, which must
+/// not reach the terminal raw.
 fn one_line(e: &anyhow::Error) -> String {
     let mut parts: Vec<String> = Vec::new();
     for c in e.chain() {
@@ -62,7 +64,7 @@ fn one_line(e: &anyhow::Error) -> String {
             parts.push(s);
         }
     }
-    parts.join(": ").replace('\n', " ")
+    render::escape(&parts.join(": ").replace('\n', " ")).into_owned()
 }
 
 fn open_image(args: &ImageArgs) -> Result<Image> {
@@ -192,7 +194,7 @@ fn layers(args: &cli::LayersArgs) -> Result<ExitCode> {
         }
     }
     if let Some(failed) = results.iter().find(|r| !r.passed) {
-        let _ = writeln!(std::io::stderr(), "temper: threshold failed: {}", failed.reason.as_deref().unwrap_or("threshold not met"));
+        let _ = writeln!(std::io::stderr(), "temper: threshold failed: {}", render::escape(failed.reason.as_deref().unwrap_or("threshold not met")));
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
@@ -265,7 +267,11 @@ fn scan_inventory(image: &Image, args: &ImageArgs, run: &cli::RunArgs, all_layer
         match run.cache_dir.clone().or_else(temper_inventory::cache::default_dir).map(|d| temper_inventory::cache::LayerCache::open(&d)).transpose() {
             Ok(c) => c,
             Err(e) => {
-                let _ = writeln!(std::io::stderr(), "temper: warning: {e}; scanning without the cache (`temper cache clean` removes it, --no-cache skips it)");
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "temper: warning: {}; scanning without the cache (`temper cache clean` removes it, --no-cache skips it)",
+                    render::escape(&e.to_string())
+                );
                 None
             }
         }
@@ -274,7 +280,7 @@ fn scan_inventory(image: &Image, args: &ImageArgs, run: &cli::RunArgs, all_layer
     let scanned = temper_inventory::scan(image, &limits(args)?, &bars, &catalogers, cache.as_ref());
     bars.clear();
     if let Some(notice) = cache.as_ref().and_then(temper_inventory::cache::LayerCache::take_notice) {
-        let _ = writeln!(std::io::stderr(), "temper: warning: {notice}");
+        let _ = writeln!(std::io::stderr(), "temper: warning: {}", render::escape(&notice));
     }
     let scanned = scanned.with_context(|| image.name.clone())?;
     let analysis = temper_layer::analyze(&scanned.layers).with_context(|| image.name.clone())?;

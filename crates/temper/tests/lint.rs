@@ -179,3 +179,41 @@ fn golden_sarif() {
         assert!(ids.contains(id), "{id} missing from {ids:?}");
     }
 }
+
+/// Issue 12, point 7: the terminal renderer hands the snippet renderer the
+/// lines of each finding, not the whole file: 40k findings render in
+/// seconds (they took 25 s in a release build when each finding re-read the
+/// file). The watchdog is generous (debug build, loaded machine); it
+/// catches quadratic rendering, not slowness.
+#[test]
+fn tty_renders_forty_thousand_findings_in_linear_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let n = 40_000;
+    std::fs::write(dir.path().join("Dockerfile"), format!("FROM alpine:3.20\n{}", "RUN a\n".repeat(n))).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_temper"))
+        .args(["lint", "--format", "tty", "--failure-threshold", "none", "Dockerfile"])
+        .current_dir(dir.path())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut stdout, &mut text).unwrap();
+        text
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("lint --format tty of {n} findings took over 120 s: quadratic?");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let text = reader.join().unwrap();
+    assert_eq!(text.matches("[run-consecutive (DL3059)]").count(), n - 1);
+    // Line numbers come from the line index, not from a count over the file.
+    assert!(text.contains(&format!("--> Dockerfile:{}:1\n", n + 1)), "last finding's place");
+    assert!(text.contains("--> Dockerfile:3:1\n  |\n3 | RUN a\n  | ^^^\n"), "second finding");
+    assert!(text.contains(&format!("{} | RUN a\n", n + 1)), "last finding's line");
+}

@@ -36,14 +36,25 @@ impl Rule for BroadCopy {
     fn check(&self, df: &Dockerfile, _: &Context<'_>) -> Vec<Violation> {
         let mut out = Vec::new();
         for stage in &df.stages {
+            let first = out.len();
             let instructions = df.stage_instructions(stage);
-            for (n, ins) in instructions.iter().enumerate() {
-                let Some(src) = context_sources(ins).into_iter().find(|w| is_whole_context(&w.value)) else { continue };
-                let install = instructions.iter().skip(n + 1).flat_map(commands).find_map(dependency_install);
-                if let Some(install) = install {
+            if !instructions.iter().any(|i| context_sources(i).iter().any(|w| is_whole_context(&w.value))) {
+                continue;
+            }
+            // Backwards, carrying the first install after the instruction, so
+            // each command is read once however many COPYs there are.
+            let mut install_after: Option<String> = None;
+            for ins in instructions.iter().rev() {
+                if let Some(src) = context_sources(ins).into_iter().find(|w| is_whole_context(&w.value))
+                    && let Some(install) = &install_after
+                {
                     out.push(Violation::with(src.span, format!("`{} {}` copies the whole context before `{install}`", ins.keyword, src.text)));
                 }
+                if let Some(first) = commands(ins).find_map(dependency_install) {
+                    install_after = Some(first);
+                }
             }
+            out[first..].reverse();
         }
         out
     }

@@ -40,6 +40,8 @@ impl Rule for CopyChown {
         let mut out = Vec::new();
         for stage in &df.stages {
             let instructions = df.stage_instructions(stage);
+            // The stage's last USER: the one in effect after a COPY before it.
+            let last_user = instructions.iter().enumerate().rev().find_map(|(n, i)| if let InstructionKind::User(u) = &i.kind { Some((n, u)) } else { None });
             for (n, ins) in instructions.iter().enumerate() {
                 let (InstructionKind::Copy(args) | InstructionKind::Add(args)) = &ins.kind else { continue };
                 if ins.flag("chown").is_some() || args.sources.iter().all(|s| matches!(s, Source::Heredoc(_))) {
@@ -49,8 +51,7 @@ impl Rule for CopyChown {
                 if SYSTEM_DIRS.iter().any(|d| dest == *d || dest.starts_with(&format!("{d}/")) || dest.starts_with(&format!("{d}."))) {
                     continue;
                 }
-                let later_user =
-                    instructions.iter().skip(n + 1).filter_map(|i| if let InstructionKind::User(u) = &i.kind { Some(u) } else { None }).next_back();
+                let later_user = last_user.filter(|(at, _)| *at > n).map(|(_, u)| u);
                 if let Some(user) = later_user
                     && !is_root_user(&user.value)
                 {

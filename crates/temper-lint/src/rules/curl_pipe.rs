@@ -10,6 +10,8 @@
 //! counts; `curl … | tar x` is not a shell) is told apart by the program
 //! only. Accepted: downloading to a file, checking it, then running it.
 
+use std::collections::HashSet;
+
 use temper_dockerfile::{Dockerfile, SimpleCommand};
 
 use super::util::commands;
@@ -37,24 +39,26 @@ impl Rule for CurlPipe {
     fn check(&self, df: &Dockerfile, _: &Context<'_>) -> Vec<Violation> {
         let mut out = Vec::new();
         for ins in &df.instructions {
-            let cmds: Vec<&SimpleCommand> = commands(ins).collect();
-            for (n, cmd) in cmds.iter().enumerate() {
-                let Some(shell) = shell_of(cmd) else { continue };
-                // A downloader earlier in the same pipeline.
-                let piped = cmd.in_pipeline()
-                    && cmd.pipeline_position > 0
-                    && cmds[..n].iter().any(|c| {
-                        c.pipeline == cmd.pipeline && c.in_substitution == cmd.in_substitution && program(c).is_some_and(|p| DOWNLOADERS.contains(&p.as_str()))
-                    });
-                // `sh -c "$(curl …)"`, `bash <(curl …)`.
-                let substituted =
-                    cmd.args.iter().any(|a| DOWNLOADERS.iter().any(|d| ["$(", "<(", "`"].iter().any(|open| a.text.contains(&format!("{open}{d} ")))));
-                // The parser drops process substitutions (`bash <(curl …)`)
-                // from the command: read the source right after it.
-                let after = df.source().get(cmd.span.end..).unwrap_or_default().trim_start();
-                let process = after.strip_prefix("<(").is_some_and(|r| DOWNLOADERS.iter().any(|d| r.trim_start().starts_with(&format!("{d} "))));
-                if piped || substituted || process {
-                    out.push(Violation::with(cmd.span, format!("A downloaded script is run by {shell}")));
+            // The pipelines (and whether in a substitution) that have had a
+            // downloader so far, so no command looks back over the others.
+            let mut downloading: HashSet<(usize, bool)> = HashSet::new();
+            for cmd in commands(ins) {
+                if let Some(shell) = shell_of(cmd) {
+                    // A downloader earlier in the same pipeline.
+                    let piped = cmd.in_pipeline() && cmd.pipeline_position > 0 && downloading.contains(&(cmd.pipeline, cmd.in_substitution));
+                    // `sh -c "$(curl …)"`, `bash <(curl …)`.
+                    let substituted =
+                        cmd.args.iter().any(|a| DOWNLOADERS.iter().any(|d| ["$(", "<(", "`"].iter().any(|open| a.text.contains(&format!("{open}{d} ")))));
+                    // The parser drops process substitutions (`bash <(curl …)`)
+                    // from the command: read the source right after it.
+                    let after = df.source().get(cmd.span.end..).unwrap_or_default().trim_start();
+                    let process = after.strip_prefix("<(").is_some_and(|r| DOWNLOADERS.iter().any(|d| r.trim_start().starts_with(&format!("{d} "))));
+                    if piped || substituted || process {
+                        out.push(Violation::with(cmd.span, format!("A downloaded script is run by {shell}")));
+                    }
+                }
+                if cmd.in_pipeline() && program(cmd).is_some_and(|p| DOWNLOADERS.contains(&p.as_str())) {
+                    downloading.insert((cmd.pipeline, cmd.in_substitution));
                 }
             }
         }

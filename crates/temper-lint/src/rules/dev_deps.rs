@@ -54,10 +54,12 @@ impl Rule for DevDeps {
                 }
             }
         }
-        // A later prune removes what the install brought in.
+        // A prune in the same or a later instruction removes what the
+        // install brought in: only installs after the last prune remain.
+        let last_prune = if found.is_empty() { None } else { instructions.iter().rposition(|i| commands(i).any(is_prune)) };
         found
             .into_iter()
-            .filter(|(n, _)| !instructions.iter().skip(*n).flat_map(|i| commands(i)).any(is_prune))
+            .filter(|(n, _)| last_prune.is_none_or(|p| p < *n))
             .map(|(_, cmd)| Violation::at(cmd.span))
             .collect()
     }

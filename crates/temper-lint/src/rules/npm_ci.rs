@@ -11,9 +11,9 @@
 //! `npm install <pkg>` and `npm install -g …` install named packages and
 //! are accepted.
 
-use temper_dockerfile::Dockerfile;
+use temper_dockerfile::{Dockerfile, Instruction};
 
-use super::util::{basename, before, commands, context_sources, glob_matches, is_global, is_whole_context, npm_packages, sub};
+use super::util::{basename, commands, context_sources, glob_matches, is_global, is_whole_context, npm_packages, set_before, sub};
 use crate::shell::program;
 use crate::{Context, Rule, RuleMeta, Severity, Violation};
 
@@ -34,6 +34,9 @@ impl Rule for NpmCi {
     }
     fn check(&self, df: &Dockerfile, _: &Context<'_>) -> Vec<Violation> {
         let mut out = Vec::new();
+        // Which instructions have the lockfile copied before them, worked out
+        // once on the first `npm install` (one pass, not one per install).
+        let mut copied: Option<Vec<bool>> = None;
         for (index, ins) in df.instructions.iter().enumerate() {
             for cmd in commands(ins) {
                 if program(cmd).as_deref() != Some("npm") || !matches!(sub(cmd).as_deref(), Some("install" | "i" | "isntall")) {
@@ -42,7 +45,7 @@ impl Rule for NpmCi {
                 if is_global(cmd) || !npm_packages(cmd).is_empty() {
                     continue;
                 }
-                if lockfile_copied(df, index) {
+                if copied.get_or_insert_with(|| set_before(df, copies_lockfile)).get(index).copied().unwrap_or(false) {
                     out.push(Violation::at(cmd.span));
                 }
             }
@@ -51,9 +54,9 @@ impl Rule for NpmCi {
     }
 }
 
-/// Whether an earlier COPY/ADD of the stage brings in an npm lockfile.
-fn lockfile_copied(df: &Dockerfile, index: usize) -> bool {
-    before(df, index).into_iter().flat_map(context_sources).any(|w| {
+/// Whether a COPY/ADD brings in an npm lockfile.
+fn copies_lockfile(ins: &Instruction) -> bool {
+    context_sources(ins).into_iter().any(|w| {
         let src = w.value.as_str();
         is_whole_context(src) || ["package-lock.json", "npm-shrinkwrap.json"].iter().any(|lock| glob_matches(basename(src), lock))
     })

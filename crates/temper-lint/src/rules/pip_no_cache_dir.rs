@@ -6,9 +6,10 @@
 //! the command itself, and a cache mount over pip's cache (a target
 //! naming `pip` or ending in `.cache`), which keeps it out of the layer.
 
-use temper_dockerfile::{Base, Dockerfile, Instruction, InstructionKind, ShellWord, SimpleCommand};
+use temper_dockerfile::{Dockerfile, Instruction, InstructionKind, ShellWord, SimpleCommand};
 
 use crate::rules::per_run;
+use crate::rules::util::{index_of, set_before};
 use crate::shell::pip_install;
 use crate::{Context, Rule, RuleMeta, Severity, Violation};
 
@@ -27,30 +28,18 @@ fn false_value(v: &str) -> bool {
     matches!(v.to_ascii_lowercase().as_str(), "0" | "false" | "no" | "off")
 }
 
-/// Whether `PIP_NO_CACHE_DIR` is set (to a true value) before `ins` in
-/// its stage or in the stages that stage is built from.
-fn env_set(df: &Dockerfile, ins: &Instruction) -> bool {
-    let mut stage = ins.stage.and_then(|s| df.stages.get(s));
-    let mut hops = 0;
-    while let Some(s) = stage {
-        let set = df.stage_instructions(s).iter().filter(|i| i.span.start < ins.span.start).any(|i| match &i.kind {
-            InstructionKind::Env(kvs) => kvs.iter().any(|kv| kv.key.value == "PIP_NO_CACHE_DIR" && !false_value(&kv.value.value)),
-            InstructionKind::Arg(args) => args.iter().any(|a| a.name.value == "PIP_NO_CACHE_DIR" && a.default.as_ref().is_some_and(|d| !false_value(&d.value))),
-            _ => false,
-        });
-        if set {
-            return true;
-        }
-        hops += 1;
-        stage = match s.base {
-            Base::Stage(i) if hops <= df.stages.len() => df.stages.get(i),
-            _ => None,
-        };
+/// Whether the instruction sets `PIP_NO_CACHE_DIR` (to a true value).
+fn sets_env(ins: &Instruction) -> bool {
+    match &ins.kind {
+        InstructionKind::Env(kvs) => kvs.iter().any(|kv| kv.key.value == "PIP_NO_CACHE_DIR" && !false_value(&kv.value.value)),
+        InstructionKind::Arg(args) => args.iter().any(|a| a.name.value == "PIP_NO_CACHE_DIR" && a.default.as_ref().is_some_and(|d| !false_value(&d.value))),
+        _ => false,
     }
-    false
 }
 
-fn avoids_cache(df: &Dockerfile, ins: &Instruction, c: &SimpleCommand, args: &[ShellWord]) -> bool {
+/// `env_set`: whether `PIP_NO_CACHE_DIR` is set before `ins` in its stage
+/// or in the stages that stage is built from.
+fn avoids_cache(ins: &Instruction, c: &SimpleCommand, args: &[ShellWord], env_set: impl FnOnce() -> bool) -> bool {
     let flag = args.iter().map(ShellWord::unquoted).any(|a| a == "--no-cache-dir" || a.strip_prefix("--no-cache-dir=").is_some_and(|v| !false_value(v)));
     let inline = c.assignments.iter().map(ShellWord::unquoted).any(|a| a.strip_prefix("PIP_NO_CACHE_DIR=").is_some_and(|v| !false_value(v)));
     let mount = ins.mounts().any(|m| {
@@ -60,7 +49,7 @@ fn avoids_cache(df: &Dockerfile, ins: &Instruction, c: &SimpleCommand, args: &[S
                 .or_else(|| m.get("destination"))
                 .is_some_and(|t| t.contains("pip") || t.trim_end_matches('/').ends_with(".cache"))
     });
-    flag || inline || mount || env_set(df, ins)
+    flag || inline || mount || env_set()
 }
 
 impl Rule for PipNoCacheDir {
@@ -68,9 +57,13 @@ impl Rule for PipNoCacheDir {
         &META
     }
     fn check(&self, df: &Dockerfile, _: &Context<'_>) -> Vec<Violation> {
+        // Computed once, on the first pip install: a per-install look back
+        // would be quadratic.
+        let mut env: Option<Vec<bool>> = None;
         per_run(df, |ins, c| {
             let args = pip_install(c)?;
-            (!avoids_cache(df, ins, c, args)).then(|| META.message.to_owned())
+            let env_set = || env.get_or_insert_with(|| set_before(df, sets_env)).get(index_of(df, ins)).copied().unwrap_or(false);
+            (!avoids_cache(ins, c, args, env_set)).then(|| META.message.to_owned())
         })
     }
 }

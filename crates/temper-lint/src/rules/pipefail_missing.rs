@@ -10,7 +10,7 @@
 //! inside command substitutions count: under `set -e` their status
 //! decides whether the build goes on.
 
-use temper_dockerfile::{Base, Dockerfile, Instruction, InstructionKind, ShellWord, SimpleCommand, Word};
+use temper_dockerfile::{Base, Dockerfile, InstructionKind, ShellWord, SimpleCommand};
 
 use crate::shell::program;
 use crate::{Context, Rule, RuleMeta, Severity, Violation};
@@ -33,28 +33,6 @@ fn sets_pipefail<'a>(args: impl Iterator<Item = &'a str>) -> bool {
     args.windows(2).any(|w| w[1] == "pipefail" && w[0].starts_with('-') && !w[0].starts_with("--") && w[0].ends_with('o'))
 }
 
-/// The `SHELL` in effect at `ins`: the last before it in its stage, else
-/// the last of the stage it is built from, and so on.
-fn shell_at<'a>(df: &'a Dockerfile, ins: &Instruction) -> Option<&'a [Word]> {
-    let mut stage = ins.stage.and_then(|s| df.stages.get(s));
-    let mut hops = 0;
-    while let Some(s) = stage {
-        let found = df.stage_instructions(s).iter().rev().filter(|i| i.span.start < ins.span.start).find_map(|i| match &i.kind {
-            InstructionKind::Shell(words) => Some(words.as_slice()),
-            _ => None,
-        });
-        if found.is_some() {
-            return found;
-        }
-        hops += 1;
-        stage = match s.base {
-            Base::Stage(i) if hops <= df.stages.len() => df.stages.get(i),
-            _ => None,
-        };
-    }
-    None
-}
-
 fn set_pipefail(c: &SimpleCommand) -> bool {
     program(c).as_deref() == Some("set") && sets_pipefail(c.args.iter().map(ShellWord::unquoted).collect::<Vec<_>>().iter().map(String::as_str))
 }
@@ -65,15 +43,35 @@ impl Rule for PipefailMissing {
     }
     fn check(&self, df: &Dockerfile, _: &Context<'_>) -> Vec<Violation> {
         let mut out = Vec::new();
-        for ins in df.instructions.iter().filter(|i| matches!(i.kind, InstructionKind::Run(_))) {
-            if shell_at(df, ins).is_some_and(|sh| sets_pipefail(sh.iter().map(|w| w.value.as_str()))) {
-                continue;
+        // Whether the SHELL in effect sets pipefail: the last SHELL before
+        // the RUN in its stage, else the one in effect at the end of the
+        // stage it is built from (bases are always earlier stages). One pass
+        // over the file, each SHELL read once.
+        let mut at_end: Vec<bool> = Vec::with_capacity(df.stages.len());
+        for stage in &df.stages {
+            let mut pipefail = match stage.base {
+                Base::Stage(i) => at_end.get(i).copied().unwrap_or(false),
+                _ => false,
+            };
+            for ins in df.stage_instructions(stage) {
+                match &ins.kind {
+                    InstructionKind::Shell(words) => pipefail = sets_pipefail(words.iter().map(|w| w.value.as_str())),
+                    InstructionKind::Run(_) => {
+                        if pipefail {
+                            continue;
+                        }
+                        let piped = ins
+                            .scripts()
+                            .filter_map(|s| s.parsed())
+                            .any(|s| s.commands.iter().any(SimpleCommand::in_pipeline) && !s.commands.iter().any(set_pipefail));
+                        if piped {
+                            out.push(Violation::at(ins.keyword_span));
+                        }
+                    }
+                    _ => {}
+                }
             }
-            let piped =
-                ins.scripts().filter_map(|s| s.parsed()).any(|s| s.commands.iter().any(SimpleCommand::in_pipeline) && !s.commands.iter().any(set_pipefail));
-            if piped {
-                out.push(Violation::at(ins.keyword_span));
-            }
+            at_end.push(pipefail);
         }
         out
     }

@@ -31,12 +31,33 @@ pub fn chain<'a>(df: &'a Dockerfile, stage: &'a Stage) -> Vec<&'a Stage> {
     out
 }
 
-/// The instructions before `index` (an index into
-/// [`Dockerfile::instructions`]) in its stage and the stages it is built
-/// from, in order.
-pub fn before(df: &Dockerfile, index: usize) -> Vec<&Instruction> {
-    let Some(stage) = df.instructions.get(index).and_then(|i| i.stage).and_then(|s| df.stages.get(s)) else { return Vec::new() };
-    chain(df, stage).into_iter().flat_map(|s| df.instructions.get(s.instructions.start..s.instructions.end.min(index)).unwrap_or_default()).collect()
+/// For every instruction (by its index in [`Dockerfile::instructions`]),
+/// whether `sets` holds for an instruction before it in its stage or in the
+/// stages that stage is built from, for all instructions in one pass
+/// (bases are always earlier stages, so each stage starts from its base's
+/// state at the end) rather than a look back from each.
+pub fn set_before(df: &Dockerfile, sets: impl Fn(&Instruction) -> bool) -> Vec<bool> {
+    let mut out = vec![false; df.instructions.len()];
+    let mut at_end: Vec<bool> = Vec::with_capacity(df.stages.len());
+    for stage in &df.stages {
+        let mut set = match stage.base {
+            Base::Stage(i) if i < stage.index => at_end.get(i).copied().unwrap_or(false),
+            _ => false,
+        };
+        for n in stage.instructions.clone() {
+            let Some(ins) = df.instructions.get(n) else { break };
+            out[n] = set;
+            set = set || sets(ins);
+        }
+        at_end.push(set);
+    }
+    out
+}
+
+/// The index of `ins` in [`Dockerfile::instructions`] (instructions are in
+/// source order).
+pub fn index_of(df: &Dockerfile, ins: &Instruction) -> usize {
+    df.instructions.partition_point(|i| i.span.start < ins.span.start)
 }
 
 /// The instructions of the final image, in order (see [`final_chain`]).

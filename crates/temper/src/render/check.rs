@@ -6,6 +6,7 @@ use std::fmt::Write;
 use serde_json::{Value, json};
 use temper_check::{Severity, Status};
 
+use super::escape;
 use crate::check::Report;
 
 fn status_word(s: Status) -> &'static str {
@@ -20,9 +21,9 @@ fn status_word(s: Status) -> &'static str {
 /// check's evidence and remediation, then every secret.
 pub fn table(r: &Report) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "Image    {}", r.image);
+    let _ = writeln!(out, "Image    {}", escape(&r.image));
     if let Some(d) = &r.digest {
-        let _ = writeln!(out, "Digest   {d}");
+        let _ = writeln!(out, "Digest   {}", escape(d));
     }
     let profile = match r.profile {
         temper_check::Profile::Default => "default",
@@ -34,7 +35,7 @@ pub fn table(r: &Report) -> String {
     let id_width = r.checks.iter().map(|c| c.id.len()).max().unwrap_or(0).max("secrets".len());
     let _ = writeln!(out, "{:<6} {:<8} {:<id_width$}  RESULT", "STATUS", "SEVERITY", "CHECK");
     for c in &r.checks {
-        let _ = writeln!(out, "{:<6} {:<8} {:<id_width$}  {}", status_word(c.status), c.severity, c.id, c.message);
+        let _ = writeln!(out, "{:<6} {:<8} {:<id_width$}  {}", status_word(c.status), c.severity, c.id, escape(&c.message));
     }
     let worst = r.secrets.iter().map(|s| s.severity).max();
     let secrets_line = match r.secrets.len() {
@@ -46,9 +47,9 @@ pub fn table(r: &Report) -> String {
 
     for c in r.checks.iter().filter(|c| c.status == Status::Fail) {
         let _ = writeln!(out, "\n{} ({}): {}", c.id, c.severity, c.title);
-        let _ = writeln!(out, "  {}", c.message);
+        let _ = writeln!(out, "  {}", escape(&c.message));
         for d in &c.details {
-            let _ = writeln!(out, "    {d}");
+            let _ = writeln!(out, "    {}", escape(d));
         }
         let _ = writeln!(out, "  Fix: {}", c.remediation);
     }
@@ -57,8 +58,8 @@ pub fn table(r: &Report) -> String {
         let _ = writeln!(out, "  {:<8} {:<24} {:<5} {:<40} MATCH (redacted)", "SEVERITY", "RULE", "LAYER", "WHERE");
         for s in &r.secrets {
             let layer = s.layer.map_or("-".to_owned(), |l| l.to_string());
-            let place = format!("{}:{}{}", s.path, s.line, if s.visible { "" } else { " (deleted later)" });
-            let _ = writeln!(out, "  {:<8} {:<24} {:<5} {:<40} {}", s.severity, s.rule, layer, place, s.redacted);
+            let place = format!("{}:{}{}", escape(&s.path), s.line, if s.visible { "" } else { " (deleted later)" });
+            let _ = writeln!(out, "  {:<8} {:<24} {:<5} {:<40} {}", s.severity, s.rule, layer, place, escape(&s.redacted));
         }
     }
     out

@@ -2,14 +2,14 @@
 
 use temper_layer::{LayerReport, ThresholdResult};
 
-use super::{columns, ellipsize};
+use super::{columns, ellipsize, escape};
 use crate::size::human;
 
 pub fn table(r: &LayerReport, results: &[ThresholdResult], top: usize) -> String {
     let mut out = String::new();
-    out.push_str(&format!("Image  {}\n", r.image));
+    out.push_str(&format!("Image  {}\n", escape(&r.image)));
     if let Some(d) = &r.digest {
-        out.push_str(&format!("Digest {d}\n"));
+        out.push_str(&format!("Digest {}\n", escape(&d.to_string())));
     }
     out.push('\n');
     let mut rows = vec![vec![
@@ -69,7 +69,7 @@ pub fn table(r: &LayerReport, results: &[ThresholdResult], top: usize) -> String
             let name = serde_json::to_string(&t.threshold).unwrap_or_default();
             match &t.reason {
                 None => out.push_str(&format!("  PASS  {name}\n")),
-                Some(reason) => out.push_str(&format!("  FAIL  {reason}\n")),
+                Some(reason) => out.push_str(&format!("  FAIL  {}\n", escape(reason))),
             }
         }
     }

@@ -25,18 +25,40 @@ fn id(f: &Finding) -> String {
     }
 }
 
+/// The lines of `source` a byte span touches: the text from the start of
+/// its first line to the end of its last (newline included), the byte
+/// offset of that text, and the 1-based number of its first line.
+/// `starts` holds the offset of every line start (each a character
+/// boundary, as line starts follow a newline).
+fn lines_around(source: &str, starts: &[usize], span: &std::ops::Range<usize>) -> (usize, usize, usize) {
+    let line_of = |at: usize| starts.partition_point(|&s| s <= at).max(1) - 1;
+    let first = line_of(span.start);
+    let last = line_of(span.end.saturating_sub(1).max(span.start));
+    let from = starts[first];
+    let to = starts.get(last + 1).copied().unwrap_or(source.len());
+    (from, to, first + 1)
+}
+
 /// Each finding as the source line with its span underlined and the fix,
-/// then a count; colours when `styled`.
+/// then a count; colours when `styled`. The snippet renderer is handed only
+/// the lines a finding covers (found in a line index built once per file),
+/// so the cost is linear in the findings, not findings × file size.
 pub fn tty(files: &[LintedFile], styled: bool) -> String {
     let renderer = if styled { Renderer::styled() } else { Renderer::plain() };
     let mut out = String::new();
     let mut counts = [0usize; 4];
     for file in files {
+        let source = file.source.as_str();
+        let starts: Vec<usize> = std::iter::once(0).chain(source.match_indices('\n').map(|(i, _)| i + 1)).collect();
+        let path = super::escape(&file.file);
         for f in &file.findings {
             counts[Severity::ALL.iter().position(|s| *s == f.severity).unwrap_or(0)] += 1;
-            let span = f.span.start.min(file.source.len())..f.span.end.min(file.source.len());
+            let mut span = f.span.start.min(source.len())..f.span.end.min(source.len());
+            span.end = span.end.max(span.start);
+            let (from, to, line) = lines_around(source, &starts, &span);
+            let local = span.start.saturating_sub(from).min(to - from)..span.end.saturating_sub(from).min(to - from);
             let title = level(f.severity).primary_title(f.message.as_str()).id(id(f));
-            let snippet = Snippet::source(file.source.as_str()).path(file.file.as_str()).fold(true).annotation(AnnotationKind::Primary.span(span));
+            let snippet = Snippet::source(&source[from..to]).line_start(line).path(path.as_ref()).fold(true).annotation(AnnotationKind::Primary.span(local));
             let report = [title.element(snippet), Group::with_title(Level::HELP.secondary_title(f.hint))];
             let _ = writeln!(out, "{}\n", renderer.render(&report));
         }

@@ -5,12 +5,13 @@ use temper_inventory::Inventory;
 use temper_inventory::format::Subject;
 use temper_layer::LayerIndex;
 
-use super::columns;
+use super::{columns, escape};
 
 pub fn table(inv: &Inventory) -> String {
     let mut out = String::new();
     if let Some(os) = &inv.os {
-        out.push_str(&format!("OS  {}\n\n", os.pretty_name.clone().unwrap_or_else(|| format!("{} {}", os.id, os.version_id.clone().unwrap_or_default()))));
+        let name = os.pretty_name.clone().unwrap_or_else(|| format!("{} {}", os.id, os.version_id.clone().unwrap_or_default()));
+        out.push_str(&format!("OS  {}\n\n", escape(&name)));
     }
     let mut rows = vec![vec!["NAME".into(), "VERSION".into(), "TYPE".into(), "LAYER".into(), "PATH".into()]];
     for p in &inv.packages {
@@ -27,7 +28,7 @@ pub fn table(inv: &Inventory) -> String {
     if !inv.unknowns.is_empty() {
         out.push_str(&format!(", {} files could not be read:\n", inv.unknowns.len()));
         for u in &inv.unknowns {
-            out.push_str(&format!("  layer {} /{} ({}): {}\n", u.layer, u.path, u.cataloger, u.reason));
+            out.push_str(&format!("  layer {} /{} ({}): {}\n", u.layer, escape(&u.path), u.cataloger, escape(&u.reason)));
         }
     } else {
         out.push('\n');

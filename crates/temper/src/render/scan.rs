@@ -6,7 +6,7 @@ use temper_advisory::db::Status;
 use temper_finding::{Matches, Severity};
 use temper_inventory::Inventory;
 
-use super::{columns, ellipsize};
+use super::{columns, ellipsize, escape};
 
 /// Findings grouped by package: installed → fixed version, worst first.
 pub fn table(inventory: &Inventory, matches: &Matches, show_suppressed: bool) -> String {
@@ -36,7 +36,7 @@ pub fn table(inventory: &Inventory, matches: &Matches, show_suppressed: bool) ->
     }
     for (_, path, findings) in groups {
         let first = findings[0];
-        out.push_str(&format!("\n{} {} ({}, layer {}, /{path})\n", first.package, first.version, first.ecosystem.purl_type(), first.layer));
+        out.push_str(&format!("\n{} {} ({}, layer {}, /{})\n", escape(&first.package), escape(&first.version), first.ecosystem.purl_type(), first.layer, escape(path)));
         let mut rows = vec![vec!["  ID".to_owned(), "SEVERITY".into(), "INSTALLED".into(), "FIXED".into(), "TITLE".into()]];
         for f in findings {
             let fixed = if f.fixed_versions.is_empty() { "-".to_owned() } else { f.fixed_versions.join(", ") };
@@ -64,7 +64,7 @@ pub fn table(inventory: &Inventory, matches: &Matches, show_suppressed: bool) ->
     if !matches.unmatched.is_empty() {
         out.push_str(&format!("\n{} packages could not be checked:\n", matches.unmatched.len()));
         for u in &matches.unmatched {
-            out.push_str(&format!("  {}: {}\n", u.purl, u.reason));
+            out.push_str(&format!("  {}: {}\n", escape(&u.purl), escape(&u.reason)));
         }
     }
     out

@@ -1,9 +1,11 @@
-//! `--tree`: a file tree with modes, owners and sizes.
+//! `--tree`: a file tree with modes, owners and sizes. Names and link
+//! targets are [`escape`]d: one entry, one line.
 
 use std::collections::BTreeMap;
 
 use temper_layer::{EntryKind, FileEntry, Merged};
 
+use super::escape;
 use crate::size::human;
 
 #[derive(Default)]
@@ -63,12 +65,14 @@ fn walk(node: &Node<'_>, prefix: &str, out: &mut String) {
     let n = node.children.len();
     for (i, (name, child)) in node.children.iter().enumerate() {
         let last = i + 1 == n;
+        // A name is one tree line whatever bytes the layer gave it.
+        let name = escape(name);
         let (branch, next) = if last { ("└── ", "    ") } else { ("├── ", "│   ") };
         let detail = match child.entry {
             Some(e) => {
                 let suffix = match &e.kind {
-                    EntryKind::Symlink { target } => format!(" -> {target}"),
-                    EntryKind::Hardlink { target } => format!(" => /{target}"),
+                    EntryKind::Symlink { target } => format!(" -> {}", escape(target)),
+                    EntryKind::Hardlink { target } => format!(" => /{}", escape(target)),
                     EntryKind::Whiteout => " (deleted)".into(),
                     EntryKind::OpaqueDir => " (opaque: lower contents hidden)".into(),
                     _ => String::new(),
