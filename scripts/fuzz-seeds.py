@@ -15,7 +15,8 @@ committed files. Every layer seed must walk; the stable replay
   gnutar-posix-comment9000.tar   a 9,000-byte PAX record in every extended
                                  header (--pax-option=comment:=...), the
                                  shape that once hung the layer walk
-  gnutar-posix-global9000.tar    the same record in a global ('g') header
+  gnutar-posix-global9000.tar    the same record in a global ('g') header,
+                                 named /tmp/GlobalHead.0 as GNU tar does
   python-{pax,gnu}.tar           Python's tarfile, PAX_FORMAT (with a
                                  9,000-byte record and a sub-second mtime)
                                  and GNU_FORMAT (././@LongLink names and
@@ -107,7 +108,9 @@ def gnu_seeds(tmp):
     per_file = gnu_tar(tree, "posix", "--pax-option", f"{PAX_CLEAN},comment:={COMMENT}", members=small, mtime="@0.5")
     write(os.path.join(LAYER, "gnutar-posix-comment9000.tar"), per_file)
     write(os.path.join(LAYER, "gnutar-posix-comment9000.tar.gz"), gz(per_file))
-    global_ = gnu_tar(tree, "posix", "--pax-option", f"{PAX_CLEAN},comment={COMMENT}", members=small)
+    # The global header named as GNU tar names it by default
+    # ($TMPDIR/GlobalHead.%p.%n), absolute, without the pid.
+    global_ = gnu_tar(tree, "posix", "--pax-option", f"{PAX_CLEAN},globexthdr.name=/tmp/GlobalHead.0,comment={COMMENT}", members=small)
     write(os.path.join(LAYER, "gnutar-posix-global9000.tar"), global_)
     return tree, per_file
 
