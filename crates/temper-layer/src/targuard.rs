@@ -255,8 +255,8 @@ mod tests {
         }
         let tar = b.into_inner().unwrap();
         for chunk in [1, 7, 100, 511, 512, 513, 4096, 8192, 9000, 65536] {
-            let tar = tar.clone();
-            let read = within(&format!("chunks of {chunk}"), move || read_through(&tar, chunk).unwrap());
+            let copy = tar.clone();
+            let read = within(&format!("chunks of {chunk}"), move || read_through(&copy, chunk).unwrap());
             assert_eq!(read.len(), tar.len(), "chunks of {chunk}");
         }
         let names: Vec<String> = tar::Archive::new(TarGuard::new(&tar[..]))
