@@ -7,6 +7,9 @@
 //! panics, fails the test with the input's name, and its bytes are written
 //! to the temporary directory so it can be replayed and added to the seeds.
 
+// Each replay includes this file and uses part of it.
+#![allow(dead_code)]
+
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
@@ -30,11 +33,6 @@ pub struct Watchdog<T> {
 impl<T: Send + 'static> Watchdog<T> {
     /// Starts a worker running `body` for fuzz target `target`.
     pub fn new(target: &str, body: impl Fn(&[u8]) -> T + Send + 'static) -> Self {
-        Self::with_timeout(target, REPLAY_TIMEOUT, body)
-    }
-
-    /// [`Watchdog::new`] with another bound.
-    pub fn with_timeout(target: &str, timeout: Duration, body: impl Fn(&[u8]) -> T + Send + 'static) -> Self {
         let (inputs, jobs) = channel::<Vec<u8>>();
         let (done, results) = channel();
         thread::Builder::new()
@@ -50,7 +48,7 @@ impl<T: Send + 'static> Watchdog<T> {
                 }
             })
             .expect("spawn the fuzz worker");
-        Watchdog { target: target.to_owned(), inputs, results, timeout, slowest: Duration::ZERO }
+        Watchdog { target: target.to_owned(), inputs, results, timeout: REPLAY_TIMEOUT, slowest: Duration::ZERO }
     }
 
     /// Runs the body on `input`, named `what` in a failure. Panics when the
