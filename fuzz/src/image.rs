@@ -1,14 +1,19 @@
 //! The image and layer fuzz bodies: manifests, layer blobs, archives.
 //!
-//! `crates/temper-layer/tests/fuzz_bodies.rs` includes this file by path and
-//! drives the same bodies over deterministic mutations of seed inputs, so
-//! `cargo test` on stable exercises them without cargo-fuzz.
+//! `crates/temper-layer/tests/fuzz_bodies.rs` includes this file by path
+//! (and `split.rs` beside it) and drives the same bodies over deterministic
+//! mutations of seed inputs, so `cargo test` on stable exercises them
+//! without cargo-fuzz. Layer streams are always read through
+//! [`SplitReader`]: short reads of 1 byte to 64 KiB.
 
-use std::io::{Cursor, Write};
+use std::io::{Cursor, Read, Write};
+use std::sync::Mutex;
 
 use temper_image::model::{self, Index, ManifestKind, media};
-use temper_image::{Digest, Layer, LayerContent, Limits as DocLimits, OpenOptions, Platform, RegistryRef, Source};
-use temper_layer::{EntryKind, LayerIndex, LayerReport, Limits, NoProgress, analyze, walk_image, walk_layer};
+use temper_image::{Digest, Image, Layer, LayerContent, Limits as DocLimits, OpenOptions, Platform, RegistryRef, Source};
+use temper_layer::{EntryKind, FileEntry, FileSink, HEAD_BYTES, LayerIndex, LayerReport, Limits, NoProgress, analyze, walk_layer, walk_layer_with};
+
+use crate::split::{SplitReader, seed_of};
 
 /// Small enough that one input costs milliseconds.
 pub fn small_limits() -> Limits {
@@ -102,21 +107,88 @@ fn check_index(idx: &LayerIndex, stored: usize, limits: &Limits) {
     }
 }
 
-/// One layer blob, any compression, walked with small limits, then stacked
-/// on its own and twice over. True when the walk succeeded.
-pub fn layer_walk(data: &[u8]) -> bool {
-    let limits = small_limits();
+/// What [`Taker`] was handed of one file.
+#[derive(Debug, PartialEq)]
+struct Taken {
+    path: String,
+    size: u64,
+    limit: u64,
+    content: Vec<u8>,
+    complete: bool,
+}
+
+/// A sink standing in for the analysers: wants every regular file, up to a
+/// limit that depends on the path (so some files are cut short), drops
+/// those whose head has an odd length, and records what it was handed.
+#[derive(Default)]
+struct Taker {
+    taken: Mutex<Vec<Taken>>,
+}
+
+impl Taker {
+    fn limit(path: &str) -> u64 {
+        [100, 5000, 1 << 20][path.len() % 3]
+    }
+
+    fn into_taken(self) -> Vec<Taken> {
+        self.taken.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl FileSink for Taker {
+    fn wants(&self, _: usize, path: &str, _: &FileEntry) -> Option<u64> {
+        Some(Self::limit(path))
+    }
+
+    fn wants_head(&self, _: usize, path: &str, _: &FileEntry, head: &[u8]) -> Option<u64> {
+        assert!(head.len() <= HEAD_BYTES, "a head of {} bytes", head.len());
+        (head.len() % 2 == 0).then(|| Self::limit(path))
+    }
+
+    fn take(&self, _: usize, path: &str, entry: &FileEntry, content: &[u8], complete: bool) {
+        let t = Taken { path: path.to_owned(), size: entry.size, limit: Self::limit(path), content: content.to_vec(), complete };
+        self.taken.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(t);
+    }
+}
+
+/// Walks `data` as one layer, read through `wrap`, handing files to a
+/// fresh [`Taker`].
+fn walk_taking(data: &[u8], limits: &Limits, wrap: impl FnOnce(Cursor<Vec<u8>>) -> Box<dyn Read + Send>) -> (Result<LayerIndex, String>, Vec<Taken>) {
     let layer = Layer::new(None, None, media::OCI_LAYER_TAR, Some(data.len() as u64));
     let total = temper_layer::ImageTally::default();
-    let content = LayerContent::Stream(Box::new(Cursor::new(data.to_vec())));
-    let idx = match walk_layer(0, &layer, content, &limits, &total, &NoProgress) {
-        Ok(idx) => idx,
-        Err(e) => {
-            let _ = e.to_string();
-            return false;
+    let taker = Taker::default();
+    let content = LayerContent::Stream(wrap(Cursor::new(data.to_vec())));
+    let walked = walk_layer_with(0, &layer, content, limits, &total, &NoProgress, &taker).map_err(|e| e.to_string());
+    (walked, taker.into_taken())
+}
+
+/// One layer blob, any compression, read in short pieces (see
+/// [`SplitReader`]) and walked with small limits, then stacked on its own
+/// and twice over. How the bytes are split must change nothing: the same
+/// blob read whole gives the same entries, digests and files handed to
+/// the analysers. True when the walk succeeded.
+pub fn layer_walk(data: &[u8]) -> bool {
+    let limits = small_limits();
+    let seed = seed_of(data);
+    let (split, taken) = walk_taking(data, &limits, |c| Box::new(SplitReader::new(c, seed)));
+    let (whole, taken_whole) = walk_taking(data, &limits, |c| Box::new(c));
+    let idx = match (split, whole) {
+        (Ok(idx), Ok(whole)) => {
+            let json = |i: &LayerIndex| serde_json::to_value(i).expect("a layer index serialises");
+            assert_eq!(json(&idx), json(&whole), "split reads changed the walk");
+            assert_eq!(taken, taken_whole, "split reads changed what the analysers were handed");
+            idx
         }
+        (Err(_), Err(_)) => return false,
+        (split, whole) => panic!("split reads changed the outcome: {:?} read split, {:?} read whole", split.map(|_| ()), whole.map(|_| ())),
     };
     check_index(&idx, data.len(), &limits);
+    for t in &taken {
+        // Whatever the pieces, a file is handed over whole up to the limit.
+        assert!(idx.entries.iter().any(|e| e.path == t.path && e.size == t.size), "{} was never an entry", t.path);
+        assert_eq!(t.content.len() as u64, t.size.min(t.limit), "{}", t.path);
+        assert_eq!(t.complete, t.size <= t.limit, "{}", t.path);
+    }
     for stack in [std::slice::from_ref(&idx), &[idx.clone(), idx.clone()][..]] {
         match analyze(stack) {
             Ok(a) => {
@@ -139,12 +211,27 @@ pub fn layer_walk(data: &[u8]) -> bool {
     true
 }
 
+/// [`temper_layer::walk_image`] one layer after the other, each read in short pieces.
+fn walk_split(image: &Image, limits: &Limits, seed: u64) -> Result<Vec<LayerIndex>, String> {
+    let total = temper_layer::ImageTally::default();
+    let mut walked = Vec::new();
+    for (i, layer) in image.layers.iter().enumerate() {
+        let content = match image.open_layer(i).map_err(|e| e.to_string())? {
+            LayerContent::Stream(s) => LayerContent::Stream(Box::new(SplitReader::new(s, seed ^ i as u64))),
+            dir @ LayerContent::Directory(_) => dir,
+        };
+        walked.push(walk_layer(i, layer, content, limits, &total, &NoProgress).map_err(|e| e.to_string())?);
+    }
+    Ok(walked)
+}
+
 thread_local! {
     static SCRATCH: Option<tempfile::TempPath> = tempfile::NamedTempFile::new().ok().map(|f| f.into_temp_path());
 }
 
 /// Bytes as a docker-archive and as an oci-archive: index, select, open,
-/// walk, analyze, report. True when some image was walked.
+/// walk (each layer read in short pieces), analyze, report. True when some
+/// image was walked.
 pub fn archive(data: &[u8]) -> bool {
     SCRATCH.with(|scratch| {
         let mut walked_any = false;
@@ -154,6 +241,7 @@ pub fn archive(data: &[u8]) -> bool {
             return false;
         }
         drop(f);
+        let seed = seed_of(data);
         let opts = OpenOptions { limits: DocLimits { manifest_bytes: 64 << 10, config_bytes: 64 << 10 }, ..OpenOptions::default() };
         let p = path.to_path_buf();
         let sources = [
@@ -172,13 +260,7 @@ pub fn archive(data: &[u8]) -> bool {
                 }
             };
             assert_eq!(image.layers.len(), image.config.rootfs.diff_ids.len());
-            let walked = match walk_image(&image, &small_limits(), &NoProgress) {
-                Ok(w) => w,
-                Err(e) => {
-                    let _ = e.to_string();
-                    continue;
-                }
-            };
+            let Ok(walked) = walk_split(&image, &small_limits(), seed) else { continue };
             walked_any = true;
             for (l, w) in image.layers.iter().zip(&walked) {
                 // A walk succeeds only when the content is what was promised.

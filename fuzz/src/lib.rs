@@ -1,7 +1,9 @@
 //! The bodies of the fuzz targets. Each takes arbitrary bytes, must never
 //! panic, and asserts the invariants the libraries promise about whatever
 //! it accepts. Stable tests include these files by path and drive the same
-//! bodies over deterministic mutations of the seeds in `seeds/`.
+//! bodies over deterministic mutations of the seeds in `seeds/`, each input
+//! under a [`watchdog::Watchdog`] so a hang fails. The streaming bodies
+//! (`layer_walk`, `archive`) read layers through [`split::SplitReader`].
 
 pub mod advisory;
 pub mod catalog;
@@ -9,5 +11,7 @@ pub mod dockerfile;
 mod image;
 pub mod mutate;
 pub mod secrets;
+pub mod split;
+pub mod watchdog;
 
 pub use image::*;

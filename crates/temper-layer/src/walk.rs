@@ -3,7 +3,7 @@
 //! tar (the diffID) and record every entry. Nothing touches the disk.
 
 use std::cell::Cell;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufReader, Read};
 use std::path::Path;
 use std::sync::atomic::Ordering;
 
@@ -288,7 +288,12 @@ fn walk_stream(
     let alg = layer.digest.as_ref().map_or(Algorithm::Sha256, Digest::algorithm);
     let counted = Counting { inner: stream, read: &stored, declared: layer.size, layer: index, progress };
     let mut buffered = BufReader::with_capacity(256 * 1024, HashingReader::new(counted, alg));
-    let head = buffered.fill_buf().map_err(|e| io_fail("reading", e))?;
+    // The magic numbers are read whole: a stream may hand out fewer bytes
+    // than a magic number in its first read (a gzip layer whose first read
+    // held one byte was once read as a plain tar).
+    const LONGEST_MAGIC: u64 = 6;
+    let mut head = Vec::with_capacity(LONGEST_MAGIC as usize);
+    (&mut buffered).take(LONGEST_MAGIC).read_to_end(&mut head).map_err(|e| io_fail("reading", e))?;
     let compression = if head.starts_with(GZIP_MAGIC) {
         Compression::Gzip
     } else if head.starts_with(ZSTD_MAGIC) {
@@ -321,6 +326,8 @@ fn walk_stream(
 
     let mut entries = Vec::new();
     let mut tar_entries = 0u64;
+    // The magic number, then the rest, through one buffered reader.
+    let mut buffered = io::Cursor::new(head).chain(buffered);
     let (diff_id, uncompressed) = {
         let decoder: Box<dyn Read + '_> = match compression {
             Compression::Gzip => Box::new(MultiGzDecoder::new(&mut buffered)),
@@ -339,6 +346,13 @@ fn walk_stream(
             for item in iter {
                 let mut item = item.map_err(|e| io_fail("reading tar", e))?;
                 tar_entries += 1;
+                if item.header().entry_type() == tar::EntryType::XGlobalHeader {
+                    // A PAX global header (GNU tar `--pax-option key=value`,
+                    // `git archive`) describes the archive, not a file; its
+                    // name is often absolute (GNU tar: $TMPDIR/GlobalHead.*).
+                    io::copy(&mut item, &mut io::sink()).map_err(|e| io_fail("reading tar", e))?;
+                    continue;
+                }
                 tally.add_entries(1, limits).map_err(&fail)?;
                 let raw = item.path_bytes().into_owned();
                 if raw.len() > 4096 {
@@ -365,7 +379,7 @@ fn walk_stream(
         tar_stream.finish().map_err(|e| io_fail("reading past the tar end", e))?
     };
     io::copy(&mut buffered, &mut io::sink()).map_err(|e| io_fail("reading", e))?;
-    let (digest, compressed) = buffered.into_inner().finish().map_err(|e| io_fail("reading", e))?;
+    let (digest, compressed) = buffered.into_inner().1.into_inner().finish().map_err(|e| io_fail("reading", e))?;
     if let Some(declared) = layer.size
         && declared != compressed
     {

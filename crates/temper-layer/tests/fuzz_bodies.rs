@@ -1,7 +1,11 @@
 //! The image fuzz targets' bodies (`fuzz/src/image.rs`) run on stable: seeds built
 //! here plus any file under `fuzz/seeds/<target>/` (crash reproductions
-//! belong there), each mutated deterministically a few thousand times with
-//! a xorshift byte-flip / truncate / splice mutator. A panic is a failure.
+//! belong there; `scripts/fuzz-seeds.py` writes tars from GNU tar, Python
+//! and Go), each mutated deterministically a few thousand times with a
+//! xorshift byte-flip / truncate / splice mutator. The bodies read layers
+//! in short pieces (`fuzz/src/split.rs`); every input runs under a watchdog
+//! (`fuzz/src/watchdog.rs`), so a panic or a hang is a failure that names
+//! the input.
 //!
 //! `cargo test -p temper-layer --test fuzz_bodies -- --ignored write_seeds`
 //! rewrites `fuzz/seeds/` from the seeds below.
@@ -11,7 +15,11 @@
 mod bodies;
 #[path = "../../../fuzz/src/mutate.rs"]
 mod mutate;
+#[path = "../../../fuzz/src/split.rs"]
+mod split;
 mod support;
+#[path = "../../../fuzz/src/watchdog.rs"]
+mod watchdog;
 
 use std::path::PathBuf;
 
@@ -19,44 +27,51 @@ use serde_json::json;
 use mutate::{XorShift, mutate};
 use support::*;
 use temper_image::model::media;
+use watchdog::Watchdog;
 
 fn seed_dir(target: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/seeds").join(target)
 }
 
-/// Seeds built here plus those stored under `fuzz/seeds/<target>/`.
-fn seeds(target: &str) -> Vec<Vec<u8>> {
-    let mut all: Vec<Vec<u8>> = built_seeds(target).into_iter().map(|(_, b)| b).collect();
+/// Seeds built here plus those stored under `fuzz/seeds/<target>/`, by
+/// name; the stored ones are named `seeds/<file>`.
+fn seeds(target: &str) -> Vec<(String, Vec<u8>)> {
+    let mut all = built_seeds(target);
     if let Ok(dir) = std::fs::read_dir(seed_dir(target)) {
         let mut files: Vec<_> = dir.filter_map(|e| e.ok().map(|e| e.path())).collect();
         files.sort();
         for f in files {
             let bytes = std::fs::read(&f).unwrap();
-            if !all.contains(&bytes) {
-                all.push(bytes);
+            if !all.iter().any(|(_, b)| *b == bytes) {
+                all.push((format!("seeds/{}", f.file_name().unwrap().to_string_lossy()), bytes));
             }
         }
     }
     all
 }
 
-/// Runs `body` on every seed (each must be accepted) and on `iterations`
-/// mutations; some mutations must be accepted and some refused, or the
-/// mutator is not reaching past the first check.
+/// Runs `body` under a watchdog on every seed (each must be accepted but
+/// stored reproductions, named `crash-*` or `timeout-*` as libFuzzer names
+/// them) and on `iterations` mutations; some mutations must be
+/// accepted and some refused, or the mutator is not reaching past the
+/// first check.
 fn run(target: &str, body: fn(&[u8]) -> bool, iterations: usize, seed: u64) {
-    let inputs = seeds(target);
-    assert!(inputs.len() >= 2, "{target}: no seeds");
-    for (i, input) in inputs.iter().enumerate() {
-        assert!(body(input) || i >= built_seeds(target).len(), "{target}: seed {i} is refused");
+    let named = seeds(target);
+    assert!(named.len() >= 2, "{target}: no seeds");
+    let mut dog = Watchdog::new(target, body);
+    let must_accept = |name: &str| !name.starts_with("seeds/crash-") && !name.starts_with("seeds/timeout-");
+    for (name, input) in &named {
+        assert!(dog.run(&format!("seed {name}"), input) || !must_accept(name), "{target}: seed {name} is refused");
     }
+    let inputs: Vec<Vec<u8>> = named.iter().map(|(_, b)| b.clone()).collect();
     let mut rng = XorShift(seed);
     let mut accepted = 0;
-    for _ in 0..iterations {
-        let base = &inputs[rng.below(inputs.len())];
-        let input = mutate(&mut rng, base, &inputs);
-        accepted += usize::from(body(&input));
+    for k in 0..iterations {
+        let base = rng.below(inputs.len());
+        let input = mutate(&mut rng, &inputs[base], &inputs);
+        accepted += usize::from(dog.run(&format!("mutation {k} of seed {}", named[base].0), &input));
     }
-    eprintln!("{target}: {accepted} of {iterations} mutations accepted");
+    eprintln!("{target}: {accepted} of {iterations} mutations accepted; slowest input {:?}", dog.slowest);
     assert!(accepted > iterations / 50 && accepted < iterations, "{target}: {accepted} of {iterations} mutations accepted");
 }
 
@@ -129,6 +144,7 @@ fn built_seeds(target: &str) -> Vec<(String, Vec<u8>)> {
 
 #[test]
 fn seeds_are_what_the_bodies_accept() {
+    // (Run whole, without the split reads of the bodies.)
     // The mutations start from inputs that get all the way through.
     let tars = layer_tars();
     for (name, blob) in built_seeds("layer_walk") {
