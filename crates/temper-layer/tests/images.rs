@@ -751,7 +751,7 @@ fn compression_is_detected_after_a_short_first_read() {
             let blob = compress(&tar, c);
             let layer = Layer::new(None, None, c.media_type(), Some(blob.len() as u64));
             let stream = ShortFirstRead { inner: std::io::Cursor::new(blob), first: Some(first) };
-            let l = walk_layer(0, &layer, LayerContent::Stream(Box::new(stream)), &Limits::default(), &AtomicU64::new(0), &NoProgress)
+            let l = walk_layer(0, &layer, LayerContent::Stream(Box::new(stream)), &Limits::default(), &Default::default(), &NoProgress)
                 .unwrap_or_else(|e| panic!("{c:?}, first read {first}: {e}"));
             assert_eq!(paths(&l), ["etc/os-release"], "{c:?}, first read {first}");
         }
