@@ -89,12 +89,14 @@ impl ImageTally {
 /// (itself when it is the first): a manifest may list one blob many times,
 /// and it is read once.
 pub fn first_copies(image: &Image) -> Vec<usize> {
-    let layers = &image.layers;
-    (0..layers.len())
-        .map(|i| {
-            let same = |j: &usize| layers[*j].digest.is_some() && layers[*j].digest == layers[i].digest && layers[*j].diff_id == layers[i].diff_id;
-            (0..i).find(same).unwrap_or(i)
-        })
+    // A hash map, not a look-back per layer: a 4 MiB manifest can list
+    // tens of thousands of layers.
+    let mut first: std::collections::HashMap<(&temper_image::Digest, Option<&temper_image::Digest>), usize> = std::collections::HashMap::new();
+    image
+        .layers
+        .iter()
+        .enumerate()
+        .map(|(i, l)| l.digest.as_ref().map_or(i, |d| *first.entry((d, l.diff_id.as_ref())).or_insert(i)))
         .collect()
 }
 
