@@ -148,7 +148,7 @@ impl Merged {
                 return Err(MergeError::ThroughSymlink { layer, path: e.path.clone(), link: link.to_owned(), target: target.to_owned() });
             }
             if let EntryKind::Hardlink { target } = &e.kind
-                && self.files.get(target).is_none_or(|t| t.entry.is_dir() || t.entry.is_deletion())
+                && self.files.get(target).is_none_or(|t| t.entry.is_dir())
             {
                 return Err(MergeError::MissingLinkTarget { layer, path: e.path.clone(), target: target.clone() });
             }
