@@ -1,5 +1,7 @@
 //! The local advisory database: OSV records in SQLite, indexed by
-//! (ecosystem family, package name), plus CISA's KEV catalog.
+//! (ecosystem family, package name) and by every id they go by, plus
+//! CISA's KEV catalog and the CVSS metrics of CVE JSON 5 records (a
+//! severity source looked up by CVE id, never matched).
 //!
 //! Every import runs in one transaction, so a crash or a refused input
 //! leaves the database exactly as it was (SQLite's atomic commit; WAL mode
@@ -18,10 +20,15 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use rusqlite::{Connection, OptionalExtension, params};
 
+use crate::cve::{self, CveRecord, Metric, Origin};
 use crate::osv::Record;
 
 /// The schema this build reads and writes.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
+/// The most ids one vulnerability is followed through when looking for
+/// its severity (a record naming hundreds of aliases is not trusted to
+/// pull in the whole database).
+const MAX_RELATED_IDS: usize = 64;
 /// The largest record file read (the biggest real OSV records are ~1 MiB).
 const MAX_RECORD_BYTES: u64 = 16 << 20;
 /// The most entries read from one zip export.
@@ -66,6 +73,8 @@ pub struct ImportStats {
     pub records: BTreeMap<String, usize>,
     /// KEV entries stored.
     pub kev: usize,
+    /// CVE JSON 5 records stored (severity sources).
+    pub cve: usize,
     /// Inputs skipped, with why.
     pub skipped: Vec<(String, String)>,
 }
@@ -92,6 +101,8 @@ pub struct Status {
     pub records: BTreeMap<String, usize>,
     /// KEV entries.
     pub kev: usize,
+    /// CVE records, and how many of them carry a CVSS metric.
+    pub cve: (usize, usize),
     /// Unix time of the last import or update, if any.
     pub updated: Option<i64>,
     /// Feeds and when each was last checked.
@@ -143,6 +154,30 @@ pub fn default_path() -> Option<PathBuf> {
 enum Parsed {
     Record(Box<Record>, Vec<u8>),
     Kev(Vec<(String, Option<String>)>),
+    Cve(CveRecord),
+}
+
+/// Records of the same vulnerability, found by id or alias: what rates a
+/// finding whose own advisory has no score.
+#[derive(Debug, Default)]
+pub struct Related {
+    /// Every id the vulnerability goes by, as far as the database knows.
+    pub ids: std::collections::BTreeSet<String>,
+    /// OSV records holding one of those ids (withdrawn ones left out).
+    pub records: Vec<Record>,
+    /// CVSS metrics of CVE records among those ids: (CVE id, metric).
+    pub metrics: Vec<(String, Metric)>,
+}
+
+/// What `temper db check` found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    /// SQLite's `quick_check` answer (`ok` when sound).
+    pub sqlite: String,
+    /// Stored records that no longer parse, by id.
+    pub damaged: Vec<String>,
+    /// Records read.
+    pub records: usize,
 }
 
 fn parse_bytes(bytes: Vec<u8>) -> Result<Parsed, String> {
@@ -155,6 +190,9 @@ fn parse_bytes(bytes: Vec<u8>) -> Result<Parsed, String> {
             .filter_map(|v| Some((v.get("cveID")?.as_str()?.to_owned(), v.get("dateAdded").and_then(|d| d.as_str()).map(str::to_owned))))
             .collect();
         return Ok(Parsed::Kev(kev));
+    }
+    if cve::is_cve_record(&value) {
+        return cve::parse(&value).map(Parsed::Cve);
     }
     let record: Record = serde_json::from_value(value).map_err(|e| format!("not an OSV record: {e}"))?;
     if record.id.is_empty() {
@@ -253,6 +291,9 @@ struct Writer<'t> {
     put_affected: rusqlite::Statement<'t>,
     put_alias: rusqlite::Statement<'t>,
     put_kev: rusqlite::Statement<'t>,
+    delete_metrics: rusqlite::Statement<'t>,
+    put_metric: rusqlite::Statement<'t>,
+    put_cve: rusqlite::Statement<'t>,
     stats: ImportStats,
 }
 
@@ -267,6 +308,9 @@ impl<'t> Writer<'t> {
             put_affected: tx.prepare("INSERT INTO affected (family, name, record_id) VALUES (?1, ?2, ?3)")?,
             put_alias: tx.prepare("INSERT INTO aliases (alias, record_id) VALUES (?1, ?2)")?,
             put_kev: tx.prepare("INSERT OR REPLACE INTO kev (cve, date_added) VALUES (?1, ?2)")?,
+            delete_metrics: tx.prepare("DELETE FROM cve_metrics WHERE cve = ?1")?,
+            put_metric: tx.prepare("INSERT INTO cve_metrics (cve, origin, provider, vector) VALUES (?1, ?2, ?3, ?4)")?,
+            put_cve: tx.prepare("INSERT OR REPLACE INTO cve_records (id, source, modified, metrics) VALUES (?1, ?2, ?3, ?4)")?,
             stats: ImportStats::default(),
         })
     }
@@ -280,6 +324,14 @@ impl<'t> Writer<'t> {
                     self.put_kev.execute(params![cve, date]).map_err(sqlite)?;
                     self.stats.kev += 1;
                 }
+            }
+            Ok(Parsed::Cve(cve)) => {
+                self.delete_metrics.execute([&cve.id]).map_err(sqlite)?;
+                for m in &cve.metrics {
+                    self.put_metric.execute(params![cve.id, m.origin.as_str(), m.provider, m.vector]).map_err(sqlite)?;
+                }
+                self.put_cve.execute(params![cve.id, self.source, cve.modified, i64::try_from(cve.metrics.len()).unwrap_or(i64::MAX)]).map_err(sqlite)?;
+                self.stats.cve += 1;
             }
             Ok(Parsed::Record(record, raw)) => {
                 let mut packages: Vec<(String, String)> = record
@@ -300,7 +352,12 @@ impl<'t> Writer<'t> {
                 for (f, n) in &packages {
                     self.put_affected.execute(params![f, n, record.id]).map_err(sqlite)?;
                 }
-                for alias in &record.aliases {
+                // Upstream ids are indexed beside aliases: both name the
+                // same vulnerability when looking for its severity.
+                let mut others: Vec<&String> = record.aliases.iter().chain(&record.upstream).filter(|a| **a != record.id).collect();
+                others.sort();
+                others.dedup();
+                for alias in others {
                     self.put_alias.execute(params![alias, record.id]).map_err(sqlite)?;
                 }
                 let mut families: Vec<&String> = packages.iter().map(|(f, _)| f).collect();
@@ -355,6 +412,21 @@ impl AdvisoryDb {
                  COMMIT;",
             )
             .map_err(sqlite)?;
+        }
+        if (version == 0 && tables == 0) || version == 1 {
+            // Version 2 adds the CVE severity tables; a version 1 database
+            // keeps its records (their upstream ids are indexed on the next
+            // import of them).
+            conn.execute_batch(
+                "BEGIN;
+                 CREATE TABLE cve_records (id TEXT PRIMARY KEY, source TEXT NOT NULL, modified TEXT, metrics INTEGER NOT NULL);
+                 CREATE INDEX cve_records_by_source ON cve_records (source);
+                 CREATE TABLE cve_metrics (cve TEXT NOT NULL, origin TEXT NOT NULL, provider TEXT, vector TEXT NOT NULL);
+                 CREATE INDEX cve_metrics_by_cve ON cve_metrics (cve);
+                 PRAGMA user_version = 2;
+                 COMMIT;",
+            )
+            .map_err(sqlite)?;
         } else if version != SCHEMA_VERSION {
             return Err(DbError::Schema { path: path.to_owned(), found: version });
         }
@@ -380,6 +452,8 @@ impl AdvisoryDb {
                 tx.execute(&format!("DELETE FROM {table} WHERE record_id IN (SELECT id FROM records WHERE source = ?1)"), [&source])?;
             }
             tx.execute("DELETE FROM records WHERE source = ?1", [&source])?;
+            tx.execute("DELETE FROM cve_metrics WHERE cve IN (SELECT id FROM cve_records WHERE source = ?1)", [&source])?;
+            tx.execute("DELETE FROM cve_records WHERE source = ?1", [&source])?;
             tx.execute(
                 "INSERT OR REPLACE INTO feeds (name, url, etag, last_modified, fetched, records) VALUES (?1, ?2, ?3, ?4, ?5, 0)",
                 params![feed.name, feed.url, feed.etag, feed.last_modified, feed.fetched],
@@ -429,7 +503,7 @@ impl AdvisoryDb {
             }
             writer.stats
         };
-        let total: usize = stats.records.values().sum();
+        let total: usize = stats.records.values().sum::<usize>() + stats.cve;
         tx.execute("UPDATE feeds SET records = ?2 WHERE 'feed:' || name = ?1", params![source, i64::try_from(total).unwrap_or(i64::MAX)]).map_err(sqlite)?;
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
         tx.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('updated', ?1)", [now.to_string()]).map_err(sqlite)?;
@@ -457,6 +531,71 @@ impl AdvisoryDb {
         Ok(out)
     }
 
+    /// Everything the database holds about the vulnerability known by
+    /// `ids`: OSV records that carry one of the ids as their own or as an
+    /// alias or upstream id, followed through their ids in turn (bounded),
+    /// and the CVSS metrics of CVE records among them. Records come in id
+    /// order, metrics in the order stored (CNA first).
+    pub fn related<'a>(&self, ids: impl IntoIterator<Item = &'a str>) -> Result<Related, DbError> {
+        let sqlite = |source| DbError::Sqlite { path: self.path.clone(), source };
+        let mut out = Related::default();
+        let mut queue: Vec<String> = ids.into_iter().map(str::to_owned).collect();
+        let mut seen_records = std::collections::BTreeSet::new();
+        let mut by_id = self.conn.prepare_cached("SELECT id, json FROM records WHERE id = ?1 AND withdrawn = 0").map_err(sqlite)?;
+        let mut by_alias = self.conn.prepare_cached("SELECT r.id, r.json FROM aliases a JOIN records r ON r.id = a.record_id WHERE a.alias = ?1 AND r.withdrawn = 0").map_err(sqlite)?;
+        while let Some(id) = queue.pop() {
+            if out.ids.len() >= MAX_RELATED_IDS || !out.ids.insert(id.clone()) {
+                continue;
+            }
+            let mut rows: Vec<(String, Vec<u8>)> = Vec::new();
+            for stmt in [&mut by_id, &mut by_alias] {
+                for row in stmt.query_map([&id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))).map_err(sqlite)? {
+                    rows.push(row.map_err(sqlite)?);
+                }
+            }
+            for (record_id, json) in rows {
+                if !seen_records.insert(record_id.clone()) {
+                    continue;
+                }
+                let record: Record = serde_json::from_slice(&json).map_err(|e| DbError::Input { path: self.path.clone(), reason: format!("record {record_id} is damaged: {e}") })?;
+                queue.extend(record.vulnerability_ids().filter(|i| !out.ids.contains(*i)).map(str::to_owned));
+                out.records.push(record);
+            }
+        }
+        out.records.sort_by(|a, b| a.id.cmp(&b.id));
+        let mut metrics = self.conn.prepare_cached("SELECT origin, provider, vector FROM cve_metrics WHERE cve = ?1 ORDER BY rowid").map_err(sqlite)?;
+        for cve in out.ids.iter().filter(|i| i.starts_with("CVE-")) {
+            for row in metrics.query_map([cve], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, String>(2)?))).map_err(sqlite)? {
+                let (origin, provider, vector) = row.map_err(sqlite)?;
+                if let Some(origin) = Origin::parse(&origin) {
+                    out.metrics.push((cve.clone(), Metric { origin, provider, vector }));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Checks the database: SQLite's own consistency check, then every
+    /// stored record parses.
+    pub fn check(&self) -> Result<Check, DbError> {
+        let sqlite = |source| DbError::Sqlite { path: self.path.clone(), source };
+        let answer: Vec<String> = {
+            let mut stmt = self.conn.prepare("PRAGMA quick_check").map_err(sqlite)?;
+            stmt.query_map([], |r| r.get::<_, String>(0)).map_err(sqlite)?.collect::<Result<_, _>>().map_err(sqlite)?
+        };
+        let mut damaged = Vec::new();
+        let mut records = 0;
+        let mut stmt = self.conn.prepare("SELECT id, json FROM records").map_err(sqlite)?;
+        for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))).map_err(sqlite)? {
+            let (id, json) = row.map_err(sqlite)?;
+            records += 1;
+            if serde_json::from_slice::<Record>(&json).is_err() {
+                damaged.push(id);
+            }
+        }
+        Ok(Check { sqlite: answer.join("; "), damaged, records })
+    }
+
     /// Whether `cve` is in the KEV catalog, and since when.
     pub fn kev(&self, cve: &str) -> Result<Option<Option<String>>, DbError> {
         let sqlite = |source| DbError::Sqlite { path: self.path.clone(), source };
@@ -481,6 +620,7 @@ impl AdvisoryDb {
             records.insert(f, usize::try_from(n).unwrap_or(0));
         }
         let kev: i64 = self.conn.query_row("SELECT count(*) FROM kev", [], |r| r.get(0)).map_err(sqlite)?;
+        let (cves, rated): (i64, i64) = self.conn.query_row("SELECT count(*), count(*) FILTER (WHERE metrics > 0) FROM cve_records", [], |r| Ok((r.get(0)?, r.get(1)?))).map_err(sqlite)?;
         let updated: Option<String> = self.conn.query_row("SELECT value FROM meta WHERE key = 'updated'", [], |r| r.get(0)).optional().map_err(sqlite)?;
         let mut feeds = Vec::new();
         let mut stmt = self.conn.prepare("SELECT name, url, etag, last_modified, fetched FROM feeds ORDER BY name").map_err(sqlite)?;
@@ -490,6 +630,7 @@ impl AdvisoryDb {
         {
             feeds.push(row.map_err(sqlite)?);
         }
-        Ok(Status { records, kev: usize::try_from(kev).unwrap_or(0), updated: updated.and_then(|u| u.parse().ok()), feeds })
+        let count = |n: i64| usize::try_from(n).unwrap_or(0);
+        Ok(Status { records, kev: count(kev), cve: (count(cves), count(rated)), updated: updated.and_then(|u| u.parse().ok()), feeds })
     }
 }

@@ -11,6 +11,7 @@
 //!
 //! This crate never reads images or files; it gets versions as strings.
 
+pub mod cve;
 pub mod db;
 pub mod feed;
 pub mod matcher;

@@ -23,6 +23,10 @@ pub struct Record {
     /// The same vulnerability under other ids.
     #[serde(default)]
     pub aliases: Vec<String>,
+    /// The upstream vulnerabilities a downstream record (a distro's) is
+    /// about (OSV 1.6): the same flaw, so they share its severity.
+    #[serde(default)]
+    pub upstream: Vec<String>,
     /// One-line summary.
     #[serde(default)]
     pub summary: Option<String>,
@@ -113,6 +117,12 @@ impl Record {
     /// The record's id and aliases.
     pub fn ids(&self) -> impl Iterator<Item = &str> {
         std::iter::once(self.id.as_str()).chain(self.aliases.iter().map(String::as_str))
+    }
+
+    /// Every id of the vulnerability itself: the record's, its aliases and
+    /// the upstream ids it is a downstream copy of.
+    pub fn vulnerability_ids(&self) -> impl Iterator<Item = &str> {
+        self.ids().chain(self.upstream.iter().map(String::as_str))
     }
 }
 

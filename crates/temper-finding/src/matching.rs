@@ -17,7 +17,7 @@ use temper_advisory::osv::Record;
 use temper_advisory::version::{VersionScheme, for_osv_ecosystem};
 use temper_inventory::{Ecosystem, Inventory, InventoryPackage, OsRelease};
 
-use crate::severity::{self, CvssScore, Severity};
+use crate::severity::{self, CvssScore, Severity, SeveritySource, VendorSeverity};
 
 /// One vulnerability in one package of the image.
 #[derive(Clone, Debug, Serialize)]
@@ -51,6 +51,12 @@ pub struct Finding {
     /// The CVSS score it was computed from, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cvss: Option<CvssScore>,
+    /// The record the CVSS score comes from (see [`crate::severity`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub severity_source: Option<SeveritySource>,
+    /// Vendors' own words (GHSA, Debian, Ubuntu), apart from the CVSS band.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub vendor_severity: Vec<VendorSeverity>,
     /// In CISA's Known Exploited Vulnerabilities catalog.
     pub kev: bool,
     /// One-line summary.
@@ -189,16 +195,19 @@ fn ecosystem_applies(ecosystem: &str, q: &Query) -> bool {
 /// One matched record, before merging by alias.
 struct Hit<'r> {
     record: &'r Record,
+    affected: &'r temper_advisory::osv::Affected,
     fixed: Option<String>,
-    severity: Severity,
-    cvss: Option<CvssScore>,
 }
+
+/// What the database holds about each vulnerability, asked once per set of ids.
+type RelatedCache = BTreeMap<BTreeSet<String>, temper_advisory::db::Related>;
 
 /// Matches every package of `inventory`.
 pub fn match_inventory(db: &AdvisoryDb, inventory: &Inventory) -> Result<Matches, DbError> {
     let mut findings = Vec::new();
     let mut unmatched = Vec::new();
     let mut cache: BTreeMap<(&'static str, String), Vec<Record>> = BTreeMap::new();
+    let mut related = RelatedCache::new();
     for p in &inventory.packages {
         let q = match query(p, inventory.os.as_ref()) {
             Ok(q) => q,
@@ -227,20 +236,19 @@ pub fn match_inventory(db: &AdvisoryDb, inventory: &Inventory) -> Result<Matches
                 // A record whose own bounds do not parse is skipped for this
                 // package; the package's version was checked above.
                 if let Ok(Some(hit)) = affected_by(q.scheme, &q.version, affected) {
-                    let (severity, cvss) = severity::of(record, affected);
-                    hits.push(Hit { record, fixed: hit.fixed, severity, cvss });
+                    hits.push(Hit { record, affected, fixed: hit.fixed });
                 }
             }
         }
         let matched_as = (q.name != p.package.name || q.version != p.package.version).then(|| format!("{} {}", q.name, q.version));
-        findings.extend(merge(p, hits, matched_as, q.scheme, db)?);
+        findings.extend(merge(p, hits, matched_as, q.scheme, db, &mut related)?);
     }
     findings.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| (&a.package, &a.version, &a.id, a.layer).cmp(&(&b.package, &b.version, &b.id, b.layer))));
     Ok(Matches { findings, suppressed: Vec::new(), unmatched })
 }
 
 /// One finding per group of hits that share an id or alias.
-fn merge(p: &InventoryPackage, hits: Vec<Hit>, matched_as: Option<String>, scheme: &dyn VersionScheme, db: &AdvisoryDb) -> Result<Vec<Finding>, DbError> {
+fn merge(p: &InventoryPackage, hits: Vec<Hit>, matched_as: Option<String>, scheme: &dyn VersionScheme, db: &AdvisoryDb, related: &mut RelatedCache) -> Result<Vec<Finding>, DbError> {
     let mut groups: Vec<(BTreeSet<String>, Vec<Hit>)> = Vec::new();
     for hit in hits {
         let ids: BTreeSet<String> = hit.record.ids().map(str::to_owned).collect();
@@ -259,16 +267,24 @@ fn merge(p: &InventoryPackage, hits: Vec<Hit>, matched_as: Option<String>, schem
         let mut fixed: Vec<String> = hits.iter().filter_map(|h| h.fixed.clone()).collect();
         fixed.sort_by(|a, b| scheme.compare(a, b).unwrap_or(std::cmp::Ordering::Equal));
         fixed.dedup();
-        let worst = hits.iter().max_by(|a, b| a.severity.cmp(&b.severity).then_with(|| a.cvss.is_some().cmp(&b.cvss.is_some())));
+        let vulnerability: BTreeSet<String> = hits.iter().flat_map(|h| h.record.vulnerability_ids()).map(str::to_owned).collect();
+        if !related.contains_key(&vulnerability) {
+            let found = db.related(vulnerability.iter().map(String::as_str))?;
+            related.insert(vulnerability.clone(), found);
+        }
+        let known = related.get(&vulnerability).map(|r| &r.ids).unwrap_or(&vulnerability);
+        let matched: Vec<_> = hits.iter().map(|h| (h.record, h.affected)).collect();
+        let rating = related.get(&vulnerability).map(|r| severity::rate(&matched, r)).unwrap_or_default();
         let mut kev = false;
-        for cve in ids.iter().filter(|i| i.starts_with("CVE-")) {
+        for cve in known.iter().filter(|i| i.starts_with("CVE-")) {
             kev |= db.kev(cve)?.is_some();
         }
         let mut records: Vec<String> = hits.iter().map(|h| h.record.id.clone()).collect();
         records.sort();
         records.dedup();
+        let summary = hits.iter().find_map(|h| h.record.summary.clone().filter(|s| !s.trim().is_empty())).or_else(|| hits.iter().find_map(|h| h.record.details.as_deref().and_then(first_sentence)));
         out.push(Finding {
-            aliases: ids.iter().filter(|i| **i != id).cloned().collect(),
+            aliases: ids.iter().chain(known).filter(|i| **i != id).cloned().collect::<BTreeSet<_>>().into_iter().collect(),
             records,
             package: p.package.name.clone(),
             version: p.package.version.clone(),
@@ -278,13 +294,41 @@ fn merge(p: &InventoryPackage, hits: Vec<Hit>, matched_as: Option<String>, schem
             layer: p.layer,
             paths: p.paths.clone(),
             fixed_versions: fixed,
-            severity: worst.map_or(Severity::Unknown, |h| h.severity),
-            cvss: worst.and_then(|h| h.cvss.clone()),
+            severity: rating.severity,
+            cvss: rating.cvss,
+            severity_source: rating.source,
+            vendor_severity: rating.vendor,
             kev,
-            summary: hits.iter().find_map(|h| h.record.summary.clone()),
+            summary,
             published: hits.iter().filter_map(|h| h.record.published.clone()).min(),
             id,
         });
     }
     Ok(out)
+}
+
+/// The first sentence of an advisory's `details`, as a title for records
+/// without a `summary` (PyPA's): the first line that is not a Markdown
+/// heading, up to its first full stop followed by white space, at most 160
+/// characters.
+fn first_sentence(details: &str) -> Option<String> {
+    let line = details.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with('#'))?;
+    let end = line.char_indices().find(|&(i, c)| c == '.' && line[i + 1..].starts_with(char::is_whitespace)).map_or(line.len(), |(i, _)| i + 1);
+    let sentence = &line[..end];
+    let title: String = if sentence.chars().count() > 160 { sentence.chars().take(159).chain(std::iter::once('…')).collect() } else { sentence.to_owned() };
+    (!title.is_empty()).then_some(title)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_sentence;
+
+    #[test]
+    fn pypi_title_is_the_first_sentence_of_details() {
+        assert_eq!(first_sentence("Django 4.2 before 4.2.1 allows SQL injection. Upgrade to 4.2.1.").as_deref(), Some("Django 4.2 before 4.2.1 allows SQL injection."));
+        assert_eq!(first_sentence("\n## Impact\nA crafted v1.2 header crashes the parser\nmore").as_deref(), Some("A crafted v1.2 header crashes the parser"), "headings are skipped");
+        assert_eq!(first_sentence("Version 1.2.3 of x.y fails").as_deref(), Some("Version 1.2.3 of x.y fails"), "dots inside words do not end it");
+        assert_eq!(first_sentence(&"a".repeat(400)).map(|t| t.chars().count()), Some(160));
+        assert_eq!(first_sentence("   "), None);
+    }
 }
