@@ -1,7 +1,11 @@
 //! Advisory feeds: where `temper db update` fetches from, and the fetch.
 //!
 //! The defaults are osv.dev's per-ecosystem `all.zip` exports for every
-//! ecosystem temper can match, plus CISA's KEV catalog. A config file
+//! ecosystem temper can match, CISA's KEV catalog, and two severity
+//! sources: the GitHub Advisory Database (the OSV records osv.dev imports
+//! as GHSA, with CVSS where Go, PyPA and distro records have none) and the
+//! CVE Program's CVE JSON 5 list (`cvelistV5`: the CNA's and CISA's ADP
+//! metrics), both as archives of their repositories. A config file
 //! replaces them (air-gapped users point every feed at a mirror). Each
 //! fetch is a conditional request (`If-None-Match` with the stored ETag,
 //! `If-Modified-Since` with the stored `Last-Modified`): an unchanged feed
@@ -22,6 +26,10 @@ use crate::db::{AdvisoryDb, DbError, FeedState, ImportStats};
 pub const OSV_EXPORTS: &str = "https://osv-vulnerabilities.storage.googleapis.com";
 /// CISA's Known Exploited Vulnerabilities catalog.
 pub const KEV_URL: &str = "https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json";
+/// The GitHub Advisory Database's OSV records (reviewed and unreviewed).
+pub const GHSA_URL: &str = "https://github.com/github/advisory-database/archive/refs/heads/main.zip";
+/// The CVE Program's list of CVE JSON 5 records.
+pub const CVE_URL: &str = "https://github.com/CVEProject/cvelistV5/archive/refs/heads/main.zip";
 /// The largest download accepted.
 pub const MAX_DOWNLOAD: u64 = 4 << 30;
 
@@ -67,6 +75,8 @@ impl DbConfig {
 pub fn default_feeds() -> Vec<Feed> {
     let mut feeds: Vec<Feed> =
         DEFAULT_ECOSYSTEMS.iter().map(|e| Feed { name: (*e).to_owned(), url: format!("{OSV_EXPORTS}/{}/all.zip", e.replace(' ', "%20")) }).collect();
+    feeds.push(Feed { name: "GHSA".into(), url: GHSA_URL.into() });
+    feeds.push(Feed { name: "CVE".into(), url: CVE_URL.into() });
     feeds.push(Feed { name: "KEV".into(), url: KEV_URL.into() });
     feeds
 }
@@ -169,7 +179,9 @@ mod tests {
     #[test]
     fn defaults_cover_every_matchable_ecosystem() {
         let feeds = default_feeds();
-        assert_eq!(feeds.len(), DEFAULT_ECOSYSTEMS.len() + 1);
+        assert_eq!(feeds.len(), DEFAULT_ECOSYSTEMS.len() + 3);
+        assert!(feeds.iter().any(|f| f.name == "GHSA" && f.url.ends_with(".zip")), "GHSA records rate what their twins do not");
+        assert!(feeds.iter().any(|f| f.name == "CVE" && f.url.contains("cvelistV5")), "CVE JSON 5 records give CNA and ADP metrics");
         assert!(feeds.iter().any(|f| f.url.ends_with("/Rocky%20Linux/all.zip")));
         assert!(feeds.iter().any(|f| f.name == "KEV"));
         for e in ["Debian", "Alpine", "npm", "PyPI", "crates.io", "Go", "Maven", "AlmaLinux"] {

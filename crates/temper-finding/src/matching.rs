@@ -202,6 +202,19 @@ struct Hit<'r> {
 /// What the database holds about each vulnerability, asked once per set of ids.
 type RelatedCache = BTreeMap<BTreeSet<String>, temper_advisory::db::Related>;
 
+/// The OSV ecosystem families the packages of `inventory` are matched
+/// in, with how many packages each: a database with no record of one of
+/// them cannot say those packages are clean.
+pub fn needed_families(inventory: &Inventory) -> BTreeMap<&'static str, usize> {
+    let mut out = BTreeMap::new();
+    for p in &inventory.packages {
+        if let Ok(q) = query(p, inventory.os.as_ref()) {
+            *out.entry(q.family).or_default() += 1;
+        }
+    }
+    out
+}
+
 /// Matches every package of `inventory`.
 pub fn match_inventory(db: &AdvisoryDb, inventory: &Inventory) -> Result<Matches, DbError> {
     let mut findings = Vec::new();

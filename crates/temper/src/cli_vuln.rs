@@ -17,7 +17,7 @@ pub struct DbArgs {
 /// `temper db …`.
 #[derive(Subcommand, Debug)]
 pub enum DbCommand {
-    /// Import OSV records: JSON files, directories of them, osv.dev all.zip exports, and CISA's KEV catalog.
+    /// Import OSV records (JSON files, directories of them, osv.dev all.zip exports), CVE JSON 5 records (severity only) and CISA's KEV catalog.
     Import {
         /// Files, directories or zips.
         #[arg(required = true, value_name = "PATH")]
@@ -37,6 +37,18 @@ pub enum DbCommand {
         /// Only these feeds (by name); repeatable.
         #[arg(long = "feed", value_name = "NAME")]
         feeds: Vec<String>,
+    },
+    /// Check the database: records per ecosystem, age, and integrity (exit 1 when empty or stale, 2 when damaged).
+    Check {
+        /// The database.
+        #[command(flatten)]
+        db: DbArgs,
+        /// Config file (see `temper db update`); gives max_age_days.
+        #[arg(long, value_name = "FILE", env = "TEMPER_CONFIG")]
+        config: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, short, value_enum, default_value_t = crate::cli::Format::Table)]
+        format: crate::cli::Format,
     },
     /// Show what the database holds and how old it is.
     Status {
@@ -85,6 +97,10 @@ pub struct ScanArgs {
     /// Leave out findings with no fixed version.
     #[arg(long)]
     pub ignore_unfixed: bool,
+    /// Scan even when the database has no records for some ecosystem the
+    /// image needs (a warning per ecosystem instead of an error).
+    #[arg(long)]
+    pub allow_partial_db: bool,
     /// Update the database's feeds before scanning.
     #[arg(long, conflicts_with = "offline")]
     pub update: bool,

@@ -34,6 +34,7 @@ fn main() -> ExitCode {
         Command::Lint(args) => lint::lint(&args),
         Command::Db(cli_vuln::DbCommand::Import { paths, db }) => vuln::db_import(&paths, &db),
         Command::Db(cli_vuln::DbCommand::Status { db, format }) => vuln::db_status(&db, format),
+        Command::Db(cli_vuln::DbCommand::Check { db, config, format }) => vuln::db_check(&db, config.as_deref(), format),
         Command::Db(cli_vuln::DbCommand::Update { db, config, feeds }) => vuln::db_update(&db, config.as_deref(), &feeds),
         Command::Cache(cli::CacheCommand::Clean { cache_dir }) => cache_clean(cache_dir),
     };

@@ -22,7 +22,7 @@ fn db_path(args: &DbArgs) -> Result<PathBuf> {
 fn open_existing(args: &DbArgs) -> Result<AdvisoryDb> {
     let path = db_path(args)?;
     if !path.exists() {
-        return Err(anyhow!("{}: no advisory database; create it with `temper db import PATH…`", path.display()));
+        return Err(anyhow!("{}: no advisory database; create it with `temper db update` (or `temper db import PATH…` offline), or pass --advisories PATH", path.display()));
     }
     Ok(AdvisoryDb::open(&path)?)
 }
@@ -34,15 +34,22 @@ pub fn db_import(paths: &[PathBuf], args: &DbArgs) -> Result<ExitCode> {
     let stats = db.import(paths)?;
     let mut err = std::io::stderr().lock();
     for (name, why) in &stats.skipped {
-        let _ = writeln!(err, "temper: warning: skipped {name}: {why}");
+        let _ = writeln!(err, "temper: warning: skipped {}: {}", render::escape(name), render::escape(why));
     }
     let total: usize = stats.records.values().sum();
+    if total == 0 && stats.kev == 0 && stats.cve == 0 {
+        let inputs = paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ");
+        return Err(anyhow!("{}: no OSV record, CVE record or KEV catalog found; nothing was imported (give OSV JSON files, directories of them or an osv.dev all.zip)", render::escape(&inputs)));
+    }
     let mut out = format!("imported {total} records into {} in {:.1} s\n", path.display(), started.elapsed().as_secs_f64());
     for (family, n) in &stats.records {
         out.push_str(&format!("  {family:<12} {n}\n"));
     }
     if stats.kev > 0 {
         out.push_str(&format!("  {:<12} {}\n", "KEV", stats.kev));
+    }
+    if stats.cve > 0 {
+        out.push_str(&format!("  {:<12} {} (CVE JSON 5: severity only)\n", "CVE", stats.cve));
     }
     if !stats.skipped.is_empty() {
         out.push_str(&format!("{} inputs skipped (see the warnings above)\n", stats.skipped.len()));
@@ -108,12 +115,87 @@ pub fn db_status(args: &DbArgs, format: Format) -> Result<ExitCode> {
     let status = db.status()?;
     match format {
         Format::Json => {
-            let doc = serde_json::json!({ "path": path, "records": status.records, "kev": status.kev, "updated": status.updated });
+            let doc = serde_json::json!({ "path": path, "records": status.records, "kev": status.kev, "cve": { "records": status.cve.0, "with_cvss": status.cve.1 }, "updated": status.updated });
             print(&(serde_json::to_string_pretty(&doc)? + "\n"))?;
         }
         Format::Table => print(&render::scan::status(&path, &status))?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+pub fn db_check(args: &DbArgs, config: Option<&std::path::Path>, format: Format) -> Result<ExitCode> {
+    let max_days = db_config(config)?.max_age_days();
+    let path = db_path(args)?;
+    let db = open_existing(args)?;
+    let status = db.status()?;
+    let check = db.check()?;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+    let age_days = status.updated.map(|t| (now - t).max(0) / 86_400);
+    let mut problems = Vec::new();
+    if check.sqlite != "ok" {
+        problems.push(format!("SQLite reports damage: {}", check.sqlite));
+    }
+    if !check.damaged.is_empty() {
+        problems.push(format!("{} stored records no longer parse (first: {})", check.damaged.len(), check.damaged[0]));
+    }
+    let damaged = !problems.is_empty();
+    if status.records.values().all(|n| *n == 0) {
+        problems.push("no advisory records: run `temper db update` or `temper db import PATH…`".into());
+    }
+    match age_days {
+        Some(days) if days > i64::from(max_days) => problems.push(format!("{days} days old, over max_age_days {max_days}: run `temper db update`")),
+        None => problems.push("never updated".into()),
+        _ => {}
+    }
+    match format {
+        Format::Json => {
+            let doc = serde_json::json!({
+                "path": path, "records": status.records, "kev": status.kev, "cve": { "records": status.cve.0, "with_cvss": status.cve.1 },
+                "updated": status.updated, "age_days": age_days, "max_age_days": max_days,
+                "integrity": { "sqlite": check.sqlite, "records_read": check.records, "damaged_records": check.damaged },
+                "problems": problems, "ok": problems.is_empty(),
+            });
+            print(&(serde_json::to_string_pretty(&doc)? + "\n"))?;
+        }
+        Format::Table => {
+            let mut out = render::scan::status(&path, &status);
+            out.push_str(&format!("integrity: SQLite {}, {} records read, {} damaged\n", render::escape(&check.sqlite), check.records, check.damaged.len()));
+            out.push_str(if problems.is_empty() { "ok\n" } else { "" });
+            print(&out)?;
+            for p in &problems {
+                let _ = writeln!(std::io::stderr(), "temper: {}: {}", path.display(), render::escape(p));
+            }
+        }
+    }
+    Ok(if damaged {
+        ExitCode::from(2)
+    } else if problems.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// Refuses (or with `allow_partial` warns) when the database holds no
+/// record for an ecosystem the inventory needs: "0 findings" would then
+/// mean "not checked", not "clean".
+fn require_coverage(db: &AdvisoryDb, inventory: &Inventory, allow_partial: bool, source: &str) -> Result<()> {
+    let held = db.status()?.records;
+    let missing: Vec<(&str, usize)> = temper_finding::needed_families(inventory).into_iter().filter(|(family, _)| held.get(*family).copied().unwrap_or(0) == 0).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let packages = |n: usize| if n == 1 { "1 package".to_owned() } else { format!("{n} packages") };
+    let list = missing.iter().map(|(f, n)| format!("{f} ({})", packages(*n))).collect::<Vec<_>>().join(", ");
+    if allow_partial {
+        for (family, n) in &missing {
+            let _ = writeln!(std::io::stderr(), "temper: warning: {source} holds no {family} records; {} not checked", packages(*n));
+        }
+        return Ok(());
+    }
+    Err(anyhow!(
+        "{source} holds no records for {list}, so those packages cannot be checked; run `temper db update` (or import those ecosystems' records), or pass --allow-partial-db to scan anyway with a warning"
+    ))
 }
 
 /// The inventory of `target` when it is an SBOM file (CycloneDX or SPDX
@@ -163,7 +245,7 @@ pub fn scan(args: &ScanArgs) -> Result<ExitCode> {
             let path = db_path(&args.db)?;
             let mut db = AdvisoryDb::open(&path)?;
             if update_feeds(&mut db, &path, &config.feeds()) != ExitCode::SUCCESS {
-                let _ = writeln!(std::io::stderr(), "temper: warning: some feeds failed to update; scanning with what the database has");
+                return Err(anyhow!("some feeds failed to update (see above); scan without --update to use the database as it is"));
             }
         }
         let db = open_existing(&args.db)?;
@@ -173,7 +255,7 @@ pub fn scan(args: &ScanArgs) -> Result<ExitCode> {
         let mut db = AdvisoryDb::in_memory()?;
         let stats = db.import(&args.advisories)?;
         for (name, why) in &stats.skipped {
-            let _ = writeln!(std::io::stderr(), "temper: warning: skipped {name}: {why}");
+            let _ = writeln!(std::io::stderr(), "temper: warning: skipped {}: {}", render::escape(name), render::escape(why));
         }
         db
     };
@@ -198,6 +280,8 @@ pub fn scan(args: &ScanArgs) -> Result<ExitCode> {
         None if std::path::Path::new(".temperignore").is_file() => suppressions.add_ignore_file(std::path::Path::new(".temperignore"))?,
         None => {}
     }
+    let source = if args.advisories.is_empty() { format!("the advisory database {}", db_path(&args.db)?.display()) } else { "the --advisories input".to_owned() };
+    require_coverage(&db, &inventory, args.allow_partial_db, &source)?;
     let mut matches = temper_finding::match_inventory(&db, &inventory)?;
     matches.suppress(&suppressions, &temper_finding::vex::today());
     matches.findings.retain(|f| (wanted.is_empty() || wanted.contains(&f.severity)) && !(args.ignore_unfixed && f.fixed_versions.is_empty()));

@@ -190,3 +190,107 @@ fn scan_warns_when_the_database_is_stale() {
     let out = scan(&["--offline", "--update"]);
     assert_eq!(out.status.code(), Some(2), "--offline refuses --update");
 }
+
+fn demo_db(tmp: &Path, config: &Path) -> std::path::PathBuf {
+    let db = tmp.join("advisories.db");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let out = temper(&["db", "import", "--db", db.to_str().unwrap(), root.join("examples/advisories").to_str().unwrap()], config);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    db
+}
+
+#[test]
+fn scan_update_fails_when_a_feed_fails() {
+    let state = Arc::new(Mutex::new(State::default()));
+    let base = serve(state.clone());
+    state.lock().unwrap().resources.insert("/Debian/all.zip".into(), Resource { body: Vec::new(), etag: "\"x\"".into(), truncate: false, status: 503 });
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tmp.path().join("config.toml");
+    std::fs::write(&config, format!("[[db.feeds]]\nname = \"Debian\"\nurl = \"{base}/Debian/all.zip\"\n")).unwrap();
+    let db = demo_db(tmp.path(), &config);
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/demo-app");
+    let out = temper(&["scan", "--db", db.to_str().unwrap(), "--no-cache", "--update", demo.to_str().unwrap()], &config);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("HTTP 503") && stderr.contains("scan without --update"), "{stderr}");
+    assert!(out.stdout.is_empty(), "no findings table after a failed update");
+}
+
+#[test]
+fn empty_or_partial_database_refuses_to_scan() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tmp.path().join("config.toml");
+    std::fs::write(&config, "").unwrap();
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/demo-app");
+    // A database holding only PyPI records cannot clear a Debian image.
+    let db = tmp.path().join("pypi-only.db");
+    let records = tmp.path().join("pypi");
+    std::fs::create_dir(&records).unwrap();
+    std::fs::write(records.join("PYSEC-1.json"), r#"{"id":"PYSEC-1","affected":[{"package":{"ecosystem":"PyPI","name":"django"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"2"}]}]}]}"#).unwrap();
+    assert!(temper(&["db", "import", "--db", db.to_str().unwrap(), records.to_str().unwrap()], &config).status.success());
+    let scan = |extra: &[&str]| {
+        let mut args = vec!["scan", "--db", db.to_str().unwrap(), "--no-cache", demo.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        temper(&args, &config)
+    };
+    let out = scan(&[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("no records for Debian (4 packages)") && stderr.contains("temper db update") && stderr.contains("--allow-partial-db"), "{stderr}");
+    assert!(out.stdout.is_empty());
+    let out = scan(&["--allow-partial-db"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("warning") && stderr.contains("no Debian records; 4 packages not checked"), "{stderr}");
+    // The same holds for advisories given on the command line.
+    let out = temper(&["scan", "--advisories", records.to_str().unwrap(), "--no-cache", demo.to_str().unwrap()], &config);
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn db_import_of_nothing_is_an_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tmp.path().join("config.toml");
+    std::fs::write(&config, "").unwrap();
+    let junk = tmp.path().join("random.txt");
+    std::fs::write(&junk, "not a record\n").unwrap();
+    let db = tmp.path().join("advisories.db");
+    let out = temper(&["db", "import", "--db", db.to_str().unwrap(), junk.to_str().unwrap()], &config);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("random.txt") && stderr.contains("nothing was imported"), "{stderr}");
+    // An empty directory is the same mistake.
+    let empty = tmp.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    assert_eq!(temper(&["db", "import", "--db", db.to_str().unwrap(), empty.to_str().unwrap()], &config).status.code(), Some(2));
+}
+
+#[test]
+fn db_check_reports_counts_age_and_integrity() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tmp.path().join("config.toml");
+    std::fs::write(&config, "[db]\nmax_age_days = 3\n").unwrap();
+    let db = demo_db(tmp.path(), &config);
+    let check = || {
+        let out = temper(&["db", "check", "--db", db.to_str().unwrap(), "--format", "json"], &config);
+        (out.status.code(), serde_json::from_slice::<Value>(&out.stdout).unwrap())
+    };
+    let (code, doc) = check();
+    assert_eq!(code, Some(0), "{doc}");
+    assert_eq!((doc["records"]["Debian"].as_u64(), doc["integrity"]["sqlite"].as_str(), doc["ok"].as_bool()), (Some(27), Some("ok"), Some(true)));
+    // Stale: exit 1, with the reason.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    conn.execute("UPDATE meta SET value = ?1 WHERE key = 'updated'", [(now - 5 * 86_400).to_string()]).unwrap();
+    drop(conn);
+    let (code, doc) = check();
+    assert_eq!(code, Some(1), "{doc}");
+    assert!(doc["problems"][0].as_str().unwrap().contains("5 days old"), "{doc}");
+    // A damaged record: exit 2, named.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute("UPDATE records SET json = x'7b6e6f' WHERE id = 'TEMPER-DEB-CVE-2024-28757-expat'", []).unwrap();
+    drop(conn);
+    let (code, doc) = check();
+    assert_eq!(code, Some(2), "{doc}");
+    assert_eq!(doc["integrity"]["damaged_records"][0], "TEMPER-DEB-CVE-2024-28757-expat");
+}

@@ -83,6 +83,8 @@ pub fn status(path: &Path, status: &Status) -> String {
         rows.push(vec![family.clone(), n.to_string()]);
     }
     rows.push(vec!["KEV".into(), status.kev.to_string()]);
+    rows.push(vec!["CVE records".into(), status.cve.0.to_string()]);
+    rows.push(vec!["  with CVSS".into(), status.cve.1.to_string()]);
     out.push_str(&columns(&rows, &[1]));
     out
 }
