@@ -12,6 +12,7 @@ use temper_inventory::Inventory;
 
 use crate::cli::Format;
 use crate::cli_vuln::{DbArgs, ScanArgs, ScanFormat};
+use crate::gate::{FailOn, Verdict};
 use crate::{open_source, print, progress, render, scan_inventory, write_whole};
 
 fn db_path(args: &DbArgs) -> Result<PathBuf> {
@@ -22,14 +23,27 @@ fn db_path(args: &DbArgs) -> Result<PathBuf> {
 fn open_existing(args: &DbArgs) -> Result<AdvisoryDb> {
     let path = db_path(args)?;
     if !path.exists() {
-        return Err(anyhow!("{}: no advisory database; create it with `temper db import PATH…`", path.display()));
+        return Err(anyhow!("{}: no advisory database; create it with `temper db update` (downloads the configured feeds) or `temper db import PATH…` (OSV files at hand)", path.display()));
     }
-    Ok(AdvisoryDb::open(&path)?)
+    open_db(&path)
+}
+
+/// Opens (or creates) the database at `path`; a file that is not SQLite
+/// is named as such, once, with the fix.
+fn open_db(path: &std::path::Path) -> Result<AdvisoryDb> {
+    AdvisoryDb::open(path).map_err(|e| {
+        let sqlite = std::error::Error::source(&e).and_then(|s| s.downcast_ref::<rusqlite::Error>()).and_then(rusqlite::Error::sqlite_error_code);
+        if sqlite == Some(rusqlite::ErrorCode::NotADatabase) {
+            anyhow!("{}: not an advisory database (not SQLite); point --db at the file `temper db update` or `temper db import` writes, or move this one away", path.display())
+        } else {
+            e.into()
+        }
+    })
 }
 
 pub fn db_import(paths: &[PathBuf], args: &DbArgs) -> Result<ExitCode> {
     let path = db_path(args)?;
-    let mut db = AdvisoryDb::open(&path)?;
+    let mut db = open_db(&path)?;
     let started = std::time::Instant::now();
     let stats = db.import(paths)?;
     let mut err = std::io::stderr().lock();
@@ -71,7 +85,7 @@ pub fn db_update(args: &DbArgs, config: Option<&std::path::Path>, only: &[String
         feeds.retain(|f| only.contains(&f.name));
     }
     let path = db_path(args)?;
-    let mut db = AdvisoryDb::open(&path)?;
+    let mut db = open_db(&path)?;
     let code = update_feeds(&mut db, &path, &feeds);
     Ok(code)
 }
@@ -156,12 +170,17 @@ fn severities(list: &[String]) -> Result<Vec<Severity>> {
 
 pub fn scan(args: &ScanArgs) -> Result<ExitCode> {
     let wanted = severities(&args.severity)?;
-    let fail_on = args.fail_on.as_deref().map(|s| s.parse::<Severity>().map_err(|e| anyhow!("--fail-on: {e}"))).transpose()?;
+    let fail_on = match (&args.fail_on, args.exit_code) {
+        (Some(s), _) => FailOn::parse(s, "--fail-on")?,
+        // `--exit-code` alone fails on any finding left after the filters, as Trivy's does.
+        (None, Some(_)) => FailOn::AtLeast(Severity::Unknown),
+        (None, None) => FailOn::Never,
+    };
     let db = if args.advisories.is_empty() {
         let config = db_config(args.config.as_deref())?;
         if args.update {
             let path = db_path(&args.db)?;
-            let mut db = AdvisoryDb::open(&path)?;
+            let mut db = open_db(&path)?;
             if update_feeds(&mut db, &path, &config.feeds()) != ExitCode::SUCCESS {
                 let _ = writeln!(std::io::stderr(), "temper: warning: some feeds failed to update; scanning with what the database has");
             }
@@ -216,7 +235,7 @@ pub fn scan(args: &ScanArgs) -> Result<ExitCode> {
             serde_json::to_string_pretty(&doc)? + "\n"
         }
         ScanFormat::Table => render::scan::table(&inventory, &matches, args.show_suppressed),
-        ScanFormat::Sarif => serde_json::to_string_pretty(&render::scan::sarif(&matches))? + "\n",
+        ScanFormat::Sarif => serde_json::to_string_pretty(&render::scan::sarif(&matches, &name))? + "\n",
         ScanFormat::Cyclonedx => {
             let (subject, created) = described.ok_or_else(|| anyhow!("--format cyclonedx needs an image target; {name} is an SBOM already"))?;
             let timestamp = temper_inventory::format::Timestamp::resolve(crate::source_date_epoch()?.as_deref(), created.as_deref())?;
@@ -228,18 +247,13 @@ pub fn scan(args: &ScanArgs) -> Result<ExitCode> {
         Some(path) => write_whole(path, &text)?,
         None => print(&text)?,
     }
-    if let Some(threshold) = fail_on
-        && let Some(worst) = matches.findings.iter().map(|f| f.severity).max()
-        && worst >= threshold
-    {
-        let n = matches.findings.iter().filter(|f| f.severity >= threshold).count();
-        let _ = writeln!(std::io::stderr(), "temper: {n} findings at {} or above", threshold.as_str());
-        return Ok(ExitCode::from(1));
+    let mut verdict = Verdict::new(args.exit_code);
+    let n = matches.findings.iter().filter(|f| fail_on.fails(f.severity)).count();
+    if n > 0 {
+        verdict.fail(match (fail_on.level(), &args.fail_on) {
+            (Some(level), Some(_)) => format!("{n} finding(s) at or above --fail-on {}", level.as_str().to_ascii_lowercase()),
+            _ => format!("{n} finding(s) reported, and --exit-code {} fails on any", args.exit_code.unwrap_or(1)),
+        });
     }
-    if let Some(code) = args.exit_code
-        && !matches.findings.is_empty()
-    {
-        return Ok(ExitCode::from(code));
-    }
-    Ok(ExitCode::SUCCESS)
+    Ok(verdict.finish())
 }
