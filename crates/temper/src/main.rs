@@ -369,3 +369,36 @@ fn cache_clean(dir: Option<std::path::PathBuf>) -> Result<ExitCode> {
     print(&format!("removed {} from {}\n", size::human(freed), dir.display()))?;
     Ok(ExitCode::SUCCESS)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug)]
+    struct Cause(&'static str, Option<Box<Cause>>);
+
+    impl std::fmt::Display for Cause {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.0)
+        }
+    }
+
+    impl std::error::Error for Cause {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            self.1.as_deref().map(|c| c as &(dyn std::error::Error + 'static))
+        }
+    }
+
+    #[test]
+    fn one_line_says_each_cause_once_escaped_and_bounded() {
+        // SQLite's shape: the wrapper quotes the cause, whose cause restates it with a code.
+        let sqlite = Cause("file is not a database", Some(Box::new(Cause("Error code 26: file is not a database", None))));
+        let e = anyhow::Error::new(sqlite).context("db.sqlite: file is not a database");
+        assert_eq!(one_line(&e), "db.sqlite: file is not a database");
+        // A context that the cause repeats is kept: it is not a restatement.
+        let e = anyhow::Error::new(Cause("img.tar: bad\x1b[2J\nheader", None)).context("img.tar");
+        assert_eq!(one_line(&e), "img.tar: img.tar: bad\\x1b[2J header");
+        let long = anyhow!("{}", "x".repeat(5000));
+        assert_eq!(one_line(&long).chars().count(), MAX_ERROR_CHARS + 1);
+    }
+}
