@@ -48,7 +48,7 @@ pub fn db_import(paths: &[PathBuf], args: &DbArgs) -> Result<ExitCode> {
     let stats = db.import(paths)?;
     let mut err = std::io::stderr().lock();
     for (name, why) in &stats.skipped {
-        let _ = writeln!(err, "temper: warning: skipped {name}: {why}");
+        let _ = writeln!(err, "temper: warning: {}", render::escape(&format!("skipped {name}: {why}")));
     }
     let total: usize = stats.records.values().sum();
     let mut out = format!("imported {total} records into {} in {:.1} s\n", path.display(), started.elapsed().as_secs_f64());
@@ -108,7 +108,7 @@ fn update_feeds(db: &mut AdvisoryDb, path: &std::path::Path, feeds: &[temper_adv
             }
             Err(e) => {
                 failed += 1;
-                let _ = writeln!(std::io::stderr(), "temper: error: feed {}: {e}; its previous records are kept", feed.name);
+                let _ = writeln!(std::io::stderr(), "temper: error: {}", render::escape(&format!("feed {}: {e}; its previous records are kept", feed.name)));
             }
         }
     }
@@ -192,7 +192,7 @@ pub fn scan(args: &ScanArgs) -> Result<ExitCode> {
         let mut db = AdvisoryDb::in_memory()?;
         let stats = db.import(&args.advisories)?;
         for (name, why) in &stats.skipped {
-            let _ = writeln!(std::io::stderr(), "temper: warning: skipped {name}: {why}");
+            let _ = writeln!(std::io::stderr(), "temper: warning: {}", render::escape(&format!("skipped {name}: {why}")));
         }
         db
     };
