@@ -216,25 +216,31 @@ impl Suppressions {
 
     /// Reads an ignore file: one id per line, optionally `exp:YYYY-MM-DD`
     /// (the entry stops applying after that day) and a reason; `#` starts
-    /// a comment.
+    /// a comment. A line that is not of that shape is an error naming the
+    /// file and line: accepted silently, it would suppress nothing.
     pub fn add_ignore_file(&mut self, path: &Path) -> Result<(), VexError> {
         let err = |reason: String| VexError { path: path.display().to_string(), reason };
         let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
         for (n, line) in text.lines().enumerate() {
+            let at = |why: String| err(format!("line {}: {why}; write one vulnerability id per line, then optionally exp:YYYY-MM-DD and a reason", n + 1));
             let (entry, comment) = line.split_once('#').map_or((line, None), |(e, c)| (e, Some(c.trim())));
             let mut words = entry.split_whitespace();
             let Some(id) = words.next() else { continue };
+            if !is_vulnerability_id(id) {
+                return Err(at(format!("{id:?} is not a vulnerability id (such as CVE-2024-3094 or GHSA-xxxx-xxxx-xxxx)")));
+            }
             let mut expires = None;
             let mut reason: Vec<&str> = Vec::new();
-            for w in words {
+            for (i, w) in words.enumerate() {
                 match w.strip_prefix("exp:") {
                     Some(date) => {
-                        let ok = date.len() == 10 && date.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
-                        if !ok {
-                            return Err(err(format!("line {}: expiry {date:?} is not YYYY-MM-DD", n + 1)));
+                        if !is_date(date) {
+                            return Err(at(format!("expiry {date:?} is not a date YYYY-MM-DD")));
                         }
                         expires = Some(date.to_owned());
                     }
+                    None if i == 0 && is_vulnerability_id(w) => return Err(at(format!("a second id {w:?}"))),
+                    None if w.starts_with("exp") && w.contains(['=', ':']) => return Err(at(format!("{w:?} is not an expiry"))),
                     None => reason.push(w),
                 }
             }
@@ -261,6 +267,24 @@ impl Suppressions {
     }
 }
 
+/// Whether `w` has the shape of an OSV id or alias: a prefix of letters
+/// and digits, a dash, then letters, digits and `-._:` (`CVE-2024-3094`,
+/// `GHSA-8xww-x3g3-6jcv`, `RUSTSEC-2021-0001`, `ALSA-2024:1234`).
+fn is_vulnerability_id(w: &str) -> bool {
+    let Some((prefix, rest)) = w.split_once('-') else { return false };
+    prefix.starts_with(|c: char| c.is_ascii_alphabetic())
+        && prefix.chars().all(|c| c.is_ascii_alphanumeric())
+        && !rest.is_empty()
+        && rest.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | ':'))
+}
+
+/// Whether `s` is a real calendar date written `YYYY-MM-DD`.
+fn is_date(s: &str) -> bool {
+    let shaped = s.len() == 10 && s.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
+    let (Some(y), Some(m), Some(d)) = (s.get(..4).and_then(|y| y.parse().ok()), s.get(5..7).and_then(|m| m.parse::<u8>().ok()), s.get(8..).and_then(|d| d.parse().ok())) else { return false };
+    shaped && time::Month::try_from(m).is_ok_and(|m| time::Date::from_calendar_date(y, m, d).is_ok())
+}
+
 /// Today's date in UTC as `YYYY-MM-DD`.
 pub fn today() -> String {
     let d = time::OffsetDateTime::now_utc().date();
@@ -281,6 +305,18 @@ mod tests {
         assert!(!purl_covers("pkg:deb/debian/libexpat1?arch=arm64", "pkg:deb/debian/libexpat1@1?arch=amd64"));
         assert!(!purl_covers("pkg:npm/expat", "pkg:deb/debian/expat@1"));
         assert!(!purl_covers("not a purl", "pkg:npm/a@1"));
+    }
+
+    #[test]
+    fn ignore_file_ids_and_dates() {
+        for id in ["CVE-2024-3094", "GHSA-8xww-x3g3-6jcv", "RUSTSEC-2021-0001", "ALSA-2024:1234", "GO-2023-1234", "DEBIAN-CVE-2023-1"] {
+            assert!(is_vulnerability_id(id), "{id}");
+        }
+        for word in ["this", "CVE", "-2024-1", "CVE-", "cve 2024", "2024-3094", "CVE-2024-3094,"] {
+            assert!(!is_vulnerability_id(word), "{word}");
+        }
+        assert!(is_date("2026-02-28") && is_date("2024-02-29"));
+        assert!(!is_date("2026-02-30") && !is_date("2026-13-01") && !is_date("26-01-01") && !is_date("2026/01/01"));
     }
 
     #[test]

@@ -193,21 +193,38 @@ impl Source {
             return detect(path);
         }
         if input.starts_with(['.', '/']) {
-            return Err(Error::Io { path: path.to_owned(), source: std::io::Error::from(std::io::ErrorKind::NotFound) });
+            return Err(Error::Io { path: path.to_owned(), source: std::io::Error::new(std::io::ErrorKind::NotFound, format!("no such file or directory; {ACCEPTED}")) });
         }
         Ok(Source::Registry(RegistryRef::parse(input)?))
     }
 }
 
+/// What an image argument may be, for errors about one that is none of them.
+const ACCEPTED: &str = "an image is docker-archive:PATH, oci:DIR, oci-archive:PATH, dir:PATH, a registry reference such as registry:HOST/REPO:TAG, or the path of an archive or OCI layout";
+
+/// Top-level names of which a root filesystem has at least one.
+const ROOTFS_NAMES: [&str; 5] = ["etc", "usr", "bin", "lib", "sbin"];
+
 /// Tells an OCI layout, a root filesystem, a docker-archive and an
-/// oci-archive apart by what they contain.
+/// oci-archive apart by what they contain. A directory that is neither a
+/// layout nor looks like a root filesystem needs `dir:`, so that a typo'd
+/// path to a layout is not silently read as an (empty) filesystem.
 fn detect(path: &Path) -> Result<Source> {
     let io_err = |source| Error::Io { path: path.to_owned(), source };
     if path.is_dir() {
-        return Ok(if path.join("oci-layout").is_file() && path.join("index.json").is_file() {
-            Source::OciDir { path: path.to_owned(), tag: None }
-        } else {
-            Source::Dir { path: path.to_owned() }
+        if path.join("oci-layout").is_file() && path.join("index.json").is_file() {
+            return Ok(Source::OciDir { path: path.to_owned(), tag: None });
+        }
+        if ROOTFS_NAMES.iter().any(|n| path.join(n).is_dir()) {
+            return Ok(Source::Dir { path: path.to_owned() });
+        }
+        return Err(Error::Format {
+            path: path.to_owned(),
+            reason: format!(
+                "neither an OCI layout (no oci-layout and index.json) nor a root filesystem (none of {}); to read it as a root filesystem anyway, name it dir:{}",
+                ROOTFS_NAMES.join(", "),
+                path.display()
+            ),
         });
     }
     let file = File::open(path).map_err(io_err)?;
@@ -215,8 +232,13 @@ fn detect(path: &Path) -> Result<Source> {
     // small and near the front, but scan headers only (no content is read).
     let mut archive = tar::Archive::new(file);
     let entries = archive.entries().map_err(io_err)?;
-    for entry in entries.take(100_000) {
-        let entry = entry.map_err(|e| Error::Format { path: path.to_owned(), reason: format!("not a tar archive: {e}") })?;
+    for (i, entry) in entries.take(100_000).enumerate() {
+        // tar's message about a bad first header quotes the header's bytes:
+        // noise for a file that was never a tar.
+        let entry = entry.map_err(|e| Error::Format {
+            path: path.to_owned(),
+            reason: if i == 0 { format!("not a tar archive, so not a docker-archive or oci-archive; {ACCEPTED}") } else { format!("tar entry {i}: {e}") },
+        })?;
         let name = entry.path_bytes();
         let name = name.strip_prefix(b"./").unwrap_or(&name);
         match name {

@@ -1,7 +1,6 @@
 //! `temper check`: the hardening checks and the secret rules over one
 //! image, a verdict by `--fail-on`.
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::{Result, anyhow};
@@ -9,6 +8,7 @@ use serde::Serialize;
 use temper_check::{CheckResult, Context, Profile, Settings, Severity, Status};
 
 use crate::cli::{CheckArgs, CheckFormat, CheckProfile};
+use crate::gate::{FailOn, Verdict};
 use crate::{Scanned, open_source, print, render, scan_inventory, size, write_whole};
 
 /// A secret as reported: in a layer's file, or in the config or history
@@ -85,18 +85,27 @@ fn settings(args: &CheckArgs) -> Result<Settings> {
     Ok(s)
 }
 
-fn fail_on(s: &str) -> Result<Option<Severity>> {
-    if s.eq_ignore_ascii_case("none") {
-        return Ok(None);
+/// The largest Dockerfile read for `--dockerfile` (real ones are a few KiB).
+const MAX_DOCKERFILE_BYTES: u64 = 4 << 20;
+
+/// The `--dockerfile` the image was built from, parsed; read before the
+/// image so that a wrong path fails fast.
+fn read_dockerfile(path: &std::path::Path) -> Result<temper_dockerfile::Dockerfile> {
+    let size = std::fs::metadata(path).map_err(|e| anyhow!("--dockerfile {}: {e}", path.display()))?.len();
+    if size > MAX_DOCKERFILE_BYTES {
+        return Err(anyhow!("--dockerfile {}: {size} bytes, over the {MAX_DOCKERFILE_BYTES}-byte limit", path.display()));
     }
-    s.parse().map(Some).map_err(|e| anyhow!("--fail-on: {e}, or none"))
+    let bytes = std::fs::read(path).map_err(|e| anyhow!("--dockerfile {}: {e}", path.display()))?;
+    let text = String::from_utf8(bytes).map_err(|_| anyhow!("--dockerfile {}: not UTF-8 text", path.display()))?;
+    temper_dockerfile::parse(&text).map_err(|e| anyhow!("--dockerfile {}:{}:{}: {}; `temper lint` shows it", path.display(), e.position.line, e.position.column, e.kind))
 }
 
 pub fn check(args: &CheckArgs) -> Result<ExitCode> {
     let settings = settings(args)?;
-    let threshold = fail_on(&args.fail_on)?;
+    let threshold = FailOn::<Severity>::parse(&args.fail_on, "--fail-on")?;
     let config: ConfigFile = crate::config_file(args.config.as_deref())?.unwrap_or_default();
     let allow = config.secrets;
+    let dockerfile = args.dockerfile.as_deref().map(read_dockerfile).transpose()?;
     let (_, image) = open_source(&args.image)?;
     let Scanned { layers, analysis, inventory } = scan_inventory(&image, &args.image, &args.run, false, &temper_check::analyzers())?;
     let cx = Context { config: &image.config, layers: &layers, merged: &analysis.merged, efficiency: &analysis.efficiency, inventory: &inventory, settings: &settings };
@@ -117,14 +126,14 @@ pub fn check(args: &CheckArgs) -> Result<ExitCode> {
         SecretReport { rule: s.rule, title, severity, layer: None, path: s.path, line: s.line, redacted: s.redacted, visible: true }
     }));
 
-    let reached = |severity: Severity| threshold.is_some_and(|t| severity >= t);
+    let reached = |severity: Severity| threshold.fails(severity);
     let failing = checks.iter().filter(|c| c.status == Status::Fail && reached(c.severity)).count() + secrets.iter().filter(|s| reached(s.severity)).count();
     let report = Report {
         image: image.name.clone(),
         digest: image.manifest.as_ref().map(|m| m.digest.to_string()),
         platform: image.platform().map(|p| p.to_string()),
         profile: settings.profile,
-        fail_on: threshold,
+        fail_on: threshold.level(),
         passed: failing == 0,
         checks,
         secrets,
@@ -132,16 +141,21 @@ pub fn check(args: &CheckArgs) -> Result<ExitCode> {
     let text = match args.format {
         CheckFormat::Table => render::check::table(&report),
         CheckFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
-        CheckFormat::Sarif => serde_json::to_string_pretty(&render::check::sarif(&report))? + "\n",
+        CheckFormat::Sarif => {
+            let anchors = match (dockerfile, &args.dockerfile) {
+                (Some(df), Some(path)) => render::check::Anchors::Dockerfile(render::check::DockerfileLines::new(path.clone(), &df, layers.len())),
+                _ => render::check::Anchors::Image(args.image.image.clone()),
+            };
+            serde_json::to_string_pretty(&render::check::sarif(&report, &anchors))? + "\n"
+        }
     };
     match &args.run.output {
         Some(path) => write_whole(path, &text)?,
         None => print(&text)?,
     }
-    if failing > 0 {
-        let t = threshold.map_or("-", |t| t.as_str());
-        let _ = writeln!(std::io::stderr(), "temper: {failing} finding(s) at or above --fail-on {t}");
-        return Ok(ExitCode::from(1));
+    let mut verdict = Verdict::new(args.exit_code);
+    if let (true, Some(t)) = (failing > 0, threshold.level()) {
+        verdict.fail(format!("{failing} finding(s) at or above --fail-on {}", t.as_str()));
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(verdict.finish())
 }

@@ -179,6 +179,9 @@ pub struct LayersArgs {
     /// How many wasted files the table lists.
     #[arg(long, default_value_t = 10)]
     pub top: usize,
+    /// The exit code when a threshold fails (default 1).
+    #[arg(long, value_name = "N")]
+    pub exit_code: Option<u8>,
 }
 
 /// `temper check` output formats.
@@ -204,10 +207,13 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, short, value_enum, default_value_t = CheckFormat::Table)]
     pub format: CheckFormat,
-    /// Exit 1 when a failed check or a secret is at least this severe
+    /// Fail when a failed check or a secret is at least this severe
     /// (info, low, medium, high, critical), or never with `none`.
     #[arg(long, value_name = "SEVERITY", default_value = "high")]
     pub fail_on: String,
+    /// The exit code when a threshold fails (default 1).
+    #[arg(long, value_name = "N")]
+    pub exit_code: Option<u8>,
     /// The bar: `distroless` makes a shell or a package manager a high-severity failure.
     #[arg(long, value_enum, default_value_t = CheckProfile::Default)]
     pub profile: CheckProfile,
@@ -221,6 +227,9 @@ pub struct CheckArgs {
     /// Config file with `[secrets]` allow-lists (default: $XDG_CONFIG_HOME/temper/config.toml or ~/.config/temper/config.toml).
     #[arg(long, value_name = "FILE", env = "TEMPER_CONFIG")]
     pub config: Option<PathBuf>,
+    /// The Dockerfile the image was built from: SARIF results point at its lines instead of the image.
+    #[arg(long, value_name = "FILE")]
+    pub dockerfile: Option<PathBuf>,
 }
 
 /// `--profile` values.
@@ -256,9 +265,12 @@ pub struct LintArgs {
     /// Output format.
     #[arg(long, short, value_enum, default_value_t = LintFormat::Tty)]
     pub format: LintFormat,
-    /// Exit 1 when a finding is at least this severe (error, warning, info, style), or never with `none`.
+    /// Fail when a finding is at least this severe (error, warning, info, style), or never with `none`.
     #[arg(long, value_name = "SEVERITY", default_value = "info")]
     pub failure_threshold: String,
+    /// The exit code when a threshold fails (default 1).
+    #[arg(long, value_name = "N")]
+    pub exit_code: Option<u8>,
     /// Config with `[lint]` severity overrides, ignored rules and trusted registries (default: ./.temper.toml when present).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,

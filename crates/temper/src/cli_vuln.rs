@@ -110,10 +110,10 @@ pub struct ScanArgs {
     /// Config file (see `temper db update`); gives max_age_days for the staleness warning.
     #[arg(long, value_name = "FILE", env = "TEMPER_CONFIG")]
     pub config: Option<PathBuf>,
-    /// Exit with this code when any finding is reported (after filters).
+    /// The exit code when a threshold fails (default 1); alone, any finding left after the filters fails.
     #[arg(long, value_name = "N")]
     pub exit_code: Option<u8>,
-    /// Exit with 1 when a finding is at least this severe.
+    /// Fail when a finding is at least this severe (unknown, low, medium, high, critical), or never with `none`.
     #[arg(long, value_name = "SEVERITY")]
     pub fail_on: Option<String>,
     /// A VEX document (OpenVEX or CycloneDX) whose not_affected/fixed statements suppress findings; repeatable.

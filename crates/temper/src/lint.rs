@@ -1,7 +1,7 @@
 //! `temper lint`: Dockerfiles found, read, parsed and linted; a verdict by
 //! `--failure-threshold`.
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -10,6 +10,7 @@ use serde::Serialize;
 use temper_lint::{Config, Finding, Severity};
 
 use crate::cli::{LintArgs, LintFormat};
+use crate::gate::{FailOn, Verdict};
 use crate::{print, render, write_whole};
 
 /// One linted file.
@@ -115,10 +116,7 @@ fn lint_source(file: String, source: String, config: &Config, ignore: Option<&st
 }
 
 pub fn lint(args: &LintArgs) -> Result<ExitCode> {
-    let threshold = match args.failure_threshold.as_str() {
-        t if t.eq_ignore_ascii_case("none") => None,
-        t => Some(t.parse::<Severity>().map_err(|e| anyhow!("--failure-threshold: {e}, or none"))?),
-    };
+    let threshold = FailOn::<Severity>::parse(&args.failure_threshold, "--failure-threshold")?;
     let config = config(args.config.as_deref())?;
     let mut files = Vec::new();
     for path in &args.paths {
@@ -155,11 +153,10 @@ pub fn lint(args: &LintArgs) -> Result<ExitCode> {
         Some(path) => write_whole(path, &text)?,
         None => print(&text)?,
     }
-    let failing = files.iter().flat_map(|f| &f.findings).filter(|f| threshold.is_some_and(|t| f.severity >= t)).count();
-    if failing > 0 {
-        let t = threshold.map_or("none", Severity::as_str);
-        let _ = writeln!(std::io::stderr(), "temper: {failing} finding(s) at or above --failure-threshold {t}");
-        return Ok(ExitCode::from(1));
+    let failing = files.iter().flat_map(|f| &f.findings).filter(|f| threshold.fails(f.severity)).count();
+    let mut verdict = Verdict::new(args.exit_code);
+    if let (true, Some(t)) = (failing > 0, threshold.level()) {
+        verdict.fail(format!("{failing} finding(s) at or above --failure-threshold {}", t.as_str()));
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(verdict.finish())
 }

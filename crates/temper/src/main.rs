@@ -5,6 +5,7 @@
 mod cli;
 mod check;
 mod cli_vuln;
+mod gate;
 mod lint;
 mod progress;
 mod render;
@@ -54,18 +55,34 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
 }
 
-/// The error and its causes on one line, [`render::escape`]d: messages
-/// quote file names, tags and config values from the image, which must
-/// not reach the terminal raw.
+/// The longest error line printed, in characters: a cause can quote a
+/// whole header of a binary file, which helps nobody.
+const MAX_ERROR_CHARS: usize = 1000;
+
+/// The error and its causes on one line, [`render::escape`]d (every
+/// message printed goes through here): messages quote file names, tags,
+/// config values and bytes of the input, which must not reach the
+/// terminal raw. A cause its wrapper already quotes is left out, and so is
+/// one that only restates such a cause (SQLite's "Error code 26: file is
+/// not a database" under "file is not a database").
 fn one_line(e: &anyhow::Error) -> String {
     let mut parts: Vec<String> = Vec::new();
+    let mut quoted = String::new();
     for c in e.chain() {
         let s = c.to_string();
-        if !parts.iter().any(|p| p.contains(&s)) {
+        let restated = !quoted.is_empty() && s.contains(&quoted);
+        if parts.iter().any(|p| p.contains(&s)) || restated {
+            quoted = s;
+        } else {
+            quoted.clear();
             parts.push(s);
         }
     }
-    render::escape(&parts.join(": ").replace('\n', " ")).into_owned()
+    let line = render::escape(&parts.join(": ").replace('\n', " ")).into_owned();
+    match line.char_indices().nth(MAX_ERROR_CHARS) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line,
+    }
 }
 
 fn open_image(args: &ImageArgs) -> Result<Image> {
@@ -194,20 +211,27 @@ fn layers(args: &cli::LayersArgs) -> Result<ExitCode> {
             Format::Table => print(&render::layers::table(&report, &results, args.top))?,
         }
     }
-    if let Some(failed) = results.iter().find(|r| !r.passed) {
-        let _ = writeln!(std::io::stderr(), "temper: threshold failed: {}", render::escape(failed.reason.as_deref().unwrap_or("threshold not met")));
-        return Ok(ExitCode::from(1));
+    let mut verdict = gate::Verdict::new(args.exit_code);
+    for failed in results.iter().filter(|r| !r.passed) {
+        verdict.fail(failed.reason.clone().unwrap_or_else(|| "threshold not met".to_owned()));
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(verdict.finish())
 }
 
 /// Writes `text` to `path` through a temporary file renamed into place, so
-/// a failure never leaves half a file.
+/// a failure never leaves half a file. Errors name `path`, never the
+/// temporary file the user did not ask for.
 fn write_whole(path: &std::path::Path, text: &str) -> Result<()> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    if !dir.is_dir() {
+        return Err(anyhow!("{}: cannot write the output: the directory {} does not exist; create it or choose another --output", path.display(), dir.display()));
+    }
     let tmp = dir.join(format!(".{}.temper-tmp", path.file_name().and_then(|n| n.to_str()).unwrap_or("out")));
-    std::fs::write(&tmp, text).with_context(|| tmp.display().to_string())?;
-    std::fs::rename(&tmp, path).with_context(|| path.display().to_string())
+    std::fs::write(&tmp, text).map_err(|e| anyhow!("{}: cannot write the output: {e}", path.display()))?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        anyhow!("{}: cannot write the output: {e}", path.display())
+    })
 }
 
 fn sbom(args: &cli::SbomArgs) -> Result<ExitCode> {
@@ -306,10 +330,26 @@ fn config_file<T: serde::de::DeserializeOwned>(explicit: Option<&std::path::Path
     read_toml(&path).map(Some)
 }
 
-/// The TOML file at `path` parsed as `T`; errors name the file.
+/// The TOML file at `path` parsed as `T`; errors say
+/// `FILE:LINE:COLUMN: KEY: what is wrong`.
 fn read_toml<T: serde::de::DeserializeOwned>(path: &std::path::Path) -> Result<T> {
     let text = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
-    toml::from_str(&text).map_err(|e| anyhow!("{}: {}", path.display(), e.message()))
+    let de = toml::Deserializer::parse(&text).map_err(|e| toml_error(path, &text, &e, None))?;
+    serde_path_to_error::deserialize(de).map_err(|e| toml_error(path, &text, e.inner(), Some(e.path().to_string())))
+}
+
+/// A TOML error with its place: the 1-based line and column of its span
+/// (in characters) and the dotted key it is about, when known.
+fn toml_error(path: &std::path::Path, text: &str, e: &toml::de::Error, key: Option<String>) -> anyhow::Error {
+    let place = e.span().map_or_else(String::new, |span| {
+        let before = text.get(..span.start).unwrap_or(text);
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        format!(":{line}:{column}")
+    });
+    // serde_path_to_error calls the document itself ".".
+    let key = key.filter(|k| k != ".").map_or_else(String::new, |k| format!(" `{k}`:"));
+    anyhow!("{}{place}:{key} {}", path.display(), e.message())
 }
 
 /// A standard SBOM format's encoder.
@@ -329,4 +369,37 @@ fn cache_clean(dir: Option<std::path::PathBuf>) -> Result<ExitCode> {
     let freed = temper_inventory::cache::clean(&dir)?;
     print(&format!("removed {} from {}\n", size::human(freed), dir.display()))?;
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug)]
+    struct Cause(&'static str, Option<Box<Cause>>);
+
+    impl std::fmt::Display for Cause {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.0)
+        }
+    }
+
+    impl std::error::Error for Cause {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            self.1.as_deref().map(|c| c as &(dyn std::error::Error + 'static))
+        }
+    }
+
+    #[test]
+    fn one_line_says_each_cause_once_escaped_and_bounded() {
+        // SQLite's shape: the wrapper quotes the cause, whose cause restates it with a code.
+        let sqlite = Cause("file is not a database", Some(Box::new(Cause("Error code 26: file is not a database", None))));
+        let e = anyhow::Error::new(sqlite).context("db.sqlite: file is not a database");
+        assert_eq!(one_line(&e), "db.sqlite: file is not a database");
+        // A context that the cause repeats is kept: it is not a restatement.
+        let e = anyhow::Error::new(Cause("img.tar: bad\x1b[2J\nheader", None)).context("img.tar");
+        assert_eq!(one_line(&e), "img.tar: img.tar: bad\\x1b[2J header");
+        let long = anyhow!("{}", "x".repeat(5000));
+        assert_eq!(one_line(&long).chars().count(), MAX_ERROR_CHARS + 1);
+    }
 }

@@ -12,6 +12,7 @@ use temper_inventory::Inventory;
 
 use crate::cli::Format;
 use crate::cli_vuln::{DbArgs, ScanArgs, ScanFormat};
+use crate::gate::{FailOn, Verdict};
 use crate::{open_source, print, progress, render, scan_inventory, write_whole};
 
 fn db_path(args: &DbArgs) -> Result<PathBuf> {
@@ -22,19 +23,32 @@ fn db_path(args: &DbArgs) -> Result<PathBuf> {
 fn open_existing(args: &DbArgs) -> Result<AdvisoryDb> {
     let path = db_path(args)?;
     if !path.exists() {
-        return Err(anyhow!("{}: no advisory database; create it with `temper db update` (or `temper db import PATH…` offline), or pass --advisories PATH", path.display()));
+        return Err(anyhow!("{}: no advisory database; create it with `temper db update` (downloads the configured feeds) or `temper db import PATH…` (OSV files at hand), or pass --advisories PATH", path.display()));
     }
-    Ok(AdvisoryDb::open(&path)?)
+    open_db(&path)
+}
+
+/// Opens (or creates) the database at `path`; a file that is not SQLite
+/// is named as such, once, with the fix.
+fn open_db(path: &std::path::Path) -> Result<AdvisoryDb> {
+    AdvisoryDb::open(path).map_err(|e| {
+        let sqlite = std::error::Error::source(&e).and_then(|s| s.downcast_ref::<rusqlite::Error>()).and_then(rusqlite::Error::sqlite_error_code);
+        if sqlite == Some(rusqlite::ErrorCode::NotADatabase) {
+            anyhow!("{}: not an advisory database (not SQLite); point --db at the file `temper db update` or `temper db import` writes, or move this one away", path.display())
+        } else {
+            e.into()
+        }
+    })
 }
 
 pub fn db_import(paths: &[PathBuf], args: &DbArgs) -> Result<ExitCode> {
     let path = db_path(args)?;
-    let mut db = AdvisoryDb::open(&path)?;
+    let mut db = open_db(&path)?;
     let started = std::time::Instant::now();
     let stats = db.import(paths)?;
     let mut err = std::io::stderr().lock();
     for (name, why) in &stats.skipped {
-        let _ = writeln!(err, "temper: warning: skipped {}: {}", render::escape(name), render::escape(why));
+        let _ = writeln!(err, "temper: warning: {}", render::escape(&format!("skipped {name}: {why}")));
     }
     let total: usize = stats.records.values().sum();
     if total == 0 && stats.kev == 0 && stats.cve == 0 {
@@ -78,7 +92,7 @@ pub fn db_update(args: &DbArgs, config: Option<&std::path::Path>, only: &[String
         feeds.retain(|f| only.contains(&f.name));
     }
     let path = db_path(args)?;
-    let mut db = AdvisoryDb::open(&path)?;
+    let mut db = open_db(&path)?;
     let code = update_feeds(&mut db, &path, &feeds);
     Ok(code)
 }
@@ -101,7 +115,7 @@ fn update_feeds(db: &mut AdvisoryDb, path: &std::path::Path, feeds: &[temper_adv
             }
             Err(e) => {
                 failed += 1;
-                let _ = writeln!(std::io::stderr(), "temper: error: feed {}: {e}; its previous records are kept", feed.name);
+                let _ = writeln!(std::io::stderr(), "temper: error: {}", render::escape(&format!("feed {}: {e}; its previous records are kept", feed.name)));
             }
         }
     }
@@ -238,12 +252,17 @@ fn severities(list: &[String]) -> Result<Vec<Severity>> {
 
 pub fn scan(args: &ScanArgs) -> Result<ExitCode> {
     let wanted = severities(&args.severity)?;
-    let fail_on = args.fail_on.as_deref().map(|s| s.parse::<Severity>().map_err(|e| anyhow!("--fail-on: {e}"))).transpose()?;
+    let fail_on = match (&args.fail_on, args.exit_code) {
+        (Some(s), _) => FailOn::parse(s, "--fail-on")?,
+        // `--exit-code` alone fails on any finding left after the filters, as Trivy's does.
+        (None, Some(_)) => FailOn::AtLeast(Severity::Unknown),
+        (None, None) => FailOn::Never,
+    };
     let db = if args.advisories.is_empty() {
         let config = db_config(args.config.as_deref())?;
         if args.update {
             let path = db_path(&args.db)?;
-            let mut db = AdvisoryDb::open(&path)?;
+            let mut db = open_db(&path)?;
             if update_feeds(&mut db, &path, &config.feeds()) != ExitCode::SUCCESS {
                 return Err(anyhow!("some feeds failed to update (see above); scan without --update to use the database as it is"));
             }
@@ -255,7 +274,7 @@ pub fn scan(args: &ScanArgs) -> Result<ExitCode> {
         let mut db = AdvisoryDb::in_memory()?;
         let stats = db.import(&args.advisories)?;
         for (name, why) in &stats.skipped {
-            let _ = writeln!(std::io::stderr(), "temper: warning: skipped {}: {}", render::escape(name), render::escape(why));
+            let _ = writeln!(std::io::stderr(), "temper: warning: {}", render::escape(&format!("skipped {name}: {why}")));
         }
         db
     };
@@ -300,7 +319,7 @@ pub fn scan(args: &ScanArgs) -> Result<ExitCode> {
             serde_json::to_string_pretty(&doc)? + "\n"
         }
         ScanFormat::Table => render::scan::table(&inventory, &matches, args.show_suppressed),
-        ScanFormat::Sarif => serde_json::to_string_pretty(&render::scan::sarif(&matches))? + "\n",
+        ScanFormat::Sarif => serde_json::to_string_pretty(&render::scan::sarif(&matches, &name))? + "\n",
         ScanFormat::Cyclonedx => {
             let (subject, created) = described.ok_or_else(|| anyhow!("--format cyclonedx needs an image target; {name} is an SBOM already"))?;
             let timestamp = temper_inventory::format::Timestamp::resolve(crate::source_date_epoch()?.as_deref(), created.as_deref())?;
@@ -312,18 +331,13 @@ pub fn scan(args: &ScanArgs) -> Result<ExitCode> {
         Some(path) => write_whole(path, &text)?,
         None => print(&text)?,
     }
-    if let Some(threshold) = fail_on
-        && let Some(worst) = matches.findings.iter().map(|f| f.severity).max()
-        && worst >= threshold
-    {
-        let n = matches.findings.iter().filter(|f| f.severity >= threshold).count();
-        let _ = writeln!(std::io::stderr(), "temper: {n} findings at {} or above", threshold.as_str());
-        return Ok(ExitCode::from(1));
+    let mut verdict = Verdict::new(args.exit_code);
+    let n = matches.findings.iter().filter(|f| fail_on.fails(f.severity)).count();
+    if n > 0 {
+        verdict.fail(match (fail_on.level(), &args.fail_on) {
+            (Some(level), Some(_)) => format!("{n} finding(s) at or above --fail-on {}", level.as_str().to_ascii_lowercase()),
+            _ => format!("{n} finding(s) reported, and --exit-code {} fails on any", args.exit_code.unwrap_or(1)),
+        });
     }
-    if let Some(code) = args.exit_code
-        && !matches.findings.is_empty()
-    {
-        return Ok(ExitCode::from(code));
-    }
-    Ok(ExitCode::SUCCESS)
+    Ok(verdict.finish())
 }

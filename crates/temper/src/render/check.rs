@@ -74,17 +74,101 @@ fn level(s: Severity) -> &'static str {
     }
 }
 
+/// Where `check`'s SARIF results point: lines of the Dockerfile the image
+/// was built from when one is given, else the image reference (with the
+/// layer and path in the message).
+pub enum Anchors {
+    /// The image, by the reference it was read from.
+    Image(String),
+    /// Lines of a Dockerfile.
+    Dockerfile(DockerfileLines),
+}
+
+/// The lines of a Dockerfile's final stage that results are put on.
+pub struct DockerfileLines {
+    /// The file as given.
+    pub path: std::path::PathBuf,
+    /// The final stage's FROM: where the base (and its OS, shells,
+    /// package managers, setuid files) comes from.
+    from: u64,
+    /// The final stage's last USER, HEALTHCHECK, LABEL and ENV.
+    user: Option<u64>,
+    healthcheck: Option<u64>,
+    label: Option<u64>,
+    env: Option<u64>,
+    /// The final stage's RUN, COPY and ADD lines: its own layers, the
+    /// image's last ones.
+    layer_lines: Vec<u64>,
+    /// How many layers the image has.
+    image_layers: usize,
+}
+
+impl DockerfileLines {
+    /// The lines of `df` (read from `path`) for an image of `image_layers` layers.
+    pub fn new(path: std::path::PathBuf, df: &temper_dockerfile::Dockerfile, image_layers: usize) -> DockerfileLines {
+        use temper_dockerfile::InstructionKind as K;
+        let line = |i: &temper_dockerfile::Instruction| df.position(i.keyword_span.start).line as u64;
+        let stage = df.stages.last();
+        let from = stage.and_then(|s| df.instructions.get(s.from)).map_or(1, line);
+        let own = stage.map_or(&[][..], |s| df.stage_instructions(s));
+        let last = |want: fn(&K) -> bool| own.iter().rev().find(|i| want(&i.kind)).map(line);
+        DockerfileLines {
+            path,
+            from,
+            user: last(|k| matches!(k, K::User(_))),
+            healthcheck: last(|k| matches!(k, K::Healthcheck(_))),
+            label: last(|k| matches!(k, K::Label(_))),
+            env: last(|k| matches!(k, K::Env(_))),
+            layer_lines: own.iter().filter(|i| matches!(i.kind, K::Run(_) | K::Copy(_) | K::Add(_))).map(line).collect(),
+            image_layers,
+        }
+    }
+
+    /// The line that made layer `n`: the final stage's layers are the
+    /// image's last; anything below them came with the base.
+    fn layer(&self, n: usize) -> u64 {
+        let base = self.image_layers.checked_sub(self.layer_lines.len());
+        base.and_then(|b| n.checked_sub(b)).and_then(|i| self.layer_lines.get(i).copied()).unwrap_or(self.from)
+    }
+}
+
+impl Anchors {
+    fn place(&self, line: impl FnOnce(&DockerfileLines) -> u64) -> super::sarif::Location {
+        match self {
+            Anchors::Image(reference) => super::sarif::Location::Image(reference.clone()),
+            Anchors::Dockerfile(d) => super::sarif::Location::File { path: d.path.clone(), line: Some(line(d)) },
+        }
+    }
+
+    fn check(&self, id: &str) -> super::sarif::Location {
+        self.place(|d| match id {
+            "runs-as-root" => d.user.unwrap_or(d.from),
+            "healthcheck" => d.healthcheck.unwrap_or(d.from),
+            "oci-labels" => d.label.unwrap_or(d.from),
+            _ => d.from,
+        })
+    }
+
+    fn secret(&self, s: &crate::check::SecretReport) -> super::sarif::Location {
+        self.place(|d| match s.layer {
+            Some(n) => d.layer(n),
+            None if s.path == "config.Env" => d.env.unwrap_or(d.from),
+            None => d.from,
+        })
+    }
+}
+
 /// One rule per check and per secret rule seen; one result per failed
-/// check (at the image's root) and per secret (at its path and line).
-pub fn sarif(r: &Report) -> Value {
-    use super::sarif::{Finding, Rule};
+/// check and per secret, at `anchors`.
+pub fn sarif(r: &Report, anchors: &Anchors) -> Value {
+    use super::sarif::{Finding, Rule, sentences};
     let mut rules: Vec<Rule> = r
         .checks
         .iter()
         .map(|c| Rule {
             id: c.id.to_owned(),
             short: c.title.to_owned(),
-            full: format!("{} Fix: {}", c.title, c.remediation),
+            full: sentences(c.title, &format!("Fix: {}", c.remediation)),
             help_uri: None,
             level: level(c.severity),
             properties: json!({"tags": ["security", "hardening"], "temper-severity": c.severity}),
@@ -95,7 +179,7 @@ pub fn sarif(r: &Report) -> Value {
             rules.push(Rule {
                 id: s.rule.clone(),
                 short: s.title.clone(),
-                full: format!("{}. Remove it from the image and rotate it: a secret in any layer ships with the image.", s.title),
+                full: sentences(&s.title, "Remove it from the image and rotate it: a secret in any layer ships with the image."),
                 help_uri: None,
                 level: level(s.severity),
                 properties: json!({"tags": ["security", "secret"], "temper-severity": s.severity}),
@@ -108,12 +192,15 @@ pub fn sarif(r: &Report) -> Value {
         .filter(|c| c.status == Status::Fail)
         .map(|c| {
             let details = if c.details.is_empty() { String::new() } else { format!(": {}", c.details.join(", ")) };
-            Finding { rule_id: c.id.to_owned(), level: level(c.severity), message: format!("{}{details}", c.message), uri: String::new(), line: None }
+            Finding { rule_id: c.id.to_owned(), level: level(c.severity), message: format!("{}{details}", c.message), location: anchors.check(c.id) }
         })
         .collect();
     results.extend(r.secrets.iter().map(|s| {
-        let layer = s.layer.map_or(String::new(), |l| format!(" in layer {l}"));
-        Finding { rule_id: s.rule.clone(), level: level(s.severity), message: format!("{}{layer}: {}", s.title, s.redacted), uri: s.path.clone(), line: Some(u64::from(s.line)) }
+        let place = match s.layer {
+            Some(l) => format!("/{}:{} in layer {l}{}", s.path.trim_start_matches('/'), s.line, if s.visible { "" } else { " (deleted by a later layer)" }),
+            None => format!("{} (line {})", s.path, s.line),
+        };
+        Finding { rule_id: s.rule.clone(), level: level(s.severity), message: format!("{} at {place} of {}: {}", s.title, r.image, s.redacted), location: anchors.secret(s) }
     }));
     super::sarif::log(&rules, &results)
 }

@@ -1,6 +1,6 @@
 //! `temper layers` table.
 
-use temper_layer::{LayerReport, ThresholdResult};
+use temper_layer::{Amount, LayerReport, Threshold, ThresholdResult};
 
 use super::{columns, ellipsize, escape};
 use crate::size::human;
@@ -66,12 +66,22 @@ pub fn table(r: &LayerReport, results: &[ThresholdResult], top: usize) -> String
     if !results.is_empty() {
         out.push_str("\nThresholds\n");
         for t in results {
-            let name = serde_json::to_string(&t.threshold).unwrap_or_default();
             match &t.reason {
-                None => out.push_str(&format!("  PASS  {name}\n")),
+                None => out.push_str(&format!("  PASS  {}\n", passed(r, &t.threshold))),
                 Some(reason) => out.push_str(&format!("  FAIL  {}\n", escape(reason))),
             }
         }
     }
     out
+}
+
+/// A met threshold: the measured value against its bound, worded like the
+/// failure reasons.
+fn passed(r: &LayerReport, t: &Threshold) -> String {
+    match *t {
+        Threshold::MinEfficiency(min) => format!("efficiency {:.2}% meets the minimum {:.2}%", r.efficiency * 100.0, min * 100.0),
+        Threshold::MaxWasted(Amount::Bytes(max)) => format!("wasted bytes {} within the maximum {max}", r.wasted_bytes),
+        Threshold::MaxWasted(Amount::Percent(max)) => format!("wasted bytes are {:.2}% of the bytes above the base layer, within the maximum {max}%", r.wasted_percent),
+        Threshold::MaxSize(max) => format!("image size {} bytes (uncompressed) within the maximum {max}", r.uncompressed_size),
+    }
 }

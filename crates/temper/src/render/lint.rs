@@ -100,7 +100,8 @@ fn sarif_level(s: Severity) -> &'static str {
 }
 
 /// SARIF 2.1.0: every rule (with its hadolint id in `properties`), one
-/// result per finding with its region.
+/// result per finding with its region, in its file relative to the working
+/// directory.
 pub fn sarif(files: &[LintedFile]) -> Value {
     let registry = temper_lint::rules::registry();
     let mut rules: Vec<Value> = registry
@@ -135,9 +136,9 @@ pub fn sarif(files: &[LintedFile]) -> Value {
             let mut v = json!({
                 "ruleId": f.rule,
                 "level": sarif_level(f.severity),
-                "message": {"text": format!("{} {}", f.message, f.hint)},
+                "message": {"text": super::sarif::sentences(&f.message, f.hint)},
                 "locations": [{"physicalLocation": {
-                    "artifactLocation": {"uri": file.file},
+                    "artifactLocation": if file.file == "-" { json!({"uri": "-"}) } else { super::sarif::file_artifact(std::path::Path::new(&file.file)) },
                     "region": {"startLine": f.line, "startColumn": f.column, "endLine": f.end_line, "endColumn": f.end_column.max(f.column)},
                 }}],
             });

@@ -98,8 +98,9 @@ fn age(secs: i64) -> String {
     }
 }
 
-/// SARIF: one rule per vulnerability, one result per affected package.
-pub fn sarif(matches: &Matches) -> serde_json::Value {
+/// SARIF: one rule per vulnerability, one result per affected package
+/// (at its path in `image`).
+pub fn sarif(matches: &Matches, image: &str) -> serde_json::Value {
     use super::sarif::{Finding as Result, Rule};
     let level = |s: Severity| match s {
         Severity::Critical | Severity::High => "error",
@@ -129,8 +130,11 @@ pub fn sarif(matches: &Matches) -> serde_json::Value {
             rule_id: f.id.clone(),
             level: level(f.severity),
             message: format!("Package: {}\nInstalled version: {}\nFixed version: {fixed}\nSeverity: {}\nLayer: {}", f.package, f.version, f.severity.as_str(), f.layer),
-            uri: f.paths.first().cloned().unwrap_or_default(),
-            line: None,
+            // An SBOM-sourced finding has no path: the image (or SBOM) as a whole.
+            location: match f.paths.first() {
+                Some(path) => super::sarif::Location::InImage { path: path.clone(), line: None },
+                None => super::sarif::Location::Image(image.to_owned()),
+            },
         });
     }
     super::sarif::log(&rules, &results)
