@@ -256,8 +256,34 @@ pub fn match_inventory(db: &AdvisoryDb, inventory: &Inventory) -> Result<Matches
         let matched_as = (q.name != p.package.name || q.version != p.package.version).then(|| format!("{} {}", q.name, q.version));
         findings.extend(merge(p, hits, matched_as, q.scheme, db, &mut related)?);
     }
+    let mut findings = group_copies(findings);
     findings.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| (&a.package, &a.version, &a.id, a.layer).cmp(&(&b.package, &b.version, &b.id, b.layer))));
     Ok(Matches { findings, suppressed: Vec::new(), unmatched })
+}
+
+/// One finding per vulnerability of one package version: copies of the
+/// same package (Go's `stdlib` linked into several binaries, one npm
+/// package vendored twice) become one finding listing every path, at the
+/// lowest layer that holds one.
+fn group_copies(findings: Vec<Finding>) -> Vec<Finding> {
+    let mut out: Vec<Finding> = Vec::with_capacity(findings.len());
+    let mut index: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for f in findings {
+        match index.get(&(f.id.clone(), f.purl.clone())) {
+            Some(&i) => {
+                let kept = &mut out[i];
+                kept.paths.extend(f.paths);
+                kept.paths.sort();
+                kept.paths.dedup();
+                kept.layer = kept.layer.min(f.layer);
+            }
+            None => {
+                index.insert((f.id.clone(), f.purl.clone()), out.len());
+                out.push(f);
+            }
+        }
+    }
+    out
 }
 
 /// One finding per group of hits that share an id or alias.
@@ -277,7 +303,10 @@ fn merge(p: &InventoryPackage, hits: Vec<Hit>, matched_as: Option<String>, schem
     let mut out = Vec::new();
     for (ids, hits) in groups {
         let id = ids.iter().find(|i| i.starts_with("CVE-")).or_else(|| hits.first().map(|h| &h.record.id)).cloned().unwrap_or_default();
-        let mut fixed: Vec<String> = hits.iter().filter_map(|h| h.fixed.clone()).collect();
+        // OSV's Go ranges drop the `v` that Go versions (and the installed
+        // one) carry; one spelling in the output.
+        let go = p.package.ecosystem == Ecosystem::Golang;
+        let mut fixed: Vec<String> = hits.iter().filter_map(|h| h.fixed.clone()).map(|v| if go && !v.starts_with('v') { format!("v{v}") } else { v }).collect();
         fixed.sort_by(|a, b| scheme.compare(a, b).unwrap_or(std::cmp::Ordering::Equal));
         fixed.dedup();
         let vulnerability: BTreeSet<String> = hits.iter().flat_map(|h| h.record.vulnerability_ids()).map(str::to_owned).collect();

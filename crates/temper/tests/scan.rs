@@ -429,3 +429,25 @@ fn severity_by_alias_rates_every_finding_some_record_has_a_vector_for() {
     }
     eprintln!("{}", report.join("\n"));
 }
+
+#[test]
+fn go_stdlib_findings_group_across_binaries_with_one_version_spelling() {
+    let (got, _) = scan("go-rust-bins", "linux/amd64", &[]);
+    let findings = got["findings"].as_array().unwrap();
+    let mut seen = BTreeSet::new();
+    for f in findings {
+        assert!(seen.insert((f["id"].as_str().unwrap(), f["purl"].as_str().unwrap())), "one row per vulnerability of one package version: {f}");
+        if f["ecosystem"] == "golang" {
+            assert!(f["version"].as_str().unwrap().starts_with('v'), "{f}");
+            for v in f["fixed_versions"].as_array().unwrap() {
+                assert!(v.as_str().unwrap().starts_with('v'), "fixed versions spelled like the installed one: {f}");
+            }
+        }
+    }
+    let stdlib: Vec<&Value> = findings.iter().filter(|f| f["package"] == "stdlib").collect();
+    assert!(!stdlib.is_empty());
+    for f in &stdlib {
+        let paths: Vec<&str> = f["paths"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
+        assert_eq!(paths, ["usr/local/bin/linkcheck", "usr/local/bin/skopeo", "usr/local/bin/umoci"], "{}", f["id"]);
+    }
+}

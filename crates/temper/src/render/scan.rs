@@ -25,18 +25,21 @@ pub fn table(inventory: &Inventory, matches: &Matches, show_suppressed: bool) ->
         counts[Severity::Low as usize],
         counts[Severity::Unknown as usize]
     ));
-    // Group by package instance (purl and path), in the order of its worst finding.
-    let mut groups: Vec<(&str, &str, Vec<&temper_finding::Finding>)> = Vec::new();
+    // Group by package (purl and paths), in the order of its worst finding.
+    let mut groups: Vec<(&str, &[String], Vec<&temper_finding::Finding>)> = Vec::new();
     for f in &matches.findings {
-        let path = f.paths.first().map_or("", String::as_str);
-        match groups.iter_mut().find(|(purl, p, _)| *purl == f.purl && *p == path) {
+        match groups.iter_mut().find(|(purl, paths, _)| *purl == f.purl && *paths == f.paths.as_slice()) {
             Some(g) => g.2.push(f),
-            None => groups.push((&f.purl, path, vec![f])),
+            None => groups.push((&f.purl, &f.paths, vec![f])),
         }
     }
-    for (_, path, findings) in groups {
+    for (_, paths, findings) in groups {
         let first = findings[0];
-        out.push_str(&format!("\n{} {} ({}, layer {}, /{})\n", escape(&first.package), escape(&first.version), first.ecosystem.purl_type(), first.layer, escape(path)));
+        let mut place = paths.iter().take(3).map(|p| format!("/{}", escape(p))).collect::<Vec<_>>().join(", ");
+        if paths.len() > 3 {
+            place.push_str(&format!(" and {} more", paths.len() - 3));
+        }
+        out.push_str(&format!("\n{} {} ({}, layer {}, {place})\n", escape(&first.package), escape(&first.version), first.ecosystem.purl_type(), first.layer));
         let mut rows = vec![vec!["  ID".to_owned(), "SEVERITY".into(), "INSTALLED".into(), "FIXED".into(), "TITLE".into()]];
         for f in findings {
             let fixed = if f.fixed_versions.is_empty() { "-".to_owned() } else { f.fixed_versions.join(", ") };
@@ -146,8 +149,10 @@ pub fn sarif(matches: &Matches, image: &str) -> serde_json::Value {
 pub fn cyclonedx_vulnerabilities(inventory: &Inventory, matches: &Matches) -> Vec<serde_json::Value> {
     use serde_json::json;
     let refs = temper_inventory::format::package_refs(inventory);
-    let ref_of = |f: &temper_finding::Finding| {
-        inventory.packages.iter().position(|p| p.purl == f.purl && p.paths == f.paths && p.layer == f.layer).and_then(|i| refs.get(i).cloned())
+    // A finding lists every copy of its package; each copy is a component.
+    let refs_of = |f: &temper_finding::Finding| -> Vec<String> {
+        let found: Vec<String> = inventory.packages.iter().enumerate().filter(|(_, p)| p.purl == f.purl && p.paths.iter().any(|x| f.paths.contains(x))).filter_map(|(i, _)| refs.get(i).cloned()).collect();
+        if found.is_empty() { vec![f.purl.clone()] } else { found }
     };
     let entry = |f: &temper_finding::Finding, analysis: Option<&temper_finding::vex::Suppression>| {
         let mut ratings = Vec::new();
@@ -160,13 +165,14 @@ pub fn cyclonedx_vulnerabilities(inventory: &Inventory, matches: &Matches) -> Ve
             })),
             None => ratings.push(json!({"severity": f.severity.as_str().to_ascii_lowercase()})),
         }
+        let affected = refs_of(f);
         let mut v = json!({
-            "bom-ref": format!("{}@{}", f.id, ref_of(f).unwrap_or_else(|| f.purl.clone())),
+            "bom-ref": format!("{}@{}", f.id, affected[0]),
             "id": f.id,
             "source": {"name": "OSV", "url": format!("https://osv.dev/vulnerability/{}", f.records.first().unwrap_or(&f.id))},
             "ratings": ratings,
             "references": f.aliases.iter().map(|a| json!({"id": a, "source": {"name": "OSV"}})).collect::<Vec<_>>(),
-            "affects": [{"ref": ref_of(f).unwrap_or_else(|| f.purl.clone()), "versions": [{"version": f.version, "status": "affected"}]}],
+            "affects": affected.iter().map(|r| json!({"ref": r, "versions": [{"version": f.version, "status": "affected"}]})).collect::<Vec<_>>(),
         });
         if let Some(s) = &f.summary {
             v["description"] = json!(s);
