@@ -35,6 +35,33 @@ pub enum Command {
     /// Manage the per-layer cache.
     #[command(subcommand)]
     Cache(CacheCommand),
+    /// Print a shell completion script (e.g. `temper completions bash > /etc/bash_completion.d/temper`).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: CompletionShell,
+    },
+    /// Write the man pages (temper.1, temper-scan.1, …) into a directory, or print temper.1.
+    Man {
+        /// The directory to write every page into (created if missing).
+        #[arg(long, short, value_name = "DIR")]
+        output: Option<PathBuf>,
+    },
+}
+
+/// Shells `temper completions` writes for.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum CompletionShell {
+    /// Bash.
+    Bash,
+    /// Zsh.
+    Zsh,
+    /// Fish.
+    Fish,
+    /// PowerShell.
+    Powershell,
+    /// Elvish.
+    Elvish,
 }
 
 /// `temper cache …`.

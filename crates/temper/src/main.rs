@@ -38,6 +38,8 @@ fn main() -> ExitCode {
         Command::Db(cli_vuln::DbCommand::Check { db, config, format }) => vuln::db_check(&db, config.as_deref(), format),
         Command::Db(cli_vuln::DbCommand::Update { db, config, feeds }) => vuln::db_update(&db, config.as_deref(), &feeds),
         Command::Cache(cli::CacheCommand::Clean { cache_dir }) => cache_clean(cache_dir),
+        Command::Completions { shell } => completions(shell),
+        Command::Man { output } => man(output.as_deref()),
     };
     match result {
         Ok(code) => code,
@@ -49,6 +51,40 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+mod man_pages {
+    include!(concat!(env!("OUT_DIR"), "/man_pages.rs"));
+}
+
+fn completions(shell: cli::CompletionShell) -> Result<ExitCode> {
+    use clap_complete::Shell;
+    let shell = match shell {
+        cli::CompletionShell::Bash => Shell::Bash,
+        cli::CompletionShell::Zsh => Shell::Zsh,
+        cli::CompletionShell::Fish => Shell::Fish,
+        cli::CompletionShell::Powershell => Shell::PowerShell,
+        cli::CompletionShell::Elvish => Shell::Elvish,
+    };
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "temper", &mut script);
+    std::io::stdout().lock().write_all(&script)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The man pages were generated at build time from the argument definitions (build.rs).
+fn man(output: Option<&std::path::Path>) -> Result<ExitCode> {
+    let Some(dir) = output else {
+        let (_, page) = man_pages::PAGES.iter().find(|(name, _)| *name == "temper.1").ok_or_else(|| anyhow!("this build has no man page"))?;
+        print(page)?;
+        return Ok(ExitCode::SUCCESS);
+    };
+    std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create the directory", dir.display()))?;
+    for (name, page) in man_pages::PAGES {
+        write_whole(&dir.join(name), page)?;
+    }
+    print(&format!("wrote {} man pages to {}\n", man_pages::PAGES.len(), dir.display()))?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {

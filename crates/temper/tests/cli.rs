@@ -138,3 +138,25 @@ fn the_entry_cap_names_the_image_and_its_flag() {
         assert_eq!(err.lines().count(), 1, "{err}");
     }
 }
+
+#[test]
+fn shell_completions_and_man_pages_come_from_the_argument_definitions() {
+    let out = temper(&["completions", "bash"]);
+    assert!(out.status.success());
+    let bash = String::from_utf8_lossy(&out.stdout);
+    assert!(bash.contains("_temper()") && bash.contains("--allow-partial-db"), "bash completion knows the scan flags");
+    let zsh = temper(&["completions", "zsh"]);
+    assert!(String::from_utf8_lossy(&zsh.stdout).starts_with("#compdef temper"));
+    assert!(String::from_utf8_lossy(&temper(&["completions", "fish"]).stdout).contains("complete -c temper"));
+    let dir = tempfile::tempdir().unwrap();
+    let out = temper(&["man", "--output", dir.path().to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let scan = std::fs::read_to_string(dir.path().join("temper-scan.1")).unwrap();
+    assert!(scan.starts_with(".ie") || scan.contains(".TH temper-scan 1"), "roff: {}", &scan[..80.min(scan.len())]);
+    assert!(scan.contains("allow\\-partial\\-db"), "the page documents every flag");
+    for page in ["temper.1", "temper-db-check.1", "temper-lint.1"] {
+        assert!(dir.path().join(page).is_file(), "{page}");
+    }
+    let top = temper(&["man"]);
+    assert!(String::from_utf8_lossy(&top.stdout).contains(".TH temper 1"));
+}
