@@ -112,6 +112,18 @@ impl RegistryRef {
         }
     }
 
+    /// The reference with the tag Docker assumes (`:latest`) written out.
+    pub fn with_default_tag(&self) -> String {
+        if self.tag.is_none() && self.digest.is_none() { format!("{self}:latest") } else { self.to_string() }
+    }
+
+    /// The reference as a user types it for Docker Hub (`alpine:3.19`,
+    /// `user/app`), else whole.
+    pub fn without_default_registry(&self) -> String {
+        let full = self.to_string();
+        full.strip_prefix("docker.io/library/").or_else(|| full.strip_prefix("docker.io/")).map_or_else(|| full.clone(), str::to_owned)
+    }
+
     /// The host to connect to (Docker Hub's API lives elsewhere than its name).
     pub fn api_host(&self) -> &str {
         if self.registry == "docker.io" { "registry-1.docker.io" } else { &self.registry }

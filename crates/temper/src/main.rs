@@ -87,6 +87,12 @@ fn open_source(args: &ImageArgs) -> Result<(Source, Image)> {
             ca_certs: args.ca_certs.clone(),
             credentials,
             docker_config: args.docker_config.clone(),
+            retry: temper_image::registry::RetryPolicy {
+                notice: Some(std::sync::Arc::new(|m: &str| {
+                    let _ = writeln!(std::io::stderr(), "temper: note: {}", render::escape(m));
+                })),
+                ..temper_image::registry::RetryPolicy::from_env()
+            },
         },
     };
     let source = Source::parse(&args.image)?;
