@@ -16,7 +16,8 @@ use tempfile::TempDir;
 
 use registry_support::pki::{TestTls, TokenSigner};
 use registry_support::token::{TokenConfig, TokenServer};
-use registry_support::{Auth, Registry, corpus_layout, layout_blob, layout_latest, push, skopeo, temper};
+use registry_support::faults::{CUT_ABOVE, FaultProxy};
+use registry_support::{Auth, Registry, corpus_layout, layout_blob, layout_latest, push, skopeo, temper, temper_env};
 
 const DISTROLESS: &str = "distroless-like";
 const MULTIARCH: &str = "multiarch-index";
@@ -307,4 +308,77 @@ fn token_auth_push_and_pull() {
     let untrusted = temper(&["inspect", "--format", "json", "--ca-cert", &ca, "--creds", &creds, &image]);
     let line = untrusted.error_line();
     assert!(line.contains("401") && line.contains("refused"), "a token from an untrusted signer: {line}");
+}
+
+/// Waits are capped at a few milliseconds so the tests never sleep long;
+/// what is asserted is the requests the proxy saw, never timing.
+const FAST_RETRY: (&str, &str) = ("TEMPER_RETRY_MAX_WAIT_MS", "5");
+
+/// Pulls `image` through a [`FaultProxy`] in front of an anonymous
+/// registry and checks the result equals the local layout, read whole;
+/// returns the proxy's log and temper's stderr.
+fn pull_through_faults(ignore_range: bool) -> (Vec<registry_support::faults::Seen>, String) {
+    let (_work, registry) = anonymous_registry(&[DISTROLESS]);
+    let proxy = FaultProxy::start(registry.host(), ignore_range);
+    let image = format!("{}/lab/{DISTROLESS}:latest", proxy.host());
+    let run = temper_env(&["inspect", "--format", "json", "--insecure", &image], &[FAST_RETRY]);
+    let got = run.json();
+    let local = temper(&["inspect", "--format", "json", &format!("oci:{}", corpus_layout(DISTROLESS).display())]).json();
+    assert_eq!(without_name(got), without_name(local), "inspect through the faulty proxy differs from the layout");
+    (proxy.seen(), run.stderr.clone())
+}
+
+#[test]
+fn registry_robustness_retries_and_resumes_with_range() {
+    let (seen, stderr) = pull_through_faults(false);
+    let of = |pred: &dyn Fn(&registry_support::faults::Seen) -> bool| seen.iter().filter(|s| pred(s)).cloned().collect::<Vec<_>>();
+    // The 503 on the first ping was retried (plain HTTP after the HTTPS
+    // attempt fails: --insecure), once.
+    let pings = of(&|s| s.path == "/v2/");
+    assert_eq!(pings.iter().map(|s| s.action.as_str()).collect::<Vec<_>>(), ["503", "forward"], "pings: {seen:?}");
+    // The 429 was retried once, and its long Retry-After announced and cut.
+    let manifests = of(&|s| s.path.contains("/manifests/"));
+    assert_eq!(manifests.iter().map(|s| s.action.as_str()).collect::<Vec<_>>(), ["429", "forward"], "manifests: {seen:?}");
+    assert!(stderr.contains("asked to wait 30s (Retry-After); waiting 5ms"), "the capped Retry-After should be announced: {stderr}");
+    // The config blob's silent close was retried.
+    let closed = of(&|s| s.action == "closed");
+    assert_eq!(closed.len(), 1, "one small blob is closed on first request: {seen:?}");
+    assert_eq!(of(&|s| s.path == closed[0].path).len(), 2, "and asked for again: {seen:?}");
+    // Each large blob dropped halfway was resumed from exactly the byte
+    // where it was cut, and the registry answered 206.
+    let cuts = of(&|s| s.action.starts_with("cut:"));
+    assert!(!cuts.is_empty(), "no blob over {CUT_ABOVE} bytes was cut: {seen:?}");
+    for cut in &cuts {
+        let sent = &cut.action["cut:".len()..];
+        let resumed = of(&|s| s.path == cut.path && s.range.is_some());
+        assert_eq!(resumed.len(), 1, "{}: one resumption: {seen:?}", cut.path);
+        assert_eq!(resumed[0].range.as_deref(), Some(format!("bytes={sent}-").as_str()), "{}: resumed from the cut", cut.path);
+        assert_eq!(resumed[0].upstream_status, 206, "{}: the registry honoured the range", cut.path);
+    }
+}
+
+#[test]
+fn registry_robustness_restarts_a_blob_when_the_range_is_ignored() {
+    let (seen, _) = pull_through_faults(true);
+    let cuts: Vec<_> = seen.iter().filter(|s| s.action.starts_with("cut:")).collect();
+    assert!(!cuts.is_empty(), "no blob was cut: {seen:?}");
+    for cut in cuts {
+        let resumed: Vec<_> = seen.iter().filter(|s| s.path == cut.path && s.range.is_some()).collect();
+        assert_eq!(resumed.len(), 1, "{}: one resumption: {seen:?}", cut.path);
+        // The whole blob came again (200); inspect still equals the layout
+        // above, so the resent prefix was dropped, not duplicated.
+        assert_eq!(resumed[0].upstream_status, 200, "{}: the range was ignored", cut.path);
+    }
+}
+
+#[test]
+fn registry_robustness_gives_up_after_bounded_tries() {
+    // A port nothing listens on: refused every time, retried, then reported
+    // with the reference and the number of tries.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
+    let image = format!("127.0.0.1:{port}/lab/app:1");
+    let run = temper_env(&["inspect", "--format", "json", &image], &[FAST_RETRY]);
+    let line = run.error_line();
+    assert!(line.contains(&format!("{image}: https://127.0.0.1:{port}/v2/")), "the error names the reference and the URL: {line}");
+    assert!(line.contains("gave up after 5 tries"), "{line}");
 }

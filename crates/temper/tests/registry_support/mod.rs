@@ -3,6 +3,7 @@
 //! 127.0.0.1 under a kill-on-drop guard, pushes with `skopeo`, and runs the
 //! `temper` binary with a time bound and a hermetic environment.
 
+pub mod faults;
 pub mod pki;
 pub mod token;
 
@@ -151,9 +152,15 @@ pub fn run_bounded(mut cmd: Command, what: String) -> Run {
 /// Runs the `temper` binary with `args`, without credentials from the
 /// environment: no `TEMPER_CREDS`, and a `DOCKER_CONFIG` that holds nothing.
 pub fn temper(args: &[&str]) -> Run {
+    temper_env(args, &[])
+}
+
+/// [`temper`] with more environment variables.
+pub fn temper_env(args: &[&str], env: &[(&str, &str)]) -> Run {
     let empty = tempfile::tempdir().expect("tempdir");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_temper"));
     cmd.args(args).env_remove("TEMPER_CREDS").env("DOCKER_CONFIG", empty.path()).env("NO_COLOR", "1");
+    cmd.envs(env.iter().copied());
     run_bounded(cmd, format!("temper {}", args.join(" ")))
 }
 
