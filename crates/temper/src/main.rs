@@ -81,7 +81,10 @@ fn open_source(args: &ImageArgs) -> Result<(Source, Image)> {
         .transpose()?;
     let opts = OpenOptions {
         platform,
-        limits: Default::default(),
+        limits: temper_image::Limits {
+            archive_bytes: size::parse_size(&args.max_image_size).map_err(|e| anyhow!("--max-image-size: {e}"))?,
+            ..Default::default()
+        },
         registry: RegistryOptions {
             insecure: args.insecure,
             ca_certs: args.ca_certs.clone(),
