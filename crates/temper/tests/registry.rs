@@ -3,8 +3,10 @@
 //! read back by the `temper` binary. Three setups, each its own registry
 //! process: anonymous over plain HTTP, Basic auth (htpasswd) behind TLS
 //! with a CA made in the test, and token auth against an ES256 token
-//! issuer run by the test. The tools and the corpus are required: a test
-//! fails, never skips, without them.
+//! issuer run by the test; a fault-injecting proxy in front of the
+//! anonymous one. Local engines the same way: Debian's `podman` serving
+//! the Docker Engine API over a private store. The tools and the corpus
+//! are required: a test fails, never skips, without them.
 
 // In a test, `expect` is an assertion with a message.
 #![allow(clippy::expect_used)]
@@ -17,7 +19,8 @@ use tempfile::TempDir;
 use registry_support::pki::{TestTls, TokenSigner};
 use registry_support::token::{TokenConfig, TokenServer};
 use registry_support::faults::{CUT_ABOVE, FaultProxy};
-use registry_support::{Auth, Registry, corpus_layout, layout_blob, layout_latest, push, skopeo, temper, temper_env};
+use registry_support::podman::Podman;
+use registry_support::{Auth, Registry, corpus_archive, corpus_layout, layout_blob, layout_latest, push, skopeo, temper, temper_env};
 
 const DISTROLESS: &str = "distroless-like";
 const MULTIARCH: &str = "multiarch-index";
@@ -381,4 +384,76 @@ fn registry_robustness_gives_up_after_bounded_tries() {
     let line = run.error_line();
     assert!(line.contains(&format!("{image}: https://127.0.0.1:{port}/v2/")), "the error names the reference and the URL: {line}");
     assert!(line.contains("gave up after 5 tries"), "{line}");
+}
+
+#[test]
+fn registry_error_hints_local_sources_for_unreachable_hub_names() {
+    // Docker Hub made unreachable without the network: every connection
+    // goes to a proxy port nothing listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
+    let proxy = format!("http://127.0.0.1:{port}");
+    let env = [FAST_RETRY, ("HTTPS_PROXY", proxy.as_str()), ("https_proxy", proxy.as_str()), ("NO_PROXY", ""), ("no_proxy", "")];
+    let line = temper_env(&["inspect", "nonexistent-local"], &env).error_line().to_owned();
+    for needle in [
+        "'nonexistent-local' was read as the registry reference docker.io/library/nonexistent-local:latest",
+        "docker-daemon:nonexistent-local",
+        "podman:nonexistent-local",
+        "docker-archive:PATH",
+        "oci:DIR",
+        "a path",
+    ] {
+        assert!(line.contains(needle), "the hint should say {needle:?}: {line}");
+    }
+    // A reference with its own registry host gets no such hint, but is named.
+    let line = temper_env(&["inspect", &format!("127.0.0.1:{port}/lab/app")], &[FAST_RETRY]).error_line().to_owned();
+    assert!(line.contains(&format!("127.0.0.1:{port}/lab/app:latest: https://127.0.0.1:{port}/v2/")) && !line.contains("docker-daemon:"), "{line}");
+}
+
+/// `inspect` and `sbom` of `source` with `env`, without the source's name.
+fn daemon_views(source: &str, env: &[(&str, &str)]) -> (Value, Value) {
+    let inspect = temper_env(&["inspect", "--format", "json", source], env).json();
+    let sbom = temper_env(&["sbom", "--format", "json", source], env).json();
+    (without_name(inspect), without_name(sbom))
+}
+
+#[test]
+fn local_daemons_read_the_same_image_as_docker_archive() {
+    let images = [DISTROLESS, "debian-minbase"];
+    let podman = Podman::start(&images.map(corpus_archive));
+    let spool = tempfile::tempdir().expect("tempdir");
+    let tmp = spool.path().display().to_string();
+    for image in images {
+        let want = daemon_views(&format!("docker-archive:{}", corpus_archive(image).display()), &[]);
+        assert!(want.1["packages"].as_array().is_some_and(|p| !p.is_empty()), "{image}: no packages to compare: {}", want.1);
+        let name = format!("lab/{image}:latest");
+        let docker = daemon_views(&format!("docker-daemon:{name}"), &[("DOCKER_HOST", &podman.host()), ("TMPDIR", &tmp)]);
+        assert_eq!(docker, want, "{image}: docker-daemon: differs from docker-archive:");
+        let config = want.0["config_digest"].as_str().expect("config digest").to_owned();
+        // By podman's API socket, and by image ID (the config digest).
+        let podman_views = daemon_views(&format!("podman:{name}"), &[("CONTAINER_HOST", &podman.host()), ("TMPDIR", &tmp)]);
+        assert_eq!(podman_views, want, "{image}: podman: differs from docker-archive:");
+        let by_id = daemon_views(&format!("containers-storage:{}", &config["sha256:".len().."sha256:".len() + 12]), &[("CONTAINER_HOST", &podman.host()), ("TMPDIR", &tmp)]);
+        assert_eq!(by_id.0["config_digest"], config.as_str(), "{image}: by image ID");
+    }
+    // Every spooled archive was deleted with its image.
+    let left: Vec<_> = std::fs::read_dir(spool.path()).expect("read TMPDIR").flatten().map(|e| e.file_name()).collect();
+    assert!(left.is_empty(), "temporary files left behind: {left:?}");
+
+    let missing = temper_env(&["inspect", "docker-daemon:lab/absent:1"], &[("DOCKER_HOST", &podman.host())]);
+    let line = missing.error_line();
+    assert!(line.contains("has no image 'lab/absent:1'") && line.contains(&podman.host()), "a missing image is named: {line}");
+}
+
+#[test]
+fn local_daemons_without_a_socket_name_it_and_the_alternatives() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let socket = dir.path().join("docker.sock");
+    let host = format!("unix://{}", socket.display());
+    let line = temper_env(&["inspect", "docker-daemon:alpine:3.19"], &[("DOCKER_HOST", &host)]).error_line().to_owned();
+    for needle in [host.as_str(), "DOCKER_HOST=", "docker save -o image.tar alpine:3.19", "docker-archive:image.tar"] {
+        assert!(line.contains(needle), "the error should say {needle:?}: {line}");
+    }
+    let xdg = dir.path().display().to_string();
+    let line = temper_env(&["inspect", "podman:alpine"], &[("XDG_RUNTIME_DIR", &xdg), ("CONTAINER_HOST", "")]).error_line().to_owned();
+    assert!(line.contains(&format!("unix://{xdg}/podman/podman.sock")) && line.contains("CONTAINER_HOST="), "{line}");
 }

@@ -186,6 +186,8 @@ fn agent(endpoint: &Endpoint) -> Agent {
         // An engine may take a while to start exporting a large image.
         .timeout_recv_response(Some(Duration::from_secs(600)))
         .user_agent(concat!("temper/", env!("CARGO_PKG_VERSION")))
+        // The engine is local: an HTTP(S)_PROXY from the environment is not for it.
+        .proxy(None)
         .build();
     match endpoint {
         Endpoint::Unix(path) => Agent::with_parts(config, UnixConnector(path.clone()), NoResolve),

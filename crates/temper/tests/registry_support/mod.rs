@@ -5,6 +5,7 @@
 
 pub mod faults;
 pub mod pki;
+pub mod podman;
 pub mod token;
 
 use std::fs::{self, File};
@@ -29,6 +30,13 @@ fn corpus_root() -> PathBuf {
     })
 }
 
+/// The docker archive of corpus image `image`; panics when it is absent.
+pub fn corpus_archive(image: &str) -> PathBuf {
+    let path = corpus_root().join("docker-archive").join(format!("{image}.tar"));
+    assert!(path.is_file(), "corpus archive '{image}' not found at {} (build the corpus with scripts/test.sh, or point TEMPER_CORPUS at it)", path.display());
+    path
+}
+
 /// The OCI layout of corpus image `image`; panics when it is absent.
 pub fn corpus_layout(image: &str) -> PathBuf {
     let dir = corpus_root().join("oci").join(image);
@@ -47,7 +55,7 @@ pub fn tool(name: &str) -> PathBuf {
         .chain([PathBuf::from("/usr/bin"), PathBuf::from("/usr/sbin")])
         .map(|d| d.join(name))
         .find(|p| p.is_file())
-        .unwrap_or_else(|| panic!("'{name}' not found on PATH: the registry tests need docker-registry and skopeo (apt-get install docker-registry skopeo, or run scripts/test.sh)"))
+        .unwrap_or_else(|| panic!("'{name}' not found on PATH: the registry tests need docker-registry, skopeo and podman (apt-get install docker-registry skopeo podman, or run scripts/test.sh)"))
 }
 
 /// Reads a JSON file.
