@@ -419,7 +419,8 @@ fn daemon_views(source: &str, env: &[(&str, &str)]) -> (Value, Value) {
 #[test]
 fn local_daemons_read_the_same_image_as_docker_archive() {
     let images = [DISTROLESS, "debian-minbase"];
-    let podman = Podman::start(&images.map(corpus_archive));
+    let mut podman = Podman::start(&images.map(corpus_archive));
+    let tcp = podman.serve_tcp();
     let spool = tempfile::tempdir().expect("tempdir");
     let tmp = spool.path().display().to_string();
     for image in images {
@@ -428,6 +429,8 @@ fn local_daemons_read_the_same_image_as_docker_archive() {
         let name = format!("lab/{image}:latest");
         let docker = daemon_views(&format!("docker-daemon:{name}"), &[("DOCKER_HOST", &podman.host()), ("TMPDIR", &tmp)]);
         assert_eq!(docker, want, "{image}: docker-daemon: differs from docker-archive:");
+        let over_tcp = daemon_views(&format!("docker-daemon:{name}"), &[("DOCKER_HOST", &tcp), ("TMPDIR", &tmp)]);
+        assert_eq!(over_tcp, want, "{image}: docker-daemon: over {tcp} differs from docker-archive:");
         let config = want.0["config_digest"].as_str().expect("config digest").to_owned();
         // By podman's API socket, and by image ID (the config digest).
         let podman_views = daemon_views(&format!("podman:{name}"), &[("CONTAINER_HOST", &podman.host()), ("TMPDIR", &tmp)]);

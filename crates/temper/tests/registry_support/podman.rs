@@ -4,6 +4,7 @@
 //! that directory by `podman system service`, killed by its process when
 //! dropped.
 
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -21,6 +22,8 @@ const READY_TIMEOUT: Duration = Duration::from_secs(20);
 /// (Fields drop in order: the service is killed before its files go.)
 pub struct Podman {
     child: Child,
+    /// More services on the same store (TCP).
+    more: Vec<Child>,
     /// The API socket.
     pub socket: PathBuf,
     dir: TempDir,
@@ -45,50 +48,65 @@ impl Podman {
             assert!(run.status.success(), "{} failed ({}): {}", run.what, run.status, run.stderr);
         }
         let socket = dir.path().join("podman.sock");
-        let log = std::fs::File::create(dir.path().join("service.log")).expect("service log");
-        let child = Command::new(&program)
-            .args(&store)
-            .args(["system", "service", "--time=0"])
-            .arg(format!("unix://{}", socket.display()))
+        let child = Self::service(dir.path(), &format!("unix://{}", socket.display()));
+        let mut podman = Podman { child, more: Vec::new(), socket, dir };
+        let socket = podman.socket.clone();
+        Self::wait_ready(&mut podman.child, &podman.dir, || UnixStream::connect(&socket).is_ok());
+        podman
+    }
+
+    /// Starts `podman system service` on `url`, logging to the directory.
+    fn service(dir: &Path, url: &str) -> Child {
+        let program = tool("podman");
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(dir.join("service.log")).expect("service log");
+        Command::new(&program)
+            .args(Self::store_args(dir))
+            .args(["system", "service", "--time=0", url])
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("clone log"))
             .stderr(log)
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", program.display()));
-        let mut podman = Podman { child, socket, dir };
-        podman.wait_ready();
-        podman
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", program.display()))
     }
 
-    fn wait_ready(&mut self) {
+    fn wait_ready(child: &mut Child, dir: &TempDir, listening: impl Fn() -> bool) {
+        let log = || std::fs::read_to_string(dir.path().join("service.log")).unwrap_or_default();
         let deadline = Instant::now() + READY_TIMEOUT;
         loop {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("podman system service exited ({status}); its log:\n{}", self.log());
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!("podman system service exited ({status}); its log:\n{}", log());
             }
-            if UnixStream::connect(&self.socket).is_ok() {
+            if listening() {
                 return;
             }
-            assert!(Instant::now() < deadline, "podman did not listen on {} within {READY_TIMEOUT:?}; its log:\n{}", self.socket.display(), self.log());
+            assert!(Instant::now() < deadline, "podman did not listen within {READY_TIMEOUT:?}; its log:\n{}", log());
             thread::sleep(Duration::from_millis(50));
         }
+    }
+
+    /// Serves the same store on a TCP port of 127.0.0.1 too; returns
+    /// `tcp://127.0.0.1:PORT`, for `DOCKER_HOST`.
+    pub fn serve_tcp(&mut self) -> String {
+        let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
+        let url = format!("tcp://127.0.0.1:{port}");
+        let mut child = Self::service(self.dir.path(), &url);
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        Self::wait_ready(&mut child, &self.dir, || TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok());
+        self.more.push(child);
+        url
     }
 
     /// `unix:///…/podman.sock`, for `DOCKER_HOST` or `CONTAINER_HOST`.
     pub fn host(&self) -> String {
         format!("unix://{}", self.socket.display())
     }
-
-    /// The service's log so far.
-    pub fn log(&self) -> String {
-        let path = self.dir.path().join("service.log");
-        std::fs::read_to_string(&path).unwrap_or_else(|e| format!("(no log at {}: {e})", path.display()))
-    }
 }
 
 impl Drop for Podman {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        for child in std::iter::once(&mut self.child).chain(self.more.iter_mut()) {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
