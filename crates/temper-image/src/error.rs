@@ -97,7 +97,8 @@ pub enum Error {
     /// A name without a registry host, read as a Docker Hub reference,
     /// whose registry could not be reached: most often a local image.
     #[error(
-        "'{name}' was read as the registry reference {image}, but {reason}; for a local image use docker-daemon:{name} (Docker), podman:{name} (Podman), docker-archive:PATH (a `docker save` tar), oci:DIR (an OCI layout) or a path"
+        "'{name}' was read as the registry reference {image}, but {reason}; for a local image use docker-daemon:{name} (Docker), podman:{name} (Podman), docker-archive:PATH (a `docker save` tar), oci:DIR (an OCI layout) or a path; {}",
+        if engines.is_empty() { "no Docker or Podman API socket was found here".to_owned() } else { format!("engines found here: {}", engines.join(", ")) }
     )]
     NotLocal {
         /// The short name (`alpine:3.19`).
@@ -106,6 +107,8 @@ pub enum Error {
         image: String,
         /// Why the registry failed.
         reason: String,
+        /// Local engines whose API is reachable by socket or configured.
+        engines: Vec<String>,
     },
     /// A local engine (Docker, Podman) could not be asked or refused.
     #[error("{image}: {reason}")]

@@ -392,8 +392,15 @@ fn registry_error_hints_local_sources_for_unreachable_hub_names() {
     // goes to a proxy port nothing listens on.
     let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
     let proxy = format!("http://127.0.0.1:{port}");
-    let env = [FAST_RETRY, ("HTTPS_PROXY", proxy.as_str()), ("https_proxy", proxy.as_str()), ("NO_PROXY", ""), ("no_proxy", "")];
-    let line = temper_env(&["inspect", "nonexistent-local"], &env).error_line().to_owned();
+    let proxy_env = [FAST_RETRY, ("HTTPS_PROXY", proxy.as_str()), ("https_proxy", proxy.as_str()), ("NO_PROXY", ""), ("no_proxy", "")];
+    // The engines found are named: here a Docker socket (any file will do)
+    // and no Podman one.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let socket = dir.path().join("docker.sock");
+    std::fs::write(&socket, "").expect("stand-in socket");
+    let (docker_host, xdg) = (format!("unix://{}", socket.display()), dir.path().display().to_string());
+    let engines = [("DOCKER_HOST", docker_host.as_str()), ("XDG_RUNTIME_DIR", xdg.as_str()), ("CONTAINER_HOST", "")];
+    let line = temper_env(&["inspect", "nonexistent-local"], &[&proxy_env[..], &engines[..]].concat()).error_line().to_owned();
     for needle in [
         "'nonexistent-local' was read as the registry reference docker.io/library/nonexistent-local:latest",
         "docker-daemon:nonexistent-local",
@@ -401,9 +408,11 @@ fn registry_error_hints_local_sources_for_unreachable_hub_names() {
         "docker-archive:PATH",
         "oci:DIR",
         "a path",
+        &format!("engines found here: Docker at {docker_host}"),
     ] {
         assert!(line.contains(needle), "the hint should say {needle:?}: {line}");
     }
+    assert!(!line.contains("Podman at"), "no Podman socket is there: {line}");
     // A reference with its own registry host gets no such hint, but is named.
     let line = temper_env(&["inspect", &format!("127.0.0.1:{port}/lab/app")], &[FAST_RETRY]).error_line().to_owned();
     assert!(line.contains(&format!("127.0.0.1:{port}/lab/app:latest: https://127.0.0.1:{port}/v2/")) && !line.contains("docker-daemon:"), "{line}");

@@ -39,7 +39,8 @@ pub(crate) fn open(reference: &RegistryRef, opts: &OpenOptions) -> Result<Image>
         match e {
             Error::Unreachable { url, reason } if reference.registry == "docker.io" => {
                 let name = reference.without_default_registry();
-                Error::NotLocal { name, image, reason: format!("{url} could not be reached ({reason})") }
+                let engines = crate::source::daemon::available();
+                Error::NotLocal { name, image, reason: format!("{url} could not be reached ({reason})"), engines }
             }
             e @ (Error::Registry { .. } | Error::Unreachable { .. }) => Error::Pull { image, source: Box::new(e) },
             e => e,

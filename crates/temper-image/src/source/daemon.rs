@@ -88,6 +88,18 @@ fn endpoints(engine: Engine) -> Result<Vec<(Endpoint, String)>> {
     }
 }
 
+/// The local engines whose API endpoint is configured or whose socket
+/// exists, as `Docker at unix:///var/run/docker.sock` (for hints).
+pub(crate) fn available() -> Vec<String> {
+    [Engine::Docker, Engine::Podman]
+        .into_iter()
+        .filter_map(|engine| {
+            let found = endpoints(engine).ok()?.into_iter().find(|(e, _)| !matches!(e, Endpoint::Unix(p) if !p.exists()))?;
+            Some(format!("{engine} at {}", found.0))
+        })
+        .collect()
+}
+
 /// What `GET /images/{name}/json` tells.
 #[derive(Deserialize)]
 struct ImageInspect {
