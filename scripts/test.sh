@@ -12,6 +12,7 @@ export TEMPER_CORPUS=${TEMPER_CORPUS:-$HOME/.cache/temper-corpus}
 need=()
 command -v docker-registry >/dev/null || need+=(docker-registry)
 command -v skopeo >/dev/null || need+=(skopeo)
+command -v podman >/dev/null || need+=(podman)
 if ((${#need[@]})); then
   echo "==> installing ${need[*]}"
   apt-get update -qq

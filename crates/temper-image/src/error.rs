@@ -76,6 +76,48 @@ pub enum Error {
         /// Status and registry error text, or the transport error.
         reason: String,
     },
+    /// A registry host that could not be reached at all (name not
+    /// resolved, connection refused or timed out).
+    #[error("{url}: cannot connect: {reason}")]
+    Unreachable {
+        /// The URL tried.
+        url: String,
+        /// The transport error.
+        reason: String,
+    },
+    /// Pulling an image failed; names the reference beside the URL.
+    #[error("{image}: {source}")]
+    Pull {
+        /// The reference, normalised (`docker.io/library/x:latest`).
+        image: String,
+        /// What failed.
+        #[source]
+        source: Box<Error>,
+    },
+    /// A name without a registry host, read as a Docker Hub reference,
+    /// whose registry could not be reached: most often a local image.
+    #[error(
+        "'{name}' was read as the registry reference {image}, but {reason}; for a local image use docker-daemon:{name} (Docker), podman:{name} (Podman), docker-archive:PATH (a `docker save` tar), oci:DIR (an OCI layout) or a path; {}",
+        if engines.is_empty() { "no Docker or Podman API socket was found here".to_owned() } else { format!("engines found here: {}", engines.join(", ")) }
+    )]
+    NotLocal {
+        /// The short name (`alpine:3.19`).
+        name: String,
+        /// The reference it was read as.
+        image: String,
+        /// Why the registry failed.
+        reason: String,
+        /// Local engines whose API is reachable by socket or configured.
+        engines: Vec<String>,
+    },
+    /// A local engine (Docker, Podman) could not be asked or refused.
+    #[error("{image}: {reason}")]
+    Daemon {
+        /// The source as typed (`docker-daemon:alpine`).
+        image: String,
+        /// What failed and how to fix it.
+        reason: String,
+    },
     /// Credentials could not be found or used.
     #[error("credentials for {registry}: {reason}")]
     Credentials {

@@ -3,7 +3,8 @@
 //!
 //! # Flow
 //! [`Source::parse`] turns what the user typed (`docker-archive:x.tar`,
-//! `oci:dir:tag`, `oci-archive:x.tar`, `dir:rootfs`, `host/repo:tag@digest`)
+//! `oci:dir:tag`, `oci-archive:x.tar`, `dir:rootfs`, `docker-daemon:alpine:3.19`,
+//! `podman:app`, `host/repo:tag@digest`)
 //! into a [`Source`]; [`open`] reads the small documents (index, manifest,
 //! config), checks every digest, picks a platform and returns an [`Image`].
 //! [`Image::open_layer`] then hands out a layer's bytes as a stream; the
@@ -12,6 +13,10 @@
 //! # Decisions
 //! - Nothing is unpacked to disk: archives are indexed by header and their
 //!   members streamed by seeking; registry blobs are streamed as they arrive.
+//!   The one exception is a local engine's export, spooled to a temporary
+//!   file (bounded) because its index comes last.
+//! - Registry requests are retried on transient failures with capped,
+//!   jittered backoff and `Retry-After`; blob downloads resume by `Range`.
 //! - Every JSON document is size-checked before it is parsed ([`Limits`]).
 //! - This crate never decompresses or interprets layer content.
 //!
@@ -37,7 +42,7 @@ pub use digest::Digest;
 pub use error::{Error, Result};
 pub use image::{DocumentInfo, Image, Layer, LayerContent};
 pub use platform::Platform;
-pub use reference::{RegistryRef, Source};
+pub use reference::{Engine, RegistryRef, Source};
 pub use registry::RegistryOptions;
 
 /// Byte limits for the documents read before any layer.
@@ -48,11 +53,13 @@ pub struct Limits {
     pub manifest_bytes: u64,
     /// Image config blobs.
     pub config_bytes: u64,
+    /// A whole image archive spooled from a local engine (`docker-daemon:`).
+    pub archive_bytes: u64,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { manifest_bytes: 4 << 20, config_bytes: 16 << 20 }
+        Limits { manifest_bytes: 4 << 20, config_bytes: 16 << 20, archive_bytes: 128 << 30 }
     }
 }
 
@@ -71,7 +78,10 @@ pub struct OpenOptions {
 pub fn open(source: &Source, opts: &OpenOptions) -> Result<Image> {
     let name = source.to_string();
     match source {
-        Source::DockerArchive { path, select } => source::docker_archive::open(&name, path, select.as_deref(), opts),
+        Source::DockerArchive { path, select } => {
+            source::docker_archive::open(&name, source::files::TarFiles::index(path)?, select.as_deref(), opts)
+        }
+        Source::Daemon { engine, name: image } => source::daemon::open(&name, *engine, image, opts),
         Source::OciDir { path, tag } => {
             source::oci::open(&name, Arc::new(source::files::DirFiles { root: path.clone() }), tag.as_deref(), opts)
         }

@@ -37,8 +37,43 @@ pub enum Source {
         /// Its top directory.
         path: PathBuf,
     },
+    /// An image in a local engine, read through its Docker Engine API.
+    Daemon {
+        /// Which engine.
+        engine: Engine,
+        /// The image as the engine names it (`alpine:3.19`, an image ID).
+        name: String,
+    },
     /// An image in a registry.
     Registry(RegistryRef),
+}
+
+/// A local container engine with a Docker-compatible API.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    /// Docker Engine (`DOCKER_HOST`, `/var/run/docker.sock`).
+    Docker,
+    /// Podman's API service (`CONTAINER_HOST`, `$XDG_RUNTIME_DIR/podman/podman.sock`).
+    Podman,
+}
+
+impl Engine {
+    /// Its command-line tool.
+    pub fn cli(self) -> &'static str {
+        match self {
+            Engine::Docker => "docker",
+            Engine::Podman => "podman",
+        }
+    }
+}
+
+impl fmt::Display for Engine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Engine::Docker => "Docker",
+            Engine::Podman => "Podman",
+        })
+    }
 }
 
 /// `HOST/REPO[:TAG][@DIGEST]`, normalised as Docker does.
@@ -112,6 +147,18 @@ impl RegistryRef {
         }
     }
 
+    /// The reference with the tag Docker assumes (`:latest`) written out.
+    pub fn with_default_tag(&self) -> String {
+        if self.tag.is_none() && self.digest.is_none() { format!("{self}:latest") } else { self.to_string() }
+    }
+
+    /// The reference as a user types it for Docker Hub (`alpine:3.19`,
+    /// `user/app`), else whole.
+    pub fn without_default_registry(&self) -> String {
+        let full = self.to_string();
+        full.strip_prefix("docker.io/library/").or_else(|| full.strip_prefix("docker.io/")).map_or_else(|| full.clone(), str::to_owned)
+    }
+
     /// The host to connect to (Docker Hub's API lives elsewhere than its name).
     pub fn api_host(&self) -> &str {
         if self.registry == "docker.io" { "registry-1.docker.io" } else { &self.registry }
@@ -139,6 +186,8 @@ impl fmt::Display for Source {
             Source::OciDir { path, tag } => write!(f, "oci:{}{}", path.display(), opt(tag)),
             Source::OciArchive { path, tag } => write!(f, "oci-archive:{}{}", path.display(), opt(tag)),
             Source::Dir { path } => write!(f, "dir:{}", path.display()),
+            Source::Daemon { engine: Engine::Docker, name } => write!(f, "docker-daemon:{name}"),
+            Source::Daemon { engine: Engine::Podman, name } => write!(f, "podman:{name}"),
             Source::Registry(r) => write!(f, "{r}"),
         }
     }
@@ -166,10 +215,16 @@ fn split_path_suffix(rest: &str) -> (PathBuf, Option<String>) {
 
 impl Source {
     /// Parses what the user typed. Prefixes: `docker-archive:`, `oci:`,
-    /// `oci-archive:`, `dir:`, `registry:` / `docker://`. Without a prefix, an
-    /// existing path is detected by content; anything else is a registry
+    /// `oci-archive:`, `dir:`, `docker-daemon:`, `podman:` /
+    /// `containers-storage:`, `registry:` / `docker://`. Without a prefix,
+    /// an existing path is detected by content; anything else is a registry
     /// reference.
     pub fn parse(input: &str) -> Result<Self> {
+        for (prefix, engine) in [("docker-daemon:", Engine::Docker), ("podman:", Engine::Podman), ("containers-storage:", Engine::Podman)] {
+            if let Some(name) = input.strip_prefix(prefix) {
+                return daemon_name(input, name).map(|name| Source::Daemon { engine, name });
+            }
+        }
         if let Some(rest) = input.strip_prefix("docker-archive:") {
             let (path, select) = split_path_suffix(rest);
             return Ok(Source::DockerArchive { path, select });
@@ -200,10 +255,25 @@ impl Source {
 }
 
 /// What an image argument may be, for errors about one that is none of them.
-const ACCEPTED: &str = "an image is docker-archive:PATH, oci:DIR, oci-archive:PATH, dir:PATH, a registry reference such as registry:HOST/REPO:TAG, or the path of an archive or OCI layout";
+const ACCEPTED: &str = "an image is docker-archive:PATH, oci:DIR, oci-archive:PATH, dir:PATH, docker-daemon:NAME, podman:NAME, a registry reference such as registry:HOST/REPO:TAG, or the path of an archive or OCI layout";
 
 /// Top-level names of which a root filesystem has at least one.
 const ROOTFS_NAMES: [&str; 5] = ["etc", "usr", "bin", "lib", "sbin"];
+
+/// Checks an engine's image name: an image ID (`sha256:…` or hex, at
+/// least 12 digits) or a reference (`alpine:3.19`, `lab/app@sha256:…`),
+/// kept as typed for the engine to resolve.
+fn daemon_name(input: &str, name: &str) -> Result<String> {
+    let hex = name.strip_prefix("sha256:").unwrap_or(name);
+    let is_id = (12..=64).contains(&hex.len()) && hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    if !is_id {
+        RegistryRef::parse(name).map_err(|e| match e {
+            Error::Reference { reason, .. } => Error::Reference { input: input.chars().take(300).collect(), reason },
+            e => e,
+        })?;
+    }
+    Ok(name.to_owned())
+}
 
 /// Tells an OCI layout, a root filesystem, a docker-archive and an
 /// oci-archive apart by what they contain. A directory that is neither a
@@ -294,5 +364,21 @@ mod tests {
         );
         assert!(matches!(Source::parse("registry:quay.io/a/b").unwrap(), Source::Registry(_)));
         assert!(matches!(Source::parse("./does-not-exist"), Err(Error::Io { .. })));
+    }
+
+    #[test]
+    fn docker_daemon_names_with_tags_and_digests_parse() {
+        let d = |s: &str| Source::parse(s).unwrap();
+        assert_eq!(d("docker-daemon:alpine:3.19"), Source::Daemon { engine: Engine::Docker, name: "alpine:3.19".into() });
+        assert_eq!(d("docker-daemon:alpine:3.19").to_string(), "docker-daemon:alpine:3.19");
+        assert_eq!(d("podman:localhost:5000/lab/app:1"), Source::Daemon { engine: Engine::Podman, name: "localhost:5000/lab/app:1".into() });
+        assert_eq!(d("containers-storage:lab/app").to_string(), "podman:lab/app");
+        let digest = "alpine@sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+        assert_eq!(d(&format!("docker-daemon:{digest}")), Source::Daemon { engine: Engine::Docker, name: digest.into() });
+        assert_eq!(d("docker-daemon:24b2ada56afe"), Source::Daemon { engine: Engine::Docker, name: "24b2ada56afe".into() });
+        for bad in ["docker-daemon:", "docker-daemon:UPPER", "podman:a b", "docker-daemon:x:-t"] {
+            let e = Source::parse(bad).unwrap_err().to_string();
+            assert!(e.contains(&format!("'{bad}'")), "{bad}: {e}");
+        }
     }
 }

@@ -260,7 +260,7 @@ fn document_size_limits() {
     let dir = tmp.path().join("layout");
     OciLayout::single(&dir, &a, "x");
     let index_len = std::fs::metadata(dir.join("index.json")).unwrap().len();
-    let limited = |manifest_bytes: u64, config_bytes: u64| OpenOptions { limits: Limits { manifest_bytes, config_bytes }, ..OpenOptions::default() };
+    let limited = |manifest_bytes: u64, config_bytes: u64| OpenOptions { limits: Limits { manifest_bytes, config_bytes, ..Limits::default() }, ..OpenOptions::default() };
     let source = src("oci", &dir, None);
     ok(&source, &limited(4096, 4096));
     // index.json itself over the limit.

@@ -135,8 +135,9 @@ pub enum Format {
 #[derive(Args, Debug)]
 pub struct ImageArgs {
     /// The image: docker-archive:PATH[:REF|:@N], oci:DIR[:TAG],
-    /// oci-archive:PATH[:TAG], dir:PATH, [registry:]HOST/REPO[:TAG][@DIGEST],
-    /// or a path whose kind is detected.
+    /// oci-archive:PATH[:TAG], dir:PATH, docker-daemon:NAME[:TAG],
+    /// podman:NAME[:TAG], [registry:]HOST/REPO[:TAG][@DIGEST], or a path
+    /// whose kind is detected.
     pub image: String,
     /// Platform to pick from a multi-platform index (os/arch[/variant]).
     #[arg(long)]

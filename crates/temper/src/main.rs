@@ -135,12 +135,21 @@ fn open_source(args: &ImageArgs) -> Result<(Source, Image)> {
         .transpose()?;
     let opts = OpenOptions {
         platform,
-        limits: Default::default(),
+        limits: temper_image::Limits {
+            archive_bytes: size::parse_size(&args.max_image_size).map_err(|e| anyhow!("--max-image-size: {e}"))?,
+            ..Default::default()
+        },
         registry: RegistryOptions {
             insecure: args.insecure,
             ca_certs: args.ca_certs.clone(),
             credentials,
             docker_config: args.docker_config.clone(),
+            retry: temper_image::registry::RetryPolicy {
+                notice: Some(std::sync::Arc::new(|m: &str| {
+                    let _ = writeln!(std::io::stderr(), "temper: note: {}", render::escape(m));
+                })),
+                ..temper_image::registry::RetryPolicy::from_env()
+            },
         },
     };
     let source = Source::parse(&args.image)?;

@@ -3,8 +3,10 @@
 //! read back by the `temper` binary. Three setups, each its own registry
 //! process: anonymous over plain HTTP, Basic auth (htpasswd) behind TLS
 //! with a CA made in the test, and token auth against an ES256 token
-//! issuer run by the test. The tools and the corpus are required: a test
-//! fails, never skips, without them.
+//! issuer run by the test; a fault-injecting proxy in front of the
+//! anonymous one. Local engines the same way: Debian's `podman` serving
+//! the Docker Engine API over a private store. The tools and the corpus
+//! are required: a test fails, never skips, without them.
 
 // In a test, `expect` is an assertion with a message.
 #![allow(clippy::expect_used)]
@@ -16,7 +18,9 @@ use tempfile::TempDir;
 
 use registry_support::pki::{TestTls, TokenSigner};
 use registry_support::token::{TokenConfig, TokenServer};
-use registry_support::{Auth, Registry, corpus_layout, layout_blob, layout_latest, push, skopeo, temper};
+use registry_support::faults::{CUT_ABOVE, FaultProxy};
+use registry_support::podman::Podman;
+use registry_support::{Auth, Registry, corpus_archive, corpus_layout, layout_blob, layout_latest, push, skopeo, temper, temper_env};
 
 const DISTROLESS: &str = "distroless-like";
 const MULTIARCH: &str = "multiarch-index";
@@ -307,4 +311,161 @@ fn token_auth_push_and_pull() {
     let untrusted = temper(&["inspect", "--format", "json", "--ca-cert", &ca, "--creds", &creds, &image]);
     let line = untrusted.error_line();
     assert!(line.contains("401") && line.contains("refused"), "a token from an untrusted signer: {line}");
+}
+
+/// Waits are capped at a few milliseconds so the tests never sleep long;
+/// what is asserted is the requests the proxy saw, never timing.
+const FAST_RETRY: (&str, &str) = ("TEMPER_RETRY_MAX_WAIT_MS", "5");
+
+/// Pulls `image` through a [`FaultProxy`] in front of an anonymous
+/// registry and checks the result equals the local layout, read whole;
+/// returns the proxy's log and temper's stderr.
+fn pull_through_faults(ignore_range: bool) -> (Vec<registry_support::faults::Seen>, String) {
+    let (_work, registry) = anonymous_registry(&[DISTROLESS]);
+    let proxy = FaultProxy::start(registry.host(), ignore_range);
+    let image = format!("{}/lab/{DISTROLESS}:latest", proxy.host());
+    let run = temper_env(&["inspect", "--format", "json", "--insecure", &image], &[FAST_RETRY]);
+    let got = run.json();
+    let local = temper(&["inspect", "--format", "json", &format!("oci:{}", corpus_layout(DISTROLESS).display())]).json();
+    assert_eq!(without_name(got), without_name(local), "inspect through the faulty proxy differs from the layout");
+    (proxy.seen(), run.stderr.clone())
+}
+
+#[test]
+fn registry_robustness_retries_and_resumes_with_range() {
+    let (seen, stderr) = pull_through_faults(false);
+    let of = |pred: &dyn Fn(&registry_support::faults::Seen) -> bool| seen.iter().filter(|s| pred(s)).cloned().collect::<Vec<_>>();
+    // The 503 on the first ping was retried (plain HTTP after the HTTPS
+    // attempt fails: --insecure), once.
+    let pings = of(&|s| s.path == "/v2/");
+    assert_eq!(pings.iter().map(|s| s.action.as_str()).collect::<Vec<_>>(), ["503", "forward"], "pings: {seen:?}");
+    // The 429 was retried once, and its long Retry-After announced and cut.
+    let manifests = of(&|s| s.path.contains("/manifests/"));
+    assert_eq!(manifests.iter().map(|s| s.action.as_str()).collect::<Vec<_>>(), ["429", "forward"], "manifests: {seen:?}");
+    assert!(stderr.contains("asked to wait 30s (Retry-After); waiting 5ms"), "the capped Retry-After should be announced: {stderr}");
+    // The config blob's silent close was retried.
+    let closed = of(&|s| s.action == "closed");
+    assert_eq!(closed.len(), 1, "one small blob is closed on first request: {seen:?}");
+    assert_eq!(of(&|s| s.path == closed[0].path).len(), 2, "and asked for again: {seen:?}");
+    // Each large blob dropped halfway was resumed from exactly the byte
+    // where it was cut, and the registry answered 206.
+    let cuts = of(&|s| s.action.starts_with("cut:"));
+    assert!(!cuts.is_empty(), "no blob over {CUT_ABOVE} bytes was cut: {seen:?}");
+    for cut in &cuts {
+        let sent = &cut.action["cut:".len()..];
+        let resumed = of(&|s| s.path == cut.path && s.range.is_some());
+        assert_eq!(resumed.len(), 1, "{}: one resumption: {seen:?}", cut.path);
+        assert_eq!(resumed[0].range.as_deref(), Some(format!("bytes={sent}-").as_str()), "{}: resumed from the cut", cut.path);
+        assert_eq!(resumed[0].upstream_status, 206, "{}: the registry honoured the range", cut.path);
+    }
+}
+
+#[test]
+fn registry_robustness_restarts_a_blob_when_the_range_is_ignored() {
+    let (seen, _) = pull_through_faults(true);
+    let cuts: Vec<_> = seen.iter().filter(|s| s.action.starts_with("cut:")).collect();
+    assert!(!cuts.is_empty(), "no blob was cut: {seen:?}");
+    for cut in cuts {
+        let resumed: Vec<_> = seen.iter().filter(|s| s.path == cut.path && s.range.is_some()).collect();
+        assert_eq!(resumed.len(), 1, "{}: one resumption: {seen:?}", cut.path);
+        // The whole blob came again (200); inspect still equals the layout
+        // above, so the resent prefix was dropped, not duplicated.
+        assert_eq!(resumed[0].upstream_status, 200, "{}: the range was ignored", cut.path);
+    }
+}
+
+#[test]
+fn registry_robustness_gives_up_after_bounded_tries() {
+    // A port nothing listens on: refused every time, retried, then reported
+    // with the reference and the number of tries.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
+    let image = format!("127.0.0.1:{port}/lab/app:1");
+    let run = temper_env(&["inspect", "--format", "json", &image], &[FAST_RETRY]);
+    let line = run.error_line();
+    assert!(line.contains(&format!("{image}: https://127.0.0.1:{port}/v2/")), "the error names the reference and the URL: {line}");
+    assert!(line.contains("gave up after 5 tries"), "{line}");
+}
+
+#[test]
+fn registry_error_hints_local_sources_for_unreachable_hub_names() {
+    // Docker Hub made unreachable without the network: every connection
+    // goes to a proxy port nothing listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
+    let proxy = format!("http://127.0.0.1:{port}");
+    let proxy_env = [FAST_RETRY, ("HTTPS_PROXY", proxy.as_str()), ("https_proxy", proxy.as_str()), ("NO_PROXY", ""), ("no_proxy", "")];
+    // The engines found are named: here a Docker socket (any file will do)
+    // and no Podman one.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let socket = dir.path().join("docker.sock");
+    std::fs::write(&socket, "").expect("stand-in socket");
+    let (docker_host, xdg) = (format!("unix://{}", socket.display()), dir.path().display().to_string());
+    let engines = [("DOCKER_HOST", docker_host.as_str()), ("XDG_RUNTIME_DIR", xdg.as_str()), ("CONTAINER_HOST", "")];
+    let line = temper_env(&["inspect", "nonexistent-local"], &[&proxy_env[..], &engines[..]].concat()).error_line().to_owned();
+    for needle in [
+        "'nonexistent-local' was read as the registry reference docker.io/library/nonexistent-local:latest",
+        "docker-daemon:nonexistent-local",
+        "podman:nonexistent-local",
+        "docker-archive:PATH",
+        "oci:DIR",
+        "a path",
+        &format!("engines found here: Docker at {docker_host}"),
+    ] {
+        assert!(line.contains(needle), "the hint should say {needle:?}: {line}");
+    }
+    assert!(!line.contains("Podman at"), "no Podman socket is there: {line}");
+    // A reference with its own registry host gets no such hint, but is named.
+    let line = temper_env(&["inspect", &format!("127.0.0.1:{port}/lab/app")], &[FAST_RETRY]).error_line().to_owned();
+    assert!(line.contains(&format!("127.0.0.1:{port}/lab/app:latest: https://127.0.0.1:{port}/v2/")) && !line.contains("docker-daemon:"), "{line}");
+}
+
+/// `inspect` and `sbom` of `source` with `env`, without the source's name.
+fn daemon_views(source: &str, env: &[(&str, &str)]) -> (Value, Value) {
+    let inspect = temper_env(&["inspect", "--format", "json", source], env).json();
+    let sbom = temper_env(&["sbom", "--format", "json", source], env).json();
+    (without_name(inspect), without_name(sbom))
+}
+
+#[test]
+fn local_daemons_read_the_same_image_as_docker_archive() {
+    let images = [DISTROLESS, "debian-minbase"];
+    let mut podman = Podman::start(&images.map(corpus_archive));
+    let tcp = podman.serve_tcp();
+    let spool = tempfile::tempdir().expect("tempdir");
+    let tmp = spool.path().display().to_string();
+    for image in images {
+        let want = daemon_views(&format!("docker-archive:{}", corpus_archive(image).display()), &[]);
+        assert!(want.1["packages"].as_array().is_some_and(|p| !p.is_empty()), "{image}: no packages to compare: {}", want.1);
+        let name = format!("lab/{image}:latest");
+        let docker = daemon_views(&format!("docker-daemon:{name}"), &[("DOCKER_HOST", &podman.host()), ("TMPDIR", &tmp)]);
+        assert_eq!(docker, want, "{image}: docker-daemon: differs from docker-archive:");
+        let over_tcp = daemon_views(&format!("docker-daemon:{name}"), &[("DOCKER_HOST", &tcp), ("TMPDIR", &tmp)]);
+        assert_eq!(over_tcp, want, "{image}: docker-daemon: over {tcp} differs from docker-archive:");
+        let config = want.0["config_digest"].as_str().expect("config digest").to_owned();
+        // By podman's API socket, and by image ID (the config digest).
+        let podman_views = daemon_views(&format!("podman:{name}"), &[("CONTAINER_HOST", &podman.host()), ("TMPDIR", &tmp)]);
+        assert_eq!(podman_views, want, "{image}: podman: differs from docker-archive:");
+        let by_id = daemon_views(&format!("containers-storage:{}", &config["sha256:".len().."sha256:".len() + 12]), &[("CONTAINER_HOST", &podman.host()), ("TMPDIR", &tmp)]);
+        assert_eq!(by_id.0["config_digest"], config.as_str(), "{image}: by image ID");
+    }
+    // Every spooled archive was deleted with its image.
+    let left: Vec<_> = std::fs::read_dir(spool.path()).expect("read TMPDIR").flatten().map(|e| e.file_name()).collect();
+    assert!(left.is_empty(), "temporary files left behind: {left:?}");
+
+    let missing = temper_env(&["inspect", "docker-daemon:lab/absent:1"], &[("DOCKER_HOST", &podman.host())]);
+    let line = missing.error_line();
+    assert!(line.contains("has no image 'lab/absent:1'") && line.contains(&podman.host()), "a missing image is named: {line}");
+}
+
+#[test]
+fn local_daemons_without_a_socket_name_it_and_the_alternatives() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let socket = dir.path().join("docker.sock");
+    let host = format!("unix://{}", socket.display());
+    let line = temper_env(&["inspect", "docker-daemon:alpine:3.19"], &[("DOCKER_HOST", &host)]).error_line().to_owned();
+    for needle in [host.as_str(), "DOCKER_HOST=", "docker save -o image.tar alpine:3.19", "docker-archive:image.tar"] {
+        assert!(line.contains(needle), "the error should say {needle:?}: {line}");
+    }
+    let xdg = dir.path().display().to_string();
+    let line = temper_env(&["inspect", "podman:alpine"], &[("XDG_RUNTIME_DIR", &xdg), ("CONTAINER_HOST", "")]).error_line().to_owned();
+    assert!(line.contains(&format!("unix://{xdg}/podman/podman.sock")) && line.contains("CONTAINER_HOST="), "{line}");
 }

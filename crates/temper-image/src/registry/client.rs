@@ -1,12 +1,14 @@
 //! A blocking client for the OCI distribution API: ping, token and basic
-//! auth driven by `WWW-Authenticate`, manifests and streamed blobs.
+//! auth driven by `WWW-Authenticate`, manifests and streamed blobs, with
+//! idempotent requests retried ([`RetryPolicy`]) and blob downloads resumed
+//! with `Range` where a connection drops.
 //!
 //! Written on `ureq` rather than taken from `oci-client`: the layer pass is
 //! synchronous and streams each blob straight into its decoder on a rayon
 //! thread, and every document read here is refused above a byte limit
 //! before it is buffered; `oci-client` is async and reads manifests whole.
 
-use std::io::Read;
+use std::io::{self, Read};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -18,6 +20,7 @@ use ureq::{Agent, Body};
 
 use super::challenge::{self, Challenge};
 use super::credentials::Credentials;
+use super::retry::{RetryPolicy, retryable_status, retryable_transport, unreachable};
 use crate::error::{Error, Result};
 
 /// How to reach registries.
@@ -31,6 +34,8 @@ pub struct RegistryOptions {
     pub credentials: Option<Credentials>,
     /// The docker config to read credentials from (`None`: the default one).
     pub docker_config: Option<PathBuf>,
+    /// How transient failures are retried.
+    pub retry: RetryPolicy,
 }
 
 /// The manifest media types temper reads, most specific first.
@@ -58,6 +63,7 @@ pub(crate) struct Client {
     credentials: Option<Credentials>,
     /// The `Authorization` value that last worked, shared by parallel pulls.
     authorization: Mutex<Option<String>>,
+    retry: RetryPolicy,
 }
 
 #[derive(Deserialize)]
@@ -113,14 +119,15 @@ fn build_agent(opts: &RegistryOptions) -> Result<Agent> {
 
 fn reason_of(resp: &mut Response<Body>) -> String {
     let status = resp.status();
+    let gave_up = gave_up(status.as_u16());
     let body = resp.body_mut().with_config().limit(64 * 1024).read_to_vec().unwrap_or_default();
     let detail = serde_json::from_slice::<ErrorsReply>(&body)
         .ok()
         .map(|e| e.errors.iter().map(|i| format!("{}: {}", i.code, i.message)).collect::<Vec<_>>().join("; "))
         .filter(|s| !s.is_empty());
     match detail {
-        Some(d) => format!("HTTP {status}: {d}"),
-        None => format!("HTTP {status}"),
+        Some(d) => format!("HTTP {status}: {d}{gave_up}"),
+        None => format!("HTTP {status}{gave_up}"),
     }
 }
 
@@ -135,6 +142,7 @@ impl Client {
             repository: repository.to_owned(),
             credentials,
             authorization: Mutex::new(None),
+            retry: opts.retry.clone(),
         };
         match client.ping() {
             Ok(()) => Ok(client),
@@ -142,7 +150,11 @@ impl Client {
             // an HTTPS server that answered is not second-guessed.
             Err(Ping::Transport(e)) if opts.insecure => {
                 client.base = format!("http://{host}");
-                client.ping().map_err(|http| Error::Registry { url: host.to_owned(), reason: format!("{}; over plain HTTP: {}", e, http.into_error()) })?;
+                client.ping().map_err(|http| match http {
+                    // Neither scheme connected: the host is not there.
+                    Ping::Transport(Error::Unreachable { url, reason }) if matches!(e, Error::Unreachable { .. }) => Error::Unreachable { url, reason },
+                    http => Error::Registry { url: host.to_owned(), reason: format!("{}; over plain HTTP: {}", e, http.into_error()) },
+                })?;
                 Ok(client)
             }
             Err(Ping::Transport(Error::Registry { url, reason })) if reason.contains("InvalidContentType") || reason.contains("corrupt message") => {
@@ -156,18 +168,48 @@ impl Client {
         format!("{}/v2/{}", self.base, path)
     }
 
-    fn transport(url: &str, e: ureq::Error) -> Error {
-        Error::Registry { url: url.to_owned(), reason: e.to_string() }
+    /// A transport failure after `tries` tries; a host that could not be
+    /// reached at all is [`Error::Unreachable`], so callers can hint.
+    fn transport(url: &str, e: ureq::Error, tries: u32) -> Error {
+        let after = if tries > 1 { format!(" (gave up after {tries} tries)") } else { String::new() };
+        let unreachable = unreachable(&e);
+        let reason = format!("{e}{after}");
+        if unreachable { Error::Unreachable { url: url.to_owned(), reason } } else { Error::Registry { url: url.to_owned(), reason } }
+    }
+
+    /// Sends an idempotent request, again after a wait while it fails in a
+    /// way another try may cure; a retryable status that outlasts the tries
+    /// is returned for the caller to report.
+    fn send_retrying(&self, url: &str, send: impl Fn() -> std::result::Result<Response<Body>, ureq::Error>) -> Result<Response<Body>> {
+        let attempts = self.retry.attempts.max(1);
+        let mut tries = 1;
+        loop {
+            match send() {
+                Ok(mut resp) if retryable_status(resp.status().as_u16()) && tries < attempts => {
+                    let after = resp.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_owned);
+                    // Read the (small) error body so the connection can be reused.
+                    let _ = resp.body_mut().with_config().limit(64 * 1024).read_to_vec();
+                    tries += 1;
+                    std::thread::sleep(self.retry.wait(tries, after.as_deref(), url));
+                }
+                Ok(resp) => return Ok(resp),
+                Err(e) if retryable_transport(&e) && tries < attempts => {
+                    tries += 1;
+                    std::thread::sleep(self.retry.wait(tries, None, url));
+                }
+                Err(e) => return Err(Self::transport(url, e, tries)),
+            }
+        }
     }
 
     /// `GET /v2/`: checks the registry answers (any status but a transport
     /// failure is an answer; authentication is negotiated per request).
     fn ping(&self) -> std::result::Result<(), Ping> {
         let url = format!("{}/v2/", self.base);
-        let resp = self.agent.get(&url).call().map_err(|e| Ping::Transport(Self::transport(&url, e)))?;
+        let resp = self.send_retrying(&url, || self.agent.get(&url).call()).map_err(Ping::Transport)?;
         match resp.status().as_u16() {
             200 | 401 | 403 => Ok(()),
-            s => Err(Ping::Answered(Error::Registry { url, reason: format!("HTTP {s}: not an OCI distribution registry") })),
+            s => Err(Ping::Answered(Error::Registry { url, reason: format!("HTTP {s}{}: not an OCI distribution registry", gave_up(s)) })),
         }
     }
 
@@ -175,18 +217,21 @@ impl Client {
         self.authorization.lock().map(|g| g.clone()).unwrap_or(None)
     }
 
-    /// GETs `path`, answering one authentication challenge if there is one.
-    fn get(&self, path: &str, accept: Option<&str>) -> Result<Response<Body>> {
+    /// GETs `path`, answering one authentication challenge if there is one;
+    /// `header` is one more request header (`Accept`, `Range`).
+    fn get(&self, path: &str, header: Option<(&str, &str)>) -> Result<Response<Body>> {
         let url = self.url(path);
         let send = |auth: Option<&str>| {
-            let mut req = self.agent.get(&url);
-            if let Some(a) = accept {
-                req = req.header("Accept", a);
-            }
-            if let Some(a) = auth {
-                req = req.header("Authorization", a);
-            }
-            req.call().map_err(|e| Self::transport(&url, e))
+            self.send_retrying(&url, || {
+                let mut req = self.agent.get(&url);
+                if let Some((name, value)) = header {
+                    req = req.header(name, value);
+                }
+                if let Some(a) = auth {
+                    req = req.header("Authorization", a);
+                }
+                req.call()
+            })
         };
         let mut resp = send(self.current_authorization().as_deref())?;
         if resp.status() == StatusCode::UNAUTHORIZED {
@@ -234,19 +279,18 @@ impl Client {
         }
         let scope = challenge.params.get("scope").cloned().unwrap_or_else(|| format!("repository:{}:pull", self.repository));
         let service = challenge.params.get("service").cloned().unwrap_or_default();
+        // A token fetch changes nothing on the server: it is retried like a GET.
         let mut resp = match &self.credentials {
-            Some(Credentials::IdentityToken(rt)) => self
-                .agent
-                .post(realm)
-                .send_form([
+            Some(Credentials::IdentityToken(rt)) => self.send_retrying(realm, || {
+                self.agent.post(realm).send_form([
                     ("grant_type", "refresh_token"),
                     ("refresh_token", rt.expose()),
                     ("service", service.as_str()),
                     ("scope", scope.as_str()),
                     ("client_id", "temper"),
                 ])
-                .map_err(|e| Self::transport(realm, e))?,
-            creds => {
+            })?,
+            creds => self.send_retrying(realm, || {
                 let mut req = self.agent.get(realm).query("scope", &scope);
                 if !service.is_empty() {
                     req = req.query("service", &service);
@@ -254,8 +298,8 @@ impl Client {
                 if let Some(h) = creds.as_ref().and_then(Credentials::basic_header) {
                     req = req.header("Authorization", h);
                 }
-                req.call().map_err(|e| Self::transport(realm, e))?
-            }
+                req.call()
+            })?,
         };
         if !resp.status().is_success() {
             let reason = reason_of(&mut resp);
@@ -280,7 +324,7 @@ impl Client {
     /// the registry's `Docker-Content-Digest`, refused above `limit`.
     pub fn manifest(&self, reference: &str, limit: u64) -> Result<(Vec<u8>, String, Option<String>)> {
         let path = format!("{}/manifests/{reference}", self.repository);
-        let mut resp = self.get(&path, Some(MANIFEST_ACCEPT))?;
+        let mut resp = self.get(&path, Some(("Accept", MANIFEST_ACCEPT)))?;
         let content_type = resp
             .headers()
             .get("content-type")
@@ -306,10 +350,95 @@ impl Client {
             .map_err(|e| Error::Registry { url: self.url(&path), reason: format!("blob over the {limit}-byte limit or unreadable: {e}") })
     }
 
-    /// Streams a blob.
-    pub fn blob_stream(&self, digest: &str) -> Result<Box<dyn Read + Send>> {
+    /// Streams a blob, resuming where a dropped connection left it.
+    pub fn blob_stream(self: &Arc<Self>, digest: &str) -> Result<Box<dyn Read + Send>> {
         let path = format!("{}/blobs/{digest}", self.repository);
         let resp = self.get(&path, None)?;
-        Ok(Box::new(resp.into_body().into_with_config().limit(u64::MAX).reader()))
+        let body = Box::new(resp.into_body().into_with_config().limit(u64::MAX).reader());
+        Ok(Box::new(ResumingBlob { client: Arc::clone(self), path, body: Some(body), offset: 0, skip: 0, resumes: 0 }))
+    }
+
+    /// Asks for the blob at `path` from byte `offset` on; returns the body
+    /// and how many of its leading bytes to drop (all `offset` of them when
+    /// the registry ignored the range and sent the whole blob).
+    fn blob_from(&self, path: &str, offset: u64) -> Result<(Box<dyn Read + Send>, u64)> {
+        let range = format!("bytes={offset}-");
+        let resp = self.get(path, Some(("Range", &range)))?;
+        let skip = match resp.status().as_u16() {
+            206 => {
+                let content_range = resp.headers().get("content-range").and_then(|v| v.to_str().ok()).unwrap_or_default();
+                if !content_range.starts_with(&format!("bytes {offset}-")) {
+                    return Err(Error::Registry {
+                        url: self.url(path),
+                        reason: format!("asked to resume at byte {offset}, the registry answered Content-Range '{content_range}'"),
+                    });
+                }
+                0
+            }
+            _ => offset,
+        };
+        Ok((Box::new(resp.into_body().into_with_config().limit(u64::MAX).reader()), skip))
+    }
+}
+
+/// Marks a retryable status that reached a caller: its retries ran out.
+fn gave_up(status: u16) -> &'static str {
+    if retryable_status(status) { " (gave up retrying)" } else { "" }
+}
+
+/// A blob download that survives dropped connections: on a read error it
+/// asks again with `Range: bytes=N-` from the first byte not yet handed
+/// out. A `206` continues the stream; a `200` (range ignored) restarts the
+/// blob and its first N bytes are dropped, so the reader sees each byte of
+/// the blob exactly once and the digest check downstream stays valid.
+struct ResumingBlob {
+    client: Arc<Client>,
+    path: String,
+    body: Option<Box<dyn Read + Send>>,
+    /// Bytes of the blob handed out so far.
+    offset: u64,
+    /// Leading bytes of the current body still to drop.
+    skip: u64,
+    resumes: u32,
+}
+
+impl ResumingBlob {
+    fn read_body(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let body = self.body.as_mut().ok_or_else(|| io::Error::other("no body"))?;
+        while self.skip > 0 {
+            let dropped = io::copy(&mut body.by_ref().take(self.skip), &mut io::sink())?;
+            if dropped == 0 {
+                return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "blob ended before the resume point"));
+            }
+            self.skip -= dropped;
+        }
+        body.read(buf)
+    }
+}
+
+impl Read for ResumingBlob {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            if self.body.is_none() {
+                let (body, skip) = self.client.blob_from(&self.path, self.offset).map_err(io::Error::other)?;
+                self.body = Some(body);
+                self.skip = skip;
+            }
+            match self.read_body(buf) {
+                Ok(n) => {
+                    self.offset += n as u64;
+                    return Ok(n);
+                }
+                Err(e) if self.resumes + 1 < self.client.retry.attempts => {
+                    self.resumes += 1;
+                    self.body = None;
+                    let what = format!("{} (resuming at byte {} after: {e})", self.client.url(&self.path), self.offset);
+                    std::thread::sleep(self.client.retry.wait(self.resumes + 1, None, &what));
+                }
+                Err(e) => {
+                    return Err(io::Error::new(e.kind(), format!("{}: {e} (after {} resumes)", self.client.url(&self.path), self.resumes)));
+                }
+            }
+        }
     }
 }

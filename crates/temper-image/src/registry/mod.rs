@@ -3,10 +3,12 @@
 mod challenge;
 mod client;
 pub mod credentials;
+mod retry;
 
 use std::sync::Arc;
 
 pub use client::RegistryOptions;
+pub use retry::{LONG_WAIT, Notice, RetryPolicy};
 use client::Client;
 
 use crate::digest::Digest;
@@ -28,8 +30,25 @@ impl LayerOpener for RegistryOpener {
     }
 }
 
-/// Opens `reference` from its registry.
+/// Opens `reference` from its registry; errors name the reference, and a
+/// Docker Hub name whose registry cannot be reached gets the local forms as
+/// a hint (it was most likely meant as a local image).
 pub(crate) fn open(reference: &RegistryRef, opts: &OpenOptions) -> Result<Image> {
+    pull(reference, opts).map_err(|e| {
+        let image = reference.with_default_tag();
+        match e {
+            Error::Unreachable { url, reason } if reference.registry == "docker.io" => {
+                let name = reference.without_default_registry();
+                let engines = crate::source::daemon::available();
+                Error::NotLocal { name, image, reason: format!("{url} could not be reached ({reason})"), engines }
+            }
+            e @ (Error::Registry { .. } | Error::Unreachable { .. }) => Error::Pull { image, source: Box::new(e) },
+            e => e,
+        }
+    })
+}
+
+fn pull(reference: &RegistryRef, opts: &OpenOptions) -> Result<Image> {
     let name = reference.to_string();
     let creds = match &opts.registry.credentials {
         Some(c) => Some(c.clone()),

@@ -48,8 +48,8 @@ fn digest_in_name(name: &str) -> Option<Digest> {
 }
 
 /// Opens one image of a docker-archive.
-pub(crate) fn open(name: &str, path: &std::path::Path, select: Option<&str>, opts: &OpenOptions) -> Result<Image> {
-    let files = Arc::new(TarFiles::index(path)?);
+pub(crate) fn open(name: &str, files: TarFiles, select: Option<&str>, opts: &OpenOptions) -> Result<Image> {
+    let files = Arc::new(files);
     let limit = opts.limits.manifest_bytes;
     let bytes = files.read_small("manifest.json", limit)?;
     let entries: Vec<Entry> = model::parse_document(&bytes, limit, "docker-archive manifest")

@@ -78,6 +78,8 @@ impl Files for DirFiles {
 pub(crate) struct TarFiles {
     path: PathBuf,
     members: HashMap<String, (u64, u64)>,
+    /// A temporary archive, deleted with this index.
+    _spool: Option<tempfile::TempPath>,
 }
 
 /// Largest number of members an image archive may have: real archives hold
@@ -122,7 +124,13 @@ impl TarFiles {
         if members.is_empty() {
             return Err(fmt_err("empty archive".into()));
         }
-        Ok(TarFiles { path: path.to_owned(), members })
+        Ok(TarFiles { path: path.to_owned(), members, _spool: None })
+    }
+
+    /// Indexes a temporary archive, which lives as long as the index.
+    pub fn spooled(spool: tempfile::TempPath) -> Result<Self> {
+        let index = Self::index(&spool)?;
+        Ok(TarFiles { _spool: Some(spool), ..index })
     }
 }
 

@@ -1,5 +1,6 @@
 //! One module per place an image can live; each turns it into an [`Image`](crate::Image).
 
+pub(crate) mod daemon;
 pub(crate) mod docker_archive;
 pub(crate) mod files;
 pub(crate) mod oci;

@@ -71,6 +71,11 @@ fn naming(source: &Source) -> (String, Option<String>, Option<String>) {
             _ => (file_name(path), None, None),
         },
         Source::Dir { path } => (file_name(path), None, None),
+        // A reference names the image as a registry would; an image ID does not.
+        Source::Daemon { name, .. } => match RegistryRef::parse(name) {
+            Ok(r) => from_registry(&r),
+            Err(_) => (name.clone(), None, None),
+        },
     };
     (if short_name.is_empty() { "image".to_owned() } else { short_name }, repository, tag)
 }
@@ -91,5 +96,6 @@ mod tests {
         assert_eq!(n("oci-archive:/tmp/app.tar:v2"), owned("app", None, Some("v2")));
         assert_eq!(n("oci:/srv/layouts/demo-app"), owned("demo-app", None, None));
         assert_eq!(n("dir:/"), owned("image", None, None));
+        assert_eq!(n("docker-daemon:alpine:3.19"), owned("alpine", Some("docker.io/library/alpine"), Some("3.19")));
     }
 }

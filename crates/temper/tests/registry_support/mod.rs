@@ -3,7 +3,9 @@
 //! 127.0.0.1 under a kill-on-drop guard, pushes with `skopeo`, and runs the
 //! `temper` binary with a time bound and a hermetic environment.
 
+pub mod faults;
 pub mod pki;
+pub mod podman;
 pub mod token;
 
 use std::fs::{self, File};
@@ -28,6 +30,13 @@ fn corpus_root() -> PathBuf {
     })
 }
 
+/// The docker archive of corpus image `image`; panics when it is absent.
+pub fn corpus_archive(image: &str) -> PathBuf {
+    let path = corpus_root().join("docker-archive").join(format!("{image}.tar"));
+    assert!(path.is_file(), "corpus archive '{image}' not found at {} (build the corpus with scripts/test.sh, or point TEMPER_CORPUS at it)", path.display());
+    path
+}
+
 /// The OCI layout of corpus image `image`; panics when it is absent.
 pub fn corpus_layout(image: &str) -> PathBuf {
     let dir = corpus_root().join("oci").join(image);
@@ -46,7 +55,7 @@ pub fn tool(name: &str) -> PathBuf {
         .chain([PathBuf::from("/usr/bin"), PathBuf::from("/usr/sbin")])
         .map(|d| d.join(name))
         .find(|p| p.is_file())
-        .unwrap_or_else(|| panic!("'{name}' not found on PATH: the registry tests need docker-registry and skopeo (apt-get install docker-registry skopeo, or run scripts/test.sh)"))
+        .unwrap_or_else(|| panic!("'{name}' not found on PATH: the registry tests need docker-registry, skopeo and podman (apt-get install docker-registry skopeo podman, or run scripts/test.sh)"))
 }
 
 /// Reads a JSON file.
@@ -151,9 +160,15 @@ pub fn run_bounded(mut cmd: Command, what: String) -> Run {
 /// Runs the `temper` binary with `args`, without credentials from the
 /// environment: no `TEMPER_CREDS`, and a `DOCKER_CONFIG` that holds nothing.
 pub fn temper(args: &[&str]) -> Run {
+    temper_env(args, &[])
+}
+
+/// [`temper`] with more environment variables.
+pub fn temper_env(args: &[&str], env: &[(&str, &str)]) -> Run {
     let empty = tempfile::tempdir().expect("tempdir");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_temper"));
     cmd.args(args).env_remove("TEMPER_CREDS").env("DOCKER_CONFIG", empty.path()).env("NO_COLOR", "1");
+    cmd.envs(env.iter().copied());
     run_bounded(cmd, format!("temper {}", args.join(" ")))
 }
 
