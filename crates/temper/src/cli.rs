@@ -138,6 +138,11 @@ pub struct ImageArgs {
     /// Most tar entries accepted over all layers (memory grows with them).
     #[arg(long, value_name = "N", default_value_t = 2_000_000)]
     pub max_entries: u64,
+    /// Re-hash every layer blob whole even when the layer cache holds its
+    /// results (a cache hit otherwise checks the size and the first and
+    /// last MiB); inspect and layers always read blobs whole.
+    #[arg(long)]
+    pub verify_blobs: bool,
 }
 
 /// `temper inspect`.

@@ -291,7 +291,7 @@ fn scan_inventory(image: &Image, args: &ImageArgs, run: &cli::RunArgs, all_layer
         None
     } else {
         match run.cache_dir.clone().or_else(temper_inventory::cache::default_dir).map(|d| temper_inventory::cache::LayerCache::open(&d)).transpose() {
-            Ok(c) => c,
+            Ok(c) => c.map(|c| c.verify_blobs(args.verify_blobs)),
             Err(e) => {
                 let _ = writeln!(
                     std::io::stderr(),

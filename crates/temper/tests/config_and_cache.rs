@@ -7,6 +7,7 @@
 mod support;
 
 use std::path::{Path, PathBuf};
+use std::io::Write as _;
 use std::process::{Command, Output};
 
 use serde_json::Value;
@@ -164,5 +165,75 @@ fn unknown_config_keys_are_errors_with_file_line_and_key() {
             assert_eq!(err.lines().count(), 1, "{err}");
             assert!(err.contains(want), "{args:?} with {text:?}: {err}");
         }
+    }
+}
+
+/// `temper ARGS` with the layer cache in `cache` and no config of the user's.
+fn temper_cached(cache: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_temper")).args(args).env("TEMPER_CACHE_DIR", cache).env_remove("TEMPER_CONFIG").env("XDG_CONFIG_HOME", cache).output().unwrap()
+}
+
+/// Flips every bit of the byte at `offset` of `path`, keeping its size.
+fn flip(path: &Path, offset: usize) {
+    let mut bytes = std::fs::read(path).unwrap();
+    bytes[offset] ^= 0xff;
+    std::fs::write(path, bytes).unwrap();
+}
+
+#[test]
+fn corrupted_blob_is_caught_even_with_a_warm_cache() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = tmp.path().join("cache");
+    // A plain-tar layer of 3 MiB, so that its middle is outside the first
+    // and last MiB the cheap check reads, on top of a small base layer.
+    let big = layer(&[support::sized("opt/data.bin", 3 << 20)], Comp::Plain);
+    let spec = ImageSpec::new(vec![layer(&[file("etc/os-release", "ID=alpine\nVERSION_ID=3.19.1\n")], Comp::Gzip), big.clone()]);
+    let layout = OciLayout::single(&tmp.path().join("oci"), &spec, "t");
+    let image = src("oci", &layout.dir, Some("t"));
+    let blob = layout.blob_path(&big.digest);
+    let size = big.bytes.len();
+    assert!(size > 3 << 20);
+    let sbom = |extra: &[&str]| temper_cached(&cache, &[&["sbom", image.as_str(), "--format", "json"][..], extra].concat());
+    let check = |extra: &[&str]| temper_cached(&cache, &[&["check", image.as_str(), "--format", "json", "--fail-on", "none"][..], extra].concat());
+    let commands: [&dyn Fn(&[&str]) -> Output; 2] = [&sbom, &check];
+    let fails_naming_the_layer = |out: Output, what: &str| {
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{what}: {err}");
+        assert!(err.contains(&big.digest.to_string()) && err.contains("digest mismatch"), "{what}: {err}");
+    };
+    for command in commands {
+        let out = command(&[]);
+        assert_eq!(out.status.code(), Some(0), "warming the cache: {}", stderr(&out));
+    }
+
+    // Damage to either end: the cheap check of every hit sees it, and the
+    // full pass it falls back to names the layer.
+    for offset in [1000, size - 2000] {
+        flip(&blob, offset);
+        for command in commands {
+            fails_naming_the_layer(command(&[]), &format!("byte {offset} flipped"));
+        }
+        flip(&blob, offset);
+        for command in commands {
+            assert_eq!(command(&[]).status.code(), Some(0), "byte {offset} restored");
+        }
+    }
+
+    // Damage in the middle passes the cheap check (the trade-off the
+    // README documents); --verify-blobs re-hashes the blob and fails.
+    flip(&blob, size / 2);
+    for command in commands {
+        assert_eq!(command(&[]).status.code(), Some(0), "a hit reads only the ends of the blob");
+        fails_naming_the_layer(command(&["--verify-blobs"]), "middle byte flipped, --verify-blobs");
+    }
+
+    // A blob whose size changed is never a hit.
+    flip(&blob, size / 2);
+    std::fs::OpenOptions::new().append(true).open(&blob).unwrap().write_all(b"x").unwrap();
+    for command in commands {
+        let out = command(&[]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains(&big.digest.to_string()) && err.contains("larger than"), "{err}");
     }
 }
