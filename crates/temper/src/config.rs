@@ -44,12 +44,48 @@ pub fn load(explicit: Option<&Path>) -> Result<Config> {
     let Some(path) = discover(explicit, &cwd, user_file().as_deref()) else {
         return Ok(Config::default());
     };
-    let config: Config = read_toml(&path)?;
-    // Rule names are keys of `[lint.severity]`: checked for every command,
-    // like the other keys, not only when `lint` runs.
-    let known: Vec<_> = temper_lint::rules::registry().iter().map(|r| r.meta()).collect();
-    config.lint.validate(&known).map_err(|e| anyhow!("{}: [lint] {e}", path.display()))?;
+    let text = std::fs::read_to_string(&path).with_context(|| format!("config file {}", path.display()))?;
+    let config: Config = parse(&path, &text)?;
+    check_rule_names(&path, &text, &config.lint)?;
     Ok(config)
+}
+
+/// Where `[lint]` names rules, with their places in the file.
+#[derive(Deserialize, Default)]
+struct RuleNames {
+    #[serde(default)]
+    lint: LintNames,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+struct LintNames {
+    #[serde(default)]
+    ignore: Vec<toml::Spanned<String>>,
+    #[serde(default)]
+    severity: std::collections::BTreeMap<toml::Spanned<String>, serde::de::IgnoredAny>,
+    #[serde(default)]
+    digest_pinning: Option<toml::Spanned<String>>,
+}
+
+/// Checks the rule names and values `[lint]` gives: rule names are the
+/// keys of `[lint.severity]`, so an unknown one is an error for every
+/// command, with its place, like any other unknown key.
+fn check_rule_names(path: &Path, text: &str, lint: &temper_lint::Config) -> Result<()> {
+    let known: Vec<_> = temper_lint::rules::registry().iter().map(|r| r.meta()).collect();
+    let Err(whole) = lint.validate(&known) else { return Ok(()) };
+    let names: RuleNames = toml::from_str(text).unwrap_or_default();
+    let one = |key: String, config: temper_lint::Config, at: &toml::Spanned<String>| {
+        config.validate(&known).err().map(|e| anyhow!("{}{}: `{key}`: {e}", path.display(), place(text, at.span().start)))
+    };
+    let located = names
+        .lint
+        .ignore
+        .iter()
+        .find_map(|n| one("lint.ignore".into(), temper_lint::Config { ignore: vec![n.get_ref().clone()], ..Default::default() }, n))
+        .or_else(|| names.lint.severity.keys().find_map(|n| one(format!("lint.severity.{}", n.get_ref()), temper_lint::Config { ignore: vec![n.get_ref().clone()], ..Default::default() }, n)))
+        .or_else(|| names.lint.digest_pinning.as_ref().and_then(|d| one("lint.digest-pinning".into(), temper_lint::Config { digest_pinning: Some(d.get_ref().clone()), ..Default::default() }, d)));
+    Err(located.unwrap_or_else(|| anyhow!("{}: [lint] {whole}", path.display())))
 }
 
 /// The file used: `explicit`, else the first `.temper.toml` from `cwd` up
@@ -81,23 +117,24 @@ fn user_file() -> Option<PathBuf> {
         .map(|d| d.join("temper/config.toml"))
 }
 
-/// The TOML file at `path` parsed as `T`; errors say
+/// `text`, the TOML file at `path`, parsed as `T`; errors say
 /// `FILE:LINE:COLUMN: KEY: what is wrong`.
-fn read_toml<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("config file {}", path.display()))?;
-    let de = toml::Deserializer::parse(&text).map_err(|e| toml_error(path, &text, &e, None))?;
-    serde_path_to_error::deserialize(de).map_err(|e| toml_error(path, &text, e.inner(), Some(e.path().to_string())))
+fn parse<T: serde::de::DeserializeOwned>(path: &Path, text: &str) -> Result<T> {
+    let de = toml::Deserializer::parse(text).map_err(|e| toml_error(path, text, &e, None))?;
+    serde_path_to_error::deserialize(de).map_err(|e| toml_error(path, text, e.inner(), Some(e.path().to_string())))
 }
 
-/// A TOML error with its place: the 1-based line and column of its span
-/// (in characters) and the dotted key it is about, when known.
+/// `:LINE:COLUMN` (1-based, the column in characters) of byte `at` of `text`.
+fn place(text: &str, at: usize) -> String {
+    let before = text.get(..at).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    format!(":{line}:{column}")
+}
+
+/// A TOML error with its place and the dotted key it is about, when known.
 fn toml_error(path: &Path, text: &str, e: &toml::de::Error, key: Option<String>) -> anyhow::Error {
-    let place = e.span().map_or_else(String::new, |span| {
-        let before = text.get(..span.start).unwrap_or(text);
-        let line = before.matches('\n').count() + 1;
-        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-        format!(":{line}:{column}")
-    });
+    let place = e.span().map_or_else(String::new, |span| place(text, span.start));
     // serde_path_to_error calls the document itself ".".
     let key = key.filter(|k| k != ".").map_or_else(String::new, |k| format!(" `{k}`:"));
     anyhow!("{}{place}:{key} {}", path.display(), e.message())

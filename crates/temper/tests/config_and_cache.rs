@@ -151,7 +151,8 @@ fn unknown_config_keys_are_errors_with_file_line_and_key() {
         ("[secrets]\nallowed = []\n", "bad.toml:2:1: `secrets.allowed`: unknown field `allowed`"),
         ("[lint]\nignored = [\"DL3008\"]\n", "bad.toml:2:1: `lint.ignored`: unknown field `ignored`"),
         // Rule names are the keys of `[lint.severity]`.
-        ("[lint.severity]\nDL9999 = \"error\"\n", "bad.toml: [lint] unknown rule 'DL9999'"),
+        ("[lint.severity]\nDL9999 = \"error\"\n", "bad.toml:2:1: `lint.severity.DL9999`: unknown rule 'DL9999'"),
+        ("[lint]\nignore = [\"DL3008\", \"DL7777\"]\n", "bad.toml:2:21: `lint.ignore`: unknown rule 'DL7777'"),
     ];
     let config = tmp.path().join("bad.toml");
     for (text, want) in cases {
