@@ -181,60 +181,80 @@ fn flip(path: &Path, offset: usize) {
     std::fs::write(path, bytes).unwrap();
 }
 
+/// Where a layer blob's bytes are: the image, the file and the blob's offset in it.
+struct Stored {
+    image: String,
+    file: PathBuf,
+    offset: usize,
+}
+
+/// The offset of member `name`'s content in the tar at `path`.
+fn member_offset(path: &Path, name: &str) -> usize {
+    let mut archive = tar::Archive::new(std::fs::File::open(path).unwrap());
+    let entry = archive.entries().unwrap().map(Result::unwrap).find(|e| e.path().unwrap().to_str() == Some(name)).unwrap();
+    usize::try_from(entry.raw_file_position()).unwrap()
+}
+
 #[test]
 fn corrupted_blob_is_caught_even_with_a_warm_cache() {
     let tmp = tempfile::tempdir().unwrap();
-    let cache = tmp.path().join("cache");
     // A plain-tar layer of 3 MiB, so that its middle is outside the first
     // and last MiB the cheap check reads, on top of a small base layer.
     let big = layer(&[support::sized("opt/data.bin", 3 << 20)], Comp::Plain);
     let spec = ImageSpec::new(vec![layer(&[file("etc/os-release", "ID=alpine\nVERSION_ID=3.19.1\n")], Comp::Gzip), big.clone()]);
     let layout = OciLayout::single(&tmp.path().join("oci"), &spec, "t");
-    let image = src("oci", &layout.dir, Some("t"));
-    let blob = layout.blob_path(&big.digest);
+    let archive = tmp.path().join("docker.tar");
+    support::docker_archive(&archive, &[(vec!["app:1"], &spec)]);
+    let sources = [
+        Stored { image: src("oci", &layout.dir, Some("t")), file: layout.blob_path(&big.digest), offset: 0 },
+        Stored { image: src("docker-archive", &archive, None), file: archive.clone(), offset: member_offset(&archive, &format!("{}.tar", big.digest.hex())) },
+    ];
     let size = big.bytes.len();
     assert!(size > 3 << 20);
-    let sbom = |extra: &[&str]| temper_cached(&cache, &[&["sbom", image.as_str(), "--format", "json"][..], extra].concat());
-    let check = |extra: &[&str]| temper_cached(&cache, &[&["check", image.as_str(), "--format", "json", "--fail-on", "none"][..], extra].concat());
-    let commands: [&dyn Fn(&[&str]) -> Output; 2] = [&sbom, &check];
-    let fails_naming_the_layer = |out: Output, what: &str| {
-        let err = stderr(&out);
-        assert_eq!(out.status.code(), Some(2), "{what}: {err}");
-        assert!(err.contains(&big.digest.to_string()) && err.contains("digest mismatch"), "{what}: {err}");
-    };
-    for command in commands {
-        let out = command(&[]);
-        assert_eq!(out.status.code(), Some(0), "warming the cache: {}", stderr(&out));
-    }
-
-    // Damage to either end: the cheap check of every hit sees it, and the
-    // full pass it falls back to names the layer.
-    for offset in [1000, size - 2000] {
-        flip(&blob, offset);
+    for (n, stored) in sources.iter().enumerate() {
+        let cache = tmp.path().join(format!("cache-{n}"));
+        let image = stored.image.as_str();
+        let sbom = |extra: &[&str]| temper_cached(&cache, &[&["sbom", image, "--format", "json"][..], extra].concat());
+        let check = |extra: &[&str]| temper_cached(&cache, &[&["check", image, "--format", "json", "--fail-on", "none"][..], extra].concat());
+        let commands: [&dyn Fn(&[&str]) -> Output; 2] = [&sbom, &check];
+        let fails_naming_the_layer = |out: Output, what: &str| {
+            let err = stderr(&out);
+            assert_eq!(out.status.code(), Some(2), "{image}, {what}: {err}");
+            assert!(err.contains(&big.digest.to_string()) && err.contains("digest mismatch"), "{image}, {what}: {err}");
+        };
+        let flip_at = |offset: usize| flip(&stored.file, stored.offset + offset);
         for command in commands {
-            fails_naming_the_layer(command(&[]), &format!("byte {offset} flipped"));
+            let out = command(&[]);
+            assert_eq!(out.status.code(), Some(0), "{image}, warming the cache: {}", stderr(&out));
         }
-        flip(&blob, offset);
-        for command in commands {
-            assert_eq!(command(&[]).status.code(), Some(0), "byte {offset} restored");
-        }
-    }
 
-    // Damage in the middle passes the cheap check (the trade-off the
-    // README documents); --verify-blobs re-hashes the blob and fails.
-    flip(&blob, size / 2);
-    for command in commands {
-        assert_eq!(command(&[]).status.code(), Some(0), "a hit reads only the ends of the blob");
-        fails_naming_the_layer(command(&["--verify-blobs"]), "middle byte flipped, --verify-blobs");
+        // Damage to either end: the cheap check of every hit sees it, and
+        // the full pass it falls back to names the layer.
+        for offset in [1000, size - 2000] {
+            flip_at(offset);
+            for command in commands {
+                fails_naming_the_layer(command(&[]), &format!("byte {offset} flipped"));
+            }
+            flip_at(offset);
+            for command in commands {
+                assert_eq!(command(&[]).status.code(), Some(0), "{image}, byte {offset} restored");
+            }
+        }
+
+        // Damage in the middle passes the cheap check (the trade-off the
+        // README documents); --verify-blobs re-hashes the blob and fails.
+        flip_at(size / 2);
+        for command in commands {
+            assert_eq!(command(&[]).status.code(), Some(0), "{image}: a hit reads only the ends of the blob");
+            fails_naming_the_layer(command(&["--verify-blobs"]), "middle byte flipped, --verify-blobs");
+        }
+        flip_at(size / 2);
     }
 
     // A blob whose size changed is never a hit.
-    flip(&blob, size / 2);
-    std::fs::OpenOptions::new().append(true).open(&blob).unwrap().write_all(b"x").unwrap();
-    for command in commands {
-        let out = command(&[]);
-        let err = stderr(&out);
-        assert_eq!(out.status.code(), Some(2), "{err}");
-        assert!(err.contains(&big.digest.to_string()) && err.contains("larger than"), "{err}");
-    }
+    std::fs::OpenOptions::new().append(true).open(&sources[0].file).unwrap().write_all(b"x").unwrap();
+    let out = temper_cached(&tmp.path().join("cache-0"), &["sbom", &sources[0].image]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains(&big.digest.to_string()) && err.contains("larger than"), "{err}");
 }
