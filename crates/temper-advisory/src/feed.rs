@@ -40,6 +40,7 @@ pub const DEFAULT_ECOSYSTEMS: &[&str] = &[
 
 /// One feed.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Feed {
     /// A name, unique among the feeds.
     pub name: String,

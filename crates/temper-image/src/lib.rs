@@ -40,7 +40,7 @@ use std::sync::Arc;
 
 pub use digest::Digest;
 pub use error::{Error, Result};
-pub use image::{DocumentInfo, Image, Layer, LayerContent};
+pub use image::{BlobPrint, DocumentInfo, EDGE_BYTES, Image, Layer, LayerContent};
 pub use platform::Platform;
 pub use reference::{Engine, RegistryRef, Source};
 pub use registry::RegistryOptions;

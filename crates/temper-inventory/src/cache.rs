@@ -10,6 +10,27 @@
 //! aside to `<file>.corrupt` and a new one started, once per run, with a
 //! notice ([`LayerCache::take_notice`]); otherwise every later run would
 //! scan uncached.
+//!
+//! # What a hit proves
+//! A hit skips reading the blob, and with it the digest check of the full
+//! pass, so a blob corrupted after it was scanned would go unnoticed. A
+//! hit therefore stands only when the blob still matches the
+//! [`BlobPrint`] recorded when a full pass last verified it (the `blobs`
+//! table, keyed by the blob's digest, else the layer's diffID): the same
+//! size, also equal to the descriptor's, and for blobs in local layouts
+//! and archives the same SHA-256 of the first and last MiB. That catches
+//! truncation, replacement and damage to either end (headers, compression
+//! framing, the tar end) for about a millisecond per layer; damage only in
+//! the middle of a blob larger than 2 MiB passes it, which is what
+//! [`LayerCache::verify_blobs`] (`--verify-blobs`) is for: it re-hashes
+//! every hit's blob whole against its digest. A registry blob has no
+//! local bytes to check: its size and digest come from the manifest,
+//! itself verified by digest, and it is fetched by that digest and checked
+//! whole whenever it is read, so size and digest-addressed fetch are its
+//! proof. A hit that cannot prove its blob (no print recorded, as in a
+//! cache written before prints were, or a print that differs) is a miss:
+//! the full pass verifies the blob, failing on a corrupt one, and records
+//! its print again.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -18,7 +39,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
-use temper_image::Digest;
+use temper_image::{BlobPrint, Digest};
 use temper_layer::{Analyzer, LayerIndex};
 
 use crate::package::Fact;
@@ -66,6 +87,7 @@ pub struct LayerCache {
     conn: Mutex<Store>,
     path: PathBuf,
     notice: Mutex<Option<String>>,
+    verify_blobs: bool,
 }
 
 /// The connection, unless a second corruption in one run retired it.
@@ -113,7 +135,20 @@ impl LayerCache {
             Err(e) => return Err(err(e.to_string())),
         };
         let healed = notice.is_some();
-        Ok(LayerCache { conn: Mutex::new(Store { conn: Some(conn), healed }), path, notice: Mutex::new(notice) })
+        Ok(LayerCache { conn: Mutex::new(Store { conn: Some(conn), healed }), path, notice: Mutex::new(notice), verify_blobs: false })
+    }
+
+    /// Makes every hit re-hash its blob whole against its digest, not only
+    /// compare its print (see the module doc).
+    #[must_use]
+    pub fn verify_blobs(mut self, on: bool) -> Self {
+        self.verify_blobs = on;
+        self
+    }
+
+    /// Whether hits re-hash their blobs whole.
+    pub fn verifies_blobs(&self) -> bool {
+        self.verify_blobs
     }
 
     /// What the cache did about corruption in this run, once.
@@ -169,7 +204,12 @@ fn connect(path: &Path) -> rusqlite::Result<Connection> {
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     loop {
         let setup = conn.pragma_update(None, "journal_mode", "WAL").and_then(|()| {
-            conn.execute_batch("CREATE TABLE IF NOT EXISTS layers (key TEXT PRIMARY KEY, value BLOB NOT NULL, stored INTEGER NOT NULL)")
+            // `blobs` was added after `layers`: a cache without it gains it
+            // empty, so its old hits are misses until verified again.
+            conn.execute_batch(
+                "CREATE TABLE IF NOT EXISTS layers (key TEXT PRIMARY KEY, value BLOB NOT NULL, stored INTEGER NOT NULL);
+                 CREATE TABLE IF NOT EXISTS blobs (id TEXT PRIMARY KEY, size INTEGER NOT NULL, edges TEXT, stored INTEGER NOT NULL)",
+            )
         });
         match setup {
             Ok(()) => break,
@@ -209,6 +249,31 @@ impl LayerCache {
             conn.execute(
                 "INSERT OR REPLACE INTO layers (key, value, stored) VALUES (?1, ?2, ?3)",
                 rusqlite::params![key, blob, i64::try_from(stored).unwrap_or(0)],
+            )
+        });
+    }
+}
+
+impl LayerCache {
+    /// The print recorded for the blob `id` when a full pass last verified it.
+    pub fn blob(&self, id: &Digest) -> Option<BlobPrint> {
+        let (size, edges): (i64, Option<String>) =
+            self.with_conn(|conn| conn.query_row("SELECT size, edges FROM blobs WHERE id = ?1", [id.to_string()], |r| Ok((r.get(0)?, r.get(1)?))).optional())??;
+        let edges = match edges {
+            Some(e) => Some(Digest::parse(&e).ok()?),
+            None => None,
+        };
+        Some(BlobPrint { size: u64::try_from(size).ok()?, edges })
+    }
+
+    /// Records that a full pass verified the blob `id`, which looked like `print`.
+    pub fn put_blob(&self, id: &Digest, print: &BlobPrint) {
+        let Ok(size) = i64::try_from(print.size) else { return };
+        let stored = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        self.with_conn(|conn| {
+            conn.execute(
+                "INSERT OR REPLACE INTO blobs (id, size, edges, stored) VALUES (?1, ?2, ?3, ?4)",
+                rusqlite::params![id.to_string(), size, print.edges.as_ref().map(Digest::to_string), i64::try_from(stored).unwrap_or(0)],
             )
         });
     }

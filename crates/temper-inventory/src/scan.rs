@@ -79,6 +79,7 @@ fn scan_layer(image: &Image, i: usize, shared: &Shared<'_>) -> Result<LayerResul
     if let Some((c, k)) = &key
         && let Some(hit) = c.get(k)
         && let Some(found) = restore(i, hit.found, catalogers)
+        && proven(image, i, c, progress)?
     {
         let mut index = hit.index;
         tally.add_entries(index.tar_entries, limits).map_err(|reason| WalkError::Layer { what: format!("layer {i} (cached)"), reason })?;
@@ -91,6 +92,14 @@ fn scan_layer(image: &Image, i: usize, shared: &Shared<'_>) -> Result<LayerResul
     let content = image.open_layer(i)?;
     let index = temper_layer::walk_layer_with(i, layer, content, limits, tally, progress, &set)?;
     let found = set.into_found();
+    // The pass verified the blob whole (size, digest, diffID): what it looks
+    // like now is what later hits must match.
+    if let Some((c, _)) = &key
+        && let Some(id) = blob_id(layer)
+        && let Ok(Some(print)) = image.layer_print(i)
+    {
+        c.put_blob(id, &print);
+    }
     // A layer that met a spent image budget may have read less than it
     // would alone: its result belongs to this image, not to the cache.
     if let Some((c, k)) = &key
@@ -103,6 +112,65 @@ fn scan_layer(image: &Image, i: usize, shared: &Shared<'_>) -> Result<LayerResul
         c.put(k, &stored);
     }
     Ok((index, found, false))
+}
+
+/// What the cache records a layer's blob print under: its digest, else
+/// (a `docker save` member named by no digest) the layer's diffID.
+fn blob_id(layer: &temper_image::Layer) -> Option<&temper_image::Digest> {
+    layer.digest.as_ref().or(layer.diff_id.as_ref())
+}
+
+/// Whether layer `i`'s blob is still the one a full pass verified when its
+/// results were stored (see the [`cache`] module doc); `false` sends the
+/// layer through the full pass, which checks every byte. With
+/// [`LayerCache::verifies_blobs`], a blob named by its digest is re-hashed
+/// whole here and a mismatch is an error; one named by no digest takes the
+/// full pass, the only way to check its diffID.
+fn proven(image: &Image, i: usize, cache: &LayerCache, progress: &dyn Progress) -> Result<bool, WalkError> {
+    let layer = &image.layers[i];
+    let Some(id) = blob_id(layer) else { return Ok(false) };
+    let (Some(now), Some(then)) = (image.layer_print(i)?, cache.blob(id)) else { return Ok(false) };
+    if now != then || layer.size.is_some_and(|declared| declared != now.size) {
+        return Ok(false);
+    }
+    match (&layer.digest, cache.verifies_blobs()) {
+        (_, false) => Ok(true),
+        (None, true) => Ok(false),
+        (Some(expected), true) => rehash(image, i, expected, progress).map(|()| true),
+    }
+}
+
+/// Hashes layer `i`'s stored blob whole and compares it with `expected`.
+fn rehash(image: &Image, i: usize, expected: &temper_image::Digest, progress: &dyn Progress) -> Result<(), WalkError> {
+    let fail = |reason: String| WalkError::Layer { what: image.layer_label(i), reason };
+    let temper_image::LayerContent::Stream(stream) = image.open_layer(i)? else {
+        return Err(fail("has no blob to verify".into()));
+    };
+    progress.start(i, image.layers[i].size);
+    let mut hashing = temper_image::digest::HashingReader::new(Reporting { inner: stream, layer: i, progress }, expected.algorithm());
+    let copied = std::io::copy(&mut hashing, &mut std::io::sink());
+    progress.finish(i);
+    copied.map_err(|e| fail(format!("reading to verify it (--verify-blobs): {e}")))?;
+    let (actual, _) = hashing.finish().map_err(|e| fail(format!("reading to verify it (--verify-blobs): {e}")))?;
+    if actual != *expected {
+        return Err(fail(format!("digest mismatch (--verify-blobs): the manifest says {expected}, the content is {actual}; the cached results were not used")));
+    }
+    Ok(())
+}
+
+/// Reports the bytes read through it as layer progress.
+struct Reporting<'a, R> {
+    inner: R,
+    layer: usize,
+    progress: &'a dyn Progress,
+}
+
+impl<R: std::io::Read> std::io::Read for Reporting<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.progress.advance(self.layer, n as u64);
+        Ok(n)
+    }
 }
 
 /// Turns stored results back into `Found`s; `None` if a cataloger is gone.

@@ -169,3 +169,27 @@ fn key_moves_with_analyzer_versions_and_diff_id() {
     assert_ne!(k(&d1, &v1), k(&d1, &v2));
     assert_ne!(k(&d1, &v1), k(&d2, &v1));
 }
+
+#[test]
+fn hits_without_a_recorded_blob_print_are_misses() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let cache = LayerCache::open(dir.path()).expect("open");
+    let cold = inventory_json(Some(&cache), &Started::default());
+    // A cache written before blob prints were recorded has results and no prints.
+    rusqlite::Connection::open(cache.path()).expect("sqlite").execute("DELETE FROM blobs", []).expect("delete");
+    let (again, warm) = (Started::default(), Started::default());
+    assert_eq!(inventory_json(Some(&cache), &again), cold);
+    assert_eq!(again.0.load(Ordering::Relaxed), 3, "unproven hits are read and verified whole");
+    assert_eq!(inventory_json(Some(&cache), &warm), cold);
+    assert_eq!(warm.0.load(Ordering::Relaxed), 0, "the prints are recorded again");
+}
+
+#[test]
+fn verify_blobs_rehashes_every_hit() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let cold = inventory_json(Some(&LayerCache::open(dir.path()).expect("open")), &Started::default());
+    let verifying = LayerCache::open(dir.path()).expect("open").verify_blobs(true);
+    let started = Started::default();
+    assert_eq!(inventory_json(Some(&verifying), &started), cold);
+    assert_eq!(started.0.load(Ordering::Relaxed), 3, "each blob is read once more");
+}

@@ -54,14 +54,6 @@ pub struct Report {
     pub secrets: Vec<SecretReport>,
 }
 
-/// The config file's `[secrets]` table: `[[secrets.allow]]` entries with
-/// a rule, a path glob, or both.
-#[derive(serde::Deserialize, Default)]
-struct ConfigFile {
-    #[serde(default)]
-    secrets: temper_check::secrets::AllowList,
-}
-
 fn settings(args: &CheckArgs) -> Result<Settings> {
     let mut s = Settings::new(time::OffsetDateTime::now_utc().date());
     s.profile = match args.profile {
@@ -103,8 +95,7 @@ fn read_dockerfile(path: &std::path::Path) -> Result<temper_dockerfile::Dockerfi
 pub fn check(args: &CheckArgs) -> Result<ExitCode> {
     let settings = settings(args)?;
     let threshold = FailOn::<Severity>::parse(&args.fail_on, "--fail-on")?;
-    let config: ConfigFile = crate::config_file(args.config.as_deref())?.unwrap_or_default();
-    let allow = config.secrets;
+    let allow = crate::config::load(args.config.as_deref())?.secrets;
     let dockerfile = args.dockerfile.as_deref().map(read_dockerfile).transpose()?;
     let (_, image) = open_source(&args.image)?;
     let Scanned { layers, analysis, inventory } = scan_inventory(&image, &args.image, &args.run, false, &temper_check::analyzers())?;

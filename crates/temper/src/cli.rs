@@ -166,6 +166,11 @@ pub struct ImageArgs {
     /// Most tar entries accepted over all layers (memory grows with them).
     #[arg(long, value_name = "N", default_value_t = 2_000_000)]
     pub max_entries: u64,
+    /// Re-hash every layer blob whole even when the layer cache holds its
+    /// results (a cache hit otherwise checks the size and the first and
+    /// last MiB); inspect and layers always read blobs whole.
+    #[arg(long)]
+    pub verify_blobs: bool,
 }
 
 /// `temper inspect`.
@@ -252,7 +257,7 @@ pub struct CheckArgs {
     /// Without it, either 50MB or 20% fails.
     #[arg(long, value_name = "SIZE|PERCENT")]
     pub max_wasted: Option<String>,
-    /// Config file with `[secrets]` allow-lists (default: $XDG_CONFIG_HOME/temper/config.toml or ~/.config/temper/config.toml).
+    /// Config file with `[secrets]` allow-lists (default: the nearest ./.temper.toml up to the repository root, else $XDG_CONFIG_HOME/temper/config.toml).
     #[arg(long, value_name = "FILE", env = "TEMPER_CONFIG")]
     pub config: Option<PathBuf>,
     /// The Dockerfile the image was built from: SARIF results point at its lines instead of the image.
@@ -299,8 +304,8 @@ pub struct LintArgs {
     /// The exit code when a threshold fails (default 1).
     #[arg(long, value_name = "N")]
     pub exit_code: Option<u8>,
-    /// Config with `[lint]` severity overrides, ignored rules and trusted registries (default: ./.temper.toml when present).
-    #[arg(long, value_name = "FILE")]
+    /// Config file with `[lint]` severity overrides, ignored rules and trusted registries (default: the nearest ./.temper.toml up to the repository root, else $XDG_CONFIG_HOME/temper/config.toml).
+    #[arg(long, value_name = "FILE", env = "TEMPER_CONFIG")]
     pub config: Option<PathBuf>,
     /// Write to FILE instead of stdout (written whole, or not at all).
     #[arg(long, short, value_name = "FILE")]

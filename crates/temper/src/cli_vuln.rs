@@ -31,7 +31,7 @@ pub enum DbCommand {
         /// The database.
         #[command(flatten)]
         db: DbArgs,
-        /// Config file with `[db]` feeds and max_age_days (default: $XDG_CONFIG_HOME/temper/config.toml or ~/.config/temper/config.toml).
+        /// Config file with `[db]` feeds and max_age_days (default: the nearest ./.temper.toml up to the repository root, else $XDG_CONFIG_HOME/temper/config.toml).
         #[arg(long, value_name = "FILE", env = "TEMPER_CONFIG")]
         config: Option<PathBuf>,
         /// Only these feeds (by name); repeatable.

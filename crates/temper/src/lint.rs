@@ -75,24 +75,6 @@ fn dockerignore(dockerfile: &Path) -> Result<Option<String>> {
     Ok(None)
 }
 
-fn config(explicit: Option<&Path>) -> Result<Config> {
-    #[derive(serde::Deserialize, Default)]
-    #[serde(deny_unknown_fields)]
-    struct File {
-        #[serde(default)]
-        lint: Config,
-    }
-    let path = match explicit {
-        Some(p) => p.to_owned(),
-        None if Path::new(".temper.toml").is_file() => PathBuf::from(".temper.toml"),
-        None => return Ok(Config::default()),
-    };
-    let file: File = crate::read_toml(&path)?;
-    let known: Vec<_> = temper_lint::rules::registry().iter().map(|r| r.meta()).collect();
-    file.lint.validate(&known).map_err(|e| anyhow!("{}: [lint] {e}", path.display()))?;
-    Ok(file.lint)
-}
-
 /// Lints one file's text.
 fn lint_source(file: String, source: String, config: &Config, ignore: Option<&str>, build_context: bool) -> LintedFile {
     let findings = match temper_dockerfile::parse(&source) {
@@ -117,7 +99,7 @@ fn lint_source(file: String, source: String, config: &Config, ignore: Option<&st
 
 pub fn lint(args: &LintArgs) -> Result<ExitCode> {
     let threshold = FailOn::<Severity>::parse(&args.failure_threshold, "--failure-threshold")?;
-    let config = config(args.config.as_deref())?;
+    let config = crate::config::load(args.config.as_deref())?.lint;
     let mut files = Vec::new();
     for path in &args.paths {
         if path.as_os_str() == "-" {

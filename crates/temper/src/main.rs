@@ -5,6 +5,7 @@
 mod cli;
 mod check;
 mod cli_vuln;
+mod config;
 mod gate;
 mod lint;
 mod progress;
@@ -335,7 +336,7 @@ fn scan_inventory(image: &Image, args: &ImageArgs, run: &cli::RunArgs, all_layer
         None
     } else {
         match run.cache_dir.clone().or_else(temper_inventory::cache::default_dir).map(|d| temper_inventory::cache::LayerCache::open(&d)).transpose() {
-            Ok(c) => c,
+            Ok(c) => c.map(|c| c.verify_blobs(args.verify_blobs)),
             Err(e) => {
                 let _ = writeln!(
                     std::io::stderr(),
@@ -356,45 +357,6 @@ fn scan_inventory(image: &Image, args: &ImageArgs, run: &cli::RunArgs, all_layer
     let analysis = temper_layer::analyze(&scanned.layers).with_context(|| image.name.clone())?;
     let inventory = temper_inventory::Inventory::build(scanned.found, &scanned.layers, &analysis.merged, all_layers);
     Ok(Scanned { layers: scanned.layers, analysis, inventory })
-}
-
-/// The config file (`--config`, `TEMPER_CONFIG`, else
-/// `$XDG_CONFIG_HOME/temper/config.toml` or `~/.config/temper/config.toml`
-/// when it exists), parsed as `T`; `None` when there is none.
-fn config_file<T: serde::de::DeserializeOwned>(explicit: Option<&std::path::Path>) -> Result<Option<T>> {
-    let default = std::env::var_os("XDG_CONFIG_HOME")
-        .filter(|v| !v.is_empty())
-        .map(std::path::PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".config")))
-        .map(|d| d.join("temper/config.toml"));
-    let path = match (explicit, default) {
-        (Some(p), _) => p.to_owned(),
-        (None, Some(p)) if p.is_file() => p,
-        _ => return Ok(None),
-    };
-    read_toml(&path).map(Some)
-}
-
-/// The TOML file at `path` parsed as `T`; errors say
-/// `FILE:LINE:COLUMN: KEY: what is wrong`.
-fn read_toml<T: serde::de::DeserializeOwned>(path: &std::path::Path) -> Result<T> {
-    let text = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
-    let de = toml::Deserializer::parse(&text).map_err(|e| toml_error(path, &text, &e, None))?;
-    serde_path_to_error::deserialize(de).map_err(|e| toml_error(path, &text, e.inner(), Some(e.path().to_string())))
-}
-
-/// A TOML error with its place: the 1-based line and column of its span
-/// (in characters) and the dotted key it is about, when known.
-fn toml_error(path: &std::path::Path, text: &str, e: &toml::de::Error, key: Option<String>) -> anyhow::Error {
-    let place = e.span().map_or_else(String::new, |span| {
-        let before = text.get(..span.start).unwrap_or(text);
-        let line = before.matches('\n').count() + 1;
-        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-        format!(":{line}:{column}")
-    });
-    // serde_path_to_error calls the document itself ".".
-    let key = key.filter(|k| k != ".").map_or_else(String::new, |k| format!(" `{k}`:"));
-    anyhow!("{}{place}:{key} {}", path.display(), e.message())
 }
 
 /// A standard SBOM format's encoder.

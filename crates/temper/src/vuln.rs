@@ -72,14 +72,9 @@ pub fn db_import(paths: &[PathBuf], args: &DbArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The `[db]` section of the config file; the defaults when there is no file.
+/// The `[db]` table of the config file; the defaults when there is no file.
 fn db_config(explicit: Option<&std::path::Path>) -> Result<temper_advisory::feed::DbConfig> {
-    #[derive(serde::Deserialize, Default)]
-    struct File {
-        #[serde(default)]
-        db: temper_advisory::feed::DbConfig,
-    }
-    Ok(crate::config_file::<File>(explicit)?.unwrap_or_default().db)
+    Ok(crate::config::load(explicit)?.db)
 }
 
 pub fn db_update(args: &DbArgs, config: Option<&std::path::Path>, only: &[String]) -> Result<ExitCode> {
@@ -258,8 +253,9 @@ pub fn scan(args: &ScanArgs) -> Result<ExitCode> {
         (None, Some(_)) => FailOn::AtLeast(Severity::Unknown),
         (None, None) => FailOn::Never,
     };
+    // Read even when --advisories makes `[db]` moot: a bad file is an error for every command.
+    let config = db_config(args.config.as_deref())?;
     let db = if args.advisories.is_empty() {
-        let config = db_config(args.config.as_deref())?;
         if args.update {
             let path = db_path(&args.db)?;
             let mut db = open_db(&path)?;

@@ -9,7 +9,7 @@ use super::files::{Files, TarFiles};
 use super::resolve;
 use crate::digest::Digest;
 use crate::error::{Error, Result};
-use crate::image::{Image, Layer, LayerContent, LayerOpener, Location};
+use crate::image::{BlobPrint, Image, Layer, LayerContent, LayerOpener, Location};
 use crate::model::{self, Descriptor, media};
 use crate::OpenOptions;
 
@@ -32,6 +32,14 @@ impl LayerOpener for MemberOpener {
             Location::Blob(d) => Ok(LayerContent::Stream(self.0.open(&format!("blobs/sha256/{}", d.hex()))?.0)),
             Location::Directory(p) => Ok(LayerContent::Directory(p.clone())),
             Location::Detached => Err(crate::image::detached()),
+        }
+    }
+
+    fn print(&self, layer: &Layer) -> Result<Option<BlobPrint>> {
+        match &layer.location {
+            Location::Member(m) => self.0.print(m).map(Some),
+            Location::Blob(d) => self.0.print(&format!("blobs/sha256/{}", d.hex())).map(Some),
+            Location::Directory(_) | Location::Detached => Ok(None),
         }
     }
 }

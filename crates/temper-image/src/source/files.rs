@@ -9,7 +9,9 @@ use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Component, Path, PathBuf};
 
+use crate::digest::{Algorithm, Hasher};
 use crate::error::{Error, Result};
+use crate::image::{BlobPrint, EDGE_BYTES};
 
 /// Where the members of a layout or archive are read from.
 pub(crate) trait Files: Send + Sync {
@@ -33,6 +35,24 @@ pub(crate) trait Files: Send + Sync {
         }
         Ok(buf)
     }
+    /// A member's size and the digest of its first and last MiB.
+    fn print(&self, name: &str) -> Result<BlobPrint>;
+}
+
+/// The [`BlobPrint`] of the `size` bytes at `offset` in `file`: the ends
+/// are read by seeking, never the middle.
+fn print_at(file: &mut File, offset: u64, size: u64) -> io::Result<BlobPrint> {
+    let head = size.min(EDGE_BYTES);
+    let tail_start = head.max(size.saturating_sub(EDGE_BYTES));
+    let mut hasher = Hasher::new(Algorithm::Sha256);
+    let mut buf = vec![0u8; usize::try_from(EDGE_BYTES).unwrap_or(usize::MAX)];
+    for (start, len) in [(0, head), (tail_start, size - tail_start)] {
+        let chunk = &mut buf[..usize::try_from(len).unwrap_or(0)];
+        file.seek(SeekFrom::Start(offset + start))?;
+        file.read_exact(chunk)?;
+        hasher.update(chunk);
+    }
+    Ok(BlobPrint { size, edges: Some(hasher.finish()) })
 }
 
 /// Refuses member names that could leave the directory or archive.
@@ -71,6 +91,13 @@ impl Files for DirFiles {
             return Err(Error::Format { path, reason: "is not a regular file".into() });
         }
         Ok((Box::new(file), meta.len()))
+    }
+
+    fn print(&self, name: &str) -> Result<BlobPrint> {
+        let (_, size) = self.open(name)?;
+        let path = self.label(name);
+        let mut file = File::open(&path).map_err(|source| Error::Io { path: path.clone().into(), source })?;
+        print_at(&mut file, 0, size).map_err(|source| Error::Io { path: path.into(), source })
     }
 }
 
@@ -174,6 +201,16 @@ impl Files for TarFiles {
         file.seek(SeekFrom::Start(offset)).map_err(io_err)?;
         Ok((Box::new(TruncationCheck { inner: file.take(size), left: size }), size))
     }
+
+    fn print(&self, name: &str) -> Result<BlobPrint> {
+        let &(offset, size) = self.members.get(&normalise(name.as_bytes())).ok_or_else(|| Error::Format {
+            path: self.path.clone(),
+            reason: format!("has no member '{name}'"),
+        })?;
+        let io_err = |source| Error::Io { path: self.label(name).into(), source };
+        let mut file = File::open(&self.path).map_err(io_err)?;
+        print_at(&mut file, offset, size).map_err(io_err)
+    }
 }
 
 /// Turns a short read of an archive member (a truncated archive) into an
@@ -203,6 +240,27 @@ mod tests {
         assert_eq!(resolve_relative("a/layer.tar", "../b/layer.tar"), "b/layer.tar");
         assert_eq!(resolve_relative("x", "/y/z"), "y/z");
         assert_eq!(resolve_relative("a/b/c", "../../../../d"), "d");
+    }
+
+    #[test]
+    fn prints_cover_small_files_whole_and_large_ones_at_both_ends() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = DirFiles { root: dir.path().to_owned() };
+        let print_with = |len: usize, flipped: Option<usize>| {
+            let mut bytes: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+            if let Some(at) = flipped {
+                bytes[at] ^= 0xff;
+            }
+            std::fs::write(dir.path().join("blob"), &bytes).unwrap();
+            files.print("blob").unwrap()
+        };
+        let small = 3 << 19;
+        assert_eq!(print_with(small, None).size, small as u64);
+        assert_ne!(print_with(small, None), print_with(small, Some(small / 2)), "under 2 MiB every byte counts");
+        let large = 3 << 20;
+        assert_eq!(print_with(large, None), print_with(large, Some(large / 2)), "the middle of a large blob is not read");
+        assert_ne!(print_with(large, None), print_with(large, Some(10)));
+        assert_ne!(print_with(large, None), print_with(large, Some(large - 10)));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use super::files::Files;
 use super::resolve::{self, Resolved};
 use crate::digest::Digest;
 use crate::error::{Error, Result};
-use crate::image::{DocumentInfo, Image, Layer, LayerContent, LayerOpener, Location};
+use crate::image::{BlobPrint, DocumentInfo, Image, Layer, LayerContent, LayerOpener, Location};
 use crate::model::{self, Descriptor, Index};
 use crate::{Limits, OpenOptions};
 
@@ -33,6 +33,14 @@ impl LayerOpener for BlobOpener {
             Location::Member(m) => Ok(LayerContent::Stream(self.0.open(m)?.0)),
             Location::Directory(p) => Ok(LayerContent::Directory(p.clone())),
             Location::Detached => Err(crate::image::detached()),
+        }
+    }
+
+    fn print(&self, layer: &Layer) -> Result<Option<BlobPrint>> {
+        match &layer.location {
+            Location::Blob(d) => self.0.print(&blob_path(d)).map(Some),
+            Location::Member(m) => self.0.print(m).map(Some),
+            Location::Directory(_) | Location::Detached => Ok(None),
         }
     }
 }
