@@ -1,5 +1,6 @@
 //! `gem-pin-versions` (hadolint DL3028, info in temper): `gem install
-//! rails` installs the newest release at build time.
+//! rails` (or its short form `gem i rails`) installs the newest release
+//! at build time.
 //!
 //! Accepted: `gem:version`, `-v`/`--version` on the command, local gem
 //! files (`./x.gem`, anything ending in `.gem`), and words that are
@@ -19,7 +20,7 @@ static META: RuleMeta = RuleMeta {
     severity: Severity::Info,
     message: "gem install without version pins",
     hint: "Pin versions: `gem install rails:7.1.3` or `gem install rails -v 7.1.3`.",
-    doc: "`gem install bundler` takes the newest release at build time. Accepted: `bundler:2.5.6`, `-v`/`--version` on the command, local `.gem` files, and expansions. Reported as info. Write `gem install bundler:2.5.6`.",
+    doc: "`gem install bundler` (or `gem i bundler`) takes the newest release at build time. Accepted: `bundler:2.5.6`, `-v`/`--version` on the command, local `.gem` files, and expansions. Reported as info. Write `gem install bundler:2.5.6`.",
 };
 
 const GEM_VALUE_FLAGS: &[&str] =
@@ -31,7 +32,7 @@ impl Rule for GemPinVersions {
     }
     fn check(&self, df: &Dockerfile, _: &Context<'_>) -> Vec<Violation> {
         per_run(df, |_, c| {
-            let args = invocation(c, &["gem"], &["install"], GEM_VALUE_FLAGS)?;
+            let args = invocation(c, &["gem"], &["install", "i"], GEM_VALUE_FLAGS)?;
             if has_flag_in(args, Some('v'), &["version"]) {
                 return None;
             }
