@@ -26,3 +26,13 @@ fn a_variable_inside_a_package_name_is_still_unpinned() {
         [(2, 1, "apt-get install without version pins: postgresql-${PG_MAJOR}".to_owned())]
     );
 }
+
+#[test]
+fn hadolint_global_ignore_is_honoured() {
+    let df = "FROM debian:12\nRUN apt-get install -y curl\n# hadolint global ignore=DL3008,DL3013\nRUN apt-get install -y git\n";
+    assert!(lines(ID, df).is_empty());
+    assert!(lines(ID, "# temper global ignore=apt-get-pin-versions\nFROM debian:12\nRUN apt-get install -y curl\n").is_empty());
+    // Per-line ignores still work beside it, and a global ignore of another rule leaves this one alone.
+    let mixed = "FROM debian:12\n# hadolint global ignore=DL3013\n# hadolint ignore=DL3008\nRUN apt-get install -y curl\nRUN apt-get install -y git\n";
+    assert_eq!(lines(ID, mixed), [5]);
+}
