@@ -85,19 +85,18 @@ impl Pending {
 
 /// Checks one name and its value (text as written, expanded value, span).
 fn check_pair(keyword: &str, name: &str, value: Option<(&str, &str, Span)>) -> Option<Pending> {
-    if let Some((_, v, span)) = value
-        && let Some(rule) = temper_check::secrets::known_formats(&format!("{name}={v}")).first()
-    {
-        return Some(Pending { span: Some(span), message: format!("{keyword} {name} holds a secret ({rule})") });
-    }
+    let known = value.and_then(|(_, v, span)| Some((temper_check::secrets::known_formats(&format!("{name}={v}")).first().copied()?, span)));
     if secret_name(name) {
         // The value BuildKit would store: a variable with no known value
         // stays as written (`$MYSQL_ROOT_PASSWORD`).
-        let harmless = value.is_some_and(|(_, v, _)| harmless_value(v));
+        let harmless = known.is_none() && value.is_some_and(|(_, v, _)| harmless_value(v));
         if !harmless {
             return Some(Pending { span: None, message: format!("{keyword} {name} looks like a secret") });
         }
         return None;
+    }
+    if let Some((rule, span)) = known {
+        return Some(Pending { span: Some(span), message: format!("{keyword} {name} holds a secret ({rule})") });
     }
     if public(&words(name)) {
         return None;
