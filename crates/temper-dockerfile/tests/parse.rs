@@ -220,3 +220,11 @@ fn windows_run_bodies_are_not_posix_shell() {
     assert!(temper_dockerfile::windows_image("python:3.12-windowsservercore-ltsc2022"));
     assert!(!temper_dockerfile::windows_image("debian:12"));
 }
+
+#[test]
+fn run_known_vars_are_the_args_and_envs_in_scope() {
+    let df = ok("ARG G=global\nFROM a\nARG G\nARG NONE\nARG D=\"x y\"\nENV E=$D\nRUN echo $D ${E} $NONE $TARGETARCH $G $D\n");
+    let run = &df.instructions[6];
+    assert_eq!(run.known_vars, [("D".to_owned(), "x y".to_owned()), ("E".to_owned(), "x y".to_owned()), ("G".to_owned(), "global".to_owned())]);
+    assert_eq!(run.known_var("NONE"), None);
+}

@@ -2,7 +2,7 @@
 //! and long spellings, the operands (packages). Works on the parser's
 //! [`SimpleCommand`] words with quotes removed.
 
-use temper_dockerfile::{ShellForm, ShellWord, SimpleCommand};
+use temper_dockerfile::{Instruction, ShellForm, ShellWord, SimpleCommand};
 
 /// apt-get options that take the next word as their value.
 pub const APT_GET_VALUE_FLAGS: &[&str] = &["-o", "--option", "-t", "--target-release", "--default-release", "-c", "--config-file"];
@@ -133,6 +133,21 @@ fn is_versioned(p: &str, name: &str) -> bool {
 /// contains one (`postgresql-${PG_MAJOR}`) is still a package name.
 pub fn is_dynamic(word: &ShellWord) -> bool {
     word.text.trim_start_matches(['"', '\'']).starts_with(['$', '`'])
+}
+
+/// The packages an operand of `ins` names: the word unquoted, or, for a
+/// word that is one variable (`$DEPS`, `"${DEPS}"`) whose value an ARG or
+/// ENV makes known, that value split at whitespace as the shell splits it
+/// (flags in it left out). Other expansions give nothing: their values are
+/// not guessed.
+pub fn packages(ins: &Instruction, word: &ShellWord) -> Vec<String> {
+    if !is_dynamic(word) {
+        return vec![word.unquoted()];
+    }
+    let text = word.text.trim_matches('"');
+    let name = text.strip_prefix("${").and_then(|t| t.strip_suffix('}')).or_else(|| text.strip_prefix('$'));
+    let value = name.filter(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')).and_then(|n| ins.known_var(n));
+    value.map_or_else(Vec::new, |v| v.split_whitespace().filter(|p| !p.starts_with('-')).map(str::to_owned).collect())
 }
 
 /// The commands of a RUN body that PowerShell or cmd runs, as far as they

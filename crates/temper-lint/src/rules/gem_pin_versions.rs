@@ -9,7 +9,7 @@
 use temper_dockerfile::Dockerfile;
 
 use crate::rules::per_run;
-use crate::shell::{has_flag_in, invocation, is_dynamic, operands_in};
+use crate::shell::{has_flag_in, invocation, operands_in, packages};
 use crate::{Context, Rule, RuleMeta, Severity, Violation};
 
 pub struct GemPinVersions;
@@ -31,15 +31,14 @@ impl Rule for GemPinVersions {
         &META
     }
     fn check(&self, df: &Dockerfile, _: &Context<'_>) -> Vec<Violation> {
-        per_run(df, |_, c| {
+        per_run(df, |ins, c| {
             let args = invocation(c, &["gem"], &["install", "i"], GEM_VALUE_FLAGS)?;
             if has_flag_in(args, Some('v'), &["version"]) {
                 return None;
             }
             let unpinned: Vec<String> = operands_in(args, GEM_VALUE_FLAGS)
                 .into_iter()
-                .filter(|w| !is_dynamic(w))
-                .map(|w| w.unquoted())
+                .flat_map(|w| packages(ins, w))
                 .filter(|p| !p.contains(':') && !p.ends_with(".gem") && !p.starts_with(['.', '/']))
                 .collect();
             (!unpinned.is_empty()).then(|| format!("gem install without version pins: {}", unpinned.join(", ")))
