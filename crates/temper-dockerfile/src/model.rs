@@ -236,9 +236,9 @@ pub struct Instruction {
     pub stage: Option<usize>,
     /// For a shell-form RUN, the variables its body references (`$DEPS`,
     /// `${DEPS}`) whose value ARG or ENV make known there, with the value
-    /// the shell will see, in order of first reference. Variables without
-    /// a known value (an ARG with no default, a platform ARG) are absent.
-    pub known_vars: Vec<(String, String)>,
+    /// the shell will see, by name. Variables without a known value (an ARG
+    /// with no default, a platform ARG) are absent.
+    pub known_vars: std::collections::BTreeMap<String, String>,
 }
 
 
@@ -246,7 +246,7 @@ impl Instruction {
     /// The known value of variable `name` in a RUN body (see
     /// [`Instruction::known_vars`]).
     pub fn known_var(&self, name: &str) -> Option<&str> {
-        self.known_vars.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+        self.known_vars.get(name).map(String::as_str)
     }
 
     /// The first flag named `name` (without dashes).

@@ -323,7 +323,7 @@ impl<'a> Parser<'a> {
             kind: InstructionKind::Maintainer(Word::new(String::new(), keyword_span)),
             heredocs: Vec::new(),
             stage: None,
-            known_vars: Vec::new(),
+            known_vars: std::collections::BTreeMap::new(),
         };
         let arity = |expected: &'static str| (ErrorKind::Arguments { instruction: keyword.clone(), expected }, keyword_span);
         let empty = args_start >= args_end;

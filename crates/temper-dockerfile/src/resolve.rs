@@ -156,12 +156,12 @@ impl Expander<'_> {
                 // ARG and ENV values as its environment; rules that read
                 // package lists (`apt-get install $DEPS`) need them.
                 for name in references(&body.text) {
-                    if ins.known_vars.iter().any(|(n, _)| n == name) || self.budget == 0 {
+                    if ins.known_vars.contains_key(name) || self.budget == 0 {
                         continue;
                     }
                     if let Lookup::Value(v) = scope.lookup(name) {
                         self.budget = self.budget.saturating_sub(v.len());
-                        ins.known_vars.push((name.to_string(), v.to_string()));
+                        ins.known_vars.insert(name.to_string(), v.to_string());
                     }
                 }
             }
@@ -177,8 +177,8 @@ impl Expander<'_> {
     }
 }
 
-/// The variable names `text` references as `$NAME` or `${NAME…}`, in order,
-/// repeats included (quoting is not tracked: a name in single quotes is
+/// The variable names `text` references as `$NAME` or `${NAME…}`, repeats
+/// included (quoting is not tracked: a name in single quotes is
 /// looked up too, which only adds a value nobody asks for).
 fn references(text: &str) -> impl Iterator<Item = &str> {
     text.match_indices('$').filter_map(move |(i, _)| {
