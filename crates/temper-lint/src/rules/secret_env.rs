@@ -22,9 +22,10 @@
 //! values that cannot be a secret: empty, a number, a boolean, a reference
 //! to another variable (`$MYSQL_ROOT_PASSWORD`), a path, a file name
 //! (`init.sh`), a URL without credentials, a version (`1.25.4`,
-//! `8.0.36-1.el8`), a release channel (`stable`, `mainline`) and OpenPGP
-//! fingerprints (40 hex digits, also in groups of four, several in a row),
-//! which the official images keep in `*_SIGNING_KEY` and `GPG_KEYS`.
+//! `8.0.36-1.el8`), a release channel (`stable`, `mainline`), and OpenPGP
+//! fingerprints (40 hex digits, also in groups of four, several in a row)
+//! under signing-key names, as the official images keep them in
+//! `*_SIGNING_KEY` and `GPG_KEYS`.
 //!
 //! Whatever the name, a value the image secret scanner recognises
 //! (`temper_check::secrets`: AWS keys, GitHub and Stripe tokens, private
@@ -89,7 +90,7 @@ fn check_pair(keyword: &str, name: &str, value: Option<(&str, &str, Span)>) -> O
     if secret_name(name) {
         // The value BuildKit would store: a variable with no known value
         // stays as written (`$MYSQL_ROOT_PASSWORD`).
-        let harmless = known.is_none() && value.is_some_and(|(_, v, _)| harmless_value(v));
+        let harmless = known.is_none() && value.is_some_and(|(_, v, _)| harmless_value(v) || (signing_name(name) && fingerprints(v)));
         if !harmless {
             return Some(Pending { span: None, message: format!("{keyword} {name} looks like a secret") });
         }
@@ -206,11 +207,17 @@ fn harmless_value(v: &str) -> bool {
         || CHANNELS.contains(&v.to_ascii_lowercase().as_str())
         || variable_reference(v)
         || (!v.contains(char::is_whitespace) && (path(v) || file_name(v) || url_without_credentials(v) || version(v)))
-        || fingerprints(v)
+}
+
+/// A name for release signing keys, which hold public fingerprints
+/// (`NGINX_SIGNING_KEY`, `GPG_KEYS`); other names keep firing on 40 hex
+/// digits, the shape of older GitHub tokens too.
+fn signing_name(name: &str) -> bool {
+    words(name).iter().any(|w| w.starts_with("SIGN") || w.contains("GPG") || w.contains("PGP") || w == "KEYS")
 }
 
 /// Release channels the official images pick packages by.
-const CHANNELS: &[&str] = &["stable", "mainline", "latest", "edge", "lts", "current", "beta", "alpha", "nightly", "testing", "unstable", "release", "main", "master"];
+const CHANNELS: &[&str] = &["stable", "mainline", "latest", "edge", "lts", "beta", "alpha", "nightly", "testing", "unstable"];
 
 /// Exactly one variable: `$NAME` or `${NAME}` (with a `:-default`, too).
 fn variable_reference(v: &str) -> bool {

@@ -198,3 +198,9 @@ fn secret_in_env_or_arg_uses_the_scanners_known_formats() {
     );
     assert_eq!(lines(ID, "FROM alpine\nENV GIT_URL=https://ci:Xk29fLq81mZp@git.corp.internal/app.git\n"), [2]);
 }
+
+#[test]
+fn secret_in_env_or_arg_takes_forty_hex_digits_as_a_fingerprint_only_under_signing_names() {
+    assert_eq!(lines(ID, "FROM alpine\nENV GITHUB_TOKEN=0f3a9c1e5b7d2f4a6c8e0b1d3f5a7c9e2b4d6f8a\n"), [2]);
+    assert!(lines(ID, "FROM alpine\nENV RELEASE_SIGNING_KEY=0F3A9C1E5B7D2F4A6C8E0B1D3F5A7C9E2B4D6F8A\n").is_empty());
+}
