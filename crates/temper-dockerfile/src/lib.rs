@@ -9,7 +9,9 @@
 //! the value BuildKit would use after quote removal and ARG/ENV expansion
 //! with BuildKit's scoping. RUN bodies are parsed as shell into a
 //! [`ShellScript`]: a flat list of [`SimpleCommand`]s with their words,
-//! pipeline places and list operators.
+//! pipeline places and list operators; in Windows stages (a backtick
+//! escape directive, a Windows base image, a `SHELL` of PowerShell or cmd)
+//! they are [`Script::NotShell`], never read as POSIX shell.
 //!
 //! What BuildKit refuses is a [`ParseError`] with line and column: an
 //! unknown instruction, an unterminated heredoc, a bad flag. What BuildKit
@@ -130,6 +132,16 @@ impl Dockerfile {
             .iter()
             .flat_map(|i| i.scripts().filter_map(Script::parsed).flat_map(move |s| s.commands.iter().map(move |c| (i, c))))
     }
+}
+
+/// Whether an image reference names a Windows base image: Microsoft's
+/// `mcr.microsoft.com/windows/…` repositories, or a Nano Server or Server
+/// Core variant of any image (`mcr.microsoft.com/dotnet/runtime:8.0-nanoserver-ltsc2022`,
+/// `python:3.12-windowsservercore`). RUN in a stage built on one is run by
+/// `cmd`, not a POSIX shell.
+pub fn windows_image(reference: &str) -> bool {
+    let r = reference.to_ascii_lowercase();
+    r.starts_with("mcr.microsoft.com/windows") || r.contains("nanoserver") || r.contains("servercore")
 }
 
 /// Parse a Dockerfile.

@@ -234,9 +234,21 @@ pub struct Instruction {
     /// The stage the instruction belongs to; `None` for the global ARGs
     /// before the first FROM.
     pub stage: Option<usize>,
+    /// For a shell-form RUN, the variables its body references (`$DEPS`,
+    /// `${DEPS}`) whose value ARG or ENV make known there, with the value
+    /// the shell will see, by name. Variables without a known value (an ARG
+    /// with no default, a platform ARG) are absent.
+    pub known_vars: std::collections::BTreeMap<String, String>,
 }
 
+
 impl Instruction {
+    /// The known value of variable `name` in a RUN body (see
+    /// [`Instruction::known_vars`]).
+    pub fn known_var(&self, name: &str) -> Option<&str> {
+        self.known_vars.get(name).map(String::as_str)
+    }
+
     /// The first flag named `name` (without dashes).
     pub fn flag(&self, name: &str) -> Option<&Flag> {
         self.flags.iter().find(|f| f.name == name)

@@ -258,6 +258,11 @@ fn default_shell() -> Vec<String> {
     vec!["/bin/sh".to_string(), "-c".to_string()]
 }
 
+/// The default SHELL of Windows images.
+fn windows_shell() -> Vec<String> {
+    vec!["cmd".to_string(), "/S".to_string(), "/C".to_string()]
+}
+
 impl<'a> Parser<'a> {
     pub fn new(src: &'a str) -> PResult<Self> {
         let lines = Lines::new(src)?;
@@ -318,6 +323,7 @@ impl<'a> Parser<'a> {
             kind: InstructionKind::Maintainer(Word::new(String::new(), keyword_span)),
             heredocs: Vec::new(),
             stage: None,
+            known_vars: std::collections::BTreeMap::new(),
         };
         let arity = |expected: &'static str| (ErrorKind::Arguments { instruction: keyword.clone(), expected }, keyword_span);
         let empty = args_start >= args_end;
@@ -406,12 +412,16 @@ impl<'a> Parser<'a> {
                 if !in_onbuild {
                     let name = alias.as_ref().map(|(_, w)| w.value.clone());
                     let base = t.s[x..y].to_ascii_lowercase();
+                    // Windows stages run RUN with `cmd /S /C`: a backtick
+                    // escape directive or a Windows base says the file is
+                    // for one.
+                    let windows = self.escape == b'`' || crate::windows_image(&base);
                     self.shell = self
                         .stage_shells
                         .iter()
                         .rev()
                         .find(|(n, _)| n.as_deref() == Some(base.as_str()))
-                        .map_or_else(default_shell, |(_, s)| s.clone());
+                        .map_or_else(|| if windows { windows_shell() } else { default_shell() }, |(_, s)| s.clone());
                     self.stage_shells.push((name, self.shell.clone()));
                 }
                 InstructionKind::From(From { image: t.word(x, y), alias })

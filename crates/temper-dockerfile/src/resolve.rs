@@ -16,7 +16,7 @@ use std::collections::HashMap;
 
 use crate::error::ErrorKind;
 use crate::expand::{Lookup, Vars, expand};
-use crate::model::{Base, Diagnostic, Instruction, InstructionKind, Source, Stage, Word};
+use crate::model::{Base, Command, Diagnostic, Instruction, InstructionKind, Source, Stage, Word};
 use crate::parse::{PResult, parse_mount};
 
 const PLATFORM_ARGS: &[&str] = &[
@@ -151,6 +151,20 @@ impl Expander<'_> {
                 }
             }
             InstructionKind::User(w) | InstructionKind::Workdir(w) | InstructionKind::Stopsignal(w) => self.word(w, scope),
+            InstructionKind::Run(Some(Command::Shell(body))) => {
+                // The shell expands these itself when the RUN runs, with the
+                // ARG and ENV values as its environment; rules that read
+                // package lists (`apt-get install $DEPS`) need them.
+                for name in references(&body.text) {
+                    if ins.known_vars.contains_key(name) || self.budget == 0 {
+                        continue;
+                    }
+                    if let Lookup::Value(v) = scope.lookup(name) {
+                        self.budget = self.budget.saturating_sub(v.len());
+                        ins.known_vars.insert(name.to_string(), v.to_string());
+                    }
+                }
+            }
             InstructionKind::Cmd(_)
             | InstructionKind::Entrypoint(_)
             | InstructionKind::From(_)
@@ -161,6 +175,19 @@ impl Expander<'_> {
             | InstructionKind::Shell(_) => {}
         }
     }
+}
+
+/// The variable names `text` references as `$NAME` or `${NAME…}`, repeats
+/// included (quoting is not tracked: a name in single quotes is
+/// looked up too, which only adds a value nobody asks for).
+fn references(text: &str) -> impl Iterator<Item = &str> {
+    text.match_indices('$').filter_map(move |(i, _)| {
+        let rest = &text[i + 1..];
+        let rest = rest.strip_prefix('{').unwrap_or(rest);
+        let len = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(rest.len());
+        let name = &rest[..len];
+        name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_').then_some(name)
+    })
 }
 
 /// Assign stages, check the stage structure, expand words.

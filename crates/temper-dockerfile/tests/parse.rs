@@ -204,3 +204,28 @@ fn shell_commands_traversal() {
     let (_, tee) = df.shell_commands().find(|(_, c)| c.program().as_deref() == Some("tee")).unwrap();
     assert!(tee.in_pipeline() && tee.pipeline_position == 1);
 }
+
+#[test]
+fn windows_run_bodies_are_not_posix_shell() {
+    let cmd = Script::NotShell { interpreter: "cmd".into() };
+    // A Windows base image: cmd runs RUN, and a stage built from it keeps it.
+    let df = ok("FROM mcr.microsoft.com/windows/servercore:ltsc2022 AS win\nRUN if exist C:\\x (echo a) else (echo b)\nFROM win\nRUN dir\nFROM debian:12\nRUN echo ok\n");
+    assert_eq!(df.instructions[1].scripts().next(), Some(&cmd));
+    assert_eq!(df.instructions[3].scripts().next(), Some(&cmd));
+    assert!(df.instructions[5].scripts().next().unwrap().parsed().is_some());
+    // The backtick escape directive says the same of any base.
+    let df = ok("# escape=`\nFROM example.invalid/app:1\nRUN echo a | more\n");
+    assert_eq!(df.instructions[1].scripts().next(), Some(&cmd));
+    assert!(temper_dockerfile::windows_image("mcr.microsoft.com/dotnet/runtime:8.0-nanoserver-ltsc2022"));
+    assert!(temper_dockerfile::windows_image("python:3.12-windowsservercore-ltsc2022"));
+    assert!(!temper_dockerfile::windows_image("debian:12"));
+}
+
+#[test]
+fn run_known_vars_are_the_args_and_envs_in_scope() {
+    let df = ok("ARG G=global\nFROM a\nARG G\nARG NONE\nARG D=\"x y\"\nENV E=$D\nRUN echo $D ${E} $NONE $TARGETARCH $G $D\n");
+    let run = &df.instructions[6];
+    let known: Vec<(&str, &str)> = run.known_vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    assert_eq!(known, [("D", "x y"), ("E", "x y"), ("G", "global")]);
+    assert_eq!(run.known_var("NONE"), None);
+}

@@ -7,8 +7,11 @@
 //! `.dockerignore` beside the file). Each rule reports [`Violation`]s at
 //! byte spans; [`lint`] drops those an inline comment on the line before
 //! the instruction ignores (`# temper ignore=ID[,ID]`, `# hadolint
-//! ignore=DL3008`) or the config turns off, applies severity overrides,
+//! ignore=DL3008`), those a `# hadolint global ignore=DL3008,DL3013`
+//! comment anywhere in the file turns off, and those the config turns off, applies severity overrides,
 //! and returns [`Finding`]s with line and column, in source order.
+//! `ONBUILD RUN` triggers are judged as the RUNs they become in the builds
+//! `FROM` the image, at their own lines.
 //!
 //! Rules are one file each under `rules/`, listed once in
 //! [`rules::registry`]; a rule that matches a hadolint rule names it in
@@ -23,7 +26,7 @@ pub mod rules;
 pub mod shell;
 
 use serde::Serialize;
-use temper_dockerfile::{Dockerfile, Span};
+use temper_dockerfile::{Dockerfile, Instruction, InstructionKind, Span};
 
 pub use config::Config;
 
@@ -166,14 +169,57 @@ fn inline_ignores(source: &str, offset: usize) -> Vec<String> {
         return Vec::new();
     }
     let before = &source[..line_start - 1];
-    let prev = before.rsplit('\n').next().unwrap_or(before).trim();
-    let Some(comment) = prev.strip_prefix('#') else { return Vec::new() };
-    let comment = comment.trim();
-    let rest = comment.strip_prefix("temper").or_else(|| comment.strip_prefix("hadolint"));
-    let Some(ids) = rest.map(str::trim_start).and_then(|r| r.strip_prefix("ignore")).map(str::trim_start).and_then(|r| r.strip_prefix('=')) else {
-        return Vec::new();
-    };
-    ids.split([',', ' ']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
+    let prev = before.rsplit('\n').next().unwrap_or(before);
+    pragma_ids(prev, false).unwrap_or_default()
+}
+
+/// Ids every `# hadolint global ignore=…` (or `# temper global ignore=…`)
+/// comment in the file names: hadolint reads them anywhere in the file and
+/// applies them to all of it.
+fn global_ignores(source: &str) -> Vec<String> {
+    source.lines().filter_map(|l| pragma_ids(l, true)).flatten().collect()
+}
+
+/// The ids of an ignore pragma line (`# hadolint ignore=DL3008,DL3013`;
+/// with `global`, `# hadolint global ignore=…`), if it is one.
+fn pragma_ids(line: &str, global: bool) -> Option<Vec<String>> {
+    let comment = line.trim().strip_prefix('#')?.trim();
+    let mut rest = comment.strip_prefix("temper").or_else(|| comment.strip_prefix("hadolint"))?.trim_start();
+    if global {
+        rest = rest.strip_prefix("global")?.trim_start();
+    }
+    let ids = rest.strip_prefix("ignore")?.trim_start().strip_prefix('=')?;
+    Some(ids.split([',', ' ']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect())
+}
+
+/// The instruction `span` starts in: instructions are in source order and
+/// do not overlap, so it is the last one starting at or before it (a
+/// binary search, so many findings stay linear).
+fn containing(df: &Dockerfile, span: Span) -> Option<&Instruction> {
+    let i = df.instructions.partition_point(|i| i.span.start <= span.start);
+    i.checked_sub(1).and_then(|i| df.instructions.get(i)).filter(|i| span.start < i.span.end.max(i.span.start + 1))
+}
+
+/// `df` with each `ONBUILD RUN …` replaced by its RUN, when it has any:
+/// the trigger runs in every build `FROM` this image, so the rules about
+/// RUN (pip, apt, apk…) judge it as a RUN at its own place in the source.
+/// The stages' instruction ranges are unchanged.
+fn onbuild_runs(df: &Dockerfile) -> Option<Dockerfile> {
+    let is_trigger = |i: &Instruction| matches!(&i.kind, InstructionKind::Onbuild(inner) if matches!(inner.kind, InstructionKind::Run(_)));
+    if !df.instructions.iter().any(is_trigger) {
+        return None;
+    }
+    let mut view = df.clone();
+    for ins in &mut view.instructions {
+        if let InstructionKind::Onbuild(inner) = &ins.kind
+            && matches!(inner.kind, InstructionKind::Run(_))
+        {
+            // The RUN belongs to no stage of this build (`stage` stays
+            // `None`): it is not merged with the stage's own RUNs.
+            *ins = (**inner).clone();
+        }
+    }
+    Some(view)
 }
 
 /// Runs every rule over `df`, applying inline ignores and the config.
@@ -183,23 +229,23 @@ pub fn lint(df: &Dockerfile, cx: &Context<'_>) -> Vec<Finding> {
     // line before, which may be long, and one instruction may have
     // thousands of violations.
     let mut ignores: std::collections::HashMap<usize, Vec<String>> = std::collections::HashMap::new();
+    let global = global_ignores(df.source());
+    let triggers = onbuild_runs(df);
     for rule in rules::registry() {
         let meta = rule.meta();
-        if cx.config.is_ignored(meta) {
+        if cx.config.is_ignored(meta) || global.iter().any(|id| id == meta.id || Some(id.as_str()) == meta.hadolint) {
             continue;
         }
         let severity = cx.config.severity(meta);
-        for v in rule.check(df, cx) {
-            // The instruction the violation is in decides the ignore comment:
-            // instructions are in source order and do not overlap, so it is
-            // the last one starting at or before the violation (a binary
-            // search, so many findings stay linear).
-            let i = df.instructions.partition_point(|i| i.span.start <= v.span.start);
-            let at = i
-                .checked_sub(1)
-                .and_then(|i| df.instructions.get(i))
-                .filter(|i| v.span.start < i.span.end.max(i.span.start + 1))
-                .map_or(v.span.start, |i| i.span.start);
+        let mut found = rule.check(df, cx);
+        if let Some(view) = &triggers {
+            let extra: Vec<Violation> =
+                rule.check(view, cx).into_iter().filter(|v| containing(df, v.span).is_some_and(|i| matches!(i.kind, InstructionKind::Onbuild(_))) && !found.contains(v)).collect();
+            found.extend(extra);
+        }
+        for v in found {
+            // The instruction the violation is in decides the ignore comment.
+            let at = containing(df, v.span).map_or(v.span.start, |i| i.span.start);
             let ignored = ignores.entry(at).or_insert_with(|| inline_ignores(df.source(), at));
             if ignored.iter().any(|id| id == meta.id || Some(id.as_str()) == meta.hadolint) {
                 continue;

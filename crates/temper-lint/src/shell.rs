@@ -2,7 +2,7 @@
 //! and long spellings, the operands (packages). Works on the parser's
 //! [`SimpleCommand`] words with quotes removed.
 
-use temper_dockerfile::{ShellWord, SimpleCommand};
+use temper_dockerfile::{Instruction, ShellForm, ShellWord, SimpleCommand};
 
 /// apt-get options that take the next word as their value.
 pub const APT_GET_VALUE_FLAGS: &[&str] = &["-o", "--option", "-t", "--target-release", "--default-release", "-c", "--config-file"];
@@ -133,4 +133,50 @@ fn is_versioned(p: &str, name: &str) -> bool {
 /// contains one (`postgresql-${PG_MAJOR}`) is still a package name.
 pub fn is_dynamic(word: &ShellWord) -> bool {
     word.text.trim_start_matches(['"', '\'']).starts_with(['$', '`'])
+}
+
+/// The packages an operand of `ins` names: the word unquoted, or, for a
+/// word that is one variable (`$DEPS`, `"${DEPS}"`) whose value an ARG or
+/// ENV makes known, that value split at whitespace as the shell splits it
+/// (flags in it left out). Other expansions give nothing: their values are
+/// not guessed.
+pub fn packages(ins: &Instruction, word: &ShellWord) -> Vec<String> {
+    if !is_dynamic(word) {
+        return vec![word.unquoted()];
+    }
+    let text = word.text.trim_matches('"');
+    let name = text.strip_prefix("${").and_then(|t| t.strip_suffix('}')).or_else(|| text.strip_prefix('$'));
+    let value = name.filter(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')).and_then(|n| ins.known_var(n));
+    value.map_or_else(Vec::new, |v| v.split_whitespace().filter(|p| !p.starts_with('-')).map(str::to_owned).collect())
+}
+
+/// The commands of a RUN body that PowerShell or cmd runs, as far as they
+/// can be read without parsing either language: split at `;`, `|`, `&`
+/// and line ends, then at whitespace, `.exe` dropped from the program.
+/// Every word spans the whole body. Only programs and their arguments are
+/// judged this way (`pip install flask`), never shell syntax.
+pub fn windows_commands(body: &ShellForm) -> Vec<SimpleCommand> {
+    let word = |text: &str| ShellWord { text: text.to_owned(), span: body.span };
+    let mut out = Vec::new();
+    for part in body.text.split(['\n', ';', '|', '&']) {
+        let mut words = part.split_whitespace();
+        let Some(name) = words.next() else { continue };
+        let name = name.get(..name.len().saturating_sub(4)).filter(|_| name.to_ascii_lowercase().ends_with(".exe")).unwrap_or(name);
+        out.push(SimpleCommand {
+            name: Some(word(name)),
+            args: words.map(word).collect(),
+            assignments: Vec::new(),
+            redirects: Vec::new(),
+            span: body.span,
+            pipeline: out.len(),
+            pipeline_position: 0,
+            pipeline_len: 1,
+            negated: false,
+            op_before: None,
+            in_subshell: false,
+            in_substitution: false,
+            in_compound: false,
+        });
+    }
+    out
 }

@@ -118,3 +118,14 @@ fn many_envs_and_stages() {
     let stages: String = (0..5_000).map(|i| format!("FROM alpine:3.20 AS s{i}\nRUN a\n")).collect();
     lint_within("stages", stages);
 }
+
+#[test]
+fn many_known_package_variables() {
+    // Every RUN word a variable with a known value: the lookups stay
+    // logarithmic, the recorded values bounded by the expansion budget.
+    let n = 20_000;
+    let args: String = (0..n).map(|i| format!("ARG P{i}=pkg{i}\n")).collect();
+    let words: String = (0..n).map(|i| format!(" $P{i}")).collect();
+    let f = lint_within("known vars", format!("FROM debian:12\n{args}RUN apt-get install -y{words}\n"));
+    assert_eq!(count(&f, "apt-get-pin-versions"), 1);
+}

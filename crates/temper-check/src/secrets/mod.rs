@@ -74,6 +74,16 @@ pub fn scan_config(config: &ImageConfig) -> Vec<MetadataSecret> {
     metadata::scan_config(config)
 }
 
+/// The ids of the known-format rules (token prefixes, private keys,
+/// credentials in URLs…) that find a secret in one `NAME=value`
+/// assignment, as a Dockerfile `ENV` or `ARG` writes it, in priority order,
+/// so `temper lint` judges values as the image scan does. The generic
+/// `password = …` rule is left out: it judges by the name alone, which the
+/// caller does with what it knows of the value.
+pub fn known_formats(text: &str) -> Vec<&'static str> {
+    scan::scan(text.as_bytes(), None).into_iter().map(|l| l.rule).filter(|r| *r != "generic-password").collect()
+}
+
 /// Every rule, file rules in priority order, then the metadata-only one.
 pub fn rules() -> Vec<RuleInfo> {
     rules::RULES.iter().map(|r| RuleInfo { id: r.id, title: r.title, severity: r.severity }).chain([ENV_NAME]).collect()

@@ -408,3 +408,14 @@ fn binary_and_odd_bytes_do_not_panic() {
         assert!(SecretScanner.analyze(path, &junk).is_ok());
     }
 }
+
+#[test]
+fn known_formats_judge_one_assignment_without_the_generic_rule() {
+    let aws = format!("BUILD_REF=AKIA{}", chars(16, 7, b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"));
+    assert_eq!(known_formats(&aws), ["aws-access-key-id"]);
+    // The generic rule judges by the name: the caller does that itself.
+    let generic = "AGENT_SECRET=agent-1.2.3.jar";
+    assert!(scan::scan(generic.as_bytes(), None).iter().any(|l| l.rule == "generic-password"));
+    assert!(known_formats(generic).is_empty());
+    assert!(known_formats("NGINX_VERSION=1.25.4").is_empty());
+}

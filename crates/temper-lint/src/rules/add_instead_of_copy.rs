@@ -6,7 +6,9 @@
 //! `add-remote-url`'s business), local tar archives (which `ADD` unpacks
 //! on purpose: `.tar`, `.tar.gz`, `.tgz`, `.tar.bz2`, `.tbz2`, `.tar.xz`,
 //! `.txz`, `.tar.zst`), and sources from unresolved variables. An `ADD`
-//! with one plain file among archives is reported.
+//! with one plain file among archives is reported. A compressed file that
+//! is not a tar archive (`x.gz`, `x.bz2`, `x.xz`) is a plain file: `ADD`
+//! copies it still compressed, so it is reported, saying so.
 
 use temper_dockerfile::{Dockerfile, InstructionKind, Source};
 
@@ -20,8 +22,11 @@ static META: RuleMeta = RuleMeta {
     severity: Severity::Error,
     message: "ADD for local files; use COPY",
     hint: "Use `COPY` for files and directories; keep `ADD` for archives it should unpack.",
-    doc: "`ADD` copies local files like `COPY` but also unpacks tar archives and fetches URLs, so a reader cannot tell what was meant and a renamed file can change behaviour. Not reported: URLs and git sources (see `add-remote-url`), local tar archives, which `ADD` unpacks on purpose, and sources from unresolved variables. Replace `ADD app/ /srv/app/` with `COPY app/ /srv/app/`.",
+    doc: "`ADD` copies local files like `COPY` but also unpacks tar archives and fetches URLs, so a reader cannot tell what was meant and a renamed file can change behaviour. Not reported: URLs and git sources (see `add-remote-url`), local tar archives (`.tar`, `.tar.gz`, `.tgz`…), which `ADD` unpacks on purpose, and sources from unresolved variables. A plain compressed file (`data.gz`) is not unpacked: `ADD` copies it as it is, so it is reported too. Replace `ADD app/ /srv/app/` with `COPY app/ /srv/app/`.",
 };
+
+/// Compressions `ADD` undoes only around a tar archive.
+const COMPRESSED: &[&str] = &[".gz", ".bz2", ".xz", ".zst", ".lz", ".lzma"];
 
 const ARCHIVES: &[&str] = &[".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tbz", ".tar.xz", ".txz", ".tar.zst", ".tzst", ".tar.lz", ".tar.lzma"];
 
@@ -43,7 +48,9 @@ impl Rule for AddInsteadOfCopy {
             let local = args.sources.iter().find_map(|s| match s {
                 Source::Path(w) if w.unresolved.is_empty() && !remote(&w.value) => {
                     let v = w.value.to_ascii_lowercase();
-                    (!ARCHIVES.iter().any(|a| v.ends_with(a))).then(|| w.value.clone())
+                    let plain_compressed = COMPRESSED.iter().any(|c| v.ends_with(c));
+                    (!ARCHIVES.iter().any(|a| v.ends_with(a)))
+                        .then(|| if plain_compressed { format!("{}, which is not a tar archive, so ADD copies it still compressed", w.value) } else { w.value.clone() })
                 }
                 Source::Path(_) => None,
                 Source::Heredoc(_) => Some("a heredoc".to_owned()),

@@ -8,7 +8,7 @@
 use temper_dockerfile::Dockerfile;
 
 use crate::rules::per_run;
-use crate::shell::{APK_VALUE_FLAGS, invocation, is_dynamic, operands_in};
+use crate::shell::{APK_VALUE_FLAGS, invocation, operands_in, packages};
 use crate::{Context, Rule, RuleMeta, Severity, Violation};
 
 pub struct ApkPinVersions;
@@ -27,12 +27,11 @@ impl Rule for ApkPinVersions {
         &META
     }
     fn check(&self, df: &Dockerfile, _: &Context<'_>) -> Vec<Violation> {
-        per_run(df, |_, c| {
+        per_run(df, |ins, c| {
             let args = invocation(c, &["apk"], &["add"], APK_VALUE_FLAGS)?;
             let unpinned: Vec<String> = operands_in(args, APK_VALUE_FLAGS)
                 .into_iter()
-                .filter(|w| !is_dynamic(w))
-                .map(|w| w.unquoted())
+                .flat_map(|w| packages(ins, w))
                 .filter(|p| !p.contains(['=', '~', '<', '>']) && !p.ends_with(".apk") && !p.starts_with(['.', '/']))
                 .collect();
             (!unpinned.is_empty()).then(|| format!("apk add without version pins: {}", unpinned.join(", ")))

@@ -12,10 +12,12 @@
 //! `/etc`, `/bin`, `/sbin`, `/lib`, `/opt`, `/root`, `/tmp`, …: scripts
 //! and configuration that should stay root-owned), copies the stage's last
 //! USER after them does not make non-root, and heredoc-only COPYs.
+//! Windows stages are skipped: `--chown` does not exist for Windows
+//! containers.
 
 use temper_dockerfile::{Dockerfile, InstructionKind, Source};
 
-use super::util::is_root_user;
+use super::util::{is_root_user, windows_stage};
 use crate::{Context, Rule, RuleMeta, Severity, Violation};
 
 pub struct CopyChown;
@@ -26,7 +28,7 @@ static META: RuleMeta = RuleMeta {
     severity: Severity::Info,
     message: "COPY without --chown before a non-root USER: the files stay owned by root",
     hint: "Use `COPY --chown=<user>:<group>` for files the app must write; keep root ownership only where read-only is intended.",
-    doc: "Files copied into an image belong to root unless `--chown` says otherwise. When the stage then switches to a non-root `USER`, the app cannot write to them, and a later `RUN chown -R` copies every file into a new layer, doubling its size. `COPY --chown=app:app` sets the owner in the same layer. This is a trade-off, hence info: code that the app user cannot modify is also a sound hardening choice, so keep root ownership (and ignore this rule) when the app writes nowhere near it. Accepted: `--chown`, copies into system directories such as `/usr/local/bin` or `/etc`, and copies not followed by a non-root USER. Fix: `COPY --chown=node:node . /app` before `USER node`.",
+    doc: "Files copied into an image belong to root unless `--chown` says otherwise. When the stage then switches to a non-root `USER`, the app cannot write to them, and a later `RUN chown -R` copies every file into a new layer, doubling its size. `COPY --chown=app:app` sets the owner in the same layer. This is a trade-off, hence info: code that the app user cannot modify is also a sound hardening choice, so keep root ownership (and ignore this rule) when the app writes nowhere near it. Accepted: `--chown`, copies into system directories such as `/usr/local/bin` or `/etc`, and copies not followed by a non-root USER. Fix: `COPY --chown=node:node . /app` before `USER node`. Windows stages are not checked: `--chown` does not exist for Windows containers.",
 };
 
 /// Destinations that belong to root by design.
@@ -38,7 +40,7 @@ impl Rule for CopyChown {
     }
     fn check(&self, df: &Dockerfile, _: &Context<'_>) -> Vec<Violation> {
         let mut out = Vec::new();
-        for stage in &df.stages {
+        for stage in df.stages.iter().filter(|s| !windows_stage(df, s)) {
             let instructions = df.stage_instructions(stage);
             // The stage's last USER: the one in effect after a COPY before it.
             let last_user = instructions.iter().enumerate().rev().find_map(|(n, i)| if let InstructionKind::User(u) = &i.kind { Some((n, u)) } else { None });

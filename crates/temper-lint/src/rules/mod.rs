@@ -2,7 +2,7 @@
 //! `docs/rules.md`. Helpers shared by several rules live here and in
 //! `util`.
 
-use temper_dockerfile::{Base, Dockerfile, Instruction, InstructionKind, SimpleCommand};
+use temper_dockerfile::{Base, Command, Dockerfile, Instruction, InstructionKind, Script, SimpleCommand};
 
 use crate::{Rule, Violation};
 
@@ -107,13 +107,22 @@ pub fn registry() -> Vec<&'static dyn Rule> {
 }
 
 /// One violation at the keyword of each RUN with a shell command `hit`
-/// accepts, with the message `hit` returns for the first such command.
+/// accepts (for a body PowerShell or cmd runs, a command as
+/// [`crate::shell::windows_commands`] reads it), with the message `hit` returns for the first such command.
 /// Reported at the keyword because hadolint reports the instruction's
 /// first line, and findings are compared by line.
 pub(crate) fn per_run(df: &Dockerfile, mut hit: impl FnMut(&Instruction, &SimpleCommand) -> Option<String>) -> Vec<Violation> {
     let mut out = Vec::new();
     for ins in df.instructions.iter().filter(|i| matches!(i.kind, InstructionKind::Run(_))) {
-        let found = ins.scripts().filter_map(|s| s.parsed()).flat_map(|s| s.commands.iter()).find_map(|c| hit(ins, c));
+        // A body PowerShell or cmd runs still names programs: pip, npm and
+        // the like are judged by their arguments all the same.
+        let windows = match &ins.kind {
+            InstructionKind::Run(Some(Command::Shell(body))) if matches!(&body.script, Script::NotShell { interpreter } if util::windows_shell(interpreter)) => {
+                crate::shell::windows_commands(body)
+            }
+            _ => Vec::new(),
+        };
+        let found = ins.scripts().filter_map(|s| s.parsed()).flat_map(|s| s.commands.iter()).chain(&windows).find_map(|c| hit(ins, c));
         if let Some(message) = found {
             out.push(Violation::with(ins.keyword_span, message));
         }

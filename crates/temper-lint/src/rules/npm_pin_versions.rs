@@ -11,7 +11,7 @@
 use temper_dockerfile::Dockerfile;
 
 use crate::rules::per_run;
-use crate::shell::{invocation, is_dynamic, operands_in};
+use crate::shell::{invocation, operands_in, packages};
 use crate::{Context, Rule, RuleMeta, Severity, Violation};
 
 pub struct NpmPinVersions;
@@ -48,10 +48,10 @@ impl Rule for NpmPinVersions {
         &META
     }
     fn check(&self, df: &Dockerfile, _: &Context<'_>) -> Vec<Violation> {
-        per_run(df, |_, c| {
+        per_run(df, |ins, c| {
             let args = invocation(c, &["npm"], &["install", "i", "add"], NPM_VALUE_FLAGS)?;
             let unpinned: Vec<String> =
-                operands_in(args, NPM_VALUE_FLAGS).into_iter().filter(|w| !is_dynamic(w)).map(|w| w.unquoted()).filter(|p| !pinned(p)).collect();
+                operands_in(args, NPM_VALUE_FLAGS).into_iter().flat_map(|w| packages(ins, w)).filter(|p| !pinned(p)).collect();
             (!unpinned.is_empty()).then(|| format!("npm install without version pins: {}", unpinned.join(", ")))
         })
     }

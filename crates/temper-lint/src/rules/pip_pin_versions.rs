@@ -11,7 +11,7 @@
 use temper_dockerfile::Dockerfile;
 
 use crate::rules::per_run;
-use crate::shell::{has_flag_in, is_dynamic, operands_in, pip_install};
+use crate::shell::{has_flag_in, operands_in, packages, pip_install};
 use crate::{Context, Rule, RuleMeta, Severity, Violation};
 
 pub struct PipPinVersions;
@@ -82,13 +82,13 @@ impl Rule for PipPinVersions {
         &META
     }
     fn check(&self, df: &Dockerfile, _: &Context<'_>) -> Vec<Violation> {
-        per_run(df, |_, c| {
+        per_run(df, |ins, c| {
             let args = pip_install(c)?;
             if has_flag_in(args, Some('c'), &["constraint"]) {
                 return None;
             }
             let unpinned: Vec<String> =
-                operands_in(args, PIP_VALUE_FLAGS).into_iter().filter(|w| !is_dynamic(w)).map(|w| w.unquoted()).filter(|p| !pinned(p)).collect();
+                operands_in(args, PIP_VALUE_FLAGS).into_iter().flat_map(|w| packages(ins, w)).filter(|p| !pinned(p)).collect();
             (!unpinned.is_empty()).then(|| format!("pip install without version pins: {}", unpinned.join(", ")))
         })
     }

@@ -14,17 +14,26 @@
 //! `GPG_KEY` in the official images is a public fingerprint.
 //!
 //! Deliberately accepted: names of public material (a word starting with
-//! `PUBLIC` or `PUBKEY`, or `FINGERPRINT`, `CHECKSUM`, `SHA*`, `HASH`,
-//! `GPG`, `PGP`: BuildKit allows `PUBLIC` too), names whose last word describes the secret
-//! rather than holding it (`*_FILE`, `*_PATH`, `*_ID`, `*_NAME`,
-//! `*_LENGTH`, `*_URL`…: `POSTGRES_PASSWORD_FILE=/run/secrets/db`,
-//! `PASSWORD_MIN_LENGTH=8`), and values that cannot be a secret: empty,
-//! a number, a boolean, or a path under `/run/secrets/`.
+//! `PUBLIC` or `PUBKEY`, or `FINGERPRINT`, `CHECKSUM`, `SHA*`, `HASH`, or
+//! containing `GPG` or `PGP`: BuildKit allows `PUBLIC` too), names whose
+//! last word describes the secret rather than holding it (`*_FILE`,
+//! `*_PATH`, `*_ID`, `*_NAME`, `*_LENGTH`, `*_URL`, `*_SCRIPT`…:
+//! `POSTGRES_PASSWORD_FILE=/run/secrets/db`, `PASSWORD_MIN_LENGTH=8`), and
+//! values that cannot be a secret: empty, a number, a boolean, a reference
+//! to another variable (`$MYSQL_ROOT_PASSWORD`), a path, a file name
+//! (`init.sh`), a URL without credentials, a version (`1.25.4`,
+//! `8.0.36-1.el8`), a release channel (`stable`, `mainline`), and OpenPGP
+//! fingerprints (40 hex digits, also in groups of four, several in a row)
+//! under signing-key names, as the official images keep them in
+//! `*_SIGNING_KEY` and `GPG_KEYS`.
 //!
-//! Any other ENV or ARG value fires when it looks like a credential: at
-//! least 20 characters without spaces, upper and lower case letters and
-//! digits, Shannon entropy of at least 4 bits per character, and not a
-//! path, URL, version, hex digest or variable reference.
+//! Whatever the name, a value the image secret scanner recognises
+//! (`temper_check::secrets`: AWS keys, GitHub and Stripe tokens, private
+//! keys, credentials in a URL…) fires, and so does any other value that
+//! looks like a credential: at least 20 characters without spaces, upper
+//! and lower case letters and digits, Shannon entropy of at least 4 bits
+//! per character, and not a path, URL, version, hex digest or variable
+//! reference.
 
 use temper_dockerfile::{Dockerfile, InstructionKind, Span};
 
@@ -38,7 +47,7 @@ static META: RuleMeta = RuleMeta {
     severity: Severity::Error,
     message: "A secret in ENV or ARG is stored in the image or its build history",
     hint: "Pass secrets with `RUN --mount=type=secret,id=…` (`docker build --secret id=…,env=…`), never ENV or ARG.",
-    doc: "ENV values are part of the image config that everyone who pulls the image can read, and ARG values are recorded in the build history and provenance, so a password, token or key in either leaks. The rule fires on names that say secret (`*PASSWORD*`, `*SECRET*`, `*_TOKEN`, `*API_KEY*`, `*ACCESS_KEY*`, `*PRIVATE_KEY*`, `*CREDENTIAL*`), on ARGs without a default as well (BuildKit's `SecretsUsedInArgOrEnv` does the same), and on values that look like credentials (long, mixed-case letters and digits, high entropy). Accepted: names of public material (`*PUBLIC*`, `*PUBKEY*`, `*FINGERPRINT*`, `*SHA256*`, `GPG_*`), names ending in `_FILE`, `_PATH`, `_ID`, `_NAME`, `_LENGTH`, `_URL` and the like (`POSTGRES_PASSWORD_FILE=/run/secrets/db`), values that are empty, numbers or booleans, and `GPG_KEY` fingerprints. Fix: `RUN --mount=type=secret,id=npm_token,env=NPM_TOKEN npm ci` with `docker build --secret id=npm_token,env=NPM_TOKEN .`.",
+    doc: "ENV values are part of the image config that everyone who pulls the image can read, and ARG values are recorded in the build history and provenance, so a password, token or key in either leaks. The rule fires on names that say secret (`*PASSWORD*`, `*SECRET*`, `*_TOKEN`, `*API_KEY*`, `*ACCESS_KEY*`, `*PRIVATE_KEY*`, `*CREDENTIAL*`), on ARGs without a default as well (BuildKit's `SecretsUsedInArgOrEnv` does the same), and on values that look like credentials (long, mixed-case letters and digits, high entropy). Any name holding a value the image secret scanner recognises (AWS keys, GitHub or Stripe tokens, credentials in a URL) fires too. Accepted: names of public material (`*PUBLIC*`, `*PUBKEY*`, `*FINGERPRINT*`, `*SHA256*`, `*GPG*`), names ending in `_FILE`, `_PATH`, `_ID`, `_NAME`, `_LENGTH`, `_URL`, `_SCRIPT` and the like (`POSTGRES_PASSWORD_FILE=/run/secrets/db`), and values that are empty, numbers, booleans, `$VARIABLE` references, paths, file names, URLs without credentials, versions, release channels (`stable`, `mainline`) or OpenPGP fingerprints (`NGINX_SIGNING_KEY`, `GPG_KEYS`). Fix: `RUN --mount=type=secret,id=npm_token,env=NPM_TOKEN npm ci` with `docker build --secret id=npm_token,env=NPM_TOKEN .`.",
 };
 
 impl Rule for SecretEnv {
@@ -77,19 +86,29 @@ impl Pending {
 
 /// Checks one name and its value (text as written, expanded value, span).
 fn check_pair(keyword: &str, name: &str, value: Option<(&str, &str, Span)>) -> Option<Pending> {
+    let known = value.and_then(|(_, v, span)| Some((temper_check::secrets::known_formats(&format!("{name}={v}")).first().copied()?, span)));
     if secret_name(name) {
-        let harmless = value.is_some_and(|(text, v, _)| harmless_value(v) && harmless_value(text.trim_matches(['"', '\''])));
+        // The value BuildKit would store: a variable with no known value
+        // stays as written (`$MYSQL_ROOT_PASSWORD`).
+        let harmless = known.is_none() && value.is_some_and(|(_, v, _)| harmless_value(v) || (signing_name(name) && fingerprints(v)));
         if !harmless {
             return Some(Pending { span: None, message: format!("{keyword} {name} looks like a secret") });
         }
         return None;
     }
+    if let Some((rule, span)) = known {
+        return Some(Pending { span: Some(span), message: format!("{keyword} {name} holds a secret ({rule})") });
+    }
     if public(&words(name)) {
         return None;
     }
     let (text, _, span) = value?;
-    let text = text.trim_matches(['"', '\'']);
-    looks_like_credential(text).then(|| Pending { span: Some(span), message: format!("{keyword} {name} has a value that looks like a credential") })
+    looks_like_credential(unquote(text)).then(|| Pending { span: Some(span), message: format!("{keyword} {name} has a value that looks like a credential") })
+}
+
+/// The text without the quotes around it.
+fn unquote(text: &str) -> &str {
+    text.trim_matches(['"', '\''])
 }
 
 /// Words of a name: split on `_`, `-` and `.`, uppercased.
@@ -137,6 +156,11 @@ pub fn secret_name(name: &str) -> bool {
         "ENV",
         "MODE",
         "FORMAT",
+        "SCRIPT",
+        "SCRIPTS",
+        "BACKEND",
+        "METHOD",
+        "PROVIDER",
     ];
     if words.last().is_some_and(|w| DESCRIBES.contains(&w.as_str())) || public(&words) {
         return false;
@@ -168,18 +192,86 @@ fn public(words: &[String]) -> bool {
             || w.starts_with("CHECKSUM")
             || w.starts_with("SHA")
             || w == "HASH"
-            || w == "GPG"
-            || w == "PGP"
+            || w.contains("GPG")
+            || w.contains("PGP")
     })
 }
 
-/// Values that cannot be a secret: empty, numbers, booleans, secret files.
+/// Values that cannot be a secret (see the module docs); the text as
+/// written (quotes removed) or the expanded value.
 fn harmless_value(v: &str) -> bool {
     let v = v.trim();
     v.is_empty()
         || v.chars().all(|c| c.is_ascii_digit())
         || matches!(v.to_ascii_lowercase().as_str(), "true" | "false" | "yes" | "no" | "on" | "off" | "0" | "1")
-        || v.starts_with("/run/secrets/")
+        || CHANNELS.contains(&v.to_ascii_lowercase().as_str())
+        || variable_reference(v)
+        || (!v.contains(char::is_whitespace) && (path(v) || file_name(v) || url_without_credentials(v) || version(v)))
+}
+
+/// A name for release signing keys, which hold public fingerprints
+/// (`NGINX_SIGNING_KEY`, `GPG_KEYS`); other names keep firing on 40 hex
+/// digits, the shape of older GitHub tokens too.
+fn signing_name(name: &str) -> bool {
+    words(name).iter().any(|w| w.starts_with("SIGN") || w.contains("GPG") || w.contains("PGP") || w == "KEYS")
+}
+
+/// Release channels the official images pick packages by.
+const CHANNELS: &[&str] = &["stable", "mainline", "latest", "edge", "lts", "beta", "alpha", "nightly", "testing", "unstable"];
+
+/// Exactly one variable: `$NAME` or `${NAME}` (with a `:-default`, too).
+fn variable_reference(v: &str) -> bool {
+    let Some(rest) = v.strip_prefix('$') else { return false };
+    let name = match rest.strip_prefix('{') {
+        Some(inner) => match inner.strip_suffix('}') {
+            Some(inner) => inner.split(":-").next().unwrap_or(inner),
+            None => return false,
+        },
+        None => rest,
+    };
+    !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// An absolute or relative path (`/docker-entrypoint-initdb.d/x.sh`, `./x`, `~/x`).
+fn path(v: &str) -> bool {
+    v.starts_with('/') || v.starts_with("./") || v.starts_with("../") || v.starts_with("~/")
+}
+
+/// A file name with an extension files of scripts, configuration or keys
+/// have (`init.sh`, `password.properties`).
+fn file_name(v: &str) -> bool {
+    const EXTENSIONS: &[&str] = &[
+        "sh", "bash", "py", "rb", "js", "pl", "php", "sql", "txt", "conf", "cfg", "ini", "json", "yaml", "yml", "xml", "toml", "properties", "env",
+        "pem", "crt", "cer", "key", "asc", "gpg", "jks", "p12", "pfx", "tar", "gz", "tgz", "zip", "jar", "war", "deb", "rpm",
+    ];
+    let Some((stem, ext)) = v.rsplit_once('.') else { return false };
+    !stem.is_empty()
+        && stem.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        && EXTENSIONS.contains(&ext.to_ascii_lowercase().as_str())
+}
+
+/// A URL whose authority carries no `user:password@`.
+fn url_without_credentials(v: &str) -> bool {
+    let Some((scheme, rest)) = v.split_once("://") else { return false };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+    !scheme.is_empty() && scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-')) && !authority.contains('@')
+}
+
+/// A version: `1.25.4`, `v2.7.6`, `8.0.36-1.el8`, `jdk-21.0.2+13`,
+/// `16.2-1.pgdg120+2`, `1~bookworm`: digits first (after an optional word
+/// and `-`, or `v`), then a dot or `~`.
+fn version(v: &str) -> bool {
+    let start = v.find(|c: char| c.is_ascii_digit()).unwrap_or(v.len());
+    let prefix = &v[..start];
+    let prefix_ok = prefix.is_empty() || prefix == "v" || (prefix.ends_with('-') && prefix.len() <= 8 && prefix[..prefix.len() - 1].chars().all(|c| c.is_ascii_alphabetic()));
+    prefix_ok && start < v.len() && v.contains(['.', '~']) && v.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+' | '~' | '_'))
+}
+
+/// OpenPGP fingerprints: 40 hex digits each (also written in groups of
+/// four, or with `0x`), one or more separated by spaces.
+fn fingerprints(v: &str) -> bool {
+    let hex: String = v.split_whitespace().map(|w| w.strip_prefix("0x").unwrap_or(w)).collect();
+    !hex.is_empty() && hex.len() % 40 == 0 && hex.chars().all(|c| c.is_ascii_hexdigit())
 }
 
 /// Whether a value looks like a credential (see the module docs).

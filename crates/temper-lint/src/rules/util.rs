@@ -31,6 +31,27 @@ pub fn chain<'a>(df: &'a Dockerfile, stage: &'a Stage) -> Vec<&'a Stage> {
     out
 }
 
+/// Whether `stage` builds a Windows image: the file's escape character is
+/// a backtick, the stage's root base is a Windows image, or a SHELL in it
+/// or the stages it is built from runs PowerShell or cmd.
+pub fn windows_stage(df: &Dockerfile, stage: &Stage) -> bool {
+    if df.escape == '`' {
+        return true;
+    }
+    let chain = chain(df, stage);
+    chain.first().is_some_and(|root| matches!(&root.base, Base::Image(r) if temper_dockerfile::windows_image(r)))
+        || chain
+            .iter()
+            .flat_map(|s| df.stage_instructions(s))
+            .any(|i| matches!(&i.kind, InstructionKind::Shell(w) if w.first().is_some_and(|p| windows_shell(&p.value))))
+}
+
+/// PowerShell or cmd, by path or name.
+pub fn windows_shell(program: &str) -> bool {
+    let base = program.rsplit(['/', '\\']).next().unwrap_or(program).to_ascii_lowercase();
+    matches!(base.strip_suffix(".exe").unwrap_or(&base), "powershell" | "pwsh" | "cmd")
+}
+
 /// For every instruction (by its index in [`Dockerfile::instructions`]),
 /// whether `sets` holds for an instruction before it in its stage or in the
 /// stages that stage is built from, for all instructions in one pass

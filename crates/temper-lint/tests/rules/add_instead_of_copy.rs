@@ -12,3 +12,12 @@ fn fires_on_local_files() {
 fn archives_urls_git_and_unknown_variables_are_fine() {
     assert!(lines(ID, "FROM debian:12\nADD x.tar.gz /\nADD x.tar /\nADD x.tar.xz x.TGZ /\nADD https://example.invalid/a /\nADD git@example.invalid:a/b /src\nARG F\nADD ${F} /\n").is_empty());
 }
+
+#[test]
+fn add_plain_gzip_is_not_unpacked() {
+    assert_eq!(
+        lint(ID, "FROM debian:12\nADD data.gz /data/\n"),
+        [(2, 1, "ADD for local files (data.gz, which is not a tar archive, so ADD copies it still compressed); use COPY".to_owned())]
+    );
+    assert_eq!(lines(ID, "FROM debian:12\nADD dump.sql.xz /\nADD x.tar.gz /\nADD x.tgz /\nADD x.tar.bz2 /\n"), [2]);
+}

@@ -26,3 +26,10 @@ fn chown_system_dirs_and_root_users_are_fine() {
         assert!(lines(ID, src).is_empty(), "{src}");
     }
 }
+
+#[test]
+fn copy_without_chown_is_not_suggested_on_windows() {
+    assert!(lines(ID, "FROM mcr.microsoft.com/windows/servercore:ltsc2022\nCOPY app C:/app/\nUSER ContainerUser\n").is_empty());
+    assert!(lines(ID, "# escape=`\nFROM example.invalid/base:1\nCOPY app C:/app/\nUSER ContainerUser\n").is_empty());
+    assert!(lines(ID, "FROM example.invalid/base:1\nSHELL [\"powershell\", \"-Command\"]\nCOPY app C:/app/\nUSER ContainerUser\n").is_empty());
+}

@@ -27,3 +27,16 @@ fn pipes_in_command_substitutions_count() {
     assert_eq!(lines(ID, "FROM alpine:3\nRUN set -eux; \\\n\tdeps=\"$( \\\n\t\tscanelf -n /usr \\\n\t\t\t| sort -u \\\n\t)\"; \\\n\tapk add $deps\n"), [2]);
     assert_eq!(lines(ID, "FROM alpine:3\nRUN for f in $(git status | awk '{print $2}'); do cp $f /out; done\n"), [2]);
 }
+
+#[test]
+fn pipe_inside_double_brackets_is_not_a_pipeline() {
+    let ok = [
+        "RUN if [[ \"$arch\" =~ ^(amd64|arm64)$ ]]; then echo ok; fi",
+        "RUN [[ -f a || -f b ]] && echo ok",
+        "RUN [[ \"$(uname -m)\" == x86_64 ]] && echo ok",
+    ];
+    for l in ok {
+        assert!(lines(ID, &format!("FROM debian:12\n{l}\n")).is_empty(), "{l}");
+    }
+    assert_eq!(lines(ID, "FROM debian:12\nRUN [[ -f a ]] && curl -fsS https://example.invalid | tar x\n"), [2]);
+}

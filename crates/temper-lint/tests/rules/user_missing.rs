@@ -22,3 +22,13 @@ fn a_user_anywhere_in_the_final_image_or_a_nonroot_base_is_fine() {
         assert!(lines(ID, src).is_empty(), "{src}");
     }
 }
+
+#[test]
+fn user_missing_nanoserver_already_runs_as_container_user() {
+    assert!(lines(ID, "FROM mcr.microsoft.com/windows/nanoserver:ltsc2022\nCOPY app.exe C:/app/\n").is_empty());
+    assert!(lines(ID, "FROM mcr.microsoft.com/dotnet/aspnet:8.0-nanoserver-ltsc2022\nCMD [\"app.exe\"]\n").is_empty());
+    assert_eq!(
+        lint(ID, "FROM mcr.microsoft.com/windows/servercore:ltsc2022\nCMD [\"app.exe\"]\n"),
+        [(1, 6, "The final stage has no USER: the container runs as ContainerAdministrator (switch with `USER ContainerUser`)".to_owned())]
+    );
+}
