@@ -242,7 +242,7 @@ pub fn archive(data: &[u8]) -> bool {
         }
         drop(f);
         let seed = seed_of(data);
-        let opts = OpenOptions { limits: DocLimits { manifest_bytes: 64 << 10, config_bytes: 64 << 10 }, ..OpenOptions::default() };
+        let opts = OpenOptions { limits: DocLimits { manifest_bytes: 64 << 10, config_bytes: 64 << 10, ..DocLimits::default() }, ..OpenOptions::default() };
         let p = path.to_path_buf();
         let sources = [
             Source::DockerArchive { path: p.clone(), select: None },

@@ -158,9 +158,10 @@ pub fn cyclonedx_vulnerabilities(inventory: &Inventory, matches: &Matches) -> Ve
         let mut ratings = Vec::new();
         match &f.cvss {
             Some(c) => ratings.push(json!({
+                "source": {"name": f.severity_source.as_ref().map_or_else(|| f.id.clone(), ToString::to_string)},
                 "score": c.score,
                 "severity": f.severity.as_str().to_ascii_lowercase(),
-                "method": if c.version == "4.0" { "CVSSv4" } else if c.version == "3.1" { "CVSSv31" } else { "CVSSv3" },
+                "method": match c.version.as_str() { "4.0" => "CVSSv4", "3.1" => "CVSSv31", "2.0" => "CVSSv2", _ => "CVSSv3" },
                 "vector": c.vector,
             })),
             None => ratings.push(json!({"severity": f.severity.as_str().to_ascii_lowercase()})),
