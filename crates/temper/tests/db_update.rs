@@ -294,3 +294,39 @@ fn db_check_reports_counts_age_and_integrity() {
     assert_eq!(code, Some(2), "{doc}");
     assert_eq!(doc["integrity"]["damaged_records"][0], "TEMPER-DEB-CVE-2024-28757-expat");
 }
+
+#[test]
+fn cve_feed_records_rate_findings_by_alias() {
+    // A cvelistV5-style archive: CVE JSON 5 records under cves/, plus a non-record file.
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    zip.start_file("cvelistV5-main/cves/2024/28xxx/CVE-2024-28757.json", opts).unwrap();
+    let record = serde_json::json!({"dataType": "CVE_RECORD", "dataVersion": "5.1",
+        "cveMetadata": {"cveId": "CVE-2024-28757", "state": "PUBLISHED", "dateUpdated": "2024-07-05T15:20:37Z"},
+        "containers": {"cna": {"providerMetadata": {"shortName": "mitre"}, "metrics": [{"cvssV3_1": {"version": "3.1", "baseScore": 7.5, "vectorString": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H"}}]}}});
+    zip.write_all(record.to_string().as_bytes()).unwrap();
+    zip.start_file("cvelistV5-main/cves/delta.json", opts).unwrap();
+    zip.write_all(b"{\"fetchTime\":\"2026-01-01\",\"numberOfChanges\":0}").unwrap();
+    let body = zip.finish().unwrap().into_inner();
+    let state = Arc::new(Mutex::new(State::default()));
+    let base = serve(state.clone());
+    state.lock().unwrap().resources.insert("/cvelistV5/main.zip".into(), Resource { body, etag: "\"c1\"".into(), truncate: false, status: 200 });
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tmp.path().join("config.toml");
+    std::fs::write(&config, format!("[[db.feeds]]\nname = \"CVE\"\nurl = \"{base}/cvelistV5/main.zip\"\n")).unwrap();
+    let db = demo_db(tmp.path(), &config);
+    let out = temper(&["db", "update", "--db", db.to_str().unwrap()], &config);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(status(&db, &config)["cve"]["with_cvss"], 1);
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/demo-app");
+    let out = temper(&["scan", "--db", db.to_str().unwrap(), "--no-cache", "--format", "json", demo.to_str().unwrap()], &config);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let finding = doc["findings"].as_array().unwrap().iter().find(|f| f["id"] == "CVE-2024-28757").unwrap();
+    assert_eq!(finding["severity"], "HIGH", "{finding}");
+    assert_eq!(finding["severity_source"], serde_json::json!({"record": "CVE-2024-28757", "kind": "cna", "provider": "mitre"}));
+    assert_eq!(finding["cvss"]["score"], 7.5);
+    assert_eq!(finding["vendor_severity"][0]["severity"], "high", "Debian's urgency stays a word");
+    // Every other expat finding has no vector anywhere, so stays unknown.
+    assert!(doc["findings"].as_array().unwrap().iter().filter(|f| f["id"] != "CVE-2024-28757").all(|f| f["severity"] == "UNKNOWN"));
+}
