@@ -226,7 +226,9 @@ fn package(p: &InventoryPackage, bom_ref: String) -> Component {
     c.version = Some(p.package.version.clone());
     c.licenses = license_choice(licences(&p.package.licenses));
     c.purl = Some(p.purl.clone());
-    c.properties.push(Property { name: "temper:layer:index", value: p.layer.to_string() });
+    if let Some(l) = p.layer {
+        c.properties.push(Property { name: "temper:layer:index", value: l.to_string() });
+    }
     if let Some(d) = &p.diff_id {
         c.properties.push(Property { name: "temper:layer:diffID", value: d.to_string() });
     }

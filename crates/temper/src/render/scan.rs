@@ -36,7 +36,10 @@ pub fn table(inventory: &Inventory, matches: &Matches, show_suppressed: bool) ->
     }
     for (_, path, findings) in groups {
         let first = findings[0];
-        out.push_str(&format!("\n{} {} ({}, layer {}, /{})\n", escape(&first.package), escape(&first.version), first.ecosystem.purl_type(), first.layer, escape(path)));
+        // A package read from an SBOM has no known layer nor path.
+        let layer = first.layer.map_or_else(|| "-".to_owned(), |l| l.to_string());
+        let place = if path.is_empty() { format!("layer {layer}") } else { format!("layer {layer}, /{}", escape(path)) };
+        out.push_str(&format!("\n{} {} ({}, {place})\n", escape(&first.package), escape(&first.version), first.ecosystem.purl_type()));
         let mut rows = vec![vec!["  ID".to_owned(), "SEVERITY".into(), "INSTALLED".into(), "FIXED".into(), "TITLE".into()]];
         for f in findings {
             let fixed = if f.fixed_versions.is_empty() { "-".to_owned() } else { f.fixed_versions.join(", ") };
@@ -126,7 +129,7 @@ pub fn sarif(matches: &Matches) -> serde_json::Value {
         results.push(Result {
             rule_id: f.id.clone(),
             level: level(f.severity),
-            message: format!("Package: {}\nInstalled version: {}\nFixed version: {fixed}\nSeverity: {}\nLayer: {}", f.package, f.version, f.severity.as_str(), f.layer),
+            message: format!("Package: {}\nInstalled version: {}\nFixed version: {fixed}\nSeverity: {}\nLayer: {}", f.package, f.version, f.severity.as_str(), f.layer.map_or_else(|| "unknown".to_owned(), |l| l.to_string())),
             uri: f.paths.first().cloned().unwrap_or_default(),
             line: None,
         });
