@@ -106,12 +106,14 @@ fn package_of(p: &Purl, props: &BTreeMap<String, String>, doc_name: Option<&str>
     // `upstream` (Syft, temper) is `name` or `name@version` for deb and apk;
     // Syft's rpm form is a file name, and rpm advisories name binaries anyway.
     let upstream = p.qualifiers.get("upstream").filter(|_| matches!(ecosystem, Ecosystem::Deb | Ecosystem::Apk)).map(|u| match u.split_once('@') {
-        Some((n, v)) => (n.to_owned(), Some(v.to_owned())),
+        Some((n, v)) => (n.to_owned(), Some(v.to_owned()).filter(|v| !v.is_empty())),
         // An apk origin is built at the package's own version, as the
         // cataloger records it; a dpkg source without one is too, which
         // the matcher assumes when the source version is unknown.
         None => (u.clone(), (ecosystem == Ecosystem::Apk).then(|| version.clone())),
     });
+    // An empty name would match no advisory at all; the package's own is better.
+    let upstream = upstream.filter(|(n, _)| !n.is_empty());
     let source_name = prop(&["temper:package:sourceName", "aquasecurity:trivy:SrcName"]).or_else(|| upstream.as_ref().map(|(n, _)| n.clone()));
     // Trivy splits a source version into SrcEpoch, SrcVersion and SrcRelease.
     let source_version = prop(&["temper:package:sourceVersion", "aquasecurity:trivy:SrcVersion"]).map(|v| {
@@ -250,7 +252,9 @@ mod tests {
             {"name": "bsdutils", "externalRefs": [{"referenceType": "purl", "referenceLocator": "pkg:deb/debian/bsdutils@1:2.38.1-5+b1?arch=amd64&distro=debian-12&upstream=util-linux%402.38.1-5"}]},
             {"name": "libssl3", "externalRefs": [{"referenceType": "purl", "referenceLocator": "pkg:deb/debian/libssl3@3.0.11-1~deb12u2?arch=amd64&distro=debian-12&upstream=openssl"}]},
             {"name": "libcrypto3", "externalRefs": [{"referenceType": "purl", "referenceLocator": "pkg:apk/alpine/libcrypto3@3.3.1-r3?arch=x86_64&upstream=openssl"}]},
-            {"name": "openssl-libs", "externalRefs": [{"referenceType": "purl", "referenceLocator": "pkg:rpm/rhel/openssl-libs@3.0.7-27.el9?upstream=openssl-3.0.7-27.el9.src.rpm"}]}
+            {"name": "openssl-libs", "externalRefs": [{"referenceType": "purl", "referenceLocator": "pkg:rpm/rhel/openssl-libs@3.0.7-27.el9?upstream=openssl-3.0.7-27.el9.src.rpm"}]},
+            {"name": "tar", "externalRefs": [{"referenceType": "purl", "referenceLocator": "pkg:deb/debian/tar@1.34%2Bdfsg-1.2?upstream=%401.34"}]},
+            {"name": "zlib1g", "externalRefs": [{"referenceType": "purl", "referenceLocator": "pkg:deb/debian/zlib1g@1:1.2.13.dfsg-1?upstream=zlib%40"}]}
         ]});
         let inv = from_sbom(&doc).unwrap();
         let sources: Vec<(&str, Option<&str>, Option<&str>)> =
@@ -260,6 +264,9 @@ mod tests {
             [
                 ("bsdutils", Some("util-linux"), Some("2.38.1-5")),
                 ("libssl3", Some("openssl"), None),
+                // Hostile or broken qualifiers: an empty name is ignored, an empty version unknown.
+                ("tar", None, None),
+                ("zlib1g", Some("zlib"), None),
                 ("libcrypto3", Some("openssl"), Some("3.3.1-r3")),
                 ("openssl-libs", None, None),
             ]
