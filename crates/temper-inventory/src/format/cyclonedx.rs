@@ -7,10 +7,12 @@
 //! package in inventory order. Each package carries its purl, licences,
 //! `evidence.occurrences` (the files that evidence it) and `temper:`
 //! properties: the layer index and diffID that introduced it, the cataloger
-//! and, for dpkg, the source package. `dependencies` has one entry: the image
-//! depends on every component. Packages have none of their own, which
-//! CycloneDX reads as "unknown", the truth for catalogers that do not read
-//! dependency edges.
+//! and, for dpkg, the source package. In `dependencies` the image depends on
+//! every component, and each dpkg package on the installed packages its
+//! `Pre-Depends` and `Depends` name. A dpkg package with a requirement no
+//! installed package meets by name (a virtual package) has no entry, nor
+//! do the packages of other catalogers, which do not read dependency edges:
+//! CycloneDX reads a missing entry as "unknown", the truth for them.
 //!
 //! Files a cataloger could not read are not dropped: each is a
 //! `temper:unknown` property of `metadata`, and a composition marks the
@@ -18,10 +20,12 @@
 //!
 //! Reference: <https://cyclonedx.org/docs/1.6/json/>.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use super::{FormatError, Licence, Sbom, absolute, identity, licences, package_refs, to_json};
-use crate::InventoryPackage;
+use crate::{Ecosystem, Inventory, InventoryPackage};
 
 /// The schema this module writes.
 const SCHEMA: &str = "http://cyclonedx.org/schema/bom-1.6.schema.json";
@@ -199,8 +203,9 @@ fn build(sbom: &Sbom<'_>) -> Bom {
         }
         components.push(c);
     }
-    for (p, bom_ref) in inventory.packages.iter().zip(package_refs(inventory)) {
-        components.push(package(p, bom_ref));
+    let refs = package_refs(inventory);
+    for (p, bom_ref) in inventory.packages.iter().zip(&refs) {
+        components.push(package(p, bom_ref.clone()));
     }
 
     let depends_on = components.iter().filter_map(|c| c.bom_ref.clone()).collect();
@@ -214,10 +219,38 @@ fn build(sbom: &Sbom<'_>) -> Bom {
         version: 1,
         metadata: Metadata { timestamp: String::new(), tools: Tools { components: vec![tool] }, component: image, properties: unknowns },
         components,
-        dependencies: vec![Dependency { reference: image_ref, depends_on }],
+        dependencies: std::iter::once(Dependency { reference: image_ref, depends_on }).chain(dpkg_dependencies(inventory, &refs)).collect(),
         compositions,
         vulnerabilities: Vec::new(),
     }
+}
+
+/// One entry per dpkg package whose every requirement an installed package
+/// meets by name, listing those packages (all that meet a requirement with
+/// alternatives).
+fn dpkg_dependencies(inventory: &Inventory, refs: &[String]) -> Vec<Dependency> {
+    let debs = || inventory.packages.iter().zip(refs).filter(|(p, _)| p.package.ecosystem == Ecosystem::Deb);
+    let mut by_name: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (p, r) in debs() {
+        by_name.entry(p.package.name.as_str()).or_default().push(r);
+    }
+    let mut out = Vec::new();
+    'package: for (p, r) in debs() {
+        let mut depends_on: Vec<String> = Vec::new();
+        for requirement in &p.package.depends {
+            let met: Vec<&str> = requirement.split(" | ").flat_map(|name| by_name.get(name).into_iter().flatten().copied()).collect();
+            if met.is_empty() {
+                continue 'package;
+            }
+            for m in met {
+                if m != r.as_str() && !depends_on.iter().any(|d| d == m) {
+                    depends_on.push(m.to_owned());
+                }
+            }
+        }
+        out.push(Dependency { reference: r.clone(), depends_on });
+    }
+    out
 }
 
 fn package(p: &InventoryPackage, bom_ref: String) -> Component {

@@ -39,6 +39,7 @@ fn pkg(name: &str, version: &str, ecosystem: Ecosystem, licenses: &[&str], layer
         source_version: None,
         licenses: licenses.iter().map(|&l| l.to_owned()).collect(),
         checksum: None,
+        depends: Vec::new(),
     };
     InventoryPackage {
         purl: crate::purl::purl(&package, Some(&debian())),
@@ -316,6 +317,34 @@ fn sbom_packages_have_no_layer() {
     validate::spdx(&spdx_doc).expect("SPDX valid");
     assert!(property(component(&cdx, "lodash"), "temper:layer:index").is_empty());
     assert_eq!(spdx_package(&spdx_doc, "lodash")["sourceInfo"], "found by test-cataloger at /app/node_modules/lodash/package.json");
+}
+
+#[test]
+fn cyclonedx_dependencies_follow_dpkg_depends() {
+    let deb = |name: &str, depends: &[&str]| {
+        let mut p = pkg(name, "1.0-1", Ecosystem::Deb, &[], 0, "var/lib/dpkg/status");
+        p.package.depends = depends.iter().map(|&d| d.to_owned()).collect();
+        p
+    };
+    let mut inv = inventory();
+    inv.packages.truncate(2); // libssl3, lodash
+    inv.packages[0].package.depends = vec!["libc6".into(), "zlib1g | libz-ng".into()];
+    inv.packages.extend([deb("libc6", &["libgcc-s1"]), deb("libgcc-s1", &["libc6"]), deb("zlib1g", &[]), deb("mawk", &["awk-virtual"])]);
+    let cdx = parse(&encode_both(&subject(), &inv, epoch("0")).0);
+    validate::cyclonedx(&cdx).expect("CycloneDX valid");
+    let deps = cdx["dependencies"].as_array().expect("dependencies");
+    let entry = |name: &str| {
+        let r = component(&cdx, name)["bom-ref"].clone();
+        deps.iter().find(|d| d["ref"] == r).map(|d| d["dependsOn"].as_array().expect("dependsOn").iter().map(|x| x.as_str().expect("ref").to_owned()).collect::<Vec<_>>())
+    };
+    let purl = |name: &str| component(&cdx, name)["purl"].as_str().expect("purl").to_owned();
+    assert_eq!(entry("libssl3"), Some(vec![purl("libc6"), purl("zlib1g")]), "an alternative met by what is installed");
+    assert_eq!(entry("libc6"), Some(vec![purl("libgcc-s1")]));
+    assert_eq!(entry("libgcc-s1"), Some(vec![purl("libc6")]), "cycles are as dpkg records them");
+    assert_eq!(entry("zlib1g"), Some(vec![]), "no requirements: depends on nothing");
+    assert_eq!(entry("mawk"), None, "a requirement nothing installed meets: unknown");
+    assert_eq!(entry("lodash"), None, "npm edges are not read: unknown");
+    assert_eq!(deps[0]["dependsOn"].as_array().map(Vec::len), Some(1 + inv.packages.len()), "the image depends on every component");
 }
 
 #[test]
