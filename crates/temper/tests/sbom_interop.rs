@@ -189,3 +189,20 @@ fn sbom_validators_accept_every_corpus_sbom() {
     let err = cyclonedx_strict(&venv, &[bad.as_path()]);
     assert!(err.len() == 1 && err[0].contains("gadget"), "{err:?}");
 }
+
+#[test]
+fn cyclonedx_dependencies_from_dpkg_on_debian_minbase() {
+    let layout = format!("oci:{}", corpus().join("oci/debian-minbase").display());
+    let bom: Value = serde_json::from_slice(&ok(&["sbom", &layout, "--format", "cyclonedx"])).unwrap();
+    let components = bom["components"].as_array().unwrap();
+    let bom_ref = |name: &str| components.iter().find(|c| c["name"] == name).unwrap()["bom-ref"].clone();
+    let deps = bom["dependencies"].as_array().unwrap();
+    let entry = |name: &str| deps.iter().find(|d| d["ref"] == bom_ref(name)).map(|d| d["dependsOn"].clone());
+    assert_eq!(entry("libc6"), Some(serde_json::json!([bom_ref("libgcc-s1")])));
+    let dpkg = entry("dpkg").unwrap();
+    assert!(dpkg.as_array().unwrap().contains(&bom_ref("tar")), "{dpkg}");
+    // base-files pre-depends on `awk`, a virtual package mawk provides: unknown, not "none".
+    assert_eq!(entry("base-files"), None);
+    let debs = components.iter().filter(|c| c["purl"].as_str().is_some_and(|p| p.starts_with("pkg:deb/"))).count();
+    assert_eq!(deps.len(), 1 + debs - 1, "the image, then every dpkg package but base-files");
+}
