@@ -190,19 +190,35 @@ fn sbom_validators_accept_every_corpus_sbom() {
     assert!(err.len() == 1 && err[0].contains("gadget"), "{err:?}");
 }
 
+/// `(dependencies entry of each bom-ref, refs whose entry is incomplete)`.
+fn dependency_graph(bom: &Value) -> (std::collections::BTreeMap<String, Vec<String>>, Vec<String>) {
+    let strs = |v: &Value| v.as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_owned()).collect::<Vec<_>>();
+    let entries = bom["dependencies"].as_array().unwrap().iter().map(|d| (d["ref"].as_str().unwrap().to_owned(), strs(&d["dependsOn"]))).collect();
+    let incomplete = bom["compositions"].as_array().into_iter().flatten().filter(|c| c["dependencies"].is_array()).flat_map(|c| strs(&c["dependencies"])).collect();
+    (entries, incomplete)
+}
+
 #[test]
-fn cyclonedx_dependencies_from_dpkg_on_debian_minbase() {
-    let layout = format!("oci:{}", corpus().join("oci/debian-minbase").display());
-    let bom: Value = serde_json::from_slice(&ok(&["sbom", &layout, "--format", "cyclonedx"])).unwrap();
-    let components = bom["components"].as_array().unwrap();
-    let bom_ref = |name: &str| components.iter().find(|c| c["name"] == name).unwrap()["bom-ref"].clone();
-    let deps = bom["dependencies"].as_array().unwrap();
-    let entry = |name: &str| deps.iter().find(|d| d["ref"] == bom_ref(name)).map(|d| d["dependsOn"].clone());
-    assert_eq!(entry("libc6"), Some(serde_json::json!([bom_ref("libgcc-s1")])));
-    let dpkg = entry("dpkg").unwrap();
-    assert!(dpkg.as_array().unwrap().contains(&bom_ref("tar")), "{dpkg}");
-    // base-files pre-depends on `awk`, a virtual package mawk provides: unknown, not "none".
-    assert_eq!(entry("base-files"), None);
-    let debs = components.iter().filter(|c| c["purl"].as_str().is_some_and(|p| p.starts_with("pkg:deb/"))).count();
-    assert_eq!(deps.len(), 1 + debs - 1, "the image, then every dpkg package but base-files");
+fn cyclonedx_dependencies_from_dpkg_and_npm() {
+    let bom = |image: &str| -> Value {
+        let layout = format!("oci:{}", corpus().join("oci").join(image).display());
+        serde_json::from_slice(&ok(&["sbom", &layout, "--format", "cyclonedx"])).unwrap()
+    };
+    let bom_ref = |bom: &Value, name: &str| bom["components"].as_array().unwrap().iter().find(|c| c["name"] == name).unwrap()["bom-ref"].as_str().unwrap().to_owned();
+
+    let minbase = bom("debian-minbase");
+    let (graph, incomplete) = dependency_graph(&minbase);
+    assert_eq!(graph[&bom_ref(&minbase, "libc6")], [bom_ref(&minbase, "libgcc-s1")]);
+    assert!(graph[&bom_ref(&minbase, "dpkg")].contains(&bom_ref(&minbase, "tar")));
+    // base-files pre-depends on `awk`, a virtual package mawk provides: its list is incomplete.
+    assert_eq!(incomplete, [bom_ref(&minbase, "base-files")]);
+    let debs = minbase["components"].as_array().unwrap().iter().filter(|c| c["purl"].as_str().is_some_and(|p| p.starts_with("pkg:deb/"))).count();
+    assert_eq!(graph.len(), 1 + debs, "the image, then every dpkg package");
+
+    // Why node-app has the vulnerable minimist 1.2.0: the app requires it.
+    let node = bom("node-app");
+    let (graph, _) = dependency_graph(&node);
+    let minimist = bom_ref(&node, "minimist");
+    let why: Vec<&String> = graph.iter().filter(|(r, deps)| deps.contains(&minimist) && !r.starts_with("pkg:oci/")).map(|(r, _)| r).collect();
+    assert_eq!(why, [&bom_ref(&node, "lab-node-app")]);
 }

@@ -8,11 +8,15 @@
 //! `evidence.occurrences` (the files that evidence it) and `temper:`
 //! properties: the layer index and diffID that introduced it, the cataloger
 //! and, for dpkg, the source package. In `dependencies` the image depends on
-//! every component, and each dpkg package on the installed packages its
-//! `Pre-Depends` and `Depends` name. A dpkg package with a requirement no
-//! installed package meets by name (a virtual package) has no entry, nor
-//! do the packages of other catalogers, which do not read dependency edges:
-//! CycloneDX reads a missing entry as "unknown", the truth for them.
+//! every component; each dpkg package on the installed packages its
+//! `Pre-Depends` and `Depends` name, and each installed npm package on the
+//! packages Node would load for its `dependencies` (the nearest
+//! `node_modules/NAME` up from it; `optionalDependencies` are not followed).
+//! A package with a requirement nothing installed meets (a virtual dpkg
+//! package such as `awk`, a dependency npm hoisted out of the image) is
+//! named in a composition whose `dependencies` aggregate is `incomplete`.
+//! Packages of other catalogers, which do not read edges, have no entry:
+//! CycloneDX reads that as "unknown", the truth for them.
 //!
 //! Files a cataloger could not read are not dropped: each is a
 //! `temper:unknown` property of `metadata`, and a composition marks the
@@ -136,7 +140,12 @@ struct Occurrence {
 #[derive(Serialize)]
 struct Composition {
     aggregate: &'static str,
+    /// Components whose own inventory is incomplete (the image's).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     assemblies: Vec<String>,
+    /// Components whose `dependencies` entry is incomplete.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    dependencies: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -210,7 +219,14 @@ fn build(sbom: &Sbom<'_>) -> Bom {
 
     let depends_on = components.iter().filter_map(|c| c.bom_ref.clone()).collect();
     let unknowns: Vec<Property> = inventory.unknowns.iter().map(|u| Property { name: "temper:unknown", value: super::unknown(u) }).collect();
-    let compositions = if unknowns.is_empty() { Vec::new() } else { vec![Composition { aggregate: "incomplete", assemblies: vec![image_ref.clone()] }] };
+    let (package_deps, incomplete) = package_dependencies(inventory, &refs);
+    let mut compositions = Vec::new();
+    if !unknowns.is_empty() {
+        compositions.push(Composition { aggregate: "incomplete", assemblies: vec![image_ref.clone()], dependencies: Vec::new() });
+    }
+    if !incomplete.is_empty() {
+        compositions.push(Composition { aggregate: "incomplete", assemblies: Vec::new(), dependencies: incomplete });
+    }
     Bom {
         schema: SCHEMA,
         bom_format: "CycloneDX",
@@ -219,38 +235,82 @@ fn build(sbom: &Sbom<'_>) -> Bom {
         version: 1,
         metadata: Metadata { timestamp: String::new(), tools: Tools { components: vec![tool] }, component: image, properties: unknowns },
         components,
-        dependencies: std::iter::once(Dependency { reference: image_ref, depends_on }).chain(dpkg_dependencies(inventory, &refs)).collect(),
+        dependencies: std::iter::once(Dependency { reference: image_ref, depends_on }).chain(package_deps).collect(),
         compositions,
         vulnerabilities: Vec::new(),
     }
 }
 
-/// One entry per dpkg package whose every requirement an installed package
-/// meets by name, listing those packages (all that meet a requirement with
-/// alternatives).
-fn dpkg_dependencies(inventory: &Inventory, refs: &[String]) -> Vec<Dependency> {
-    let debs = || inventory.packages.iter().zip(refs).filter(|(p, _)| p.package.ecosystem == Ecosystem::Deb);
-    let mut by_name: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for (p, r) in debs() {
-        by_name.entry(p.package.name.as_str()).or_default().push(r);
-    }
-    let mut out = Vec::new();
-    'package: for (p, r) in debs() {
-        let mut depends_on: Vec<String> = Vec::new();
-        for requirement in &p.package.depends {
-            let met: Vec<&str> = requirement.split(" | ").flat_map(|name| by_name.get(name).into_iter().flatten().copied()).collect();
-            if met.is_empty() {
-                continue 'package;
-            }
-            for m in met {
-                if m != r.as_str() && !depends_on.iter().any(|d| d == m) {
-                    depends_on.push(m.to_owned());
+/// Dependency entries from what the catalogers record: a dpkg package
+/// depends on the installed packages its requirements name (all that meet
+/// a requirement with alternatives); an installed npm package on what Node
+/// would load for each of its `dependencies`. Also returns the refs of the
+/// packages with a requirement nothing installed meets, whose lists are
+/// therefore incomplete. Other packages get no entry: their edges are not read.
+fn package_dependencies(inventory: &Inventory, refs: &[String]) -> (Vec<Dependency>, Vec<String>) {
+    let mut debs: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    let mut npm_dirs: BTreeMap<&str, &str> = BTreeMap::new();
+    for (p, r) in inventory.packages.iter().zip(refs) {
+        match p.package.ecosystem {
+            Ecosystem::Deb => debs.entry(p.package.name.as_str()).or_default().push(r),
+            Ecosystem::Npm => {
+                if let Some(dir) = npm_dir(p) {
+                    npm_dirs.entry(dir).or_insert(r);
                 }
             }
+            _ => {}
         }
-        out.push(Dependency { reference: r.clone(), depends_on });
     }
-    out
+    let mut entries = Vec::new();
+    let mut incomplete = Vec::new();
+    for (p, r) in inventory.packages.iter().zip(refs) {
+        // Per requirement, the refs that meet it; `None` when nothing does.
+        let met: Vec<Option<Vec<&str>>> = match p.package.ecosystem {
+            Ecosystem::Deb => p.package.depends.iter().map(|req| Some(req.split(" | ").flat_map(|n| debs.get(n).into_iter().flatten().copied()).collect::<Vec<_>>()).filter(|m| !m.is_empty())).collect(),
+            Ecosystem::Npm => match npm_dir(p) {
+                Some(dir) => p.package.depends.iter().map(|name| node_resolve(&npm_dirs, dir, name).map(|r| vec![r])).collect(),
+                None => continue,
+            },
+            _ => continue,
+        };
+        if met.iter().any(Option::is_none) {
+            incomplete.push(r.clone());
+        }
+        let mut depends_on: Vec<String> = Vec::new();
+        for m in met.into_iter().flatten().flatten() {
+            if m != r.as_str() && !depends_on.iter().any(|d| d == m) {
+                depends_on.push(m.to_owned());
+            }
+        }
+        entries.push(Dependency { reference: r.clone(), depends_on });
+    }
+    (entries, incomplete)
+}
+
+/// The directory of an npm package the npm cataloger read from its own
+/// `package.json` (not a lockfile entry).
+fn npm_dir(p: &InventoryPackage) -> Option<&str> {
+    if p.found_by != "npm" {
+        return None;
+    }
+    let manifest = p.paths.first()?;
+    if manifest == "package.json" { Some("") } else { manifest.strip_suffix("/package.json") }
+}
+
+/// Node's lookup of `name` required from `from`: `from/node_modules/name`,
+/// then the same from each parent directory that is not a `node_modules`.
+fn node_resolve<'a>(dirs: &BTreeMap<&str, &'a str>, from: &str, name: &str) -> Option<&'a str> {
+    let mut dir = Some(from);
+    while let Some(d) = dir {
+        if d != "node_modules" && !d.ends_with("/node_modules") {
+            let candidate = if d.is_empty() { format!("node_modules/{name}") } else { format!("{d}/node_modules/{name}") };
+            if let Some(r) = dirs.get(candidate.as_str()) {
+                return Some(r);
+            }
+        }
+        dir = (!d.is_empty()).then(|| d.rsplit_once('/').map_or("", |(parent, _)| parent));
+    }
+    None
 }
 
 fn package(p: &InventoryPackage, bom_ref: String) -> Component {

@@ -342,9 +342,46 @@ fn cyclonedx_dependencies_follow_dpkg_depends() {
     assert_eq!(entry("libc6"), Some(vec![purl("libgcc-s1")]));
     assert_eq!(entry("libgcc-s1"), Some(vec![purl("libc6")]), "cycles are as dpkg records them");
     assert_eq!(entry("zlib1g"), Some(vec![]), "no requirements: depends on nothing");
-    assert_eq!(entry("mawk"), None, "a requirement nothing installed meets: unknown");
-    assert_eq!(entry("lodash"), None, "npm edges are not read: unknown");
+    assert_eq!(entry("mawk"), Some(vec![]), "a requirement nothing installed meets…");
+    let incomplete: Vec<&Value> = cdx["compositions"].as_array().expect("compositions").iter().filter(|c| c["dependencies"].is_array()).collect();
+    assert_eq!(incomplete.len(), 1);
+    assert_eq!(incomplete[0]["aggregate"], "incomplete");
+    assert_eq!(incomplete[0]["dependencies"], serde_json::json!([purl("mawk")]), "…makes its list incomplete");
+    assert_eq!(entry("lodash"), None, "edges this cataloger does not read: unknown");
     assert_eq!(deps[0]["dependsOn"].as_array().map(Vec::len), Some(1 + inv.packages.len()), "the image depends on every component");
+}
+
+#[test]
+fn cyclonedx_dependencies_follow_node_resolution() {
+    let npm = |name: &str, version: &str, path: &str, depends: &[&str]| {
+        let mut p = pkg(name, version, Ecosystem::Npm, &[], 1, path);
+        p.found_by = "npm";
+        p.package.depends = depends.iter().map(|&d| d.to_owned()).collect();
+        p
+    };
+    let mut inv = inventory();
+    inv.packages = vec![
+        npm("app", "1.0.0", "app/package.json", &["express", "left-pad"]),
+        npm("express", "4.17.1", "app/node_modules/express/package.json", &["debug", "ms", "@types/node"]),
+        npm("debug", "2.6.9", "app/node_modules/debug/package.json", &["ms"]),
+        npm("ms", "2.0.0", "app/node_modules/debug/node_modules/ms/package.json", &[]),
+        npm("ms", "2.1.3", "app/node_modules/ms/package.json", &[]),
+        npm("@types/node", "20.0.0", "app/node_modules/@types/node/package.json", &[]),
+        // A lockfile entry names no directory to resolve from.
+        { let mut p = npm("lodash", "4.17.21", "app/package-lock.json", &["nothing"]); p.found_by = "npm-lock"; p },
+    ];
+    let cdx = parse(&encode_both(&subject(), &inv, epoch("0")).0);
+    validate::cyclonedx(&cdx).expect("CycloneDX valid");
+    let deps = cdx["dependencies"].as_array().expect("dependencies");
+    let refs: Vec<String> = crate::format::package_refs(&inv);
+    let entry = |i: usize| deps.iter().find(|d| d["ref"] == refs[i].as_str()).map(|d| d["dependsOn"].clone());
+    assert_eq!(entry(0), Some(serde_json::json!([refs[1]])), "left-pad is not installed");
+    assert_eq!(entry(1), Some(serde_json::json!([refs[2], refs[4], refs[5]])), "express loads the top-level ms");
+    assert_eq!(entry(2), Some(serde_json::json!([refs[3]])), "debug loads its own nested ms");
+    assert_eq!(entry(3), Some(serde_json::json!([])));
+    assert_eq!(entry(6), None);
+    let incomplete: Vec<&Value> = cdx["compositions"].as_array().expect("compositions").iter().filter(|c| c["dependencies"].is_array()).collect();
+    assert_eq!(incomplete[0]["dependencies"], serde_json::json!([refs[0]]));
 }
 
 #[test]
