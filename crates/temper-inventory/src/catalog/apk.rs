@@ -54,6 +54,7 @@ impl Stanza {
             licenses: self.license.into_iter().collect(),
             checksum: None,
             depends: Vec::new(),
+            provides: Vec::new(),
         }));
         Ok(())
     }

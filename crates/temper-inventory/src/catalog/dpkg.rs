@@ -4,8 +4,9 @@
 //! Only stanzas whose `Status` says `installed` count (or that have no
 //! `Status`, as distroless writes them). `Source: name (version)` is kept:
 //! Debian advisories name source packages, and a binNMU's binary version
-//! (`1.10.0-3+b1`) differs from its source's (`1.10.0-3`). `Pre-Depends`
-//! and `Depends` are kept as package names, for the SBOM's dependency graph.
+//! (`1.10.0-3+b1`) differs from its source's (`1.10.0-3`). `Pre-Depends`,
+//! `Depends` and `Provides` are kept as package names, for the SBOM's
+//! dependency graph.
 //!
 //! The files each package installed come from `info/NAME.list` (one
 //! absolute path per line, directories included; `NAME:ARCH.list` for
@@ -58,6 +59,8 @@ pub fn parse(text: &str) -> Result<Vec<Package>, String> {
             licenses: Vec::new(),
             checksum: None,
             depends: ["Pre-Depends", "Depends"].iter().filter_map(|f| field(f)).flat_map(|v| requirements(&v)).collect(),
+            // `Provides: awk, x-terminal-emulator (= 1)`: names, no alternatives.
+            provides: field("Provides").map(|v| requirements(&v)).unwrap_or_default(),
         });
     }
     Ok(out)
@@ -114,7 +117,7 @@ impl Analyzer<Fact> for DpkgCataloger {
         "dpkg"
     }
     fn version(&self) -> u32 {
-        3
+        4
     }
     fn wants(&self, path: &str, _: &FileEntry) -> bool {
         path == "var/lib/dpkg/status"
@@ -144,9 +147,10 @@ mod tests {
 
     #[test]
     fn depends_become_requirements() {
-        let status = "Package: dash\nVersion: 0.5.12-2\nPre-Depends: libc6 (>= 2.34)\nDepends: debianutils (>= 5.6-0.1), dpkg (>= 1.19.1)\n\nPackage: x\nVersion: 1\nDepends: mawk | awk:any, libgcc-s1:amd64 [amd64], ,  | \n";
+        let status = "Package: dash\nVersion: 0.5.12-2\nPre-Depends: libc6 (>= 2.34)\nDepends: debianutils (>= 5.6-0.1), dpkg (>= 1.19.1)\nProvides: sh, posix-shell (= 1)\n\nPackage: x\nVersion: 1\nDepends: mawk | awk:any, libgcc-s1:amd64 [amd64], ,  | \n";
         let p = parse(status).unwrap();
         assert_eq!(p[0].depends, ["libc6", "debianutils", "dpkg"]);
+        assert_eq!(p[0].provides, ["sh", "posix-shell"]);
         assert_eq!(p[1].depends, ["mawk | awk", "libgcc-s1"]);
     }
 

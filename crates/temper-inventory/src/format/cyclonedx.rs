@@ -9,11 +9,11 @@
 //! properties: the layer index and diffID that introduced it, the cataloger
 //! and, for dpkg, the source package. In `dependencies` the image depends on
 //! every component; each dpkg package on the installed packages its
-//! `Pre-Depends` and `Depends` name, and each installed npm package on the
+//! `Pre-Depends` and `Depends` name or that `Provides` them, and each installed npm package on the
 //! packages Node would load for its `dependencies` (the nearest
 //! `node_modules/NAME` up from it; `optionalDependencies` are not followed).
-//! A package with a requirement nothing installed meets (a virtual dpkg
-//! package such as `awk`, a dependency npm hoisted out of the image) is
+//! A package with a requirement nothing installed meets (a dpkg package
+//! that is not installed, a dependency npm hoisted out of the image) is
 //! named in a composition whose `dependencies` aggregate is `incomplete`.
 //! Packages of other catalogers, which do not read edges, have no entry:
 //! CycloneDX reads that as "unknown", the truth for them.
@@ -252,7 +252,12 @@ fn package_dependencies(inventory: &Inventory, refs: &[String]) -> (Vec<Dependen
     let mut npm_dirs: BTreeMap<&str, &str> = BTreeMap::new();
     for (p, r) in inventory.packages.iter().zip(refs) {
         match p.package.ecosystem {
-            Ecosystem::Deb => debs.entry(p.package.name.as_str()).or_default().push(r),
+            // A requirement names a package or a virtual package one provides.
+            Ecosystem::Deb => {
+                for name in std::iter::once(&p.package.name).chain(&p.package.provides) {
+                    debs.entry(name.as_str()).or_default().push(r);
+                }
+            }
             Ecosystem::Npm => {
                 if let Some(dir) = npm_dir(p) {
                     npm_dirs.entry(dir).or_insert(r);

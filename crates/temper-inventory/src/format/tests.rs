@@ -40,6 +40,7 @@ fn pkg(name: &str, version: &str, ecosystem: Ecosystem, licenses: &[&str], layer
         licenses: licenses.iter().map(|&l| l.to_owned()).collect(),
         checksum: None,
         depends: Vec::new(),
+        provides: Vec::new(),
     };
     InventoryPackage {
         purl: crate::purl::purl(&package, Some(&debian())),
@@ -329,7 +330,9 @@ fn cyclonedx_dependencies_follow_dpkg_depends() {
     let mut inv = inventory();
     inv.packages.truncate(2); // libssl3, lodash
     inv.packages[0].package.depends = vec!["libc6".into(), "zlib1g | libz-ng".into()];
-    inv.packages.extend([deb("libc6", &["libgcc-s1"]), deb("libgcc-s1", &["libc6"]), deb("zlib1g", &[]), deb("mawk", &["awk-virtual"])]);
+    let mut mawk = deb("mawk", &["not-installed"]);
+    mawk.package.provides = vec!["awk".into()];
+    inv.packages.extend([deb("libc6", &["libgcc-s1"]), deb("libgcc-s1", &["libc6"]), deb("zlib1g", &[]), mawk, deb("base-files", &["awk"])]);
     let cdx = parse(&encode_both(&subject(), &inv, epoch("0")).0);
     validate::cyclonedx(&cdx).expect("CycloneDX valid");
     let deps = cdx["dependencies"].as_array().expect("dependencies");
@@ -342,6 +345,7 @@ fn cyclonedx_dependencies_follow_dpkg_depends() {
     assert_eq!(entry("libc6"), Some(vec![purl("libgcc-s1")]));
     assert_eq!(entry("libgcc-s1"), Some(vec![purl("libc6")]), "cycles are as dpkg records them");
     assert_eq!(entry("zlib1g"), Some(vec![]), "no requirements: depends on nothing");
+    assert_eq!(entry("base-files"), Some(vec![purl("mawk")]), "a virtual package met by what provides it");
     assert_eq!(entry("mawk"), Some(vec![]), "a requirement nothing installed meets…");
     let incomplete: Vec<&Value> = cdx["compositions"].as_array().expect("compositions").iter().filter(|c| c["dependencies"].is_array()).collect();
     assert_eq!(incomplete.len(), 1);

@@ -113,6 +113,7 @@ fn header_facts_within(blob: &[u8], budget: &mut usize) -> Result<Vec<Fact>, Str
         licenses: h.string(header::LICENSE)?.into_iter().collect(),
         checksum: None,
         depends: Vec::new(),
+        provides: Vec::new(),
     }));
     Ok(out)
 }
