@@ -36,8 +36,8 @@ pins=(spdx-tools==0.8.5 'cyclonedx-python-lib[json-validation]==11.12.0')
 if [[ ! -x $TEMPER_SBOM_VALIDATORS/bin/pyspdxtools || $(cat "$TEMPER_SBOM_VALIDATORS/.temper-pins" 2>/dev/null) != "${pins[*]}" ]]; then
   echo "==> installing ${pins[*]} into $TEMPER_SBOM_VALIDATORS"
   if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-venv
+    # A failure here (offline) shows below as a venv that cannot be made.
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-venv; } || true
   fi
   rm -rf "$TEMPER_SBOM_VALIDATORS"
   if python3 -m venv "$TEMPER_SBOM_VALIDATORS" && "$TEMPER_SBOM_VALIDATORS/bin/pip" install --quiet --disable-pip-version-check "${pins[@]}"; then
