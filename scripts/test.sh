@@ -29,6 +29,29 @@ if [[ ! -x $TEMPER_CARGO_AUDIT ]]; then
   TEMPER_CARGO_AUDIT=$peers/cargo-audit/bin/cargo-audit
 fi
 
+# The SPDX project's and CycloneDX's own validators (tests/sbom_interop.rs runs
+# them on every corpus SBOM), pinned, in a virtual environment outside the clone.
+# CI must have them; offline, a local run goes on and that test says it skipped.
+export TEMPER_SBOM_VALIDATORS=${TEMPER_SBOM_VALIDATORS:-$peers/sbom-validators}
+pins=(spdx-tools==0.8.5 'cyclonedx-python-lib[json-validation]==11.12.0')
+if [[ ! -x $TEMPER_SBOM_VALIDATORS/bin/pyspdxtools || $(cat "$TEMPER_SBOM_VALIDATORS/.temper-pins" 2>/dev/null) != "${pins[*]}" ]]; then
+  echo "==> installing ${pins[*]} into $TEMPER_SBOM_VALIDATORS"
+  if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
+    # A failure here (offline) shows below as a venv that cannot be made.
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-venv; } || true
+  fi
+  rm -rf "$TEMPER_SBOM_VALIDATORS"
+  if python3 -m venv "$TEMPER_SBOM_VALIDATORS" && "$TEMPER_SBOM_VALIDATORS/bin/pip" install --quiet --disable-pip-version-check "${pins[@]}"; then
+    echo "${pins[*]}" >"$TEMPER_SBOM_VALIDATORS/.temper-pins"
+  elif [[ ${CI:-} == true ]]; then
+    echo "error: could not install the SBOM validators" >&2
+    exit 1
+  else
+    echo "warning: could not install the SBOM validators (offline?); their test will skip" >&2
+    rm -rf "$TEMPER_SBOM_VALIDATORS"
+  fi
+fi
+
 # The corpus is rebuilt only when missing or when its build scripts changed.
 stamp="$TEMPER_CORPUS/.temper-stamp"
 want=$(cat "$SHARED/corpus/build-corpus.sh" "$SHARED/corpus/corpus_tools.py" | sha256sum | cut -d' ' -f1)

@@ -40,8 +40,9 @@ pub struct Finding {
     /// from the package's (Debian source packages).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub matched_as: Option<String>,
-    /// Index of the layer that introduced the package.
-    pub layer: usize,
+    /// Index of the layer that introduced the package; `None` when unknown
+    /// (a package read from an SBOM).
+    pub layer: Option<usize>,
     /// The package's evidence paths.
     pub paths: Vec<String>,
     /// Versions that fix it, lowest first; empty when no fix is known.

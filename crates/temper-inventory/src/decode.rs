@@ -69,8 +69,9 @@ pub fn parse_purl(purl: &str) -> Option<Purl> {
     Some(Purl { kind: kind.to_ascii_lowercase(), namespace, name, version, qualifiers })
 }
 
-/// The package a purl names, with what extra `properties` say.
-fn package_of(p: &Purl, props: &BTreeMap<String, String>) -> Option<Package> {
+/// The package a purl names, with what extra `properties` say and the
+/// document's name for it.
+fn package_of(p: &Purl, props: &BTreeMap<String, String>, doc_name: Option<&str>) -> Option<Package> {
     let ecosystem = match p.kind.as_str() {
         "deb" => Ecosystem::Deb,
         "apk" => Ecosystem::Apk,
@@ -96,10 +97,24 @@ fn package_of(p: &Purl, props: &BTreeMap<String, String>) -> Option<Package> {
     let name = match (ecosystem, &p.namespace) {
         (Ecosystem::Npm | Ecosystem::Golang | Ecosystem::Composer, Some(ns)) => format!("{ns}/{}", p.name),
         (Ecosystem::Maven, Some(ns)) => format!("{ns}:{}", p.name),
+        // The purl holds PyPI's normalised name; the document keeps the
+        // project's spelling (`Django`), as the image's own scan shows it.
+        (Ecosystem::Pypi, _) => doc_name.filter(|n| crate::purl::pep503(n) == p.name).map_or_else(|| p.name.clone(), str::to_owned),
         _ => p.name.clone(),
     };
     let prop = |keys: &[&str]| keys.iter().find_map(|k| props.get(*k).cloned());
-    let source_name = prop(&["temper:package:sourceName", "aquasecurity:trivy:SrcName"]).or_else(|| p.qualifiers.get("upstream").map(|u| u.split('@').next().unwrap_or(u).to_owned()));
+    // `upstream` (Syft, temper) is `name` or `name@version` for deb and apk;
+    // Syft's rpm form is a file name, and rpm advisories name binaries anyway.
+    let upstream = p.qualifiers.get("upstream").filter(|_| matches!(ecosystem, Ecosystem::Deb | Ecosystem::Apk)).map(|u| match u.split_once('@') {
+        Some((n, v)) => (n.to_owned(), Some(v.to_owned()).filter(|v| !v.is_empty())),
+        // An apk origin is built at the package's own version, as the
+        // cataloger records it; a dpkg source without one is too, which
+        // the matcher assumes when the source version is unknown.
+        None => (u.clone(), (ecosystem == Ecosystem::Apk).then(|| version.clone())),
+    });
+    // An empty name would match no advisory at all; the package's own is better.
+    let upstream = upstream.filter(|(n, _)| !n.is_empty());
+    let source_name = prop(&["temper:package:sourceName", "aquasecurity:trivy:SrcName"]).or_else(|| upstream.as_ref().map(|(n, _)| n.clone()));
     // Trivy splits a source version into SrcEpoch, SrcVersion and SrcRelease.
     let source_version = prop(&["temper:package:sourceVersion", "aquasecurity:trivy:SrcVersion"]).map(|v| {
         let v = match prop(&["aquasecurity:trivy:SrcRelease"]).filter(|r| !r.is_empty()) {
@@ -111,7 +126,8 @@ fn package_of(p: &Purl, props: &BTreeMap<String, String>) -> Option<Package> {
             _ => v,
         }
     });
-    Some(Package { name, version, ecosystem, arch: p.qualifiers.get("arch").cloned(), source_name, source_version, licenses: Vec::new(), checksum: None })
+    let source_version = source_version.or_else(|| upstream.and_then(|(_, v)| v));
+    Some(Package { name, version, ecosystem, arch: p.qualifiers.get("arch").cloned(), source_name, source_version, licenses: Vec::new(), checksum: None, depends: Vec::new(), provides: Vec::new() })
 }
 
 /// `distro=debian-12` (temper, Syft) or `distro=12.4` with the namespace
@@ -126,7 +142,8 @@ fn os_from_purl(p: &Purl) -> Option<OsRelease> {
 /// Reads an SBOM document into an inventory. Errors say what the document
 /// is missing.
 pub fn from_sbom(doc: &Value) -> Result<Inventory, String> {
-    let mut found: Vec<(String, BTreeMap<String, String>)> = Vec::new();
+    // (purl, properties, the document's name for the package)
+    let mut found: Vec<(String, BTreeMap<String, String>, Option<String>)> = Vec::new();
     let mut os: Option<OsRelease> = None;
     if doc.get("bomFormat").and_then(Value::as_str) == Some("CycloneDX") {
         let mut stack: Vec<&Value> = doc.get("components").and_then(Value::as_array).into_iter().flatten().collect();
@@ -148,27 +165,34 @@ pub fn from_sbom(doc: &Value) -> Result<Inventory, String> {
                 .flatten()
                 .filter_map(|p| Some((p.get("name")?.as_str()?.to_owned(), p.get("value")?.as_str()?.to_owned())))
                 .collect();
-            found.push((purl.to_owned(), props));
+            found.push((purl.to_owned(), props, c.get("name").and_then(Value::as_str).map(str::to_owned)));
         }
     } else if doc.get("spdxVersion").is_some() {
         for p in doc.get("packages").and_then(Value::as_array).into_iter().flatten() {
+            if p.get("primaryPackagePurpose").and_then(Value::as_str) == Some("OPERATING_SYSTEM")
+                && let Some(id) = p.get("name").and_then(Value::as_str)
+            {
+                os = Some(OsRelease { id: id.to_ascii_lowercase(), version_id: p.get("versionInfo").and_then(Value::as_str).map(str::to_owned), codename: None, pretty_name: None });
+                continue;
+            }
             let refs = p.get("externalRefs").and_then(Value::as_array);
             let purl = refs.into_iter().flatten().find(|r| r.get("referenceType").and_then(Value::as_str) == Some("purl")).and_then(|r| r.get("referenceLocator")).and_then(Value::as_str);
             if let Some(purl) = purl {
-                found.push((purl.to_owned(), BTreeMap::new()));
+                found.push((purl.to_owned(), BTreeMap::new(), p.get("name").and_then(Value::as_str).map(str::to_owned)));
             }
         }
     } else {
         return Err("neither CycloneDX (`bomFormat`) nor SPDX (`spdxVersion`) JSON".into());
     }
     let mut packages = Vec::new();
-    for (purl, props) in found {
+    for (purl, props, doc_name) in found {
         let Some(parsed) = parse_purl(&purl) else { continue };
         if os.is_none() && matches!(parsed.kind.as_str(), "deb" | "apk" | "rpm") {
             os = os_from_purl(&parsed);
         }
-        let Some(package) = package_of(&parsed, &props) else { continue };
-        packages.push(InventoryPackage { package, purl, layer: 0, diff_id: None, paths: Vec::new(), found_by: "sbom", owner: None });
+        let Some(package) = package_of(&parsed, &props, doc_name.as_deref()) else { continue };
+        // An SBOM does not say which layer holds a package.
+        packages.push(InventoryPackage { package, purl, layer: None, diff_id: None, paths: Vec::new(), found_by: "sbom", owner: None });
     }
     // Trivy writes the OS version with its point release (`12.4`); OSV
     // names Debian releases by major version, which the matcher derives.
@@ -220,6 +244,34 @@ mod tests {
                 ("django".to_owned(), "2.2".to_owned(), None),
             ]
         );
+    }
+
+    #[test]
+    fn upstream_qualifier_restores_the_source_package() {
+        let doc = serde_json::json!({"spdxVersion": "SPDX-2.3", "packages": [
+            {"name": "bsdutils", "externalRefs": [{"referenceType": "purl", "referenceLocator": "pkg:deb/debian/bsdutils@1:2.38.1-5+b1?arch=amd64&distro=debian-12&upstream=util-linux%402.38.1-5"}]},
+            {"name": "libssl3", "externalRefs": [{"referenceType": "purl", "referenceLocator": "pkg:deb/debian/libssl3@3.0.11-1~deb12u2?arch=amd64&distro=debian-12&upstream=openssl"}]},
+            {"name": "libcrypto3", "externalRefs": [{"referenceType": "purl", "referenceLocator": "pkg:apk/alpine/libcrypto3@3.3.1-r3?arch=x86_64&upstream=openssl"}]},
+            {"name": "openssl-libs", "externalRefs": [{"referenceType": "purl", "referenceLocator": "pkg:rpm/rhel/openssl-libs@3.0.7-27.el9?upstream=openssl-3.0.7-27.el9.src.rpm"}]},
+            {"name": "tar", "externalRefs": [{"referenceType": "purl", "referenceLocator": "pkg:deb/debian/tar@1.34%2Bdfsg-1.2?upstream=%401.34"}]},
+            {"name": "zlib1g", "externalRefs": [{"referenceType": "purl", "referenceLocator": "pkg:deb/debian/zlib1g@1:1.2.13.dfsg-1?upstream=zlib%40"}]}
+        ]});
+        let inv = from_sbom(&doc).unwrap();
+        let sources: Vec<(&str, Option<&str>, Option<&str>)> =
+            inv.packages.iter().map(|p| (p.package.name.as_str(), p.package.source_name.as_deref(), p.package.source_version.as_deref())).collect();
+        assert_eq!(
+            sources,
+            [
+                ("bsdutils", Some("util-linux"), Some("2.38.1-5")),
+                ("libssl3", Some("openssl"), None),
+                // Hostile or broken qualifiers: an empty name is ignored, an empty version unknown.
+                ("tar", None, None),
+                ("zlib1g", Some("zlib"), None),
+                ("libcrypto3", Some("openssl"), Some("3.3.1-r3")),
+                ("openssl-libs", None, None),
+            ]
+        );
+        assert_eq!(inv.os.as_ref().map(|o| (o.id.as_str(), o.version_id.as_deref())), Some(("debian", Some("12"))));
     }
 
     #[test]

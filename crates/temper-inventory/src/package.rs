@@ -75,13 +75,22 @@ pub struct Package {
     /// of a Go module in a binary's build info).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checksum: Option<String>,
+    /// What it requires, as its package manager records it: one entry per
+    /// requirement, alternatives joined by ` | `, versions and architecture
+    /// qualifiers dropped (dpkg `Pre-Depends` and `Depends`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends: Vec<String>,
+    /// The virtual package names it stands in for (dpkg `Provides`), which
+    /// other packages' requirements may name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub provides: Vec<String>,
 }
 
 impl Package {
     /// A package known by name and version only; the optional fields are
     /// filled in by the catalogers that know them.
     pub fn new(name: impl Into<String>, version: impl Into<String>, ecosystem: Ecosystem) -> Package {
-        Package { name: name.into(), version: version.into(), ecosystem, arch: None, source_name: None, source_version: None, licenses: Vec::new(), checksum: None }
+        Package { name: name.into(), version: version.into(), ecosystem, arch: None, source_name: None, source_version: None, licenses: Vec::new(), checksum: None, depends: Vec::new(), provides: Vec::new() }
     }
 
     /// The same package with its declared licences.

@@ -55,7 +55,16 @@ pub fn purl(p: &Package, os: Option<&OsRelease>) -> String {
         Ecosystem::Deb | Ecosystem::Apk => {
             let default = if p.ecosystem == Ecosystem::Deb { "debian" } else { "alpine" };
             let namespace = os.map_or(default, |o| o.id.as_str());
-            let query = qualifiers(&[("arch", p.arch.as_deref()), ("distro", distro.as_deref())]);
+            // Syft's `upstream`: distro advisories name source packages, so a
+            // scanner of the SBOM needs it (`name@version` when the source's
+            // version is not the package's); left out when it would repeat
+            // the package.
+            let other_version = p.source_version.as_ref().filter(|v| **v != p.version);
+            let upstream = p.source_name.as_ref().filter(|s| **s != p.name || other_version.is_some()).map(|s| match other_version {
+                Some(v) => format!("{s}@{v}"),
+                None => s.clone(),
+            });
+            let query = qualifiers(&[("arch", p.arch.as_deref()), ("distro", distro.as_deref()), ("upstream", upstream.as_deref())]);
             format!("pkg:{}/{}/{}@{version}{query}", p.ecosystem.purl_type(), encode(namespace, b""), encode(&p.name, b"+"))
         }
         Ecosystem::Rpm => {
@@ -83,7 +92,7 @@ mod tests {
     use super::*;
 
     fn pkg(name: &str, version: &str, ecosystem: Ecosystem, arch: Option<&str>) -> Package {
-        Package { name: name.into(), version: version.into(), ecosystem, arch: arch.map(Into::into), source_name: None, source_version: None, licenses: vec![], checksum: None }
+        Package { name: name.into(), version: version.into(), ecosystem, arch: arch.map(Into::into), source_name: None, source_version: None, licenses: vec![], checksum: None, depends: vec![], provides: vec![] }
     }
 
     #[test]
@@ -107,5 +116,43 @@ mod tests {
         assert_eq!(purl(&pkg("monolog/monolog", "2.9.1", Ecosystem::Composer, None), None), "pkg:composer/monolog/monolog@2.9.1");
         assert_eq!(purl(&pkg("Newtonsoft.Json", "13.0.1", Ecosystem::Nuget, None), None), "pkg:nuget/Newtonsoft.Json@13.0.1");
         assert_eq!(purl(&pkg("regex", "1.5.4", Ecosystem::Cargo, None), None), "pkg:cargo/regex@1.5.4");
+    }
+
+    #[test]
+    fn upstream_qualifier_names_the_source_package() {
+        let os = OsRelease { id: "debian".into(), version_id: Some("12".into()), ..Default::default() };
+        let with_source = |name: &str, version: &str, eco: Ecosystem, source: &str, source_version: Option<&str>| Package {
+            source_name: Some(source.into()),
+            source_version: source_version.map(Into::into),
+            ..pkg(name, version, eco, Some("amd64"))
+        };
+        // Same version: the name alone, as Syft writes it.
+        assert_eq!(
+            purl(&with_source("libssl3", "3.0.11-1~deb12u2", Ecosystem::Deb, "openssl", None), Some(&os)),
+            "pkg:deb/debian/libssl3@3.0.11-1~deb12u2?arch=amd64&distro=debian-12&upstream=openssl"
+        );
+        assert_eq!(
+            purl(&with_source("libssl3", "3.0.11-1~deb12u2", Ecosystem::Deb, "openssl", Some("3.0.11-1~deb12u2")), Some(&os)),
+            "pkg:deb/debian/libssl3@3.0.11-1~deb12u2?arch=amd64&distro=debian-12&upstream=openssl"
+        );
+        // A binNMU or an epoch: the source's own version, `@` encoded.
+        assert_eq!(
+            purl(&with_source("bsdutils", "1:2.38.1-5+b1", Ecosystem::Deb, "util-linux", Some("2.38.1-5")), Some(&os)),
+            "pkg:deb/debian/bsdutils@1:2.38.1-5+b1?arch=amd64&distro=debian-12&upstream=util-linux%402.38.1-5"
+        );
+        let alpine = OsRelease { id: "alpine".into(), version_id: Some("3.20.1".into()), ..Default::default() };
+        assert_eq!(
+            purl(&with_source("libcrypto3", "3.3.1-r3", Ecosystem::Apk, "openssl", Some("3.3.1-r3")), Some(&alpine)),
+            "pkg:apk/alpine/libcrypto3@3.3.1-r3?arch=amd64&distro=alpine-3.20.1&upstream=openssl"
+        );
+        // Nothing to add when the source is the package itself.
+        assert_eq!(purl(&with_source("py3-yaml", "6.0.1-r3", Ecosystem::Apk, "py3-yaml", Some("6.0.1-r3")), Some(&alpine)), "pkg:apk/alpine/py3-yaml@6.0.1-r3?arch=amd64&distro=alpine-3.20.1");
+        assert_eq!(
+            purl(&with_source("tzdata", "2024a-0+deb12u1+b1", Ecosystem::Deb, "tzdata", Some("2024a-0+deb12u1")), Some(&os)),
+            "pkg:deb/debian/tzdata@2024a-0+deb12u1+b1?arch=amd64&distro=debian-12&upstream=tzdata%402024a-0%2Bdeb12u1"
+        );
+        // rpm advisories name binary packages; its source stays out of the purl.
+        let rhel = OsRelease { id: "rhel".into(), version_id: Some("9.4".into()), ..Default::default() };
+        assert_eq!(purl(&with_source("openssl-libs", "3.0.7-27.el9", Ecosystem::Rpm, "openssl", Some("3.0.7-27.el9")), Some(&rhel)), "pkg:rpm/rhel/openssl-libs@3.0.7-27.el9?arch=amd64&distro=rhel-9.4");
     }
 }

@@ -147,9 +147,9 @@ fn node_app_applies_whiteouts() {
     assert!(merged.contains(&("lodash".to_owned(), Some(2))));
     let all = names(&sbom(&[&layout, "--all-layers"]));
     assert!(all.contains(&("marked".to_owned(), Some(2))), "--all-layers keeps what later layers deleted");
-    // The purls of OS packages carry the distro.
+    // The purls of OS packages carry the distro and the source package.
     let openssl = got["packages"].as_array().expect("p").iter().find(|p| p["name"] == "libssl3").expect("libssl3");
-    assert_eq!(openssl["purl"], "pkg:deb/debian/libssl3@3.0.22-1~deb12u2?arch=amd64&distro=debian-12");
+    assert_eq!(openssl["purl"], "pkg:deb/debian/libssl3@3.0.22-1~deb12u2?arch=amd64&distro=debian-12&upstream=openssl");
 }
 
 #[test]

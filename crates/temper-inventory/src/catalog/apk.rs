@@ -53,6 +53,8 @@ impl Stanza {
             arch: self.arch,
             licenses: self.license.into_iter().collect(),
             checksum: None,
+            depends: Vec::new(),
+            provides: Vec::new(),
         }));
         Ok(())
     }

@@ -4,7 +4,9 @@
 //! Only stanzas whose `Status` says `installed` count (or that have no
 //! `Status`, as distroless writes them). `Source: name (version)` is kept:
 //! Debian advisories name source packages, and a binNMU's binary version
-//! (`1.10.0-3+b1`) differs from its source's (`1.10.0-3`).
+//! (`1.10.0-3+b1`) differs from its source's (`1.10.0-3`). `Pre-Depends`,
+//! `Depends` and `Provides` are kept as package names, for the SBOM's
+//! dependency graph.
 //!
 //! The files each package installed come from `info/NAME.list` (one
 //! absolute path per line, directories included; `NAME:ARCH.list` for
@@ -56,9 +58,29 @@ pub fn parse(text: &str) -> Result<Vec<Package>, String> {
             source_version,
             licenses: Vec::new(),
             checksum: None,
+            depends: ["Pre-Depends", "Depends"].iter().filter_map(|f| field(f)).flat_map(|v| requirements(&v)).collect(),
+            // `Provides: awk, x-terminal-emulator (= 1)`: names, no alternatives.
+            provides: field("Provides").map(|v| requirements(&v)).unwrap_or_default(),
         });
     }
     Ok(out)
+}
+
+/// The requirements of a `Depends`-style field, each as its alternatives'
+/// names joined by ` | `: `libc6 (>= 2.34), mawk | awk:any` gives `libc6`
+/// and `mawk | awk`.
+fn requirements(value: &str) -> Vec<String> {
+    value
+        .split(',')
+        .filter_map(|clause| {
+            let names: Vec<&str> = clause
+                .split('|')
+                .filter_map(|alt| alt.trim().split([' ', '(', '[', '<']).next()?.split(':').next())
+                .filter(|n| !n.is_empty())
+                .collect();
+            (!names.is_empty()).then(|| names.join(" | "))
+        })
+        .collect()
 }
 
 /// `NAME.list` or `NAME:ARCH.list` (and the same for `.md5sums`) split
@@ -95,7 +117,7 @@ impl Analyzer<Fact> for DpkgCataloger {
         "dpkg"
     }
     fn version(&self) -> u32 {
-        2
+        4
     }
     fn wants(&self, path: &str, _: &FileEntry) -> bool {
         path == "var/lib/dpkg/status"
@@ -124,6 +146,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn depends_become_requirements() {
+        let status = "Package: dash\nVersion: 0.5.12-2\nPre-Depends: libc6 (>= 2.34)\nDepends: debianutils (>= 5.6-0.1), dpkg (>= 1.19.1)\nProvides: sh, posix-shell (= 1)\n\nPackage: x\nVersion: 1\nDepends: mawk | awk:any, libgcc-s1:amd64 [amd64], ,  | \n";
+        let p = parse(status).unwrap();
+        assert_eq!(p[0].depends, ["libc6", "debianutils", "dpkg"]);
+        assert_eq!(p[0].provides, ["sh", "posix-shell"]);
+        assert_eq!(p[1].depends, ["mawk | awk", "libgcc-s1"]);
+    }
+
+    #[test]
     fn installed_stanzas_with_sources() {
         let status = "Package: libssh2-1\nStatus: install ok installed\nArchitecture: amd64\nSource: libssh2 (1.10.0-3)\nVersion: 1.10.0-3+b1\nDescription: x\n more\n\nPackage: gone\nStatus: deinstall ok config-files\nVersion: 1\n\nPackage: libssl3\nStatus: install ok installed\nSource: openssl\nVersion: 3.0.15-1~deb12u1\n";
         let p = parse(status).unwrap();
@@ -131,6 +162,7 @@ mod tests {
         assert_eq!((p[0].source_name.as_deref(), p[0].source_version.as_deref()), (Some("libssh2"), Some("1.10.0-3")));
         assert_eq!((p[1].source_name.as_deref(), p[1].source_version.as_deref()), (Some("openssl"), None));
         assert!(parse("Version: 1\n").is_err());
+        assert_eq!(p[0].depends, Vec::<String>::new());
         let e = FileEntry { path: String::new(), kind: temper_layer::EntryKind::File, size: 1, mode: 0o644, uid: 0, gid: 0 };
         assert!(DpkgCataloger.wants("var/lib/dpkg/status.d/base-files", &e));
         assert!(DpkgCataloger.wants("var/lib/dpkg/status.d/base-files.md5sums", &e));

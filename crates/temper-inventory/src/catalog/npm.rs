@@ -10,6 +10,9 @@
 //!   dropped when the inventory is built (see [`package_root`]);
 //! - an application root outside `node_modules` (`/app/package.json`).
 //!
+//! The names in `dependencies` (less those also in `optionalDependencies`,
+//! which may rightly be missing) are kept for the SBOM's dependency graph.
+//!
 //! Manifests without both a name and a version (workspace roots, `{"type":
 //! "module"}` markers in sub-directories) name nothing. Debian's
 //! `/usr/share/nodejs` and `/usr/lib/nodejs` hold dpkg content, not npm
@@ -32,6 +35,10 @@ struct Manifest {
     license: Option<serde_json::Value>,
     #[serde(default)]
     licenses: Option<serde_json::Value>,
+    #[serde(default)]
+    dependencies: Option<serde_json::Value>,
+    #[serde(default, rename = "optionalDependencies")]
+    optional_dependencies: Option<serde_json::Value>,
 }
 
 /// Whether `path` is the manifest at the top of an installed package.
@@ -72,7 +79,7 @@ impl Analyzer<Fact> for NpmCataloger {
         "npm"
     }
     fn version(&self) -> u32 {
-        2
+        3
     }
     fn wants(&self, path: &str, _: &FileEntry) -> bool {
         (path == "package.json" || path.ends_with("/package.json")) && !is_debian_nodejs(path)
@@ -92,7 +99,11 @@ impl Analyzer<Fact> for NpmCataloger {
         if let Some(serde_json::Value::Array(list)) = &m.licenses {
             licenses.extend(list.iter().filter_map(license_text));
         }
-        Ok(vec![Fact::Package(Package::new(name, version, Ecosystem::Npm).with_licenses(licenses))])
+        // Maps of name to range; anything else says nothing about edges.
+        let names = |v: &Option<serde_json::Value>| v.as_ref().and_then(serde_json::Value::as_object).map(|o| o.keys().filter(|k| !k.is_empty()).cloned().collect::<Vec<_>>()).unwrap_or_default();
+        let optional = names(&m.optional_dependencies);
+        let depends = names(&m.dependencies).into_iter().filter(|n| !optional.contains(n)).collect();
+        Ok(vec![Fact::Package(Package { depends, ..Package::new(name, version, Ecosystem::Npm).with_licenses(licenses) })])
     }
 }
 
@@ -132,6 +143,13 @@ mod tests {
         let f = NpmCataloger.analyze("x", br#"{"name":"old","version":"1.0.0","licenses":[{"type":"BSD"},{"type":"MIT"}]}"#).unwrap();
         let Fact::Package(p) = &f[0] else { panic!("{f:?}") };
         assert_eq!(p.licenses, ["BSD", "MIT"]);
+        assert!(p.depends.is_empty());
+        let f = NpmCataloger.analyze("x", br#"{"name":"chokidar","version":"3.5.3","dependencies":{"braces":"~3.0.2","fsevents":"~2.3.2","":"x"},"optionalDependencies":{"fsevents":"~2.3.2"}}"#).unwrap();
+        let Fact::Package(p) = &f[0] else { panic!("{f:?}") };
+        assert_eq!(p.depends, ["braces"], "optional dependencies may be missing; they are not requirements");
+        let f = NpmCataloger.analyze("x", br#"{"name":"odd","version":"1.0.0","dependencies":["a"]}"#).unwrap();
+        let Fact::Package(p) = &f[0] else { panic!("{f:?}") };
+        assert!(p.depends.is_empty());
         assert!(NpmCataloger.analyze("x", b"{\"private\":true}").unwrap().is_empty());
         assert!(NpmCataloger.analyze("x", br#"{"type":"module"}"#).unwrap().is_empty());
         assert!(NpmCataloger.analyze("x", br#"{"name":{"x":1},"version":2}"#).unwrap().is_empty());

@@ -7,10 +7,16 @@
 //! package in inventory order. Each package carries its purl, licences,
 //! `evidence.occurrences` (the files that evidence it) and `temper:`
 //! properties: the layer index and diffID that introduced it, the cataloger
-//! and, for dpkg, the source package. `dependencies` has one entry: the image
-//! depends on every component. Packages have none of their own, which
-//! CycloneDX reads as "unknown", the truth for catalogers that do not read
-//! dependency edges.
+//! and, for dpkg, the source package. In `dependencies` the image depends on
+//! every component; each dpkg package on the installed packages its
+//! `Pre-Depends` and `Depends` name or that `Provides` them, and each installed npm package on the
+//! packages Node would load for its `dependencies` (the nearest
+//! `node_modules/NAME` up from it; `optionalDependencies` are not followed).
+//! A package with a requirement nothing installed meets (a dpkg package
+//! that is not installed, a dependency npm hoisted out of the image) is
+//! named in a composition whose `dependencies` aggregate is `incomplete`.
+//! Packages of other catalogers, which do not read edges, have no entry:
+//! CycloneDX reads that as "unknown", the truth for them.
 //!
 //! Files a cataloger could not read are not dropped: each is a
 //! `temper:unknown` property of `metadata`, and a composition marks the
@@ -18,10 +24,12 @@
 //!
 //! Reference: <https://cyclonedx.org/docs/1.6/json/>.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use super::{FormatError, Licence, Sbom, absolute, identity, licences, package_refs, to_json};
-use crate::InventoryPackage;
+use crate::{Ecosystem, Inventory, InventoryPackage};
 
 /// The schema this module writes.
 const SCHEMA: &str = "http://cyclonedx.org/schema/bom-1.6.schema.json";
@@ -132,7 +140,12 @@ struct Occurrence {
 #[derive(Serialize)]
 struct Composition {
     aggregate: &'static str,
+    /// Components whose own inventory is incomplete (the image's).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     assemblies: Vec<String>,
+    /// Components whose `dependencies` entry is incomplete.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    dependencies: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -199,13 +212,21 @@ fn build(sbom: &Sbom<'_>) -> Bom {
         }
         components.push(c);
     }
-    for (p, bom_ref) in inventory.packages.iter().zip(package_refs(inventory)) {
-        components.push(package(p, bom_ref));
+    let refs = package_refs(inventory);
+    for (p, bom_ref) in inventory.packages.iter().zip(&refs) {
+        components.push(package(p, bom_ref.clone()));
     }
 
     let depends_on = components.iter().filter_map(|c| c.bom_ref.clone()).collect();
     let unknowns: Vec<Property> = inventory.unknowns.iter().map(|u| Property { name: "temper:unknown", value: super::unknown(u) }).collect();
-    let compositions = if unknowns.is_empty() { Vec::new() } else { vec![Composition { aggregate: "incomplete", assemblies: vec![image_ref.clone()] }] };
+    let (package_deps, incomplete) = package_dependencies(inventory, &refs);
+    let mut compositions = Vec::new();
+    if !unknowns.is_empty() {
+        compositions.push(Composition { aggregate: "incomplete", assemblies: vec![image_ref.clone()], dependencies: Vec::new() });
+    }
+    if !incomplete.is_empty() {
+        compositions.push(Composition { aggregate: "incomplete", assemblies: Vec::new(), dependencies: incomplete });
+    }
     Bom {
         schema: SCHEMA,
         bom_format: "CycloneDX",
@@ -214,10 +235,87 @@ fn build(sbom: &Sbom<'_>) -> Bom {
         version: 1,
         metadata: Metadata { timestamp: String::new(), tools: Tools { components: vec![tool] }, component: image, properties: unknowns },
         components,
-        dependencies: vec![Dependency { reference: image_ref, depends_on }],
+        dependencies: std::iter::once(Dependency { reference: image_ref, depends_on }).chain(package_deps).collect(),
         compositions,
         vulnerabilities: Vec::new(),
     }
+}
+
+/// Dependency entries from what the catalogers record: a dpkg package
+/// depends on the installed packages its requirements name (all that meet
+/// a requirement with alternatives); an installed npm package on what Node
+/// would load for each of its `dependencies`. Also returns the refs of the
+/// packages with a requirement nothing installed meets, whose lists are
+/// therefore incomplete. Other packages get no entry: their edges are not read.
+fn package_dependencies(inventory: &Inventory, refs: &[String]) -> (Vec<Dependency>, Vec<String>) {
+    let mut debs: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    let mut npm_dirs: BTreeMap<&str, &str> = BTreeMap::new();
+    for (p, r) in inventory.packages.iter().zip(refs) {
+        match p.package.ecosystem {
+            // A requirement names a package or a virtual package one provides.
+            Ecosystem::Deb => {
+                for name in std::iter::once(&p.package.name).chain(&p.package.provides) {
+                    debs.entry(name.as_str()).or_default().push(r);
+                }
+            }
+            Ecosystem::Npm => {
+                if let Some(dir) = npm_dir(p) {
+                    npm_dirs.entry(dir).or_insert(r);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut entries = Vec::new();
+    let mut incomplete = Vec::new();
+    for (p, r) in inventory.packages.iter().zip(refs) {
+        // Per requirement, the refs that meet it; `None` when nothing does.
+        let met: Vec<Option<Vec<&str>>> = match p.package.ecosystem {
+            Ecosystem::Deb => p.package.depends.iter().map(|req| Some(req.split(" | ").flat_map(|n| debs.get(n).into_iter().flatten().copied()).collect::<Vec<_>>()).filter(|m| !m.is_empty())).collect(),
+            Ecosystem::Npm => match npm_dir(p) {
+                Some(dir) => p.package.depends.iter().map(|name| node_resolve(&npm_dirs, dir, name).map(|r| vec![r])).collect(),
+                None => continue,
+            },
+            _ => continue,
+        };
+        if met.iter().any(Option::is_none) {
+            incomplete.push(r.clone());
+        }
+        let mut depends_on: Vec<String> = Vec::new();
+        for m in met.into_iter().flatten().flatten() {
+            if m != r.as_str() && !depends_on.iter().any(|d| d == m) {
+                depends_on.push(m.to_owned());
+            }
+        }
+        entries.push(Dependency { reference: r.clone(), depends_on });
+    }
+    (entries, incomplete)
+}
+
+/// The directory of an npm package the npm cataloger read from its own
+/// `package.json` (not a lockfile entry).
+fn npm_dir(p: &InventoryPackage) -> Option<&str> {
+    if p.found_by != "npm" {
+        return None;
+    }
+    let manifest = p.paths.first()?;
+    if manifest == "package.json" { Some("") } else { manifest.strip_suffix("/package.json") }
+}
+
+/// Node's lookup of `name` required from `from`: `from/node_modules/name`,
+/// then the same from each parent directory that is not a `node_modules`.
+fn node_resolve<'a>(dirs: &BTreeMap<&str, &'a str>, from: &str, name: &str) -> Option<&'a str> {
+    let mut dir = Some(from);
+    while let Some(d) = dir {
+        if d != "node_modules" && !d.ends_with("/node_modules") {
+            let candidate = if d.is_empty() { format!("node_modules/{name}") } else { format!("{d}/node_modules/{name}") };
+            if let Some(r) = dirs.get(candidate.as_str()) {
+                return Some(r);
+            }
+        }
+        dir = (!d.is_empty()).then(|| d.rsplit_once('/').map_or("", |(parent, _)| parent));
+    }
+    None
 }
 
 fn package(p: &InventoryPackage, bom_ref: String) -> Component {
@@ -226,7 +324,9 @@ fn package(p: &InventoryPackage, bom_ref: String) -> Component {
     c.version = Some(p.package.version.clone());
     c.licenses = license_choice(licences(&p.package.licenses));
     c.purl = Some(p.purl.clone());
-    c.properties.push(Property { name: "temper:layer:index", value: p.layer.to_string() });
+    if let Some(l) = p.layer {
+        c.properties.push(Property { name: "temper:layer:index", value: l.to_string() });
+    }
     if let Some(d) = &p.diff_id {
         c.properties.push(Property { name: "temper:layer:diffID", value: d.to_string() });
     }

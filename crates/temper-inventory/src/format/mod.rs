@@ -220,12 +220,13 @@ pub fn package_refs(inventory: &Inventory) -> Vec<String> {
     let mut used = BTreeSet::new();
     let mut refs = Vec::with_capacity(with_path.len());
     for (r, p) in with_path.iter().zip(&inventory.packages) {
-        let mut candidate = if count.get(r.as_str()).copied().unwrap_or(0) > 1 { format!("{r}@layer{}", p.layer) } else { r.clone() };
+        let layer = p.layer.map_or_else(|| "-".to_owned(), |l| l.to_string());
+        let mut candidate = if count.get(r.as_str()).copied().unwrap_or(0) > 1 { format!("{r}@layer{layer}") } else { r.clone() };
         // Same purl, path and layer twice would be a cataloger bug; still unique.
         let mut n = 1;
         while used.contains(&candidate) {
             n += 1;
-            candidate = format!("{r}@layer{}~{n}", p.layer);
+            candidate = format!("{r}@layer{layer}~{n}");
         }
         used.insert(candidate.clone());
         refs.push(candidate);

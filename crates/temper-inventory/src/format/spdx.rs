@@ -57,7 +57,7 @@ struct Document {
 struct CreationInfo {
     created: String,
     creators: Vec<String>,
-    license_list_version: &'static str,
+    license_list_version: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     comment: Option<String>,
 }
@@ -199,7 +199,7 @@ fn build(sbom: &Sbom<'_>) -> Document {
         creation_info: CreationInfo {
             created: String::new(),
             creators: vec![format!("Tool: temper-{}", sbom.tool_version)],
-            license_list_version: ::spdx::license_version(),
+            license_list_version: license_list_version(::spdx::license_version()),
             comment: (!inventory.unknowns.is_empty()).then(|| {
                 let list: Vec<String> = inventory.unknowns.iter().map(super::unknown).collect();
                 format!("The inventory may be incomplete: files temper could not read: {}", list.join("; "))
@@ -219,12 +219,16 @@ fn package(p: &InventoryPackage, spdx_id: String, extracted: &mut BTreeMap<Strin
     out.version_info = Some(p.package.version.clone());
     out.external_refs.push(ExternalRef::purl(p.purl.clone()));
     out.license_declared = declared(licences(&p.package.licenses), extracted);
-    let layer = match &p.diff_id {
-        Some(d) => format!("layer {} ({d})", p.layer),
-        None => format!("layer {}", p.layer),
-    };
-    let paths: Vec<String> = p.paths.iter().map(|path| absolute(path)).collect();
-    let mut info = format!("found by {} in {layer} at {}", p.found_by, paths.join(", "));
+    let mut info = format!("found by {}", p.found_by);
+    match (p.layer, &p.diff_id) {
+        (Some(l), Some(d)) => info.push_str(&format!(" in layer {l} ({d})")),
+        (Some(l), None) => info.push_str(&format!(" in layer {l}")),
+        (None, _) => {}
+    }
+    if !p.paths.is_empty() {
+        let paths: Vec<String> = p.paths.iter().map(|path| absolute(path)).collect();
+        info.push_str(&format!(" at {}", paths.join(", ")));
+    }
     match (&p.package.source_name, &p.package.source_version) {
         (Some(n), Some(v)) => info.push_str(&format!("; source package {n} {v}")),
         (Some(n), None) => info.push_str(&format!("; source package {n}")),
@@ -233,6 +237,16 @@ fn package(p: &InventoryPackage, spdx_id: String, extracted: &mut BTreeMap<Strin
     }
     out.source_info = Some(info);
     out
+}
+
+/// The licence list release as SPDX 2.3 writes it, `M.N`: the spdx crate
+/// names the list's release (`3.29.0`), which SPDX's own tools reject.
+fn license_list_version(release: &str) -> String {
+    let mut parts = release.split('.');
+    match (parts.next(), parts.next()) {
+        (Some(major), Some(minor)) => format!("{major}.{minor}"),
+        _ => release.to_owned(),
+    }
 }
 
 /// One SPDX expression for the declared licences: ids and expressions as

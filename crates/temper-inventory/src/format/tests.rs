@@ -39,11 +39,13 @@ fn pkg(name: &str, version: &str, ecosystem: Ecosystem, licenses: &[&str], layer
         source_version: None,
         licenses: licenses.iter().map(|&l| l.to_owned()).collect(),
         checksum: None,
+        depends: Vec::new(),
+        provides: Vec::new(),
     };
     InventoryPackage {
         purl: crate::purl::purl(&package, Some(&debian())),
         package,
-        layer,
+        layer: Some(layer),
         diff_id: Some(digest(&(layer + 1).to_string())),
         paths: vec![path.into()],
         found_by: "test-cataloger",
@@ -221,7 +223,7 @@ fn duplicate_purls_get_distinct_stable_refs() {
     // a layer rewrites a file with the same content) still gets two refs.
     let mut inv = inventory();
     let mut again = inv.packages[1].clone();
-    again.layer = 2;
+    again.layer = Some(2);
     inv.packages.push(again.clone());
     inv.packages.push(again);
     let (cdx, spdx_doc) = encode_both(&subject(), &inv, epoch("0"));
@@ -234,7 +236,7 @@ fn dpkg_source_package_and_layer_are_kept() {
     let (cdx, spdx_doc) = encode_both(&subject(), &inventory(), epoch("0"));
     let (cdx, spdx_doc) = (parse(&cdx), parse(&spdx_doc));
     let ssl = component(&cdx, "libssl3");
-    assert_eq!(ssl["purl"], "pkg:deb/debian/libssl3@3.0.15-1~deb12u1?arch=amd64&distro=debian-12");
+    assert_eq!(ssl["purl"], "pkg:deb/debian/libssl3@3.0.15-1~deb12u1?arch=amd64&distro=debian-12&upstream=openssl");
     assert_eq!(property(ssl, "temper:package:sourceName"), ["openssl"]);
     assert_eq!(property(ssl, "temper:package:sourceVersion"), ["3.0.15-1~deb12u1"]);
     assert_eq!(property(ssl, "temper:layer:index"), ["0"]);
@@ -244,6 +246,146 @@ fn dpkg_source_package_and_layer_are_kept() {
     assert!(property(component(&cdx, "lodash"), "temper:package:sourceName").is_empty());
     let info = spdx_package(&spdx_doc, "libssl3")["sourceInfo"].as_str().expect("sourceInfo").to_owned();
     assert_eq!(info, format!("found by test-cataloger in layer 0 ({}) at /var/lib/dpkg/status; source package openssl 3.0.15-1~deb12u1", digest("1")));
+}
+
+#[test]
+fn spdx_license_list_version_is_major_minor() {
+    let (_, spdx_doc) = encode_both(&subject(), &inventory(), epoch("0"));
+    let spdx_doc = parse(&spdx_doc);
+    let release = ::spdx::license_version();
+    let want: Vec<&str> = release.split('.').take(2).collect();
+    assert_eq!(spdx_doc["creationInfo"]["licenseListVersion"], want.join("."), "from the crate's list release {release}");
+    let mut patched = spdx_doc.clone();
+    patched["creationInfo"]["licenseListVersion"] = Value::from("3.29.0");
+    assert!(validate::spdx(&patched).is_err(), "the validator must reject a patch level");
+}
+
+#[test]
+fn sbom_round_trip_keeps_source_packages_names_and_os() {
+    let mut inv = inventory();
+    // A binNMU: the source's version is not the package's.
+    let mut bsdutils = pkg("bsdutils", "1:2.38.1-5+b1", Ecosystem::Deb, &[], 0, "var/lib/dpkg/status");
+    bsdutils.package.arch = Some("amd64".into());
+    bsdutils.package.source_name = Some("util-linux".into());
+    bsdutils.package.source_version = Some("2.38.1-5".into());
+    bsdutils.purl = crate::purl::purl(&bsdutils.package, Some(&debian()));
+    inv.packages.push(bsdutils);
+    inv.packages.push(pkg("Django", "2.2", Ecosystem::Pypi, &[], 1, "usr/lib/python3/dist-packages/Django-2.2.dist-info/METADATA"));
+    let facts = |inv: &Inventory| {
+        let mut v: Vec<(String, String, Ecosystem, Option<String>, Option<String>, Option<String>)> = inv
+            .packages
+            .iter()
+            .map(|p| {
+                let k = &p.package;
+                // dpkg leaves the source version out when it is the package's; so does `upstream`.
+                let source_version = k.source_version.clone().filter(|v| *v != k.version);
+                (k.name.clone(), k.version.clone(), k.ecosystem, k.arch.clone(), k.source_name.clone(), source_version)
+            })
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    let (cdx, spdx_doc) = encode_both(&subject(), &inv, epoch("0"));
+    for (format, doc) in [("CycloneDX", parse(&cdx)), ("SPDX", parse(&spdx_doc))] {
+        let back = crate::decode::from_sbom(&doc).expect("decodes");
+        assert_eq!(facts(&back), facts(&inv), "{format}");
+        let os = back.os.as_ref().map(|o| (o.id.as_str(), o.version_id.as_deref()));
+        assert_eq!(os, Some(("debian", Some("12"))), "{format}");
+        let ssl = back.packages.iter().find(|p| p.package.name == "libssl3").expect("libssl3");
+        assert_eq!(ssl.package.source_name.as_deref(), Some("openssl"), "{format}");
+    }
+    // SPDX has only the purl to carry the source package.
+    let spdx_doc = parse(&spdx_doc);
+    let bsd = spdx_package(&spdx_doc, "bsdutils")["externalRefs"][0]["referenceLocator"].as_str().expect("purl").to_owned();
+    assert!(bsd.ends_with("&upstream=util-linux%402.38.1-5"), "{bsd}");
+}
+
+#[test]
+fn sbom_packages_have_no_layer() {
+    let (cdx, spdx_doc) = encode_both(&subject(), &inventory(), epoch("0"));
+    for doc in [parse(&cdx), parse(&spdx_doc)] {
+        let back = crate::decode::from_sbom(&doc).expect("decodes");
+        assert_eq!(back.packages.len(), inventory().packages.len() - 1, "the two ms copies are one package to a scanner");
+        assert!(back.packages.iter().all(|p| p.layer.is_none() && p.diff_id.is_none() && p.paths.is_empty()));
+    }
+    // And an encoder handed such packages says nothing about a layer.
+    let mut inv = inventory();
+    inv.packages.iter_mut().for_each(|p| (p.layer, p.diff_id) = (None, None));
+    let (cdx, spdx_doc) = encode_both(&subject(), &inv, epoch("0"));
+    let (cdx, spdx_doc) = (parse(&cdx), parse(&spdx_doc));
+    validate::cyclonedx(&cdx).expect("CycloneDX valid");
+    validate::spdx(&spdx_doc).expect("SPDX valid");
+    assert!(property(component(&cdx, "lodash"), "temper:layer:index").is_empty());
+    assert_eq!(spdx_package(&spdx_doc, "lodash")["sourceInfo"], "found by test-cataloger at /app/node_modules/lodash/package.json");
+}
+
+#[test]
+fn cyclonedx_dependencies_follow_dpkg_depends() {
+    let deb = |name: &str, depends: &[&str]| {
+        let mut p = pkg(name, "1.0-1", Ecosystem::Deb, &[], 0, "var/lib/dpkg/status");
+        p.package.depends = depends.iter().map(|&d| d.to_owned()).collect();
+        p
+    };
+    let mut inv = inventory();
+    inv.packages.truncate(2); // libssl3, lodash
+    inv.packages[0].package.depends = vec!["libc6".into(), "zlib1g | libz-ng".into()];
+    let mut mawk = deb("mawk", &["not-installed"]);
+    mawk.package.provides = vec!["awk".into()];
+    inv.packages.extend([deb("libc6", &["libgcc-s1"]), deb("libgcc-s1", &["libc6"]), deb("zlib1g", &[]), mawk, deb("base-files", &["awk"])]);
+    let cdx = parse(&encode_both(&subject(), &inv, epoch("0")).0);
+    validate::cyclonedx(&cdx).expect("CycloneDX valid");
+    let deps = cdx["dependencies"].as_array().expect("dependencies");
+    let entry = |name: &str| {
+        let r = component(&cdx, name)["bom-ref"].clone();
+        deps.iter().find(|d| d["ref"] == r).map(|d| d["dependsOn"].as_array().expect("dependsOn").iter().map(|x| x.as_str().expect("ref").to_owned()).collect::<Vec<_>>())
+    };
+    let purl = |name: &str| component(&cdx, name)["purl"].as_str().expect("purl").to_owned();
+    assert_eq!(entry("libssl3"), Some(vec![purl("libc6"), purl("zlib1g")]), "an alternative met by what is installed");
+    assert_eq!(entry("libc6"), Some(vec![purl("libgcc-s1")]));
+    assert_eq!(entry("libgcc-s1"), Some(vec![purl("libc6")]), "cycles are as dpkg records them");
+    assert_eq!(entry("zlib1g"), Some(vec![]), "no requirements: depends on nothing");
+    assert_eq!(entry("base-files"), Some(vec![purl("mawk")]), "a virtual package met by what provides it");
+    assert_eq!(entry("mawk"), Some(vec![]), "a requirement nothing installed meets…");
+    let incomplete: Vec<&Value> = cdx["compositions"].as_array().expect("compositions").iter().filter(|c| c["dependencies"].is_array()).collect();
+    assert_eq!(incomplete.len(), 1);
+    assert_eq!(incomplete[0]["aggregate"], "incomplete");
+    assert_eq!(incomplete[0]["dependencies"], serde_json::json!([purl("mawk")]), "…makes its list incomplete");
+    assert_eq!(entry("lodash"), None, "edges this cataloger does not read: unknown");
+    assert_eq!(deps[0]["dependsOn"].as_array().map(Vec::len), Some(1 + inv.packages.len()), "the image depends on every component");
+}
+
+#[test]
+fn cyclonedx_dependencies_follow_node_resolution() {
+    let npm = |name: &str, version: &str, path: &str, depends: &[&str]| {
+        let mut p = pkg(name, version, Ecosystem::Npm, &[], 1, path);
+        p.found_by = "npm";
+        p.package.depends = depends.iter().map(|&d| d.to_owned()).collect();
+        p
+    };
+    let mut inv = inventory();
+    inv.packages = vec![
+        npm("app", "1.0.0", "app/package.json", &["express", "left-pad"]),
+        npm("express", "4.17.1", "app/node_modules/express/package.json", &["debug", "ms", "@types/node"]),
+        npm("debug", "2.6.9", "app/node_modules/debug/package.json", &["ms"]),
+        npm("ms", "2.0.0", "app/node_modules/debug/node_modules/ms/package.json", &[]),
+        npm("ms", "2.1.3", "app/node_modules/ms/package.json", &[]),
+        npm("@types/node", "20.0.0", "app/node_modules/@types/node/package.json", &[]),
+        // A lockfile entry names no directory to resolve from.
+        { let mut p = npm("lodash", "4.17.21", "app/package-lock.json", &["nothing"]); p.found_by = "npm-lock"; p },
+    ];
+    let cdx = parse(&encode_both(&subject(), &inv, epoch("0")).0);
+    validate::cyclonedx(&cdx).expect("CycloneDX valid");
+    let deps = cdx["dependencies"].as_array().expect("dependencies");
+    let refs: Vec<String> = crate::format::package_refs(&inv);
+    let entry = |i: usize| deps.iter().find(|d| d["ref"] == refs[i].as_str()).map(|d| d["dependsOn"].clone());
+    assert_eq!(entry(0), Some(serde_json::json!([refs[1]])), "left-pad is not installed");
+    assert_eq!(entry(1), Some(serde_json::json!([refs[2], refs[4], refs[5]])), "express loads the top-level ms");
+    assert_eq!(entry(2), Some(serde_json::json!([refs[3]])), "debug loads its own nested ms");
+    assert_eq!(entry(3), Some(serde_json::json!([])));
+    assert_eq!(entry(6), None);
+    let incomplete: Vec<&Value> = cdx["compositions"].as_array().expect("compositions").iter().filter(|c| c["dependencies"].is_array()).collect();
+    assert_eq!(incomplete[0]["dependencies"], serde_json::json!([refs[0]]));
 }
 
 #[test]

@@ -128,6 +128,13 @@ pub fn spdx(doc: &Value) -> Result<(), String> {
     if !shape {
         return Err(format!("created '{created}' is not YYYY-MM-DDThh:mm:ssZ"));
     }
+    // SPDX 2.3 §6.7: `M.N`; SPDX's own tools reject a patch level.
+    if let Some(v) = doc["creationInfo"]["licenseListVersion"].as_str() {
+        let parts: Vec<&str> = v.split('.').collect();
+        if parts.len() != 2 || parts.iter().any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit())) {
+            return Err(format!("licenseListVersion '{v}' is not M.N"));
+        }
+    }
     let namespace = str_at(doc, "documentNamespace")?;
     if namespace.contains('#') || !namespace.contains("://") {
         return Err(format!("documentNamespace '{namespace}' is not an absolute URI without '#'"));

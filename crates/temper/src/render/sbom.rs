@@ -19,7 +19,7 @@ pub fn table(inv: &Inventory) -> String {
             p.package.name.clone(),
             p.package.version.clone(),
             p.package.ecosystem.purl_type().to_owned(),
-            p.layer.to_string(),
+            p.layer.map_or_else(|| "-".to_owned(), |l| l.to_string()),
             p.paths.first().map(|s| format!("/{s}")).unwrap_or_default(),
         ]);
     }

@@ -35,11 +35,14 @@ pub fn table(inventory: &Inventory, matches: &Matches, show_suppressed: bool) ->
     }
     for (_, paths, findings) in groups {
         let first = findings[0];
+        // A package read from an SBOM has no known layer nor path.
+        let layer = first.layer.map_or_else(|| "-".to_owned(), |l| l.to_string());
         let mut place = paths.iter().take(3).map(|p| format!("/{}", escape(p))).collect::<Vec<_>>().join(", ");
         if paths.len() > 3 {
             place.push_str(&format!(" and {} more", paths.len() - 3));
         }
-        out.push_str(&format!("\n{} {} ({}, layer {}, {place})\n", escape(&first.package), escape(&first.version), first.ecosystem.purl_type(), first.layer));
+        let place = if place.is_empty() { format!("layer {layer}") } else { format!("layer {layer}, {place}") };
+        out.push_str(&format!("\n{} {} ({}, {place})\n", escape(&first.package), escape(&first.version), first.ecosystem.purl_type()));
         let mut rows = vec![vec!["  ID".to_owned(), "SEVERITY".into(), "INSTALLED".into(), "FIXED".into(), "TITLE".into()]];
         for f in findings {
             let fixed = if f.fixed_versions.is_empty() { "-".to_owned() } else { f.fixed_versions.join(", ") };
@@ -132,7 +135,7 @@ pub fn sarif(matches: &Matches, image: &str) -> serde_json::Value {
         results.push(Result {
             rule_id: f.id.clone(),
             level: level(f.severity),
-            message: format!("Package: {}\nInstalled version: {}\nFixed version: {fixed}\nSeverity: {}\nLayer: {}", f.package, f.version, f.severity.as_str(), f.layer),
+            message: format!("Package: {}\nInstalled version: {}\nFixed version: {fixed}\nSeverity: {}\nLayer: {}", f.package, f.version, f.severity.as_str(), f.layer.map_or_else(|| "unknown".to_owned(), |l| l.to_string())),
             // An SBOM-sourced finding has no path: the image (or SBOM) as a whole.
             location: match f.paths.first() {
                 Some(path) => super::sarif::Location::InImage { path: path.clone(), line: None },

@@ -112,6 +112,8 @@ fn header_facts_within(blob: &[u8], budget: &mut usize) -> Result<Vec<Fact>, Str
         source_version,
         licenses: h.string(header::LICENSE)?.into_iter().collect(),
         checksum: None,
+        depends: Vec::new(),
+        provides: Vec::new(),
     }));
     Ok(out)
 }
