@@ -54,6 +54,13 @@ fn tables_fit_the_terminal_width() {
     let sbom = stdout(&temper(&["sbom", "examples/demo-app", "--no-cache"], &[("COLUMNS", "60")]));
     assert!(widest(&sbom) <= 60, "{sbom}");
     assert!(sbom.contains("busybox-static  1:1.35.0-4+deb12u1+b1  deb"), "{sbom}");
+    // The check summary cuts its RESULT column.
+    let wide_check = String::from_utf8(temper(&["check", "examples/demo-app", "--no-cache"], &[]).stdout).expect("utf-8");
+    let check = String::from_utf8(temper(&["check", "examples/demo-app", "--no-cache"], &[("COLUMNS", "100")]).stdout).expect("utf-8");
+    let summary = |s: &str| s.lines().filter(|l| ["PASS ", "FAIL ", "SKIP "].iter().any(|w| l.starts_with(w))).map(str::to_owned).collect::<Vec<_>>();
+    assert!(summary(&wide_check).iter().any(|l| l.chars().count() > 100), "{wide_check}");
+    assert!(summary(&check).iter().all(|l| l.chars().count() <= 100), "{check}");
+    assert_eq!(summary(&check).len(), summary(&wide_check).len());
     // Not a number, or zero: as if unset.
     assert_eq!(stdout(&temper(SCAN, &[("COLUMNS", "wide")])), wide);
     assert_eq!(stdout(&temper(SCAN, &[("COLUMNS", "0")])), wide);
