@@ -82,6 +82,14 @@ fn no_color_and_color_flag_are_honoured() {
     assert_eq!(stdout(&temper(SCAN, &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")])), plain);
     assert_eq!(stdout(&temper(SCAN, &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "")])), always);
     assert_eq!(stdout(&temper(&[SCAN, &["--color", "never"]].concat(), &[("CLICOLOR_FORCE", "1")])), plain);
+    // lint's snippets follow the same choice.
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::write(dir.path().join("Dockerfile"), "FROM debian\nRUN apt-get install -y curl\n").expect("write");
+    let lint = |args: &[&str], env: &[(&str, &str)]| temper(&[&["lint", dir.path().to_str().expect("utf-8")], args].concat(), env).stdout;
+    assert!(lint(&["--color", "always"], &[]).contains(&0x1b));
+    assert!(lint(&[], &[("CLICOLOR_FORCE", "1")]).contains(&0x1b));
+    assert!(!lint(&[], &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]).contains(&0x1b));
+    assert!(!lint(&[], &[]).contains(&0x1b));
     let bad = temper(&[SCAN, &["--color", "sometimes"]].concat(), &[]);
     assert_eq!(bad.status.code(), Some(2));
 }
