@@ -9,6 +9,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Parser, Debug)]
 #[command(name = "temper", version, about, propagate_version = true)]
 pub struct Cli {
+    /// When to colour tables: auto (stdout is a terminal and NO_COLOR is unset or empty), always or never.
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// No progress bars, warnings or notes on stderr; errors and failed thresholds still print.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -47,6 +53,17 @@ pub enum Command {
         #[arg(long, short, value_name = "DIR")]
         output: Option<PathBuf>,
     },
+}
+
+/// `--color` values.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum ColorChoice {
+    /// Colour when stdout is a terminal, unless NO_COLOR is set (CLICOLOR_FORCE forces it).
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
 }
 
 /// Shells `temper completions` writes for.

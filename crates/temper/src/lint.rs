@@ -1,7 +1,7 @@
 //! `temper lint`: Dockerfiles found, read, parsed and linted; a verdict by
 //! `--failure-threshold`.
 
-use std::io::{IsTerminal, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -125,7 +125,7 @@ pub fn lint(args: &LintArgs) -> Result<ExitCode> {
         }
     }
     let text = match args.format {
-        LintFormat::Tty => render::lint::tty(&files, args.output.is_none() && std::io::stdout().is_terminal()),
+        LintFormat::Tty => render::lint::tty(&files, args.output.is_none() && crate::term::color()),
         LintFormat::Json => serde_json::to_string_pretty(&render::lint::json(&files))? + "\n",
         LintFormat::Sarif => serde_json::to_string_pretty(&render::lint::sarif(&files))? + "\n",
         LintFormat::Checkstyle => render::lint::checkstyle(&files),

@@ -11,6 +11,7 @@ mod lint;
 mod progress;
 mod render;
 mod size;
+mod term;
 mod vuln;
 
 use std::io::Write;
@@ -27,6 +28,7 @@ use cli::{Cli, Command, Format, ImageArgs};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    term::init(cli.color, cli.quiet);
     let result = match cli.command {
         Command::Inspect(args) => inspect(&args),
         Command::Layers(args) => layers(&args),
@@ -146,9 +148,7 @@ fn open_source(args: &ImageArgs) -> Result<(Source, Image)> {
             credentials,
             docker_config: args.docker_config.clone(),
             retry: temper_image::registry::RetryPolicy {
-                notice: Some(std::sync::Arc::new(|m: &str| {
-                    let _ = writeln!(std::io::stderr(), "temper: note: {}", render::escape(m));
-                })),
+                notice: Some(std::sync::Arc::new(|m: &str| term::note(m))),
                 ..temper_image::registry::RetryPolicy::from_env()
             },
         },
@@ -164,7 +164,7 @@ fn walk(image: &Image, args: &ImageArgs) -> Result<Vec<LayerIndex>> {
 
 fn walk_with(image: &Image, args: &ImageArgs, sink: &dyn temper_layer::FileSink) -> Result<Vec<LayerIndex>> {
     let limits = limits(args)?;
-    let bars = progress::Bars::new(layer_labels(image));
+    let bars = progress::Bars::new("reading", layer_labels(image));
     let walked = temper_layer::walk_image_with(image, &limits, &bars, sink);
     bars.clear();
     walked.with_context(|| image.name.clone())
@@ -179,9 +179,11 @@ fn limits(args: &ImageArgs) -> Result<temper_layer::Limits> {
     })
 }
 
-fn layer_labels(image: &Image) -> Vec<String> {
-    (0..image.layers.len())
-        .map(|i| image.layers[i].digest.as_ref().or(image.layers[i].diff_id.as_ref()).map_or_else(|| format!("layer {i}"), |d| d.short().to_owned()))
+fn layer_labels(image: &Image) -> Vec<progress::LayerLabel> {
+    image
+        .layers
+        .iter()
+        .map(|l| progress::LayerLabel { digest: l.digest.as_ref().or(l.diff_id.as_ref()).map_or_else(String::new, |d| d.short().to_owned()), size: l.size })
         .collect()
 }
 
@@ -338,20 +340,16 @@ fn scan_inventory(image: &Image, args: &ImageArgs, run: &cli::RunArgs, all_layer
         match run.cache_dir.clone().or_else(temper_inventory::cache::default_dir).map(|d| temper_inventory::cache::LayerCache::open(&d)).transpose() {
             Ok(c) => c.map(|c| c.verify_blobs(args.verify_blobs)),
             Err(e) => {
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "temper: warning: {}; scanning without the cache (`temper cache clean` removes it, --no-cache skips it)",
-                    render::escape(&e.to_string())
-                );
+                term::warn(&format!("{e}; scanning without the cache (`temper cache clean` removes it, --no-cache skips it)"));
                 None
             }
         }
     };
-    let bars = progress::Bars::new(layer_labels(image));
+    let bars = progress::Bars::new("scanning", layer_labels(image));
     let scanned = temper_inventory::scan(image, &limits(args)?, &bars, &catalogers, cache.as_ref());
     bars.clear();
     if let Some(notice) = cache.as_ref().and_then(temper_inventory::cache::LayerCache::take_notice) {
-        let _ = writeln!(std::io::stderr(), "temper: warning: {}", render::escape(&notice));
+        term::warn(&notice);
     }
     let scanned = scanned.with_context(|| image.name.clone())?;
     let analysis = temper_layer::analyze(&scanned.layers).with_context(|| image.name.clone())?;

@@ -1,34 +1,81 @@
-//! Progress bars on stderr: one per layer, shown only on a terminal and
-//! only once the pass has run for a second.
+//! Progress bars on stderr: one per layer (`layer 3/7 scanning 1a2b3c4d5e6f`)
+//! under a total line over all layers, shown only on a terminal, never with
+//! `--quiet`, and only once the pass has run for a moment, so fast runs
+//! draw nothing.
 
 use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use temper_layer::Progress;
 
+/// One layer's label and stored size, as the image describes it.
+pub struct LayerLabel {
+    /// A short digest.
+    pub digest: String,
+    /// The stored (compressed) size, when the manifest gives it.
+    pub size: Option<u64>,
+}
+
 pub struct Bars {
     multi: MultiProgress,
     bars: Mutex<HashMap<usize, ProgressBar>>,
+    total: ProgressBar,
+    done: AtomicUsize,
     started: Instant,
     shown: Mutex<bool>,
     enabled: bool,
-    labels: Vec<String>,
+    phase: &'static str,
+    layers: Vec<LayerLabel>,
 }
 
-const DELAY: Duration = Duration::from_secs(1);
+/// How long a pass runs before its bars appear: long enough that a cached
+/// or tiny image draws nothing, short enough that a big archive shows
+/// progress before the user wonders.
+const DELAY: Duration = Duration::from_millis(300);
+
+const BAR: &str = "{prefix:>11} {msg:<21} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}";
+
+/// `layer 3/7`: the layer's place counted from 1 among `count`.
+fn layer_prefix(index: usize, count: usize) -> String {
+    format!("layer {}/{count}", index + 1)
+}
+
+/// `scanning 1a2b3c4d5e6f`: what is being done to the layer, and which.
+fn layer_message(phase: &str, digest: &str) -> String {
+    format!("{phase} {digest}")
+}
+
+/// `3/7 layers done`: the total line's message.
+fn total_message(done: usize, count: usize) -> String {
+    format!("{done}/{count} layers done")
+}
 
 impl Bars {
-    pub fn new(labels: Vec<String>) -> Self {
+    /// Bars for a pass that does `phase` (`reading`, `scanning`) to `layers`.
+    pub fn new(phase: &'static str, layers: Vec<LayerLabel>) -> Self {
+        let multi = MultiProgress::with_draw_target(ProgressDrawTarget::hidden());
+        // The total's length is the sum of the sizes the manifest gives; a
+        // layer without one adds its bytes as they are read.
+        let total = multi.add(ProgressBar::new(layers.iter().filter_map(|l| l.size).sum()));
+        if let Ok(style) = ProgressStyle::with_template(BAR) {
+            total.set_style(style.progress_chars("=> "));
+        }
+        total.set_prefix("total");
+        total.set_message(total_message(0, layers.len()));
         Bars {
-            multi: MultiProgress::with_draw_target(ProgressDrawTarget::hidden()),
+            multi,
             bars: Mutex::new(HashMap::new()),
+            total,
+            done: AtomicUsize::new(0),
             started: Instant::now(),
             shown: Mutex::new(false),
-            enabled: std::io::stderr().is_terminal(),
-            labels,
+            enabled: std::io::stderr().is_terminal() && !crate::term::quiet(),
+            phase,
+            layers,
         }
     }
 
@@ -45,6 +92,7 @@ impl Bars {
     }
 
     pub fn clear(&self) {
+        self.total.finish_and_clear();
         let _ = self.multi.clear();
     }
 }
@@ -52,15 +100,17 @@ impl Bars {
 impl Progress for Bars {
     fn start(&self, layer: usize, total: Option<u64>) {
         let bar = self.multi.add(ProgressBar::new(total.unwrap_or(0)));
-        let template = if total.is_some() {
-            "{prefix:>12} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}"
-        } else {
-            "{prefix:>12} {spinner} {bytes} {bytes_per_sec}"
-        };
+        let template = if total.is_some() { BAR } else { "{prefix:>11} {msg:<21} {spinner} {bytes} {bytes_per_sec}" };
         if let Ok(style) = ProgressStyle::with_template(template) {
             bar.set_style(style.progress_chars("=> "));
         }
-        bar.set_prefix(self.labels.get(layer).cloned().unwrap_or_else(|| format!("layer {layer}")));
+        let described = self.layers.get(layer);
+        bar.set_prefix(layer_prefix(layer, self.layers.len()));
+        bar.set_message(layer_message(self.phase, described.map_or("", |l| l.digest.as_str())));
+        // A size the manifest did not give is learnt now.
+        if let (Some(t), None) = (total, described.and_then(|l| l.size)) {
+            self.total.inc_length(t);
+        }
         if let Ok(mut bars) = self.bars.lock() {
             bars.insert(layer, bar);
         }
@@ -72,6 +122,7 @@ impl Progress for Bars {
         {
             b.inc(bytes);
         }
+        self.total.inc(bytes);
         self.reveal_if_slow();
     }
 
@@ -80,18 +131,20 @@ impl Progress for Bars {
             && let Some(b) = bars.remove(&layer)
         {
             b.finish_and_clear();
+            let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+            self.total.set_message(total_message(done, self.layers.len()));
         }
     }
 }
 
-/// One download's bar, shown only on a terminal.
+/// One download's bar, shown only on a terminal and never with `--quiet`.
 pub struct Download {
     bar: Option<ProgressBar>,
 }
 
 /// A bar for the download of `name`.
 pub fn download_bar(name: &str) -> Download {
-    if !std::io::stderr().is_terminal() {
+    if !std::io::stderr().is_terminal() || crate::term::quiet() {
         return Download { bar: None };
     }
     let bar = ProgressBar::new(0);
@@ -118,5 +171,18 @@ impl Download {
         if let Some(b) = &self.bar {
             b.finish_and_clear();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_labels_name_layer_phase_and_digest() {
+        assert_eq!(layer_prefix(2, 7), "layer 3/7");
+        assert_eq!(layer_prefix(0, 1), "layer 1/1");
+        assert_eq!(layer_message("scanning", "1a2b3c4d5e6f"), "scanning 1a2b3c4d5e6f");
+        assert_eq!(total_message(3, 7), "3/7 layers done");
     }
 }

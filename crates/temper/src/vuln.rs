@@ -13,7 +13,7 @@ use temper_inventory::Inventory;
 use crate::cli::Format;
 use crate::cli_vuln::{DbArgs, ScanArgs, ScanFormat};
 use crate::gate::{FailOn, Verdict};
-use crate::{open_source, print, progress, render, scan_inventory, write_whole};
+use crate::{open_source, print, progress, render, scan_inventory, term, write_whole};
 
 fn db_path(args: &DbArgs) -> Result<PathBuf> {
     args.path.clone().or_else(temper_advisory::db::default_path).ok_or_else(|| anyhow!("no advisory database path: set --db, TEMPER_DB or HOME"))
@@ -46,9 +46,8 @@ pub fn db_import(paths: &[PathBuf], args: &DbArgs) -> Result<ExitCode> {
     let mut db = open_db(&path)?;
     let started = std::time::Instant::now();
     let stats = db.import(paths)?;
-    let mut err = std::io::stderr().lock();
     for (name, why) in &stats.skipped {
-        let _ = writeln!(err, "temper: warning: {}", render::escape(&format!("skipped {name}: {why}")));
+        term::warn(&format!("skipped {name}: {why}"));
     }
     let total: usize = stats.records.values().sum();
     if total == 0 && stats.kev == 0 && stats.cve == 0 {
@@ -198,7 +197,7 @@ fn require_coverage(db: &AdvisoryDb, inventory: &Inventory, allow_partial: bool,
     let list = missing.iter().map(|(f, n)| format!("{f} ({})", packages(*n))).collect::<Vec<_>>().join(", ");
     if allow_partial {
         for (family, n) in &missing {
-            let _ = writeln!(std::io::stderr(), "temper: warning: {source} holds no {family} records; {} not checked", packages(*n));
+            term::warn(&format!("{source} holds no {family} records; {} not checked", packages(*n)));
         }
         return Ok(());
     }
@@ -236,7 +235,7 @@ fn warn_if_stale(db: &AdvisoryDb, max_days: u32, offline: bool) -> Result<()> {
     {
         let days = (now - updated) / 86_400;
         let hint = if offline { "update it where the network is reachable" } else { "run `temper db update` or scan with --update" };
-        let _ = writeln!(std::io::stderr(), "temper: warning: the advisory database is {days} days old (max_age_days {max_days}); {hint}");
+        term::warn(&format!("the advisory database is {days} days old (max_age_days {max_days}); {hint}"));
     }
     Ok(())
 }
@@ -270,7 +269,7 @@ pub fn scan(args: &ScanArgs) -> Result<ExitCode> {
         let mut db = AdvisoryDb::in_memory()?;
         let stats = db.import(&args.advisories)?;
         for (name, why) in &stats.skipped {
-            let _ = writeln!(std::io::stderr(), "temper: warning: {}", render::escape(&format!("skipped {name}: {why}")));
+            term::warn(&format!("skipped {name}: {why}"));
         }
         db
     };

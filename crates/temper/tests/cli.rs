@@ -10,7 +10,8 @@ fn root() -> PathBuf {
 }
 
 fn temper(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_temper")).args(args).current_dir(root()).output().expect("run temper")
+    // The README shows piped output: no width or colour from the caller's environment.
+    Command::new(env!("CARGO_BIN_EXE_temper")).args(args).current_dir(root()).env_remove("COLUMNS").env_remove("CLICOLOR_FORCE").output().expect("run temper")
 }
 
 fn stderr(o: &Output) -> String {

@@ -6,7 +6,7 @@ use std::fmt::Write;
 use serde_json::{Value, json};
 use temper_check::{Severity, Status};
 
-use super::escape;
+use super::{escape, fit_line};
 use crate::check::Report;
 
 fn status_word(s: Status) -> &'static str {
@@ -35,7 +35,8 @@ pub fn table(r: &Report) -> String {
     let id_width = r.checks.iter().map(|c| c.id.len()).max().unwrap_or(0).max("secrets".len());
     let _ = writeln!(out, "{:<6} {:<8} {:<id_width$}  RESULT", "STATUS", "SEVERITY", "CHECK");
     for c in &r.checks {
-        let _ = writeln!(out, "{:<6} {:<8} {:<id_width$}  {}", status_word(c.status), c.severity, c.id, escape(&c.message));
+        // RESULT is last: cutting the row to the terminal cuts only it.
+        let _ = writeln!(out, "{}", fit_line(&format!("{:<6} {:<8} {:<id_width$}  {}", status_word(c.status), c.severity, c.id, escape(&c.message))));
     }
     let worst = r.secrets.iter().map(|s| s.severity).max();
     let secrets_line = match r.secrets.len() {
@@ -43,7 +44,7 @@ pub fn table(r: &Report) -> String {
         n => format!("{n} secret(s) found"),
     };
     let status = if r.secrets.is_empty() { "PASS" } else { "FAIL" };
-    let _ = writeln!(out, "{:<6} {:<8} {:<id_width$}  {secrets_line}", status, worst.map_or("-".to_owned(), |s: Severity| s.to_string()), "secrets");
+    let _ = writeln!(out, "{}", fit_line(&format!("{:<6} {:<8} {:<id_width$}  {secrets_line}", status, worst.map_or("-".to_owned(), |s: Severity| s.to_string()), "secrets")));
 
     for c in r.checks.iter().filter(|c| c.status == Status::Fail) {
         let _ = writeln!(out, "\n{} ({}): {}", c.id, c.severity, c.title);
@@ -59,7 +60,7 @@ pub fn table(r: &Report) -> String {
         for s in &r.secrets {
             let layer = s.layer.map_or("-".to_owned(), |l| l.to_string());
             let place = format!("{}:{}{}", escape(&s.path), s.line, if s.visible { "" } else { " (deleted later)" });
-            let _ = writeln!(out, "  {:<8} {:<24} {:<5} {:<40} {}", s.severity, s.rule, layer, place, escape(&s.redacted));
+            let _ = writeln!(out, "{}", fit_line(&format!("  {:<8} {:<24} {:<5} {:<40} {}", s.severity, s.rule, layer, place, escape(&s.redacted))));
         }
     }
     out

@@ -45,6 +45,11 @@ fn lines_around(source: &str, starts: &[usize], span: &std::ops::Range<usize>) -
 /// so the cost is linear in the findings, not findings × file size.
 pub fn tty(files: &[LintedFile], styled: bool) -> String {
     let renderer = if styled { Renderer::styled() } else { Renderer::plain() };
+    // Long source lines are cut around the span to the terminal's width.
+    let renderer = match crate::term::width() {
+        Some(w) => renderer.term_width(w),
+        None => renderer,
+    };
     let mut out = String::new();
     let mut counts = [0usize; 4];
     for file in files {

@@ -69,25 +69,41 @@ pub fn ellipsize(s: &str, max: usize) -> String {
 
 /// Left-aligned columns separated by two spaces; numbers in `right` columns
 /// are right-aligned. Every cell goes through [`escape`], so a cell can
-/// neither break its row nor send escape sequences.
+/// neither break its row nor send escape sequences. Rows fit the terminal
+/// width (see [`fit_widths`]).
 pub fn columns(rows: &[Vec<String>], right: &[usize]) -> String {
+    table(rows, right, None)
+}
+
+/// [`columns`], with the cells of column `paint.0` (not the header row)
+/// coloured by `paint.1` when colour is on; padding is measured on the
+/// plain text, so colour never shifts a column.
+pub fn table(rows: &[Vec<String>], right: &[usize], paint: Option<(usize, fn(&str) -> anstyle::Style)>) -> String {
     let escaped: Vec<Vec<Cow<'_, str>>> = rows.iter().map(|r| r.iter().map(|c| escape(c)).collect()).collect();
     let rows = &escaped;
     let n = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let widths: Vec<usize> = (0..n).map(|c| rows.iter().filter_map(|r| r.get(c)).map(|s| s.chars().count()).max().unwrap_or(0)).collect();
+    let mut widths: Vec<usize> = (0..n).map(|c| rows.iter().filter_map(|r| r.get(c)).map(|s| s.chars().count()).max().unwrap_or(0)).collect();
+    if let Some(max) = crate::term::width() {
+        fit_widths(&mut widths, right, max);
+    }
     let mut out = String::new();
-    for row in rows {
+    for (r, row) in rows.iter().enumerate() {
         let mut line = String::new();
         for (c, cell) in row.iter().enumerate() {
+            let cell = truncate(cell, widths[c]);
             let pad = widths[c].saturating_sub(cell.chars().count());
+            let shown = match paint {
+                Some((col, style)) if col == c && r > 0 => crate::term::paint(&cell, style(&cell)),
+                _ => cell.into_owned(),
+            };
             if c > 0 {
                 line.push_str("  ");
             }
             if right.contains(&c) {
                 line.push_str(&" ".repeat(pad));
-                line.push_str(cell);
+                line.push_str(&shown);
             } else {
-                line.push_str(cell);
+                line.push_str(&shown);
                 if c + 1 < row.len() {
                     line.push_str(&" ".repeat(pad));
                 }
@@ -97,6 +113,43 @@ pub fn columns(rows: &[Vec<String>], right: &[usize]) -> String {
         out.push('\n');
     }
     out
+}
+
+/// The narrowest a shrunk column gets: an ellipsis and a few characters
+/// still say what the cell was.
+const MIN_FREE: usize = 8;
+
+/// Shrinks the free-text column, the last left-aligned one (tables put
+/// titles, paths and purls last, after ids, versions and severities), so
+/// that a row fits `max` characters; the other columns keep their width,
+/// so when they alone overflow the row still does.
+fn fit_widths(widths: &mut [usize], right: &[usize], max: usize) {
+    let total: usize = widths.iter().sum::<usize>() + 2 * widths.len().saturating_sub(1);
+    let Some(free) = (0..widths.len()).rev().find(|c| !right.contains(c)) else { return };
+    if total > max && widths[free] > MIN_FREE {
+        widths[free] = widths[free].saturating_sub(total - max).max(MIN_FREE);
+    }
+}
+
+/// `s` cut to `max` characters, the last one an ellipsis when cut.
+fn truncate(s: &str, max: usize) -> Cow<'_, str> {
+    match s.char_indices().nth(max) {
+        None => Cow::Borrowed(s),
+        Some(_) => {
+            let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+            out.push('…');
+            Cow::Owned(out)
+        }
+    }
+}
+
+/// A line of free text (a heading listing paths, a purl and its reason)
+/// cut to the terminal width, when there is one.
+pub fn fit_line(s: &str) -> Cow<'_, str> {
+    match crate::term::width() {
+        Some(max) => truncate(s, max.max(MIN_FREE)),
+        None => Cow::Borrowed(s),
+    }
 }
 
 #[cfg(test)]
@@ -119,5 +172,22 @@ mod tests {
         assert_eq!(out.lines().count(), 2);
         assert!(!out.contains('\u{1b}'));
         assert!(out.contains("a\\x1b[2Jb\\nc  1"));
+    }
+
+    #[test]
+    fn fit_widths_shrinks_only_the_free_column() {
+        // ID 16, SEVERITY 8, TITLE 60: 88 with the gaps.
+        let mut w = vec![16, 8, 60];
+        fit_widths(&mut w, &[], 80);
+        assert_eq!(w, [16, 8, 52]);
+        let mut w = vec![16, 8, 60];
+        fit_widths(&mut w, &[], 20);
+        assert_eq!(w, [16, 8, MIN_FREE]);
+        // A right-aligned number last: the last left-aligned column shrinks.
+        let mut w = vec![40, 5];
+        fit_widths(&mut w, &[1], 30);
+        assert_eq!(w, [23, 5]);
+        assert_eq!(truncate("abcdef", 4), "abc…");
+        assert_eq!(truncate("abcd", 4), "abcd");
     }
 }

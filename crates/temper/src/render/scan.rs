@@ -6,7 +6,8 @@ use temper_advisory::db::Status;
 use temper_finding::{Matches, Severity};
 use temper_inventory::Inventory;
 
-use super::{columns, ellipsize, escape};
+use super::{columns, ellipsize, escape, fit_line};
+use crate::term::{paint, severity_style};
 
 /// Findings grouped by package: installed → fixed version, worst first.
 pub fn table(inventory: &Inventory, matches: &Matches, show_suppressed: bool) -> String {
@@ -16,14 +17,15 @@ pub fn table(inventory: &Inventory, matches: &Matches, show_suppressed: bool) ->
         counts[f.severity as usize] += 1;
     }
     let total = matches.findings.len();
+    let count = |s: Severity| paint(&format!("{} {}", s.as_str(), counts[s as usize]), if counts[s as usize] > 0 { severity_style(s.as_str()) } else { anstyle::Style::new() });
     out.push_str(&format!(
-        "{total} findings in {} packages (CRITICAL {}, HIGH {}, MEDIUM {}, LOW {}, UNKNOWN {})\n",
+        "{total} findings in {} packages ({}, {}, {}, {}, {})\n",
         inventory.packages.len(),
-        counts[Severity::Critical as usize],
-        counts[Severity::High as usize],
-        counts[Severity::Medium as usize],
-        counts[Severity::Low as usize],
-        counts[Severity::Unknown as usize]
+        count(Severity::Critical),
+        count(Severity::High),
+        count(Severity::Medium),
+        count(Severity::Low),
+        count(Severity::Unknown)
     ));
     // Group by package (purl and paths), in the order of its worst finding.
     let mut groups: Vec<(&str, &[String], Vec<&temper_finding::Finding>)> = Vec::new();
@@ -42,7 +44,7 @@ pub fn table(inventory: &Inventory, matches: &Matches, show_suppressed: bool) ->
             place.push_str(&format!(" and {} more", paths.len() - 3));
         }
         let place = if place.is_empty() { format!("layer {layer}") } else { format!("layer {layer}, {place}") };
-        out.push_str(&format!("\n{} {} ({}, {place})\n", escape(&first.package), escape(&first.version), first.ecosystem.purl_type()));
+        out.push_str(&format!("\n{}\n", fit_line(&format!("{} {} ({}, {place})", escape(&first.package), escape(&first.version), first.ecosystem.purl_type()))));
         let mut rows = vec![vec!["  ID".to_owned(), "SEVERITY".into(), "INSTALLED".into(), "FIXED".into(), "TITLE".into()]];
         for f in findings {
             let fixed = if f.fixed_versions.is_empty() { "-".to_owned() } else { f.fixed_versions.join(", ") };
@@ -52,7 +54,7 @@ pub fn table(inventory: &Inventory, matches: &Matches, show_suppressed: bool) ->
             let title = title.strip_prefix(f.id.as_str()).map_or(title, |t| t.trim_start_matches([':', ' ']));
             rows.push(vec![format!("  {}", f.id), sev, f.version.clone(), fixed, ellipsize(title, 50)]);
         }
-        out.push_str(&columns(&rows, &[]));
+        out.push_str(&super::table(&rows, &[], Some((1, severity_style))));
     }
     if !matches.suppressed.is_empty() {
         if show_suppressed {
@@ -70,7 +72,7 @@ pub fn table(inventory: &Inventory, matches: &Matches, show_suppressed: bool) ->
     if !matches.unmatched.is_empty() {
         out.push_str(&format!("\n{} packages could not be checked:\n", matches.unmatched.len()));
         for u in &matches.unmatched {
-            out.push_str(&format!("  {}: {}\n", escape(&u.purl), escape(&u.reason)));
+            out.push_str(&format!("{}\n", fit_line(&format!("  {}: {}", escape(&u.purl), escape(&u.reason)))));
         }
     }
     out
