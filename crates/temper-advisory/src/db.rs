@@ -150,6 +150,17 @@ pub fn default_path() -> Option<PathBuf> {
     Some(base.join("temper").join("advisories.db"))
 }
 
+/// Whether a record says anything about severity: a CVSS vector or a
+/// vendor's word, for the record or one of its packages. Only such records
+/// are read when rating a finding by alias; the others only link ids.
+fn rates(record: &Record) -> bool {
+    let scored = |list: &[crate::osv::Severity]| !list.is_empty();
+    let worded = |v: &Option<serde_json::Value>| v.as_ref().is_some_and(|v| v.get("severity").is_some() || v.get("urgency").is_some());
+    scored(&record.severity)
+        || worded(&record.database_specific)
+        || record.affected.iter().any(|a| scored(&a.severity) || worded(&a.database_specific) || worded(&a.ecosystem_specific))
+}
+
 /// One parsed input file.
 enum Parsed {
     Record(Box<Record>, Vec<u8>),
@@ -294,6 +305,8 @@ struct Writer<'t> {
     delete_metrics: rusqlite::Statement<'t>,
     put_metric: rusqlite::Statement<'t>,
     put_cve: rusqlite::Statement<'t>,
+    delete_rated: rusqlite::Statement<'t>,
+    put_rated: rusqlite::Statement<'t>,
     stats: ImportStats,
 }
 
@@ -311,6 +324,8 @@ impl<'t> Writer<'t> {
             delete_metrics: tx.prepare("DELETE FROM cve_metrics WHERE cve = ?1")?,
             put_metric: tx.prepare("INSERT INTO cve_metrics (cve, origin, provider, vector) VALUES (?1, ?2, ?3, ?4)")?,
             put_cve: tx.prepare("INSERT OR REPLACE INTO cve_records (id, source, modified, metrics) VALUES (?1, ?2, ?3, ?4)")?,
+            delete_rated: tx.prepare("DELETE FROM rated WHERE record_id = ?1")?,
+            put_rated: tx.prepare("INSERT OR REPLACE INTO rated (record_id) VALUES (?1)")?,
             stats: ImportStats::default(),
         })
     }
@@ -349,6 +364,10 @@ impl<'t> Writer<'t> {
                 self.delete_affected.execute([&record.id]).map_err(sqlite)?;
                 self.delete_aliases.execute([&record.id]).map_err(sqlite)?;
                 self.put_record.execute(params![record.id, self.source, record.modified, record.withdrawn.is_some(), raw]).map_err(sqlite)?;
+                self.delete_rated.execute([&record.id]).map_err(sqlite)?;
+                if rates(&record) {
+                    self.put_rated.execute([&record.id]).map_err(sqlite)?;
+                }
                 for (f, n) in &packages {
                     self.put_affected.execute(params![f, n, record.id]).map_err(sqlite)?;
                 }
@@ -391,6 +410,9 @@ impl AdvisoryDb {
     fn init(conn: Connection, path: &Path) -> Result<AdvisoryDb, DbError> {
         let sqlite = |source| DbError::Sqlite { path: path.to_owned(), source };
         conn.busy_timeout(std::time::Duration::from_secs(30)).map_err(sqlite)?;
+        // Rating by alias reads many small index pages: mapped, they cost no
+        // copy each (SQLite falls back to reads where mapping is unavailable).
+        conn.pragma_update(None, "mmap_size", 1i64 << 30).map_err(sqlite)?;
         let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(sqlite)?;
         let tables: i64 = conn.query_row("SELECT count(*) FROM sqlite_master WHERE type = 'table'", [], |r| r.get(0)).map_err(sqlite)?;
         if version == 0 && tables == 0 {
@@ -414,19 +436,31 @@ impl AdvisoryDb {
             .map_err(sqlite)?;
         }
         if (version == 0 && tables == 0) || version == 1 {
-            // Version 2 adds the CVE severity tables; a version 1 database
-            // keeps its records (their upstream ids are indexed on the next
-            // import of them).
-            conn.execute_batch(
-                "BEGIN;
-                 CREATE TABLE cve_records (id TEXT PRIMARY KEY, source TEXT NOT NULL, modified TEXT, metrics INTEGER NOT NULL);
+            // Version 2 adds the CVE severity tables and the index of records
+            // that carry a severity; a version 1 database keeps its records
+            // (their upstream ids are indexed on the next import of them).
+            let tx = conn.unchecked_transaction().map_err(sqlite)?;
+            tx.execute_batch(
+                "CREATE TABLE cve_records (id TEXT PRIMARY KEY, source TEXT NOT NULL, modified TEXT, metrics INTEGER NOT NULL);
                  CREATE INDEX cve_records_by_source ON cve_records (source);
                  CREATE TABLE cve_metrics (cve TEXT NOT NULL, origin TEXT NOT NULL, provider TEXT, vector TEXT NOT NULL);
                  CREATE INDEX cve_metrics_by_cve ON cve_metrics (cve);
-                 PRAGMA user_version = 2;
-                 COMMIT;",
+                 CREATE TABLE rated (record_id TEXT PRIMARY KEY);",
             )
             .map_err(sqlite)?;
+            {
+                let mut read = tx.prepare("SELECT id, json FROM records").map_err(sqlite)?;
+                let mut put = tx.prepare("INSERT OR REPLACE INTO rated (record_id) VALUES (?1)").map_err(sqlite)?;
+                let mut rows = read.query([]).map_err(sqlite)?;
+                while let Some(row) = rows.next().map_err(sqlite)? {
+                    let (id, json): (String, Vec<u8>) = (row.get(0).map_err(sqlite)?, row.get(1).map_err(sqlite)?);
+                    if serde_json::from_slice::<Record>(&json).is_ok_and(|r| rates(&r)) {
+                        put.execute([id]).map_err(sqlite)?;
+                    }
+                }
+            }
+            tx.execute_batch("PRAGMA user_version = 2;").map_err(sqlite)?;
+            tx.commit().map_err(sqlite)?;
         } else if version != SCHEMA_VERSION {
             return Err(DbError::Schema { path: path.to_owned(), found: version });
         }
@@ -451,6 +485,7 @@ impl AdvisoryDb {
             for table in ["affected", "aliases"] {
                 tx.execute(&format!("DELETE FROM {table} WHERE record_id IN (SELECT id FROM records WHERE source = ?1)"), [&source])?;
             }
+            tx.execute("DELETE FROM rated WHERE record_id IN (SELECT id FROM records WHERE source = ?1)", [&source])?;
             tx.execute("DELETE FROM records WHERE source = ?1", [&source])?;
             tx.execute("DELETE FROM cve_metrics WHERE cve IN (SELECT id FROM cve_records WHERE source = ?1)", [&source])?;
             tx.execute("DELETE FROM cve_records WHERE source = ?1", [&source])?;
@@ -539,30 +574,47 @@ impl AdvisoryDb {
     pub fn related<'a>(&self, ids: impl IntoIterator<Item = &'a str>) -> Result<Related, DbError> {
         let sqlite = |source| DbError::Sqlite { path: self.path.clone(), source };
         let mut out = Related::default();
-        let mut queue: Vec<String> = ids.into_iter().map(str::to_owned).collect();
+        // Breadth first, so the finding's own ids are always followed before
+        // the cap is reached by ids of ids.
+        let mut queue: std::collections::VecDeque<String> = ids.into_iter().map(str::to_owned).collect();
         let mut seen_records = std::collections::BTreeSet::new();
-        let mut by_id = self.conn.prepare_cached("SELECT id, json FROM records WHERE id = ?1 AND withdrawn = 0").map_err(sqlite)?;
-        let mut by_alias = self.conn.prepare_cached("SELECT r.id, r.json FROM aliases a JOIN records r ON r.id = a.record_id WHERE a.alias = ?1 AND r.withdrawn = 0").map_err(sqlite)?;
-        while let Some(id) = queue.pop() {
+        // The ids are followed through the index alone, two queries per id;
+        // only records that carry a severity are read afterwards (a CVE is
+        // aliased by hundreds of distro records that say nothing about it).
+        let mut records_of = self
+            .conn
+            .prepare_cached("SELECT id FROM records WHERE id = ?1 UNION SELECT record_id FROM aliases WHERE alias = ?1")
+            .map_err(sqlite)?;
+        let mut linked = self
+            .conn
+            .prepare_cached(
+                "SELECT b.alias FROM aliases a JOIN aliases b ON b.record_id = a.record_id WHERE a.alias = ?1
+                 UNION SELECT alias FROM aliases WHERE record_id = ?1",
+            )
+            .map_err(sqlite)?;
+        while let Some(id) = queue.pop_front() {
             if out.ids.len() >= MAX_RELATED_IDS || !out.ids.insert(id.clone()) {
                 continue;
             }
-            let mut rows: Vec<(String, Vec<u8>)> = Vec::new();
-            for stmt in [&mut by_id, &mut by_alias] {
-                for row in stmt.query_map([&id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))).map_err(sqlite)? {
-                    rows.push(row.map_err(sqlite)?);
+            for row in records_of.query_map([&id], |r| r.get::<_, String>(0)).map_err(sqlite)? {
+                seen_records.insert(row.map_err(sqlite)?);
+            }
+            for row in linked.query_map([&id], |r| r.get::<_, String>(0)).map_err(sqlite)? {
+                let alias = row.map_err(sqlite)?;
+                if !out.ids.contains(&alias) {
+                    queue.push_back(alias);
                 }
             }
-            for (record_id, json) in rows {
-                if !seen_records.insert(record_id.clone()) {
-                    continue;
-                }
+        }
+        // Withdrawn records still link ids (they name the same vulnerability)
+        // but never rate it.
+        let mut rated = self.conn.prepare_cached("SELECT r.json FROM rated x JOIN records r ON r.id = x.record_id WHERE x.record_id = ?1 AND r.withdrawn = 0").map_err(sqlite)?;
+        for record_id in &seen_records {
+            if let Some(json) = rated.query_row([record_id], |r| r.get::<_, Vec<u8>>(0)).optional().map_err(sqlite)? {
                 let record: Record = serde_json::from_slice(&json).map_err(|e| DbError::Input { path: self.path.clone(), reason: format!("record {record_id} is damaged: {e}") })?;
-                queue.extend(record.vulnerability_ids().filter(|i| !out.ids.contains(*i)).map(str::to_owned));
                 out.records.push(record);
             }
         }
-        out.records.sort_by(|a, b| a.id.cmp(&b.id));
         let mut metrics = self.conn.prepare_cached("SELECT origin, provider, vector FROM cve_metrics WHERE cve = ?1 ORDER BY rowid").map_err(sqlite)?;
         for cve in out.ids.iter().filter(|i| i.starts_with("CVE-")) {
             for row in metrics.query_map([cve], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, String>(2)?))).map_err(sqlite)? {
@@ -594,6 +646,18 @@ impl AdvisoryDb {
             }
         }
         Ok(Check { sqlite: answer.join("; "), damaged, records })
+    }
+
+    /// Whether the database holds any record (withdrawn ones left out)
+    /// naming a package of ecosystem `family`; an indexed look-up, unlike
+    /// the counts of [`AdvisoryDb::status`].
+    pub fn has_records(&self, family: &str) -> Result<bool, DbError> {
+        let sqlite = |source| DbError::Sqlite { path: self.path.clone(), source };
+        self.conn
+            .prepare_cached("SELECT 1 FROM affected a JOIN records r ON r.id = a.record_id WHERE a.family = ?1 AND r.withdrawn = 0 LIMIT 1")
+            .map_err(sqlite)?
+            .exists([family])
+            .map_err(sqlite)
     }
 
     /// Whether `cve` is in the KEV catalog, and since when.

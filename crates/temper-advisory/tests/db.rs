@@ -111,3 +111,30 @@ fn refuses_another_schema_version() {
     std::fs::write(tmp.path().join("junk.db"), b"this is not sqlite at all, just text padding to a page").unwrap();
     assert!(AdvisoryDb::open(&tmp.path().join("junk.db")).is_err());
 }
+
+#[test]
+fn migrates_a_version_1_database_and_rates_by_alias() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("a.db");
+    let dir = tmp.path().join("records");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join("GO-1.json"), r#"{"id":"GO-1","aliases":["GHSA-aaaa"],"affected":[{"package":{"ecosystem":"Go","name":"m"}}]}"#).unwrap();
+    std::fs::write(
+        dir.join("GHSA-aaaa.json"),
+        r#"{"id":"GHSA-aaaa","aliases":["CVE-2024-1"],"severity":[{"type":"CVSS_V3","score":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H"}],"affected":[{"package":{"ecosystem":"Go","name":"m"}}]}"#,
+    )
+    .unwrap();
+    std::fs::write(dir.join("CGA-1.json"), r#"{"id":"CGA-1","aliases":["GHSA-aaaa","CVE-2024-1"],"affected":[{"package":{"ecosystem":"Wolfi","name":"m"}}]}"#).unwrap();
+    AdvisoryDb::open(&path).unwrap().import(&[dir]).unwrap();
+    // What a version 1 database looked like: no CVE tables, no index of rated records.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch("DROP TABLE cve_records; DROP TABLE cve_metrics; DROP TABLE rated; PRAGMA user_version = 1;").unwrap();
+    drop(conn);
+    let db = AdvisoryDb::open(&path).unwrap();
+    let related = db.related(["GO-1", "GHSA-aaaa"]).unwrap();
+    assert!(related.ids.contains("CVE-2024-1"), "ids are followed through aliases: {:?}", related.ids);
+    let ids: Vec<&str> = related.records.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, ["GHSA-aaaa"], "only records that carry a severity are read");
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    assert_eq!(conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0)).unwrap(), 2);
+}
