@@ -34,6 +34,12 @@ pub fn versions(data: &[u8]) -> bool {
 /// An OSV record: parsed, then every affected entry matched against a few
 /// versions in every scheme. True when it parsed.
 pub fn osv_record(data: &[u8]) -> bool {
+    // `db import` tells CVE JSON 5 records apart from OSV ones by shape.
+    if let Ok(value) = serde_json::from_slice::<serde_json::Value>(data)
+        && temper_advisory::cve::is_cve_record(&value)
+    {
+        return temper_advisory::cve::parse(&value).is_ok();
+    }
     let Ok(record) = serde_json::from_slice::<Record>(data) else { return false };
     for affected in &record.affected {
         for s in SCHEMES {

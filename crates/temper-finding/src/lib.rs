@@ -13,5 +13,5 @@ pub mod matching;
 pub mod severity;
 pub mod vex;
 
-pub use matching::{Finding, Matches, Suppressed, Unmatched, match_inventory, needed_families};
+pub use matching::{Finding, Matches, Suppressed, Unmatched, match_inventory, uncovered_families};
 pub use severity::Severity;

@@ -203,17 +203,23 @@ struct Hit<'r> {
 /// What the database holds about each vulnerability, asked once per set of ids.
 type RelatedCache = BTreeMap<BTreeSet<String>, temper_advisory::db::Related>;
 
-/// The OSV ecosystem families the packages of `inventory` are matched
-/// in, with how many packages each: a database with no record of one of
-/// them cannot say those packages are clean.
-pub fn needed_families(inventory: &Inventory) -> BTreeMap<&'static str, usize> {
-    let mut out = BTreeMap::new();
+/// The OSV ecosystem families the packages of `inventory` are matched in
+/// but `db` holds no record of, with how many packages each: a match
+/// against such a database would call those packages clean unchecked.
+pub fn uncovered_families(db: &AdvisoryDb, inventory: &Inventory) -> Result<Vec<(&'static str, usize)>, DbError> {
+    let mut needed: BTreeMap<&'static str, usize> = BTreeMap::new();
     for p in &inventory.packages {
         if let Ok(q) = query(p, inventory.os.as_ref()) {
-            *out.entry(q.family).or_default() += 1;
+            *needed.entry(q.family).or_default() += 1;
         }
     }
-    out
+    let mut out = Vec::new();
+    for (family, n) in needed {
+        if !db.has_records(family)? {
+            out.push((family, n));
+        }
+    }
+    Ok(out)
 }
 
 /// Matches every package of `inventory`.

@@ -137,8 +137,7 @@ pub fn db_check(args: &DbArgs, config: Option<&std::path::Path>, format: Format)
     let db = open_existing(args)?;
     let status = db.status()?;
     let check = db.check()?;
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
-    let age_days = status.updated.map(|t| (now - t).max(0) / 86_400);
+    let age_days = status.updated.map(|t| seconds_since(t).max(0) / 86_400);
     let mut problems = Vec::new();
     if check.sqlite != "ok" {
         problems.push(format!("SQLite reports damage: {}", check.sqlite));
@@ -188,12 +187,7 @@ pub fn db_check(args: &DbArgs, config: Option<&std::path::Path>, format: Format)
 /// record for an ecosystem the inventory needs: "0 findings" would then
 /// mean "not checked", not "clean".
 fn require_coverage(db: &AdvisoryDb, inventory: &Inventory, allow_partial: bool, source: &str) -> Result<()> {
-    let mut missing: Vec<(&str, usize)> = Vec::new();
-    for (family, n) in temper_finding::needed_families(inventory) {
-        if !db.has_records(family)? {
-            missing.push((family, n));
-        }
-    }
+    let missing = temper_finding::uncovered_families(db, inventory)?;
     if missing.is_empty() {
         return Ok(());
     }
@@ -230,14 +224,18 @@ fn sbom_file(target: &str) -> Result<Option<Inventory>> {
     temper_inventory::decode::from_sbom(&doc).map(Some).map_err(|e| anyhow!("{target}: {e}"))
 }
 
+/// Seconds from the Unix time `then` to now.
+fn seconds_since(then: i64) -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64) - then
+}
+
 /// Warns when the database is older than `max_days`.
 fn warn_if_stale(db: &AdvisoryDb, max_days: u32, offline: bool) -> Result<()> {
     let max_days = i64::from(max_days);
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
-    if let Some(updated) = db.updated()?
-        && now - updated > max_days * 86_400
+    if let Some(age) = db.updated()?.map(seconds_since)
+        && age > max_days * 86_400
     {
-        let days = (now - updated) / 86_400;
+        let days = age / 86_400;
         let hint = if offline { "update it where the network is reachable" } else { "run `temper db update` or scan with --update" };
         term::warn(&format!("the advisory database is {days} days old (max_age_days {max_days}); {hint}"));
     }
