@@ -154,11 +154,7 @@ pub fn default_path() -> Option<PathBuf> {
 /// vendor's word, for the record or one of its packages. Only such records
 /// are read when rating a finding by alias; the others only link ids.
 fn rates(record: &Record) -> bool {
-    let scored = |list: &[crate::osv::Severity]| !list.is_empty();
-    let worded = |v: &Option<serde_json::Value>| v.as_ref().is_some_and(|v| v.get("severity").is_some() || v.get("urgency").is_some());
-    scored(&record.severity)
-        || worded(&record.database_specific)
-        || record.affected.iter().any(|a| scored(&a.severity) || worded(&a.database_specific) || worded(&a.ecosystem_specific))
+    !record.severity.is_empty() || record.affected.iter().any(|a| !a.severity.is_empty()) || record.vendor_words().next().is_some()
 }
 
 /// One parsed input file.

@@ -119,6 +119,16 @@ impl Record {
         std::iter::once(self.id.as_str()).chain(self.aliases.iter().map(String::as_str))
     }
 
+    /// Vendors' own words for how bad it is, as written: `severity` (GHSA)
+    /// and `urgency` (Debian) in the record's or a package's source-specific
+    /// data, and Ubuntu's priority among the severities.
+    pub fn vendor_words(&self) -> impl Iterator<Item = &str> {
+        let fields = std::iter::once(&self.database_specific).chain(self.affected.iter().flat_map(|a| [&a.database_specific, &a.ecosystem_specific]));
+        let named = fields.flatten().flat_map(|v| ["severity", "urgency"].into_iter().filter_map(move |k| v.get(k)?.as_str()));
+        let ubuntu = self.severity.iter().chain(self.affected.iter().flat_map(|a| &a.severity)).filter(|s| s.kind == "Ubuntu").map(|s| s.score.as_str());
+        named.chain(ubuntu)
+    }
+
     /// Every id of the vulnerability itself: the record's, its aliases and
     /// the upstream ids it is a downstream copy of.
     pub fn vulnerability_ids(&self) -> impl Iterator<Item = &str> {

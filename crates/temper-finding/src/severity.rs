@@ -198,18 +198,8 @@ fn worst<T>(candidates: impl Iterator<Item = (CvssScore, T)>) -> Option<(CvssSco
 }
 
 fn words(record: &Record, out: &mut Vec<VendorSeverity>) {
-    let mut push = |word: Option<&str>| {
-        if let Some(w) = word.map(str::trim).filter(|w| !w.is_empty() && w.len() <= 32) {
-            out.push(VendorSeverity { source: record.id.clone(), severity: w.to_owned() });
-        }
-    };
-    let fields = std::iter::once(&record.database_specific).chain(record.affected.iter().flat_map(|a| [&a.database_specific, &a.ecosystem_specific]));
-    for v in fields.flatten() {
-        push(v.get("severity").and_then(|s| s.as_str()));
-        push(v.get("urgency").and_then(|s| s.as_str()));
-    }
-    for s in record.severity.iter().chain(record.affected.iter().flat_map(|a| &a.severity)).filter(|s| s.kind == "Ubuntu") {
-        push(Some(&s.score));
+    for w in record.vendor_words().map(str::trim).filter(|w| !w.is_empty() && w.len() <= 32) {
+        out.push(VendorSeverity { source: record.id.clone(), severity: w.to_owned() });
     }
 }
 
