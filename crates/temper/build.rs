@@ -2,25 +2,16 @@
 //! argument definitions the binary parses, so they can never drift; the
 //! binary embeds them for `temper man`.
 
-// The argument structs are compiled here only to describe them: their
-// fields are read by the binary, not by this script.
-#![allow(dead_code, missing_docs)]
-
-#[path = "src/cli.rs"]
-mod cli;
-#[path = "src/cli_vuln.rs"]
-mod cli_vuln;
-
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
 fn main() -> std::io::Result<()> {
-    println!("cargo:rerun-if-changed=src/cli.rs");
-    println!("cargo:rerun-if-changed=src/cli_vuln.rs");
+    // The definitions live in temper-cli, a build dependency: a change there rebuilds this script.
+    println!("cargo:rerun-if-changed=build.rs");
     let out = PathBuf::from(std::env::var_os("OUT_DIR").ok_or_else(|| std::io::Error::other("OUT_DIR is not set"))?);
     let dir = out.join("man");
     std::fs::create_dir_all(&dir)?;
-    let command = <cli::Cli as clap::CommandFactory>::command().version(env!("CARGO_PKG_VERSION"));
+    let command = <temper_cli::Cli as clap::CommandFactory>::command().version(env!("CARGO_PKG_VERSION"));
     clap_mangen::generate_to(command, &dir)?;
     let mut names: Vec<String> = std::fs::read_dir(&dir)?.filter_map(|e| e.ok()?.file_name().into_string().ok()).filter(|n| n.ends_with(".1")).collect();
     names.sort();

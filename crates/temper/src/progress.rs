@@ -12,15 +12,29 @@ use std::time::{Duration, Instant};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use temper_layer::Progress;
 
-/// One layer's label and stored size, as the image describes it.
-pub struct LayerLabel {
-    /// A short digest.
-    pub digest: String,
-    /// The stored (compressed) size, when the manifest gives it.
-    pub size: Option<u64>,
+use temper_verdict::reporter::{self, LayerLabel};
+
+/// The reporter every command hands the library: bars and warnings on
+/// stderr, as `--quiet` and the terminal allow.
+pub struct Terminal;
+
+impl temper_verdict::Reporter for Terminal {
+    fn layer_pass(&self, phase: &'static str, layers: Vec<LayerLabel>) -> Box<dyn Progress + '_> {
+        Box::new(Bars::new(phase, layers))
+    }
+    fn download(&self, name: &str) -> Box<dyn reporter::Download + '_> {
+        Box::new(download_bar(name))
+    }
+    fn warn(&self, message: &str) {
+        crate::term::warn(message);
+    }
+    fn note(&self, message: &str) {
+        crate::term::note(message);
+    }
 }
 
-pub struct Bars {
+/// One layer pass's bars, cleared when dropped.
+struct Bars {
     multi: MultiProgress,
     bars: Mutex<HashMap<usize, ProgressBar>>,
     total: ProgressBar,
@@ -56,7 +70,7 @@ fn total_message(done: usize, count: usize) -> String {
 
 impl Bars {
     /// Bars for a pass that does `phase` (`reading`, `scanning`) to `layers`.
-    pub fn new(phase: &'static str, layers: Vec<LayerLabel>) -> Self {
+    fn new(phase: &'static str, layers: Vec<LayerLabel>) -> Self {
         let multi = MultiProgress::with_draw_target(ProgressDrawTarget::hidden());
         // The total's length is the sum of the sizes the manifest gives; a
         // layer without one adds its bytes as they are read.
@@ -91,7 +105,10 @@ impl Bars {
         }
     }
 
-    pub fn clear(&self) {
+}
+
+impl Drop for Bars {
+    fn drop(&mut self) {
         self.total.finish_and_clear();
         let _ = self.multi.clear();
     }
@@ -137,13 +154,14 @@ impl Progress for Bars {
     }
 }
 
-/// One download's bar, shown only on a terminal and never with `--quiet`.
-pub struct Download {
+/// One download's bar, shown only on a terminal and never with
+/// `--quiet`, removed when dropped.
+struct Download {
     bar: Option<ProgressBar>,
 }
 
 /// A bar for the download of `name`.
-pub fn download_bar(name: &str) -> Download {
+fn download_bar(name: &str) -> Download {
     if !std::io::stderr().is_terminal() || crate::term::quiet() {
         return Download { bar: None };
     }
@@ -155,9 +173,8 @@ pub fn download_bar(name: &str) -> Download {
     Download { bar: Some(bar) }
 }
 
-impl Download {
-    /// `read` of `total` bytes so far.
-    pub fn update(&self, total: Option<u64>, read: u64) {
+impl reporter::Download for Download {
+    fn update(&self, total: Option<u64>, read: u64) {
         if let Some(b) = &self.bar {
             if let Some(t) = total {
                 b.set_length(t);
@@ -165,9 +182,10 @@ impl Download {
             b.set_position(read);
         }
     }
+}
 
-    /// Removes the bar.
-    pub fn finish(&self) {
+impl Drop for Download {
+    fn drop(&mut self) {
         if let Some(b) = &self.bar {
             b.finish_and_clear();
         }

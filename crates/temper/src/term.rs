@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 use anstyle::{AnsiColor, Style};
 
-use crate::cli::ColorChoice;
+use temper_cli::ColorChoice;
 
 struct Settings {
     color: bool,

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use temper_check::{Severity, Status};
 
 use super::{escape, fit_line};
-use crate::check::Report;
+use temper_verdict::hardening::Report;
 
 fn status_word(s: Status) -> &'static str {
     match s {
@@ -150,7 +150,7 @@ impl Anchors {
         })
     }
 
-    fn secret(&self, s: &crate::check::SecretReport) -> super::sarif::Location {
+    fn secret(&self, s: &temper_verdict::hardening::SecretReport) -> super::sarif::Location {
         self.place(|d| match s.layer {
             Some(n) => d.layer(n),
             None if s.path == "config.Env" => d.env.unwrap_or(d.from),

@@ -7,7 +7,7 @@ use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 use serde_json::{Value, json};
 use temper_lint::{Finding, Severity};
 
-use crate::lint::{LintedFile, SYNTAX_ERROR};
+use crate::commands::lint::{LintedFile, SYNTAX_ERROR};
 
 fn level(s: Severity) -> Level<'static> {
     match s {

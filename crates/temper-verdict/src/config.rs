@@ -15,8 +15,30 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context as _, Result, anyhow};
 use serde::Deserialize;
+
+/// Why the config file cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The working directory, where discovery starts, cannot be read.
+    #[error("the working directory: {0}")]
+    WorkingDirectory(#[source] std::io::Error),
+    /// The file cannot be read.
+    #[error("config file {}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file does not parse, or holds an unknown key or a wrong value:
+    /// `FILE:LINE:COLUMN: KEY: what is wrong`.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+type Result<T> = std::result::Result<T, ConfigError>;
 
 /// The file's schema: one table per concern.
 #[derive(Debug, Default, Deserialize)]
@@ -40,11 +62,11 @@ pub const PROJECT_FILE: &str = ".temper.toml";
 /// when there is none; `explicit` is `--config` or `TEMPER_CONFIG` (clap
 /// reads the variable).
 pub fn load(explicit: Option<&Path>) -> Result<Config> {
-    let cwd = std::env::current_dir().context("the working directory")?;
+    let cwd = std::env::current_dir().map_err(ConfigError::WorkingDirectory)?;
     let Some(path) = discover(explicit, &cwd, user_file().as_deref()) else {
         return Ok(Config::default());
     };
-    let text = std::fs::read_to_string(&path).with_context(|| format!("config file {}", path.display()))?;
+    let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read { path: path.clone(), source })?;
     let config: Config = parse(&path, &text)?;
     check_rule_names(&path, &text, &config.lint)?;
     Ok(config)
@@ -76,7 +98,7 @@ fn check_rule_names(path: &Path, text: &str, lint: &temper_lint::Config) -> Resu
     let Err(whole) = lint.validate(&known) else { return Ok(()) };
     let names: RuleNames = toml::from_str(text).unwrap_or_default();
     let one = |key: String, config: temper_lint::Config, at: &toml::Spanned<String>| {
-        config.validate(&known).err().map(|e| anyhow!("{}{}: `{key}`: {e}", path.display(), place(text, at.span().start)))
+        config.validate(&known).err().map(|e| ConfigError::Invalid(format!("{}{}: `{key}`: {e}", path.display(), place(text, at.span().start))))
     };
     let located = names
         .lint
@@ -85,7 +107,7 @@ fn check_rule_names(path: &Path, text: &str, lint: &temper_lint::Config) -> Resu
         .find_map(|n| one("lint.ignore".into(), temper_lint::Config { ignore: vec![n.get_ref().clone()], ..Default::default() }, n))
         .or_else(|| names.lint.severity.keys().find_map(|n| one(format!("lint.severity.{}", n.get_ref()), temper_lint::Config { ignore: vec![n.get_ref().clone()], ..Default::default() }, n)))
         .or_else(|| names.lint.digest_pinning.as_ref().and_then(|d| one("lint.digest-pinning".into(), temper_lint::Config { digest_pinning: Some(d.get_ref().clone()), ..Default::default() }, d)));
-    Err(located.unwrap_or_else(|| anyhow!("{}: [lint] {whole}", path.display())))
+    Err(located.unwrap_or_else(|| ConfigError::Invalid(format!("{}: [lint] {whole}", path.display()))))
 }
 
 /// The file used: `explicit`, else the first `.temper.toml` from `cwd` up
@@ -133,11 +155,11 @@ fn place(text: &str, at: usize) -> String {
 }
 
 /// A TOML error with its place and the dotted key it is about, when known.
-fn toml_error(path: &Path, text: &str, e: &toml::de::Error, key: Option<String>) -> anyhow::Error {
+fn toml_error(path: &Path, text: &str, e: &toml::de::Error, key: Option<String>) -> ConfigError {
     let place = e.span().map_or_else(String::new, |span| place(text, span.start));
     // serde_path_to_error calls the document itself ".".
     let key = key.filter(|k| k != ".").map_or_else(String::new, |k| format!(" `{k}`:"));
-    anyhow!("{}{place}:{key} {}", path.display(), e.message())
+    ConfigError::Invalid(format!("{}{place}:{key} {}", path.display(), e.message()))
 }
 
 #[cfg(test)]

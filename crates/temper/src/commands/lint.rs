@@ -9,9 +9,12 @@ use anyhow::{Context as _, Result, anyhow};
 use serde::Serialize;
 use temper_lint::{Config, Finding, Severity};
 
-use crate::cli::{LintArgs, LintFormat};
-use crate::gate::{FailOn, Verdict};
-use crate::{print, render, write_whole};
+use temper_cli::{LintArgs, LintFormat};
+use temper_verdict::FailOn;
+
+use super::emit;
+use crate::exit::Verdict;
+use crate::render;
 
 /// One linted file.
 #[derive(Debug, Serialize)]
@@ -97,9 +100,9 @@ fn lint_source(file: String, source: String, config: &Config, ignore: Option<&st
     LintedFile { file, source, findings }
 }
 
-pub fn lint(args: &LintArgs) -> Result<ExitCode> {
+pub fn run(args: &LintArgs) -> Result<ExitCode> {
     let threshold = FailOn::<Severity>::parse(&args.failure_threshold, "--failure-threshold")?;
-    let config = crate::config::load(args.config.as_deref())?.lint;
+    let config = temper_verdict::config::load(args.config.as_deref())?.lint;
     let mut files = Vec::new();
     for path in &args.paths {
         if path.as_os_str() == "-" {
@@ -131,10 +134,7 @@ pub fn lint(args: &LintArgs) -> Result<ExitCode> {
         LintFormat::Checkstyle => render::lint::checkstyle(&files),
         LintFormat::Junit => render::lint::junit(&files),
     };
-    match &args.output {
-        Some(path) => write_whole(path, &text)?,
-        None => print(&text)?,
-    }
+    emit(args.output.as_deref(), &text)?;
     let failing = files.iter().flat_map(|f| &f.findings).filter(|f| threshold.fails(f.severity)).count();
     let mut verdict = Verdict::new(args.exit_code);
     if let (true, Some(t)) = (failing > 0, threshold.level()) {

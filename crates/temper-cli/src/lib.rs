@@ -1,0 +1,113 @@
+//! temper's command-line arguments: one module per subcommand, holding
+//! only clap definitions (no I/O, no logic), so the binary parses them and
+//! its build script writes the man pages from the very same definitions.
+
+mod cache;
+mod check;
+mod db;
+mod image;
+mod inspect;
+mod layers;
+mod lint;
+mod sbom;
+mod scan;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+pub use cache::CacheCommand;
+pub use check::{CheckArgs, CheckFormat, CheckProfile};
+pub use db::{DbArgs, DbCommand};
+pub use image::{ImageArgs, RunArgs};
+pub use inspect::InspectArgs;
+pub use layers::LayersArgs;
+pub use lint::{LintArgs, LintFormat};
+pub use sbom::{SbomArgs, SbomFormat};
+pub use scan::{ScanArgs, ScanFormat};
+
+/// Secure container-image pipeline: read images from registries, archives,
+/// layouts and directories, and tell what their layers hold.
+#[derive(Parser, Debug)]
+#[command(name = "temper", version, about, propagate_version = true)]
+pub struct Cli {
+    /// When to colour tables: auto (stdout is a terminal and NO_COLOR is unset or empty), always or never.
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// No progress bars, warnings or notes on stderr; errors and failed thresholds still print.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Show an image's digest, platform, config, history and layers.
+    Inspect(InspectArgs),
+    /// Show what each layer adds, modifies and removes, and the space wasted.
+    Layers(LayersArgs),
+    /// List every package in an image (SBOM).
+    Sbom(SbomArgs),
+    /// Find known vulnerabilities in an image's packages.
+    Scan(ScanArgs),
+    /// Judge how hardened an image is: user, shells, package managers, setuid files, secrets, labels, size.
+    Check(CheckArgs),
+    /// Lint Dockerfiles for the practices platform teams expect (hadolint's rules and more).
+    Lint(LintArgs),
+    /// Manage the local advisory database.
+    #[command(subcommand)]
+    Db(DbCommand),
+    /// Manage the per-layer cache.
+    #[command(subcommand)]
+    Cache(CacheCommand),
+    /// Print a shell completion script (e.g. `temper completions bash > /etc/bash_completion.d/temper`).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: CompletionShell,
+    },
+    /// Write the man pages (temper.1, temper-scan.1, …) into a directory, or print temper.1.
+    Man {
+        /// The directory to write every page into (created if missing).
+        #[arg(long, short, value_name = "DIR")]
+        output: Option<PathBuf>,
+    },
+}
+
+/// `--color` values.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum ColorChoice {
+    /// Colour when stdout is a terminal, unless NO_COLOR is set (CLICOLOR_FORCE forces it).
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+/// Shells `temper completions` writes for.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum CompletionShell {
+    /// Bash.
+    Bash,
+    /// Zsh.
+    Zsh,
+    /// Fish.
+    Fish,
+    /// PowerShell.
+    Powershell,
+    /// Elvish.
+    Elvish,
+}
+
+/// Output formats.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    /// Human-readable tables.
+    Table,
+    /// Stable JSON (documented in the README).
+    Json,
+}

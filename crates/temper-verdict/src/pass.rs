@@ -1,0 +1,77 @@
+//! The one streaming pass over an image's layers, through the per-layer
+//! cache, and the merged inventory it gives.
+
+use std::path::PathBuf;
+
+use temper_image::Image;
+use temper_inventory::Inventory;
+use temper_inventory::cache::LayerCache;
+use temper_layer::{Analysis, Analyzer, FileSink, LayerIndex, Limits};
+
+use crate::{Error, Reporter, reporter::layer_labels};
+
+/// Whether and where the per-layer cache is used.
+#[derive(Clone, Debug, Default)]
+pub struct CacheSettings {
+    /// Neither read nor write it.
+    pub disabled: bool,
+    /// Its directory; the user cache directory when `None`.
+    pub dir: Option<PathBuf>,
+    /// Re-hash a blob whole even on a cache hit (a hit otherwise checks
+    /// its size and its first and last MiB).
+    pub verify_blobs: bool,
+}
+
+/// An image after the layer pass.
+pub struct Scanned {
+    /// Every layer's index.
+    pub layers: Vec<LayerIndex>,
+    /// The merged filesystem and waste figures.
+    pub analysis: Analysis,
+    /// Packages and what the extra analysers found.
+    pub inventory: Inventory,
+}
+
+/// Every layer's file index, read whole (no cache: the index is what is
+/// asked for), with `sink` fed each file it wants.
+pub fn walk(image: &Image, limits: &Limits, reporter: &dyn Reporter, sink: &dyn FileSink) -> Result<Vec<LayerIndex>, Error> {
+    let progress = reporter.layer_pass("reading", layer_labels(image));
+    let walked = temper_layer::walk_image_with(image, limits, progress.as_ref(), sink);
+    drop(progress);
+    walked.map_err(|source| Error::Walk { image: image.name.clone(), source })
+}
+
+/// The walked layers and merged inventory of `image`: the catalogers and
+/// the `extra` analysers are fed in the one pass, through the per-layer
+/// cache unless `cache` says otherwise. `all_layers` keeps packages later
+/// layers deleted or replaced.
+pub fn scan(image: &Image, limits: &Limits, cache: &CacheSettings, reporter: &dyn Reporter, extra: &[&'static dyn Analyzer<temper_inventory::Fact>], all_layers: bool) -> Result<Scanned, Error> {
+    let mut catalogers = temper_inventory::catalog::registry();
+    catalogers.extend_from_slice(extra);
+    let cache = open_cache(cache, reporter);
+    let progress = reporter.layer_pass("scanning", layer_labels(image));
+    let scanned = temper_inventory::scan(image, limits, progress.as_ref(), &catalogers, cache.as_ref());
+    drop(progress);
+    if let Some(notice) = cache.as_ref().and_then(LayerCache::take_notice) {
+        reporter.warn(&notice);
+    }
+    let scanned = scanned.map_err(|source| Error::Walk { image: image.name.clone(), source })?;
+    let analysis = temper_layer::analyze(&scanned.layers).map_err(|source| Error::Merge { image: image.name.clone(), source })?;
+    let inventory = Inventory::build(scanned.found, &scanned.layers, &analysis.merged, all_layers);
+    Ok(Scanned { layers: scanned.layers, analysis, inventory })
+}
+
+/// The cache, or none with a warning when it cannot be opened: a broken
+/// cache slows a scan down, it never stops one.
+fn open_cache(settings: &CacheSettings, reporter: &dyn Reporter) -> Option<LayerCache> {
+    if settings.disabled {
+        return None;
+    }
+    match settings.dir.clone().or_else(temper_inventory::cache::default_dir).map(|d| LayerCache::open(&d)).transpose() {
+        Ok(c) => c.map(|c| c.verify_blobs(settings.verify_blobs)),
+        Err(e) => {
+            reporter.warn(&format!("{e}; scanning without the cache (`temper cache clean` removes it, --no-cache skips it)"));
+            None
+        }
+    }
+}

@@ -1,0 +1,80 @@
+//! `temper check`: the hardening checks and the secret rules over one
+//! image, a verdict by `--fail-on`.
+
+use std::process::ExitCode;
+
+use anyhow::{Result, anyhow};
+use temper_check::{Profile, Settings, Severity};
+use temper_cli::{CheckArgs, CheckFormat, CheckProfile};
+use temper_verdict::FailOn;
+
+use super::{cache_settings, emit, limits, open};
+use crate::exit::Verdict;
+use crate::progress::Terminal;
+use crate::{render, size};
+
+fn settings(args: &CheckArgs) -> Result<Settings> {
+    let mut s = Settings::new(time::OffsetDateTime::now_utc().date());
+    s.profile = match args.profile {
+        CheckProfile::Default => Profile::Default,
+        CheckProfile::Distroless => Profile::Distroless,
+    };
+    s.max_size = size::parse_size(&args.max_size).map_err(|e| anyhow!("--max-size: {e}"))?;
+    if let Some(w) = &args.max_wasted {
+        // One threshold given: the other does not apply.
+        match w.strip_suffix('%') {
+            Some(p) => {
+                s.max_wasted_percent = p.trim().parse().map_err(|_| anyhow!("--max-wasted: '{w}' is not a percentage"))?;
+                s.max_wasted_bytes = u64::MAX;
+            }
+            None => {
+                s.max_wasted_bytes = size::parse_size(w).map_err(|e| anyhow!("--max-wasted: {e}"))?;
+                s.max_wasted_percent = f64::INFINITY;
+            }
+        }
+    }
+    Ok(s)
+}
+
+/// The largest Dockerfile read for `--dockerfile` (real ones are a few KiB).
+const MAX_DOCKERFILE_BYTES: u64 = 4 << 20;
+
+/// The `--dockerfile` the image was built from, parsed; read before the
+/// image so that a wrong path fails fast.
+fn read_dockerfile(path: &std::path::Path) -> Result<temper_dockerfile::Dockerfile> {
+    let size = std::fs::metadata(path).map_err(|e| anyhow!("--dockerfile {}: {e}", path.display()))?.len();
+    if size > MAX_DOCKERFILE_BYTES {
+        return Err(anyhow!("--dockerfile {}: {size} bytes, over the {MAX_DOCKERFILE_BYTES}-byte limit", path.display()));
+    }
+    let bytes = std::fs::read(path).map_err(|e| anyhow!("--dockerfile {}: {e}", path.display()))?;
+    let text = String::from_utf8(bytes).map_err(|_| anyhow!("--dockerfile {}: not UTF-8 text", path.display()))?;
+    temper_dockerfile::parse(&text).map_err(|e| anyhow!("--dockerfile {}:{}:{}: {}; `temper lint` shows it", path.display(), e.position.line, e.position.column, e.kind))
+}
+
+pub fn run(args: &CheckArgs) -> Result<ExitCode> {
+    let settings = settings(args)?;
+    let threshold = FailOn::<Severity>::parse(&args.fail_on, "--fail-on")?;
+    let allow = temper_verdict::config::load(args.config.as_deref())?.secrets;
+    let dockerfile = args.dockerfile.as_deref().map(read_dockerfile).transpose()?;
+    let image = open(&args.image)?.image;
+    let scanned = temper_verdict::pass::scan(&image, &limits(&args.image)?, &cache_settings(&args.image, &args.run), &Terminal, &temper_check::analyzers(), false)?;
+    let report = temper_verdict::hardening::assess(&image, &scanned, &settings, &allow, threshold);
+    let text = match args.format {
+        CheckFormat::Table => render::check::table(&report),
+        CheckFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
+        CheckFormat::Sarif => {
+            let anchors = match (dockerfile, &args.dockerfile) {
+                (Some(df), Some(path)) => render::check::Anchors::Dockerfile(render::check::DockerfileLines::new(path.clone(), &df, scanned.layers.len())),
+                _ => render::check::Anchors::Image(args.image.image.clone()),
+            };
+            serde_json::to_string_pretty(&render::check::sarif(&report, &anchors))? + "\n"
+        }
+    };
+    emit(args.run.output.as_deref(), &text)?;
+    let mut verdict = Verdict::new(args.exit_code);
+    let failing = report.failing(threshold);
+    if let (true, Some(t)) = (failing > 0, threshold.level()) {
+        verdict.fail(format!("{failing} finding(s) at or above --fail-on {}", t.as_str()));
+    }
+    Ok(verdict.finish())
+}

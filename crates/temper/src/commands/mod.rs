@@ -1,0 +1,122 @@
+//! One module per subcommand, each a `run` over its parsed arguments
+//! (defined in `temper-cli`): it turns them into the library's options,
+//! calls `temper-verdict` and the stage crates, and hands the results to
+//! `render`. What the subcommands share lives here: image options from
+//! flags, output to stdout or a file, `SOURCE_DATE_EPOCH`.
+
+pub mod cache;
+pub mod check;
+pub mod completions;
+pub mod db;
+pub mod inspect;
+pub mod layers;
+pub mod lint;
+pub mod man;
+pub mod sbom;
+pub mod scan;
+
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Result, anyhow};
+use temper_cli::{Command, ImageArgs, RunArgs};
+use temper_image::registry::credentials::Credentials;
+use temper_image::{OpenOptions, Platform, RegistryOptions};
+use temper_verdict::CacheSettings;
+
+use crate::size;
+
+/// Runs the subcommand.
+pub fn run(command: Command) -> Result<ExitCode> {
+    match command {
+        Command::Inspect(args) => inspect::run(&args),
+        Command::Layers(args) => layers::run(&args),
+        Command::Sbom(args) => sbom::run(&args),
+        Command::Scan(args) => scan::run(&args),
+        Command::Check(args) => check::run(&args),
+        Command::Lint(args) => lint::run(&args),
+        Command::Db(command) => db::run(command),
+        Command::Cache(command) => cache::run(command),
+        Command::Completions { shell } => completions::run(shell),
+        Command::Man { output } => man::run(output.as_deref()),
+    }
+}
+
+/// How to open the image the flags describe.
+pub fn open_options(args: &ImageArgs) -> Result<OpenOptions> {
+    let platform = args.platform.as_deref().map(Platform::parse).transpose()?;
+    let credentials = args.creds.as_deref().map(|c| Credentials::parse_user_pass(c).ok_or_else(|| anyhow!("--creds takes USER:PASSWORD"))).transpose()?;
+    Ok(OpenOptions {
+        platform,
+        limits: temper_image::Limits { archive_bytes: size::parse_size(&args.max_image_size).map_err(|e| anyhow!("--max-image-size: {e}"))?, ..Default::default() },
+        registry: RegistryOptions {
+            insecure: args.insecure,
+            ca_certs: args.ca_certs.clone(),
+            credentials,
+            docker_config: args.docker_config.clone(),
+            retry: temper_image::registry::RetryPolicy { notice: Some(std::sync::Arc::new(|m: &str| crate::term::note(m))), ..temper_image::registry::RetryPolicy::from_env() },
+        },
+    })
+}
+
+/// The image the flags name, opened.
+pub fn open(args: &ImageArgs) -> Result<temper_verdict::Opened> {
+    Ok(temper_verdict::target::open(&args.image, &open_options(args)?)?)
+}
+
+/// The layer pass's limits from the flags.
+pub fn limits(args: &ImageArgs) -> Result<temper_layer::Limits> {
+    Ok(temper_layer::Limits {
+        max_layer_bytes: size::parse_size(&args.max_layer_size).map_err(|e| anyhow!("--max-layer-size: {e}"))?,
+        max_image_bytes: size::parse_size(&args.max_image_size).map_err(|e| anyhow!("--max-image-size: {e}"))?,
+        max_ratio: args.max_ratio,
+        max_entries: args.max_entries,
+    })
+}
+
+/// The per-layer cache the flags ask for.
+pub fn cache_settings(image: &ImageArgs, run: &RunArgs) -> CacheSettings {
+    CacheSettings { disabled: run.no_cache, dir: run.cache_dir.clone(), verify_blobs: image.verify_blobs }
+}
+
+/// Writes `text` to stdout.
+pub fn print(out: &str) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(out.as_bytes())?;
+    stdout.flush()?;
+    Ok(())
+}
+
+/// Writes `text` to `--output` when given, else to stdout.
+pub fn emit(output: Option<&Path>, text: &str) -> Result<()> {
+    match output {
+        Some(path) => write_whole(path, text),
+        None => print(text),
+    }
+}
+
+/// Writes `text` to `path` through a temporary file renamed into place, so
+/// a failure never leaves half a file. Errors name `path`, never the
+/// temporary file the user did not ask for.
+pub fn write_whole(path: &Path, text: &str) -> Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    if !dir.is_dir() {
+        return Err(anyhow!("{}: cannot write the output: the directory {} does not exist; create it or choose another --output", path.display(), dir.display()));
+    }
+    let tmp = dir.join(format!(".{}.temper-tmp", path.file_name().and_then(|n| n.to_str()).unwrap_or("out")));
+    std::fs::write(&tmp, text).map_err(|e| anyhow!("{}: cannot write the output: {e}", path.display()))?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        anyhow!("{}: cannot write the output: {e}", path.display())
+    })
+}
+
+/// `SOURCE_DATE_EPOCH` (reproducible-builds.org): unset or empty is none.
+pub fn source_date_epoch() -> Result<Option<String>> {
+    match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(s) if !s.trim().is_empty() => Ok(Some(s)),
+        Ok(_) | Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => Err(anyhow!("SOURCE_DATE_EPOCH is not valid UTF-8")),
+    }
+}

@@ -1,0 +1,107 @@
+//! `temper scan`: the known vulnerabilities of an image's (or an SBOM's)
+//! packages, a verdict by `--fail-on`.
+
+use std::process::ExitCode;
+
+use anyhow::{Result, anyhow};
+use temper_advisory::db::AdvisoryDb;
+use temper_cli::{ScanArgs, ScanFormat};
+use temper_finding::Severity;
+use temper_verdict::vulnerabilities::Filter;
+use temper_verdict::{FailOn, Target, advisories};
+
+use super::{cache_settings, db, emit, limits, open_options, source_date_epoch};
+use crate::exit::Verdict;
+use crate::progress::Terminal;
+use crate::render;
+
+fn severities(list: &[String]) -> Result<Vec<Severity>> {
+    list.iter().filter(|s| !s.trim().is_empty()).map(|s| s.parse::<Severity>().map_err(|e| anyhow!("--severity: {e}"))).collect()
+}
+
+/// The database the flags name (updated first with `--update`), or one
+/// in memory holding `--advisories`; with the words that name it in messages.
+fn database(args: &ScanArgs) -> Result<(AdvisoryDb, String)> {
+    // Read even when --advisories makes `[db]` moot: a bad file is an error for every command.
+    let config = db::config(args.config.as_deref())?;
+    if !args.advisories.is_empty() {
+        return Ok((advisories::in_memory(&args.advisories, &Terminal)?, "the --advisories input".to_owned()));
+    }
+    let path = db::path(&args.db)?;
+    if args.update {
+        let mut db = advisories::open(&path)?;
+        if !db::update_feeds(&mut db, &path, &config.feeds()) {
+            return Err(anyhow!("some feeds failed to update (see above); scan without --update to use the database as it is"));
+        }
+    }
+    let db = advisories::open_existing(&path)?;
+    let max_days = config.max_age_days();
+    if let Some(days) = advisories::age_days(&db)?
+        && days > i64::from(max_days)
+    {
+        let hint = if args.offline { "update it where the network is reachable" } else { "run `temper db update` or scan with --update" };
+        crate::term::warn(&format!("the advisory database is {days} days old (max_age_days {max_days}); {hint}"));
+    }
+    Ok((db, format!("the advisory database {}", path.display())))
+}
+
+pub fn run(args: &ScanArgs) -> Result<ExitCode> {
+    let filter = Filter { severities: severities(&args.severity)?, ignore_unfixed: args.ignore_unfixed };
+    let fail_on = match (&args.fail_on, args.exit_code) {
+        (Some(s), _) => FailOn::parse(s, "--fail-on")?,
+        // `--exit-code` alone fails on any finding left after the filters, as Trivy's does.
+        (None, Some(_)) => FailOn::AtLeast(Severity::Unknown),
+        (None, None) => FailOn::Never,
+    };
+    let (db, source) = database(args)?;
+    // An image keeps what the CycloneDX output describes it with.
+    let mut described = None;
+    let (name, digest, platform, inventory) = match temper_verdict::target::resolve(&args.image.image, &open_options(&args.image)?)? {
+        Target::Sbom(inventory) => (args.image.image.clone(), None, None, inventory),
+        Target::Image(opened) => {
+            let temper_verdict::Opened { source, image } = *opened;
+            let temper_verdict::Scanned { layers, inventory, .. } = temper_verdict::pass::scan(&image, &limits(&args.image)?, &cache_settings(&args.image, &args.run), &Terminal, &[], false)?;
+            let out = (image.name.clone(), image.manifest.as_ref().map(|m| m.digest.to_string()), image.platform().map(|p| p.to_string()), inventory);
+            described = Some((render::sbom::subject(&source, &image, &layers), image.config.created.clone()));
+            out
+        }
+    };
+    let default_ignore = std::path::Path::new(".temperignore");
+    let ignore_file = args.ignore_file.as_deref().or_else(|| default_ignore.is_file().then_some(default_ignore));
+    let suppressions = temper_verdict::vulnerabilities::suppressions(&args.vex, ignore_file)?;
+    advisories::require_coverage(&db, &inventory, args.allow_partial_db, &source, &Terminal)?;
+    let matches = temper_verdict::vulnerabilities::find(&db, &inventory, &suppressions, &filter)?;
+    let text = match args.format {
+        ScanFormat::Json => {
+            let doc = serde_json::json!({
+                "image": name,
+                "digest": digest,
+                "platform": platform,
+                "os": inventory.os,
+                "findings": matches.findings,
+                "suppressed": matches.suppressed,
+                "unmatched": matches.unmatched,
+                "packages": inventory.packages.len(),
+            });
+            serde_json::to_string_pretty(&doc)? + "\n"
+        }
+        ScanFormat::Table => render::scan::table(&inventory, &matches, args.show_suppressed),
+        ScanFormat::Sarif => serde_json::to_string_pretty(&render::scan::sarif(&matches, &name))? + "\n",
+        ScanFormat::Cyclonedx => {
+            let (subject, created) = described.ok_or_else(|| anyhow!("--format cyclonedx needs an image target; {name} is an SBOM already"))?;
+            let timestamp = temper_inventory::format::Timestamp::resolve(source_date_epoch()?.as_deref(), created.as_deref())?;
+            let sbom = temper_inventory::format::Sbom { subject: &subject, inventory: &inventory, timestamp, tool_version: env!("CARGO_PKG_VERSION") };
+            temper_inventory::format::cyclonedx::encode_with_vulnerabilities(&sbom, render::scan::cyclonedx_vulnerabilities(&inventory, &matches))?
+        }
+    };
+    emit(args.run.output.as_deref(), &text)?;
+    let mut verdict = Verdict::new(args.exit_code);
+    let n = matches.findings.iter().filter(|f| fail_on.fails(f.severity)).count();
+    if n > 0 {
+        verdict.fail(match (fail_on.level(), &args.fail_on) {
+            (Some(level), Some(_)) => format!("{n} finding(s) at or above --fail-on {}", level.as_str().to_ascii_lowercase()),
+            _ => format!("{n} finding(s) reported, and --exit-code {} fails on any", args.exit_code.unwrap_or(1)),
+        });
+    }
+    Ok(verdict.finish())
+}
