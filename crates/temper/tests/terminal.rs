@@ -95,6 +95,18 @@ fn no_color_and_color_flag_are_honoured() {
 }
 
 #[test]
+fn check_pass_and_fail_are_coloured_only_when_asked() {
+    let check = |color: &str| String::from_utf8(temper(&["check", "examples/demo-app", "--no-cache", "--color", color], &[]).stdout).expect("utf-8");
+    let (plain, always) = (check("never"), check("always"));
+    assert!(!plain.contains('\u{1b}'), "{plain}");
+    assert!(plain.lines().any(|l| l.starts_with("FAIL ")) && plain.lines().any(|l| l.starts_with("PASS ")), "{plain}");
+    assert!(always.contains("\u{1b}[1m\u{1b}[31mFAIL\u{1b}[0m") && always.contains("\u{1b}[32mPASS\u{1b}[0m"), "{always}");
+    // The words stay where they were: stripping the colour gives the plain table.
+    let stripped = ["\u{1b}[1m", "\u{1b}[31m", "\u{1b}[32m", "\u{1b}[2m", "\u{1b}[0m"].iter().fold(always, |s, code| s.replace(code, ""));
+    assert_eq!(stripped, plain);
+}
+
+#[test]
 fn quiet_silences_warnings_not_errors() {
     let dir = tempfile::tempdir().expect("tmp");
     let cache = dir.path().to_str().expect("utf-8");

@@ -17,6 +17,19 @@ fn status_word(s: Status) -> &'static str {
     }
 }
 
+/// `line`, fitted to the terminal, with its leading status word painted:
+/// the word stays, the colour only helps the eye.
+fn summary_line(line: &str, status: &str) -> String {
+    let fitted = fit_line(line);
+    let rest = fitted.strip_prefix(status).unwrap_or(&fitted);
+    let style = match status {
+        "FAIL" => anstyle::Style::new().bold().fg_color(Some(anstyle::AnsiColor::Red.into())),
+        "PASS" => anstyle::Style::new().fg_color(Some(anstyle::AnsiColor::Green.into())),
+        _ => anstyle::Style::new().dimmed(),
+    };
+    if rest.len() == fitted.len() { fitted.into_owned() } else { format!("{}{rest}", crate::term::paint(status, style)) }
+}
+
 /// The summary (one line per check and one for secrets), then each failed
 /// check's evidence and remediation, then every secret.
 pub fn table(r: &Report) -> String {
@@ -29,14 +42,18 @@ pub fn table(r: &Report) -> String {
         temper_check::Profile::Default => "default",
         temper_check::Profile::Distroless => "distroless",
     };
-    let verdict = if r.passed { "PASSED" } else { "FAILED" };
+    let verdict = if r.passed {
+        crate::term::paint("PASSED", anstyle::Style::new().bold().fg_color(Some(anstyle::AnsiColor::Green.into())))
+    } else {
+        crate::term::paint("FAILED", anstyle::Style::new().bold().fg_color(Some(anstyle::AnsiColor::Red.into())))
+    };
     let threshold = r.fail_on.map_or("none".to_owned(), |t| t.to_string());
     let _ = writeln!(out, "Verdict  {verdict} (profile {profile}, --fail-on {threshold})\n");
     let id_width = r.checks.iter().map(|c| c.id.len()).max().unwrap_or(0).max("secrets".len());
     let _ = writeln!(out, "{:<6} {:<8} {:<id_width$}  RESULT", "STATUS", "SEVERITY", "CHECK");
     for c in &r.checks {
         // RESULT is last: cutting the row to the terminal cuts only it.
-        let _ = writeln!(out, "{}", fit_line(&format!("{:<6} {:<8} {:<id_width$}  {}", status_word(c.status), c.severity, c.id, escape(&c.message))));
+        let _ = writeln!(out, "{}", summary_line(&format!("{:<6} {:<8} {:<id_width$}  {}", status_word(c.status), c.severity, c.id, escape(&c.message)), status_word(c.status)));
     }
     let worst = r.secrets.iter().map(|s| s.severity).max();
     let secrets_line = match r.secrets.len() {
@@ -44,7 +61,7 @@ pub fn table(r: &Report) -> String {
         n => format!("{n} secret(s) found"),
     };
     let status = if r.secrets.is_empty() { "PASS" } else { "FAIL" };
-    let _ = writeln!(out, "{}", fit_line(&format!("{:<6} {:<8} {:<id_width$}  {secrets_line}", status, worst.map_or("-".to_owned(), |s: Severity| s.to_string()), "secrets")));
+    let _ = writeln!(out, "{}", summary_line(&format!("{:<6} {:<8} {:<id_width$}  {secrets_line}", status, worst.map_or("-".to_owned(), |s: Severity| s.to_string()), "secrets"), status));
 
     for c in r.checks.iter().filter(|c| c.status == Status::Fail) {
         let _ = writeln!(out, "\n{} ({}): {}", c.id, c.severity, c.title);
