@@ -86,6 +86,10 @@ fn scan_layer(image: &Image, i: usize, shared: &Shared<'_>) -> Result<LayerResul
         // Same tar, maybe stored differently this time.
         index.digest = layer.digest.clone().or(index.digest);
         index.compressed_size = layer.size.unwrap_or(index.compressed_size);
+        if !c.verifies_blobs() {
+            // Re-hashing reported its own progress.
+            progress.cached(i);
+        }
         return Ok((index, found, true));
     }
     let set = AnalyzerSet::with_budgets(catalogers.to_vec(), temper_layer::LAYER_WORK, Arc::clone(work));

@@ -8,8 +8,9 @@ use temper_inventory::cache::{self, LayerCache};
 use temper_inventory::{catalog, scan, Inventory};
 use temper_layer::{Analyzer, FileEntry, Limits, Progress};
 
+/// Layers opened, and layers reported as served from the cache.
 #[derive(Default)]
-struct Started(AtomicUsize);
+struct Started(AtomicUsize, AtomicUsize);
 
 impl Progress for Started {
     fn start(&self, _: usize, _: Option<u64>) {
@@ -17,6 +18,9 @@ impl Progress for Started {
     }
     fn advance(&self, _: usize, _: u64) {}
     fn finish(&self, _: usize) {}
+    fn cached(&self, _: usize) {
+        self.1.fetch_add(1, Ordering::Relaxed);
+    }
 }
 
 fn demo() -> temper_image::Image {
@@ -42,6 +46,7 @@ fn second_scan_reads_no_layer_and_matches() {
     let c = inventory_json(None, &none);
     assert_eq!(cold.0.load(Ordering::Relaxed), 3);
     assert_eq!(warm.0.load(Ordering::Relaxed), 0, "a warm scan must not open any layer");
+    assert_eq!((cold.1.load(Ordering::Relaxed), warm.1.load(Ordering::Relaxed)), (0, 3), "layers served from the cache are reported as such, so a progress total completes");
     assert_eq!(a, b);
     assert_eq!(a, c, "cached and uncached scans agree");
     assert!(a.contains("libexpat1"));

@@ -58,6 +58,9 @@ pub trait Progress: Sync {
     fn advance(&self, layer: usize, bytes: u64);
     /// Layer `layer` is done.
     fn finish(&self, layer: usize);
+    /// Layer `layer`'s results came from a cache: it is done without a
+    /// byte read (a display still counts it, or its total never completes).
+    fn cached(&self, _layer: usize) {}
 }
 
 /// Progress that goes nowhere.

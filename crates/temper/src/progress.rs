@@ -93,6 +93,11 @@ impl Bars {
         }
     }
 
+    fn one_done(&self) {
+        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+        self.total.set_message(total_message(done, self.layers.len()));
+    }
+
     fn reveal_if_slow(&self) {
         if !self.enabled || self.started.elapsed() < DELAY {
             return;
@@ -148,9 +153,16 @@ impl Progress for Bars {
             && let Some(b) = bars.remove(&layer)
         {
             b.finish_and_clear();
-            let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
-            self.total.set_message(total_message(done, self.layers.len()));
+            self.one_done();
         }
+    }
+
+    fn cached(&self, layer: usize) {
+        // Its stored bytes count as done: the total reaches its end.
+        if let Some(size) = self.layers.get(layer).and_then(|l| l.size) {
+            self.total.inc(size);
+        }
+        self.one_done();
     }
 }
 
@@ -202,5 +214,17 @@ mod tests {
         assert_eq!(layer_prefix(0, 1), "layer 1/1");
         assert_eq!(layer_message("scanning", "1a2b3c4d5e6f"), "scanning 1a2b3c4d5e6f");
         assert_eq!(total_message(3, 7), "3/7 layers done");
+    }
+
+    #[test]
+    fn layers_from_the_cache_count_as_done() {
+        let bars = Bars::new("scanning", vec![LayerLabel { digest: "a".into(), size: Some(10) }, LayerLabel { digest: "b".into(), size: Some(5) }]);
+        bars.cached(0);
+        bars.start(1, Some(5));
+        bars.advance(1, 5);
+        bars.finish(1);
+        assert_eq!(bars.done.load(Ordering::Relaxed), 2);
+        assert_eq!(bars.total.position(), 15);
+        assert_eq!(bars.total.message(), "2/2 layers done");
     }
 }
