@@ -191,7 +191,16 @@ fn encode(name: &str) -> String {
     out
 }
 
+/// The longest an engine may go without sending a byte, over a Unix
+/// socket, before the read is given up: a hung engine must not hang temper
+/// (an export of a large image streams steadily once it has started).
+const STALL: Duration = Duration::from_secs(120);
+
 fn agent(endpoint: &Endpoint) -> Agent {
+    agent_with_stall(endpoint, STALL)
+}
+
+fn agent_with_stall(endpoint: &Endpoint, stall: Duration) -> Agent {
     let config = Agent::config_builder()
         .http_status_as_error(false)
         .timeout_connect(Some(Duration::from_secs(10)))
@@ -202,22 +211,26 @@ fn agent(endpoint: &Endpoint) -> Agent {
         .proxy(None)
         .build();
     match endpoint {
-        Endpoint::Unix(path) => Agent::with_parts(config, UnixConnector(path.clone()), NoResolve),
+        Endpoint::Unix(path) => Agent::with_parts(config, UnixConnector { path: path.clone(), stall }, NoResolve),
         Endpoint::Tcp(_) => config.into(),
     }
 }
 
 /// Connects every request to a Unix socket, whatever the URL's host.
 #[derive(Debug)]
-struct UnixConnector(PathBuf);
+struct UnixConnector {
+    path: PathBuf,
+    /// The longest wait for a byte.
+    stall: Duration,
+}
 
 impl Connector<()> for UnixConnector {
     type Out = UnixTransport;
 
     fn connect(&self, details: &ConnectionDetails, _: Option<()>) -> Result<Option<UnixTransport>, ureq::Error> {
-        let stream = UnixStream::connect(&self.0)?;
+        let stream = UnixStream::connect(&self.path)?;
         let buffers = LazyBuffers::new(details.config.input_buffer_size(), details.config.output_buffer_size());
-        Ok(Some(UnixTransport { stream, buffers }))
+        Ok(Some(UnixTransport { stream, buffers, stall: self.stall }))
     }
 }
 
@@ -226,6 +239,7 @@ impl Connector<()> for UnixConnector {
 struct UnixTransport {
     stream: UnixStream,
     buffers: LazyBuffers,
+    stall: Duration,
 }
 
 impl Transport for UnixTransport {
@@ -240,7 +254,9 @@ impl Transport for UnixTransport {
     }
 
     fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
-        self.stream.set_read_timeout(timeout.for_read().not_zero().map(|d| *d))?;
+        // ureq gives no limit while a body streams; a stall still ends the read.
+        let wait = timeout.for_read().not_zero().map_or(self.stall, |d| (*d).min(self.stall));
+        self.stream.set_read_timeout(Some(wait))?;
         let n = self.stream.read(self.buffers.input_append_buf())?;
         self.buffers.input_appended(n);
         Ok(n > 0)
@@ -278,5 +294,28 @@ mod tests {
         }
         assert_eq!(encode("lab/app:1.0@sha256:ab"), "lab/app:1.0@sha256:ab");
         assert_eq!(encode("a b?c#d"), "a%20b%3Fc%23d");
+    }
+
+    #[test]
+    fn an_engine_that_stalls_mid_export_is_given_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let socket = dir.path().join("engine.sock");
+        let listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+        let server = std::thread::spawn(move || {
+            let (mut conn, _) = listener.accept().unwrap();
+            let mut request = [0u8; 4096];
+            let _ = conn.read(&mut request);
+            // Headers and a first chunk of the archive, then silence.
+            conn.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/x-tar\r\nContent-Length: 1000000\r\n\r\n").unwrap();
+            conn.write_all(&[0u8; 512]).unwrap();
+            std::thread::sleep(Duration::from_secs(3));
+        });
+        let agent = agent_with_stall(&Endpoint::Unix(socket), Duration::from_millis(300));
+        let started = std::time::Instant::now();
+        let resp = agent.get("http://localhost/images/x/get").call().unwrap();
+        let read = spool(resp.into_body(), 1 << 30);
+        assert!(read.is_err(), "a stalled export must fail, not hang");
+        assert!(started.elapsed() < Duration::from_secs(2), "gave up after {:?}", started.elapsed());
+        server.join().unwrap();
     }
 }
