@@ -2,6 +2,7 @@
 //! only clap definitions (no I/O, no logic), so the binary parses them and
 //! its build script writes the man pages from the very same definitions.
 
+mod build;
 mod cache;
 mod check;
 mod db;
@@ -16,6 +17,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+pub use build::{BuildArgs, BuildFormat};
 pub use cache::CacheCommand;
 pub use check::{CheckArgs, CheckFormat, CheckProfile};
 pub use db::{DbArgs, DbCommand};
@@ -57,6 +59,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Lint Dockerfiles for the practices platform teams expect (hadolint's rules and more).
     Lint(LintArgs),
+    /// Build a golden image from a spec (golden.toml) over a base image, without a daemon, the same bytes every time.
+    Build(BuildArgs),
     /// Manage the local advisory database.
     #[command(subcommand)]
     Db(DbCommand),

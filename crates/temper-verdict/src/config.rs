@@ -141,7 +141,7 @@ fn user_file() -> Option<PathBuf> {
 
 /// `text`, the TOML file at `path`, parsed as `T`; errors say
 /// `FILE:LINE:COLUMN: KEY: what is wrong`.
-fn parse<T: serde::de::DeserializeOwned>(path: &Path, text: &str) -> Result<T> {
+pub fn parse<T: serde::de::DeserializeOwned>(path: &Path, text: &str) -> Result<T> {
     let de = toml::Deserializer::parse(text).map_err(|e| toml_error(path, text, &e, None))?;
     serde_path_to_error::deserialize(de).map_err(|e| toml_error(path, text, e.inner(), Some(e.path().to_string())))
 }

@@ -117,8 +117,13 @@ const PROGRAM_DIRS: [&str; 6] = ["bin", "sbin", "usr/bin", "usr/sbin", "usr/loca
 /// [`PROGRAM_DIRS`] and the absolute directories of the config's `PATH`
 /// (where a virtualenv's `pip` or a Node install's `npm` is found), root-relative.
 pub(crate) fn program_dirs(cx: &Context<'_>) -> Vec<String> {
+    program_dirs_of(cx.config.config.env.as_deref().unwrap_or_default())
+}
+
+/// [`program_dirs`] for a config's `Env`.
+fn program_dirs_of(env: &[String]) -> Vec<String> {
     let mut dirs: Vec<String> = PROGRAM_DIRS.iter().map(|d| (*d).to_owned()).collect();
-    let path = cx.config.config.env.iter().flatten().find_map(|e| e.strip_prefix("PATH="));
+    let path = env.iter().find_map(|e| e.strip_prefix("PATH="));
     for d in path.into_iter().flat_map(|p| p.split(':')).filter_map(|d| d.strip_prefix('/')) {
         let d = d.trim_end_matches('/');
         if !d.is_empty() && !dirs.iter().any(|x| x == d) {
@@ -148,6 +153,27 @@ pub(crate) fn find_programs(merged: &Merged, dirs: &[String], names: &[&'static 
     }
     found.sort_by(|a, b| a.path.cmp(&b.path));
     found
+}
+
+/// The paths that make the programs `names` reachable in an image whose
+/// config has `env`: each name as found and the file it resolves to,
+/// root-relative, sorted, once each. Removing them all makes the check
+/// that looks for those programs pass (a build's removal presets).
+fn reachable_paths(merged: &Merged, env: &[String], names: &[&'static str]) -> Vec<String> {
+    let mut paths: Vec<String> = find_programs(merged, &program_dirs_of(env), names).into_iter().flat_map(|p| [p.path, p.target]).collect();
+    paths.sort();
+    paths.dedup();
+    paths
+}
+
+/// What must go for the `shell` check to pass (see [`reachable_paths`]).
+pub fn shell_paths(merged: &Merged, env: &[String]) -> Vec<String> {
+    reachable_paths(merged, env, &shell::SHELLS)
+}
+
+/// What must go for the `package-manager` check to pass (see [`reachable_paths`]).
+pub fn package_manager_paths(merged: &Merged, env: &[String]) -> Vec<String> {
+    reachable_paths(merged, env, &package_manager::MANAGERS)
 }
 
 /// A regular file, or a hard link (which is one).

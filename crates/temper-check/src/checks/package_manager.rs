@@ -20,7 +20,7 @@ use crate::{Check, Context, Outcome, Profile, Severity};
 /// See the module documentation.
 pub struct PackageManager;
 
-const MANAGERS: [&str; 14] = ["apt", "apt-get", "dpkg", "apk", "yum", "dnf", "microdnf", "rpm", "pip", "pip3", "npm", "yarn", "pnpm", "gem"];
+pub(super) const MANAGERS: [&str; 14] = ["apt", "apt-get", "dpkg", "apk", "yum", "dnf", "microdnf", "rpm", "pip", "pip3", "npm", "yarn", "pnpm", "gem"];
 
 impl Check for PackageManager {
     fn id(&self) -> &'static str {

@@ -19,7 +19,7 @@ use crate::{Check, Context, Outcome, Profile, Severity};
 /// See the module documentation.
 pub struct Shell;
 
-const SHELLS: [&str; 8] = ["sh", "bash", "ash", "dash", "zsh", "ksh", "mksh", "busybox"];
+pub(super) const SHELLS: [&str; 8] = ["sh", "bash", "ash", "dash", "zsh", "ksh", "mksh", "busybox"];
 
 impl Check for Shell {
     fn id(&self) -> &'static str {

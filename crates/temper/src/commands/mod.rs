@@ -4,6 +4,7 @@
 //! `render`. What the subcommands share lives here: image options from
 //! flags, output to stdout or a file, `SOURCE_DATE_EPOCH`.
 
+pub mod build;
 pub mod cache;
 pub mod check;
 pub mod completions;
@@ -36,6 +37,7 @@ pub fn run(command: Command) -> Result<ExitCode> {
         Command::Scan(args) => scan::run(&args),
         Command::Check(args) => check::run(&args),
         Command::Lint(args) => lint::run(&args),
+        Command::Build(args) => build::run(&args),
         Command::Db(command) => db::run(command),
         Command::Cache(command) => cache::run(command),
         Command::Completions { shell } => completions::run(shell),

@@ -1,0 +1,218 @@
+//! Deterministic layer tars: entries sorted by path, every time the
+//! build's epoch, owners by id with empty user and group names, no PAX
+//! records (long names use GNU's long-name entries, which carry no
+//! atime, ctime or PID), compressed with fixed headers (gzip: mtime 0,
+//! OS byte 255). The tar streams through two hashers (diffID, digest)
+//! into a temporary file: memory does not grow with the layer.
+
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest as _, Sha256};
+
+use crate::Error;
+use crate::spec::Compression;
+
+/// What a layer entry holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Node {
+    /// A regular file.
+    File {
+        /// Its bytes.
+        content: Content,
+        /// Permission bits.
+        mode: u32,
+    },
+    /// A directory.
+    Dir {
+        /// Permission bits.
+        mode: u32,
+    },
+    /// A symbolic link.
+    Symlink {
+        /// Where it points.
+        target: String,
+    },
+    /// A whiteout: the path is removed from the layers below.
+    Whiteout,
+}
+
+/// A file's bytes: in memory, or a local file read when the tar is written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Content {
+    /// Bytes the build made.
+    Bytes(Vec<u8>),
+    /// A local file and the size it had when the spec was read.
+    Local(PathBuf, u64),
+}
+
+impl Content {
+    fn size(&self) -> u64 {
+        match self {
+            Content::Bytes(b) => b.len() as u64,
+            Content::Local(_, n) => *n,
+        }
+    }
+}
+
+/// One path of a layer, root-relative (`etc/passwd`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    /// The path, without a leading `/`.
+    pub path: String,
+    /// What is there.
+    pub node: Node,
+    /// Owner id.
+    pub uid: u32,
+    /// Group id.
+    pub gid: u32,
+}
+
+/// A written layer blob.
+#[derive(Clone, Debug)]
+pub struct Blob {
+    /// `sha256:…` of the stored (compressed) bytes.
+    pub digest: String,
+    /// `sha256:…` of the tar.
+    pub diff_id: String,
+    /// Stored size.
+    pub size: u64,
+    /// OCI media type.
+    pub media_type: &'static str,
+    /// Where it was written.
+    pub path: PathBuf,
+}
+
+/// Counts and hashes what passes through.
+struct Hashing<W> {
+    inner: W,
+    hash: Sha256,
+    count: u64,
+}
+
+impl<W: Write> Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hash.update(&buf[..n]);
+        self.count += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+fn hashing<W: Write>(inner: W) -> Hashing<W> {
+    Hashing { inner, hash: Sha256::new(), count: 0 }
+}
+
+/// `sha256:…` of what a hasher saw.
+fn digest_of(hash: Sha256) -> String {
+    format!("sha256:{}", hex::encode(hash.finalize()))
+}
+
+/// The OCI media type of a layer compressed so.
+pub fn media_type(compression: Compression) -> &'static str {
+    match compression {
+        Compression::Gzip => "application/vnd.oci.image.layer.v1.tar+gzip",
+        Compression::Zstd => "application/vnd.oci.image.layer.v1.tar+zstd",
+    }
+}
+
+/// Writes `entries` (any order; sorted here) as one compressed layer into
+/// a new file in `dir`, all times `epoch`.
+pub fn write(entries: &[Entry], epoch: u64, compression: Compression, dir: &Path) -> Result<Blob, Error> {
+    let mut sorted: Vec<&Entry> = entries.iter().collect();
+    sorted.sort_by(|a, b| a.path.as_bytes().cmp(b.path.as_bytes()));
+    let file = tempfile::Builder::new().prefix(".layer-").tempfile_in(dir).map_err(|source| Error::Write { path: dir.to_owned(), source })?;
+    let fail = |source: io::Error| Error::Write { path: dir.to_owned(), source };
+    let stored = hashing(io::BufWriter::with_capacity(1 << 20, file.as_file().try_clone().map_err(fail)?));
+    let (stored, diff_id) = match compression {
+        Compression::Gzip => {
+            let gz = flate2::GzBuilder::new().mtime(0).operating_system(255).write(stored, flate2::Compression::default());
+            let (gz, diff_id) = write_tar(&sorted, epoch, gz)?;
+            (gz.finish().map_err(fail)?, diff_id)
+        }
+        Compression::Zstd => {
+            let mut zst = zstd::Encoder::new(stored, 3).map_err(fail)?;
+            zst.include_checksum(false).map_err(fail)?;
+            let (zst, diff_id) = write_tar(&sorted, epoch, zst)?;
+            (zst.finish().map_err(fail)?, diff_id)
+        }
+    };
+    let Hashing { mut inner, hash, count } = stored;
+    inner.flush().map_err(fail)?;
+    drop(inner);
+    let digest = digest_of(hash);
+    let path = dir.join(digest.trim_start_matches("sha256:"));
+    file.persist(&path).map_err(|e| fail(e.error))?;
+    Ok(Blob { digest, diff_id, size: count, media_type: media_type(compression), path })
+}
+
+/// The tar of `entries` into `out`; gives `out` back and the diffID.
+fn write_tar<W: Write>(entries: &[&Entry], epoch: u64, out: W) -> Result<(W, String), Error> {
+    let fail = |source: io::Error| Error::Write { path: PathBuf::from("layer"), source };
+    let mut tar = tar::Builder::new(hashing(out));
+    for e in entries {
+        let mut h = tar::Header::new_gnu();
+        h.set_mtime(epoch);
+        h.set_uid(u64::from(e.uid));
+        h.set_gid(u64::from(e.gid));
+        match &e.node {
+            Node::File { content, mode } => {
+                h.set_entry_type(tar::EntryType::Regular);
+                h.set_mode(*mode);
+                h.set_size(content.size());
+                match content {
+                    Content::Bytes(b) => tar.append_data(&mut h, &e.path, b.as_slice()).map_err(fail)?,
+                    Content::Local(path, size) => {
+                        let f = std::fs::File::open(path).map_err(|source| Error::Read { path: path.clone(), source })?;
+                        // A file that grew since the spec was read is cut to the size recorded (and hashed in the lock).
+                        tar.append_data(&mut h, &e.path, ExactSize { inner: f.take(*size), left: *size, path }).map_err(fail)?;
+                    }
+                }
+            }
+            Node::Dir { mode } => {
+                h.set_entry_type(tar::EntryType::Directory);
+                h.set_mode(*mode);
+                h.set_size(0);
+                tar.append_data(&mut h, format!("{}/", e.path), io::empty()).map_err(fail)?;
+            }
+            Node::Symlink { target } => {
+                h.set_entry_type(tar::EntryType::Symlink);
+                h.set_mode(0o777);
+                h.set_size(0);
+                tar.append_link(&mut h, &e.path, target).map_err(fail)?;
+            }
+            Node::Whiteout => {
+                let (parent, name) = e.path.rsplit_once('/').map_or(("", e.path.as_str()), |(p, n)| (p, n));
+                let wh = if parent.is_empty() { format!(".wh.{name}") } else { format!("{parent}/.wh.{name}") };
+                h.set_entry_type(tar::EntryType::Regular);
+                h.set_mode(0o644);
+                h.set_size(0);
+                tar.append_data(&mut h, wh, io::empty()).map_err(fail)?;
+            }
+        }
+    }
+    let Hashing { inner, hash, .. } = tar.into_inner().map_err(fail)?;
+    Ok((inner, digest_of(hash)))
+}
+
+/// A local file read to exactly the size recorded: one that shrank since
+/// is an error rather than a tar whose header lies.
+struct ExactSize<'a, R> {
+    inner: R,
+    left: u64,
+    path: &'a Path,
+}
+
+impl<R: Read> Read for ExactSize<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n == 0 && self.left > 0 && !buf.is_empty() {
+            return Err(io::Error::other(format!("{}: shrank while the layer was written", self.path.display())));
+        }
+        self.left -= n as u64;
+        Ok(n)
+    }
+}

@@ -1,0 +1,88 @@
+//! `golden.lock`, beside the spec: the base's digest as resolved, and the
+//! digest of every local input, so a rebuild is of the same things or
+//! says what moved. Written by the build, meant to be committed.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::Error;
+
+/// What a build was made from.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Lock {
+    /// The format's version.
+    pub version: u32,
+    /// The base.
+    pub base: LockedBase,
+    /// Every local input, by its path relative to the spec, sorted.
+    #[serde(default)]
+    pub inputs: Vec<LockedInput>,
+}
+
+/// The base as resolved.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct LockedBase {
+    /// As the spec names it.
+    pub reference: String,
+    /// The manifest (or index) digest it resolved to.
+    pub digest: String,
+}
+
+/// One local input.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct LockedInput {
+    /// Relative to the spec.
+    pub path: String,
+    /// `sha256:…` of its content.
+    pub digest: String,
+}
+
+/// `golden.lock` beside `spec`.
+pub fn path_for(spec: &Path) -> PathBuf {
+    spec.with_extension("lock")
+}
+
+impl Lock {
+    /// The lock at `path`, `None` when there is none.
+    pub fn read(path: &Path) -> Result<Option<Lock>, Error> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => temper_verdict::config::parse(path, &text).map(Some).map_err(|e| Error::Spec(e.to_string())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(Error::Read { path: path.to_owned(), source }),
+        }
+    }
+
+    /// The lock as TOML.
+    pub fn to_toml(&self) -> String {
+        // serde_json's string escapes are valid TOML basic strings.
+        let q = |s: &str| serde_json::to_string(s).unwrap_or_default();
+        let mut out = format!("# Written by `temper build`: what the image was built from. Commit it beside the spec.\nversion = {}\n\n[base]\nreference = {}\ndigest = {}\n", self.version, q(&self.base.reference), q(&self.base.digest));
+        for i in &self.inputs {
+            out.push_str(&format!("\n[[inputs]]\npath = {}\ndigest = {}\n", q(&i.path), q(&i.digest)));
+        }
+        out
+    }
+
+    /// What differs from `other` (the lock on disk), one line each.
+    pub fn changes_from(&self, other: &Lock) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.base != other.base {
+            out.push(format!("the base {} is now {} (locked: {} at {})", self.base.reference, self.base.digest, other.base.reference, other.base.digest));
+        }
+        for i in &self.inputs {
+            match other.inputs.iter().find(|o| o.path == i.path) {
+                Some(o) if o.digest != i.digest => out.push(format!("{} changed ({} locked, {} now)", i.path, o.digest, i.digest)),
+                None => out.push(format!("{} is a new input", i.path)),
+                _ => {}
+            }
+        }
+        for o in other.inputs.iter().filter(|o| !self.inputs.iter().any(|i| i.path == o.path)) {
+            out.push(format!("{} is no longer an input", o.path));
+        }
+        out
+    }
+}

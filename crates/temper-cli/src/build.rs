@@ -1,0 +1,52 @@
+//! `temper build`.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+/// `temper build` output formats.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum BuildFormat {
+    /// One line: the reference and digest written.
+    Table,
+    /// temper's own JSON.
+    Json,
+}
+
+/// `temper build`.
+#[derive(Args, Debug)]
+pub struct BuildArgs {
+    /// The spec (golden.toml); its lock (golden.lock) sits beside it.
+    #[arg(value_name = "SPEC", default_value = "golden.toml")]
+    pub spec: PathBuf,
+    /// Where to write the image: oci:DIR[:TAG] (the tag defaults to latest).
+    #[arg(long, short, value_name = "TARGET", required_unless_present = "print_schema")]
+    pub output: Option<String>,
+    /// Refuse to build when the base or an input differs from the lock (CI).
+    #[arg(long, conflicts_with = "update")]
+    pub locked: bool,
+    /// Resolve the base's tag again instead of using the locked digest.
+    #[arg(long)]
+    pub update: bool,
+    /// Print the JSON Schema of the spec and exit (for editors).
+    #[arg(long, exclusive = true)]
+    pub print_schema: bool,
+    /// Platform to pick from a multi-platform base (os/arch[/variant]).
+    #[arg(long)]
+    pub platform: Option<String>,
+    /// Registry credentials USER:PASSWORD (default: the docker config).
+    #[arg(long, env = "TEMPER_CREDS", hide_env_values = true)]
+    pub creds: Option<String>,
+    /// Allow plain HTTP and unverified TLS to the registry.
+    #[arg(long)]
+    pub insecure: bool,
+    /// Extra CA certificate (PEM) to trust for registries; repeatable.
+    #[arg(long = "ca-cert", value_name = "PEM")]
+    pub ca_certs: Vec<PathBuf>,
+    /// Docker config file to read credentials from.
+    #[arg(long, value_name = "FILE")]
+    pub docker_config: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = BuildFormat::Table)]
+    pub format: BuildFormat,
+}

@@ -1,0 +1,45 @@
+//! `temper build`: a golden image from a spec, through `temper-build`.
+
+use std::process::ExitCode;
+
+use anyhow::{Result, anyhow};
+use temper_cli::{BuildArgs, BuildFormat};
+use temper_image::registry::credentials::Credentials;
+use temper_image::{OpenOptions, Platform, RegistryOptions};
+
+use super::{print, source_date_epoch};
+use crate::progress::Terminal;
+use crate::render;
+
+pub fn run(args: &BuildArgs) -> Result<ExitCode> {
+    if args.print_schema {
+        print(&temper_build::spec::schema())?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let output = args.output.clone().ok_or_else(|| anyhow!("--output oci:DIR[:TAG] is required"))?;
+    let credentials = args.creds.as_deref().map(|c| Credentials::parse_user_pass(c).ok_or_else(|| anyhow!("--creds takes USER:PASSWORD"))).transpose()?;
+    let open = OpenOptions {
+        platform: args.platform.as_deref().map(Platform::parse).transpose()?,
+        registry: RegistryOptions {
+            insecure: args.insecure,
+            ca_certs: args.ca_certs.clone(),
+            credentials,
+            docker_config: args.docker_config.clone(),
+            retry: temper_image::registry::RetryPolicy { notice: Some(std::sync::Arc::new(|m: &str| crate::term::note(m))), ..temper_image::registry::RetryPolicy::from_env() },
+        },
+        ..Default::default()
+    };
+    let opts = temper_build::Options { output, open, limits: temper_layer::Limits::default(), source_date_epoch: source_date_epoch()?, locked: args.locked, update: args.update, now: time::OffsetDateTime::now_utc() };
+    let built = temper_build::build(&args.spec, &opts, &Terminal)?;
+    for change in &built.lock_changes {
+        crate::term::note(&format!("lock: {change}"));
+    }
+    match args.format {
+        BuildFormat::Json => {
+            let doc = serde_json::json!({ "digest": built.digest, "layout": built.dir, "tag": built.tag, "layers_added": built.layers_added, "lock": built.lock, "lock_changes": built.lock_changes });
+            print(&(serde_json::to_string_pretty(&doc)? + "\n"))?;
+        }
+        BuildFormat::Table => print(&format!("oci:{}:{}@{}  ({} layer(s) added)\n", render::escape(&built.dir.display().to_string()), built.tag, built.digest, built.layers_added))?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
