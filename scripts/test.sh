@@ -13,6 +13,8 @@ need=()
 command -v docker-registry >/dev/null || need+=(docker-registry)
 command -v skopeo >/dev/null || need+=(skopeo)
 command -v podman >/dev/null || need+=(podman)
+command -v umoci >/dev/null || need+=(umoci)
+command -v openssl >/dev/null || need+=(openssl)
 if ((${#need[@]})); then
   echo "==> installing ${need[*]}"
   apt-get update -qq

@@ -1,0 +1,310 @@
+//! `temper build` as a library: each spec key on a base built here, the
+//! files, modes, owners and config it gives, and every refusal with its
+//! message.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+#[path = "../../temper-layer/tests/support/mod.rs"]
+mod support;
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
+use serde_json::Value;
+use support::{Comp, ImageSpec, OciLayout, file, file_mode, layer, symlink};
+
+const BASE_BUNDLE: &str = "-----BEGIN CERTIFICATE-----\nBASE\n-----END CERTIFICATE-----\n";
+
+/// A Debian-like base: accounts, a CA bundle, shells and package managers.
+fn base(dir: &Path) -> String {
+    let layout = dir.join("base");
+    let l0 = layer(
+        &[
+            file("etc/os-release", "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\n"),
+            file("etc/passwd", "root:x:0:0:root:/root:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n"),
+            file("etc/group", "root:x:0:\nnogroup:x:65534:\n"),
+            file_mode("etc/shadow", "root:*:19000:0:99999:7:::\n", 0o640),
+            file("etc/ssl/certs/ca-certificates.crt", BASE_BUNDLE),
+            file_mode("usr/bin/bash", "ELF", 0o755),
+            file_mode("usr/bin/dash", "ELF", 0o755),
+            symlink("usr/bin/sh", "dash"),
+            symlink("bin", "usr/bin"),
+            file_mode("usr/bin/apt-get", "ELF", 0o755),
+            file_mode("usr/bin/dpkg", "ELF", 0o755),
+            file_mode("usr/bin/cat", "ELF", 0o755),
+            file("home/.keep", ""),
+        ],
+        Comp::Gzip,
+    );
+    let spec = ImageSpec::new(vec![l0]);
+    OciLayout::single(&layout, &spec, "12");
+    format!("oci:{}:12", layout.display())
+}
+
+fn ca(name: &str, ca: bool, days: (i64, i64)) -> String {
+    let mut p = CertificateParams::default();
+    p.distinguished_name.push(DnType::CommonName, name);
+    p.is_ca = if ca { IsCa::Ca(BasicConstraints::Unconstrained) } else { IsCa::NoCa };
+    let now = time::OffsetDateTime::now_utc();
+    p.not_before = now + time::Duration::days(days.0);
+    p.not_after = now + time::Duration::days(days.1);
+    p.self_signed(&KeyPair::generate().unwrap()).unwrap().pem()
+}
+
+fn options(output: &Path) -> temper_build::Options {
+    temper_build::Options {
+        output: format!("oci:{}:v1", output.display()),
+        open: Default::default(),
+        limits: temper_layer::Limits::default(),
+        source_date_epoch: Some("1700000000".into()),
+        locked: false,
+        update: false,
+        now: time::OffsetDateTime::now_utc(),
+    }
+}
+
+fn build(dir: &Path, spec: &str) -> Result<temper_build::Built, temper_build::Error> {
+    let path = dir.join("golden.toml");
+    std::fs::write(&path, spec).unwrap();
+    temper_build::build(&path, &options(&dir.join("out")), &temper_verdict::Silent)
+}
+
+fn blob(layout: &Path, digest: &str) -> Vec<u8> {
+    std::fs::read(layout.join("blobs/sha256").join(digest.trim_start_matches("sha256:"))).unwrap()
+}
+
+/// The manifest, config and the added layers' entries: path → (mode, uid, gid, content or link target, mtime).
+struct Output {
+    manifest: Value,
+    config: Value,
+    entries: BTreeMap<String, (u32, u64, u64, Vec<u8>, u64)>,
+}
+
+fn read(out: &Path, added: usize) -> Output {
+    let index: Value = serde_json::from_slice(&std::fs::read(out.join("index.json")).unwrap()).unwrap();
+    let manifest: Value = serde_json::from_slice(&blob(out, index["manifests"][0]["digest"].as_str().unwrap())).unwrap();
+    let config: Value = serde_json::from_slice(&blob(out, manifest["config"]["digest"].as_str().unwrap())).unwrap();
+    let layers = manifest["layers"].as_array().unwrap();
+    let mut entries = BTreeMap::new();
+    for l in &layers[layers.len() - added..] {
+        let gz = blob(out, l["digest"].as_str().unwrap());
+        let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(gz.as_slice()));
+        for e in archive.entries().unwrap() {
+            let mut e = e.unwrap();
+            let h = e.header().clone();
+            let path = e.path().unwrap().to_string_lossy().trim_end_matches('/').to_owned();
+            let mut content = Vec::new();
+            e.read_to_end(&mut content).unwrap();
+            if let Some(t) = e.link_name().unwrap() {
+                content = t.to_string_lossy().as_bytes().to_vec();
+            }
+            assert!(h.username().unwrap().unwrap_or("").is_empty() && h.groupname().unwrap().unwrap_or("").is_empty(), "{path}: names in the header");
+            entries.insert(path, (h.mode().unwrap(), h.uid().unwrap(), h.gid().unwrap(), content, h.mtime().unwrap()));
+        }
+    }
+    Output { manifest, config, entries }
+}
+
+#[test]
+fn each_spec_key_gives_its_files_modes_owners_and_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = base(dir.path());
+    std::fs::write(dir.path().join("corp.pem"), ca("Corp Root CA", true, (-1, 3650))).unwrap();
+    std::fs::create_dir_all(dir.path().join("conf/sub")).unwrap();
+    std::fs::write(dir.path().join("conf/a.yaml"), "a: 1\n").unwrap();
+    std::fs::write(dir.path().join("conf/sub/run.sh"), "#!/bin/true\n").unwrap();
+    std::fs::set_permissions(dir.path().join("conf/sub/run.sh"), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let inline = ca("Inline CA", true, (-1, 365));
+    let spec = format!(
+        r#"base = "{base}"
+user = "app"
+workdir = "/srv/app"
+entrypoint = ["/srv/app/run"]
+cmd = ["--serve"]
+stop-signal = "SIGINT"
+exposed-ports = ["8080", "53/udp"]
+volumes = ["/data"]
+remove = ["/usr/bin/cat"]
+remove-shells = true
+remove-package-managers = true
+[env]
+HTTP_PROXY = "http://proxy.corp:3128"
+TZ = "Europe/Paris"
+[labels]
+"org.opencontainers.image.vendor" = "Corp"
+[annotations]
+"org.opencontainers.image.source" = "https://git.corp/golden"
+[healthcheck]
+test = ["CMD", "/srv/app/run", "--health"]
+interval = "30s"
+retries = 3
+[[certificates]]
+path = "corp.pem"
+[[certificates]]
+content = """{inline}"""
+name = "inline"
+[[groups]]
+name = "app"
+gid = 10001
+[[users]]
+name = "app"
+uid = 10001
+[[files]]
+path = "/etc/app/secret.conf"
+content = "k=v\n"
+mode = 0o640
+owner = "app"
+[[dirs]]
+path = "/srv/app"
+source = "conf"
+owner = "app"
+group = "app"
+mode = 0o750
+[[symlinks]]
+path = "/usr/local/bin/app"
+target = "/srv/app/sub/run.sh"
+"#
+    );
+    let built = build(dir.path(), &spec).unwrap();
+    assert_eq!(built.layers_added, 1);
+    let out = dir.path().join("out");
+    let r = read(&out, 1);
+    let e = &r.entries;
+    // Certificates: one file each and the bundle, base first, then sorted by name.
+    let corp = String::from_utf8(e["usr/local/share/ca-certificates/corp.crt"].3.clone()).unwrap();
+    let inl = String::from_utf8(e["usr/local/share/ca-certificates/inline.crt"].3.clone()).unwrap();
+    assert_eq!(String::from_utf8(e["etc/ssl/certs/ca-certificates.crt"].3.clone()).unwrap(), format!("{BASE_BUNDLE}{corp}{inl}"));
+    assert_eq!(e["usr/local/share/ca-certificates/corp.crt"].0, 0o644);
+    // Accounts: appended lines, locked password, a home owned by the user.
+    assert!(String::from_utf8_lossy(&e["etc/passwd"].3).ends_with("nologin\napp:x:10001:10001::/home/app:/sbin/nologin\n"));
+    assert!(String::from_utf8_lossy(&e["etc/group"].3).ends_with("nogroup:x:65534:\napp:x:10001:\n"));
+    assert_eq!(String::from_utf8_lossy(&e["etc/shadow"].3), format!("root:*:19000:0:99999:7:::\napp:!:{}:0:99999:7:::\n", 1_700_000_000 / 86_400));
+    assert_eq!(e["etc/shadow"].0, 0o640, "the base's mode is kept");
+    assert_eq!((e["home/app"].0, e["home/app"].1, e["home/app"].2), (0o750, 10001, 10001));
+    // Files, dirs (a tree copied with the executable bit only), symlinks, owners by name.
+    assert_eq!((e["etc/app/secret.conf"].0, e["etc/app/secret.conf"].1, e["etc/app/secret.conf"].2, e["etc/app/secret.conf"].3.as_slice()), (0o640, 10001, 10001, b"k=v\n".as_slice()));
+    assert_eq!((e["etc/app"].0, e["etc/app"].1), (0o755, 0), "a missing parent is a root directory");
+    assert_eq!((e["srv/app"].0, e["srv/app"].1, e["srv/app"].2), (0o750, 10001, 10001));
+    assert_eq!((e["srv/app/a.yaml"].0, e["srv/app/sub/run.sh"].0), (0o644, 0o755));
+    assert_eq!(e["usr/local/bin/app"].3, b"/srv/app/sub/run.sh");
+    // Removals: the explicit path, every shell and package manager (links and targets), nothing else.
+    let whiteouts: Vec<&str> = e.keys().filter(|p| p.rsplit('/').next().unwrap().starts_with(".wh.")).map(String::as_str).collect();
+    assert_eq!(whiteouts, ["usr/bin/.wh.apt-get", "usr/bin/.wh.bash", "usr/bin/.wh.cat", "usr/bin/.wh.dash", "usr/bin/.wh.dpkg", "usr/bin/.wh.sh"]);
+    // Every entry at the epoch.
+    assert!(e.values().all(|v| v.4 == 1_700_000_000));
+    // The config.
+    let c = &r.config["config"];
+    assert_eq!(c["User"], "app");
+    assert_eq!(c["WorkingDir"], "/srv/app");
+    assert_eq!(c["Entrypoint"], serde_json::json!(["/srv/app/run"]));
+    assert_eq!(c["Cmd"], serde_json::json!(["--serve"]));
+    assert_eq!(c["StopSignal"], "SIGINT");
+    assert_eq!(c["ExposedPorts"], serde_json::json!({"53/udp": {}, "8080/tcp": {}}));
+    assert_eq!(c["Volumes"], serde_json::json!({"/data": {}}));
+    assert_eq!(c["Env"], serde_json::json!(["PATH=/usr/bin:/bin", "HTTP_PROXY=http://proxy.corp:3128", "TZ=Europe/Paris", "http_proxy=http://proxy.corp:3128"]));
+    assert_eq!(c["Labels"]["org.opencontainers.image.vendor"], "Corp");
+    assert_eq!(c["Healthcheck"], serde_json::json!({"Test": ["CMD", "/srv/app/run", "--health"], "Interval": 30_000_000_000i64, "Retries": 3}));
+    assert_eq!(r.config["created"], "2023-11-14T22:13:20Z");
+    assert_eq!(r.config["rootfs"]["diff_ids"].as_array().unwrap().len(), 2);
+    assert_eq!(r.config["history"].as_array().unwrap().last().unwrap()["created_by"], "temper build: certificates, accounts, files, remove");
+    let a = &r.manifest["annotations"];
+    assert_eq!(a["org.opencontainers.image.base.name"], base.as_str());
+    assert!(a["org.opencontainers.image.base.digest"].as_str().unwrap().starts_with("sha256:"));
+    assert_eq!(a["org.opencontainers.image.source"], "https://git.corp/golden");
+    assert_eq!(a["org.opencontainers.image.created"], "2023-11-14T22:13:20Z");
+    // The lock names the base digest and both local inputs.
+    let lock = std::fs::read_to_string(dir.path().join("golden.lock")).unwrap();
+    assert!(lock.contains(a["org.opencontainers.image.base.digest"].as_str().unwrap()) && lock.contains("path = \"corp.pem\"") && lock.contains("path = \"conf/sub/run.sh\""), "{lock}");
+}
+
+#[test]
+fn per_step_layers_and_zstd() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = base(dir.path());
+    let built = build(dir.path(), &format!("base = \"{base}\"\nlayers = \"per-step\"\ncompression = \"zstd\"\nremove-shells = true\n[[files]]\npath = \"/etc/motd\"\ncontent = \"hi\"\n")).unwrap();
+    assert_eq!(built.layers_added, 2);
+    let index: Value = serde_json::from_slice(&std::fs::read(dir.path().join("out/index.json")).unwrap()).unwrap();
+    let manifest: Value = serde_json::from_slice(&blob(&dir.path().join("out"), index["manifests"][0]["digest"].as_str().unwrap())).unwrap();
+    let types: Vec<&str> = manifest["layers"].as_array().unwrap().iter().map(|l| l["mediaType"].as_str().unwrap()).collect();
+    assert_eq!(types, ["application/vnd.oci.image.layer.v1.tar+gzip", "application/vnd.oci.image.layer.v1.tar+zstd", "application/vnd.oci.image.layer.v1.tar+zstd"]);
+}
+
+fn refused(spec_tail: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let base = base(dir.path());
+    std::fs::write(dir.path().join("expired.pem"), ca("Old CA", true, (-30, -1))).unwrap();
+    std::fs::write(dir.path().join("leaf.pem"), ca("Leaf", false, (-1, 30))).unwrap();
+    std::fs::write(dir.path().join("junk.pem"), "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n").unwrap();
+    let e = build(dir.path(), &format!("base = \"{base}\"\n{spec_tail}")).unwrap_err().to_string();
+    assert!(!dir.path().join("out/index.json").exists(), "a refused build writes no index");
+    e
+}
+
+#[test]
+fn refusals_name_the_input_and_the_reason() {
+    let e = refused("[[certificates]]\npath = \"expired.pem\"\n");
+    assert!(e.contains("expired.pem") && e.contains("Old CA expired on"), "{e}");
+    let e = refused("[[certificates]]\npath = \"leaf.pem\"\n");
+    assert!(e.contains("leaf.pem") && e.contains("is not a CA certificate"), "{e}");
+    let e = refused("[[certificates]]\npath = \"junk.pem\"\n");
+    assert!(e.contains("junk.pem") && e.contains("not X.509"), "{e}");
+    let e = refused("[[users]]\nname = \"daemon\"\nuid = 65534\n");
+    assert!(e.contains("`daemon` (uid 65534) clashes with user `nobody`"), "{e}");
+    let e = refused("[[groups]]\nname = \"root\"\ngid = 5\n");
+    assert!(e.contains("clashes with group `root`"), "{e}");
+    let e = refused("colour = \"red\"\n");
+    assert!(e.contains("golden.toml:2:1") && e.contains("colour"), "{e}");
+    let e = refused("user = 5\n");
+    assert!(e.contains("golden.toml:2:8") && e.contains("`user`"), "{e}");
+    let e = refused("[[files]]\npath = \"/../../etc/x\"\ncontent = \"\"\n");
+    assert!(e.contains("not a path inside the image"), "{e}");
+    let e = refused("[[files]]\npath = \"/bin/evil\"\ncontent = \"\"\n");
+    assert!(e.contains("/bin in the base is not a directory"), "{e}");
+    let e = refused("remove = [\"/opt/nothing\"]\n");
+    assert!(e.contains("nothing there in the base"), "{e}");
+    let e = refused("[[files]]\npath = \"/x\"\ncontent = \"\"\nowner = \"ghost\"\n");
+    assert!(e.contains("no user `ghost`"), "{e}");
+    let e = refused("[[files]]\npath = \"/etc/passwd\"\ncontent = \"\"\n[[users]]\nname = \"u\"\nuid = 7\n");
+    assert!(e.contains("/etc/passwd: written by both accounts and files"), "{e}");
+}
+
+#[test]
+fn a_malformed_source_date_epoch_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = base(dir.path());
+    let path = dir.path().join("golden.toml");
+    std::fs::write(&path, format!("base = \"{base}\"\n")).unwrap();
+    let mut opts = options(&dir.path().join("out"));
+    opts.source_date_epoch = Some("yesterday".into());
+    let e = temper_build::build(&path, &opts, &temper_verdict::Silent).unwrap_err().to_string();
+    assert!(e.contains("SOURCE_DATE_EPOCH `yesterday`"), "{e}");
+}
+
+#[test]
+fn locked_refuses_a_moved_input_and_update_takes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = base(dir.path());
+    std::fs::write(dir.path().join("motd"), "one").unwrap();
+    let spec = format!("base = \"{base}\"\n[[files]]\npath = \"/etc/motd\"\nsource = \"motd\"\n");
+    let path = dir.path().join("golden.toml");
+    std::fs::write(&path, &spec).unwrap();
+    let mut opts = options(&dir.path().join("out"));
+    let first = temper_build::build(&path, &opts, &temper_verdict::Silent).unwrap();
+    opts.locked = true;
+    assert_eq!(temper_build::build(&path, &opts, &temper_verdict::Silent).unwrap().digest, first.digest, "nothing moved: --locked builds");
+    std::fs::write(dir.path().join("motd"), "two").unwrap();
+    let e = temper_build::build(&path, &opts, &temper_verdict::Silent).unwrap_err().to_string();
+    assert!(e.contains("--locked") && e.contains("motd changed"), "{e}");
+    opts.locked = false;
+    let second = temper_build::build(&path, &opts, &temper_verdict::Silent).unwrap();
+    assert_ne!(second.digest, first.digest);
+    assert_eq!(second.lock_changes.len(), 1);
+}
+
+#[test]
+fn the_published_schema_is_the_one_the_spec_parses() {
+    let published = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../schemas/golden.schema.json");
+    let text = std::fs::read_to_string(&published).unwrap_or_default();
+    assert_eq!(text, temper_build::spec::schema(), "regenerate it: temper build --print-schema > schemas/golden.schema.json");
+}
