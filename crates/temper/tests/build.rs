@@ -1,0 +1,135 @@
+//! `temper build` end to end on the bundled example: the same bytes
+//! whatever the machine's state, and output that independent tools
+//! (umoci, skopeo, openssl) accept.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, KeyUsagePurpose};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn corpus_image(name: &str) -> String {
+    let dir = std::env::var_os("TEMPER_CORPUS").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cache/temper-corpus"));
+    let layout = dir.join("oci").join(name);
+    assert!(layout.join("index.json").is_file(), "corpus not found at {} (run scripts/test.sh)", dir.display());
+    format!("oci:{}", layout.display())
+}
+
+/// A spec over `base`, with a CA, proxy env, a user, files and shells removed.
+fn project(dir: &Path, ca_pem: &str, base: &str) -> PathBuf {
+    std::fs::write(dir.join("corp-ca.pem"), ca_pem).unwrap();
+    std::fs::create_dir_all(dir.join("etc")).unwrap();
+    std::fs::write(dir.join("etc/app.conf"), "listen = 8080\n").unwrap();
+    let spec = dir.join("golden.toml");
+    std::fs::write(
+        &spec,
+        format!(
+            "base = \"{base}\"\nuser = \"svc\"\nremove-shells = true\n[env]\nHTTPS_PROXY = \"http://proxy.corp:3128\"\n[[certificates]]\npath = \"corp-ca.pem\"\n[[users]]\nname = \"svc\"\nuid = 10001\n[[files]]\npath = \"/etc/app/app.conf\"\nsource = \"etc/app.conf\"\nowner = \"svc\"\n",
+        ),
+    )
+    .unwrap();
+    spec
+}
+
+fn temper(args: &[&str], cwd: &Path, env: &[(&str, &str)], umask: &str) -> Output {
+    // umask is a process attribute: set it in a shell that then runs temper.
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c").arg(format!("umask {umask} && exec \"$0\" \"$@\"")).arg(env!("CARGO_BIN_EXE_temper")).args(args).current_dir(cwd);
+    cmd.env_remove("SOURCE_DATE_EPOCH").envs(env.iter().copied());
+    cmd.output().unwrap()
+}
+
+fn ok(o: &Output) -> String {
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn test_ca() -> CertifiedIssuer<'static, KeyPair> {
+    let mut p = CertificateParams::default();
+    p.distinguished_name.push(DnType::CommonName, "temper golden test CA");
+    p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    p.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    CertifiedIssuer::self_signed(p, KeyPair::generate().unwrap()).unwrap()
+}
+
+/// The digest a `--format json` build printed.
+fn digest(o: &Output) -> String {
+    let v: serde_json::Value = serde_json::from_str(&ok(o)).unwrap();
+    v["digest"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn builds_are_bit_for_bit_whatever_tmpdir_umask_tz_cwd_and_input_mtimes() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = test_ca();
+    let spec = project(dir.path(), &ca.pem(), &format!("oci:{}", root().join("examples/demo-app").display()));
+    let spec = spec.to_str().unwrap();
+    let out = |n: &str| format!("oci:{}:v1", dir.path().join(n).display());
+    let tmp2 = tempfile::tempdir().unwrap();
+    let a = digest(&temper(&["build", spec, "-o", &out("a"), "-f", "json"], dir.path(), &[], "022"));
+    std::process::Command::new("touch").args(["-d", "2001-02-03 04:05:06"]).arg(dir.path().join("etc/app.conf")).arg(dir.path().join("corp-ca.pem")).status().unwrap();
+    let b = digest(&temper(&["build", spec, "-o", &out("b"), "-f", "json"], Path::new("/"), &[("TMPDIR", tmp2.path().to_str().unwrap()), ("TZ", "Pacific/Kiritimati"), ("LANG", "tr_TR.UTF-8"), ("LC_ALL", "tr_TR.UTF-8")], "077"));
+    assert_eq!(a, b, "two builds of one spec differ");
+    // Another epoch changes the timestamps only: same paths, modes, owners and contents.
+    let c = digest(&temper(&["build", spec, "-o", &out("c"), "-f", "json"], dir.path(), &[("SOURCE_DATE_EPOCH", "1800000000")], "022"));
+    assert_ne!(a, c);
+    let tree = |n: &str| {
+        let o = temper(&["layers", &out(n), "--tree", "--layer", "3"], dir.path(), &[], "022");
+        ok(&o)
+    };
+    assert_eq!(tree("a"), tree("c"));
+    // A malformed epoch is an error, not a guess.
+    let bad = temper(&["build", spec, "-o", &out("d")], dir.path(), &[("SOURCE_DATE_EPOCH", "soon")], "022");
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("SOURCE_DATE_EPOCH `soon`"));
+}
+
+fn tool(name: &str) -> PathBuf {
+    let path = Path::new("/usr/bin").join(name);
+    assert!(path.exists(), "{name} not installed (scripts/test.sh installs it)");
+    path
+}
+
+#[test]
+fn umoci_skopeo_and_openssl_accept_the_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = test_ca();
+    // The example has a zstd layer, which skopeo cannot put in a docker-archive: a gzip-only base.
+    let spec = project(dir.path(), &ca.pem(), &corpus_image("debian-minbase"));
+    let layout = dir.path().join("golden");
+    ok(&temper(&["build", spec.to_str().unwrap(), "-o", &format!("oci:{}:v1", layout.display())], dir.path(), &[], "022"));
+    let image = format!("{}:v1", layout.display());
+
+    let inspect = Command::new(tool("skopeo")).args(["inspect", &format!("oci:{image}")]).output().unwrap();
+    let info: serde_json::Value = serde_json::from_str(&ok(&inspect)).unwrap();
+    assert_eq!(info["Layers"].as_array().unwrap().len(), 2);
+    assert!(info["Env"].as_array().unwrap().iter().any(|e| e == "https_proxy=http://proxy.corp:3128"));
+    let archive = dir.path().join("golden.tar");
+    ok(&Command::new(tool("skopeo")).args(["copy", &format!("oci:{image}"), &format!("docker-archive:{}:corp/golden:v1", archive.display())]).output().unwrap());
+    assert!(archive.metadata().unwrap().len() > 1000);
+
+    let bundle = dir.path().join("bundle");
+    ok(&Command::new(tool("umoci")).args(["unpack", "--rootless", "--image", &image]).arg(&bundle).output().unwrap());
+    let rootfs = bundle.join("rootfs");
+    assert_eq!(std::fs::read_to_string(rootfs.join("etc/app/app.conf")).unwrap(), "listen = 8080\n");
+    assert!(!rootfs.join("usr/bin/sh").exists() && !rootfs.join("usr/bin/bash").exists() && !rootfs.join("usr/bin/dash").exists(), "shells removed");
+    assert!(rootfs.join("usr/bin/ls").exists(), "nothing else removed");
+    assert!(std::fs::read_to_string(rootfs.join("etc/passwd")).unwrap().contains("svc:x:10001:10001::/home/svc:/sbin/nologin"));
+
+    // A server certificate signed by the CA verifies against the image's bundle.
+    let mut p = CertificateParams::new(vec!["svc.corp".to_owned()]).unwrap();
+    p.distinguished_name.push(DnType::CommonName, "svc.corp");
+    let leaf = p.signed_by(&KeyPair::generate().unwrap(), &ca).unwrap();
+    let leaf_pem = dir.path().join("leaf.pem");
+    std::fs::write(&leaf_pem, leaf.pem()).unwrap();
+    let verify = Command::new(tool("openssl")).arg("verify").arg("-CAfile").arg(rootfs.join("etc/ssl/certs/ca-certificates.crt")).arg(&leaf_pem).output().unwrap();
+    assert!(ok(&verify).contains(": OK"));
+    // And not against a bundle without it.
+    std::fs::write(dir.path().join("other.pem"), test_ca().pem()).unwrap();
+    let other = Command::new(tool("openssl")).arg("verify").arg("-CAfile").arg(dir.path().join("other.pem")).arg(&leaf_pem).output().unwrap();
+    assert!(!other.status.success());
+}
