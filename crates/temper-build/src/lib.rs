@@ -125,13 +125,29 @@ fn rfc3339(epoch: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(epoch).ok().and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok()).unwrap_or_else(|| "1970-01-01T00:00:00Z".to_owned())
 }
 
+/// `base` with a relative local path taken from the spec's directory, as
+/// every other input of the spec is.
+fn relative_to_spec(base: &str, spec_dir: &Path) -> String {
+    for prefix in ["oci:", "oci-archive:", "docker-archive:", "dir:"] {
+        if let Some(path) = base.strip_prefix(prefix)
+            && !path.starts_with('/')
+        {
+            return format!("{prefix}{}", spec_dir.join(path).display());
+        }
+    }
+    if !base.starts_with('/') && spec_dir.join(base).exists() {
+        return spec_dir.join(base).display().to_string();
+    }
+    base.to_owned()
+}
+
 /// The base reference to open: a registry tag pinned to the locked digest
-/// unless `update`.
-fn base_reference(spec: &Spec, locked: Option<&Lock>, update: bool) -> Result<String, Error> {
-    let source = Source::parse(&spec.base)?;
+/// unless `update`; a local path relative to the spec.
+fn base_reference(spec: &Spec, spec_dir: &Path, locked: Option<&Lock>, update: bool) -> Result<String, Error> {
+    let source = Source::parse(&relative_to_spec(&spec.base, spec_dir))?;
     match (source, locked) {
         (Source::Registry(r), Some(lock)) if !update && r.digest.is_none() && lock.base.reference == spec.base && lock.base.digest.starts_with("sha256:") => Ok(format!("{}@{}", spec.base, lock.base.digest)),
-        _ => Ok(spec.base.clone()),
+        _ => Ok(relative_to_spec(&spec.base, spec_dir)),
     }
 }
 
@@ -213,7 +229,7 @@ pub fn build(spec_path: &Path, opts: &Options, reporter: &dyn Reporter) -> Resul
     let locked = Lock::read(&lock_path)?;
     let (out_dir, tag) = output::parse_target(&opts.output)?;
 
-    let reference = base_reference(&spec, locked.as_ref(), opts.update)?;
+    let reference = base_reference(&spec, &spec_dir, locked.as_ref(), opts.update)?;
     let image = temper_verdict::target::open(&reference, &opts.open)?.image;
     let base_digest = image.index.as_ref().or(image.manifest.as_ref()).map(|d| d.digest.to_string()).or_else(|| image.config_digest.as_ref().map(ToString::to_string)).unwrap_or_default();
     let epoch = epoch(opts.source_date_epoch.as_deref(), image.config.created.as_deref())?;
