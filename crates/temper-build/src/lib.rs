@@ -75,7 +75,7 @@ pub enum Error {
 
 /// How to build.
 pub struct Options {
-    /// `oci:DIR[:TAG]`.
+    /// `oci:DIR[:TAG]`, `oci-archive:PATH[:TAG]` or `docker-archive:PATH[:REPO[:TAG]]`.
     pub output: String,
     /// How to open the base.
     pub open: OpenOptions,
@@ -96,10 +96,8 @@ pub struct Options {
 pub struct Built {
     /// The manifest digest.
     pub digest: String,
-    /// The layout directory.
-    pub dir: PathBuf,
-    /// The tag written.
-    pub tag: String,
+    /// Where it was written, as given.
+    pub output: String,
     /// Layers added over the base.
     pub layers_added: usize,
     /// The lock file.
@@ -227,7 +225,21 @@ pub fn build(spec_path: &Path, opts: &Options, reporter: &dyn Reporter) -> Resul
     let spec_dir = spec_path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_owned();
     let lock_path = lock::path_for(spec_path);
     let locked = Lock::read(&lock_path)?;
-    let (out_dir, tag) = output::parse_target(&opts.output)?;
+    let target = output::parse_target(&opts.output)?;
+    // Archives are made from a layout built beside them.
+    let staging = match &target {
+        output::Target::Layout { .. } => None,
+        output::Target::OciArchive { path, .. } | output::Target::DockerArchive { path, .. } => {
+            let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            Some(tempfile::Builder::new().prefix(".temper-build-").tempdir_in(parent).map_err(|source| Error::Write { path: parent.to_owned(), source })?)
+        }
+    };
+    let (out_dir, tag) = match (&target, &staging) {
+        (output::Target::Layout { dir, tag }, _) => (dir.clone(), tag.clone()),
+        (output::Target::OciArchive { tag, .. }, Some(s)) => (s.path().to_owned(), tag.clone()),
+        (_, Some(s)) => (s.path().to_owned(), "latest".to_owned()),
+        (_, None) => return Err(Error::Spec("--output: no staging directory".into())),
+    };
 
     let reference = base_reference(&spec, &spec_dir, locked.as_ref(), opts.update)?;
     let image = temper_verdict::target::open(&reference, &opts.open)?.image;
@@ -299,10 +311,19 @@ pub fn build(spec_path: &Path, opts: &Options, reporter: &dyn Reporter) -> Resul
         descriptor["platform"] = platform;
     }
     layout.tag(&tag, descriptor)?;
+    match &target {
+        output::Target::Layout { .. } => {}
+        output::Target::OciArchive { path, .. } => output::archive(&out_dir, path, epoch_u, None)?,
+        output::Target::DockerArchive { path, repo_tag } => {
+            let blob = |d: &Value| format!("blobs/sha256/{}", d["digest"].as_str().unwrap_or_default().trim_start_matches("sha256:"));
+            let docker = json!([{ "Config": blob(&manifest["config"]), "RepoTags": repo_tag.iter().collect::<Vec<_>>(), "Layers": manifest["layers"].as_array().map(|l| l.iter().map(blob).collect::<Vec<_>>()).unwrap_or_default() }]);
+            output::archive(&out_dir, path, epoch_u, Some(docker))?;
+        }
+    }
     if !lock_changes.is_empty() {
         let tmp = lock_path.with_extension("lock.tmp");
         std::fs::write(&tmp, new_lock.to_toml()).map_err(|source| Error::Write { path: tmp.clone(), source })?;
         std::fs::rename(&tmp, &lock_path).map_err(|source| Error::Write { path: lock_path.clone(), source })?;
     }
-    Ok(Built { digest, dir: out_dir, tag, layers_added: new_layers.len(), lock: lock_path, lock_changes })
+    Ok(Built { digest, output: opts.output.clone(), layers_added: new_layers.len(), lock: lock_path, lock_changes })
 }

@@ -3,6 +3,12 @@
 //! file renamed into place, so a failed build never leaves an index that
 //! names a missing blob. An index already in the directory keeps its other
 //! images; one under the same tag is replaced.
+//!
+//! `oci-archive:PATH[:TAG]` is a tar of such a layout; `docker-archive:PATH[:REPO[:TAG]]`
+//! is the same tar with Docker's `manifest.json` beside it (what `docker
+//! save` writes since Docker 25), so `docker load` and `podman load` read
+//! it. Archives are written deterministically (sorted, epoch times, root
+//! owner) to a temporary file renamed into place.
 
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
@@ -12,17 +18,77 @@ use sha2::{Digest as _, Sha256};
 
 use crate::Error;
 
-/// `oci:DIR[:TAG]` (or a bare directory): the directory and the tag
-/// (`latest` when none is given).
-pub fn parse_target(target: &str) -> Result<(PathBuf, String), Error> {
+/// Where a build's image goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// An OCI layout directory and the tag to write in it.
+    Layout {
+        /// The directory.
+        dir: PathBuf,
+        /// The tag.
+        tag: String,
+    },
+    /// A tar of an OCI layout.
+    OciArchive {
+        /// The tar file.
+        path: PathBuf,
+        /// The tag.
+        tag: String,
+    },
+    /// A tar `docker load` reads.
+    DockerArchive {
+        /// The tar file.
+        path: PathBuf,
+        /// `repo:tag` for its `RepoTags`, when given.
+        repo_tag: Option<String>,
+    },
+}
+
+/// Parses `--output`: `oci:DIR[:TAG]` (or a bare directory),
+/// `oci-archive:PATH[:TAG]`, `docker-archive:PATH[:REPO[:TAG]]`.
+pub fn parse_target(target: &str) -> Result<Target, Error> {
+    if let Some(rest) = target.strip_prefix("oci-archive:") {
+        let (path, tag) = path_and_tag(target, rest)?;
+        return Ok(Target::OciArchive { path, tag });
+    }
+    if let Some(rest) = target.strip_prefix("docker-archive:") {
+        // The path ends at the first `:`; what follows is the image's name.
+        let (path, name) = rest.split_once(':').map_or((rest, None), |(p, n)| (p, Some(n)));
+        if path.is_empty() {
+            return Err(Error::Spec(format!("--output {target}: give docker-archive:PATH[:REPO[:TAG]]")));
+        }
+        let repo_tag = match name {
+            None => None,
+            Some(n) => {
+                let after_slash = n.rfind('/').map_or(0, |i| i + 1);
+                let full = if n[after_slash..].contains(':') { n.to_owned() } else { format!("{n}:latest") };
+                let valid = full.split_once(':').is_some_and(|(r, t)| !r.is_empty() && r.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-/:".contains(&b)) && valid_tag(t.rsplit(':').next().unwrap_or("")));
+                if !valid {
+                    return Err(Error::Spec(format!("--output {target}: `{n}` is not REPO[:TAG] (lower-case repository)")));
+                }
+                Some(full)
+            }
+        };
+        return Ok(Target::DockerArchive { path: PathBuf::from(path), repo_tag });
+    }
+    for other in ["docker://", "registry:", "docker-daemon:", "podman:"] {
+        if target.starts_with(other) {
+            return Err(Error::Spec(format!("--output {target}: write oci:DIR[:TAG], oci-archive:PATH[:TAG] or docker-archive:PATH[:REPO[:TAG]]")));
+        }
+    }
     let rest = target.strip_prefix("oci:").unwrap_or(target);
+    let (dir, tag) = path_and_tag(target, rest)?;
+    Ok(Target::Layout { dir, tag })
+}
+
+fn valid_tag(tag: &str) -> bool {
+    !tag.is_empty() && tag.len() <= 128 && tag.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+}
+
+/// `PATH[:TAG]`, the tag being what follows the last `:` after the last `/`.
+fn path_and_tag(target: &str, rest: &str) -> Result<(PathBuf, String), Error> {
     if rest.is_empty() {
         return Err(Error::Spec(format!("--output {target}: give oci:DIR[:TAG]")));
-    }
-    for other in ["oci-archive:", "docker-archive:", "docker://", "registry:"] {
-        if target.starts_with(other) {
-            return Err(Error::Spec(format!("--output {target}: only oci:DIR[:TAG] is written so far")));
-        }
     }
     // The tag is what follows the last `:` after the last `/`.
     let after_slash = rest.rfind('/').map_or(0, |i| i + 1);
@@ -30,8 +96,7 @@ pub fn parse_target(target: &str) -> Result<(PathBuf, String), Error> {
         Some(i) => (&rest[..after_slash + i], &rest[after_slash + i + 1..]),
         None => (rest, "latest"),
     };
-    let valid = !tag.is_empty() && tag.len() <= 128 && tag.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
-    if !valid || dir.is_empty() {
+    if !valid_tag(tag) || dir.is_empty() {
         return Err(Error::Spec(format!("--output {target}: `{tag}` is not a tag (letters, digits, `.`, `_`, `-`)")));
     }
     Ok((PathBuf::from(dir), tag.to_owned()))
@@ -132,6 +197,48 @@ impl Layout {
     }
 }
 
+/// Writes the layout at `dir` as a tar at `path` (with Docker's
+/// `manifest.json` when `docker` gives its config, layers and tags),
+/// through a temporary file renamed into place.
+pub fn archive(dir: &Path, path: &Path, epoch: u64, docker: Option<Value>) -> Result<(), Error> {
+    let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let tmp = tempfile::Builder::new().prefix(".temper-archive-").tempfile_in(parent).map_err(fail(parent))?;
+    let mut files: Vec<(String, PathBuf)> = vec![("oci-layout".into(), dir.join("oci-layout")), ("index.json".into(), dir.join("index.json"))];
+    let mut blobs: Vec<String> = std::fs::read_dir(dir.join("blobs/sha256")).map_err(fail(dir))?.filter_map(|e| e.ok()?.file_name().into_string().ok()).filter(|n| !n.starts_with('.')).collect();
+    blobs.sort();
+    files.extend(blobs.into_iter().map(|b| (format!("blobs/sha256/{b}"), dir.join("blobs/sha256").join(&b))));
+    let mut tar = tar::Builder::new(io::BufWriter::new(tmp.as_file().try_clone().map_err(fail(path))?));
+    let header = |kind: tar::EntryType, size: u64, mode: u32| {
+        let mut h = tar::Header::new_gnu();
+        h.set_entry_type(kind);
+        h.set_size(size);
+        h.set_mode(mode);
+        h.set_mtime(epoch);
+        h
+    };
+    for d in ["blobs/", "blobs/sha256/"] {
+        tar.append_data(&mut header(tar::EntryType::Directory, 0, 0o755), d, io::empty()).map_err(fail(path))?;
+    }
+    let mut entries: Vec<(String, Option<PathBuf>, Vec<u8>)> = files.into_iter().map(|(n, p)| (n, Some(p), Vec::new())).collect();
+    if let Some(manifest) = docker {
+        entries.push(("manifest.json".into(), None, serde_json::to_vec(&manifest).unwrap_or_default()));
+    }
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    for (name, file, bytes) in entries {
+        match file {
+            Some(p) => {
+                let f = std::fs::File::open(&p).map_err(|source| Error::Read { path: p.clone(), source })?;
+                let size = f.metadata().map_err(|source| Error::Read { path: p.clone(), source })?.len();
+                tar.append_data(&mut header(tar::EntryType::Regular, size, 0o644), &name, f).map_err(fail(path))?;
+            }
+            None => tar.append_data(&mut header(tar::EntryType::Regular, bytes.len() as u64, 0o644), &name, bytes.as_slice()).map_err(fail(path))?,
+        }
+    }
+    tar.into_inner().map_err(fail(path))?.flush().map_err(fail(path))?;
+    tmp.persist(path).map_err(|e| Error::Write { path: path.to_owned(), source: e.error })?;
+    Ok(())
+}
+
 /// The OCI media type of a stored layer blob, by its first bytes.
 pub fn layer_media_type(head: [u8; 4]) -> &'static str {
     match head {
@@ -147,9 +254,15 @@ mod tests {
 
     #[test]
     fn output_targets() {
-        assert_eq!(parse_target("oci:out").unwrap(), (PathBuf::from("out"), "latest".to_owned()));
-        assert_eq!(parse_target("oci:/tmp/a:b/out:v1").unwrap(), (PathBuf::from("/tmp/a:b/out"), "v1".to_owned()));
+        let layout = |d: &str, t: &str| Target::Layout { dir: PathBuf::from(d), tag: t.to_owned() };
+        assert_eq!(parse_target("oci:out").unwrap(), layout("out", "latest"));
+        assert_eq!(parse_target("oci:/tmp/a:b/out:v1").unwrap(), layout("/tmp/a:b/out", "v1"));
         assert!(parse_target("oci:out:bad tag").is_err());
-        assert!(parse_target("docker-archive:x.tar").is_err());
+        assert_eq!(parse_target("oci-archive:g.tar:v2").unwrap(), Target::OciArchive { path: PathBuf::from("g.tar"), tag: "v2".into() });
+        assert_eq!(parse_target("docker-archive:g.tar").unwrap(), Target::DockerArchive { path: PathBuf::from("g.tar"), repo_tag: None });
+        assert_eq!(parse_target("docker-archive:g.tar:corp/golden").unwrap(), Target::DockerArchive { path: PathBuf::from("g.tar"), repo_tag: Some("corp/golden:latest".into()) });
+        assert_eq!(parse_target("docker-archive:g.tar:reg:5000/corp/golden:1.0").unwrap(), Target::DockerArchive { path: PathBuf::from("g.tar"), repo_tag: Some("reg:5000/corp/golden:1.0".into()) });
+        assert!(parse_target("docker-archive:g.tar:Corp/Golden").is_err());
+        assert!(parse_target("docker://corp/golden").is_err());
     }
 }

@@ -19,7 +19,7 @@ pub struct BuildArgs {
     /// The spec (golden.toml); its lock (golden.lock) sits beside it.
     #[arg(value_name = "SPEC", default_value = "golden.toml")]
     pub spec: PathBuf,
-    /// Where to write the image: oci:DIR[:TAG] (the tag defaults to latest).
+    /// Where to write the image: oci:DIR[:TAG], oci-archive:PATH[:TAG] or docker-archive:PATH[:REPO[:TAG]] (docker load reads it); the tag defaults to latest.
     #[arg(long, short, value_name = "TARGET", required_unless_present = "print_schema")]
     pub output: Option<String>,
     /// Refuse to build when the base or an input differs from the lock (CI).

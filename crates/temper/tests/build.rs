@@ -128,6 +128,28 @@ fn umoci_skopeo_and_openssl_accept_the_result() {
     std::fs::write(&leaf_pem, leaf.pem()).unwrap();
     let verify = Command::new(tool("openssl")).arg("verify").arg("-CAfile").arg(rootfs.join("etc/ssl/certs/ca-certificates.crt")).arg(&leaf_pem).output().unwrap();
     assert!(ok(&verify).contains(": OK"));
+    // The archives: the same image, read back by skopeo and by temper, and the same bytes twice.
+    let oci_tar = dir.path().join("golden-oci.tar");
+    let docker_tar = dir.path().join("golden-docker.tar");
+    let built = |target: String| digest(&temper(&["build", spec.to_str().unwrap(), "-o", &target, "-f", "json"], dir.path(), &[], "022"));
+    let layout_digest = built(format!("oci:{}:v1", layout.display()));
+    assert_eq!(built(format!("oci-archive:{}:v1", oci_tar.display())), layout_digest);
+    assert_eq!(built(format!("docker-archive:{}:corp/golden:v1", docker_tar.display())), layout_digest);
+    let first = std::fs::read(&docker_tar).unwrap();
+    built(format!("docker-archive:{}:corp/golden:v1", docker_tar.display()));
+    assert!(first == std::fs::read(&docker_tar).unwrap(), "two docker-archive builds differ");
+    // skopeo picks the image by the name manifest.json gives it, as `docker load` tags it.
+    let by_name = Command::new(tool("skopeo")).args(["inspect", &format!("docker-archive:{}:corp/golden:v1", docker_tar.display())]).output().unwrap();
+    let by_name: serde_json::Value = serde_json::from_str(&ok(&by_name)).unwrap();
+    assert_eq!(by_name["Layers"].as_array().unwrap().len(), 2);
+    assert!(!Command::new(tool("skopeo")).args(["inspect", &format!("docker-archive:{}:corp/other:v1", docker_tar.display())]).output().unwrap().status.success());
+    ok(&Command::new(tool("skopeo")).args(["inspect", &format!("oci-archive:{}:v1", oci_tar.display())]).output().unwrap());
+    let read_back = temper(&["inspect", "--format", "json", &format!("oci-archive:{}:v1", oci_tar.display())], dir.path(), &[], "022");
+    let read_back: serde_json::Value = serde_json::from_str(&ok(&read_back)).unwrap();
+    assert_eq!(read_back["digest"], layout_digest.as_str());
+    let docker_read = temper(&["sbom", "--no-cache", &format!("docker-archive:{}", docker_tar.display())], dir.path(), &[], "022");
+    assert!(ok(&docker_read).contains("libc6"));
+
     // And not against a bundle without it.
     std::fs::write(dir.path().join("other.pem"), test_ca().pem()).unwrap();
     let other = Command::new(tool("openssl")).arg("verify").arg("-CAfile").arg(dir.path().join("other.pem")).arg(&leaf_pem).output().unwrap();

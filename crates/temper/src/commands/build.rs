@@ -36,10 +36,10 @@ pub fn run(args: &BuildArgs) -> Result<ExitCode> {
     }
     match args.format {
         BuildFormat::Json => {
-            let doc = serde_json::json!({ "digest": built.digest, "layout": built.dir, "tag": built.tag, "layers_added": built.layers_added, "lock": built.lock, "lock_changes": built.lock_changes });
+            let doc = serde_json::json!({ "digest": built.digest, "output": built.output, "layers_added": built.layers_added, "lock": built.lock, "lock_changes": built.lock_changes });
             print(&(serde_json::to_string_pretty(&doc)? + "\n"))?;
         }
-        BuildFormat::Table => print(&format!("oci:{}:{}@{}  ({} layer(s) added)\n", render::escape(&built.dir.display().to_string()), built.tag, built.digest, built.layers_added))?,
+        BuildFormat::Table => print(&format!("{}@{}  ({} layer(s) added)\n", render::escape(&built.output), built.digest, built.layers_added))?,
     }
     Ok(ExitCode::SUCCESS)
 }
