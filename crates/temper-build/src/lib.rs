@@ -18,6 +18,7 @@ pub mod files;
 pub mod layer;
 pub mod lock;
 pub mod output;
+pub mod reproduce;
 pub mod spec;
 
 use std::collections::BTreeMap;
@@ -221,6 +222,11 @@ fn check_overlaps(steps: &[(&str, Vec<Entry>)]) -> Result<(), Error> {
 
 /// Builds the image `spec_path` describes.
 pub fn build(spec_path: &Path, opts: &Options, reporter: &dyn Reporter) -> Result<Built, Error> {
+    build_with(spec_path, opts, reporter, true)
+}
+
+/// [`build`], writing the lock only when `write_lock`.
+fn build_with(spec_path: &Path, opts: &Options, reporter: &dyn Reporter, write_lock: bool) -> Result<Built, Error> {
     let spec = Spec::read(spec_path)?;
     let spec_dir = spec_path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_owned();
     let lock_path = lock::path_for(spec_path);
@@ -320,7 +326,7 @@ pub fn build(spec_path: &Path, opts: &Options, reporter: &dyn Reporter) -> Resul
             output::archive(&out_dir, path, epoch_u, Some(docker))?;
         }
     }
-    if !lock_changes.is_empty() {
+    if write_lock && !lock_changes.is_empty() {
         let tmp = lock_path.with_extension("lock.tmp");
         std::fs::write(&tmp, new_lock.to_toml()).map_err(|source| Error::Write { path: tmp.clone(), source })?;
         std::fs::rename(&tmp, &lock_path).map_err(|source| Error::Write { path: lock_path.clone(), source })?;

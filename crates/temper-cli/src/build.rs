@@ -20,7 +20,7 @@ pub struct BuildArgs {
     #[arg(value_name = "SPEC", default_value = "golden.toml")]
     pub spec: PathBuf,
     /// Where to write the image: oci:DIR[:TAG], oci-archive:PATH[:TAG] or docker-archive:PATH[:REPO[:TAG]] (docker load reads it); the tag defaults to latest.
-    #[arg(long, short, value_name = "TARGET", required_unless_present = "print_schema")]
+    #[arg(long, short, value_name = "TARGET", required_unless_present_any = ["print_schema", "check_reproducible"])]
     pub output: Option<String>,
     /// Refuse to build when the base or an input differs from the lock (CI).
     #[arg(long, conflicts_with = "update")]
@@ -28,6 +28,9 @@ pub struct BuildArgs {
     /// Resolve the base's tag again instead of using the locked digest.
     #[arg(long)]
     pub update: bool,
+    /// Build twice and compare: exit 1 naming the first differing field when the digests differ (the lock is not written).
+    #[arg(long)]
+    pub check_reproducible: bool,
     /// Print the JSON Schema of the spec and exit (for editors).
     #[arg(long, exclusive = true)]
     pub print_schema: bool,

@@ -82,6 +82,11 @@ fn builds_are_bit_for_bit_whatever_tmpdir_umask_tz_cwd_and_input_mtimes() {
         ok(&o)
     };
     assert_eq!(tree("a"), tree("c"));
+    // --check-reproducible builds twice itself, says so, and leaves no lock behind.
+    std::fs::remove_file(dir.path().join("golden.lock")).unwrap();
+    let check = ok(&temper(&["build", spec, "--check-reproducible"], dir.path(), &[], "022"));
+    assert_eq!(check, format!("reproducible: both builds are {a}\n"));
+    assert!(!dir.path().join("golden.lock").exists());
     // A malformed epoch is an error, not a guess.
     let bad = temper(&["build", spec, "-o", &out("d")], dir.path(), &[("SOURCE_DATE_EPOCH", "soon")], "022");
     assert_eq!(bad.status.code(), Some(2));

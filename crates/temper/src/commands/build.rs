@@ -16,7 +16,7 @@ pub fn run(args: &BuildArgs) -> Result<ExitCode> {
         print(&temper_build::spec::schema())?;
         return Ok(ExitCode::SUCCESS);
     }
-    let output = args.output.clone().ok_or_else(|| anyhow!("--output oci:DIR[:TAG] is required"))?;
+    let output = args.output.clone().unwrap_or_default();
     let credentials = args.creds.as_deref().map(|c| Credentials::parse_user_pass(c).ok_or_else(|| anyhow!("--creds takes USER:PASSWORD"))).transpose()?;
     let open = OpenOptions {
         platform: args.platform.as_deref().map(Platform::parse).transpose()?,
@@ -30,6 +30,19 @@ pub fn run(args: &BuildArgs) -> Result<ExitCode> {
         ..Default::default()
     };
     let opts = temper_build::Options { output, open, limits: temper_layer::Limits::default(), source_date_epoch: source_date_epoch()?, locked: args.locked, update: args.update, now: time::OffsetDateTime::now_utc() };
+    if args.check_reproducible {
+        let r = temper_build::reproduce::check(&args.spec, &opts, &Terminal)?;
+        return Ok(match r.difference {
+            None => {
+                print(&format!("reproducible: both builds are {}\n", r.digests[0]))?;
+                ExitCode::SUCCESS
+            }
+            Some(d) => {
+                print(&format!("not reproducible: {} then {}\nfirst difference: {}\n", r.digests[0], r.digests[1], render::escape(&d)))?;
+                ExitCode::from(1)
+            }
+        });
+    }
     let built = temper_build::build(&args.spec, &opts, &Terminal)?;
     for change in &built.lock_changes {
         crate::term::note(&format!("lock: {change}"));
