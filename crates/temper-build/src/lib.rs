@@ -18,6 +18,7 @@ pub mod files;
 pub mod layer;
 pub mod lock;
 pub mod output;
+pub mod provenance;
 pub mod reproduce;
 pub mod spec;
 
@@ -90,6 +91,8 @@ pub struct Options {
     pub update: bool,
     /// When certificates must be valid.
     pub now: time::OffsetDateTime,
+    /// The layer cache the result's SBOM is made through.
+    pub cache: temper_verdict::CacheSettings,
 }
 
 /// What a build made.
@@ -105,6 +108,10 @@ pub struct Built {
     pub lock: PathBuf,
     /// How the lock changed (empty when it did not).
     pub lock_changes: Vec<String>,
+    /// The CycloneDX SBOM of the result, beside it.
+    pub sbom: PathBuf,
+    /// The SLSA provenance statement, beside it.
+    pub provenance: PathBuf,
 }
 
 /// The epoch every time in the image is set to: `SOURCE_DATE_EPOCH`,
@@ -326,10 +333,20 @@ fn build_with(spec_path: &Path, opts: &Options, reporter: &dyn Reporter, write_l
             output::archive(&out_dir, path, epoch_u, Some(docker))?;
         }
     }
+    let output_path = match &target {
+        output::Target::Layout { dir, .. } => dir.clone(),
+        output::Target::OciArchive { path, .. } | output::Target::DockerArchive { path, .. } => path.clone(),
+    };
+    let (sbom_path, provenance_path) = provenance::paths_beside(&output_path);
+    let sbom = provenance::sbom(&format!("oci:{}:{tag}", out_dir.display()), &opts.limits, &opts.cache, epoch, reporter)?;
+    provenance::write_whole(&sbom_path, &sbom)?;
+    let spec_text = std::fs::read_to_string(spec_path).map_err(|source| Error::Read { path: spec_path.to_owned(), source })?;
+    let statement = provenance::statement(&opts.output, &digest, spec_path, &spec_text, &new_lock, opts.source_date_epoch.as_deref());
+    provenance::write_whole(&provenance_path, &(serde_json::to_string_pretty(&statement).unwrap_or_default() + "\n"))?;
     if write_lock && !lock_changes.is_empty() {
         let tmp = lock_path.with_extension("lock.tmp");
         std::fs::write(&tmp, new_lock.to_toml()).map_err(|source| Error::Write { path: tmp.clone(), source })?;
         std::fs::rename(&tmp, &lock_path).map_err(|source| Error::Write { path: lock_path.clone(), source })?;
     }
-    Ok(Built { digest, output: opts.output.clone(), layers_added: new_layers.len(), lock: lock_path, lock_changes })
+    Ok(Built { digest, output: opts.output.clone(), layers_added: new_layers.len(), lock: lock_path, lock_changes, sbom: sbom_path, provenance: provenance_path })
 }

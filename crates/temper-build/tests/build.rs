@@ -61,6 +61,7 @@ fn options(output: &Path) -> temper_build::Options {
         locked: false,
         update: false,
         now: time::OffsetDateTime::now_utc(),
+        cache: temper_verdict::CacheSettings { disabled: true, ..Default::default() },
     }
 }
 
@@ -213,6 +214,18 @@ target = "/srv/app/sub/run.sh"
     assert!(a["org.opencontainers.image.base.digest"].as_str().unwrap().starts_with("sha256:"));
     assert_eq!(a["org.opencontainers.image.source"], "https://git.corp/golden");
     assert_eq!(a["org.opencontainers.image.created"], "2023-11-14T22:13:20Z");
+    // Beside the output: the SBOM of the result and the SLSA provenance statement.
+    assert_eq!(built.sbom, dir.path().join("out.sbom.cdx.json"));
+    let sbom: Value = serde_json::from_slice(&std::fs::read(&built.sbom).unwrap()).unwrap();
+    assert_eq!(sbom["bomFormat"], "CycloneDX");
+    assert!(sbom["metadata"]["component"]["bom-ref"].as_str().unwrap().contains(&built.digest.replace(':', "%3A")), "{}", sbom["metadata"]["component"]);
+    let prov: Value = serde_json::from_slice(&std::fs::read(&built.provenance).unwrap()).unwrap();
+    assert_eq!(prov["predicateType"], "https://slsa.dev/provenance/v1");
+    assert_eq!(prov["subject"][0]["digest"]["sha256"], built.digest.trim_start_matches("sha256:"));
+    let deps = prov["predicate"]["buildDefinition"]["resolvedDependencies"].as_array().unwrap();
+    assert_eq!(deps[0]["digest"]["sha256"], a["org.opencontainers.image.base.digest"].as_str().unwrap().trim_start_matches("sha256:"));
+    assert!(deps.iter().any(|d| d["uri"] == "file:corp.pem") && deps.iter().any(|d| d["uri"] == "file:conf/a.yaml"));
+    assert!(prov["predicate"]["buildDefinition"]["externalParameters"]["spec"]["content"].as_str().unwrap().contains("remove-shells = true"));
     // The lock names the base digest and both local inputs.
     let lock = std::fs::read_to_string(dir.path().join("golden.lock")).unwrap();
     assert!(lock.contains(a["org.opencontainers.image.base.digest"].as_str().unwrap()) && lock.contains("path = \"corp.pem\"") && lock.contains("path = \"conf/sub/run.sh\""), "{lock}");

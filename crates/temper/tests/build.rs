@@ -108,6 +108,9 @@ fn umoci_skopeo_and_openssl_accept_the_result() {
     let layout = dir.path().join("golden");
     ok(&temper(&["build", spec.to_str().unwrap(), "-o", &format!("oci:{}:v1", layout.display())], dir.path(), &[], "022"));
     let image = format!("{}:v1", layout.display());
+    // The SBOM beside the output lists the base's packages.
+    let sbom: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.path().join("golden.sbom.cdx.json")).unwrap()).unwrap();
+    assert!(sbom["components"].as_array().unwrap().iter().any(|c| c["name"] == "libc6"));
 
     let inspect = Command::new(tool("skopeo")).args(["inspect", &format!("oci:{image}")]).output().unwrap();
     let info: serde_json::Value = serde_json::from_str(&ok(&inspect)).unwrap();

@@ -29,7 +29,7 @@ pub fn run(args: &BuildArgs) -> Result<ExitCode> {
         },
         ..Default::default()
     };
-    let opts = temper_build::Options { output, open, limits: temper_layer::Limits::default(), source_date_epoch: source_date_epoch()?, locked: args.locked, update: args.update, now: time::OffsetDateTime::now_utc() };
+    let opts = temper_build::Options { output, open, limits: temper_layer::Limits::default(), source_date_epoch: source_date_epoch()?, locked: args.locked, update: args.update, now: time::OffsetDateTime::now_utc(), cache: temper_verdict::CacheSettings::default() };
     if args.check_reproducible {
         let r = temper_build::reproduce::check(&args.spec, &opts, &Terminal)?;
         return Ok(match r.difference {
@@ -49,7 +49,7 @@ pub fn run(args: &BuildArgs) -> Result<ExitCode> {
     }
     match args.format {
         BuildFormat::Json => {
-            let doc = serde_json::json!({ "digest": built.digest, "output": built.output, "layers_added": built.layers_added, "lock": built.lock, "lock_changes": built.lock_changes });
+            let doc = serde_json::json!({ "digest": built.digest, "output": built.output, "layers_added": built.layers_added, "lock": built.lock, "lock_changes": built.lock_changes, "sbom": built.sbom, "provenance": built.provenance });
             print(&(serde_json::to_string_pretty(&doc)? + "\n"))?;
         }
         BuildFormat::Table => print(&format!("{}@{}  ({} layer(s) added)\n", render::escape(&built.output), built.digest, built.layers_added))?,

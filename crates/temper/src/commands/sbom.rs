@@ -27,7 +27,7 @@ pub fn run(args: &SbomArgs) -> Result<ExitCode> {
     let temper_verdict::Scanned { layers, inventory, .. } = temper_verdict::pass::scan(&image, &limits(&args.image)?, &cache_settings(&args.image, &args.run), &Terminal, &[], args.all_layers)?;
     let text = match (document, args.format) {
         (Some((encode, timestamp)), _) => {
-            let subject = render::sbom::subject(&source, &image, &layers);
+            let subject = temper_verdict::target::subject(&source, &image, &layers);
             encode(&format::Sbom { subject: &subject, inventory: &inventory, timestamp, tool_version: env!("CARGO_PKG_VERSION") })?
         }
         (None, SbomFormat::Json) => {

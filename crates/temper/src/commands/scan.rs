@@ -62,7 +62,7 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
             let temper_verdict::Opened { source, image } = *opened;
             let temper_verdict::Scanned { layers, inventory, .. } = temper_verdict::pass::scan(&image, &limits(&args.image)?, &cache_settings(&args.image, &args.run), &Terminal, &[], false)?;
             let out = (image.name.clone(), image.manifest.as_ref().map(|m| m.digest.to_string()), image.platform().map(|p| p.to_string()), inventory);
-            described = Some((render::sbom::subject(&source, &image, &layers), image.config.created.clone()));
+            described = Some((temper_verdict::target::subject(&source, &image, &layers), image.config.created.clone()));
             out
         }
     };
