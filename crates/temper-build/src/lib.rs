@@ -282,7 +282,7 @@ fn build_with(spec_path: &Path, opts: &Options, reporter: &dyn Reporter, write_l
         let LayerContent::Stream(mut stream) = image.open_layer(i)? else {
             return Err(Error::Spec(format!("base {}: a root filesystem directory has no layers to build on; give an image", spec.base)));
         };
-        let (digest, size, head) = layout.copy(&mut stream, layer.digest.as_ref().map(ToString::to_string).as_deref(), &image.layer_label(i))?;
+        let (digest, size, head) = layout.copy(&mut stream, layer.digest.as_ref().map(ToString::to_string).as_deref(), layer.size, &image.layer_label(i))?;
         layer_descriptors.push(json!({ "mediaType": output::layer_media_type(head), "digest": digest, "size": size }));
     }
     let groups: Vec<(String, Vec<Entry>)> = match spec.layers {

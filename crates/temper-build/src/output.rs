@@ -144,7 +144,17 @@ impl Layout {
     /// Copies a blob from `reader`, checking it against `expected` when
     /// the source names its digest; gives the digest, size and the first
     /// bytes (to tell its compression).
-    pub fn copy(&self, reader: &mut dyn Read, expected: Option<&str>, what: &str) -> Result<(String, u64, [u8; 4]), Error> {
+    /// A blob already in the layout under `expected` with the `size` the
+    /// source declares is not copied again: a rebuild into the same layout
+    /// reads the base's layers only for their first bytes.
+    pub fn copy(&self, reader: &mut dyn Read, expected: Option<&str>, size: Option<u64>, what: &str) -> Result<(String, u64, [u8; 4]), Error> {
+        if let (Some(e), Some(n)) = (expected, size)
+            && std::fs::metadata(self.blobs.join(e.trim_start_matches("sha256:"))).is_ok_and(|m| m.len() == n)
+        {
+            let mut head = [0u8; 4];
+            reader.read_exact(&mut head).map_err(|source| Error::Read { path: PathBuf::from(what), source })?;
+            return Ok((e.to_owned(), n, head));
+        }
         let mut tmp = tempfile::Builder::new().prefix(".copy-").tempfile_in(&self.blobs).map_err(fail(&self.blobs))?;
         let mut hash = Sha256::new();
         let mut head = [0u8; 4];

@@ -49,6 +49,12 @@ pub struct BuildArgs {
     /// Docker config file to read credentials from.
     #[arg(long, value_name = "FILE")]
     pub docker_config: Option<PathBuf>,
+    /// The per-layer cache the result's SBOM is made through (default: $XDG_CACHE_HOME/temper or ~/.cache/temper).
+    #[arg(long, value_name = "DIR", env = "TEMPER_CACHE_DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// Neither read nor write the per-layer cache.
+    #[arg(long)]
+    pub no_cache: bool,
     /// Output format.
     #[arg(long, short, value_enum, default_value_t = BuildFormat::Table)]
     pub format: BuildFormat,

@@ -29,7 +29,7 @@ pub fn run(args: &BuildArgs) -> Result<ExitCode> {
         },
         ..Default::default()
     };
-    let opts = temper_build::Options { output, open, limits: temper_layer::Limits::default(), source_date_epoch: source_date_epoch()?, locked: args.locked, update: args.update, now: time::OffsetDateTime::now_utc(), cache: temper_verdict::CacheSettings::default() };
+    let opts = temper_build::Options { output, open, limits: temper_layer::Limits::default(), source_date_epoch: source_date_epoch()?, locked: args.locked, update: args.update, now: time::OffsetDateTime::now_utc(), cache: temper_verdict::CacheSettings { disabled: args.no_cache, dir: args.cache_dir.clone(), verify_blobs: false } };
     if args.check_reproducible {
         let r = temper_build::reproduce::check(&args.spec, &opts, &Terminal)?;
         return Ok(match r.difference {
