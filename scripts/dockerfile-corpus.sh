@@ -6,7 +6,8 @@
 # file per Dockerfile named <archive>__<path, / replaced by __>.
 #   scripts/dockerfile-corpus.sh [DIR]   (DIR default $TEMPER_DOCKERFILES, else ~/.cache/temper-dockerfiles)
 #   TEMPER_DEBIAN_MIRROR  Debian archive base URL (default: the first one in the apt sources)
-# Idempotent: an archive whose stamp (DIR/.<archive>.done) exists is skipped.
+# Idempotent: an archive whose stamp (DIR/.<archive>.done) exists is skipped;
+# when this script or the list changed, what it extracted before is removed first.
 # Registries are reached with their ordinary clients and the machine's own
 # configuration (apt sources, npm's configured registry): no host is named here.
 set -euo pipefail
@@ -34,13 +35,17 @@ debian_mirror() {
 }
 
 # Takes every Dockerfile out of ARCHIVE into DIR as LABEL__path (regular files
-# up to 1 MiB only: links and oversized members are no Dockerfiles to lint).
+# up to 1 MiB only: links and oversized members are no Dockerfiles to lint;
+# nor are the manual pages, editor syntax files and templates named after them).
 extract() {
   python3 - "$1" "$2" "$DIR" <<'PY'
 import os, sys, tarfile
 archive, label, out = sys.argv[1:]
+NOT_DOCKERFILES = (".md", ".vim", ".nanorc", ".tmlanguage", ".tmpreferences", ".template", ".include", ".in")
 def wanted(base):
     b = base.lower()
+    if b.endswith(NOT_DOCKERFILES):
+        return False
     return b in ("dockerfile", "containerfile") or b.startswith(("dockerfile.", "containerfile.")) or b.endswith(".dockerfile")
 n = 0
 with tarfile.open(archive) as tar:
@@ -58,6 +63,11 @@ with tarfile.open(archive) as tar:
 print(f"{label}: {n} Dockerfiles")
 PY
 }
+
+want=$(cat "${BASH_SOURCE[0]}" "$LIST" | sha256sum | cut -d' ' -f1)
+if [[ $(cat "$DIR/.temper-stamp" 2>/dev/null) != "$want" ]]; then
+  find "$DIR" -maxdepth 1 -type f \( -name '*__*' -o -name '.*.done' -o -name '.temper-stamp' \) -delete
+fi
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -89,5 +99,6 @@ while read -r kind name version sha file; do
   touch "$stamp"
   fetched=$((fetched + 1))
 done <"$LIST"
+echo "$want" >"$DIR/.temper-stamp"
 count=$(find "$DIR" -maxdepth 1 -type f ! -name '.*' | wc -l)
 echo "dockerfile-corpus: $count Dockerfiles in $DIR ($fetched archives fetched now)"

@@ -32,8 +32,8 @@
 //! keys, credentials in a URL…) fires, and so does any other value that
 //! looks like a credential: at least 20 characters without spaces, upper
 //! and lower case letters and digits, Shannon entropy of at least 4 bits
-//! per character, and not a path, URL, version, hex digest or variable
-//! reference.
+//! per character, and not a path, URL, version, hex digest, nor built
+//! from a variable (`manylinux_2_17_$AUDITWHEEL_ARCH`).
 
 use temper_dockerfile::{Dockerfile, InstructionKind, Span};
 
@@ -279,7 +279,10 @@ pub fn looks_like_credential(v: &str) -> bool {
     if v.chars().count() < 20 || v.chars().any(|c| c.is_whitespace() || !c.is_ascii()) {
         return false;
     }
-    if v.starts_with(['/', '$', '.', '~']) || v.contains("://") || v.contains("${") || v.contains('.') || v.contains(':') || v.contains('@') {
+    // A `$` anywhere means part of the value comes from a variable
+    // (`manylinux_2_17_$AUDITWHEEL_ARCH`): the text is a template, not a
+    // literal credential; a known credential behind it is caught expanded.
+    if v.starts_with(['/', '.', '~']) || v.contains('$') || v.contains("://") || v.contains('.') || v.contains(':') || v.contains('@') {
         return false;
     }
     if v.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {

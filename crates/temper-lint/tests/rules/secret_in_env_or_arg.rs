@@ -135,6 +135,8 @@ const REAL_WORLD: &[(&str, bool)] = &[
     ("ENV TINI_VERSION=v0.19.0", false),
     ("ENV HOME=/home/app APP_HOME=/home/app/web", false),
     ("ENV SERVICE_PASSWORD_MIN_LENGTH=12", false),
+    // From the corpus of real Dockerfiles (tests/secret_precision.rs).
+    ("ENV AUDITWHEEL_PLAT manylinux_2_17_$AUDITWHEEL_ARCH", false),
     // Secrets.
     ("ENV DB_PASSWORD=hunter2xY!9", true),
     ("ENV MYSQL_ROOT_PASSWORD=Sup3rS3cret!", true),
@@ -190,6 +192,18 @@ fn secret_in_env_or_arg_accepts_fingerprints_channels_file_names_and_references(
     // A short hex value under a signing-key name is not a fingerprint, and
     // a known value behind a reference is judged as BuildKit stores it.
     assert_eq!(lines(ID, "FROM alpine\nENV SIGNING_KEY=9f8e7d6c5b4a3928\nARG P=hunter2xY\nENV DB_PASSWORD=$P\n"), [2, 4]);
+}
+
+#[test]
+fn secret_in_env_or_arg_value_built_from_a_variable_is_no_credential() {
+    // gRPC's manylinux images: mixed case, digits and 4+ bits of entropy,
+    // but a platform tag assembled from another variable.
+    assert!(lines(ID, "FROM alpine\nENV AUDITWHEEL_PLAT manylinux_2_17_$AUDITWHEEL_ARCH\n").is_empty());
+    assert!(lines(ID, "FROM alpine\nENV BUILD_TAG=Release2024Q3_${TARGETARCH}_Xk29fLq8\n").is_empty());
+    // A credential-shaped literal keeps firing, and so does a known format
+    // reached through a variable.
+    assert_eq!(lines(ID, "FROM alpine\nENV BUILD_TAG=Release2024Q3Xk29fLq81mZpW\n"), [2]);
+    assert_eq!(lines(ID, concat!("FROM alpine\nARG K=AK", "IA2E0A8F3B244C9986\nENV BUILD_REF=$K\n")), [2, 3]);
 }
 
 #[test]
