@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A corpus of real public Dockerfiles for the lint tests: downloads the archives
-# pinned in scripts/dockerfile-corpus.list (Debian source tarballs, npm packages),
+# pinned in scripts/dockerfile-corpus.list (Debian source tarballs, npm packages, crates),
 # checks each one's SHA-256 and takes out every Dockerfile, Dockerfile.*,
 # *.Dockerfile, Containerfile and Containerfile.* into one flat directory, one
 # file per Dockerfile named <archive>__<path, / replaced by __>.
@@ -9,7 +9,7 @@
 # Idempotent: an archive whose stamp (DIR/.<archive>.done) exists is skipped;
 # when this script or the list changed, what it extracted before is removed first.
 # Registries are reached with their ordinary clients and the machine's own
-# configuration (apt sources, npm's configured registry): no host is named here.
+# configuration (apt sources, npm's and cargo's configured registries): no host is named here.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LIST=$HERE/dockerfile-corpus.list
@@ -76,6 +76,7 @@ fetched=0
 while read -r kind name version sha file; do
   [[ -z $kind || $kind == \#* ]] && continue
   label=${file%.tgz}
+  label=${label%.crate}
   label=${label%.tar.*}
   stamp="$DIR/.$label.done"
   [[ -f $stamp ]] && continue
@@ -90,7 +91,19 @@ while read -r kind name version sha file; do
       (cd "$tmp" && npm pack --silent "$name@$version" >/dev/null) || die "$name@$version: npm pack failed (is the npm registry reachable?)"
       [[ -f $tmp/$file ]] || die "$name@$version: npm pack did not write $file"
       ;;
-    *) die "$LIST: unknown kind '$kind' for $name (deb-src or npm)" ;;
+    crate)
+      # cargo fetches a dependency into its own cache: a throwaway package
+      # depending on exactly this version (its dependencies come along).
+      mkdir -p "$tmp/crate/src"
+      touch "$tmp/crate/src/lib.rs"
+      printf '[package]\nname = "corpus"\nversion = "0.0.0"\nedition = "2021"\n\n[dependencies]\n%s = "=%s"\n' "$name" "$version" >"$tmp/crate/Cargo.toml"
+      cargo fetch --quiet --manifest-path "$tmp/crate/Cargo.toml" || die "$name $version: cargo fetch failed (is the crates registry reachable?)"
+      found=$(find "${CARGO_HOME:-$HOME/.cargo}/registry/cache" -name "$file" -print -quit)
+      [[ -n $found ]] || die "$name $version: cargo fetched no $file"
+      cp "$found" "$tmp/$file"
+      rm -rf "$tmp/crate"
+      ;;
+    *) die "$LIST: unknown kind '$kind' for $name (deb-src, npm or crate)" ;;
   esac
   got=$(sha256sum "$tmp/$file" | cut -d' ' -f1)
   [[ $got == "$sha" ]] || die "$file: SHA-256 is $got, the list pins $sha: the archive changed upstream or the download is corrupt; not extracted"
