@@ -2,7 +2,8 @@
 # A corpus of real public Dockerfiles for the lint tests: downloads the archives
 # pinned in scripts/dockerfile-corpus.list (Debian source tarballs, npm packages, crates),
 # checks each one's SHA-256 and takes out every Dockerfile, Dockerfile.*,
-# *.Dockerfile, Containerfile and Containerfile.* into one flat directory, one
+# Dockerfile-*, Dockerfile_*, *.Dockerfile, Containerfile and Containerfile.*
+# (any case) into one flat directory, one
 # file per Dockerfile named <archive>__<path, / replaced by __>.
 #   scripts/dockerfile-corpus.sh [DIR]   (DIR default $TEMPER_DOCKERFILES, else ~/.cache/temper-dockerfiles)
 #   TEMPER_DEBIAN_MIRROR  Debian archive base URL (default: the first one in the apt sources)
@@ -46,7 +47,7 @@ def wanted(base):
     b = base.lower()
     if b.endswith(NOT_DOCKERFILES):
         return False
-    return b in ("dockerfile", "containerfile") or b.startswith(("dockerfile.", "containerfile.")) or b.endswith(".dockerfile")
+    return b in ("dockerfile", "containerfile") or b.startswith(("dockerfile.", "dockerfile-", "dockerfile_", "containerfile.")) or b.endswith(".dockerfile")
 n = 0
 with tarfile.open(archive) as tar:
     for m in tar:
