@@ -75,6 +75,15 @@ if [[ ! -f $stamp2 || $(cat "$stamp2") != "$want2" || ! -f $TEMPER_CORPUS/expect
   echo "$want2" >"$stamp2"
 fi
 
+# Real public Dockerfiles (scripts/dockerfile-corpus.sh; fetched once, pinned by
+# hash): every one must parse (temper-dockerfile tests/corpus.rs) and the secret
+# rule's precision is measured on them (temper-lint tests/secret_precision.rs).
+export TEMPER_DOCKERFILES=${TEMPER_DOCKERFILES:-$HOME/.cache/temper-dockerfiles}
+if ! scripts/dockerfile-corpus.sh "$TEMPER_DOCKERFILES"; then
+  [[ ${CI:-} == true ]] && { echo "error: could not fetch the Dockerfile corpus" >&2; exit 1; }
+  echo "warning: could not fetch the Dockerfile corpus (offline?); its test will skip" >&2
+fi
+
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --no-fail-fast
 else

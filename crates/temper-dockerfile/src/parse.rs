@@ -1,6 +1,7 @@
 //! Logical lines to instructions: keyword, flags, arguments, heredocs, and
 //! RUN bodies handed to the shell parser. Variables are expanded later, in
-//! `resolve`, once stages and ARG scopes are known.
+//! `resolve`, once stages and ARG scopes are known; only a FROM line's image
+//! is expanded here too, with the global ARGs, to pick its stage's shell.
 
 use crate::error::ErrorKind;
 use crate::lines::{Lines, Logical};
@@ -252,6 +253,45 @@ pub(crate) struct Parser<'a> {
     /// stage built FROM another keeps its SHELL.
     shell: Vec<String>,
     stage_shells: Vec<(Option<String>, Vec<String>)>,
+    /// The ARGs before the first FROM, expanded as far as known: a FROM
+    /// line's image is judged as BuildKit expands it (`FROM $BASE` on a
+    /// Windows default runs cmd), before `resolve` expands it for good.
+    global_args: GlobalArgs,
+}
+
+/// Global ARGs by name (`None`: declared, no value known here).
+#[derive(Default)]
+struct GlobalArgs {
+    values: std::collections::HashMap<String, Option<String>>,
+    /// Bytes the expansions here produced, bounded like `resolve`'s, so
+    /// thousands of `FROM $BIG` lines cannot take unbounded time.
+    spent: usize,
+}
+
+/// What expansions during parsing may produce in all; past it, global ARGs
+/// count as unknown and FROM lines are judged as written.
+const PARSE_EXPANSION_BUDGET: usize = 16 << 20;
+
+impl GlobalArgs {
+    /// `word` expanded, or `None` once the budget is spent.
+    fn expand(&mut self, word: &str, escape: u8) -> Option<String> {
+        if self.spent > PARSE_EXPANSION_BUDGET {
+            return None;
+        }
+        let value = expand::expand(word, self, escape).value;
+        self.spent += value.len();
+        (self.spent <= PARSE_EXPANSION_BUDGET).then_some(value)
+    }
+}
+
+impl expand::Vars for GlobalArgs {
+    fn lookup(&self, name: &str) -> expand::Lookup<'_> {
+        match self.values.get(name) {
+            Some(Some(v)) => expand::Lookup::Value(v),
+            Some(None) => expand::Lookup::Unknown,
+            None => expand::Lookup::Unset,
+        }
+    }
 }
 
 fn default_shell() -> Vec<String> {
@@ -275,6 +315,7 @@ impl<'a> Parser<'a> {
             diagnostics: Vec::new(),
             shell: default_shell(),
             stage_shells: Vec::new(),
+            global_args: GlobalArgs::default(),
         })
     }
 
@@ -381,6 +422,11 @@ impl<'a> Parser<'a> {
                         Some(eq) => ArgDecl { name: t.word(x, x + eq), default: Some(t.word(x + eq + 1, y)), span: t.span(x, y) },
                         None => ArgDecl { name: t.word(x, y), default: None, span: t.span(x, y) },
                     };
+                    if !in_onbuild && self.stage_shells.is_empty() {
+                        let (name, default) = w.split_once('=').map_or((w, None), |(n, d)| (n, Some(d)));
+                        let value = default.and_then(|d| self.global_args.expand(d, self.escape));
+                        self.global_args.values.insert(name.to_string(), value);
+                    }
                     decls.push(decl);
                 }
                 InstructionKind::Arg(decls)
@@ -411,7 +457,8 @@ impl<'a> Parser<'a> {
                 let (x, y) = f[0];
                 if !in_onbuild {
                     let name = alias.as_ref().map(|(_, w)| w.value.clone());
-                    let base = t.s[x..y].to_ascii_lowercase();
+                    let written = &t.s[x..y];
+                    let base = if written.contains('$') { self.global_args.expand(written, self.escape) } else { None }.unwrap_or_else(|| written.to_string()).to_ascii_lowercase();
                     // Windows stages run RUN with `cmd /S /C`: a backtick
                     // escape directive or a Windows base says the file is
                     // for one.

@@ -222,6 +222,27 @@ fn windows_run_bodies_are_not_posix_shell() {
 }
 
 #[test]
+fn from_arg_windows_base_uses_the_arg_default() {
+    // `FROM $BASE` names a Windows image when the global ARG's default
+    // does, as BuildKit expands it: RUN is cmd's, not a POSIX shell's.
+    let cmd = Script::NotShell { interpreter: "cmd".into() };
+    let df = ok("ARG BASE=mcr.microsoft.com/windows/servercore:ltsc2022\nFROM $BASE\nRUN if exist C:\\x (echo a) else (echo b)\n");
+    assert_eq!(df.instructions[2].scripts().next(), Some(&cmd));
+    // Defaults built from earlier global ARGs, braces, and a stage built
+    // from such a stage.
+    let df = ok("ARG REGISTRY=mcr.microsoft.com/windows\nARG BASE=\"${REGISTRY}/nanoserver:ltsc2022\"\nFROM ${BASE} AS win\nRUN dir\nFROM win\nRUN dir\n");
+    assert_eq!(df.instructions[3].scripts().next(), Some(&cmd));
+    assert_eq!(df.instructions[5].scripts().next(), Some(&cmd));
+    // No default, a Linux default, or an ARG declared inside a stage (not
+    // seen by FROM lines): a POSIX shell as before.
+    let df = ok("ARG BASE\nFROM $BASE\nRUN echo a | more\nARG LATER=mcr.microsoft.com/windows/servercore:ltsc2022\nFROM ${LATER:-debian:12}\nRUN echo b\n");
+    assert!(df.instructions[2].scripts().next().unwrap().parsed().is_some());
+    assert!(df.instructions[5].scripts().next().unwrap().parsed().is_some());
+    let df = ok("ARG BASE=debian:12\nFROM $BASE\nRUN echo a | more\n");
+    assert!(df.instructions[2].scripts().next().unwrap().parsed().is_some());
+}
+
+#[test]
 fn run_known_vars_are_the_args_and_envs_in_scope() {
     let df = ok("ARG G=global\nFROM a\nARG G\nARG NONE\nARG D=\"x y\"\nENV E=$D\nRUN echo $D ${E} $NONE $TARGETARCH $G $D\n");
     let run = &df.instructions[6];

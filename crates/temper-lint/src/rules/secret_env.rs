@@ -20,7 +20,9 @@
 //! `*_PATH`, `*_ID`, `*_NAME`, `*_LENGTH`, `*_URL`, `*_SCRIPT`…:
 //! `POSTGRES_PASSWORD_FILE=/run/secrets/db`, `PASSWORD_MIN_LENGTH=8`), and
 //! values that cannot be a secret: empty, a number, a boolean, a reference
-//! to another variable (`$MYSQL_ROOT_PASSWORD`), a path, a file name
+//! to another variable (`$MYSQL_ROOT_PASSWORD`; but not to an ARG of the
+//! stage without a default: `ARG token` then `ENV TOKEN=${token}` writes
+//! the build argument into the image config), a path, a file name
 //! (`init.sh`), a URL without credentials, a version (`1.25.4`,
 //! `8.0.36-1.el8`), a release channel (`stable`, `mainline`), and OpenPGP
 //! fingerprints (40 hex digits, also in groups of four, several in a row)
@@ -32,8 +34,10 @@
 //! keys, credentials in a URL…) fires, and so does any other value that
 //! looks like a credential: at least 20 characters without spaces, upper
 //! and lower case letters and digits, Shannon entropy of at least 4 bits
-//! per character, and not a path, URL, version, hex digest or variable
-//! reference.
+//! per character, and not a path, URL, version, hex digest, nor built
+//! from a variable (`manylinux_2_17_$AUDITWHEEL_ARCH`).
+
+use std::collections::HashSet;
 
 use temper_dockerfile::{Dockerfile, InstructionKind, Span};
 
@@ -47,7 +51,7 @@ static META: RuleMeta = RuleMeta {
     severity: Severity::Error,
     message: "A secret in ENV or ARG is stored in the image or its build history",
     hint: "Pass secrets with `RUN --mount=type=secret,id=…` (`docker build --secret id=…,env=…`), never ENV or ARG.",
-    doc: "ENV values are part of the image config that everyone who pulls the image can read, and ARG values are recorded in the build history and provenance, so a password, token or key in either leaks. The rule fires on names that say secret (`*PASSWORD*`, `*SECRET*`, `*_TOKEN`, `*API_KEY*`, `*ACCESS_KEY*`, `*PRIVATE_KEY*`, `*CREDENTIAL*`), on ARGs without a default as well (BuildKit's `SecretsUsedInArgOrEnv` does the same), and on values that look like credentials (long, mixed-case letters and digits, high entropy). Any name holding a value the image secret scanner recognises (AWS keys, GitHub or Stripe tokens, credentials in a URL) fires too. Accepted: names of public material (`*PUBLIC*`, `*PUBKEY*`, `*FINGERPRINT*`, `*SHA256*`, `*GPG*`), names ending in `_FILE`, `_PATH`, `_ID`, `_NAME`, `_LENGTH`, `_URL`, `_SCRIPT` and the like (`POSTGRES_PASSWORD_FILE=/run/secrets/db`), and values that are empty, numbers, booleans, `$VARIABLE` references, paths, file names, URLs without credentials, versions, release channels (`stable`, `mainline`) or OpenPGP fingerprints (`NGINX_SIGNING_KEY`, `GPG_KEYS`). Fix: `RUN --mount=type=secret,id=npm_token,env=NPM_TOKEN npm ci` with `docker build --secret id=npm_token,env=NPM_TOKEN .`.",
+    doc: "ENV values are part of the image config that everyone who pulls the image can read, and ARG values are recorded in the build history and provenance, so a password, token or key in either leaks. The rule fires on names that say secret (`*PASSWORD*`, `*SECRET*`, `*_TOKEN`, `*API_KEY*`, `*ACCESS_KEY*`, `*PRIVATE_KEY*`, `*CREDENTIAL*`), on ARGs without a default as well (BuildKit's `SecretsUsedInArgOrEnv` does the same), and on values that look like credentials (long, mixed-case letters and digits, high entropy). Any name holding a value the image secret scanner recognises (AWS keys, GitHub or Stripe tokens, credentials in a URL) fires too. Accepted: names of public material (`*PUBLIC*`, `*PUBKEY*`, `*FINGERPRINT*`, `*SHA256*`, `*GPG*`), names ending in `_FILE`, `_PATH`, `_ID`, `_NAME`, `_LENGTH`, `_URL`, `_SCRIPT` and the like (`POSTGRES_PASSWORD_FILE=/run/secrets/db`), and values that are empty, numbers, booleans, `$VARIABLE` references (except to an ARG without default: `ARG token` then `ENV TOKEN=${token}` stores the build argument in the image), paths, file names, URLs without credentials, versions, release channels (`stable`, `mainline`) or OpenPGP fingerprints (`NGINX_SIGNING_KEY`, `GPG_KEYS`). Fix: `RUN --mount=type=secret,id=npm_token,env=NPM_TOKEN npm ci` with `docker build --secret id=npm_token,env=NPM_TOKEN .`.",
 };
 
 impl Rule for SecretEnv {
@@ -56,15 +60,38 @@ impl Rule for SecretEnv {
     }
     fn check(&self, df: &Dockerfile, _: &Context<'_>) -> Vec<Violation> {
         let mut out = Vec::new();
+        // ARGs of the current stage whose value only `--build-arg` gives.
+        let mut build_args: HashSet<&str> = HashSet::new();
         for ins in &df.instructions {
             let pairs: Vec<(&temper_dockerfile::Word, Option<&temper_dockerfile::Word>)> = match &ins.kind {
                 InstructionKind::Env(kvs) => kvs.iter().map(|kv| (&kv.key, Some(&kv.value))).collect(),
                 InstructionKind::Arg(decls) => decls.iter().map(|d| (&d.name, d.default.as_ref())).collect(),
+                InstructionKind::From(_) => {
+                    build_args.clear();
+                    continue;
+                }
                 _ => continue,
             };
-            for (name, value) in pairs {
-                if let Some(v) = check_pair(&ins.keyword, &name.value, value.map(|w| (w.text.as_str(), w.value.as_str(), w.span))) {
+            for &(name, value) in &pairs {
+                let value = value.map(|w| (w.text.as_str(), w.value.as_str(), w.span));
+                // `ENV TOKEN=${token}` after `ARG token`: the build argument's
+                // value is written into the image config.
+                let copied = value.and_then(|(_, v, _)| referenced_name(v.trim())).filter(|n| build_args.contains(n));
+                let found = match copied {
+                    Some(arg) if secret_name(&name.value) => Some(Pending { span: None, message: format!("{} {} stores the build argument {arg} in the image", ins.keyword, name.value) }),
+                    _ => check_pair(&ins.keyword, &name.value, value),
+                };
+                if let Some(v) = found {
                     out.push(v.with_default_span(name.span));
+                }
+            }
+            if let InstructionKind::Arg(decls) = &ins.kind {
+                for d in decls {
+                    if d.default.is_none() {
+                        build_args.insert(&d.name.value);
+                    } else {
+                        build_args.remove(d.name.value.as_str());
+                    }
                 }
             }
         }
@@ -221,15 +248,20 @@ const CHANNELS: &[&str] = &["stable", "mainline", "latest", "edge", "lts", "beta
 
 /// Exactly one variable: `$NAME` or `${NAME}` (with a `:-default`, too).
 fn variable_reference(v: &str) -> bool {
-    let Some(rest) = v.strip_prefix('$') else { return false };
+    referenced_name(v).is_some()
+}
+
+/// The name in a value that is exactly one variable reference.
+fn referenced_name(v: &str) -> Option<&str> {
+    let rest = v.strip_prefix('$')?;
     let name = match rest.strip_prefix('{') {
-        Some(inner) => match inner.strip_suffix('}') {
-            Some(inner) => inner.split(":-").next().unwrap_or(inner),
-            None => return false,
-        },
+        Some(inner) => {
+            let inner = inner.strip_suffix('}')?;
+            inner.split(":-").next().unwrap_or(inner)
+        }
         None => rest,
     };
-    !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    (!name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')).then_some(name)
 }
 
 /// An absolute or relative path (`/docker-entrypoint-initdb.d/x.sh`, `./x`, `~/x`).
@@ -279,7 +311,10 @@ pub fn looks_like_credential(v: &str) -> bool {
     if v.chars().count() < 20 || v.chars().any(|c| c.is_whitespace() || !c.is_ascii()) {
         return false;
     }
-    if v.starts_with(['/', '$', '.', '~']) || v.contains("://") || v.contains("${") || v.contains('.') || v.contains(':') || v.contains('@') {
+    // A `$` anywhere means part of the value comes from a variable
+    // (`manylinux_2_17_$AUDITWHEEL_ARCH`): the text is a template, not a
+    // literal credential; a known credential behind it is caught expanded.
+    if v.starts_with(['/', '.', '~']) || v.contains('$') || v.contains("://") || v.contains('.') || v.contains(':') || v.contains('@') {
         return false;
     }
     if v.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {

@@ -40,3 +40,12 @@ fn pipe_inside_double_brackets_is_not_a_pipeline() {
     }
     assert_eq!(lines(ID, "FROM debian:12\nRUN [[ -f a ]] && curl -fsS https://example.invalid | tar x\n"), [2]);
 }
+
+#[test]
+fn pipefail_missing_from_arg_windows_base_is_not_posix() {
+    // cmd has no pipefail: a Windows base named through a global ARG's
+    // default is a Windows stage, as a literal one is.
+    assert!(lines(ID, "ARG BASE=mcr.microsoft.com/windows/servercore:ltsc2022\nFROM ${BASE}\nRUN type a.txt | more\n").is_empty());
+    assert!(lines(ID, "FROM mcr.microsoft.com/windows/servercore:ltsc2022\nRUN type a.txt | more\n").is_empty());
+    assert_eq!(lines(ID, "ARG BASE=debian:12\nFROM ${BASE}\nRUN cat a.txt | more\n"), [3]);
+}

@@ -135,6 +135,10 @@ const REAL_WORLD: &[(&str, bool)] = &[
     ("ENV TINI_VERSION=v0.19.0", false),
     ("ENV HOME=/home/app APP_HOME=/home/app/web", false),
     ("ENV SERVICE_PASSWORD_MIN_LENGTH=12", false),
+    // From the corpus of real Dockerfiles (tests/secret_precision.rs).
+    ("ENV AUDITWHEEL_PLAT manylinux_2_17_$AUDITWHEEL_ARCH", false),
+    ("ARG commit\nENV COMMIT=${commit}", false),
+    ("ARG token\nENV TOKEN=${token}", true),
     // Secrets.
     ("ENV DB_PASSWORD=hunter2xY!9", true),
     ("ENV MYSQL_ROOT_PASSWORD=Sup3rS3cret!", true),
@@ -190,6 +194,33 @@ fn secret_in_env_or_arg_accepts_fingerprints_channels_file_names_and_references(
     // A short hex value under a signing-key name is not a fingerprint, and
     // a known value behind a reference is judged as BuildKit stores it.
     assert_eq!(lines(ID, "FROM alpine\nENV SIGNING_KEY=9f8e7d6c5b4a3928\nARG P=hunter2xY\nENV DB_PASSWORD=$P\n"), [2, 4]);
+}
+
+#[test]
+fn secret_in_env_or_arg_value_built_from_a_variable_is_no_credential() {
+    // gRPC's manylinux images: mixed case, digits and 4+ bits of entropy,
+    // but a platform tag assembled from another variable.
+    assert!(lines(ID, "FROM alpine\nENV AUDITWHEEL_PLAT manylinux_2_17_$AUDITWHEEL_ARCH\n").is_empty());
+    assert!(lines(ID, "FROM alpine\nENV BUILD_TAG=Release2024Q3_${TARGETARCH}_Xk29fLq8\n").is_empty());
+    // A credential-shaped literal keeps firing, and so does a known format
+    // reached through a variable.
+    assert_eq!(lines(ID, "FROM alpine\nENV BUILD_TAG=Release2024Q3Xk29fLq81mZpW\n"), [2]);
+    assert_eq!(lines(ID, concat!("FROM alpine\nARG K=AK", "IA2E0A8F3B244C9986\nENV BUILD_REF=$K\n")), [2, 3]);
+}
+
+#[test]
+fn secret_in_env_or_arg_env_copying_a_build_argument_fires() {
+    // frr's coverage image: the token given with --build-arg is written
+    // into the image config by ENV; both lines are reported.
+    assert_eq!(
+        lint(ID, "FROM alpine:3.7\nARG commit\nARG token\nENV COMMIT=${commit}\nENV TOKEN=${token}\n"),
+        [(3, 5, "ARG token looks like a secret".to_owned()), (5, 5, "ENV TOKEN stores the build argument token in the image".to_owned())]
+    );
+    // A reference to nothing declared, to an ARG with a known default
+    // (judged by that value), or to an ARG of another stage stays as before.
+    assert!(lines(ID, "FROM alpine\nENV MYSQL_ROOT_PASSWORD=$MYSQL_ROOT_PASSWORD\n").is_empty());
+    assert!(lines(ID, "FROM alpine\nARG PASS_VERSION=1.7.4\nENV DB_PASSWORD=$PASS_VERSION\n").is_empty());
+    assert!(lines(ID, "FROM alpine AS a\nARG tok\nFROM alpine\nENV API_TOKEN=$tok\n").is_empty());
 }
 
 #[test]

@@ -32,3 +32,12 @@ fn user_missing_nanoserver_already_runs_as_container_user() {
         [(1, 6, "The final stage has no USER: the container runs as ContainerAdministrator (switch with `USER ContainerUser`)".to_owned())]
     );
 }
+
+#[test]
+fn user_missing_from_arg_windows_base_uses_the_arg_default() {
+    assert!(lines(ID, "ARG BASE=mcr.microsoft.com/windows/nanoserver:ltsc2022\nFROM $BASE\nCOPY app.exe C:/app/\n").is_empty());
+    assert_eq!(
+        lint(ID, "ARG BASE=mcr.microsoft.com/windows/servercore:ltsc2022\nFROM ${BASE}\nCMD [\"app.exe\"]\n"),
+        [(2, 6, "The final stage has no USER: the container runs as ContainerAdministrator (switch with `USER ContainerUser`)".to_owned())]
+    );
+}
