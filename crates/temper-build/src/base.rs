@@ -4,10 +4,14 @@
 //! os-release), as the top layer that holds each leaves it.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::sync::Mutex;
 
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
 use temper_image::Image;
-use temper_layer::{EntryKind, FileEntry, FileSink, Merged};
+use temper_layer::{EntryKind, FileEntry, FileSink, Merged, MergedEntry};
 
 use crate::Error;
 
@@ -36,7 +40,54 @@ pub struct Base {
     files: BTreeMap<String, Vec<u8>>,
 }
 
+/// What the cache keeps of a base: its visible entries and the files a
+/// spec edits. Keyed by the base's diffIDs, which the first pass verified.
+#[derive(Serialize, Deserialize)]
+struct Stored {
+    entries: Vec<(String, FileEntry, usize)>,
+    files: BTreeMap<String, String>,
+}
+
+/// The cache file for `image`'s layers, when every layer names its diffID.
+fn cache_file(image: &Image, cache: &temper_verdict::CacheSettings) -> Option<PathBuf> {
+    if cache.disabled || image.layers.is_empty() {
+        return None;
+    }
+    let mut h = Sha256::new();
+    h.update(b"temper-build base v1\n");
+    for l in &image.layers {
+        h.update(l.diff_id.as_ref()?.to_string().as_bytes());
+        h.update(b"\n");
+    }
+    let dir = cache.dir.clone().or_else(temper_inventory::cache::default_dir)?;
+    Some(dir.join("build-bases-v1").join(format!("{}.json", hex::encode(h.finalize()))))
+}
+
 impl Base {
+    /// [`Base::read`] through the cache: a base built on before is not read again.
+    pub fn read_cached(image: &Image, limits: &temper_layer::Limits, cache: &temper_verdict::CacheSettings, reporter: &dyn temper_verdict::Reporter) -> Result<Base, Error> {
+        let file = cache_file(image, cache);
+        if let Some(stored) = file.as_ref().and_then(|f| std::fs::read(f).ok()).and_then(|b| serde_json::from_slice::<Stored>(&b).ok()) {
+            let b64 = base64::engine::general_purpose::STANDARD;
+            let files: Option<BTreeMap<String, Vec<u8>>> = stored.files.into_iter().map(|(p, c)| Some((p, b64.decode(c).ok()?))).collect();
+            if let Some(files) = files {
+                let merged = Merged { files: stored.entries.into_iter().map(|(p, entry, layer)| (p, MergedEntry { entry, layer })).collect(), changes: Vec::new() };
+                return Ok(Base { merged, files });
+            }
+        }
+        let base = Base::read(image, limits, reporter)?;
+        if let Some(f) = file {
+            let b64 = base64::engine::general_purpose::STANDARD;
+            let stored = Stored { entries: base.merged.files.iter().map(|(p, m)| (p.clone(), m.entry.clone(), m.layer)).collect(), files: base.files.iter().map(|(p, c)| (p.clone(), b64.encode(c))).collect() };
+            // A cache that cannot be written only makes the next build slower.
+            if let (Some(dir), Ok(bytes)) = (f.parent(), serde_json::to_vec(&stored)) {
+                let tmp = f.with_extension("tmp");
+                let _ = std::fs::create_dir_all(dir).and_then(|()| std::fs::write(&tmp, bytes)).and_then(|()| std::fs::rename(&tmp, &f));
+            }
+        }
+        Ok(base)
+    }
+
     /// Reads `image` once.
     pub fn read(image: &Image, limits: &temper_layer::Limits, reporter: &dyn temper_verdict::Reporter) -> Result<Base, Error> {
         let grab = Grab::default();

@@ -5,6 +5,7 @@
 //! OS byte 255). The tar streams through two hashers (diffID, digest)
 //! into a temporary file: memory does not grow with the layer.
 
+use std::collections::BTreeMap;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -117,6 +118,59 @@ pub fn media_type(compression: Compression) -> &'static str {
         Compression::Gzip => "application/vnd.oci.image.layer.v1.tar+gzip",
         Compression::Zstd => "application/vnd.oci.image.layer.v1.tar+zstd",
     }
+}
+
+/// What the cache records of a layer it wrote.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Recorded {
+    digest: String,
+    diff_id: String,
+    size: u64,
+}
+
+/// The key of a layer: everything that decides its bytes (local files by
+/// their digests in `inputs`), `None` when a local file has none.
+fn key(entries: &[Entry], epoch: u64, compression: Compression, inputs: &BTreeMap<PathBuf, String>) -> Option<String> {
+    let mut h = Sha256::new();
+    h.update(format!("temper-build layer v1 {epoch} {}\n", media_type(compression)).as_bytes());
+    let mut sorted: Vec<&Entry> = entries.iter().collect();
+    sorted.sort_by(|a, b| a.path.as_bytes().cmp(b.path.as_bytes()));
+    for e in sorted {
+        let node = match &e.node {
+            Node::File { content: Content::Bytes(b), mode } => format!("file {mode:o} sha256:{}", hex::encode(Sha256::digest(b))),
+            Node::File { content: Content::Local(p, size), mode } => format!("file {mode:o} {size} {}", inputs.get(p)?),
+            Node::Dir { mode } => format!("dir {mode:o}"),
+            Node::Symlink { target } => format!("link {target:?}"),
+            Node::Whiteout => "whiteout".to_owned(),
+        };
+        h.update(format!("{:?} {} {} {node}\n", e.path, e.uid, e.gid).as_bytes());
+    }
+    Some(hex::encode(h.finalize()))
+}
+
+/// [`write`], unless the cache knows a layer of the same entries and its
+/// blob is already in `dir`: an unchanged step is not compressed again.
+pub fn write_cached(entries: &[Entry], epoch: u64, compression: Compression, dir: &Path, cache: &temper_verdict::CacheSettings, inputs: &BTreeMap<PathBuf, String>) -> Result<Blob, Error> {
+    let record = (!cache.disabled)
+        .then(|| cache.dir.clone().or_else(temper_inventory::cache::default_dir))
+        .flatten()
+        .zip(key(entries, epoch, compression, inputs))
+        .map(|(d, k)| d.join("build-layers-v1").join(format!("{k}.json")));
+    if let Some(r) = record.as_ref().and_then(|f| std::fs::read(f).ok()).and_then(|b| serde_json::from_slice::<Recorded>(&b).ok()) {
+        let path = dir.join(r.digest.trim_start_matches("sha256:"));
+        if std::fs::metadata(&path).is_ok_and(|m| m.len() == r.size) {
+            return Ok(Blob { digest: r.digest, diff_id: r.diff_id, size: r.size, media_type: media_type(compression), path });
+        }
+    }
+    let blob = write(entries, epoch, compression, dir)?;
+    if let Some(f) = record
+        && let (Some(parent), Ok(bytes)) = (f.parent(), serde_json::to_vec(&Recorded { digest: blob.digest.clone(), diff_id: blob.diff_id.clone(), size: blob.size }))
+    {
+        // A cache that cannot be written only makes the next build slower.
+        let tmp = f.with_extension("tmp");
+        let _ = std::fs::create_dir_all(parent).and_then(|()| std::fs::write(&tmp, bytes)).and_then(|()| std::fs::rename(&tmp, &f));
+    }
+    Ok(blob)
 }
 
 /// Writes `entries` (any order; sorted here) as one compressed layer into

@@ -165,8 +165,8 @@ fn file_digest(path: &Path) -> Result<String, Error> {
     Ok(format!("sha256:{}", hex::encode(h.finalize())))
 }
 
-/// The spec's local inputs, relative to `spec_dir`, with their digests.
-fn inputs(spec: &Spec, spec_dir: &Path, steps: &[(&str, Vec<Entry>)]) -> Result<Vec<LockedInput>, Error> {
+/// The spec's local inputs with their digests, by path.
+fn inputs(spec: &Spec, spec_dir: &Path, steps: &[(&str, Vec<Entry>)]) -> Result<BTreeMap<PathBuf, String>, Error> {
     let mut paths: Vec<PathBuf> = spec.certificates.iter().filter_map(|c| c.path.as_ref()).map(|p| spec_dir.join(p)).collect();
     for (_, entries) in steps {
         paths.extend(entries.iter().filter_map(|e| match &e.node {
@@ -174,13 +174,15 @@ fn inputs(spec: &Spec, spec_dir: &Path, steps: &[(&str, Vec<Entry>)]) -> Result<
             _ => None,
         }));
     }
-    let mut out: Vec<LockedInput> = paths
-        .iter()
-        .map(|p| Ok(LockedInput { path: p.strip_prefix(spec_dir).unwrap_or(p).to_string_lossy().into_owned(), digest: file_digest(p)? }))
-        .collect::<Result<_, Error>>()?;
+    paths.into_iter().map(|p| Ok((p.clone(), file_digest(&p)?))).collect()
+}
+
+/// The lock's view of the inputs: paths relative to the spec, sorted.
+fn locked_inputs(inputs: &BTreeMap<PathBuf, String>, spec_dir: &Path) -> Vec<LockedInput> {
+    let mut out: Vec<LockedInput> = inputs.iter().map(|(p, d)| LockedInput { path: p.strip_prefix(spec_dir).unwrap_or(p).to_string_lossy().into_owned(), digest: d.clone() }).collect();
     out.sort_by(|a, b| a.path.cmp(&b.path));
     out.dedup();
-    Ok(out)
+    out
 }
 
 /// Adds the missing parent directories of `entries` and refuses a path
@@ -259,7 +261,7 @@ fn build_with(spec_path: &Path, opts: &Options, reporter: &dyn Reporter, write_l
     let base_digest = image.index.as_ref().or(image.manifest.as_ref()).map(|d| d.digest.to_string()).or_else(|| image.config_digest.as_ref().map(ToString::to_string)).unwrap_or_default();
     let epoch = epoch(opts.source_date_epoch.as_deref(), image.config.created.as_deref())?;
     let created = rfc3339(epoch);
-    let base = Base::read(&image, &opts.limits, reporter)?;
+    let base = Base::read_cached(&image, &opts.limits, &opts.cache, reporter)?;
 
     let epoch_u = u64::try_from(epoch).unwrap_or(0);
     let certs = certificates::step(&spec.certificates, &spec_dir, &base, opts.now)?;
@@ -270,7 +272,8 @@ fn build_with(spec_path: &Path, opts: &Options, reporter: &dyn Reporter, write_l
     let steps: Vec<(&str, Vec<Entry>)> = vec![("certificates", certs), ("accounts", accounts_entries), ("files", files), ("remove", removals)];
     check_overlaps(&steps)?;
 
-    let new_lock = Lock { version: 1, base: LockedBase { reference: spec.base.clone(), digest: base_digest.clone() }, inputs: inputs(&spec, &spec_dir, &steps)? };
+    let input_digests = inputs(&spec, &spec_dir, &steps)?;
+    let new_lock = Lock { version: 1, base: LockedBase { reference: spec.base.clone(), digest: base_digest.clone() }, inputs: locked_inputs(&input_digests, &spec_dir) };
     let lock_changes = locked.as_ref().map_or_else(|| vec![format!("{} created", lock_path.display())], |l| new_lock.changes_from(l));
     if opts.locked && !lock_changes.is_empty() {
         return Err(Error::Spec(format!("--locked: {}: {}; build without --locked (or with --update) to accept", lock_path.display(), lock_changes.join("; "))));
@@ -295,7 +298,7 @@ fn build_with(spec_path: &Path, opts: &Options, reporter: &dyn Reporter, write_l
             continue;
         }
         let entries = with_parents(entries, &base)?;
-        let blob = layer::write(&entries, epoch_u, spec.compression, layout.blobs())?;
+        let blob = layer::write_cached(&entries, epoch_u, spec.compression, layout.blobs(), &opts.cache, &input_digests)?;
         layer_descriptors.push(json!({ "mediaType": blob.media_type, "digest": blob.digest, "size": blob.size }));
         new_layers.push((blob.diff_id, name));
     }

@@ -321,3 +321,51 @@ fn the_published_schema_is_the_one_the_spec_parses() {
     let text = std::fs::read_to_string(&published).unwrap_or_default();
     assert_eq!(text, temper_build::spec::schema(), "regenerate it: temper build --print-schema > schemas/golden.schema.json");
 }
+
+/// Counts the layers opened by any pass.
+#[derive(Default)]
+struct Counting(std::sync::atomic::AtomicUsize);
+
+impl temper_layer::Progress for &Counting {
+    fn start(&self, _: usize, _: Option<u64>) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+    fn advance(&self, _: usize, _: u64) {}
+    fn finish(&self, _: usize) {}
+}
+
+impl temper_verdict::Reporter for Counting {
+    fn layer_pass(&self, _: &'static str, _: Vec<temper_verdict::reporter::LayerLabel>) -> Box<dyn temper_layer::Progress + '_> {
+        Box::new(self)
+    }
+    fn download(&self, name: &str) -> Box<dyn temper_verdict::reporter::Download + '_> {
+        temper_verdict::Silent.download(name)
+    }
+    fn warn(&self, _: &str) {}
+    fn note(&self, _: &str) {}
+}
+
+#[test]
+fn a_rebuild_reads_no_base_layer_and_compresses_nothing_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = base(dir.path());
+    std::fs::write(dir.path().join("motd"), "hello").unwrap();
+    let path = dir.path().join("golden.toml");
+    std::fs::write(&path, format!("base = \"{base}\"\nremove-shells = true\n[[files]]\npath = \"/etc/motd\"\nsource = \"motd\"\n")).unwrap();
+    let mut opts = options(&dir.path().join("out"));
+    opts.cache = temper_verdict::CacheSettings { dir: Some(dir.path().join("cache")), ..Default::default() };
+    let (cold, warm) = (Counting::default(), Counting::default());
+    let first = temper_build::build(&path, &opts, &cold).unwrap();
+    assert!(cold.0.load(std::sync::atomic::Ordering::Relaxed) >= 2, "the cold build reads the base and scans the result");
+    let manifest: Value = serde_json::from_slice(&blob(&dir.path().join("out"), &first.digest)).unwrap();
+    let added = dir.path().join("out/blobs/sha256").join(manifest["layers"][1]["digest"].as_str().unwrap().trim_start_matches("sha256:"));
+    let written = std::fs::metadata(&added).unwrap().modified().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let second = temper_build::build(&path, &opts, &warm).unwrap();
+    assert_eq!(second.digest, first.digest);
+    assert_eq!(warm.0.load(std::sync::atomic::Ordering::Relaxed), 0, "a warm rebuild opens no layer");
+    assert_eq!(std::fs::metadata(&added).unwrap().modified().unwrap(), written, "the unchanged layer was not written again");
+    // A changed input is a new layer, not a stale one from the cache.
+    std::fs::write(dir.path().join("motd"), "changed").unwrap();
+    assert_ne!(temper_build::build(&path, &opts, &warm).unwrap().digest, first.digest);
+}
