@@ -7,6 +7,9 @@
 //! production image does not ship them); links to workspace directories
 //! are not registry packages. An alias (`"name": "real"` on the entry) is
 //! reported under the real package name, which is what advisories use.
+//! In versions 2 and 3 each entry's `dependencies` are resolved as Node
+//! would from the entry's path into the `name@version` of the entry
+//! loaded, and the root project's make its entries direct.
 //!
 //! A lockfile inside an installed package (`node_modules/x/package-lock.json`)
 //! describes that package's own development checkout, not the image.
@@ -14,6 +17,8 @@
 //! not a lockfile; the installed manifests already say it. How lockfile
 //! packages are merged with installed ones is decided in
 //! [`crate::Inventory::build`].
+
+use std::collections::HashMap;
 
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -73,10 +78,24 @@ pub fn parse(content: &[u8]) -> Result<Vec<Package>, String> {
     let mut out = Vec::new();
     match (&lock.packages, &lock.dependencies) {
         (Some(packages), _) => {
+            let requires = |key: &str| packages.get(key).and_then(|e| e.get("dependencies")).and_then(Value::as_object).map(|d| d.keys().map(String::as_str).collect::<Vec<_>>()).unwrap_or_default();
+            let root = requires("");
+            let mut by_dir: HashMap<&str, String> = HashMap::new();
+            let mut found = Vec::new();
             for (key, entry) in packages {
                 // The root project (`""`) and workspace members (paths not under node_modules).
                 let Some(at) = key.rfind("node_modules/") else { continue };
-                out.extend(package(&key[at + "node_modules/".len()..], entry));
+                if let Some(mut p) = package(&key[at + "node_modules/".len()..], entry) {
+                    p.direct = key.strip_prefix("node_modules/").is_some_and(|name| root.contains(&name));
+                    by_dir.insert(key, format!("{}@{}", p.name, p.version));
+                    found.push((key.as_str(), p));
+                }
+            }
+            // Each entry requires what Node would load from its directory;
+            // one it cannot find keeps its bare name, which meets nothing.
+            for (key, mut p) in found {
+                p.depends = requires(key).into_iter().map(|name| crate::graph::node_resolve(&by_dir, key, name).cloned().unwrap_or_else(|| name.to_owned())).collect();
+                out.push(p);
             }
         }
         (None, Some(deps)) => walk_v1(deps, 0, &mut out)?,
@@ -94,7 +113,7 @@ impl Analyzer<Fact> for NpmLockCataloger {
         "npm-lock"
     }
     fn version(&self) -> u32 {
-        2
+        3
     }
     fn wants(&self, path: &str, _: &FileEntry) -> bool {
         super::lockfile_named(path, &["package-lock.json", "npm-shrinkwrap.json"])
@@ -130,6 +149,22 @@ mod tests {
         let p = parse(lock).unwrap();
         assert_eq!(names(&p), ["@babel/core@7.24.0", "lodash@3.10.1", "lodash@4.17.15", "string-width@4.2.3"]);
         assert_eq!(p[2].licenses, ["MIT"]);
+    }
+
+    #[test]
+    fn package_lock_edges_follow_node_modules_nesting() {
+        let lock = br#"{"name":"app","version":"1.0.0","lockfileVersion":3,"packages":{
+            "":{"name":"app","version":"1.0.0","dependencies":{"express":"^4","ms":"^2"}},
+            "node_modules/express":{"version":"4.17.1","dependencies":{"debug":"2.6.9","ms":"2.1.3","gone":"1"}},
+            "node_modules/debug":{"version":"2.6.9","dependencies":{"ms":"2.0.0"}},
+            "node_modules/debug/node_modules/ms":{"version":"2.0.0"},
+            "node_modules/ms":{"version":"2.1.3"}}}"#;
+        let p = parse(lock).unwrap();
+        let get = |n: &str| p.iter().find(|p| format!("{}@{}", p.name, p.version) == n).unwrap();
+        assert_eq!(get("express@4.17.1").depends, ["debug@2.6.9", "gone", "ms@2.1.3"], "an entry the lockfile lacks keeps its bare name");
+        assert_eq!(get("debug@2.6.9").depends, ["ms@2.0.0"], "the nested copy is nearer");
+        assert!(get("express@4.17.1").direct && get("ms@2.1.3").direct);
+        assert!(!get("debug@2.6.9").direct && !get("ms@2.0.0").direct);
     }
 
     #[test]
