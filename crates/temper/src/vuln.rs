@@ -315,7 +315,13 @@ pub fn scan(args: &ScanArgs) -> Result<ExitCode> {
             });
             serde_json::to_string_pretty(&doc)? + "\n"
         }
-        ScanFormat::Table => render::scan::table(&inventory, &matches, args.show_suppressed),
+        ScanFormat::Table => {
+            let mut text = render::scan::table(&inventory, &matches, args.show_suppressed);
+            if args.dependency_tree {
+                render::dependency_tree::write(&mut text, &inventory, &matches.findings)?;
+            }
+            text
+        }
         ScanFormat::Sarif => serde_json::to_string_pretty(&render::scan::sarif(&matches, &name))? + "\n",
         ScanFormat::Cyclonedx => {
             let (subject, created) = described.ok_or_else(|| anyhow!("--format cyclonedx needs an image target; {name} is an SBOM already"))?;
