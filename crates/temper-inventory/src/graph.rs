@@ -103,7 +103,6 @@ impl DependencyGraph {
         let mut by_name: HashMap<(Ecosystem, &str), Vec<usize>> = HashMap::new();
         let mut python_in: HashMap<(&str, String), usize> = HashMap::new();
         let mut python: HashMap<String, usize> = HashMap::new();
-        let mut node_dirs: HashMap<&str, usize> = HashMap::new();
         let mut pinned: HashMap<(&str, &str, &str), usize> = HashMap::new();
         for (i, p) in packages.iter().enumerate() {
             let pk = &p.package;
@@ -122,9 +121,6 @@ impl DependencyGraph {
                 }
                 _ => {}
             }
-            if let Some(dir) = npm_dir(p) {
-                node_dirs.entry(dir).or_insert(i);
-            }
             // A lockfile entry merged into an installed package is found under each of its files.
             if matches!(pk.ecosystem, Ecosystem::Npm | Ecosystem::Golang) {
                 for path in &p.paths {
@@ -133,10 +129,12 @@ impl DependencyGraph {
             }
         }
 
+        let node = NodeModules::new(packages.iter().enumerate().filter_map(|(i, p)| Some((npm_dir(p)?, i))));
         let mut edges = vec![Vec::new(); n];
         let mut incomplete = vec![false; n];
         for (i, p) in packages.iter().enumerate() {
             let mut seen = HashSet::new();
+            let scope = if modes[i] == Resolution::Node { npm_dir(p).map(|dir| node.scope(dir)).unwrap_or_default() } else { Vec::new() };
             for req in &p.package.depends {
                 let (req, conditional) = req.strip_prefix('?').map_or((req.as_str(), false), |r| (r, true));
                 let met: Vec<usize> = match modes[i] {
@@ -146,7 +144,7 @@ impl DependencyGraph {
                         let near = p.paths.first().and_then(|path| python_in.get(&(site_dir(path), name.clone())));
                         near.or_else(|| python.get(&name)).copied().into_iter().collect()
                     }
-                    Resolution::Node => npm_dir(p).and_then(|dir| node_resolve(&node_dirs, dir, req)).copied().into_iter().collect(),
+                    Resolution::Node => node.resolve(&scope, req).copied().into_iter().collect(),
                     Resolution::Pinned => match (req.rsplit_once('@').filter(|(name, _)| !name.is_empty()), p.paths.first()) {
                         (Some((name, version)), Some(path)) => pinned.get(&(path.as_str(), name, version)).copied().into_iter().collect(),
                         _ => Vec::new(),
@@ -310,20 +308,62 @@ fn npm_dir(p: &InventoryPackage) -> Option<&str> {
     if manifest == "package.json" { Some("") } else { manifest.strip_suffix("/package.json") }
 }
 
-/// Node's lookup of `name` required from `from`: `from/node_modules/name`,
-/// then the same from each parent directory that is not a `node_modules`.
-pub(crate) fn node_resolve<'a, T>(dirs: &'a HashMap<&str, T>, from: &str, name: &str) -> Option<&'a T> {
-    let mut dir = Some(from);
-    while let Some(d) = dir {
-        if d != "node_modules" && !d.ends_with("/node_modules") {
-            let candidate = if d.is_empty() { format!("node_modules/{name}") } else { format!("{d}/node_modules/{name}") };
-            if let Some(found) = dirs.get(candidate.as_str()) {
-                return Some(found);
-            }
+/// Ancestor directories examined per lookup: real trees nest a few
+/// levels; a hostile path of thousands would cost its depth times its
+/// length for every requirement.
+const NODE_LEVELS: usize = 64;
+
+/// Node's module lookup over installed package directories
+/// (`A/node_modules/NAME`): a requirement of `NAME` from directory `D`
+/// loads it from the nearest of `D` and its ancestors, `node_modules`
+/// directories skipped, that holds it. Directories are numbered once, so a
+/// lookup costs the requirement's name per level, not the path.
+pub(crate) struct NodeModules<'a, T> {
+    /// Each directory holding a `node_modules`, numbered.
+    dirs: HashMap<&'a str, usize>,
+    /// Per directory, package name → what is installed there.
+    installed: HashMap<usize, HashMap<&'a str, T>>,
+}
+
+impl<'a, T> NodeModules<'a, T> {
+    /// From `(package directory, value)` pairs; the first of a directory wins.
+    pub(crate) fn new(packages: impl IntoIterator<Item = (&'a str, T)>) -> NodeModules<'a, T> {
+        let mut dirs = HashMap::new();
+        let mut installed: HashMap<usize, HashMap<&str, T>> = HashMap::new();
+        for (dir, value) in packages {
+            let (parent, name) = match dir.rfind("/node_modules/") {
+                Some(at) => (&dir[..at], &dir[at + "/node_modules/".len()..]),
+                None => match dir.strip_prefix("node_modules/") {
+                    Some(name) => ("", name),
+                    None => continue,
+                },
+            };
+            let next = dirs.len();
+            let id = *dirs.entry(parent).or_insert(next);
+            installed.entry(id).or_default().entry(name).or_insert(value);
         }
-        dir = (!d.is_empty()).then(|| d.rsplit_once('/').map_or("", |(parent, _)| parent));
+        NodeModules { dirs, installed }
     }
-    None
+
+    /// Where a package in `from` looks, nearest first: the numbers of
+    /// `from` and its ancestors that hold a `node_modules`.
+    pub(crate) fn scope(&self, from: &str) -> Vec<usize> {
+        let mut found = Vec::new();
+        let mut dir = Some(from);
+        for _ in 0..NODE_LEVELS {
+            let Some(d) = dir else { break };
+            if d != "node_modules" && !d.ends_with("/node_modules") {
+                found.extend(self.dirs.get(d).copied());
+            }
+            dir = (!d.is_empty()).then(|| d.rsplit_once('/').map_or("", |(parent, _)| parent));
+        }
+        found
+    }
+
+    /// What `name` loads from `scope`.
+    pub(crate) fn resolve(&self, scope: &[usize], name: &str) -> Option<&T> {
+        scope.iter().find_map(|id| self.installed.get(id)?.get(name))
+    }
 }
 
 #[cfg(test)]

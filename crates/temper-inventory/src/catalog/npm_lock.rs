@@ -18,12 +18,11 @@
 //! packages are merged with installed ones is decided in
 //! [`crate::Inventory::build`].
 
-use std::collections::HashMap;
-
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use temper_layer::{Analyzer, FileEntry};
 
+use crate::graph::NodeModules;
 use crate::package::{Ecosystem, Fact, Package};
 
 pub struct NpmLockCataloger;
@@ -80,21 +79,24 @@ pub fn parse(content: &[u8]) -> Result<Vec<Package>, String> {
         (Some(packages), _) => {
             let requires = |key: &str| packages.get(key).and_then(|e| e.get("dependencies")).and_then(Value::as_object).map(|d| d.keys().map(String::as_str).collect::<Vec<_>>()).unwrap_or_default();
             let root = requires("");
-            let mut by_dir: HashMap<&str, String> = HashMap::new();
             let mut found = Vec::new();
             for (key, entry) in packages {
                 // The root project (`""`) and workspace members (paths not under node_modules).
                 let Some(at) = key.rfind("node_modules/") else { continue };
                 if let Some(mut p) = package(&key[at + "node_modules/".len()..], entry) {
                     p.direct = key.strip_prefix("node_modules/").is_some_and(|name| root.contains(&name));
-                    by_dir.insert(key, format!("{}@{}", p.name, p.version));
                     found.push((key.as_str(), p));
                 }
             }
+            let node = NodeModules::new(found.iter().map(|(key, p)| (*key, format!("{}@{}", p.name, p.version))));
             // Each entry requires what Node would load from its directory;
             // one it cannot find keeps its bare name, which meets nothing.
-            for (key, mut p) in found {
-                p.depends = requires(key).into_iter().map(|name| crate::graph::node_resolve(&by_dir, key, name).cloned().unwrap_or_else(|| name.to_owned())).collect();
+            let resolved: Vec<Vec<String>> = found.iter().map(|(key, _)| {
+                let scope = node.scope(key);
+                requires(key).into_iter().map(|name| node.resolve(&scope, name).cloned().unwrap_or_else(|| name.to_owned())).collect()
+            }).collect();
+            for ((_, mut p), depends) in found.into_iter().zip(resolved) {
+                p.depends = depends;
                 out.push(p);
             }
         }
@@ -165,6 +167,19 @@ mod tests {
         assert_eq!(get("debug@2.6.9").depends, ["ms@2.0.0"], "the nested copy is nearer");
         assert!(get("express@4.17.1").direct && get("ms@2.1.3").direct);
         assert!(!get("debug@2.6.9").direct && !get("ms@2.0.0").direct);
+    }
+
+    #[test]
+    fn deep_package_lock_resolution_is_bounded() {
+        // One entry 5,000 levels deep requiring 20,000 names: walking every
+        // level for every name would take minutes.
+        let key = format!("node_modules/a{}", "/node_modules/a".repeat(5000));
+        let deps: Vec<String> = (0..20_000).map(|n| format!(r#""d{n}":"^1.0.0 || ^2.0.0""#)).collect();
+        let lock = format!(r#"{{"lockfileVersion":3,"packages":{{"node_modules/d7":{{"version":"1.0.0"}},"{key}":{{"version":"1.0.0","dependencies":{{{}}}}}}}}}"#, deps.join(","));
+        let p = crate::catalog::watchdog(move || parse(lock.as_bytes())).unwrap();
+        let deep = p.iter().find(|p| p.name == "a").unwrap();
+        assert_eq!(deep.depends.len(), 20_000);
+        assert!(deep.depends.contains(&"d7".to_owned()), "past 64 levels nothing is looked up: unmet, so incomplete rather than slow");
     }
 
     #[test]
