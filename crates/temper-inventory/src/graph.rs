@@ -12,7 +12,8 @@
 //!   `site-packages` first (a requirement under an environment marker may
 //!   rightly be missing);
 //! - installed npm packages: Node's lookup, the nearest
-//!   `node_modules/NAME` up from the package's directory;
+//!   `node_modules/NAME` up from the package's directory (at most 64
+//!   levels up; past that a requirement is unmet);
 //! - lockfiles (npm, pnpm, yarn) and Go binaries, which pin one graph: the
 //!   `name@version` of a package read from the same file.
 //!
