@@ -71,6 +71,9 @@ pub struct ScanArgs {
     /// Also list suppressed findings, with who suppressed them and why.
     #[arg(long)]
     pub show_suppressed: bool,
+    /// After the table, show for each vulnerable package the chains of packages that pull it in, up to the file that holds it.
+    #[arg(long)]
+    pub dependency_tree: bool,
     /// The per-layer cache and where the output goes.
     #[command(flatten)]
     pub run: RunArgs,

@@ -127,7 +127,7 @@ fn package_of(p: &Purl, props: &BTreeMap<String, String>, doc_name: Option<&str>
         }
     });
     let source_version = source_version.or_else(|| upstream.and_then(|(_, v)| v));
-    Some(Package { name, version, ecosystem, arch: p.qualifiers.get("arch").cloned(), source_name, source_version, licenses: Vec::new(), checksum: None, depends: Vec::new(), provides: Vec::new() })
+    Some(Package { name, version, ecosystem, arch: p.qualifiers.get("arch").cloned(), source_name, source_version, licenses: Vec::new(), checksum: None, depends: Vec::new(), provides: Vec::new(), direct: false })
 }
 
 /// `distro=debian-12` (temper, Syft) or `distro=12.4` with the namespace

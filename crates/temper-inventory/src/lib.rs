@@ -22,6 +22,7 @@ pub mod cache;
 pub mod catalog;
 pub mod decode;
 pub mod format;
+pub mod graph;
 mod package;
 pub mod purl;
 mod scan;
@@ -32,6 +33,7 @@ use serde::Serialize;
 use temper_image::Digest;
 use temper_layer::{Found, LayerIndex, Merged};
 
+pub use graph::DependencyGraph;
 pub use package::{Account, Ecosystem, Fact, OsRelease, OwnedFiles, Package, Secret};
 pub use scan::{scan, Scan};
 

@@ -76,21 +76,32 @@ pub struct Package {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checksum: Option<String>,
     /// What it requires, as its package manager records it: one entry per
-    /// requirement, alternatives joined by ` | `, versions and architecture
-    /// qualifiers dropped (dpkg `Pre-Depends` and `Depends`).
+    /// requirement, versions and architecture qualifiers dropped. A package
+    /// database or installed manifest names what it needs (dpkg
+    /// `Pre-Depends` and `Depends` with alternatives joined by ` | `, apk
+    /// `D:`, npm `dependencies`, Python `Requires-Dist`); a lockfile or
+    /// binary, which pins one graph, names the `name@version` of the entry
+    /// of the same file that meets it. A requirement that holds only in
+    /// some environments (a Python marker) starts with `?`: nothing
+    /// meeting it is no gap.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub depends: Vec<String>,
-    /// The virtual package names it stands in for (dpkg `Provides`), which
-    /// other packages' requirements may name.
+    /// The virtual package names it stands in for (dpkg `Provides`, apk
+    /// `p:`), which other packages' requirements may name.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub provides: Vec<String>,
+    /// Whether the file it was read from requires it directly (a
+    /// lockfile's project dependencies, a binary's main module), so that
+    /// file is a root of the dependency graph for it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub direct: bool,
 }
 
 impl Package {
     /// A package known by name and version only; the optional fields are
     /// filled in by the catalogers that know them.
     pub fn new(name: impl Into<String>, version: impl Into<String>, ecosystem: Ecosystem) -> Package {
-        Package { name: name.into(), version: version.into(), ecosystem, arch: None, source_name: None, source_version: None, licenses: Vec::new(), checksum: None, depends: Vec::new(), provides: Vec::new() }
+        Package { name: name.into(), version: version.into(), ecosystem, arch: None, source_name: None, source_version: None, licenses: Vec::new(), checksum: None, depends: Vec::new(), provides: Vec::new(), direct: false }
     }
 
     /// The same package with its declared licences.

@@ -92,7 +92,7 @@ mod tests {
     use super::*;
 
     fn pkg(name: &str, version: &str, ecosystem: Ecosystem, arch: Option<&str>) -> Package {
-        Package { name: name.into(), version: version.into(), ecosystem, arch: arch.map(Into::into), source_name: None, source_version: None, licenses: vec![], checksum: None, depends: vec![], provides: vec![] }
+        Package { name: name.into(), version: version.into(), ecosystem, arch: arch.map(Into::into), source_name: None, source_version: None, licenses: vec![], checksum: None, depends: vec![], provides: vec![], direct: false }
     }
 
     #[test]

@@ -3,9 +3,12 @@
 //! One stanza per installed package, stanzas separated by a blank line,
 //! each line one field written `X:value` where `X` is a single letter:
 //! `P` name, `V` version, `A` architecture, `o` origin (the source package
-//! an `abuild` run built it from), `L` licence, `F` a directory and `R` a
-//! file in the last `F` directory. Other letters (checksums, sizes,
-//! dependencies, ACLs) are not needed here. The format is plain text, so
+//! an `abuild` run built it from), `L` licence, `D` what it requires and `p`
+//! what it provides (space-separated names, `so:`, `cmd:` and `pc:` ones
+//! included, with a version constraint or `=version` that is dropped;
+//! a `!` requirement is a conflict, not a need), `F` a directory and `R` a
+//! file in the last `F` directory. Other letters (checksums, sizes, ACLs)
+//! are not needed here. The format is plain text, so
 //! it is parsed by hand; no crate reads it.
 //!
 //! The origin is kept as the source package: Alpine's security database
@@ -29,6 +32,8 @@ struct Stanza {
     arch: Option<String>,
     origin: Option<String>,
     license: Option<String>,
+    depends: Vec<String>,
+    provides: Vec<String>,
     dir: String,
     files: Vec<String>,
     /// Line number of the stanza's first line, for errors.
@@ -53,11 +58,17 @@ impl Stanza {
             arch: self.arch,
             licenses: self.license.into_iter().collect(),
             checksum: None,
-            depends: Vec::new(),
-            provides: Vec::new(),
+            depends: self.depends,
+            provides: self.provides,
+            direct: false,
         }));
         Ok(())
     }
+}
+
+/// The names of a `D:` or `p:` line, without their version constraints.
+fn names(value: &str) -> impl Iterator<Item = String> + '_ {
+    value.split_whitespace().map(|n| n.split(['<', '>', '=', '~']).next().unwrap_or(n).to_owned()).filter(|n| !n.is_empty() && n != "!")
 }
 
 /// Parses the database into packages and, for each package with files,
@@ -87,6 +98,8 @@ pub fn parse(text: &str) -> Result<Vec<Fact>, String> {
             "A" => s.arch = Some(value),
             "o" => s.origin = Some(value),
             "L" => s.license = Some(value),
+            "D" => s.depends.extend(names(&value).filter(|d| !d.starts_with('!'))),
+            "p" => s.provides.extend(names(&value)),
             "F" => s.dir = value,
             "R" => {
                 let path = if s.dir.is_empty() { value } else { format!("{}/{value}", s.dir) };
@@ -107,7 +120,7 @@ impl Analyzer<Fact> for ApkCataloger {
         "apk"
     }
     fn version(&self) -> u32 {
-        1
+        2
     }
     fn wants(&self, path: &str, _: &FileEntry) -> bool {
         path == INSTALLED
@@ -144,6 +157,27 @@ P:alpine-baselayout-data\nV:3.6.5-r0\nA:x86_64\n";
         assert_eq!(files[1].package, "libcrypto3");
         assert_eq!(files[1].files, ["etc/ssl/openssl.cnf", "usr/lib/libcrypto.so.3"]);
         assert_eq!(files[0].files, ["lib/ld-musl-x86_64.so.1", "lib/libc.musl-x86_64.so.1"]);
+    }
+
+    #[test]
+    fn apk_depends_and_provides() {
+        let db = "P:musl\nV:1.2.5-r0\np:so:libc.musl-x86_64.so.1=1\n\nP:busybox-binsh\nV:1.36.1-r29\nD:busybox=1.36.1-r29\np:/bin/sh cmd:sh=1.36.1-r29\n\nP:busybox\nV:1.36.1-r29\nD:so:libc.musl-x86_64.so.1\n\nP:curl\nV:8.9.0-r0\nD:ca-certificates-bundle>=20240226 so:libc.musl-x86_64.so.1 !curl-old /bin/sh\n";
+        let pkgs: Vec<Package> = parse(db).unwrap().into_iter().filter_map(|f| if let Fact::Package(p) = f { Some(p) } else { None }).collect();
+        assert_eq!(pkgs[3].depends, ["ca-certificates-bundle", "so:libc.musl-x86_64.so.1", "/bin/sh"], "constraints dropped, conflicts skipped");
+        assert_eq!(pkgs[1].provides, ["/bin/sh", "cmd:sh"]);
+        assert_eq!(pkgs[0].provides, ["so:libc.musl-x86_64.so.1"]);
+        // And the graph meets them through what the packages provide.
+        let inv = crate::Inventory {
+            os: None,
+            packages: pkgs.into_iter().map(|p| crate::InventoryPackage { purl: format!("pkg:apk/alpine/{}", p.name), package: p, layer: Some(0), diff_id: None, paths: vec![INSTALLED.into()], found_by: "apk", owner: None }).collect(),
+            unknowns: Vec::new(),
+            accounts: None,
+            secrets: Vec::new(),
+        };
+        let g = crate::DependencyGraph::of(&inv);
+        assert_eq!(g.depends_on(3), [0, 1], "curl needs musl (so:) and busybox-binsh (/bin/sh)");
+        assert!(g.incomplete(3), "ca-certificates-bundle is not installed");
+        assert_eq!(g.depends_on(1), [2]);
     }
 
     #[test]

@@ -61,6 +61,7 @@ pub fn parse(text: &str) -> Result<Vec<Package>, String> {
             depends: ["Pre-Depends", "Depends"].iter().filter_map(|f| field(f)).flat_map(|v| requirements(&v)).collect(),
             // `Provides: awk, x-terminal-emulator (= 1)`: names, no alternatives.
             provides: field("Provides").map(|v| requirements(&v)).unwrap_or_default(),
+            direct: false,
         });
     }
     Ok(out)

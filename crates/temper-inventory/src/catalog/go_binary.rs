@@ -31,6 +31,8 @@
 //! version set with `-ldflags "-X <pkg>.version=…"` when there is exactly
 //! one such flag, else stays `(devel)` (its purl percent-encodes the
 //! parentheses). Each module's `h1:` sum becomes the package's checksum.
+//! The main module is the binary's direct package and requires every other
+//! module (see [`packages`]).
 //!
 //! Hand-parsed because no maintained Rust crate reads this format; the
 //! object-file layer is the `object` crate. See [`super::binary`] for
@@ -317,24 +319,34 @@ fn ldflags_version(settings: &[(String, String)]) -> Option<String> {
     }
 }
 
-fn golang(name: &str, version: &str, checksum: Option<&String>) -> Fact {
-    Fact::Package(Package { checksum: checksum.cloned(), ..Package::new(name, version, Ecosystem::Golang) })
+fn golang(name: &str, version: &str, checksum: Option<&String>) -> Package {
+    Package { checksum: checksum.cloned(), ..Package::new(name, version, Ecosystem::Golang) }
 }
 
 /// The packages of a build: `stdlib`, the main module, the dependencies.
+/// The binary holds its main module directly, which requires every other
+/// module built in (the build info does not say which module requires
+/// which); without a main module (GOPATH mode) it holds them all directly.
 pub fn packages(info: &BuildInfo) -> Vec<Fact> {
     let stdlib = module_version(&info.go_version).unwrap_or_else(|| info.go_version.clone());
-    let mut facts = vec![golang("stdlib", &stdlib, None)];
-    if let Some((path, version)) = &info.main
-        && !path.is_empty()
-    {
+    let mut built_in = vec![golang("stdlib", &stdlib, None)];
+    built_in.extend(info.deps.iter().filter(|(p, _)| !p.is_empty()).map(|(p, v)| golang(p, v, info.sums.get(p))));
+    let main = info.main.as_ref().filter(|(path, _)| !path.is_empty()).map(|(path, version)| {
         let version = match version.as_str() {
             "" | "(devel)" => ldflags_version(&info.settings).unwrap_or_else(|| "(devel)".to_owned()),
             v => v.to_owned(),
         };
-        facts.push(golang(path, &version, info.sums.get(path)));
+        let depends = built_in.iter().map(|p| format!("{}@{}", p.name, p.version)).collect();
+        Package { depends, direct: true, ..golang(path, &version, info.sums.get(path)) }
+    });
+    if main.is_none() {
+        built_in.iter_mut().for_each(|p| p.direct = true);
     }
-    facts.extend(info.deps.iter().filter(|(p, _)| !p.is_empty()).map(|(p, v)| golang(p, v, info.sums.get(p))));
+    let mut facts = Vec::with_capacity(built_in.len() + 1);
+    let mut built_in = built_in.into_iter();
+    facts.extend(built_in.next().map(Fact::Package));
+    facts.extend(main.map(Fact::Package));
+    facts.extend(built_in.map(Fact::Package));
     facts
 }
 
@@ -343,7 +355,7 @@ impl Analyzer<Fact> for GoBinaryCataloger {
         "go-binary"
     }
     fn version(&self) -> u32 {
-        2
+        3
     }
     fn wants(&self, _: &str, entry: &FileEntry) -> bool {
         binary::wants(entry)
@@ -413,6 +425,19 @@ mod tests {
         let info = read(&file).unwrap().unwrap();
         assert_eq!((info.go_version.as_str(), info.main.is_none(), info.deps.is_empty()), ("go1.19.8", true, true));
         assert_eq!(names(&GoBinaryCataloger.analyze("skopeo", &file).unwrap()), pairs(&[("stdlib", "v1.19.8")]));
+    }
+
+    #[test]
+    fn go_main_module_requires_every_module_of_its_binary() {
+        let file = testutil::with_section(BinaryFormat::Elf, ".go.buildinfo", LINKCHECK);
+        let packages: Vec<Package> = GoBinaryCataloger.analyze("usr/local/bin/linkcheck", &file).unwrap().into_iter().filter_map(|f| if let Fact::Package(p) = f { Some(p) } else { None }).collect();
+        let main = packages.iter().find(|p| p.name == "example.com/lab/linkcheck").unwrap();
+        assert!(main.direct);
+        assert_eq!(main.depends, ["stdlib@v1.19.8", "golang.org/x/crypto@v0.4.0", "golang.org/x/net@v0.7.0"]);
+        assert!(packages.iter().filter(|p| p.name != main.name).all(|p| !p.direct && p.depends.is_empty()));
+        // Without a main module the binary holds every module directly.
+        let file = testutil::with_section(BinaryFormat::Elf, ".go.buildinfo", SKOPEO);
+        assert!(GoBinaryCataloger.analyze("skopeo", &file).unwrap().iter().all(|f| matches!(f, Fact::Package(p) if p.direct)));
     }
 
     const OLD_MODINFO: &[u8] = b"0w\xaf\x0c\x92t\x08\x02A\xe1\xc1\x07\xe6\xd6\x18\xe6path\texample.com/old\nmod\texample.com/old\t(devel)\t\ndep\tgithub.com/a/b\tv1.0.0\th1:x=\n=>\tgithub.com/a/c\tv1.1.0\th1:y=\ndep\tgithub.com/local\tv0.1.0\t\n=>\t../local\t\t\n\xf92C1\x86\x18 r\x00\x82B\x10A\x16\xd8\xf2";

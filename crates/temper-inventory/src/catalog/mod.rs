@@ -81,7 +81,20 @@ fn lockfile_named(path: &str, names: &[&str]) -> bool {
 /// locked at several places in the tree is one package).
 fn distinct(mut packages: Vec<Package>) -> Vec<Package> {
     packages.sort_by(|a, b| (&a.name, &a.version).cmp(&(&b.name, &b.version)));
-    packages.dedup_by(|a, b| a.name == b.name && a.version == b.version);
+    // Copies at two places in one graph are one package: direct if either
+    // is, requiring what either requires.
+    packages.dedup_by(|later, kept| {
+        let same = later.name == kept.name && later.version == kept.version;
+        if same {
+            kept.direct |= later.direct;
+            kept.depends.append(&mut later.depends);
+        }
+        same
+    });
+    for p in &mut packages {
+        p.depends.sort_unstable();
+        p.depends.dedup();
+    }
     packages
 }
 

@@ -7,6 +7,9 @@
 //! production image does not ship them); links to workspace directories
 //! are not registry packages. An alias (`"name": "real"` on the entry) is
 //! reported under the real package name, which is what advisories use.
+//! In versions 2 and 3 each entry's `dependencies` are resolved as Node
+//! would from the entry's path into the `name@version` of the entry
+//! loaded, and the root project's make its entries direct.
 //!
 //! A lockfile inside an installed package (`node_modules/x/package-lock.json`)
 //! describes that package's own development checkout, not the image.
@@ -19,6 +22,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use temper_layer::{Analyzer, FileEntry};
 
+use crate::graph::NodeModules;
 use crate::package::{Ecosystem, Fact, Package};
 
 pub struct NpmLockCataloger;
@@ -73,10 +77,27 @@ pub fn parse(content: &[u8]) -> Result<Vec<Package>, String> {
     let mut out = Vec::new();
     match (&lock.packages, &lock.dependencies) {
         (Some(packages), _) => {
+            let requires = |key: &str| packages.get(key).and_then(|e| e.get("dependencies")).and_then(Value::as_object).map(|d| d.keys().map(String::as_str).collect::<Vec<_>>()).unwrap_or_default();
+            let root = requires("");
+            let mut found = Vec::new();
             for (key, entry) in packages {
                 // The root project (`""`) and workspace members (paths not under node_modules).
                 let Some(at) = key.rfind("node_modules/") else { continue };
-                out.extend(package(&key[at + "node_modules/".len()..], entry));
+                if let Some(mut p) = package(&key[at + "node_modules/".len()..], entry) {
+                    p.direct = key.strip_prefix("node_modules/").is_some_and(|name| root.contains(&name));
+                    found.push((key.as_str(), p));
+                }
+            }
+            let node = NodeModules::new(found.iter().map(|(key, p)| (*key, format!("{}@{}", p.name, p.version))));
+            // Each entry requires what Node would load from its directory;
+            // one it cannot find keeps its bare name, which meets nothing.
+            let resolved: Vec<Vec<String>> = found.iter().map(|(key, _)| {
+                let scope = node.scope(key);
+                requires(key).into_iter().map(|name| node.resolve(&scope, name).cloned().unwrap_or_else(|| name.to_owned())).collect()
+            }).collect();
+            for ((_, mut p), depends) in found.into_iter().zip(resolved) {
+                p.depends = depends;
+                out.push(p);
             }
         }
         (None, Some(deps)) => walk_v1(deps, 0, &mut out)?,
@@ -94,7 +115,7 @@ impl Analyzer<Fact> for NpmLockCataloger {
         "npm-lock"
     }
     fn version(&self) -> u32 {
-        2
+        3
     }
     fn wants(&self, path: &str, _: &FileEntry) -> bool {
         super::lockfile_named(path, &["package-lock.json", "npm-shrinkwrap.json"])
@@ -130,6 +151,35 @@ mod tests {
         let p = parse(lock).unwrap();
         assert_eq!(names(&p), ["@babel/core@7.24.0", "lodash@3.10.1", "lodash@4.17.15", "string-width@4.2.3"]);
         assert_eq!(p[2].licenses, ["MIT"]);
+    }
+
+    #[test]
+    fn package_lock_edges_follow_node_modules_nesting() {
+        let lock = br#"{"name":"app","version":"1.0.0","lockfileVersion":3,"packages":{
+            "":{"name":"app","version":"1.0.0","dependencies":{"express":"^4","ms":"^2"}},
+            "node_modules/express":{"version":"4.17.1","dependencies":{"debug":"2.6.9","ms":"2.1.3","gone":"1"}},
+            "node_modules/debug":{"version":"2.6.9","dependencies":{"ms":"2.0.0"}},
+            "node_modules/debug/node_modules/ms":{"version":"2.0.0"},
+            "node_modules/ms":{"version":"2.1.3"}}}"#;
+        let p = parse(lock).unwrap();
+        let get = |n: &str| p.iter().find(|p| format!("{}@{}", p.name, p.version) == n).unwrap();
+        assert_eq!(get("express@4.17.1").depends, ["debug@2.6.9", "gone", "ms@2.1.3"], "an entry the lockfile lacks keeps its bare name");
+        assert_eq!(get("debug@2.6.9").depends, ["ms@2.0.0"], "the nested copy is nearer");
+        assert!(get("express@4.17.1").direct && get("ms@2.1.3").direct);
+        assert!(!get("debug@2.6.9").direct && !get("ms@2.0.0").direct);
+    }
+
+    #[test]
+    fn deep_package_lock_resolution_is_bounded() {
+        // One entry 5,000 levels deep requiring 20,000 names: walking every
+        // level for every name would take minutes.
+        let key = format!("node_modules/a{}", "/node_modules/a".repeat(5000));
+        let deps: Vec<String> = (0..20_000).map(|n| format!(r#""d{n}":"^1.0.0 || ^2.0.0""#)).collect();
+        let lock = format!(r#"{{"lockfileVersion":3,"packages":{{"node_modules/d7":{{"version":"1.0.0"}},"{key}":{{"version":"1.0.0","dependencies":{{{}}}}}}}}}"#, deps.join(","));
+        let p = crate::catalog::watchdog(move || parse(lock.as_bytes())).unwrap();
+        let deep = p.iter().find(|p| p.name == "a").unwrap();
+        assert_eq!(deep.depends.len(), 20_000);
+        assert!(deep.depends.contains(&"d7".to_owned()), "past 64 levels nothing is looked up: unmet, so incomplete rather than slow");
     }
 
     #[test]

@@ -6,8 +6,12 @@
 //! true`; v9 does not, so there the production set is what the importers'
 //! `dependencies` and `optionalDependencies` reach through `snapshots`.
 //! Local (`link:`, `file:`) and git entries are not registry packages.
+//!
+//! Each package requires the `name@version` its entry's `dependencies` and
+//! `optionalDependencies` lock (v9: those of every snapshot of it); what
+//! the importers (v5: the top level) require is direct.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use temper_layer::{Analyzer, FileEntry};
 use yaml_serde::Value;
@@ -39,6 +43,31 @@ fn map_of(v: Option<&Value>) -> impl Iterator<Item = (&Value, &Value)> {
     v.and_then(Value::as_mapping).into_iter().flat_map(|m| m.iter())
 }
 
+/// `name@version` of one locked dependency: the value is a version (peers
+/// stripped), an alias's own key, or (importers, v6 on) a map holding
+/// `version`; local ones are not packages.
+fn locked(name: &Value, value: &Value, slash: bool) -> Option<String> {
+    let name = name.as_str()?;
+    let v = value.get("version").and_then(str_of).or_else(|| value.as_str())?;
+    if v.starts_with(|c: char| c.is_ascii_digit()) {
+        let v = v.split(['(', '_']).next().unwrap_or(v);
+        return Some(format!("{name}@{v}"));
+    }
+    let (real, v) = split_key(v, slash)?;
+    Some(format!("{real}@{v}"))
+}
+
+/// What one entry (a package, snapshot or importer) requires.
+fn requires(entry: &Value, slash: bool) -> impl Iterator<Item = String> + '_ {
+    ["dependencies", "optionalDependencies"].into_iter().flat_map(move |section| map_of(entry.get(section)).filter_map(move |(n, v)| locked(n, v, slash)))
+}
+
+/// The snapshot key a v9 dependency names: `name@version`, or an alias's
+/// own key (`string-width: str@4.2.3`).
+fn snapshot_key(name: &str, version: &str) -> String {
+    if version.starts_with(|c: char| c.is_ascii_digit()) { format!("{name}@{version}") } else { version.to_owned() }
+}
+
 /// v9: the snapshot keys reachable from the importers' production
 /// dependencies.
 fn production_v9(doc: &Value) -> BTreeSet<String> {
@@ -49,7 +78,7 @@ fn production_v9(doc: &Value) -> BTreeSet<String> {
             for (name, dep) in map_of(importer.get(section)) {
                 let version = dep.get("version").and_then(str_of).or_else(|| dep.as_str());
                 if let (Some(name), Some(version)) = (name.as_str(), version) {
-                    todo.push(format!("{name}@{version}"));
+                    todo.push(snapshot_key(name, version));
                 }
             }
         }
@@ -63,7 +92,7 @@ fn production_v9(doc: &Value) -> BTreeSet<String> {
         for section in ["dependencies", "optionalDependencies"] {
             for (name, version) in map_of(snap.get(section)) {
                 if let (Some(name), Some(version)) = (name.as_str(), version.as_str()) {
-                    todo.push(format!("{name}@{version}"));
+                    todo.push(snapshot_key(name, version));
                 }
             }
         }
@@ -81,6 +110,19 @@ pub fn parse(text: &str) -> Result<Vec<Package>, String> {
         _ => 0,
     };
     let production = (major >= 9).then(|| production_v9(&doc));
+    let slash = major < 6;
+    let importers: Vec<&Value> = match doc.get("importers") {
+        Some(i) => map_of(Some(i)).map(|(_, v)| v).collect(),
+        None => vec![&doc],
+    };
+    let direct: BTreeSet<String> = importers.into_iter().flat_map(|i| requires(i, slash)).collect();
+    // v9 keeps requirements in `snapshots`, one per peer variant.
+    let mut snapshots: HashMap<&str, Vec<&Value>> = HashMap::new();
+    for (key, snap) in map_of(doc.get("snapshots")) {
+        if let Some(key) = key.as_str() {
+            snapshots.entry(key.split('(').next().unwrap_or(key)).or_default().push(snap);
+        }
+    }
     let mut out = Vec::new();
     for (key, entry) in map_of(doc.get("packages")) {
         let Some((name, version)) = key.as_str().and_then(|k| split_key(k, major < 6)) else { continue };
@@ -94,7 +136,10 @@ pub fn parse(text: &str) -> Result<Vec<Package>, String> {
                 continue;
             }
         }
-        out.push(Package::new(name, version, Ecosystem::Npm));
+        let exact = format!("{name}@{version}");
+        let mut depends: Vec<String> = requires(entry, slash).collect();
+        depends.extend(snapshots.get(exact.as_str()).into_iter().flatten().flat_map(|snap| requires(snap, slash)));
+        out.push(Package { depends, direct: direct.contains(&exact), ..Package::new(name, version, Ecosystem::Npm) });
     }
     Ok(super::distinct(out))
 }
@@ -104,7 +149,7 @@ impl Analyzer<Fact> for PnpmLockCataloger {
         "pnpm-lock"
     }
     fn version(&self) -> u32 {
-        2
+        3
     }
     fn wants(&self, path: &str, _: &FileEntry) -> bool {
         super::lockfile_named(path, &["pnpm-lock.yaml"])
@@ -159,6 +204,20 @@ snapshots:\n  express@4.18.2:\n    dependencies:\n      debug: 2.6.9\n  debug@2.
     /// Issue 12: 400 KB of nested flow collections cost libyaml 99 s (its
     /// stack of open collections is rescanned for every token); now the
     /// read stops at the first one past the depth bound.
+    #[test]
+    fn pnpm_lock_edges_from_packages_and_snapshots() {
+        let v9 = "lockfileVersion: '9.0'\nimporters:\n  .:\n    dependencies:\n      express:\n        specifier: ^4.18.0\n        version: 4.18.2\n\
+packages:\n  express@4.18.2:\n    resolution: {integrity: sha512-x}\n  debug@2.6.9:\n    resolution: {integrity: sha512-y}\n  react-dom@18.2.0:\n    resolution: {integrity: sha512-z}\n  str@4.2.3:\n    resolution: {integrity: sha512-w}\n\
+snapshots:\n  express@4.18.2:\n    dependencies:\n      debug: 2.6.9\n      react-dom: 18.2.0(react@18.2.0)\n      string-width: str@4.2.3\n      local: link:../local\n  debug@2.6.9: {}\n  react-dom@18.2.0(react@18.2.0): {}\n  str@4.2.3: {}\n";
+        let p = parse(v9).unwrap();
+        assert_eq!(names(&p), ["debug@2.6.9", "express@4.18.2", "react-dom@18.2.0", "str@4.2.3"]);
+        assert_eq!(p[1].depends, ["debug@2.6.9", "react-dom@18.2.0", "str@4.2.3"], "peers stripped, aliases followed, links skipped");
+        assert!(p[1].direct && !p[0].direct);
+        let v5 = "lockfileVersion: 5.4\ndependencies:\n  react-dom: 18.2.0_react@18.2.0\npackages:\n  /react-dom/18.2.0_react@18.2.0:\n    dependencies:\n      loose-envify: 1.4.0\n    dev: false\n  /loose-envify/1.4.0:\n    dev: false\n";
+        let p = parse(v5).unwrap();
+        assert_eq!((p[1].depends.clone(), p[1].direct, p[0].direct), (vec!["loose-envify@1.4.0".to_owned()], true, false));
+    }
+
     #[test]
     fn issue_12_deep_nesting_is_refused_without_quadratic_work() {
         for (open, close) in [("[", "]"), ("{a: ", "}")] {

@@ -1,5 +1,9 @@
 //! Installed Python distributions: `*.dist-info/METADATA` (wheels, pip)
 //! and `*.egg-info/PKG-INFO` (setuptools), both RFC 822-style headers.
+//! Each `Requires-Dist` gives a requirement by distribution name; one
+//! whose environment marker names an `extra` is needed only when that
+//! extra is asked for, which the metadata does not record, so it is left
+//! out; one with another marker is conditional (see [`Package::depends`]).
 
 use temper_layer::{Analyzer, FileEntry};
 
@@ -22,6 +26,7 @@ pub fn parse(text: &str) -> Result<Package, String> {
     let mut name = None;
     let mut version = None;
     let mut licenses = Vec::new();
+    let mut depends = Vec::new();
     for line in text.lines() {
         if line.is_empty() {
             break;
@@ -32,10 +37,24 @@ pub fn parse(text: &str) -> Result<Package, String> {
             "Name" => name = Some(v.to_owned()),
             "Version" => version = Some(v.to_owned()),
             "License" | "License-Expression" if !v.is_empty() && v != "UNKNOWN" => licenses.push(v.to_owned()),
+            "Requires-Dist" => depends.extend(requirement(v)),
             _ => {}
         }
     }
-    Ok(Package::new(name.ok_or("no Name header")?, version.ok_or("no Version header")?, Ecosystem::Pypi).with_licenses(licenses))
+    Ok(Package { depends, ..Package::new(name.ok_or("no Name header")?, version.ok_or("no Version header")?, Ecosystem::Pypi).with_licenses(licenses) })
+}
+
+/// The distribution a PEP 508 requirement names, unless its marker names
+/// an extra; `?`-prefixed when another marker (a Python version, a
+/// platform) may leave it out.
+fn requirement(spec: &str) -> Option<String> {
+    let (spec, marker) = spec.split_once(';').unwrap_or((spec, ""));
+    if marker.contains("extra") {
+        return None;
+    }
+    let name: String = spec.trim().chars().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')).collect();
+    let conditional = if marker.trim().is_empty() { "" } else { "?" };
+    (!name.is_empty()).then(|| format!("{conditional}{name}"))
 }
 
 impl Analyzer<Fact> for PythonCataloger {
@@ -43,7 +62,7 @@ impl Analyzer<Fact> for PythonCataloger {
         "python"
     }
     fn version(&self) -> u32 {
-        1
+        2
     }
     fn wants(&self, path: &str, _: &FileEntry) -> bool {
         wanted(path)
@@ -70,5 +89,11 @@ mod tests {
         assert!(wanted("usr/lib/python3/dist-packages/foo-1.0.egg-info"));
         assert!(!wanted("opt/venv/lib/python3.11/site-packages/Django-2.2.dist-info/RECORD"));
         assert!(!wanted("x/METADATA"));
+    }
+
+    #[test]
+    fn requires_dist_without_extras() {
+        let p = parse("Name: requests\nVersion: 2.31.0\nRequires-Dist: charset-normalizer (<4,>=2)\nRequires-Dist: idna<4,>=2.5\nRequires-Dist: urllib3[socks]<3,>=1.21.1 ; python_version >= \"3.8\"\nRequires-Dist: PySocks!=1.5.7,>=1.5.6 ; extra == 'socks'\nRequires-Dist: (bad)\n\nRequires-Dist: body\n").unwrap();
+        assert_eq!(p.depends, ["charset-normalizer", "idna", "?urllib3"]);
     }
 }

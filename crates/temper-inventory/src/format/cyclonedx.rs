@@ -8,15 +8,13 @@
 //! `evidence.occurrences` (the files that evidence it) and `temper:`
 //! properties: the layer index and diffID that introduced it, the cataloger
 //! and, for dpkg, the source package. In `dependencies` the image depends on
-//! every component; each dpkg package on the installed packages its
-//! `Pre-Depends` and `Depends` name or that `Provides` them, and each installed npm package on the
-//! packages Node would load for its `dependencies` (the nearest
-//! `node_modules/NAME` up from it; `optionalDependencies` are not followed).
-//! A package with a requirement nothing installed meets (a dpkg package
-//! that is not installed, a dependency npm hoisted out of the image) is
-//! named in a composition whose `dependencies` aggregate is `incomplete`.
-//! Packages of other catalogers, which do not read edges, have no entry:
-//! CycloneDX reads that as "unknown", the truth for them.
+//! every component, and each package whose requirements its cataloger
+//! records on the packages that meet them, as [`crate::graph`] resolves
+//! them. A package with a requirement nothing installed meets (a dpkg
+//! package that is not installed, a dependency npm hoisted out of the
+//! image) is named in a composition whose `dependencies` aggregate is
+//! `incomplete`. Packages of other catalogers, which do not read edges,
+//! have no entry: CycloneDX reads that as "unknown", the truth for them.
 //!
 //! Files a cataloger could not read are not dropped: each is a
 //! `temper:unknown` property of `metadata`, and a composition marks the
@@ -24,12 +22,11 @@
 //!
 //! Reference: <https://cyclonedx.org/docs/1.6/json/>.
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 
 use super::{FormatError, Licence, Sbom, absolute, identity, licences, package_refs, to_json};
-use crate::{Ecosystem, Inventory, InventoryPackage};
+use crate::graph::DependencyGraph;
+use crate::{Inventory, InventoryPackage};
 
 /// The schema this module writes.
 const SCHEMA: &str = "http://cyclonedx.org/schema/bom-1.6.schema.json";
@@ -241,81 +238,21 @@ fn build(sbom: &Sbom<'_>) -> Bom {
     }
 }
 
-/// Dependency entries from what the catalogers record: a dpkg package
-/// depends on the installed packages its requirements name (all that meet
-/// a requirement with alternatives); an installed npm package on what Node
-/// would load for each of its `dependencies`. Also returns the refs of the
-/// packages with a requirement nothing installed meets, whose lists are
-/// therefore incomplete. Other packages get no entry: their edges are not read.
+/// Dependency entries from the [`DependencyGraph`]: one per package whose
+/// edges were read. Also returns the refs of the packages with a
+/// requirement nothing installed meets, whose lists are therefore incomplete.
 fn package_dependencies(inventory: &Inventory, refs: &[String]) -> (Vec<Dependency>, Vec<String>) {
-    let mut debs: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    let mut npm_dirs: BTreeMap<&str, &str> = BTreeMap::new();
-    for (p, r) in inventory.packages.iter().zip(refs) {
-        match p.package.ecosystem {
-            // A requirement names a package or a virtual package one provides.
-            Ecosystem::Deb => {
-                for name in std::iter::once(&p.package.name).chain(&p.package.provides) {
-                    debs.entry(name.as_str()).or_default().push(r);
-                }
-            }
-            Ecosystem::Npm => {
-                if let Some(dir) = npm_dir(p) {
-                    npm_dirs.entry(dir).or_insert(r);
-                }
-            }
-            _ => {}
-        }
-    }
+    let graph = DependencyGraph::of(inventory);
     let mut entries = Vec::new();
     let mut incomplete = Vec::new();
-    for (p, r) in inventory.packages.iter().zip(refs) {
-        // Per requirement, the refs that meet it; `None` when nothing does.
-        let met: Vec<Option<Vec<&str>>> = match p.package.ecosystem {
-            Ecosystem::Deb => p.package.depends.iter().map(|req| Some(req.split(" | ").flat_map(|n| debs.get(n).into_iter().flatten().copied()).collect::<Vec<_>>()).filter(|m| !m.is_empty())).collect(),
-            Ecosystem::Npm => match npm_dir(p) {
-                Some(dir) => p.package.depends.iter().map(|name| node_resolve(&npm_dirs, dir, name).map(|r| vec![r])).collect(),
-                None => continue,
-            },
-            _ => continue,
-        };
-        if met.iter().any(Option::is_none) {
+    for (i, r) in refs.iter().enumerate().filter(|(i, _)| graph.read(*i)) {
+        if graph.incomplete(i) {
             incomplete.push(r.clone());
         }
-        let mut depends_on: Vec<String> = Vec::new();
-        for m in met.into_iter().flatten().flatten() {
-            if m != r.as_str() && !depends_on.iter().any(|d| d == m) {
-                depends_on.push(m.to_owned());
-            }
-        }
+        let depends_on = graph.depends_on(i).iter().filter_map(|&j| refs.get(j).cloned()).collect();
         entries.push(Dependency { reference: r.clone(), depends_on });
     }
     (entries, incomplete)
-}
-
-/// The directory of an npm package the npm cataloger read from its own
-/// `package.json` (not a lockfile entry).
-fn npm_dir(p: &InventoryPackage) -> Option<&str> {
-    if p.found_by != "npm" {
-        return None;
-    }
-    let manifest = p.paths.first()?;
-    if manifest == "package.json" { Some("") } else { manifest.strip_suffix("/package.json") }
-}
-
-/// Node's lookup of `name` required from `from`: `from/node_modules/name`,
-/// then the same from each parent directory that is not a `node_modules`.
-fn node_resolve<'a>(dirs: &BTreeMap<&str, &'a str>, from: &str, name: &str) -> Option<&'a str> {
-    let mut dir = Some(from);
-    while let Some(d) = dir {
-        if d != "node_modules" && !d.ends_with("/node_modules") {
-            let candidate = if d.is_empty() { format!("node_modules/{name}") } else { format!("{d}/node_modules/{name}") };
-            if let Some(r) = dirs.get(candidate.as_str()) {
-                return Some(r);
-            }
-        }
-        dir = (!d.is_empty()).then(|| d.rsplit_once('/').map_or("", |(parent, _)| parent));
-    }
-    None
 }
 
 fn package(p: &InventoryPackage, bom_ref: String) -> Component {

@@ -4,7 +4,8 @@
 //! its manifest digest as version and a `pkg:oci` purl when it has a
 //! digest), which `CONTAINS` the OS (purpose `OPERATING_SYSTEM`) when one was
 //! identified and one package (purpose `LIBRARY`) per inventory package, in
-//! inventory order. Packages are metadata only: `filesAnalyzed` is false,
+//! inventory order; each package `DEPENDS_ON` the packages that meet its
+//! requirements ([`crate::graph`]). Packages are metadata only: `filesAnalyzed` is false,
 //! download location and concluded licence are `NOASSERTION`. The purl is a
 //! `PACKAGE-MANAGER` external reference; `sourceInfo` names the layer
 //! (index and diffID) that introduced the package, the file that evidences
@@ -30,6 +31,7 @@ use sha2::{Digest as _, Sha256};
 
 use super::{FormatError, Licence, Sbom, absolute, identity, licences, package_refs, to_json};
 use crate::InventoryPackage;
+use crate::graph::DependencyGraph;
 
 const NOASSERTION: &str = "NOASSERTION";
 const DOCUMENT_ID: &str = "SPDXRef-DOCUMENT";
@@ -179,6 +181,7 @@ fn build(sbom: &Sbom<'_>) -> Document {
     }
     let mut extracted = BTreeMap::new();
     let mut used = BTreeSet::new();
+    let mut ids = Vec::with_capacity(inventory.packages.len());
     for (p, unique) in inventory.packages.iter().zip(package_refs(inventory)) {
         let mut id = format!("SPDXRef-Package-{}-{}-{}", p.package.ecosystem.purl_type(), id_safe(&p.package.name), short_hash(&unique));
         // Hashes of distinct references do not collide in practice; this
@@ -187,7 +190,16 @@ fn build(sbom: &Sbom<'_>) -> Document {
             id.push_str("-1");
         }
         relationships.push(contains(&id));
-        packages.push(package(p, id, &mut extracted));
+        packages.push(package(p, id.clone(), &mut extracted));
+        ids.push(id);
+    }
+    let graph = DependencyGraph::of(inventory);
+    for (i, id) in ids.iter().enumerate() {
+        for &j in graph.depends_on(i) {
+            if let Some(to) = ids.get(j) {
+                relationships.push(Relationship { spdx_element_id: id.clone(), related_spdx_element: to.clone(), relationship_type: "DEPENDS_ON" });
+            }
+        }
     }
 
     Document {

@@ -41,6 +41,7 @@ fn pkg(name: &str, version: &str, ecosystem: Ecosystem, licenses: &[&str], layer
         checksum: None,
         depends: Vec::new(),
         provides: Vec::new(),
+        direct: false,
     };
     InventoryPackage {
         purl: crate::purl::purl(&package, Some(&debian())),
@@ -371,8 +372,8 @@ fn cyclonedx_dependencies_follow_node_resolution() {
         npm("ms", "2.0.0", "app/node_modules/debug/node_modules/ms/package.json", &[]),
         npm("ms", "2.1.3", "app/node_modules/ms/package.json", &[]),
         npm("@types/node", "20.0.0", "app/node_modules/@types/node/package.json", &[]),
-        // A lockfile entry names no directory to resolve from.
-        { let mut p = npm("lodash", "4.17.21", "app/package-lock.json", &["nothing"]); p.found_by = "npm-lock"; p },
+        // A lockfile entry resolves in its own file, never by directory.
+        { let mut p = npm("lodash", "4.17.21", "app/package-lock.json", &["debug@2.6.9"]); p.found_by = "npm-lock"; p },
     ];
     let cdx = parse(&encode_both(&subject(), &inv, epoch("0")).0);
     validate::cyclonedx(&cdx).expect("CycloneDX valid");
@@ -383,9 +384,9 @@ fn cyclonedx_dependencies_follow_node_resolution() {
     assert_eq!(entry(1), Some(serde_json::json!([refs[2], refs[4], refs[5]])), "express loads the top-level ms");
     assert_eq!(entry(2), Some(serde_json::json!([refs[3]])), "debug loads its own nested ms");
     assert_eq!(entry(3), Some(serde_json::json!([])));
-    assert_eq!(entry(6), None);
+    assert_eq!(entry(6), Some(serde_json::json!([])));
     let incomplete: Vec<&Value> = cdx["compositions"].as_array().expect("compositions").iter().filter(|c| c["dependencies"].is_array()).collect();
-    assert_eq!(incomplete[0]["dependencies"], serde_json::json!([refs[0]]));
+    assert_eq!(incomplete[0]["dependencies"], serde_json::json!([refs[0], refs[6]]));
 }
 
 #[test]
@@ -528,4 +529,30 @@ fn unreadable_files_mark_the_inventory_incomplete() {
     assert_eq!(cdx["compositions"], serde_json::json!([{ "aggregate": "incomplete", "assemblies": [cdx["metadata"]["component"]["bom-ref"]] }]));
     let comment = spdx_doc["creationInfo"]["comment"].as_str().expect("comment");
     assert!(comment.contains("incomplete") && comment.ends_with(line), "{comment}");
+}
+
+#[test]
+fn spdx_depends_on_follows_the_same_graph() {
+    let npm = |name: &str, path: &str, depends: &[&str]| {
+        let mut p = pkg(name, "1.0.0", Ecosystem::Npm, &[], 1, path);
+        p.found_by = "npm";
+        p.package.depends = depends.iter().map(|&d| d.to_owned()).collect();
+        p
+    };
+    let mut inv = inventory();
+    inv.packages = vec![npm("app", "app/package.json", &["express"]), npm("express", "app/node_modules/express/package.json", &["debug"]), npm("debug", "app/node_modules/debug/package.json", &[])];
+    let (cdx, spdx_doc) = encode_both(&subject(), &inv, epoch("0"));
+    let (cdx, spdx_doc) = (parse(&cdx), parse(&spdx_doc));
+    validate::spdx(&spdx_doc).expect("SPDX valid");
+    let id = |name: &str| spdx_package(&spdx_doc, name)["SPDXID"].as_str().expect("id").to_owned();
+    let depends_on: Vec<(String, String)> = spdx_doc["relationships"]
+        .as_array()
+        .expect("relationships")
+        .iter()
+        .filter(|r| r["relationshipType"] == "DEPENDS_ON")
+        .map(|r| (r["spdxElementId"].as_str().expect("id").to_owned(), r["relatedSpdxElement"].as_str().expect("id").to_owned()))
+        .collect();
+    assert_eq!(depends_on, [(id("app"), id("express")), (id("express"), id("debug"))]);
+    let cdx_edges: usize = cdx["dependencies"].as_array().expect("dependencies").iter().skip(1).map(|d| d["dependsOn"].as_array().map_or(0, Vec::len)).sum();
+    assert_eq!(cdx_edges, depends_on.len(), "both formats write the same edges");
 }

@@ -53,6 +53,9 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
         (None, Some(_)) => FailOn::AtLeast(Severity::Unknown),
         (None, None) => FailOn::Never,
     };
+    if args.dependency_tree && args.format != ScanFormat::Table {
+        return Err(anyhow!("--dependency-tree is drawn after the table; drop it or use --format table (CycloneDX output carries the graph in `dependencies`)"));
+    }
     let (db, source) = database(args)?;
     // An image keeps what the CycloneDX output describes it with.
     let mut described = None;
@@ -85,7 +88,13 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
             });
             serde_json::to_string_pretty(&doc)? + "\n"
         }
-        ScanFormat::Table => render::scan::table(&inventory, &matches, args.show_suppressed),
+        ScanFormat::Table => {
+            let mut text = render::scan::table(&inventory, &matches, args.show_suppressed);
+            if args.dependency_tree {
+                render::dependency_tree::write(&mut text, &inventory, &matches.findings)?;
+            }
+            text
+        }
         ScanFormat::Sarif => serde_json::to_string_pretty(&render::scan::sarif(&matches, &name))? + "\n",
         ScanFormat::Cyclonedx => {
             let (subject, created) = described.ok_or_else(|| anyhow!("--format cyclonedx needs an image target; {name} is an SBOM already"))?;

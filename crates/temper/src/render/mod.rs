@@ -12,6 +12,7 @@ use std::borrow::Cow;
 use std::fmt::Write as _;
 
 pub mod check;
+pub mod dependency_tree;
 pub mod lint;
 pub mod inspect;
 pub mod layers;

@@ -155,8 +155,9 @@ pub fn cyclonedx_vulnerabilities(inventory: &Inventory, matches: &Matches) -> Ve
     use serde_json::json;
     let refs = temper_inventory::format::package_refs(inventory);
     // A finding lists every copy of its package; each copy is a component.
+    let lookup = temper_inventory::graph::PackageLookup::new(inventory);
     let refs_of = |f: &temper_finding::Finding| -> Vec<String> {
-        let found: Vec<String> = inventory.packages.iter().enumerate().filter(|(_, p)| p.purl == f.purl && p.paths.iter().any(|x| f.paths.contains(x))).filter_map(|(i, _)| refs.get(i).cloned()).collect();
+        let found: Vec<String> = lookup.find(&f.purl, &f.paths).into_iter().filter_map(|i| refs.get(i).cloned()).collect();
         if found.is_empty() { vec![f.purl.clone()] } else { found }
     };
     let entry = |f: &temper_finding::Finding, analysis: Option<&temper_finding::vex::Suppression>| {

@@ -114,6 +114,7 @@ fn header_facts_within(blob: &[u8], budget: &mut usize) -> Result<Vec<Fact>, Str
         checksum: None,
         depends: Vec::new(),
         provides: Vec::new(),
+        direct: false,
     }));
     Ok(out)
 }
