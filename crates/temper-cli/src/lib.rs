@@ -9,6 +9,7 @@ mod image;
 mod inspect;
 mod layers;
 mod lint;
+mod push;
 mod sbom;
 mod scan;
 
@@ -23,6 +24,7 @@ pub use image::{ImageArgs, RunArgs};
 pub use inspect::InspectArgs;
 pub use layers::LayersArgs;
 pub use lint::{LintArgs, LintFormat};
+pub use push::PushArgs;
 pub use sbom::{SbomArgs, SbomFormat};
 pub use scan::{ScanArgs, ScanFormat};
 
@@ -57,6 +59,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Lint Dockerfiles for the practices platform teams expect (hadolint's rules and more).
     Lint(LintArgs),
+    /// Push an image from any source to a registry (every platform of an index unless --platform).
+    Push(PushArgs),
     /// Manage the local advisory database.
     #[command(subcommand)]
     Db(DbCommand),

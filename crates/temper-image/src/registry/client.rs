@@ -323,16 +323,9 @@ impl Client {
         if !(realm.starts_with("https://") || realm.starts_with("http://")) {
             return Err(Error::Registry { url: url.to_owned(), reason: format!("token realm '{realm}' is not an HTTP URL") });
         }
-        let mut scopes: Vec<String> = match challenge.params.get("scope") {
-            Some(s) => s.split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
-            None if self.scopes.is_empty() => vec![format!("repository:{}:pull", self.repository)],
-            None => Vec::new(),
-        };
-        for extra in &self.scopes {
-            if !scopes.contains(extra) {
-                scopes.push(extra.clone());
-            }
-        }
+        let asked: Vec<&str> = challenge.params.get("scope").map(|s| s.split(' ').filter(|s| !s.is_empty()).collect()).unwrap_or_default();
+        let default = format!("repository:{}:pull", self.repository);
+        let scopes = if asked.is_empty() && self.scopes.is_empty() { vec![default] } else { merge_scopes(&asked, &self.scopes) };
         // OAuth2 joins scopes with spaces; the GET flow takes one parameter each.
         let scope = scopes.join(" ");
         let service = challenge.params.get("service").cloned().unwrap_or_default();
@@ -441,6 +434,29 @@ impl Client {
     }
 }
 
+/// The challenge's scopes and the client's, one per resource with the
+/// actions of both (`repository:a:pull` and `repository:a:pull,push` ask
+/// for `repository:a:pull,push`), in the order first named.
+fn merge_scopes(asked: &[&str], own: &[String]) -> Vec<String> {
+    let mut merged: Vec<(String, Vec<String>)> = Vec::new();
+    for scope in asked.iter().copied().chain(own.iter().map(String::as_str)) {
+        let (resource, actions) = scope.rsplit_once(':').unwrap_or((scope, ""));
+        let index = match merged.iter().position(|(r, _)| r == resource) {
+            Some(i) => i,
+            None => {
+                merged.push((resource.to_owned(), Vec::new()));
+                merged.len() - 1
+            }
+        };
+        for action in actions.split(',').filter(|a| !a.is_empty()) {
+            if !merged[index].1.iter().any(|a| a == action) {
+                merged[index].1.push(action.to_owned());
+            }
+        }
+    }
+    merged.into_iter().map(|(resource, actions)| format!("{resource}:{}", actions.join(","))).collect()
+}
+
 /// Marks a retryable status that reached a caller: its retries ran out.
 fn gave_up(status: u16) -> &'static str {
     if retryable_status(status) { " (gave up retrying)" } else { "" }
@@ -500,5 +516,21 @@ impl Read for ResumingBlob {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn push_scope_merges_with_the_challenge() {
+        let own = ["repository:lab/app:pull,push".to_owned(), "repository:lab/base:pull".to_owned()];
+        assert_eq!(merge_scopes(&["repository:lab/app:pull"], &own), ["repository:lab/app:pull,push", "repository:lab/base:pull"]);
+        assert_eq!(
+            merge_scopes(&["repository:lab/app:pull,push", "repository:lab/base:pull"], &own[..1]),
+            ["repository:lab/app:pull,push", "repository:lab/base:pull"]
+        );
+        assert_eq!(merge_scopes(&["registry:catalog:*"], &[]), ["registry:catalog:*"]);
     }
 }

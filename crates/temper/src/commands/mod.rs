@@ -12,6 +12,7 @@ pub mod inspect;
 pub mod layers;
 pub mod lint;
 pub mod man;
+pub mod push;
 pub mod sbom;
 pub mod scan;
 
@@ -36,6 +37,7 @@ pub fn run(command: Command) -> Result<ExitCode> {
         Command::Scan(args) => scan::run(&args),
         Command::Check(args) => check::run(&args),
         Command::Lint(args) => lint::run(&args),
+        Command::Push(args) => push::run(&args),
         Command::Db(command) => db::run(command),
         Command::Cache(command) => cache::run(command),
         Command::Completions { shell } => completions::run(shell),
