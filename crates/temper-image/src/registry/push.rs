@@ -313,14 +313,19 @@ impl Pusher {
         }
         let mut session = None;
         for from in mounts.iter().filter(|r| **r != self.target.repository) {
-            match self.start_upload(&format!("?mount={digest}&from={from}"))? {
-                Started::Mounted => return Ok(BlobOutcome::Mounted),
+            match self.start_upload(&format!("?mount={digest}&from={from}")) {
+                Ok(Started::Mounted) => return Ok(BlobOutcome::Mounted),
                 // Not there: the registry opened an upload session instead.
-                Started::Session(location) => session = Some(location),
+                Ok(Started::Session(location)) => session = Some(location),
+                // A mount only saves bytes: refused (no pull right on the
+                // other repository, say), the blob is uploaded.
+                Err(_) => {}
             }
         }
         let attempts = self.client.retry.attempts.max(1);
-        for attempt in 1.. {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
             let location = match session.take() {
                 Some(l) => l,
                 None => match self.start_upload("")? {
@@ -342,7 +347,6 @@ impl Pusher {
                 Err(Failed { error, .. }) => return Err(error),
             }
         }
-        unreachable!("the loop returns on its last attempt")
     }
 
     /// `HEAD` of a blob: whether the repository holds it.
