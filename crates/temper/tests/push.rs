@@ -257,6 +257,10 @@ fn push_multiarch_index_pushes_every_platform_and_the_index() {
         assert_eq!(pulled["digest"], local["digest"], "{platform}");
         assert_eq!(pulled["layers"], local["layers"], "{platform}");
     }
+    // Each blob is asked for once, however many platforms share it.
+    let heads: Vec<String> = s.proxy.seen().into_iter().filter(|r| r.method == "HEAD").map(|r| r.target).collect();
+    let distinct: std::collections::BTreeSet<&String> = heads.iter().collect();
+    assert_eq!(distinct.len(), heads.len(), "a blob asked for twice: {heads:#?}");
     // Children before the index, the index by digest before the tag.
     let puts: Vec<String> = s.proxy.seen().into_iter().filter(|r| r.method == "PUT" && r.target.contains("/manifests/")).map(|r| r.target).collect();
     assert!(puts.len() >= 3, "{puts:?}");

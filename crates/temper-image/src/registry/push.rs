@@ -29,6 +29,7 @@
 //! and diffIDs are unchanged, so it is the same image, under a new
 //! manifest digest.
 
+use std::collections::HashSet;
 use std::io::Read;
 
 use serde::Serialize;
@@ -195,7 +196,7 @@ impl Pusher {
             (_, None) => return self.push_written_manifest(image, &mounts),
         };
         self.check_pinned(&top.digest)?;
-        let (bytes, media_type) = self.push_document(image, &top, &mounts, &mut stats, 0)?;
+        let (bytes, media_type) = self.push_document(image, &top, &mounts, &mut stats, &mut HashSet::new(), 0)?;
         self.tag(&bytes, &media_type)?;
         Ok(self.pushed(&top.digest, media_type, bytes.len() as u64, stats))
     }
@@ -233,8 +234,10 @@ impl Pusher {
 
     /// Pushes the document `desc` of `image`'s source and everything it
     /// points at, then the document itself by digest; returns its bytes and
-    /// media type.
-    fn push_document(&self, image: &Image, desc: &Descriptor, mounts: &[String], stats: &mut PushStats, depth: usize) -> Result<(Vec<u8>, String)> {
+    /// media type. `done` holds the digests already pushed, so content an
+    /// index names many times (platforms sharing a layer, or a hostile
+    /// index repeating one entry) goes up once.
+    fn push_document(&self, image: &Image, desc: &Descriptor, mounts: &[String], stats: &mut PushStats, done: &mut HashSet<Digest>, depth: usize) -> Result<(Vec<u8>, String)> {
         if depth > MAX_DEPTH {
             return Err(Error::Format { path: image.name.clone().into(), reason: format!("indexes nested deeper than {MAX_DEPTH} levels") });
         }
@@ -244,12 +247,17 @@ impl Pusher {
         let (own, default) = match &kind {
             ManifestKind::Index(index) => {
                 for child in &index.manifests {
-                    self.push_document(image, child, mounts, stats, depth + 1)?;
+                    if !done.contains(&child.digest) {
+                        self.push_document(image, child, mounts, stats, done, depth + 1)?;
+                    }
                 }
                 (index.media_type.clone(), media::OCI_INDEX)
             }
             ManifestKind::Manifest(manifest) => {
                 for blob in std::iter::once(&manifest.config).chain(&manifest.layers) {
+                    if !done.insert(blob.digest.clone()) {
+                        continue;
+                    }
                     let open = || image.open_blob(&blob.digest);
                     stats.count(self.push_blob_from(&blob.digest, blob.size, mounts, &open)?);
                 }
@@ -261,6 +269,7 @@ impl Pusher {
         let media_type = own.or_else(|| kind_matches(&kind, &desc.media_type).then(|| desc.media_type.clone())).unwrap_or_else(|| default.to_owned());
         self.put_manifest(&bytes, &media_type, &desc.digest.to_string())?;
         stats.manifests += 1;
+        done.insert(desc.digest.clone());
         Ok((bytes, media_type))
     }
 
