@@ -274,6 +274,36 @@ fn push_multiarch_index_pushes_every_platform_and_the_index() {
 }
 
 #[test]
+fn push_index_without_the_host_platform() {
+    // The multi-arch layout with the host's platform taken out of its index.
+    let s = Setup::start();
+    let corpus = corpus_layout(MULTIARCH);
+    let layout = s.work.path().join("other-platform");
+    std::fs::create_dir_all(layout.join("blobs/sha256")).expect("create the layout");
+    std::fs::copy(corpus.join("oci-layout"), layout.join("oci-layout")).expect("copy oci-layout");
+    for blob in std::fs::read_dir(corpus.join("blobs/sha256")).expect("read blobs").flatten() {
+        std::fs::copy(blob.path(), layout.join("blobs/sha256").join(blob.file_name())).expect("copy a blob");
+    }
+    let host = match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        other => panic!("no expectation for a {other} host"),
+    };
+    let mut index: Value = serde_json::from_slice(&layout_blob(&corpus, &latest_digest(MULTIARCH))).expect("index JSON");
+    index["manifests"].as_array_mut().expect("manifests").retain(|d| d["platform"]["architecture"] != host);
+    let bytes = serde_json::to_vec(&index).expect("index bytes");
+    let digest = format!("sha256:{}", hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes)));
+    std::fs::write(layout.join("blobs/sha256").join(&digest["sha256:".len()..]), &bytes).expect("write the index");
+    let top = serde_json::json!({ "schemaVersion": 2, "manifests": [{ "mediaType": "application/vnd.oci.image.index.v1+json", "digest": digest, "size": bytes.len(), "annotations": { "org.opencontainers.image.ref.name": "latest" } }] });
+    std::fs::write(layout.join("index.json"), top.to_string()).expect("write index.json");
+
+    let summary = s.push(&oci(&layout), "lab/other:v1", &[]);
+    assert_eq!(summary["digest"], digest.as_str(), "{summary}");
+    assert_eq!(stat(&summary, "manifests"), 2, "the index and its one platform: {summary}");
+    assert_eq!(s.manifest_status("lab/other", "v1"), 200);
+}
+
+#[test]
 fn second_push_uploads_no_blob() {
     let s = Setup::start();
     let layout = corpus_layout(DISTROLESS);
