@@ -182,22 +182,15 @@ impl Client {
         format!("{}/v2/{}", self.base, path)
     }
 
-    /// A `Location` header made absolute: registries may answer a full URL
-    /// or a path on their own origin.
+    /// A `Location` header made absolute against the registry.
     pub fn resolve_location(&self, location: &str) -> Result<String> {
-        if location.starts_with("https://") || location.starts_with("http://") {
-            Ok(location.to_owned())
-        } else if location.starts_with('/') && !location.starts_with("//") {
-            Ok(format!("{}{location}", self.base))
-        } else {
-            Err(Error::Registry { url: self.base.clone(), reason: format!("the registry answered an unusable Location '{}'", location.chars().take(200).collect::<String>()) })
-        }
+        resolve_location(&self.base, location)
     }
 
     /// Whether `url` is on the registry's own origin: credentials and
     /// tokens are never sent anywhere else a `Location` points.
     fn same_origin(&self, url: &str) -> bool {
-        url.strip_prefix(&self.base).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        same_origin(&self.base, url)
     }
 
     /// A transport failure after `tries` tries; a host that could not be
@@ -434,6 +427,23 @@ impl Client {
     }
 }
 
+/// Whether `url` is on the origin `base` (scheme and host, no path).
+fn same_origin(base: &str, url: &str) -> bool {
+    url.strip_prefix(base).is_some_and(|rest| rest.is_empty() || rest.starts_with('/') || rest.starts_with('?'))
+}
+
+/// A `Location` made absolute: registries may answer a full URL or a path
+/// on their own origin (`base`, scheme and host).
+fn resolve_location(base: &str, location: &str) -> Result<String> {
+    if location.starts_with("https://") || location.starts_with("http://") {
+        Ok(location.to_owned())
+    } else if location.starts_with('/') && !location.starts_with("//") {
+        Ok(format!("{base}{location}"))
+    } else {
+        Err(Error::Registry { url: base.to_owned(), reason: format!("the registry answered an unusable Location '{}'", location.chars().take(200).collect::<String>()) })
+    }
+}
+
 /// The challenge's scopes and the client's, one per resource with the
 /// actions of both (`repository:a:pull` and `repository:a:pull,push` ask
 /// for `repository:a:pull,push`), in the order first named.
@@ -522,6 +532,26 @@ impl Read for ResumingBlob {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn relative_location_resolves_against_the_registry() {
+        let base = "http://127.0.0.1:5000";
+        let r = |l| resolve_location(base, l);
+        assert_eq!(r("/v2/lab/app/blobs/uploads/u1?_state=x").unwrap(), "http://127.0.0.1:5000/v2/lab/app/blobs/uploads/u1?_state=x");
+        assert_eq!(r("https://uploads.example/v2/lab/app/blobs/uploads/u1").unwrap(), "https://uploads.example/v2/lab/app/blobs/uploads/u1");
+        for bad in ["//evil.example/x", "uploads/u1", ""] {
+            assert!(r(bad).unwrap_err().to_string().contains("unusable Location"), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn credentials_go_to_the_registry_origin_only() {
+        let base = "http://127.0.0.1:5000";
+        assert!(same_origin(base, "http://127.0.0.1:5000/v2/lab/app/blobs/uploads/u1"));
+        for other in ["http://127.0.0.1:50001/v2/", "https://127.0.0.1:5000/v2/", "http://127.0.0.1:5000.evil.example/v2/", "http://uploads.example/v2/"] {
+            assert!(!same_origin(base, other), "{other}");
+        }
+    }
 
     #[test]
     fn push_scope_merges_with_the_challenge() {
