@@ -10,6 +10,7 @@ mod image;
 mod inspect;
 mod layers;
 mod lint;
+mod push;
 mod sbom;
 mod scan;
 
@@ -25,6 +26,7 @@ pub use image::{ImageArgs, RunArgs};
 pub use inspect::InspectArgs;
 pub use layers::LayersArgs;
 pub use lint::{LintArgs, LintFormat};
+pub use push::PushArgs;
 pub use sbom::{SbomArgs, SbomFormat};
 pub use scan::{ScanArgs, ScanFormat};
 
@@ -61,6 +63,8 @@ pub enum Command {
     Lint(LintArgs),
     /// Build a golden image from a spec (golden.toml) over a base image, without a daemon, the same bytes every time.
     Build(BuildArgs),
+    /// Push an image from any source to a registry (every platform of an index unless --platform).
+    Push(PushArgs),
     /// Manage the local advisory database.
     #[command(subcommand)]
     Db(DbCommand),

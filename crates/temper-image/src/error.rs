@@ -94,6 +94,15 @@ pub enum Error {
         #[source]
         source: Box<Error>,
     },
+    /// Pushing an image failed; names the destination beside the URL.
+    #[error("pushing to {image}: {source}")]
+    Push {
+        /// The destination reference (`host/repo:tag`).
+        image: String,
+        /// What failed.
+        #[source]
+        source: Box<Error>,
+    },
     /// A name without a registry host, read as a Docker Hub reference,
     /// whose registry could not be reached: most often a local image.
     #[error(

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::digest::Digest;
 use crate::error::Result;
-use crate::model::ImageConfig;
+use crate::model::{Descriptor, ImageConfig};
 use crate::platform::Platform;
 
 /// A document (manifest or index) by digest, media type and size.
@@ -94,6 +94,22 @@ pub(crate) trait LayerOpener: Send + Sync {
     fn print(&self, layer: &Layer) -> Result<Option<BlobPrint>> {
         Ok(layer.size.map(|size| BlobPrint { size, edges: None }))
     }
+
+    /// Opens any blob of the source (config or layer) by digest, to copy it.
+    fn blob(&self, digest: &Digest) -> Result<Box<dyn Read + Send>> {
+        Err(crate::Error::Format { path: Default::default(), reason: format!("this source holds no blobs (asked for {digest})") })
+    }
+
+    /// Reads a manifest, index or config whole, refused above `limit`;
+    /// registries serve manifests apart from blobs, files do not.
+    fn document(&self, desc: &Descriptor, limit: u64) -> Result<Vec<u8>> {
+        let mut bytes = Vec::new();
+        self.blob(&desc.digest)?
+            .take(limit.saturating_add(1))
+            .read_to_end(&mut bytes)
+            .map_err(|source| crate::Error::Io { path: desc.digest.to_string().into(), source })?;
+        Ok(bytes)
+    }
 }
 
 /// An image, resolved to one platform, ready to be walked.
@@ -151,6 +167,18 @@ impl Image {
             reason: format!("no layer {index} (the image has {})", self.layers.len()),
         })?;
         self.opener.print(layer)
+    }
+
+    /// Opens a blob of the image's source by digest (its config, a layer,
+    /// or those of another platform of the same index), to copy it.
+    pub fn open_blob(&self, digest: &Digest) -> Result<Box<dyn Read + Send>> {
+        self.opener.blob(digest)
+    }
+
+    /// Reads a manifest, index or config of the image's source by
+    /// descriptor, checked against the descriptor's digest and size.
+    pub fn read_document(&self, desc: &Descriptor, limit: u64) -> Result<Vec<u8>> {
+        crate::source::resolve::fetch_verified(&self.name, desc, limit, &|d, l| self.opener.document(d, l))
     }
 
     /// A short name for layer `index` in messages: its digest, else diffID,

@@ -1,7 +1,8 @@
 //! A blocking client for the OCI distribution API: ping, token and basic
 //! auth driven by `WWW-Authenticate`, manifests and streamed blobs, with
 //! idempotent requests retried ([`RetryPolicy`]) and blob downloads resumed
-//! with `Range` where a connection drops.
+//! with `Range` where a connection drops; any other request (the pushes of
+//! [`super::push`]) goes through [`Client::call`] with the same auth.
 //!
 //! Written on `ureq` rather than taken from `oci-client`: the layer pass is
 //! synchronous and streams each blob straight into its decoder on a rayon
@@ -14,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde::Deserialize;
-use ureq::http::{Response, StatusCode};
+use ureq::http::{Method, Request, Response, StatusCode};
 use ureq::tls::{Certificate, RootCerts, TlsConfig};
 use ureq::{Agent, Body};
 
@@ -63,7 +64,10 @@ pub(crate) struct Client {
     credentials: Option<Credentials>,
     /// The `Authorization` value that last worked, shared by parallel pulls.
     authorization: Mutex<Option<String>>,
-    retry: RetryPolicy,
+    /// Token scopes asked for beside the challenge's (a push asks for
+    /// `pull,push` and for `pull` on the repositories it mounts from).
+    scopes: Vec<String>,
+    pub(crate) retry: RetryPolicy,
 }
 
 #[derive(Deserialize)]
@@ -117,7 +121,9 @@ fn build_agent(opts: &RegistryOptions) -> Result<Agent> {
     Ok(config.into())
 }
 
-fn reason_of(resp: &mut Response<Body>) -> String {
+/// A one-line reason for a failed answer: the status and the registry's
+/// error codes and messages.
+pub(crate) fn reason_of(resp: &mut Response<Body>) -> String {
     let status = resp.status();
     let gave_up = gave_up(status.as_u16());
     let body = resp.body_mut().with_config().limit(64 * 1024).read_to_vec().unwrap_or_default();
@@ -142,6 +148,7 @@ impl Client {
             repository: repository.to_owned(),
             credentials,
             authorization: Mutex::new(None),
+            scopes: Vec::new(),
             retry: opts.retry.clone(),
         };
         match client.ping() {
@@ -164,8 +171,26 @@ impl Client {
         }
     }
 
-    fn url(&self, path: &str) -> String {
+    /// Asks tokens for `scopes` too, beside what each challenge names.
+    pub fn with_scopes(mut self, scopes: Vec<String>) -> Self {
+        self.scopes = scopes;
+        self
+    }
+
+    /// The URL of an API path (`<repository>/blobs/<digest>`).
+    pub fn url(&self, path: &str) -> String {
         format!("{}/v2/{}", self.base, path)
+    }
+
+    /// A `Location` header made absolute against the registry.
+    pub fn resolve_location(&self, location: &str) -> Result<String> {
+        resolve_location(&self.base, location)
+    }
+
+    /// Whether `url` is on the registry's own origin: credentials and
+    /// tokens are never sent anywhere else a `Location` points.
+    fn same_origin(&self, url: &str) -> bool {
+        same_origin(&self.base, url)
     }
 
     /// A transport failure after `tries` tries; a host that could not be
@@ -217,40 +242,54 @@ impl Client {
         self.authorization.lock().map(|g| g.clone()).unwrap_or(None)
     }
 
-    /// GETs `path`, answering one authentication challenge if there is one;
-    /// `header` is one more request header (`Accept`, `Range`).
-    fn get(&self, path: &str, header: Option<(&str, &str)>) -> Result<Response<Body>> {
-        let url = self.url(path);
+    /// Sends `method` to `url` (absolute) with `headers` and `body`,
+    /// answering one authentication challenge if there is one; with
+    /// `retry`, transient failures are tried again ([`RetryPolicy`]). Any
+    /// status but a refused authentication is returned for the caller.
+    pub fn call(&self, method: Method, url: &str, headers: &[(&str, &str)], body: Option<&[u8]>, retry: bool) -> Result<Response<Body>> {
+        let own = self.same_origin(url);
+        let once = |auth: Option<&str>| {
+            let mut req = Request::builder().method(method.clone()).uri(url);
+            for (name, value) in headers {
+                req = req.header(*name, *value);
+            }
+            if let Some(a) = auth.filter(|_| own) {
+                req = req.header("Authorization", a);
+            }
+            match body {
+                Some(b) => req.body(b).map_err(ureq::Error::from).and_then(|r| self.agent.run(r)),
+                None => req.body(()).map_err(ureq::Error::from).and_then(|r| self.agent.run(r)),
+            }
+        };
         let send = |auth: Option<&str>| {
-            self.send_retrying(&url, || {
-                let mut req = self.agent.get(&url);
-                if let Some((name, value)) = header {
-                    req = req.header(name, value);
-                }
-                if let Some(a) = auth {
-                    req = req.header("Authorization", a);
-                }
-                req.call()
-            })
+            if retry { self.send_retrying(url, || once(auth)) } else { once(auth).map_err(|e| Self::transport(url, e, 1)) }
         };
         let mut resp = send(self.current_authorization().as_deref())?;
-        if resp.status() == StatusCode::UNAUTHORIZED {
+        if resp.status() == StatusCode::UNAUTHORIZED && own {
             let challenge = resp
                 .headers()
                 .get("www-authenticate")
                 .and_then(|v| v.to_str().ok())
                 .and_then(challenge::parse)
-                .ok_or_else(|| Error::Registry { url: url.clone(), reason: "HTTP 401 without a usable WWW-Authenticate challenge".into() })?;
-            let auth = self.answer(&challenge, &url)?;
+                .ok_or_else(|| Error::Registry { url: url.to_owned(), reason: "HTTP 401 without a usable WWW-Authenticate challenge".into() })?;
+            let auth = self.answer(&challenge, url)?;
             resp = send(Some(&auth))?;
             if resp.status() == StatusCode::UNAUTHORIZED {
                 let reason = reason_of(&mut resp);
-                return Err(Error::Registry { url, reason: format!("{reason} (authentication was refused)") });
+                return Err(Error::Registry { url: url.to_owned(), reason: format!("{reason} (authentication was refused)") });
             }
             if let Ok(mut g) = self.authorization.lock() {
                 *g = Some(auth);
             }
         }
+        Ok(resp)
+    }
+
+    /// GETs `path`, answering one authentication challenge if there is one;
+    /// `header` is one more request header (`Accept`, `Range`).
+    fn get(&self, path: &str, header: Option<(&str, &str)>) -> Result<Response<Body>> {
+        let url = self.url(path);
+        let mut resp = self.call(Method::GET, &url, header.as_slice(), None, true)?;
         if !resp.status().is_success() {
             let reason = reason_of(&mut resp);
             return Err(Error::Registry { url, reason });
@@ -270,14 +309,18 @@ impl Client {
         }
     }
 
-    /// The token flow: ask the challenge's realm for a pull token, with
-    /// credentials when there are any.
+    /// The token flow: ask the challenge's realm for a token of its scope
+    /// and the client's own, with credentials when there are any.
     fn token(&self, challenge: &Challenge, url: &str) -> Result<String> {
         let realm = challenge.params.get("realm").ok_or_else(|| Error::Registry { url: url.to_owned(), reason: "Bearer challenge without realm".into() })?;
         if !(realm.starts_with("https://") || realm.starts_with("http://")) {
             return Err(Error::Registry { url: url.to_owned(), reason: format!("token realm '{realm}' is not an HTTP URL") });
         }
-        let scope = challenge.params.get("scope").cloned().unwrap_or_else(|| format!("repository:{}:pull", self.repository));
+        let asked: Vec<&str> = challenge.params.get("scope").map(|s| s.split(' ').filter(|s| !s.is_empty()).collect()).unwrap_or_default();
+        let default = format!("repository:{}:pull", self.repository);
+        let scopes = if asked.is_empty() && self.scopes.is_empty() { vec![default] } else { merge_scopes(&asked, &self.scopes) };
+        // OAuth2 joins scopes with spaces; the GET flow takes one parameter each.
+        let scope = scopes.join(" ");
         let service = challenge.params.get("service").cloned().unwrap_or_default();
         // A token fetch changes nothing on the server: it is retried like a GET.
         let mut resp = match &self.credentials {
@@ -291,7 +334,10 @@ impl Client {
                 ])
             })?,
             creds => self.send_retrying(realm, || {
-                let mut req = self.agent.get(realm).query("scope", &scope);
+                let mut req = self.agent.get(realm);
+                for s in &scopes {
+                    req = req.query("scope", s);
+                }
                 if !service.is_empty() {
                     req = req.query("service", &service);
                 }
@@ -381,6 +427,46 @@ impl Client {
     }
 }
 
+/// Whether `url` is on the origin `base` (scheme and host, no path).
+fn same_origin(base: &str, url: &str) -> bool {
+    url.strip_prefix(base).is_some_and(|rest| rest.is_empty() || rest.starts_with('/') || rest.starts_with('?'))
+}
+
+/// A `Location` made absolute: registries may answer a full URL or a path
+/// on their own origin (`base`, scheme and host).
+fn resolve_location(base: &str, location: &str) -> Result<String> {
+    if location.starts_with("https://") || location.starts_with("http://") {
+        Ok(location.to_owned())
+    } else if location.starts_with('/') && !location.starts_with("//") {
+        Ok(format!("{base}{location}"))
+    } else {
+        Err(Error::Registry { url: base.to_owned(), reason: format!("the registry answered an unusable Location '{}'", location.chars().take(200).collect::<String>()) })
+    }
+}
+
+/// The challenge's scopes and the client's, one per resource with the
+/// actions of both (`repository:a:pull` and `repository:a:pull,push` ask
+/// for `repository:a:pull,push`), in the order first named.
+fn merge_scopes(asked: &[&str], own: &[String]) -> Vec<String> {
+    let mut merged: Vec<(String, Vec<String>)> = Vec::new();
+    for scope in asked.iter().copied().chain(own.iter().map(String::as_str)) {
+        let (resource, actions) = scope.rsplit_once(':').unwrap_or((scope, ""));
+        let index = match merged.iter().position(|(r, _)| r == resource) {
+            Some(i) => i,
+            None => {
+                merged.push((resource.to_owned(), Vec::new()));
+                merged.len() - 1
+            }
+        };
+        for action in actions.split(',').filter(|a| !a.is_empty()) {
+            if !merged[index].1.iter().any(|a| a == action) {
+                merged[index].1.push(action.to_owned());
+            }
+        }
+    }
+    merged.into_iter().map(|(resource, actions)| format!("{resource}:{}", actions.join(","))).collect()
+}
+
 /// Marks a retryable status that reached a caller: its retries ran out.
 fn gave_up(status: u16) -> &'static str {
     if retryable_status(status) { " (gave up retrying)" } else { "" }
@@ -440,5 +526,41 @@ impl Read for ResumingBlob {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_location_resolves_against_the_registry() {
+        let base = "http://127.0.0.1:5000";
+        let r = |l| resolve_location(base, l);
+        assert_eq!(r("/v2/lab/app/blobs/uploads/u1?_state=x").unwrap(), "http://127.0.0.1:5000/v2/lab/app/blobs/uploads/u1?_state=x");
+        assert_eq!(r("https://uploads.example/v2/lab/app/blobs/uploads/u1").unwrap(), "https://uploads.example/v2/lab/app/blobs/uploads/u1");
+        for bad in ["//evil.example/x", "uploads/u1", ""] {
+            assert!(r(bad).unwrap_err().to_string().contains("unusable Location"), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn credentials_go_to_the_registry_origin_only() {
+        let base = "http://127.0.0.1:5000";
+        assert!(same_origin(base, "http://127.0.0.1:5000/v2/lab/app/blobs/uploads/u1"));
+        for other in ["http://127.0.0.1:50001/v2/", "https://127.0.0.1:5000/v2/", "http://127.0.0.1:5000.evil.example/v2/", "http://uploads.example/v2/"] {
+            assert!(!same_origin(base, other), "{other}");
+        }
+    }
+
+    #[test]
+    fn push_scope_merges_with_the_challenge() {
+        let own = ["repository:lab/app:pull,push".to_owned(), "repository:lab/base:pull".to_owned()];
+        assert_eq!(merge_scopes(&["repository:lab/app:pull"], &own), ["repository:lab/app:pull,push", "repository:lab/base:pull"]);
+        assert_eq!(
+            merge_scopes(&["repository:lab/app:pull,push", "repository:lab/base:pull"], &own[..1]),
+            ["repository:lab/app:pull,push", "repository:lab/base:pull"]
+        );
+        assert_eq!(merge_scopes(&["registry:catalog:*"], &[]), ["registry:catalog:*"]);
     }
 }

@@ -1,8 +1,9 @@
-//! Images in registries, pulled through the OCI distribution API.
+//! Images in registries, pulled and pushed through the OCI distribution API.
 
 mod challenge;
 mod client;
 pub mod credentials;
+pub mod push;
 mod retry;
 
 use std::sync::Arc;
@@ -28,6 +29,18 @@ impl LayerOpener for RegistryOpener {
             _ => Err(Error::Format { path: Default::default(), reason: "registry layers are blobs".into() }),
         }
     }
+
+    fn blob(&self, digest: &Digest) -> Result<Box<dyn std::io::Read + Send>> {
+        self.0.blob_stream(&digest.to_string())
+    }
+
+    fn document(&self, desc: &Descriptor, limit: u64) -> Result<Vec<u8>> {
+        if media::is_index(&desc.media_type) || media::is_manifest(&desc.media_type) {
+            self.0.manifest(&desc.digest.to_string(), limit).map(|(b, _, _)| b)
+        } else {
+            self.0.blob_bytes(&desc.digest.to_string(), limit)
+        }
+    }
 }
 
 /// Opens `reference` from its registry; errors name the reference, and a
@@ -48,15 +61,20 @@ pub(crate) fn open(reference: &RegistryRef, opts: &OpenOptions) -> Result<Image>
     })
 }
 
+/// The credentials for `reference`'s registry: `--creds`, else the docker config's.
+fn credentials_for(reference: &RegistryRef, opts: &RegistryOptions) -> Result<Option<credentials::Credentials>> {
+    match &opts.credentials {
+        Some(c) => Ok(Some(c.clone())),
+        None => match opts.docker_config.clone().or_else(credentials::default_docker_config) {
+            Some(path) => credentials::from_docker_config(&path, &reference.registry),
+            None => Ok(None),
+        },
+    }
+}
+
 fn pull(reference: &RegistryRef, opts: &OpenOptions) -> Result<Image> {
     let name = reference.to_string();
-    let creds = match &opts.registry.credentials {
-        Some(c) => Some(c.clone()),
-        None => match opts.registry.docker_config.clone().or_else(credentials::default_docker_config) {
-            Some(path) => credentials::from_docker_config(&path, &reference.registry)?,
-            None => None,
-        },
-    };
+    let creds = credentials_for(reference, &opts.registry)?;
     let client = Arc::new(Client::connect(reference.api_host(), &reference.repository, creds, &opts.registry)?);
     let limit = opts.limits.manifest_bytes;
     let (bytes, content_type, header_digest) = client.manifest(&reference.reference(), limit)?;
@@ -70,13 +88,8 @@ fn pull(reference: &RegistryRef, opts: &OpenOptions) -> Result<Image> {
     }
     let media_type = if content_type.is_empty() { media::OCI_MANIFEST.to_owned() } else { content_type };
     let info = DocumentInfo { digest, media_type, size: bytes.len() as u64 };
-    let fetch = |d: &Descriptor, limit: u64| {
-        if media::is_index(&d.media_type) || media::is_manifest(&d.media_type) {
-            client.manifest(&d.digest.to_string(), limit).map(|(b, _, _)| b)
-        } else {
-            client.blob_bytes(&d.digest.to_string(), limit)
-        }
-    };
+    let opener = RegistryOpener(client);
+    let fetch = |d: &Descriptor, limit: u64| opener.document(d, limit);
     let Resolved { manifest, index, platforms, config_digest, config, layers } =
         resolve::resolve(&name, (bytes, info), opts.platform.as_ref(), &opts.limits, &fetch)?;
     Ok(Image {
@@ -87,6 +100,6 @@ fn pull(reference: &RegistryRef, opts: &OpenOptions) -> Result<Image> {
         config_digest: Some(config_digest),
         config,
         layers,
-        opener: Arc::new(RegistryOpener(client)),
+        opener: Arc::new(opener),
     })
 }

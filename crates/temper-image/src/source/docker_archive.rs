@@ -23,7 +23,9 @@ struct Entry {
     layers: Vec<String>,
 }
 
-struct MemberOpener(Arc<TarFiles>);
+/// The archive, and its config member by digest (configs are not layers,
+/// and their member names need not state their digest).
+struct MemberOpener(Arc<TarFiles>, Digest, String);
 
 impl LayerOpener for MemberOpener {
     fn open(&self, layer: &Layer) -> Result<LayerContent> {
@@ -41,6 +43,11 @@ impl LayerOpener for MemberOpener {
             Location::Blob(d) => self.0.print(&format!("blobs/sha256/{}", d.hex())).map(Some),
             Location::Directory(_) | Location::Detached => Ok(None),
         }
+    }
+
+    fn blob(&self, digest: &Digest) -> Result<Box<dyn std::io::Read + Send>> {
+        let member = if *digest == self.1 { self.2.clone() } else { format!("blobs/sha256/{}", digest.hex()) };
+        Ok(self.0.open(&member)?.0)
     }
 }
 
@@ -124,9 +131,9 @@ pub(crate) fn open(name: &str, files: TarFiles, select: Option<&str>, opts: &Ope
         manifest: None,
         index: None,
         platforms: Vec::new(),
-        config_digest: Some(config_digest),
+        config_digest: Some(config_digest.clone()),
         config,
         layers,
-        opener: Arc::new(MemberOpener(files)),
+        opener: Arc::new(MemberOpener(files, config_digest.clone(), entry.config.clone())),
     })
 }

@@ -43,6 +43,10 @@ impl LayerOpener for BlobOpener {
             Location::Directory(_) | Location::Detached => Ok(None),
         }
     }
+
+    fn blob(&self, digest: &Digest) -> Result<Box<dyn std::io::Read + Send>> {
+        Ok(self.0.open(&blob_path(digest))?.0)
+    }
 }
 
 /// Opens the image `tag` (or the only one) of a layout read through `files`.

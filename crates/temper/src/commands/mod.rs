@@ -13,6 +13,7 @@ pub mod inspect;
 pub mod layers;
 pub mod lint;
 pub mod man;
+pub mod push;
 pub mod sbom;
 pub mod scan;
 
@@ -38,6 +39,7 @@ pub fn run(command: Command) -> Result<ExitCode> {
         Command::Check(args) => check::run(&args),
         Command::Lint(args) => lint::run(&args),
         Command::Build(args) => build::run(&args),
+        Command::Push(args) => push::run(&args),
         Command::Db(command) => db::run(command),
         Command::Cache(command) => cache::run(command),
         Command::Completions { shell } => completions::run(shell),
