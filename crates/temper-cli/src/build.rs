@@ -20,8 +20,11 @@ pub struct BuildArgs {
     #[arg(value_name = "SPEC", default_value = "golden.toml")]
     pub spec: PathBuf,
     /// Where to write the image: oci:DIR[:TAG], oci-archive:PATH[:TAG] or docker-archive:PATH[:REPO[:TAG]] (docker load reads it); the tag defaults to latest.
-    #[arg(long, short, value_name = "TARGET", required_unless_present_any = ["print_schema", "check_reproducible"])]
+    #[arg(long, short, value_name = "TARGET", required_unless_present_any = ["print_schema", "check_reproducible", "push"])]
     pub output: Option<String>,
+    /// Also push the result to this registry reference (HOST/REPO[:TAG]); without --output it is built in a temporary layout.
+    #[arg(long, value_name = "REF")]
+    pub push: Option<String>,
     /// Refuse to build when the base or an input differs from the lock (CI).
     #[arg(long, conflicts_with = "update")]
     pub locked: bool,

@@ -444,3 +444,25 @@ fn token_auth_push_asks_for_push_scope() {
     let pulled = temper(&["inspect", "--format", "json", "--ca-cert", &ca, "--creds", &creds, &image]).json();
     assert_eq!(pulled["digest"], summary["digest"]);
 }
+
+#[test]
+fn build_push_uploads_the_golden_image_and_a_rebuild_pushes_no_blob() {
+    let s = Setup::start();
+    let spec = s.work.path().join("golden.toml");
+    std::fs::write(&spec, format!("base = \"{}\"\nuser = \"65532\"\n[labels]\n\"org.opencontainers.image.vendor\" = \"Corp\"\n[[files]]\npath = \"/etc/motd\"\ncontent = \"golden\\n\"\n", oci(&corpus_layout(DISTROLESS)))).expect("spec");
+    let dest = format!("{}/lab/golden:v1", s.proxy.host());
+    let layout = s.work.path().join("out");
+    let build = |extra: &[&str]| temper(&[&["build", spec.to_str().expect("utf-8"), "--insecure", "--format", "json", "--push", &dest], extra].concat()).json();
+    let first = build(&["--output", &format!("oci:{}:v1", layout.display())]);
+    assert_eq!(first["pushed"], format!("{dest}@{}", first["digest"].as_str().expect("digest")), "{first}");
+    // The base's blobs are in the registry after the first push: only the added layer, config and manifest were new.
+    assert!(s.proxy.seen().iter().any(|r| r.writes_blob()));
+    s.proxy.clear();
+    // Without --output: built in a temporary layout, the same image, nothing uploaded again.
+    let second = build(&[]);
+    assert_eq!(second["digest"], first["digest"]);
+    let writes: Vec<Seen> = s.proxy.seen().into_iter().filter(|r| r.writes_blob()).collect();
+    assert!(writes.is_empty(), "a rebuild pushed blobs again: {writes:#?}");
+    let pulled = temper(&["inspect", "--format", "json", "--insecure", &format!("{}/lab/golden:v1", s.registry.host())]).json();
+    assert_eq!(pulled["digest"], first["digest"]);
+}

@@ -83,7 +83,13 @@ fn check(image: &str) {
     let libraries: Vec<&Value> = packages.iter().filter(|p| p["primaryPackagePurpose"] == "LIBRARY").collect();
     assert_eq!(strings(libraries.iter().map(|p| &p["externalRefs"][0]["referenceLocator"])), want_purls, "{image}: SPDX purls");
     assert_eq!(packages.len(), 1 + usize::from(has_os) + libraries.len(), "{image}: SPDX packages beyond image, OS and packages");
-    assert_eq!(spdx["relationships"].as_array().map(Vec::len), Some(packages.len()), "{image}: DESCRIBES plus one CONTAINS each");
+    let relationships = spdx["relationships"].as_array().expect("relationships");
+    let of = |kind: &str| relationships.iter().filter(|r| r["relationshipType"] == kind).count();
+    assert_eq!(of("DESCRIBES") + of("CONTAINS"), packages.len(), "{image}: DESCRIBES plus one CONTAINS each");
+    // The package graph: the same edges as CycloneDX's `dependencies` beyond the image's own entry.
+    let cdx_edges: usize = cdx["dependencies"].as_array().expect("dependencies").iter().skip(1).map(|d| d["dependsOn"].as_array().map_or(0, Vec::len)).sum();
+    assert_eq!(of("DEPENDS_ON"), cdx_edges, "{image}: SPDX DEPENDS_ON vs CycloneDX dependencies");
+    assert_eq!(relationships.len(), packages.len() + cdx_edges, "{image}: no other relationship");
 
     // SOURCE_DATE_EPOCH changes the time and nothing else.
     let cdx_then = sbom(image, &["--format", "cyclonedx"], Some("1234567890"));

@@ -5,7 +5,8 @@ use std::process::ExitCode;
 use anyhow::{Result, anyhow};
 use temper_cli::{BuildArgs, BuildFormat};
 use temper_image::registry::credentials::Credentials;
-use temper_image::{OpenOptions, Platform, RegistryOptions};
+use temper_image::registry::push::{PushOptions, Pusher};
+use temper_image::{OpenOptions, Platform, RegistryOptions, RegistryRef};
 
 use super::{print, source_date_epoch};
 use crate::progress::Terminal;
@@ -16,7 +17,16 @@ pub fn run(args: &BuildArgs) -> Result<ExitCode> {
         print(&temper_build::spec::schema())?;
         return Ok(ExitCode::SUCCESS);
     }
-    let output = args.output.clone().unwrap_or_default();
+    // --push alone builds into a temporary layout that is pushed, then removed.
+    let scratch = match (&args.output, &args.push) {
+        (None, Some(_)) => Some(tempfile::tempdir()?),
+        _ => None,
+    };
+    let output = match (&args.output, &scratch) {
+        (Some(o), _) => o.clone(),
+        (None, Some(dir)) => format!("oci:{}:build", dir.path().join("layout").display()),
+        (None, None) => String::new(),
+    };
     let credentials = args.creds.as_deref().map(|c| Credentials::parse_user_pass(c).ok_or_else(|| anyhow!("--creds takes USER:PASSWORD"))).transpose()?;
     let open = OpenOptions {
         platform: args.platform.as_deref().map(Platform::parse).transpose()?,
@@ -47,12 +57,26 @@ pub fn run(args: &BuildArgs) -> Result<ExitCode> {
     for change in &built.lock_changes {
         crate::term::note(&format!("lock: {change}"));
     }
+    let pushed = match &args.push {
+        Some(reference) => {
+            let target = RegistryRef::parse(reference.strip_prefix("registry:").unwrap_or(reference))?;
+            let image = temper_verdict::target::open(&built.output, &OpenOptions::default())?.image;
+            let pushed = Pusher::new(&target, &opts.open.registry, PushOptions::default())?.push_image(&image)?;
+            let s = &pushed.stats;
+            crate::term::note(&format!("pushed {}: {} blobs uploaded, {} already present, {} mounted", pushed.reference, s.uploaded, s.present, s.mounted));
+            Some(pushed.reference)
+        }
+        None => None,
+    };
     match args.format {
         BuildFormat::Json => {
-            let doc = serde_json::json!({ "digest": built.digest, "output": built.output, "layers_added": built.layers_added, "lock": built.lock, "lock_changes": built.lock_changes, "sbom": built.sbom, "provenance": built.provenance });
+            let doc = serde_json::json!({ "digest": built.digest, "output": built.output, "layers_added": built.layers_added, "lock": built.lock, "lock_changes": built.lock_changes, "sbom": built.sbom, "provenance": built.provenance, "pushed": pushed });
             print(&(serde_json::to_string_pretty(&doc)? + "\n"))?;
         }
-        BuildFormat::Table => print(&format!("{}@{}  ({} layer(s) added)\n", render::escape(&built.output), built.digest, built.layers_added))?,
+        BuildFormat::Table => match (&pushed, scratch.is_some()) {
+            (Some(reference), true) => print(&format!("{reference}  ({} layer(s) added)\n", built.layers_added))?,
+            _ => print(&format!("{}@{}  ({} layer(s) added)\n", render::escape(&built.output), built.digest, built.layers_added))?,
+        },
     }
     Ok(ExitCode::SUCCESS)
 }
