@@ -120,10 +120,9 @@ pub fn step(spec: &Spec, spec_dir: &Path, accounts: &Accounts) -> Result<Vec<Ent
 pub fn removals(spec: &Spec, base: &Base, env: &[String]) -> Result<Vec<Entry>, Error> {
     let mut paths = Vec::new();
     for p in &spec.remove {
-        let path = image_path("remove", p)?;
-        if !base.exists(&path) {
-            return Err(Error::Spec(format!("remove `{p}`: nothing there in the base")));
-        }
+        let written = image_path("remove", p)?;
+        // `/bin/sh` on a merged-/usr base is `/usr/bin/sh`: a whiteout must name the real place.
+        let path = temper_check::checks::path_through_links(&base.merged, &written).filter(|r| base.exists(r)).ok_or_else(|| Error::Spec(format!("remove `{p}`: nothing there in the base")))?;
         paths.push(path);
     }
     if spec.remove_shells {

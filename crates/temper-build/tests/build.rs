@@ -126,7 +126,7 @@ cmd = ["--serve"]
 stop-signal = "SIGINT"
 exposed-ports = ["8080", "53/udp"]
 volumes = ["/data"]
-remove = ["/usr/bin/cat"]
+remove = ["/bin/cat"]
 remove-shells = true
 remove-package-managers = true
 [env]

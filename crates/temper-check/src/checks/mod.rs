@@ -166,6 +166,20 @@ fn reachable_paths(merged: &Merged, env: &[String], names: &[&'static str]) -> V
     paths
 }
 
+/// `path` as the image sees it, its directories resolved through links
+/// inside the root and its last component kept (removing a link removes
+/// the link, not its target); `None` when a directory on the way loops or
+/// is not one.
+pub fn path_through_links(merged: &Merged, path: &str) -> Option<String> {
+    match path.rsplit_once('/') {
+        None => Some(path.to_owned()),
+        Some((dir, name)) => {
+            let dir = resolve(merged, dir)?;
+            Some(if dir.is_empty() { name.to_owned() } else { format!("{dir}/{name}") })
+        }
+    }
+}
+
 /// What must go for the `shell` check to pass (see [`reachable_paths`]).
 pub fn shell_paths(merged: &Merged, env: &[String]) -> Vec<String> {
     reachable_paths(merged, env, &shell::SHELLS)
