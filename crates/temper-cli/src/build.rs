@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
+use crate::image::RegistryArgs;
+
 /// `temper build` output formats.
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
 pub enum BuildFormat {
@@ -37,21 +39,9 @@ pub struct BuildArgs {
     /// Print the JSON Schema of the spec and exit (for editors).
     #[arg(long, exclusive = true)]
     pub print_schema: bool,
-    /// Platform to pick from a multi-platform base (os/arch[/variant]).
-    #[arg(long)]
-    pub platform: Option<String>,
-    /// Registry credentials USER:PASSWORD (default: the docker config).
-    #[arg(long, env = "TEMPER_CREDS", hide_env_values = true)]
-    pub creds: Option<String>,
-    /// Allow plain HTTP and unverified TLS to the registry.
-    #[arg(long)]
-    pub insecure: bool,
-    /// Extra CA certificate (PEM) to trust for registries; repeatable.
-    #[arg(long = "ca-cert", value_name = "PEM")]
-    pub ca_certs: Vec<PathBuf>,
-    /// Docker config file to read credentials from.
-    #[arg(long, value_name = "FILE")]
-    pub docker_config: Option<PathBuf>,
+    /// The base's platform and the registry flags (they serve --push too).
+    #[command(flatten)]
+    pub registry: RegistryArgs,
     /// The per-layer cache the result's SBOM is made through (default: $XDG_CACHE_HOME/temper or ~/.cache/temper).
     #[arg(long, value_name = "DIR", env = "TEMPER_CACHE_DIR")]
     pub cache_dir: Option<PathBuf>,

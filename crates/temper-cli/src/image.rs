@@ -5,14 +5,10 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-/// How to find and read the image.
+/// Which platform to take and how to reach a registry: shared by every
+/// command that reads an image, and by `build` for its base.
 #[derive(Args, Debug)]
-pub struct ImageArgs {
-    /// The image: docker-archive:PATH[:REF|:@N], oci:DIR[:TAG],
-    /// oci-archive:PATH[:TAG], dir:PATH, docker-daemon:NAME[:TAG],
-    /// podman:NAME[:TAG], [registry:]HOST/REPO[:TAG][@DIGEST], or a path
-    /// whose kind is detected.
-    pub image: String,
+pub struct RegistryArgs {
     /// Platform to pick from a multi-platform index (os/arch[/variant]).
     #[arg(long)]
     pub platform: Option<String>,
@@ -28,6 +24,19 @@ pub struct ImageArgs {
     /// Docker config file to read credentials from.
     #[arg(long, value_name = "FILE")]
     pub docker_config: Option<PathBuf>,
+}
+
+/// How to find and read the image.
+#[derive(Args, Debug)]
+pub struct ImageArgs {
+    /// The image: docker-archive:PATH[:REF|:@N], oci:DIR[:TAG],
+    /// oci-archive:PATH[:TAG], dir:PATH, docker-daemon:NAME[:TAG],
+    /// podman:NAME[:TAG], [registry:]HOST/REPO[:TAG][@DIGEST], or a path
+    /// whose kind is detected.
+    pub image: String,
+    /// The platform and the registry flags.
+    #[command(flatten)]
+    pub registry: RegistryArgs,
     /// Largest uncompressed layer accepted (e.g. 32GiB).
     #[arg(long, value_name = "SIZE", default_value = "32GiB")]
     pub max_layer_size: String,

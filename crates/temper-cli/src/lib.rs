@@ -22,7 +22,7 @@ pub use build::{BuildArgs, BuildFormat};
 pub use cache::CacheCommand;
 pub use check::{CheckArgs, CheckFormat, CheckProfile};
 pub use db::{DbArgs, DbCommand};
-pub use image::{ImageArgs, RunArgs};
+pub use image::{ImageArgs, RegistryArgs, RunArgs};
 pub use inspect::InspectArgs;
 pub use layers::LayersArgs;
 pub use lint::{LintArgs, LintFormat};

@@ -2,13 +2,12 @@
 
 use std::process::ExitCode;
 
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 use temper_cli::{BuildArgs, BuildFormat};
-use temper_image::registry::credentials::Credentials;
 use temper_image::registry::push::{PushOptions, Pusher};
-use temper_image::{OpenOptions, Platform, RegistryOptions, RegistryRef};
+use temper_image::{OpenOptions, RegistryRef};
 
-use super::{print, source_date_epoch};
+use super::{print, source_date_epoch, source_options};
 use crate::progress::Terminal;
 use crate::render;
 
@@ -27,18 +26,7 @@ pub fn run(args: &BuildArgs) -> Result<ExitCode> {
         (None, Some(dir)) => format!("oci:{}:build", dir.path().join("layout").display()),
         (None, None) => String::new(),
     };
-    let credentials = args.creds.as_deref().map(|c| Credentials::parse_user_pass(c).ok_or_else(|| anyhow!("--creds takes USER:PASSWORD"))).transpose()?;
-    let open = OpenOptions {
-        platform: args.platform.as_deref().map(Platform::parse).transpose()?,
-        registry: RegistryOptions {
-            insecure: args.insecure,
-            ca_certs: args.ca_certs.clone(),
-            credentials,
-            docker_config: args.docker_config.clone(),
-            retry: temper_image::registry::RetryPolicy { notice: Some(std::sync::Arc::new(|m: &str| crate::term::note(m))), ..temper_image::registry::RetryPolicy::from_env() },
-        },
-        ..Default::default()
-    };
+    let open = source_options(&args.registry)?;
     let opts = temper_build::Options { output, open, limits: temper_layer::Limits::default(), source_date_epoch: source_date_epoch()?, locked: args.locked, update: args.update, now: time::OffsetDateTime::now_utc(), cache: temper_verdict::CacheSettings { disabled: args.no_cache, dir: args.cache_dir.clone(), verify_blobs: false } };
     if args.check_reproducible {
         let r = temper_build::reproduce::check(&args.spec, &opts, &Terminal)?;

@@ -22,7 +22,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Result, anyhow};
-use temper_cli::{Command, ImageArgs, RunArgs};
+use temper_cli::{Command, ImageArgs, RegistryArgs, RunArgs};
 use temper_image::registry::credentials::Credentials;
 use temper_image::{OpenOptions, Platform, RegistryOptions};
 use temper_verdict::CacheSettings;
@@ -47,13 +47,12 @@ pub fn run(command: Command) -> Result<ExitCode> {
     }
 }
 
-/// How to open the image the flags describe.
-pub fn open_options(args: &ImageArgs) -> Result<OpenOptions> {
+/// How to open an image by the platform and registry flags alone.
+pub fn source_options(args: &RegistryArgs) -> Result<OpenOptions> {
     let platform = args.platform.as_deref().map(Platform::parse).transpose()?;
     let credentials = args.creds.as_deref().map(|c| Credentials::parse_user_pass(c).ok_or_else(|| anyhow!("--creds takes USER:PASSWORD"))).transpose()?;
     Ok(OpenOptions {
         platform,
-        limits: temper_image::Limits { archive_bytes: size::parse_size(&args.max_image_size).map_err(|e| anyhow!("--max-image-size: {e}"))?, ..Default::default() },
         registry: RegistryOptions {
             insecure: args.insecure,
             ca_certs: args.ca_certs.clone(),
@@ -61,7 +60,15 @@ pub fn open_options(args: &ImageArgs) -> Result<OpenOptions> {
             docker_config: args.docker_config.clone(),
             retry: temper_image::registry::RetryPolicy { notice: Some(std::sync::Arc::new(|m: &str| crate::term::note(m))), ..temper_image::registry::RetryPolicy::from_env() },
         },
+        ..Default::default()
     })
+}
+
+/// How to open the image the flags describe.
+pub fn open_options(args: &ImageArgs) -> Result<OpenOptions> {
+    let mut opts = source_options(&args.registry)?;
+    opts.limits = temper_image::Limits { archive_bytes: size::parse_size(&args.max_image_size).map_err(|e| anyhow!("--max-image-size: {e}"))?, ..Default::default() };
+    Ok(opts)
 }
 
 /// The image the flags name, opened.

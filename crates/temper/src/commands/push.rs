@@ -18,7 +18,7 @@ pub fn run(args: &PushArgs) -> Result<ExitCode> {
     let target = RegistryRef::parse(reference)?;
     let chunk = parse_size(&args.chunk_size).map_err(|e| anyhow!("--chunk-size: {e}"))?;
     let image = open_any_platform(&args.image)?;
-    let options = PushOptions { chunk_threshold: chunk, chunk_size: chunk.max(1), all_platforms: args.image.platform.is_none(), ..PushOptions::default() };
+    let options = PushOptions { chunk_threshold: chunk, chunk_size: chunk.max(1), all_platforms: args.image.registry.platform.is_none(), ..PushOptions::default() };
     let pushed = Pusher::new(&target, &open_options(&args.image)?.registry, options)?.push_image(&image)?;
     match args.format {
         Format::Json => print(&(serde_json::to_string_pretty(&pushed)? + "\n"))?,
@@ -46,7 +46,7 @@ fn open_any_platform(args: &ImageArgs) -> Result<Image> {
         Err(e) => e,
     };
     let first = match err.downcast_ref::<temper_verdict::Error>() {
-        Some(temper_verdict::Error::Image(temper_image::Error::NoPlatform { available, .. })) if args.platform.is_none() => {
+        Some(temper_verdict::Error::Image(temper_image::Error::NoPlatform { available, .. })) if args.registry.platform.is_none() => {
             available.iter().find_map(|p| Platform::parse(p).ok())
         }
         _ => None,
