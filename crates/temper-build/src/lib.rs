@@ -236,7 +236,7 @@ pub fn build(spec_path: &Path, opts: &Options, reporter: &dyn Reporter) -> Resul
 
 /// [`build`], writing the lock only when `write_lock`.
 fn build_with(spec_path: &Path, opts: &Options, reporter: &dyn Reporter, write_lock: bool) -> Result<Built, Error> {
-    let spec = Spec::read(spec_path)?;
+    let (spec, spec_text) = Spec::read(spec_path)?;
     let spec_dir = spec_path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_owned();
     let lock_path = lock::path_for(spec_path);
     let locked = Lock::read(&lock_path)?;
@@ -343,7 +343,6 @@ fn build_with(spec_path: &Path, opts: &Options, reporter: &dyn Reporter, write_l
     let (sbom_path, provenance_path) = provenance::paths_beside(&output_path);
     let sbom = provenance::sbom(&format!("oci:{}:{tag}", out_dir.display()), &opts.limits, &opts.cache, epoch, reporter)?;
     provenance::write_whole(&sbom_path, &sbom)?;
-    let spec_text = std::fs::read_to_string(spec_path).map_err(|source| Error::Read { path: spec_path.to_owned(), source })?;
     let statement = provenance::statement(&opts.output, &digest, spec_path, &spec_text, &new_lock, opts.source_date_epoch.as_deref());
     provenance::write_whole(&provenance_path, &(serde_json::to_string_pretty(&statement).unwrap_or_default() + "\n"))?;
     if write_lock && !lock_changes.is_empty() {

@@ -236,10 +236,12 @@ impl Dir {
 }
 
 impl Spec {
-    /// Reads and parses the spec at `path`.
-    pub fn read(path: &Path) -> Result<Spec, Error> {
+    /// Reads and parses the spec at `path`; also gives its text, which the
+    /// provenance records (read once, so it is the text that was built).
+    pub fn read(path: &Path) -> Result<(Spec, String), Error> {
         let text = std::fs::read_to_string(path).map_err(|source| Error::Read { path: path.to_owned(), source })?;
-        temper_verdict::config::parse(path, &text).map_err(|e| Error::Spec(e.to_string()))
+        let spec = temper_verdict::config::parse(path, &text).map_err(|e| Error::Spec(e.to_string()))?;
+        Ok((spec, text))
     }
 }
 
