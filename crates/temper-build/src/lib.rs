@@ -346,9 +346,7 @@ fn build_with(spec_path: &Path, opts: &Options, reporter: &dyn Reporter, write_l
     let statement = provenance::statement(&opts.output, &digest, spec_path, &spec_text, &new_lock, opts.source_date_epoch.as_deref());
     provenance::write_whole(&provenance_path, &(serde_json::to_string_pretty(&statement).unwrap_or_default() + "\n"))?;
     if write_lock && !lock_changes.is_empty() {
-        let tmp = lock_path.with_extension("lock.tmp");
-        std::fs::write(&tmp, new_lock.to_toml()).map_err(|source| Error::Write { path: tmp.clone(), source })?;
-        std::fs::rename(&tmp, &lock_path).map_err(|source| Error::Write { path: lock_path.clone(), source })?;
+        provenance::write_whole(&lock_path, &new_lock.to_toml())?;
     }
     Ok(Built { digest, output: opts.output.clone(), layers_added: new_layers.len(), lock: lock_path, lock_changes, sbom: sbom_path, provenance: provenance_path })
 }
