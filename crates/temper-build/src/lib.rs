@@ -19,6 +19,7 @@ pub mod layer;
 pub mod lock;
 pub mod output;
 pub mod provenance;
+pub mod rebase;
 pub mod reproduce;
 pub mod spec;
 
@@ -240,21 +241,7 @@ fn build_with(spec_path: &Path, opts: &Options, reporter: &dyn Reporter, write_l
     let spec_dir = spec_path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_owned();
     let lock_path = lock::path_for(spec_path);
     let locked = Lock::read(&lock_path)?;
-    let target = output::parse_target(&opts.output)?;
-    // Archives are made from a layout built beside them.
-    let staging = match &target {
-        output::Target::Layout { .. } => None,
-        output::Target::OciArchive { path, .. } | output::Target::DockerArchive { path, .. } => {
-            let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-            Some(tempfile::Builder::new().prefix(".temper-build-").tempdir_in(parent).map_err(|source| Error::Write { path: parent.to_owned(), source })?)
-        }
-    };
-    let (out_dir, tag) = match (&target, &staging) {
-        (output::Target::Layout { dir, tag }, _) => (dir.clone(), tag.clone()),
-        (output::Target::OciArchive { tag, .. }, Some(s)) => (s.path().to_owned(), tag.clone()),
-        (_, Some(s)) => (s.path().to_owned(), "latest".to_owned()),
-        (_, None) => return Err(Error::Spec("--output: no staging directory".into())),
-    };
+    let staged = output::Staged::new(output::parse_target(&opts.output)?)?;
 
     let reference = base_reference(&spec, &spec_dir, locked.as_ref(), opts.update)?;
     let image = temper_verdict::target::open(&reference, &opts.open)?.image;
@@ -279,7 +266,7 @@ fn build_with(spec_path: &Path, opts: &Options, reporter: &dyn Reporter, write_l
         return Err(Error::Spec(format!("--locked: {}: {}; build without --locked (or with --update) to accept", lock_path.display(), lock_changes.join("; "))));
     }
 
-    let layout = output::Layout::create(&out_dir)?;
+    let layout = staged.layout()?;
     let mut layer_descriptors = Vec::new();
     for (i, layer) in image.layers.iter().enumerate() {
         let LayerContent::Stream(mut stream) = image.open_layer(i)? else {
@@ -326,22 +313,9 @@ fn build_with(spec_path: &Path, opts: &Options, reporter: &dyn Reporter, write_l
         }
         descriptor["platform"] = platform;
     }
-    layout.tag(&tag, descriptor)?;
-    match &target {
-        output::Target::Layout { .. } => {}
-        output::Target::OciArchive { path, .. } => output::archive(&out_dir, path, epoch_u, None)?,
-        output::Target::DockerArchive { path, repo_tag } => {
-            let blob = |d: &Value| format!("blobs/sha256/{}", d["digest"].as_str().unwrap_or_default().trim_start_matches("sha256:"));
-            let docker = json!([{ "Config": blob(&manifest["config"]), "RepoTags": repo_tag.iter().collect::<Vec<_>>(), "Layers": manifest["layers"].as_array().map(|l| l.iter().map(blob).collect::<Vec<_>>()).unwrap_or_default() }]);
-            output::archive(&out_dir, path, epoch_u, Some(docker))?;
-        }
-    }
-    let output_path = match &target {
-        output::Target::Layout { dir, .. } => dir.clone(),
-        output::Target::OciArchive { path, .. } | output::Target::DockerArchive { path, .. } => path.clone(),
-    };
-    let (sbom_path, provenance_path) = provenance::paths_beside(&output_path);
-    let sbom = provenance::sbom(&format!("oci:{}:{tag}", out_dir.display()), &opts.limits, &opts.cache, epoch, reporter)?;
+    staged.finish(&layout, descriptor, Some(&manifest), epoch_u)?;
+    let (sbom_path, provenance_path) = provenance::paths_beside(staged.output_path());
+    let sbom = provenance::sbom(&staged.reference(), &opts.limits, &opts.cache, epoch, reporter)?;
     provenance::write_whole(&sbom_path, &sbom)?;
     let statement = provenance::statement(&opts.output, &digest, spec_path, &spec_text, &new_lock, opts.source_date_epoch.as_deref());
     provenance::write_whole(&provenance_path, &(serde_json::to_string_pretty(&statement).unwrap_or_default() + "\n"))?;

@@ -207,6 +207,82 @@ impl Layout {
     }
 }
 
+/// Where an image is assembled before it reaches its target: the layout
+/// itself, or a staging layout beside an archive (on the same filesystem,
+/// so the archive is renamed into place).
+pub struct Staged {
+    target: Target,
+    /// Removed when the build ends, whatever happened.
+    _staging: Option<tempfile::TempDir>,
+    dir: PathBuf,
+    tag: String,
+}
+
+impl Staged {
+    /// Prepares `target`.
+    pub fn new(target: Target) -> Result<Staged, Error> {
+        let (staging, dir, tag) = match &target {
+            Target::Layout { dir, tag } => (None, dir.clone(), tag.clone()),
+            Target::OciArchive { path, .. } | Target::DockerArchive { path, .. } => {
+                let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+                let staging = tempfile::Builder::new().prefix(".temper-build-").tempdir_in(parent).map_err(fail(parent))?;
+                let dir = staging.path().to_owned();
+                let tag = match &target {
+                    Target::OciArchive { tag, .. } => tag.clone(),
+                    _ => "latest".to_owned(),
+                };
+                (Some(staging), dir, tag)
+            }
+        };
+        Ok(Staged { target, _staging: staging, dir, tag })
+    }
+
+    /// The layout being written.
+    pub fn layout(&self) -> Result<Layout, Error> {
+        Layout::create(&self.dir)
+    }
+
+    /// The layout as an image reference (for reading the result back).
+    pub fn reference(&self) -> String {
+        format!("oci:{}:{}", self.dir.display(), self.tag)
+    }
+
+    /// The file or directory the target names.
+    pub fn output_path(&self) -> &Path {
+        match &self.target {
+            Target::Layout { dir, .. } => dir,
+            Target::OciArchive { path, .. } | Target::DockerArchive { path, .. } => path,
+        }
+    }
+
+    /// Tags `descriptor` (a manifest's, or an index's) and writes the
+    /// archive the target asks for; `manifest` is the image manifest a
+    /// docker-archive lists. Archive entries carry `epoch` as their time.
+    pub fn finish(&self, layout: &Layout, descriptor: Value, manifest: Option<&Value>, epoch: u64) -> Result<(), Error> {
+        layout.tag(&self.tag, descriptor)?;
+        match &self.target {
+            Target::Layout { .. } => Ok(()),
+            Target::OciArchive { path, .. } => archive(&self.dir, path, epoch, None),
+            Target::DockerArchive { path, repo_tag } => {
+                let Some(manifest) = manifest else {
+                    return Err(Error::Spec(format!("{}: a docker-archive holds one platform; write a multi-platform image to oci: or oci-archive:", path.display())));
+                };
+                let blob = |d: &Value| format!("blobs/sha256/{}", d["digest"].as_str().unwrap_or_default().trim_start_matches("sha256:"));
+                let docker = json!([{ "Config": blob(&manifest["config"]), "RepoTags": repo_tag.iter().collect::<Vec<_>>(), "Layers": manifest["layers"].as_array().map(|l| l.iter().map(blob).collect::<Vec<_>>()).unwrap_or_default() }]);
+                archive(&self.dir, path, epoch, Some(docker))
+            }
+        }
+    }
+}
+
+/// Pushes the image written to `output` (as `--output` named it) to the
+/// registry reference `reference`: every platform of an index, the tag last.
+pub fn push(output: &str, reference: &str, registry: &temper_image::RegistryOptions) -> Result<temper_image::registry::push::Pushed, Error> {
+    let target = temper_image::RegistryRef::parse(reference.strip_prefix("registry:").or_else(|| reference.strip_prefix("docker://")).unwrap_or(reference))?;
+    let image = temper_verdict::target::open_any_platform(output, &temper_image::OpenOptions::default())?.image;
+    Ok(temper_image::registry::push::Pusher::new(&target, registry, temper_image::registry::push::PushOptions::default())?.push_image(&image)?)
+}
+
 /// Writes the layout at `dir` as a tar at `path` (with Docker's
 /// `manifest.json` when `docker` gives its config, layers and tags),
 /// through a temporary file renamed into place.

@@ -11,6 +11,7 @@ mod inspect;
 mod layers;
 mod lint;
 mod push;
+mod rebase;
 mod sbom;
 mod scan;
 
@@ -27,6 +28,7 @@ pub use inspect::InspectArgs;
 pub use layers::LayersArgs;
 pub use lint::{LintArgs, LintFormat};
 pub use push::PushArgs;
+pub use rebase::{InheritChoice, RebaseArgs};
 pub use sbom::{SbomArgs, SbomFormat};
 pub use scan::{ScanArgs, ScanFormat};
 
@@ -65,6 +67,8 @@ pub enum Command {
     Build(BuildArgs),
     /// Push an image from any source to a registry (every platform of an index unless --platform).
     Push(PushArgs),
+    /// Move an app image onto a new base without a rebuild (its old base's layers swapped for the new one's).
+    Rebase(RebaseArgs),
     /// Manage the local advisory database.
     #[command(subcommand)]
     Db(DbCommand),

@@ -33,6 +33,20 @@ pub fn open(reference: &str, opts: &OpenOptions) -> Result<Opened, Error> {
     Ok(Opened { source, image })
 }
 
+/// [`open`] for a whole index: without a platform in `opts`, an index that
+/// lacks the host's platform is opened at its first one instead of refused
+/// (what a push or a rebase of every platform wants).
+pub fn open_any_platform(reference: &str, opts: &OpenOptions) -> Result<Opened, Error> {
+    match open(reference, opts) {
+        Err(Error::Image(temper_image::Error::NoPlatform { available, .. })) if opts.platform.is_none() && available.iter().any(|p| temper_image::Platform::parse(p).is_ok()) => {
+            let mut opts = opts.clone();
+            opts.platform = available.iter().find_map(|p| temper_image::Platform::parse(p).ok());
+            open(reference, &opts)
+        }
+        other => other,
+    }
+}
+
 /// An SBOM file when `reference` is a JSON file, else the image it names.
 pub fn resolve(reference: &str, opts: &OpenOptions) -> Result<Target, Error> {
     match sbom_file(reference)? {

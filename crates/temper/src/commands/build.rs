@@ -4,8 +4,6 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use temper_cli::{BuildArgs, BuildFormat};
-use temper_image::registry::push::{PushOptions, Pusher};
-use temper_image::{OpenOptions, RegistryRef};
 
 use super::{print, source_date_epoch, source_options};
 use crate::progress::Terminal;
@@ -47,9 +45,7 @@ pub fn run(args: &BuildArgs) -> Result<ExitCode> {
     }
     let pushed = match &args.push {
         Some(reference) => {
-            let target = RegistryRef::parse(reference.strip_prefix("registry:").unwrap_or(reference))?;
-            let image = temper_verdict::target::open(&built.output, &OpenOptions::default())?.image;
-            let pushed = Pusher::new(&target, &opts.open.registry, PushOptions::default())?.push_image(&image)?;
+            let pushed = temper_build::output::push(&built.output, reference, &opts.open.registry)?;
             let s = &pushed.stats;
             crate::term::note(&format!("pushed {}: {} blobs uploaded, {} already present, {} mounted", pushed.reference, s.uploaded, s.present, s.mounted));
             Some(pushed.reference)

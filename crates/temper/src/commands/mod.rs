@@ -14,6 +14,7 @@ pub mod layers;
 pub mod lint;
 pub mod man;
 pub mod push;
+pub mod rebase;
 pub mod sbom;
 pub mod scan;
 
@@ -40,6 +41,7 @@ pub fn run(command: Command) -> Result<ExitCode> {
         Command::Lint(args) => lint::run(&args),
         Command::Build(args) => build::run(&args),
         Command::Push(args) => push::run(&args),
+        Command::Rebase(args) => rebase::run(&args),
         Command::Db(command) => db::run(command),
         Command::Cache(command) => cache::run(command),
         Command::Completions { shell } => completions::run(shell),

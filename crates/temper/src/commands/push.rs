@@ -6,10 +6,10 @@ use std::process::ExitCode;
 use anyhow::{Result, anyhow};
 use temper_cli::{Format, PushArgs};
 use temper_cli::ImageArgs;
-use temper_image::{Image, Platform, RegistryRef};
+use temper_image::{Image, RegistryRef};
 use temper_image::registry::push::{PushOptions, Pusher};
 
-use super::{open, open_options, print};
+use super::{open_options, print};
 use crate::size::{human, parse_size};
 use crate::term;
 
@@ -41,18 +41,5 @@ pub fn run(args: &PushArgs) -> Result<ExitCode> {
 /// The image the flags name; without --platform the whole index goes up,
 /// so an index without the host's platform is opened at its first one.
 fn open_any_platform(args: &ImageArgs) -> Result<Image> {
-    let err = match open(args) {
-        Ok(opened) => return Ok(opened.image),
-        Err(e) => e,
-    };
-    let first = match err.downcast_ref::<temper_verdict::Error>() {
-        Some(temper_verdict::Error::Image(temper_image::Error::NoPlatform { available, .. })) if args.registry.platform.is_none() => {
-            available.iter().find_map(|p| Platform::parse(p).ok())
-        }
-        _ => None,
-    };
-    let Some(first) = first else { return Err(err) };
-    let mut opts = open_options(args)?;
-    opts.platform = Some(first);
-    Ok(temper_verdict::target::open(&args.image, &opts)?.image)
+    Ok(temper_verdict::target::open_any_platform(&args.image, &open_options(args)?)?.image)
 }
