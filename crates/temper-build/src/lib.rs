@@ -28,12 +28,12 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
-use temper_image::{LayerContent, OpenOptions, Source};
+use temper_image::{LayerContent, OpenOptions, Platform, Source};
 use temper_verdict::Reporter;
 
 use crate::base::Base;
 use crate::layer::{Content, Entry, Node};
-use crate::lock::{Lock, LockedBase, LockedInput};
+use crate::lock::{Lock, LockedBase, LockedInput, LockedPlatform};
 use crate::spec::{LayerMode, Spec};
 
 /// Why a build failed.
@@ -103,14 +103,16 @@ pub struct Built {
     pub digest: String,
     /// Where it was written, as given.
     pub output: String,
-    /// Layers added over the base.
+    /// Layers added over the base (per platform).
     pub layers_added: usize,
     /// The lock file.
     pub lock: PathBuf,
     /// How the lock changed (empty when it did not).
     pub lock_changes: Vec<String>,
-    /// The CycloneDX SBOM of the result, beside it.
-    pub sbom: PathBuf,
+    /// Platforms built (more than one: the result is an index).
+    pub platforms: usize,
+    /// The CycloneDX SBOM of the result beside it (one per platform of an index).
+    pub sboms: Vec<PathBuf>,
     /// The SLSA provenance statement, beside it.
     pub provenance: PathBuf,
 }
@@ -235,6 +237,51 @@ pub fn build(spec_path: &Path, opts: &Options, reporter: &dyn Reporter) -> Resul
     build_with(spec_path, opts, reporter, true)
 }
 
+/// One platform of the base, read and turned into layer entries, before
+/// anything is written.
+struct Prepared {
+    image: temper_image::Image,
+    base: Base,
+    epoch: i64,
+    steps: Vec<(&'static str, Vec<Entry>)>,
+}
+
+/// What one platform's build wrote.
+struct PlatformBuilt {
+    manifest: Value,
+    descriptor: Value,
+    layers_added: usize,
+}
+
+/// The platforms to build: the one asked for, else those the spec lists
+/// (each must be in the base), else every platform of a base index.
+/// `None` alone: the base's only image.
+fn platforms_to_build(spec: &Spec, first: &temper_image::Image, requested: Option<&Platform>) -> Result<(Vec<Option<Platform>>, bool), Error> {
+    if let Some(p) = requested {
+        return Ok((vec![Some(p.clone())], false));
+    }
+    let listed: Vec<Platform> = spec.platforms.iter().map(|p| Platform::parse(p).map_err(|_| Error::Spec(format!("platforms: `{p}` is not os/arch[/variant]")))).collect::<Result<_, _>>()?;
+    let available: Vec<Platform> = if first.index.is_some() { first.platforms.clone() } else { first.platform().into_iter().collect() };
+    let names = || available.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+    let mut chosen = Vec::new();
+    for want in &listed {
+        let found = available.iter().find(|p| p.satisfies(want)).ok_or_else(|| Error::Spec(format!("platforms: the base {} has no {want} (it has {})", spec.base, names())))?;
+        if !chosen.contains(found) {
+            chosen.push(found.clone());
+        }
+    }
+    if first.index.is_none() {
+        return Ok((vec![None], false));
+    }
+    if listed.is_empty() {
+        chosen = available;
+    }
+    if chosen.len() <= 1 && listed.is_empty() {
+        return Ok((vec![chosen.pop()], false));
+    }
+    Ok((chosen.into_iter().map(Some).collect(), true))
+}
+
 /// [`build`], writing the lock only when `write_lock`.
 fn build_with(spec_path: &Path, opts: &Options, reporter: &dyn Reporter, write_lock: bool) -> Result<Built, Error> {
     let (spec, spec_text) = Spec::read(spec_path)?;
@@ -244,29 +291,92 @@ fn build_with(spec_path: &Path, opts: &Options, reporter: &dyn Reporter, write_l
     let staged = output::Staged::new(output::parse_target(&opts.output)?)?;
 
     let reference = base_reference(&spec, &spec_dir, locked.as_ref(), opts.update)?;
-    let image = temper_verdict::target::open(&reference, &opts.open)?.image;
-    let base_digest = image.index.as_ref().or(image.manifest.as_ref()).map(|d| d.digest.to_string()).or_else(|| image.config_digest.as_ref().map(ToString::to_string)).unwrap_or_default();
-    let epoch = epoch(opts.source_date_epoch.as_deref(), image.config.created.as_deref())?;
-    let created = rfc3339(epoch);
-    let base = Base::read_cached(&image, &opts.limits, &opts.cache, reporter)?;
+    let first = temper_verdict::target::open_any_platform(&reference, &opts.open)?.image;
+    let base_digest = first.index.as_ref().or(first.manifest.as_ref()).map(|d| d.digest.to_string()).or_else(|| first.config_digest.as_ref().map(ToString::to_string)).unwrap_or_default();
+    let (platforms, multi) = platforms_to_build(&spec, &first, opts.open.platform.as_ref())?;
 
-    let epoch_u = u64::try_from(epoch).unwrap_or(0);
-    let certs = certificates::step(&spec.certificates, &spec_dir, &base, opts.now)?;
-    let (accounts_entries, accounts) = accounts::step(&spec, &base, epoch_u)?;
-    let files = files::step(&spec, &spec_dir, &accounts)?;
-    let env = config::env(image.config.config.env.as_deref().unwrap_or_default(), &spec.env)?;
-    let removals = files::removals(&spec, &base, &env)?;
-    let steps: Vec<(&str, Vec<Entry>)> = vec![("certificates", certs), ("accounts", accounts_entries), ("files", files), ("remove", removals)];
-    check_overlaps(&steps)?;
-
-    let input_digests = inputs(&spec, &spec_dir, &steps)?;
-    let new_lock = Lock { version: 1, base: LockedBase { reference: spec.base.clone(), digest: base_digest.clone() }, inputs: locked_inputs(&input_digests, &spec_dir) };
+    // Every platform is read and checked before anything is written.
+    let mut prepared = Vec::new();
+    for platform in platforms {
+        let image = match &platform {
+            Some(p) if first.platform().as_ref() != Some(p) => temper_verdict::target::open(&reference, &OpenOptions { platform: Some(p.clone()), ..opts.open.clone() })?.image,
+            _ => first.clone(),
+        };
+        prepared.push(prepare(&spec, &spec_dir, image, opts, reporter)?);
+    }
+    let all_steps: Vec<(&str, Vec<Entry>)> = prepared.iter().flat_map(|p| p.steps.iter().map(|(s, e)| (*s, e.clone()))).collect();
+    let input_digests = inputs(&spec, &spec_dir, &all_steps)?;
+    let locked_platforms = if multi { prepared.iter().filter_map(|p| Some(LockedPlatform { platform: p.image.platform()?.to_string(), digest: p.image.manifest.as_ref()?.digest.to_string() })).collect() } else { Vec::new() };
+    let new_lock = Lock { version: 1, base: LockedBase { reference: spec.base.clone(), digest: base_digest.clone(), platforms: locked_platforms }, inputs: locked_inputs(&input_digests, &spec_dir) };
     let lock_changes = locked.as_ref().map_or_else(|| vec![format!("{} created", lock_path.display())], |l| new_lock.changes_from(l));
     if opts.locked && !lock_changes.is_empty() {
         return Err(Error::Spec(format!("--locked: {}: {}; build without --locked (or with --update) to accept", lock_path.display(), lock_changes.join("; "))));
     }
 
     let layout = staged.layout()?;
+    let epoch = prepared.first().map_or(0, |p| p.epoch);
+    let mut built = Vec::new();
+    for p in prepared {
+        built.push(write_platform(&spec, p, &layout, opts, &input_digests)?);
+    }
+    let (digest, top, manifest) = if multi {
+        let mut manifests: Vec<Value> = built.iter().map(|b| b.descriptor.clone()).collect();
+        manifests.sort_by_key(|d| serde_json::from_value::<Platform>(d["platform"].clone()).map(|p| p.to_string()).unwrap_or_default());
+        let mut annotations: BTreeMap<String, String> = spec.annotations.clone();
+        annotations.insert("org.opencontainers.image.base.name".into(), spec.base.clone());
+        annotations.insert("org.opencontainers.image.base.digest".into(), base_digest.clone());
+        annotations.insert("org.opencontainers.image.created".into(), rfc3339(epoch));
+        let index = json!({ "schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": manifests, "annotations": annotations });
+        let (digest, size) = layout.put(&serde_json::to_vec(&index).unwrap_or_default())?;
+        (digest.clone(), json!({ "mediaType": "application/vnd.oci.image.index.v1+json", "digest": digest, "size": size }), None)
+    } else {
+        let only = built.first().ok_or_else(|| Error::Spec(format!("the base {} has no platform to build", spec.base)))?;
+        (only.descriptor["digest"].as_str().unwrap_or_default().to_owned(), only.descriptor.clone(), Some(&only.manifest))
+    };
+    staged.finish(&layout, top, manifest, u64::try_from(epoch).unwrap_or(0))?;
+
+    let mut sboms = Vec::new();
+    let mut subjects = vec![(opts.output.clone(), digest.clone())];
+    for b in &built {
+        let platform: Option<Platform> = serde_json::from_value(b.descriptor["platform"].clone()).ok();
+        let suffix = platform.as_ref().filter(|_| multi).map(|p| p.to_string().replace('/', "-"));
+        let path = provenance::sbom_path(staged.output_path(), suffix.as_deref());
+        let sbom = provenance::sbom(&staged.reference(), platform.filter(|_| multi), &opts.limits, &opts.cache, epoch, reporter)?;
+        provenance::write_whole(&path, &sbom)?;
+        sboms.push(path);
+        if multi {
+            subjects.push((format!("{} ({})", opts.output, suffix.unwrap_or_default()), b.descriptor["digest"].as_str().unwrap_or_default().to_owned()));
+        }
+    }
+    let provenance_path = provenance::provenance_path(staged.output_path());
+    let statement = provenance::statement(&opts.output, &subjects, spec_path, &spec_text, &new_lock, opts.source_date_epoch.as_deref());
+    provenance::write_whole(&provenance_path, &(serde_json::to_string_pretty(&statement).unwrap_or_default() + "\n"))?;
+    if write_lock && !lock_changes.is_empty() {
+        provenance::write_whole(&lock_path, &new_lock.to_toml())?;
+    }
+    Ok(Built { digest, output: opts.output.clone(), platforms: built.len(), layers_added: built.iter().map(|b| b.layers_added).max().unwrap_or(0), lock: lock_path, lock_changes, sboms, provenance: provenance_path })
+}
+
+/// Reads one platform of the base and turns the spec into its layer entries.
+fn prepare(spec: &Spec, spec_dir: &Path, image: temper_image::Image, opts: &Options, reporter: &dyn Reporter) -> Result<Prepared, Error> {
+    let epoch = epoch(opts.source_date_epoch.as_deref(), image.config.created.as_deref())?;
+    let base = Base::read_cached(&image, &opts.limits, &opts.cache, reporter)?;
+    let epoch_u = u64::try_from(epoch).unwrap_or(0);
+    let certs = certificates::step(&spec.certificates, spec_dir, &base, opts.now)?;
+    let (accounts_entries, accounts) = accounts::step(spec, &base, epoch_u)?;
+    let files = files::step(spec, spec_dir, &accounts)?;
+    let env = config::env(image.config.config.env.as_deref().unwrap_or_default(), &spec.env)?;
+    let removals = files::removals(spec, &base, &env)?;
+    let steps: Vec<(&'static str, Vec<Entry>)> = vec![("certificates", certs), ("accounts", accounts_entries), ("files", files), ("remove", removals)];
+    check_overlaps(&steps)?;
+    Ok(Prepared { image, base, epoch, steps })
+}
+
+/// Writes one platform: the base's layers copied, the new layers, the config and the manifest.
+fn write_platform(spec: &Spec, prepared: Prepared, layout: &output::Layout, opts: &Options, input_digests: &BTreeMap<PathBuf, String>) -> Result<PlatformBuilt, Error> {
+    let Prepared { image, base, epoch, steps } = prepared;
+    let epoch_u = u64::try_from(epoch).unwrap_or(0);
+    let created = rfc3339(epoch);
     let mut layer_descriptors = Vec::new();
     for (i, layer) in image.layers.iter().enumerate() {
         let LayerContent::Stream(mut stream) = image.open_layer(i)? else {
@@ -285,11 +395,11 @@ fn build_with(spec_path: &Path, opts: &Options, reporter: &dyn Reporter, write_l
             continue;
         }
         let entries = with_parents(entries, &base)?;
-        let blob = layer::write_cached(&entries, epoch_u, spec.compression, layout.blobs(), &opts.cache, &input_digests)?;
+        let blob = layer::write_cached(&entries, epoch_u, spec.compression, layout.blobs(), &opts.cache, input_digests)?;
         layer_descriptors.push(json!({ "mediaType": blob.media_type, "digest": blob.digest, "size": blob.size }));
         new_layers.push((blob.diff_id, name));
     }
-    let config_doc = config::document(&image.config, &spec, &created, &new_layers)?;
+    let config_doc = config::document(&image.config, spec, &created, &new_layers)?;
     let (config_digest, config_size) = layout.put(&serde_json::to_vec(&config_doc).unwrap_or_default())?;
     let mut annotations: BTreeMap<String, String> = spec.annotations.clone();
     annotations.insert("org.opencontainers.image.base.name".into(), spec.base.clone());
@@ -307,20 +417,7 @@ fn build_with(spec_path: &Path, opts: &Options, reporter: &dyn Reporter, write_l
     let (digest, size) = layout.put(&serde_json::to_vec(&manifest).unwrap_or_default())?;
     let mut descriptor = json!({ "mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": digest, "size": size });
     if let Some(p) = image.platform() {
-        let mut platform = json!({ "architecture": p.architecture, "os": p.os });
-        if let Some(v) = &p.variant {
-            platform["variant"] = Value::String(v.clone());
-        }
-        descriptor["platform"] = platform;
+        descriptor["platform"] = serde_json::to_value(&p).unwrap_or(Value::Null);
     }
-    staged.finish(&layout, descriptor, Some(&manifest), epoch_u)?;
-    let (sbom_path, provenance_path) = provenance::paths_beside(staged.output_path());
-    let sbom = provenance::sbom(&staged.reference(), &opts.limits, &opts.cache, epoch, reporter)?;
-    provenance::write_whole(&sbom_path, &sbom)?;
-    let statement = provenance::statement(&opts.output, &digest, spec_path, &spec_text, &new_lock, opts.source_date_epoch.as_deref());
-    provenance::write_whole(&provenance_path, &(serde_json::to_string_pretty(&statement).unwrap_or_default() + "\n"))?;
-    if write_lock && !lock_changes.is_empty() {
-        provenance::write_whole(&lock_path, &new_lock.to_toml())?;
-    }
-    Ok(Built { digest, output: opts.output.clone(), layers_added: new_layers.len(), lock: lock_path, lock_changes, sbom: sbom_path, provenance: provenance_path })
+    Ok(PlatformBuilt { manifest, descriptor, layers_added: new_layers.len() })
 }

@@ -29,6 +29,19 @@ pub struct LockedBase {
     pub reference: String,
     /// The manifest (or index) digest it resolved to.
     pub digest: String,
+    /// For an index: each platform built, with its manifest digest.
+    #[serde(default)]
+    pub platforms: Vec<LockedPlatform>,
+}
+
+/// One platform of a multi-platform base.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct LockedPlatform {
+    /// `os/arch[/variant]`.
+    pub platform: String,
+    /// Its manifest digest.
+    pub digest: String,
 }
 
 /// One local input.
@@ -61,6 +74,9 @@ impl Lock {
         // serde_json's string escapes are valid TOML basic strings.
         let q = |s: &str| serde_json::to_string(s).unwrap_or_default();
         let mut out = format!("# Written by `temper build`: what the image was built from. Commit it beside the spec.\nversion = {}\n\n[base]\nreference = {}\ndigest = {}\n", self.version, q(&self.base.reference), q(&self.base.digest));
+        for p in &self.base.platforms {
+            out.push_str(&format!("\n[[base.platforms]]\nplatform = {}\ndigest = {}\n", q(&p.platform), q(&p.digest)));
+        }
         for i in &self.inputs {
             out.push_str(&format!("\n[[inputs]]\npath = {}\ndigest = {}\n", q(&i.path), q(&i.digest)));
         }
@@ -70,8 +86,11 @@ impl Lock {
     /// What differs from `other` (the lock on disk), one line each.
     pub fn changes_from(&self, other: &Lock) -> Vec<String> {
         let mut out = Vec::new();
-        if self.base != other.base {
+        if (&self.base.reference, &self.base.digest) != (&other.base.reference, &other.base.digest) {
             out.push(format!("the base {} is now {} (locked: {} at {})", self.base.reference, self.base.digest, other.base.reference, other.base.digest));
+        } else if self.base.platforms != other.base.platforms {
+            let list = |p: &[LockedPlatform]| p.iter().map(|p| format!("{} {}", p.platform, p.digest)).collect::<Vec<_>>().join(", ");
+            out.push(format!("the base's platforms are now [{}] (locked: [{}])", list(&self.base.platforms), list(&other.base.platforms)));
         }
         for i in &self.inputs {
             match other.inputs.iter().find(|o| o.path == i.path) {

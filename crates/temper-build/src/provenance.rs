@@ -17,11 +17,24 @@ use crate::{Error, Reporter};
 /// The build type this predicate follows (a URI temper owns).
 pub const BUILD_TYPE: &str = "https://example.invalid/temper/build-types/golden/v1";
 
-/// `PATH.sbom.cdx.json` and `PATH.provenance.json` beside an output at `PATH`.
-pub fn paths_beside(output: &Path) -> (PathBuf, PathBuf) {
+/// `PATH.SUFFIX` beside an output at `PATH`.
+fn beside(output: &Path, suffix: &str) -> PathBuf {
     let name = output.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "image".to_owned());
     let dir = output.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    (dir.join(format!("{name}.sbom.cdx.json")), dir.join(format!("{name}.provenance.json")))
+    dir.join(format!("{name}.{suffix}"))
+}
+
+/// `PATH.sbom.cdx.json` beside an output at `PATH`; `PATH.linux-arm64.sbom.cdx.json` for one platform of an index.
+pub fn sbom_path(output: &Path, platform: Option<&str>) -> PathBuf {
+    match platform {
+        Some(p) => beside(output, &format!("{p}.sbom.cdx.json")),
+        None => beside(output, "sbom.cdx.json"),
+    }
+}
+
+/// `PATH.provenance.json` beside an output at `PATH`.
+pub fn provenance_path(output: &Path) -> PathBuf {
+    beside(output, "provenance.json")
 }
 
 /// Writes `text` to `path` through a temporary file.
@@ -31,9 +44,9 @@ pub fn write_whole(path: &Path, text: &str) -> Result<(), Error> {
     std::fs::rename(&tmp, path).map_err(|source| Error::Write { path: path.to_owned(), source })
 }
 
-/// The CycloneDX SBOM of the image at `reference` (the build's output).
-pub fn sbom(reference: &str, limits: &temper_layer::Limits, cache: &temper_verdict::CacheSettings, epoch: i64, reporter: &dyn Reporter) -> Result<String, Error> {
-    let opened = temper_verdict::target::open(reference, &temper_image::OpenOptions::default())?;
+/// The CycloneDX SBOM of the image at `reference` (the build's output), of `platform` for an index.
+pub fn sbom(reference: &str, platform: Option<temper_image::Platform>, limits: &temper_layer::Limits, cache: &temper_verdict::CacheSettings, epoch: i64, reporter: &dyn Reporter) -> Result<String, Error> {
+    let opened = temper_verdict::target::open(reference, &temper_image::OpenOptions { platform, ..Default::default() })?;
     let scanned = temper_verdict::pass::scan(&opened.image, limits, cache, reporter, &[], false)?;
     let subject = temper_verdict::target::subject(&opened.source, &opened.image, &scanned.layers);
     let timestamp = temper_inventory::format::Timestamp::resolve(Some(&epoch.to_string()), None).map_err(|e| Error::Spec(e.to_string()))?;
@@ -49,14 +62,15 @@ fn digest_set(digest: &str) -> Value {
     }
 }
 
-/// The in-toto statement with the SLSA provenance v1 predicate.
-pub fn statement(output: &str, manifest_digest: &str, spec_path: &Path, spec_text: &str, lock: &Lock, source_date_epoch: Option<&str>) -> Value {
+/// The in-toto statement with the SLSA provenance v1 predicate; its
+/// subjects are (name, digest): the output, and each platform of an index.
+pub fn statement(output: &str, subjects: &[(String, String)], spec_path: &Path, spec_text: &str, lock: &Lock, source_date_epoch: Option<&str>) -> Value {
     let mut dependencies = vec![json!({ "uri": lock.base.reference, "digest": digest_set(&lock.base.digest), "name": "base" })];
     dependencies.extend(lock.inputs.iter().map(|i| json!({ "uri": format!("file:{}", i.path), "digest": digest_set(&i.digest) })));
     let inputs: Vec<Value> = lock.inputs.iter().map(|i| json!({ "path": i.path, "digest": i.digest })).collect();
     json!({
         "_type": "https://in-toto.io/Statement/v1",
-        "subject": [{ "name": output, "digest": digest_set(manifest_digest) }],
+        "subject": subjects.iter().map(|(name, digest)| json!({ "name": name, "digest": digest_set(digest) })).collect::<Vec<_>>(),
         "predicateType": "https://slsa.dev/provenance/v1",
         "predicate": {
             "buildDefinition": {
@@ -67,7 +81,7 @@ pub fn statement(output: &str, manifest_digest: &str, spec_path: &Path, spec_tex
                         "digest": { "sha256": hex::encode(Sha256::digest(spec_text.as_bytes())) },
                         "content": spec_text,
                     },
-                    "lock": { "version": lock.version, "base": { "reference": lock.base.reference, "digest": lock.base.digest }, "inputs": inputs },
+                    "lock": { "version": lock.version, "base": { "reference": lock.base.reference, "digest": lock.base.digest, "platforms": lock.base.platforms.iter().map(|p| json!({ "platform": p.platform, "digest": p.digest })).collect::<Vec<_>>() }, "inputs": inputs },
                     "output": output,
                 },
                 "internalParameters": { "SOURCE_DATE_EPOCH": source_date_epoch },

@@ -92,6 +92,17 @@ fn entries(bytes: &[u8]) -> BTreeMap<String, (String, Vec<u8>)> {
 
 fn first_difference(a: &Path, b: &Path, da: &str, db: &str) -> String {
     let (ma, mb) = (json(a, da), json(b, db));
+    // An index: the first platform whose manifests differ.
+    if let (Some(xa), Some(xb)) = (ma["manifests"].as_array(), mb["manifests"].as_array()) {
+        for (x, y) in xa.iter().zip(xb) {
+            let (dx, dy) = (x["digest"].as_str().unwrap_or(""), y["digest"].as_str().unwrap_or(""));
+            if dx != dy {
+                let platform = serde_json::from_value::<temper_image::Platform>(x["platform"].clone()).map(|p| p.to_string()).unwrap_or_default();
+                return format!("{platform}: {}", first_difference(a, b, dx, dy));
+            }
+        }
+        return json_difference("index", &ma, &mb).unwrap_or_else(|| "the indexes differ".to_owned());
+    }
     let (ca, cb) = (ma["config"]["digest"].as_str().unwrap_or(""), mb["config"]["digest"].as_str().unwrap_or(""));
     if ca != cb
         && let Some(d) = json_difference("config", &json(a, ca), &json(b, cb))

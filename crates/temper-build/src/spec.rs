@@ -18,6 +18,9 @@ use crate::Error;
 pub struct Spec {
     /// The base image: any source temper reads (`registry/repo:tag`, `oci:DIR:TAG`, `docker-archive:PATH`…).
     pub base: String,
+    /// The platforms to build from a multi-platform base (`linux/amd64`, `linux/arm64/v8`); default: every platform it has.
+    #[serde(default)]
+    pub platforms: Vec<String>,
     /// `one` layer for everything the spec adds (the default), or one layer `per-step`.
     #[serde(default)]
     pub layers: LayerMode,

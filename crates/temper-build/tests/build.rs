@@ -215,8 +215,8 @@ target = "/srv/app/sub/run.sh"
     assert_eq!(a["org.opencontainers.image.source"], "https://git.corp/golden");
     assert_eq!(a["org.opencontainers.image.created"], "2023-11-14T22:13:20Z");
     // Beside the output: the SBOM of the result and the SLSA provenance statement.
-    assert_eq!(built.sbom, dir.path().join("out.sbom.cdx.json"));
-    let sbom: Value = serde_json::from_slice(&std::fs::read(&built.sbom).unwrap()).unwrap();
+    assert_eq!(built.sboms, [dir.path().join("out.sbom.cdx.json")]);
+    let sbom: Value = serde_json::from_slice(&std::fs::read(&built.sboms[0]).unwrap()).unwrap();
     assert_eq!(sbom["bomFormat"], "CycloneDX");
     assert!(sbom["metadata"]["component"]["bom-ref"].as_str().unwrap().contains(&built.digest.replace(':', "%3A")), "{}", sbom["metadata"]["component"]);
     let prov: Value = serde_json::from_slice(&std::fs::read(&built.provenance).unwrap()).unwrap();

@@ -163,3 +163,91 @@ fn umoci_skopeo_and_openssl_accept_the_result() {
     let other = Command::new(tool("openssl")).arg("verify").arg("-CAfile").arg(dir.path().join("other.pem")).arg(&leaf_pem).output().unwrap();
     assert!(!other.status.success());
 }
+
+/// The JSON document `digest` of the layout at `dir`.
+fn doc(dir: &Path, digest: &str) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(dir.join("blobs/sha256").join(digest.trim_start_matches("sha256:"))).unwrap()).unwrap()
+}
+
+/// The paths in the gzip layer `digest` of the layout at `dir`.
+fn layer_paths(dir: &Path, digest: &str) -> Vec<String> {
+    let file = std::fs::File::open(dir.join("blobs/sha256").join(digest.trim_start_matches("sha256:"))).unwrap();
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(file));
+    archive.entries().unwrap().map(|e| e.unwrap().path().unwrap().to_string_lossy().into_owned()).collect()
+}
+
+#[test]
+fn multi_platform_base_builds_every_platform_into_an_index_and_rebases_per_platform() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("golden.toml");
+    let write_spec = |extra: &str| std::fs::write(&spec, format!("base = \"{}\"\n{extra}[env]\nHTTPS_PROXY = \"http://proxy:3128\"\n[[files]]\npath = \"/etc/corp/motd\"\ncontent = \"hello\\n\"\n", corpus_image("multiarch-index"))).unwrap();
+    write_spec("");
+    let out = dir.path().join("golden");
+    let o = temper(&["build", spec.to_str().unwrap(), "-o", &format!("oci:{}:1", out.display()), "-f", "json"], dir.path(), &[], "022");
+    let built: serde_json::Value = serde_json::from_str(&ok(&o)).unwrap();
+    assert_eq!(built["platforms"], 2);
+    assert_eq!(built["sboms"].as_array().unwrap().len(), 2);
+    assert!(dir.path().join("golden.linux-arm64-v8.sbom.cdx.json").is_file());
+    let index = doc(&out, built["digest"].as_str().unwrap());
+    assert_eq!(index["mediaType"], "application/vnd.oci.image.index.v1+json");
+    let manifests = index["manifests"].as_array().unwrap();
+    let platforms: Vec<String> = manifests.iter().map(|m| format!("{}/{}", m["platform"]["os"].as_str().unwrap(), m["platform"]["architecture"].as_str().unwrap())).collect();
+    assert_eq!(platforms, ["linux/amd64", "linux/arm64"], "every platform, sorted");
+    for m in manifests {
+        let manifest = doc(&out, m["digest"].as_str().unwrap());
+        let config = doc(&out, manifest["config"]["digest"].as_str().unwrap());
+        assert_eq!(config["architecture"], m["platform"]["architecture"], "each platform is built on its own base");
+        assert!(config["config"]["Env"].as_array().unwrap().iter().any(|e| e == "https_proxy=http://proxy:3128"));
+        let top = manifest["layers"].as_array().unwrap().last().unwrap()["digest"].as_str().unwrap().to_owned();
+        assert!(layer_paths(&out, &top).iter().any(|p| p == "etc/corp/motd"));
+    }
+    let lock = std::fs::read_to_string(dir.path().join("golden.lock")).unwrap();
+    assert_eq!(lock.matches("[[base.platforms]]").count(), 2, "{lock}");
+    assert!(lock.contains("platform = \"linux/arm64/v8\""), "{lock}");
+    // skopeo copies the whole index.
+    ok(&Command::new(tool("skopeo")).args(["copy", "--all", &format!("oci:{}:1", out.display()), &format!("oci:{}:1", dir.path().join("copy").display())]).output().unwrap());
+    // The same spec twice gives the same index.
+    let again = temper(&["build", spec.to_str().unwrap(), "--check-reproducible"], dir.path(), &[], "022");
+    assert_eq!(ok(&again), format!("reproducible: both builds are {}\n", built["digest"].as_str().unwrap()));
+
+    // --platform builds one image, not an index.
+    let one = dir.path().join("one");
+    let o = temper(&["build", spec.to_str().unwrap(), "-o", &format!("oci:{}:1", one.display()), "--platform", "linux/arm64", "-f", "json"], dir.path(), &[], "022");
+    let single: serde_json::Value = serde_json::from_str(&ok(&o)).unwrap();
+    assert_eq!(doc(&one, single["digest"].as_str().unwrap())["mediaType"], "application/vnd.oci.image.manifest.v1+json");
+    // `platforms` picks some; a platform the base lacks is refused, naming what it has.
+    write_spec("platforms = [\"linux/arm64\"]\n");
+    let o = temper(&["build", spec.to_str().unwrap(), "-o", &format!("oci:{}:arm", out.display()), "-f", "json"], dir.path(), &[], "022");
+    let arm: serde_json::Value = serde_json::from_str(&ok(&o)).unwrap();
+    let arm_index = doc(&out, arm["digest"].as_str().unwrap());
+    assert_eq!(arm_index["manifests"].as_array().unwrap().len(), 1);
+    assert_eq!(arm_index["manifests"][0]["platform"]["variant"], "v8");
+    write_spec("platforms = [\"linux/s390x\"]\n");
+    let o = temper(&["build", spec.to_str().unwrap(), "-o", &format!("oci:{}:s390x", out.display())], dir.path(), &[], "022");
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("has no linux/s390x (it has linux/amd64, linux/arm64/v8)"), "{err}");
+
+    // An app on the two-platform golden, moved onto a golden 1.1: rebased platform by platform.
+    std::fs::write(dir.path().join("app.toml"), format!("base = \"oci:{}:1\"\n[[files]]\npath = \"/app/run\"\ncontent = \"app\\n\"\n", out.display())).unwrap();
+    std::fs::write(dir.path().join("golden-1.1.toml"), format!("base = \"oci:{}:1\"\n[env]\nHTTPS_PROXY = \"http://proxy2:3128\"\n", out.display())).unwrap();
+    let app = format!("oci:{}:1", dir.path().join("app").display());
+    let new_golden = format!("oci:{}:1.1", out.display());
+    ok(&temper(&["build", "app.toml", "-o", &app], dir.path(), &[], "022"));
+    ok(&temper(&["build", "golden-1.1.toml", "-o", &new_golden], dir.path(), &[], "022"));
+    let rebased = dir.path().join("rebased");
+    let o = temper(&["rebase", &app, "--new-base", &new_golden, "-o", &format!("oci:{}:1", rebased.display()), "-f", "json"], dir.path(), &[], "022");
+    let report: serde_json::Value = serde_json::from_str(&ok(&o)).unwrap();
+    let reports = report["platforms"].as_array().unwrap();
+    assert_eq!(reports.len(), 2);
+    let index = doc(&rebased, report["digest"].as_str().unwrap());
+    for (m, r) in index["manifests"].as_array().unwrap().iter().zip(reports) {
+        assert_eq!(m["digest"], r["digest"]);
+        let manifest = doc(&rebased, m["digest"].as_str().unwrap());
+        assert_eq!(manifest["annotations"]["org.opencontainers.image.base.digest"], r["new_base"]);
+        let config = doc(&rebased, manifest["config"]["digest"].as_str().unwrap());
+        assert_eq!(config["architecture"], m["platform"]["architecture"]);
+        assert!(config["config"]["Env"].as_array().unwrap().iter().any(|e| e == "HTTPS_PROXY=http://proxy2:3128"), "{config}");
+        assert_eq!(r["inherited"].as_array().unwrap().len(), 2, "HTTPS_PROXY and https_proxy: {r}");
+    }
+}

@@ -54,13 +54,21 @@ pub fn run(args: &BuildArgs) -> Result<ExitCode> {
     };
     match args.format {
         BuildFormat::Json => {
-            let doc = serde_json::json!({ "digest": built.digest, "output": built.output, "layers_added": built.layers_added, "lock": built.lock, "lock_changes": built.lock_changes, "sbom": built.sbom, "provenance": built.provenance, "pushed": pushed });
+            let doc = serde_json::json!({ "digest": built.digest, "output": built.output, "layers_added": built.layers_added, "lock": built.lock, "lock_changes": built.lock_changes, "platforms": built.platforms, "sboms": built.sboms, "provenance": built.provenance, "pushed": pushed });
             print(&(serde_json::to_string_pretty(&doc)? + "\n"))?;
         }
         BuildFormat::Table => match (&pushed, scratch.is_some()) {
-            (Some(reference), true) => print(&format!("{reference}  ({} layer(s) added)\n", built.layers_added))?,
-            _ => print(&format!("{}@{}  ({} layer(s) added)\n", render::escape(&built.output), built.digest, built.layers_added))?,
+            (Some(reference), true) => print(&format!("{reference}  ({})\n", added(&built)))?,
+            _ => print(&format!("{}@{}  ({})\n", render::escape(&built.output), built.digest, added(&built)))?,
         },
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What the build added, for the summary line.
+fn added(built: &temper_build::Built) -> String {
+    match built.platforms {
+        0 | 1 => format!("{} layer(s) added", built.layers_added),
+        n => format!("{n} platforms, {} layer(s) added to each", built.layers_added),
+    }
 }
