@@ -103,6 +103,8 @@ pub struct Built {
     pub digest: String,
     /// Where it was written, as given.
     pub output: String,
+    /// The base it was built on, as opened (a registry tag pinned to its locked digest).
+    pub base: String,
     /// Layers added over the base (per platform).
     pub layers_added: usize,
     /// The lock file.
@@ -354,7 +356,7 @@ fn build_with(spec_path: &Path, opts: &Options, reporter: &dyn Reporter, write_l
     if write_lock && !lock_changes.is_empty() {
         provenance::write_whole(&lock_path, &new_lock.to_toml())?;
     }
-    Ok(Built { digest, output: opts.output.clone(), platforms: built.len(), layers_added: built.iter().map(|b| b.layers_added).max().unwrap_or(0), lock: lock_path, lock_changes, sboms, provenance: provenance_path })
+    Ok(Built { digest, output: opts.output.clone(), base: reference, platforms: built.len(), layers_added: built.iter().map(|b| b.layers_added).max().unwrap_or(0), lock: lock_path, lock_changes, sboms, provenance: provenance_path })
 }
 
 /// Reads one platform of the base and turns the spec into its layer entries.

@@ -276,11 +276,24 @@ impl Staged {
 }
 
 /// Pushes the image written to `output` (as `--output` named it) to the
-/// registry reference `reference`: every platform of an index, the tag last.
-pub fn push(output: &str, reference: &str, registry: &temper_image::RegistryOptions) -> Result<temper_image::registry::push::Pushed, Error> {
+/// registry reference `reference`: every platform of an index, the tag
+/// last. Blobs of `bases` (image references) that live in the same
+/// registry are mounted from their repositories instead of uploaded.
+pub fn push(output: &str, reference: &str, registry: &temper_image::RegistryOptions, bases: &[&str]) -> Result<temper_image::registry::push::Pushed, Error> {
     let target = temper_image::RegistryRef::parse(reference.strip_prefix("registry:").or_else(|| reference.strip_prefix("docker://")).unwrap_or(reference))?;
+    let mut mount_from: Vec<String> = Vec::new();
+    for base in bases {
+        if let Ok(temper_image::Source::Registry(r)) = temper_image::Source::parse(base)
+            && r.registry == target.registry
+            && r.repository != target.repository
+            && !mount_from.contains(&r.repository)
+        {
+            mount_from.push(r.repository);
+        }
+    }
     let image = temper_verdict::target::open_any_platform(output, &temper_image::OpenOptions::default())?.image;
-    Ok(temper_image::registry::push::Pusher::new(&target, registry, temper_image::registry::push::PushOptions::default())?.push_image(&image)?)
+    let options = temper_image::registry::push::PushOptions { mount_from, ..Default::default() };
+    Ok(temper_image::registry::push::Pusher::new(&target, registry, options)?.push_image(&image)?)
 }
 
 /// Writes the layout at `dir` as a tar at `path` (with Docker's

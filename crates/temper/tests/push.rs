@@ -466,3 +466,47 @@ fn build_push_uploads_the_golden_image_and_a_rebuild_pushes_no_blob() {
     let pulled = temper(&["inspect", "--format", "json", "--insecure", &format!("{}/lab/golden:v1", s.registry.host())]).json();
     assert_eq!(pulled["digest"], first["digest"]);
 }
+
+#[test]
+fn rebase_follows_a_moved_golden_tag_in_the_registry_and_mounts_its_blobs() {
+    let s = Setup::start();
+    let golden = format!("{}/lab/golden:latest", s.proxy.host());
+    let spec = |name: &str, base: &str, motd: &str| {
+        let path = s.work.path().join(name);
+        std::fs::write(&path, format!("base = \"{base}\"\n[[files]]\npath = \"/etc/motd\"\ncontent = \"{motd}\\n\"\n")).expect("spec");
+        path.to_str().expect("utf-8").to_owned()
+    };
+    let build = |spec: &str, dest: &str| temper(&["build", spec, "--insecure", "--format", "json", "--push", dest]).json();
+    let base = oci(&corpus_layout(DISTROLESS));
+    let v1 = build(&spec("golden1.toml", &base, "golden 1"), &golden);
+    // The app is built on the registry's golden tag; its annotations name it and pin v1.
+    std::fs::write(s.work.path().join("app.toml"), format!("base = \"{golden}\"\n[[files]]\npath = \"/app/run\"\ncontent = \"app\\n\"\n")).expect("app spec");
+    s.proxy.clear();
+    let app = build(s.work.path().join("app.toml").to_str().expect("utf-8"), &format!("{}/lab/app:1", s.proxy.host()));
+    let mounts = |seen: &[Seen]| seen.iter().filter(|r| r.method == "POST" && r.target.contains("&from=lab/golden") && r.status == 201).count();
+    assert!(mounts(&s.proxy.seen()) > 0, "the golden base's blobs are mounted into lab/app, not uploaded: {:#?}", s.proxy.seen());
+    // The platform team moves the tag.
+    let v2 = build(&spec("golden2.toml", &base, "golden 2"), &golden);
+    assert_ne!(v1["digest"], v2["digest"]);
+
+    // No --old-base or --new-base: the annotations say both.
+    s.proxy.clear();
+    let dest = format!("{}/lab/app:2", s.proxy.host());
+    let report = temper(&["rebase", &format!("{}/lab/app:1", s.proxy.host()), "--insecure", "--format", "json", "--push", &dest]).json();
+    assert_eq!(report["platforms"][0]["old_base"], v1["digest"], "{report}");
+    assert_eq!(report["platforms"][0]["new_base"], v2["digest"], "{report}");
+    assert_eq!(report["pushed"], format!("{dest}@{}", report["digest"].as_str().expect("digest")));
+    let seen = s.proxy.seen();
+    let uploads: Vec<&Seen> = seen.iter().filter(|r| r.method == "PATCH" || (r.method == "PUT" && r.target.contains("/blobs/uploads/"))).collect();
+    // Only the new config goes up: golden 2's layers are mounted, the app's own layer is already in lab/app.
+    assert_eq!(uploads.len(), 1, "{uploads:#?}");
+    assert!(mounts(&seen) > 0);
+
+    let pulled = temper(&["inspect", "--format", "json", "--insecure", &format!("{}/lab/app:2", s.registry.host())]).json();
+    let golden2 = temper(&["inspect", "--format", "json", "--insecure", &format!("{}/lab/golden:latest", s.registry.host())]).json();
+    let app1 = temper(&["inspect", "--format", "json", "--insecure", &format!("{}/lab/app:1", s.registry.host())]).json();
+    let digests = |v: &Value| v["layers"].as_array().expect("layers").iter().map(|l| l["digest"].clone()).collect::<Vec<_>>();
+    let (g2, a1) = (digests(&golden2), digests(&app1));
+    assert_eq!(digests(&pulled), [g2.clone(), a1[a1.len() - 1..].to_vec()].concat(), "golden 2's layers, then the app's own");
+    assert_eq!(app["digest"], app1["digest"]);
+}

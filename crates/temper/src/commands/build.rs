@@ -45,7 +45,7 @@ pub fn run(args: &BuildArgs) -> Result<ExitCode> {
     }
     let pushed = match &args.push {
         Some(reference) => {
-            let pushed = temper_build::output::push(&built.output, reference, &opts.open.registry)?;
+            let pushed = temper_build::output::push(&built.output, reference, &opts.open.registry, &[&built.base])?;
             let s = &pushed.stats;
             crate::term::note(&format!("pushed {}: {} blobs uploaded, {} already present, {} mounted", pushed.reference, s.uploaded, s.present, s.mounted));
             Some(pushed.reference)

@@ -30,7 +30,7 @@ pub fn run(args: &RebaseArgs) -> Result<ExitCode> {
     let rebased = temper_build::rebase::rebase(&opts)?;
     let pushed = match &args.push {
         Some(reference) => {
-            let pushed = temper_build::output::push(&rebased.output, reference, &opts.open.registry)?;
+            let pushed = temper_build::output::push(&rebased.output, reference, &opts.open.registry, &[&rebased.new_base, &args.app])?;
             let s = &pushed.stats;
             crate::term::note(&format!("pushed {}: {} blobs uploaded, {} already present, {} mounted", pushed.reference, s.uploaded, s.present, s.mounted));
             Some(pushed.reference)
