@@ -77,6 +77,7 @@ pub enum Error {
 }
 
 /// How to build.
+#[derive(Clone)]
 pub struct Options {
     /// `oci:DIR[:TAG]`, `oci-archive:PATH[:TAG]` or `docker-archive:PATH[:REPO[:TAG]]`.
     pub output: String,
@@ -94,6 +95,8 @@ pub struct Options {
     pub now: time::OffsetDateTime,
     /// The layer cache the result's SBOM is made through.
     pub cache: temper_verdict::CacheSettings,
+    /// Labels set over the spec's (`--label`, e.g. the revision CI builds).
+    pub labels: BTreeMap<String, String>,
 }
 
 /// What a build made.
@@ -286,7 +289,8 @@ fn platforms_to_build(spec: &Spec, first: &temper_image::Image, requested: Optio
 
 /// [`build`], writing the lock only when `write_lock`.
 fn build_with(spec_path: &Path, opts: &Options, reporter: &dyn Reporter, write_lock: bool) -> Result<Built, Error> {
-    let (spec, spec_text) = Spec::read(spec_path)?;
+    let (mut spec, spec_text) = Spec::read(spec_path)?;
+    spec.labels.extend(opts.labels.iter().map(|(k, v)| (k.clone(), v.clone())));
     let spec_dir = spec_path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_owned();
     let lock_path = lock::path_for(spec_path);
     let locked = Lock::read(&lock_path)?;
@@ -324,10 +328,7 @@ fn build_with(spec_path: &Path, opts: &Options, reporter: &dyn Reporter, write_l
     let (digest, top, manifest) = if multi {
         let mut manifests: Vec<Value> = built.iter().map(|b| b.descriptor.clone()).collect();
         manifests.sort_by_key(|d| serde_json::from_value::<Platform>(d["platform"].clone()).map(|p| p.to_string()).unwrap_or_default());
-        let mut annotations: BTreeMap<String, String> = spec.annotations.clone();
-        annotations.insert("org.opencontainers.image.base.name".into(), spec.base.clone());
-        annotations.insert("org.opencontainers.image.base.digest".into(), base_digest.clone());
-        annotations.insert("org.opencontainers.image.created".into(), rfc3339(epoch));
+        let annotations = manifest_annotations(&spec, Some(&base_digest), &rfc3339(epoch));
         let index = json!({ "schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": manifests, "annotations": annotations });
         let (digest, size) = layout.put(&serde_json::to_vec(&index).unwrap_or_default())?;
         (digest.clone(), json!({ "mediaType": "application/vnd.oci.image.index.v1+json", "digest": digest, "size": size }), None)
@@ -351,12 +352,30 @@ fn build_with(spec_path: &Path, opts: &Options, reporter: &dyn Reporter, write_l
         }
     }
     let provenance_path = provenance::provenance_path(staged.output_path());
-    let statement = provenance::statement(&opts.output, &subjects, spec_path, &spec_text, &new_lock, opts.source_date_epoch.as_deref());
+    let statement = provenance::statement(&opts.output, &subjects, spec_path, &spec_text, &opts.labels, &new_lock, opts.source_date_epoch.as_deref());
     provenance::write_whole(&provenance_path, &(serde_json::to_string_pretty(&statement).unwrap_or_default() + "\n"))?;
     if write_lock && !lock_changes.is_empty() {
         provenance::write_whole(&lock_path, &new_lock.to_toml())?;
     }
     Ok(Built { digest, output: opts.output.clone(), base: reference, platforms: built.len(), layers_added: built.iter().map(|b| b.layers_added).max().unwrap_or(0), lock: lock_path, lock_changes, sboms, provenance: provenance_path })
+}
+
+/// The annotations of a manifest or index: the spec's, the source and
+/// revision labels (from the spec or `--label`) as the annotations OCI
+/// names for them, the base and the creation time.
+fn manifest_annotations(spec: &Spec, base_digest: Option<&str>, created: &str) -> BTreeMap<String, String> {
+    let mut annotations: BTreeMap<String, String> = spec.annotations.clone();
+    for key in ["org.opencontainers.image.source", "org.opencontainers.image.revision"] {
+        if let Some(v) = spec.labels.get(key) {
+            annotations.entry(key.to_owned()).or_insert_with(|| v.clone());
+        }
+    }
+    annotations.insert("org.opencontainers.image.base.name".into(), spec.base.clone());
+    if let Some(d) = base_digest {
+        annotations.insert("org.opencontainers.image.base.digest".into(), d.to_owned());
+    }
+    annotations.insert("org.opencontainers.image.created".into(), created.to_owned());
+    annotations
 }
 
 /// Reads one platform of the base and turns the spec into its layer entries.
@@ -403,12 +422,7 @@ fn write_platform(spec: &Spec, prepared: Prepared, layout: &output::Layout, opts
     }
     let config_doc = config::document(&image.config, spec, &created, &new_layers)?;
     let (config_digest, config_size) = layout.put(&serde_json::to_vec(&config_doc).unwrap_or_default())?;
-    let mut annotations: BTreeMap<String, String> = spec.annotations.clone();
-    annotations.insert("org.opencontainers.image.base.name".into(), spec.base.clone());
-    if let Some(m) = &image.manifest {
-        annotations.insert("org.opencontainers.image.base.digest".into(), m.digest.to_string());
-    }
-    annotations.insert("org.opencontainers.image.created".into(), created);
+    let annotations = manifest_annotations(spec, image.manifest.as_ref().map(|m| m.digest.to_string()).as_deref(), &created);
     let manifest = json!({
         "schemaVersion": 2,
         "mediaType": "application/vnd.oci.image.manifest.v1+json",

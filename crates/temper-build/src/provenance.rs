@@ -64,7 +64,7 @@ fn digest_set(digest: &str) -> Value {
 
 /// The in-toto statement with the SLSA provenance v1 predicate; its
 /// subjects are (name, digest): the output, and each platform of an index.
-pub fn statement(output: &str, subjects: &[(String, String)], spec_path: &Path, spec_text: &str, lock: &Lock, source_date_epoch: Option<&str>) -> Value {
+pub fn statement(output: &str, subjects: &[(String, String)], spec_path: &Path, spec_text: &str, labels: &std::collections::BTreeMap<String, String>, lock: &Lock, source_date_epoch: Option<&str>) -> Value {
     let mut dependencies = vec![json!({ "uri": lock.base.reference, "digest": digest_set(&lock.base.digest), "name": "base" })];
     dependencies.extend(lock.inputs.iter().map(|i| json!({ "uri": format!("file:{}", i.path), "digest": digest_set(&i.digest) })));
     let inputs: Vec<Value> = lock.inputs.iter().map(|i| json!({ "path": i.path, "digest": i.digest })).collect();
@@ -82,6 +82,7 @@ pub fn statement(output: &str, subjects: &[(String, String)], spec_path: &Path, 
                         "content": spec_text,
                     },
                     "lock": { "version": lock.version, "base": { "reference": lock.base.reference, "digest": lock.base.digest, "platforms": lock.base.platforms.iter().map(|p| json!({ "platform": p.platform, "digest": p.digest })).collect::<Vec<_>>() }, "inputs": inputs },
+                    "labels": labels,
                     "output": output,
                 },
                 "internalParameters": { "SOURCE_DATE_EPOCH": source_date_epoch },

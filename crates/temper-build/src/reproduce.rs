@@ -27,7 +27,7 @@ pub fn check(spec_path: &Path, opts: &Options, reporter: &dyn Reporter) -> Resul
     let mut digests = Vec::new();
     for run in ["first", "second"] {
         let dir = scratch.path().join(run);
-        let opts = Options { output: format!("oci:{}:check", dir.display()), open: opts.open.clone(), limits: opts.limits.clone(), source_date_epoch: opts.source_date_epoch.clone(), locked: opts.locked, update: opts.update, now: opts.now, cache: opts.cache.clone() };
+        let opts = Options { output: format!("oci:{}:check", dir.display()), ..opts.clone() };
         digests.push(build_with(spec_path, &opts, reporter, false)?.digest);
     }
     let difference = (digests[0] != digests[1]).then(|| first_difference(&scratch.path().join("first"), &scratch.path().join("second"), &digests[0], &digests[1]));

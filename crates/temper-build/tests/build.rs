@@ -62,6 +62,7 @@ fn options(output: &Path) -> temper_build::Options {
         update: false,
         now: time::OffsetDateTime::now_utc(),
         cache: temper_verdict::CacheSettings { disabled: true, ..Default::default() },
+        labels: Default::default(),
     }
 }
 
@@ -368,4 +369,22 @@ fn a_rebuild_reads_no_base_layer_and_compresses_nothing_again() {
     // A changed input is a new layer, not a stale one from the cache.
     std::fs::write(dir.path().join("motd"), "changed").unwrap();
     assert_ne!(temper_build::build(&path, &opts, &warm).unwrap().digest, first.digest);
+}
+
+#[test]
+fn label_flag_sets_labels_and_the_source_and_revision_annotations() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = base(dir.path());
+    let path = dir.path().join("golden.toml");
+    std::fs::write(&path, format!("base = \"{base}\"\n[labels]\n\"org.opencontainers.image.source\" = \"https://git.corp.example/golden\"\nteam = \"platform\"\n")).unwrap();
+    let mut opts = options(&dir.path().join("out"));
+    opts.labels = BTreeMap::from([("org.opencontainers.image.revision".to_owned(), "4b1d".to_owned()), ("team".to_owned(), "sre".to_owned())]);
+    let built = temper_build::build(&path, &opts, &temper_verdict::Silent).unwrap();
+    let out = read(&dir.path().join("out"), built.layers_added);
+    assert_eq!(out.config["config"]["Labels"]["team"], "sre", "--label wins over the spec");
+    assert_eq!(out.config["config"]["Labels"]["org.opencontainers.image.revision"], "4b1d");
+    assert_eq!(out.manifest["annotations"]["org.opencontainers.image.source"], "https://git.corp.example/golden");
+    assert_eq!(out.manifest["annotations"]["org.opencontainers.image.revision"], "4b1d");
+    let provenance: Value = serde_json::from_slice(&std::fs::read(&built.provenance).unwrap()).unwrap();
+    assert_eq!(provenance["predicate"]["buildDefinition"]["externalParameters"]["labels"]["org.opencontainers.image.revision"], "4b1d", "what --label added is recorded");
 }

@@ -27,6 +27,9 @@ pub struct BuildArgs {
     /// Also push the result to this registry reference (HOST/REPO[:TAG]); without --output it is built in a temporary layout.
     #[arg(long, value_name = "REF")]
     pub push: Option<String>,
+    /// A label KEY=VALUE set over the spec's (repeatable); org.opencontainers.image.source and .revision also become manifest annotations.
+    #[arg(long = "label", value_name = "KEY=VALUE")]
+    pub labels: Vec<String>,
     /// Refuse to build when the base or an input differs from the lock (CI).
     #[arg(long, conflicts_with = "update")]
     pub locked: bool,

@@ -25,7 +25,8 @@ pub fn run(args: &BuildArgs) -> Result<ExitCode> {
         (None, None) => String::new(),
     };
     let open = source_options(&args.registry)?;
-    let opts = temper_build::Options { output, open, limits: temper_layer::Limits::default(), source_date_epoch: source_date_epoch()?, locked: args.locked, update: args.update, now: time::OffsetDateTime::now_utc(), cache: temper_verdict::CacheSettings { disabled: args.no_cache, dir: args.cache_dir.clone(), verify_blobs: false } };
+    let labels = args.labels.iter().map(|l| l.split_once('=').filter(|(k, _)| !k.is_empty()).map(|(k, v)| (k.to_owned(), v.to_owned())).ok_or_else(|| anyhow::anyhow!("--label {l}: give KEY=VALUE"))).collect::<Result<_>>()?;
+    let opts = temper_build::Options { output, open, limits: temper_layer::Limits::default(), source_date_epoch: source_date_epoch()?, locked: args.locked, update: args.update, now: time::OffsetDateTime::now_utc(), cache: temper_verdict::CacheSettings { disabled: args.no_cache, dir: args.cache_dir.clone(), verify_blobs: false }, labels };
     if args.check_reproducible {
         let r = temper_build::reproduce::check(&args.spec, &opts, &Terminal)?;
         return Ok(match r.difference {
