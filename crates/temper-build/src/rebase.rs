@@ -284,25 +284,41 @@ fn shown(v: Option<&Value>) -> String {
 fn inherit(app: &mut Value, old: &Value, new: &Value, choice: Inherit) -> Vec<Inherited> {
     let mut out = Vec::new();
     // Env, variable by variable.
+    // By name (the first line of a name wins, as the runtime's lookup does), so a hostile config with many variables stays linear.
     let (app_env, old_env, new_env) = (env_pairs(app), env_pairs(old), env_pairs(new));
-    let get = |env: &[(String, String)], k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| Value::String(v.clone()));
-    let names: BTreeSet<&String> = old_env.iter().chain(&new_env).map(|(n, _)| n).collect();
-    let mut env = app_env.clone();
+    let by_name = |env: &[(String, String)]| {
+        let mut m: BTreeMap<String, String> = BTreeMap::new();
+        for (k, v) in env {
+            m.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+        m
+    };
+    let (app_map, old_map, new_map) = (by_name(&app_env), by_name(&old_env), by_name(&new_env));
+    let names: BTreeSet<&String> = old_map.keys().chain(new_map.keys()).collect();
+    let mut set: BTreeMap<String, Option<String>> = BTreeMap::new();
     for name in names {
-        let (a, o, n) = (get(&app_env, name), get(&old_env, name), get(&new_env, name));
+        let (a, o, n) = (app_map.get(name), old_map.get(name), new_map.get(name));
         if a == o && o != n {
-            out.push(Inherited { field: format!("Env {name}"), old: shown(o.as_ref()), new: shown(n.as_ref()) });
-            match n {
-                Some(Value::String(v)) => match env.iter_mut().find(|(k, _)| k == name) {
-                    Some(slot) => slot.1 = v,
-                    None => env.push((name.clone(), v)),
-                },
-                _ => env.retain(|(k, _)| k != name),
-            }
+            let js = |v: Option<&String>| v.map(|v| Value::String(v.clone()));
+            out.push(Inherited { field: format!("Env {name}"), old: shown(js(o).as_ref()), new: shown(js(n).as_ref()) });
+            set.insert(name.clone(), n.cloned());
         }
     }
     let mut changes: Vec<(String, Option<Value>)> = Vec::new();
-    if env != app_env {
+    if !set.is_empty() {
+        let mut env: Vec<(String, String)> = app_env.into_iter().filter_map(|(k, v)| match set.get(&k) {
+            Some(Some(new)) => Some((k, new.clone())),
+            Some(None) => None,
+            None => Some((k, v)),
+        }).collect();
+        let mut present: BTreeSet<String> = env.iter().map(|(k, _)| k.clone()).collect();
+        for (k, v) in &set {
+            if let Some(v) = v
+                && present.insert(k.clone())
+            {
+                env.push((k.clone(), v.clone()));
+            }
+        }
         changes.push(("Env".into(), Some(Value::Array(env.into_iter().map(|(k, v)| Value::String(format!("{k}={v}"))).collect()))));
     }
     let field = |c: &Value, k: &str| c["config"].get(k).filter(|v| !v.is_null()).cloned();
