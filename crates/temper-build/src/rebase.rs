@@ -433,7 +433,8 @@ fn rebase_platform(layout: &Layout, opts: &RebaseOptions, platform: Option<Platf
     }
     config["rootfs"] = json!({ "type": "layers", "diff_ids": new_ids.iter().chain(&app_ids[old_ids.len()..]).collect::<Vec<_>>() });
     let new_digest = new.digest();
-    if let Some(labels) = config["config"]["Labels"].as_object_mut() {
+    // `get_mut`, not indexing: a hostile config whose `config` is no object must not panic.
+    if let Some(labels) = config.get_mut("config").and_then(|c| c.get_mut("Labels")).and_then(Value::as_object_mut) {
         if labels.contains_key(BASE_NAME) {
             labels.insert(BASE_NAME.into(), Value::String(new_ref.clone()));
         }
@@ -520,6 +521,17 @@ mod tests {
         let before = kept.clone();
         assert_eq!(inherit(&mut kept, &old, &new, Inherit::Old).len(), 2);
         assert_eq!(kept, before);
+    }
+
+    #[test]
+    fn a_config_that_is_not_an_object_where_one_is_expected_is_not_a_panic() {
+        let old = json!({ "config": { "Env": ["A=1"] } });
+        let new = json!({ "config": { "Env": ["A=2"] } });
+        for hostile in [json!({ "config": "x" }), json!({ "config": { "Env": "A=1", "Labels": 3 } }), json!({ "config": null, "history": 7 })] {
+            let mut app = hostile.clone();
+            inherit(&mut app, &old, &new, Inherit::New);
+            assert_eq!(history(&hostile).len(), 0);
+        }
     }
 
     #[test]
