@@ -84,6 +84,15 @@ if ! scripts/dockerfile-corpus.sh "$TEMPER_DOCKERFILES"; then
   echo "warning: could not fetch the Dockerfile corpus (offline?); its test will skip" >&2
 fi
 
+# Real Debian packages (curl and its dependencies, pinned) from which the
+# temper-apt tests build a signed repository served on loopback; the script
+# also installs apt-ftparchive (apt-utils) and gpg.
+export TEMPER_APT_FIXTURE=${TEMPER_APT_FIXTURE:-$HOME/.cache/temper-apt-fixture}
+if ! scripts/apt-repo-fixture.sh "$TEMPER_APT_FIXTURE"; then
+  [[ ${CI:-} == true ]] && { echo "error: could not fetch the apt repository fixture" >&2; exit 1; }
+  echo "warning: could not fetch the apt repository fixture (offline?); its tests will skip" >&2
+fi
+
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --no-fail-fast
 else

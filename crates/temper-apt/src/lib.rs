@@ -5,3 +5,10 @@
 //! checked against the hashes the signed release gives; a resolver picks
 //! what to install or upgrade; the installer turns `.deb`s into layer
 //! entries and the dpkg database files that describe them.
+
+pub mod control;
+pub mod index;
+pub mod keyring;
+pub mod release;
+pub mod repo;
+pub mod sources;

@@ -92,7 +92,10 @@ struct ErrorItem {
     message: String,
 }
 
-fn build_agent(opts: &RegistryOptions) -> Result<Agent> {
+/// The HTTP agent every temper download goes through: the public roots
+/// plus `--ca-cert`, `--insecure`, the proxy environment, timeouts and the
+/// user agent; statuses are returned, not turned into errors.
+pub fn build_agent(opts: &RegistryOptions) -> Result<Agent> {
     let mut roots: Vec<Certificate<'static>> =
         webpki_root_certs::TLS_SERVER_ROOT_CERTS.iter().map(|c| Certificate::from_der(c.as_ref()).to_owned()).collect();
     for path in &opts.ca_certs {

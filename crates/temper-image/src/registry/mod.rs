@@ -8,7 +8,7 @@ mod retry;
 
 use std::sync::Arc;
 
-pub use client::RegistryOptions;
+pub use client::{RegistryOptions, build_agent};
 pub use retry::{LONG_WAIT, Notice, RetryPolicy};
 use client::Client;
 
