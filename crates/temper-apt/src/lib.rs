@@ -5,3 +5,9 @@
 //! checked against the hashes the signed release gives; a resolver picks
 //! what to install or upgrade; the installer turns `.deb`s into layer
 //! entries and the dpkg database files that describe them.
+
+pub mod deb;
+pub mod install;
+pub mod relation;
+pub mod resolve;
+pub mod scripts;

@@ -1,0 +1,529 @@
+//! The installer: verified `.deb`s in, layer entries and dpkg database
+//! files out, and no program of the image run.
+//!
+//! Each package's data tar is unpacked into a staging directory (one file
+//! per path, so the layer writer streams them) and described as
+//! [`LayerEntry`]s. Paths land where dpkg would put them: through the
+//! base's directory symlinks (`bin/ls` → `usr/bin/ls` on merged-/usr
+//! systems), while the package's `.list` keeps the paths it shipped, as
+//! dpkg's does. Hard links become copies of their target (the same staged
+//! file). The dpkg database is updated the way dpkg leaves it:
+//! `var/lib/dpkg/status` (stanzas sorted by name, the upgraded ones
+//! replaced, `Status: install ok installed`, `Conffiles` with MD5s) and
+//! `info/<pkg>.list`, `.md5sums`, `.conffiles` and the other control
+//! members; on distroless bases (`status.d/` and no `status`) one
+//! `status.d/<pkg>` file and its `.md5sums` instead. Maintainer scripts
+//! are read by [`crate::scripts`]: alternatives are set up here, the rest
+//! comes back as [`ScriptNote`]s.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::fs;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+use md5::{Digest, Md5};
+
+use crate::deb::{self, Control, DataKind, DebError, DebLimits};
+use crate::scripts::{self, Alternative};
+
+/// What the installer needs to know of the base image.
+#[derive(Debug, Clone, Default)]
+pub struct Base {
+    /// `var/lib/dpkg/status`, if the base has one.
+    pub status: Option<String>,
+    /// The base has a `var/lib/dpkg/status.d/` directory (distroless).
+    pub status_d: bool,
+    /// Every symlink of the base, root-relative path → target as written.
+    pub symlinks: BTreeMap<String, String>,
+    /// `var/lib/dpkg/alternatives/<name>` files of the base, by name.
+    pub alternatives: BTreeMap<String, String>,
+}
+
+/// What a layer entry is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LayerKind {
+    /// A file whose content is at `source` (in the staging directory).
+    File {
+        /// Where to read it.
+        source: PathBuf,
+        /// Its size.
+        size: u64,
+    },
+    /// A directory.
+    Dir,
+    /// A symlink.
+    Symlink {
+        /// Where it points, as written.
+        target: String,
+    },
+}
+
+/// One entry of the new layer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayerEntry {
+    /// Root-relative path.
+    pub path: String,
+    /// What it is.
+    pub kind: LayerKind,
+    /// Permission bits.
+    pub mode: u32,
+    /// Owner.
+    pub uid: u64,
+    /// Group.
+    pub gid: u64,
+}
+
+/// A maintainer script command temper did not reproduce.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScriptNote {
+    /// The package.
+    pub package: String,
+    /// `preinst` or `postinst`.
+    pub script: &'static str,
+    /// The command as written.
+    pub command: String,
+}
+
+impl fmt::Display for ScriptNote {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {} runs {}", self.package, self.script, self.command)
+    }
+}
+
+/// The installer's output.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Installation {
+    /// The layer's entries, sorted by path, parents before children.
+    pub entries: Vec<LayerEntry>,
+    /// Script commands not reproduced, by package then script.
+    pub scripts: Vec<ScriptNote>,
+}
+
+/// Why the installation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum InstallError {
+    /// A `.deb` could not be read or was refused.
+    #[error(transparent)]
+    Deb(#[from] DebError),
+    /// The staging directory could not be written.
+    #[error("staging {}: {source}; check the disk space and permissions of the cache directory", path.display())]
+    Staging {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: io::Error,
+    },
+    /// A package whose control or content cannot be installed.
+    #[error("{}: {reason}", deb.display())]
+    Package {
+        /// The `.deb`.
+        deb: PathBuf,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// A field of a control paragraph: the first line's value, continuation
+/// lines kept (joined with `\n`, their leading space included).
+pub fn paragraph_field(paragraph: &str, name: &str) -> Option<String> {
+    let mut lines = paragraph.lines();
+    while let Some(line) = lines.next() {
+        if let Some((key, value)) = line.split_once(':')
+            && !line.starts_with([' ', '\t'])
+            && key.eq_ignore_ascii_case(name)
+        {
+            let mut out = value.trim().to_owned();
+            for cont in lines.by_ref().take_while(|l| l.starts_with([' ', '\t'])) {
+                out.push('\n');
+                out.push_str(cont);
+            }
+            return Some(out);
+        }
+    }
+    None
+}
+
+/// The fields of a paragraph, `(name, value as written after the colon)`,
+/// continuation lines included.
+fn fields(paragraph: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for line in paragraph.lines() {
+        if line.starts_with([' ', '\t']) {
+            if let Some((_, v)) = out.last_mut() {
+                v.push('\n');
+                v.push_str(line);
+            }
+        } else if let Some((k, v)) = line.split_once(':') {
+            out.push((k.trim().to_owned(), v.trim_start().to_owned()));
+        }
+    }
+    out
+}
+
+/// dpkg's field order in the status file (lib/dpkg/parse.c); other fields
+/// follow in the order the control file has them.
+const DPKG_ORDER: &[&str] = &[
+    "Package", "Essential", "Protected", "Status", "Priority", "Section", "Installed-Size", "Origin", "Maintainer", "Bugs", "Architecture", "Multi-Arch", "Source", "Version",
+    "Config-Version", "Replaces", "Provides", "Depends", "Pre-Depends", "Recommends", "Suggests", "Breaks", "Conflicts", "Enhances", "Conffiles", "Description",
+    "Triggers-Pending", "Triggers-Awaited",
+];
+
+/// The status stanza of a newly installed package.
+fn status_stanza(paragraph: &str, conffiles: &[(String, String)]) -> String {
+    let mut f: Vec<(String, String)> = fields(paragraph).into_iter().filter(|(k, _)| !k.eq_ignore_ascii_case("Status") && !k.eq_ignore_ascii_case("Conffiles")).collect();
+    f.push(("Status".into(), "install ok installed".into()));
+    if !conffiles.is_empty() {
+        let lines: String = conffiles.iter().map(|(p, md5)| format!("\n {p} {md5}")).collect();
+        f.push(("Conffiles".into(), lines));
+    }
+    let rank = |k: &str| DPKG_ORDER.iter().position(|o| o.eq_ignore_ascii_case(k)).unwrap_or(DPKG_ORDER.len());
+    // A stable sort keeps the control file's order among unknown fields.
+    f.sort_by_key(|(k, _)| rank(k));
+    f.iter().map(|(k, v)| if v.starts_with('\n') { format!("{k}:{v}") } else { format!("{k}: {v}") }).collect::<Vec<_>>().join("\n")
+}
+
+/// Resolves `path` through the symlinks `links` has for its proper
+/// ancestors, as the kernel would when dpkg opens it. `None` when the
+/// links loop or leave the root.
+fn through_links(links: &BTreeMap<String, String>, path: &str) -> Option<String> {
+    let mut parts: Vec<String> = path.split('/').map(str::to_owned).collect();
+    let mut hops = 0;
+    let mut i = 0;
+    while i + 1 < parts.len() {
+        let prefix = parts[..=i].join("/");
+        if let Some(target) = links.get(&prefix) {
+            hops += 1;
+            if hops > 40 {
+                return None;
+            }
+            let base: Vec<String> = if target.starts_with('/') { Vec::new() } else { parts[..i].to_vec() };
+            let mut resolved = base;
+            for seg in target.split('/') {
+                match seg {
+                    "" | "." => {}
+                    ".." => {
+                        resolved.pop()?;
+                    }
+                    s => resolved.push(s.to_owned()),
+                }
+            }
+            resolved.extend(parts.drain(i + 1..));
+            parts = resolved;
+            i = 0;
+            continue;
+        }
+        i += 1;
+    }
+    (!parts.is_empty() && parts.iter().all(|p| !p.is_empty())).then(|| parts.join("/"))
+}
+
+struct Staging<'a> {
+    root: PathBuf,
+    base: &'a Base,
+    /// The base's symlinks plus those unpacked so far.
+    links: BTreeMap<String, String>,
+    entries: BTreeMap<String, LayerEntry>,
+}
+
+impl Staging<'_> {
+    fn io(&self, path: &Path) -> impl Fn(io::Error) -> InstallError + use<> {
+        let path = path.to_owned();
+        move |source| InstallError::Staging { path: path.clone(), source }
+    }
+
+    fn place(&self, deb: &Path, shipped: &str) -> Result<String, InstallError> {
+        through_links(&self.links, shipped).ok_or_else(|| InstallError::Package { deb: deb.to_owned(), reason: format!("'{shipped}' lies beyond a symlink that leaves the root or loops") })
+    }
+
+    /// Writes `bytes` as the file `path` (root-relative) of the layer.
+    fn write_file(&mut self, path: &str, mode: u32, content: &mut dyn Read) -> Result<(u64, String), InstallError> {
+        let source = self.root.join(path);
+        if let Some(parent) = source.parent() {
+            fs::create_dir_all(parent).map_err(self.io(parent))?;
+        }
+        let mut file = fs::File::create(&source).map_err(self.io(&source))?;
+        let mut md5 = Md5::new();
+        let mut buf = vec![0u8; 64 << 10];
+        let mut size = 0u64;
+        loop {
+            let n = content.read(&mut buf).map_err(self.io(&source))?;
+            if n == 0 {
+                break;
+            }
+            md5.update(&buf[..n]);
+            file.write_all(&buf[..n]).map_err(self.io(&source))?;
+            size += n as u64;
+        }
+        self.entries.insert(path.to_owned(), LayerEntry { path: path.to_owned(), kind: LayerKind::File { source, size }, mode, uid: 0, gid: 0 });
+        Ok((size, hex(&md5.finalize())))
+    }
+
+    fn add(&mut self, path: String, kind: LayerKind, mode: u32) {
+        if let LayerKind::Symlink { target } = &kind {
+            self.links.insert(path.clone(), target.clone());
+        }
+        self.entries.insert(path.clone(), LayerEntry { path, kind, mode, uid: 0, gid: 0 });
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The parts of an alternatives file (`var/lib/dpkg/alternatives/NAME`).
+#[derive(Debug, Default)]
+struct AltFile {
+    mode: String,
+    link: String,
+    /// `(name, link)`
+    slaves: Vec<(String, String)>,
+    /// `(path, priority, slave paths by slave name)`
+    choices: Vec<(String, i64, BTreeMap<String, String>)>,
+}
+
+impl AltFile {
+    fn parse(text: &str) -> Option<AltFile> {
+        let mut lines = text.lines();
+        let mut f = AltFile { mode: lines.next()?.to_owned(), link: lines.next()?.to_owned(), ..Default::default() };
+        loop {
+            let name = lines.next()?;
+            if name.is_empty() {
+                break;
+            }
+            f.slaves.push((name.to_owned(), lines.next()?.to_owned()));
+        }
+        loop {
+            let path = lines.next().unwrap_or_default();
+            if path.is_empty() {
+                break;
+            }
+            let priority = lines.next()?.parse().ok()?;
+            let mut paths = BTreeMap::new();
+            for (name, _) in &f.slaves {
+                let p = lines.next()?;
+                if !p.is_empty() {
+                    paths.insert(name.clone(), p.to_owned());
+                }
+            }
+            f.choices.push((path.to_owned(), priority, paths));
+        }
+        Some(f)
+    }
+
+    fn add(&mut self, alt: &Alternative) {
+        self.link = alt.link.clone();
+        for (link, name, _) in &alt.slaves {
+            match self.slaves.iter_mut().find(|(n, _)| n == name) {
+                Some(s) => s.1 = link.clone(),
+                None => self.slaves.push((name.clone(), link.clone())),
+            }
+        }
+        self.choices.retain(|(p, _, _)| p != &alt.path);
+        self.choices.push((alt.path.clone(), alt.priority, alt.slaves.iter().map(|(_, n, p)| (n.clone(), p.clone())).collect()));
+    }
+
+    /// The choice auto mode picks: highest priority, the first listed on a tie.
+    fn best(&self) -> Option<&(String, i64, BTreeMap<String, String>)> {
+        self.choices.iter().rev().max_by_key(|(_, prio, _)| *prio)
+    }
+
+    fn text(&self) -> String {
+        let mut out = format!("{}\n{}\n", self.mode, self.link);
+        for (name, link) in &self.slaves {
+            out.push_str(&format!("{name}\n{link}\n"));
+        }
+        out.push('\n');
+        for (path, prio, paths) in &self.choices {
+            out.push_str(&format!("{path}\n{prio}\n"));
+            for (name, _) in &self.slaves {
+                out.push_str(paths.get(name).map_or("", String::as_str));
+                out.push('\n');
+            }
+        }
+        out.push('\n');
+        out
+    }
+}
+
+/// A package being installed: its control, the paths it shipped, the MD5s of its files.
+struct Unpacked {
+    control: Control,
+    name: String,
+    arch: String,
+    /// `name` or `name:arch` for `Multi-Arch: same`.
+    info_name: String,
+    list: Vec<String>,
+    md5s: BTreeMap<String, String>,
+}
+
+/// Installs the `.deb`s at `debs` (already verified; in the plan's order)
+/// over `base`, staging file contents under `staging`.
+pub fn install(base: &Base, debs: &[PathBuf], staging: &Path, limits: &DebLimits) -> Result<Installation, InstallError> {
+    let mut st = Staging { root: staging.join("rootfs"), base, links: base.symlinks.clone(), entries: BTreeMap::new() };
+    let mut unpacked = Vec::new();
+    for deb in debs {
+        unpacked.push(unpack(&mut st, deb, limits)?);
+    }
+    let mut notes = Vec::new();
+    let mut alternatives: BTreeMap<String, AltFile> = BTreeMap::new();
+    for u in &unpacked {
+        for (script, text) in u.control.scripts() {
+            if !matches!(script, "preinst" | "postinst") {
+                // prerm and postrm run at removal; nothing is removed.
+                continue;
+            }
+            let c = scripts::classify(&text);
+            for alt in &c.alternatives {
+                let file = alternatives.entry(alt.name.clone()).or_insert_with(|| {
+                    st.base.alternatives.get(&alt.name).and_then(|t| AltFile::parse(t)).unwrap_or_else(|| AltFile { mode: "auto".into(), ..Default::default() })
+                });
+                file.add(alt);
+            }
+            notes.extend(c.unhandled.into_iter().map(|command| ScriptNote { package: u.name.clone(), script, command }));
+        }
+    }
+    for (name, file) in &alternatives {
+        write_alternative(&mut st, name, file)?;
+    }
+    write_database(&mut st, &unpacked)?;
+    Ok(Installation { entries: finish(st), scripts: notes })
+}
+
+fn unpack(st: &mut Staging, deb: &Path, limits: &DebLimits) -> Result<Unpacked, InstallError> {
+    let control = deb::read_control(deb, limits)?;
+    let bad = |reason: String| InstallError::Package { deb: deb.to_owned(), reason };
+    let name = control.field("Package").filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))).ok_or_else(|| bad("the control file has no valid Package field".into()))?;
+    let arch = control.field("Architecture").unwrap_or_default();
+    if !arch.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        return Err(bad(format!("Architecture '{arch}' is not an architecture")));
+    }
+    let info_name = if control.field("Multi-Arch").as_deref() == Some("same") { format!("{name}:{arch}") } else { name.clone() };
+    let mut u = Unpacked { control, name, arch, info_name, list: vec!["/.".to_owned()], md5s: BTreeMap::new() };
+    let mut placed: BTreeMap<String, String> = BTreeMap::new();
+    deb::each_data_entry(deb, limits, &mut |e, content| {
+        u.list.push(format!("/{}", e.path));
+        let at = st.place(deb, &e.path)?;
+        match &e.kind {
+            DataKind::File { .. } => {
+                let (_, md5) = st.write_file(&at, e.mode, content)?;
+                u.md5s.insert(e.path.clone(), md5);
+            }
+            DataKind::Dir => {
+                // A directory the base has as a symlink stays a symlink (dpkg
+                // follows it): usrmerge's `bin` → `usr/bin`.
+                if !st.links.contains_key(&at) && !matches!(st.entries.get(&at), Some(LayerEntry { kind: LayerKind::Symlink { .. }, .. })) {
+                    st.add(at.clone(), LayerKind::Dir, e.mode);
+                }
+            }
+            DataKind::Symlink { target } => st.add(at.clone(), LayerKind::Symlink { target: target.clone() }, 0o777),
+            DataKind::Hardlink { target } => {
+                let Some(source) = placed.get(target).and_then(|t| st.entries.get(t)).cloned() else {
+                    return Err(InstallError::Package { deb: deb.to_owned(), reason: format!("hard link '{}' to '{target}', which is not an earlier file of the package", e.path) });
+                };
+                if let Some(md5) = u.md5s.get(target).cloned() {
+                    u.md5s.insert(e.path.clone(), md5);
+                }
+                st.entries.insert(at.clone(), LayerEntry { path: at.clone(), mode: e.mode, ..source });
+            }
+        }
+        st.entries.entry(at.clone()).and_modify(|x| {
+            x.uid = e.uid;
+            x.gid = e.gid;
+        });
+        placed.insert(e.path.clone(), at);
+        Ok(())
+    })?;
+    Ok(u)
+}
+
+fn write_alternative(st: &mut Staging, name: &str, file: &AltFile) -> Result<(), InstallError> {
+    let text = file.text();
+    st.write_file(&format!("var/lib/dpkg/alternatives/{name}"), 0o644, &mut text.as_bytes())?;
+    if file.mode != "auto" {
+        // A manual choice in the base is the administrator's; dpkg keeps it.
+        return Ok(());
+    }
+    let Some((path, _, slave_paths)) = file.best() else { return Ok(()) };
+    let link = |st: &mut Staging, generic: &str, alt_name: &str, chosen: &str| -> Result<(), InstallError> {
+        let rel = generic.trim_start_matches('/');
+        let at = through_links(&st.links, rel).ok_or_else(|| InstallError::Package { deb: PathBuf::from(alt_name), reason: format!("alternative link '{generic}' leaves the root") })?;
+        st.add(at, LayerKind::Symlink { target: format!("/etc/alternatives/{alt_name}") }, 0o777);
+        st.add(format!("etc/alternatives/{alt_name}"), LayerKind::Symlink { target: chosen.to_owned() }, 0o777);
+        Ok(())
+    };
+    link(st, &file.link, name, path)?;
+    for (slave, slave_link) in &file.slaves {
+        if let Some(p) = slave_paths.get(slave) {
+            link(st, slave_link, slave, p)?;
+        }
+    }
+    Ok(())
+}
+
+fn write_database(st: &mut Staging, unpacked: &[Unpacked]) -> Result<(), InstallError> {
+    let distroless = st.base.status.is_none() && st.base.status_d;
+    let mut stanzas: BTreeMap<(String, String), String> = BTreeMap::new();
+    if let Some(status) = &st.base.status {
+        for para in status.split("\n\n").map(|p| p.trim_matches('\n')).filter(|p| !p.trim().is_empty()) {
+            let key = (paragraph_field(para, "Package").unwrap_or_default(), paragraph_field(para, "Architecture").unwrap_or_default());
+            stanzas.insert(key, para.to_owned());
+        }
+    }
+    for u in unpacked {
+        let md5sums: Vec<u8> = match u.control.md5sums() {
+            Some(m) => m.to_vec(),
+            // dpkg --verify and scanners read it; packages without one get it computed.
+            None => u.md5s.iter().map(|(p, m)| format!("{m}  {p}\n")).collect::<String>().into_bytes(),
+        };
+        if distroless {
+            st.write_file(&format!("var/lib/dpkg/status.d/{}", u.name), 0o644, &mut format!("{}\n", u.control.paragraph).as_bytes())?;
+            st.write_file(&format!("var/lib/dpkg/status.d/{}.md5sums", u.name), 0o644, &mut &md5sums[..])?;
+            continue;
+        }
+        let conffiles: Vec<(String, String)> = u
+            .control
+            .conffiles()
+            .into_iter()
+            .map(|p| {
+                let md5 = u.md5s.get(p.trim_start_matches('/')).cloned().unwrap_or_else(|| "newconffile".to_owned());
+                (p, md5)
+            })
+            .collect();
+        // An upgrade replaces the stanza of the same package (and, for
+        // Multi-Arch: same, architecture); a package of one architecture
+        // replaces its `all` or other-architecture predecessor too.
+        let same = u.info_name.contains(':');
+        stanzas.retain(|(name, arch), _| !(name == &u.name && (!same || arch == &u.arch)));
+        stanzas.insert((u.name.clone(), u.arch.clone()), status_stanza(&u.control.paragraph, &conffiles));
+        let info = format!("var/lib/dpkg/info/{}", u.info_name);
+        let list: String = u.list.iter().map(|p| format!("{p}\n")).collect();
+        st.write_file(&format!("{info}.list"), 0o644, &mut list.as_bytes())?;
+        st.write_file(&format!("{info}.md5sums"), 0o644, &mut &md5sums[..])?;
+        for (member, bytes) in &u.control.members {
+            if member == "md5sums" || member.contains('/') {
+                continue;
+            }
+            let mode = if deb::SCRIPTS.contains(&member.as_str()) || member == "config" { 0o755 } else { 0o644 };
+            st.write_file(&format!("{info}.{member}"), mode, &mut &bytes[..])?;
+        }
+    }
+    if !distroless {
+        let text: String = stanzas.values().map(|s| format!("{s}\n\n")).collect();
+        st.write_file("var/lib/dpkg/status", 0o644, &mut text.as_bytes())?;
+    }
+    Ok(())
+}
+
+/// The entries sorted, with every missing parent directory added
+/// (`0755 root:root`, as the base has them).
+fn finish(st: Staging) -> Vec<LayerEntry> {
+    let mut entries = st.entries;
+    let parents: BTreeSet<String> = entries.keys().flat_map(|p| p.match_indices('/').map(move |(i, _)| p[..i].to_owned())).collect();
+    for dir in parents {
+        if !st.links.contains_key(&dir) {
+            entries.entry(dir.clone()).or_insert(LayerEntry { path: dir, kind: LayerKind::Dir, mode: 0o755, uid: 0, gid: 0 });
+        }
+    }
+    entries.into_values().collect()
+}
