@@ -328,15 +328,21 @@ impl AltFile {
         self.choices.iter().rev().max_by_key(|(_, prio, _)| *prio)
     }
 
+    /// The file as update-alternatives writes it: slaves sorted by name,
+    /// choices by path.
     fn text(&self) -> String {
+        let mut slaves = self.slaves.clone();
+        slaves.sort();
+        let mut choices: Vec<_> = self.choices.iter().collect();
+        choices.sort_by(|a, b| a.0.cmp(&b.0));
         let mut out = format!("{}\n{}\n", self.mode, self.link);
-        for (name, link) in &self.slaves {
+        for (name, link) in &slaves {
             out.push_str(&format!("{name}\n{link}\n"));
         }
         out.push('\n');
-        for (path, prio, paths) in &self.choices {
+        for (path, prio, paths) in choices {
             out.push_str(&format!("{path}\n{prio}\n"));
-            for (name, _) in &self.slaves {
+            for (name, _) in &slaves {
                 out.push_str(paths.get(name).map_or("", String::as_str));
                 out.push('\n');
             }
@@ -526,4 +532,150 @@ fn finish(st: Staging) -> Vec<LayerEntry> {
         }
     }
     entries.into_values().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::deb::tests::{Pkg, build};
+    use std::process::Command;
+
+    const HELLO: Pkg = Pkg {
+        control: "Package: hello\nVersion: 2.10-3\nArchitecture: amd64\nMaintainer: A <a@example.org>\nInstalled-Size: 10\nDepends: libc6 (>= 2.34)\nSection: devel\nPriority: optional\nHomepage: https://example.org/hello\nDescription: greets\n in two lines",
+        members: &[("conffiles", "/etc/hello.conf\n"), ("postinst", "#!/bin/sh\nset -e\nldconfig\nadduser --system hello\n"), ("md5sums", "0123  usr/bin/hello\n")],
+        files: &[("usr/bin/hello", "#!/bin/sh\necho hi\n"), ("etc/hello.conf", "greeting=hi\n")],
+        links: &[("usr/bin/hi", "hello")],
+    };
+
+    const BASE_STATUS: &str = "Package: base-files\nStatus: install ok installed\nVersion: 12.4\nArchitecture: amd64\nDescription: base\n\nPackage: hello\nStatus: install ok installed\nPriority: optional\nArchitecture: amd64\nVersion: 2.10-2\nDescription: old greets\n\n";
+
+    fn content(inst: &Installation, path: &str) -> String {
+        let e = inst.entries.iter().find(|e| e.path == path).unwrap_or_else(|| panic!("no {path}"));
+        let LayerKind::File { source, size } = &e.kind else { panic!("{path} is not a file") };
+        let text = fs::read_to_string(source).unwrap();
+        assert_eq!(text.len() as u64, *size);
+        text
+    }
+
+    fn md5_of(text: &str) -> String {
+        hex(&Md5::digest(text.as_bytes()))
+    }
+
+    #[test]
+    fn install_status_has_new_and_upgraded_stanzas() {
+        let dir = tempfile::tempdir().unwrap();
+        let hello = build(dir.path(), "hello", &HELLO, "xz");
+        let tool = build(dir.path(), "tool", &Pkg { control: "Package: aatool\nVersion: 1\nArchitecture: all\nDescription: t", members: &[], files: &[("usr/share/aatool/x", "x")], links: &[] }, "gzip");
+        let base = Base { status: Some(BASE_STATUS.into()), ..Default::default() };
+        let inst = install(&base, &[hello, tool], &dir.path().join("stage"), &DebLimits::default()).unwrap();
+        let status = content(&inst, "var/lib/dpkg/status");
+        let want = format!(
+            "Package: aatool\nStatus: install ok installed\nArchitecture: all\nVersion: 1\nDescription: t\n\n\
+             Package: base-files\nStatus: install ok installed\nVersion: 12.4\nArchitecture: amd64\nDescription: base\n\n\
+             Package: hello\nStatus: install ok installed\nPriority: optional\nSection: devel\nInstalled-Size: 10\nMaintainer: A <a@example.org>\nArchitecture: amd64\nVersion: 2.10-3\nDepends: libc6 (>= 2.34)\nConffiles:\n /etc/hello.conf {}\nDescription: greets\n in two lines\nHomepage: https://example.org/hello\n\n",
+            md5_of("greeting=hi\n")
+        );
+        assert_eq!(status, want);
+    }
+
+    #[test]
+    fn install_list_md5sums_and_control_members_are_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let hello = build(dir.path(), "hello", &HELLO, "zstd");
+        let tool = build(dir.path(), "tool", &Pkg { control: "Package: tool\nVersion: 1\nArchitecture: amd64\nMulti-Arch: same\nDescription: t", members: &[], files: &[("usr/lib/tool.so", "elf")], links: &[] }, "gzip");
+        let inst = install(&Base::default(), &[hello, tool], &dir.path().join("stage"), &DebLimits::default()).unwrap();
+        assert_eq!(content(&inst, "var/lib/dpkg/info/hello.list"), "/.\n/etc\n/etc/hello.conf\n/usr\n/usr/bin\n/usr/bin/hello\n/usr/bin/hi\n");
+        assert_eq!(content(&inst, "var/lib/dpkg/info/hello.md5sums"), "0123  usr/bin/hello\n");
+        assert_eq!(content(&inst, "var/lib/dpkg/info/hello.conffiles"), "/etc/hello.conf\n");
+        assert!(content(&inst, "var/lib/dpkg/info/hello.postinst").contains("adduser"));
+        // Multi-Arch: same packages are named with their architecture; without
+        // an md5sums member the sums are computed.
+        assert_eq!(content(&inst, "var/lib/dpkg/info/tool:amd64.list"), "/.\n/usr\n/usr/lib\n/usr/lib/tool.so\n");
+        assert_eq!(content(&inst, "var/lib/dpkg/info/tool:amd64.md5sums"), format!("{}  usr/lib/tool.so\n", md5_of("elf")));
+        assert_eq!(content(&inst, "usr/bin/hello"), "#!/bin/sh\necho hi\n");
+        let hi = inst.entries.iter().find(|e| e.path == "usr/bin/hi").unwrap();
+        assert_eq!(hi.kind, LayerKind::Symlink { target: "hello".into() });
+        let paths: Vec<&str> = inst.entries.iter().map(|e| e.path.as_str()).collect();
+        let mut sorted = paths.clone();
+        sorted.sort_unstable();
+        assert_eq!(paths, sorted);
+        assert!(paths.contains(&"var/lib/dpkg/info") && paths.contains(&"var"), "parents are listed: {paths:?}");
+    }
+
+    #[test]
+    fn install_unknown_postinst_command_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let hello = build(dir.path(), "hello", &HELLO, "xz");
+        let inst = install(&Base::default(), &[hello], &dir.path().join("stage"), &DebLimits::default()).unwrap();
+        let notes: Vec<String> = inst.scripts.iter().map(ToString::to_string).collect();
+        assert_eq!(notes, ["hello: postinst runs adduser --system hello"]);
+    }
+
+    #[test]
+    fn install_update_alternatives_makes_links_and_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let postinst = "#!/bin/sh\nset -e\nif [ \"$1\" = configure ]; then\n  update-alternatives --install /usr/bin/editor editor /bin/nano 40 --slave /usr/share/man/man1/editor.1.gz editor.1.gz /usr/share/man/man1/nano.1.gz\nfi\n";
+        let nano = build(dir.path(), "nano", &Pkg { control: "Package: nano\nVersion: 7\nArchitecture: amd64\nDescription: e", members: &[("postinst", postinst)], files: &[("bin/nano", "elf")], links: &[] }, "xz");
+        // The base already has vim as an editor at priority 30.
+        let existing = "auto\n/usr/bin/editor\neditor.1.gz\n/usr/share/man/man1/editor.1.gz\n\n/usr/bin/vim.basic\n30\n/usr/share/man/man1/vim.1.gz\n\n";
+        let base = Base { status: Some(String::new()), alternatives: BTreeMap::from([("editor".into(), existing.into())]), ..Default::default() };
+        let inst = install(&base, &[nano], &dir.path().join("stage"), &DebLimits::default()).unwrap();
+        assert!(inst.scripts.is_empty(), "{:?}", inst.scripts);
+        let link = |p: &str| match &inst.entries.iter().find(|e| e.path == p).unwrap_or_else(|| panic!("no {p}")).kind {
+            LayerKind::Symlink { target } => target.clone(),
+            k => panic!("{p}: {k:?}"),
+        };
+        assert_eq!(link("usr/bin/editor"), "/etc/alternatives/editor");
+        assert_eq!(link("etc/alternatives/editor"), "/bin/nano");
+        assert_eq!(link("usr/share/man/man1/editor.1.gz"), "/etc/alternatives/editor.1.gz");
+        assert_eq!(link("etc/alternatives/editor.1.gz"), "/usr/share/man/man1/nano.1.gz");
+        assert_eq!(
+            content(&inst, "var/lib/dpkg/alternatives/editor"),
+            // What the host's `update-alternatives --root` writes for the same two calls.
+            "auto\n/usr/bin/editor\neditor.1.gz\n/usr/share/man/man1/editor.1.gz\n\n/bin/nano\n40\n/usr/share/man/man1/nano.1.gz\n/usr/bin/vim.basic\n30\n/usr/share/man/man1/vim.1.gz\n\n"
+        );
+    }
+
+    #[test]
+    fn install_follows_base_directory_symlinks_and_lists_shipped_paths() {
+        let dir = tempfile::tempdir().unwrap();
+        let tool = build(dir.path(), "tool", &Pkg { control: "Package: tool\nVersion: 1\nArchitecture: amd64\nDescription: t", members: &[], files: &[("bin/tool", "elf")], links: &[] }, "xz");
+        let base = Base { status: Some(String::new()), symlinks: BTreeMap::from([("bin".into(), "usr/bin".into())]), ..Default::default() };
+        let inst = install(&base, &[tool], &dir.path().join("stage"), &DebLimits::default()).unwrap();
+        assert_eq!(content(&inst, "usr/bin/tool"), "elf");
+        assert!(!inst.entries.iter().any(|e| e.path == "bin" || e.path.starts_with("bin/")));
+        assert_eq!(content(&inst, "var/lib/dpkg/info/tool.list"), "/.\n/bin\n/bin/tool\n");
+        // A symlink leaving the root is refused, not followed.
+        let base = Base { status: Some(String::new()), symlinks: BTreeMap::from([("bin".into(), "../../..".into())]), ..Default::default() };
+        let tool = dir.path().join("tool.deb");
+        let err = install(&base, &[tool], &dir.path().join("stage2"), &DebLimits::default()).unwrap_err().to_string();
+        assert!(err.contains("'bin' lies beyond a symlink that leaves the root") || err.contains("'bin/tool' lies beyond"), "{err}");
+    }
+
+    #[test]
+    fn install_distroless_base_gets_status_d_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let hello = build(dir.path(), "hello", &HELLO, "gzip");
+        let base = Base { status: None, status_d: true, ..Default::default() };
+        let inst = install(&base, &[hello], &dir.path().join("stage"), &DebLimits::default()).unwrap();
+        assert_eq!(content(&inst, "var/lib/dpkg/status.d/hello"), format!("{}\n", HELLO.control));
+        assert_eq!(content(&inst, "var/lib/dpkg/status.d/hello.md5sums"), "0123  usr/bin/hello\n");
+        assert!(!inst.entries.iter().any(|e| e.path == "var/lib/dpkg/status" || e.path.starts_with("var/lib/dpkg/info/")));
+    }
+
+    #[test]
+    fn install_database_reads_back_with_dpkg_query() {
+        let dir = tempfile::tempdir().unwrap();
+        let hello = build(dir.path(), "hello", &HELLO, "xz");
+        let base = Base { status: Some(BASE_STATUS.into()), ..Default::default() };
+        let stage = dir.path().join("stage");
+        install(&base, &[hello], &stage, &DebLimits::default()).unwrap();
+        let admin = stage.join("rootfs/var/lib/dpkg");
+        fs::create_dir_all(admin.join("updates")).unwrap();
+        let out = Command::new("dpkg-query").arg(format!("--admindir={}", admin.display())).args(["-W", "-f", "${Package} ${Version} ${db:Status-Abbrev}${Conffiles}\n"]).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(String::from_utf8_lossy(&out.stdout), format!("base-files 12.4 ii \nhello 2.10-3 ii  /etc/hello.conf {}\n", md5_of("greeting=hi\n")));
+        let out = Command::new("dpkg-query").arg(format!("--admindir={}", admin.display())).args(["-L", "hello"]).output().unwrap();
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "/.\n/etc\n/etc/hello.conf\n/usr\n/usr/bin\n/usr/bin/hello\n/usr/bin/hi\n");
+    }
 }
