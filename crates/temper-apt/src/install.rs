@@ -38,6 +38,10 @@ pub struct Base {
     pub symlinks: BTreeMap<String, String>,
     /// `var/lib/dpkg/alternatives/<name>` files of the base, by name.
     pub alternatives: BTreeMap<String, String>,
+    /// MD5 (hex) of the base's current content of each conffile its
+    /// status lists, by root-relative path: a conffile changed since its
+    /// package installed it is kept on upgrade, as dpkg keeps it.
+    pub conffiles: BTreeMap<String, String>,
 }
 
 /// What a layer entry is.
@@ -98,6 +102,10 @@ pub struct Installation {
     pub entries: Vec<LayerEntry>,
     /// Script commands not reproduced, by package then script.
     pub scripts: Vec<ScriptNote>,
+    /// Conffiles the base had changed, kept on upgrade (root-relative);
+    /// when the package's version changed too, it is beside them as
+    /// `<path>.dpkg-dist`, as dpkg leaves it.
+    pub kept_conffiles: Vec<String>,
 }
 
 /// Why the installation failed.
@@ -367,9 +375,21 @@ struct Unpacked {
 /// over `base`, staging file contents under `staging`.
 pub fn install(base: &Base, debs: &[PathBuf], staging: &Path, limits: &DebLimits) -> Result<Installation, InstallError> {
     let mut st = Staging { root: staging.join("rootfs"), base, links: base.symlinks.clone(), entries: BTreeMap::new() };
+    // The MD5s the base's status records for each package's conffiles, as
+    // shipped by the installed version.
+    let mut shipped: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    for para in base.status.as_deref().unwrap_or_default().split("\n\n") {
+        let (Some(name), Some(conffiles)) = (paragraph_field(para, "Package"), paragraph_field(para, "Conffiles")) else { continue };
+        let sums = conffiles.lines().filter_map(|l| {
+            let mut w = l.split_whitespace();
+            Some((w.next()?.trim_start_matches('/').to_owned(), w.next()?.to_owned()))
+        });
+        shipped.entry(name).or_default().extend(sums);
+    }
     let mut unpacked = Vec::new();
+    let mut kept = Vec::new();
     for deb in debs {
-        unpacked.push(unpack(&mut st, deb, limits)?);
+        unpacked.push(unpack(&mut st, deb, limits, &shipped, &mut kept)?);
     }
     let mut notes = Vec::new();
     let mut alternatives: BTreeMap<String, AltFile> = BTreeMap::new();
@@ -393,10 +413,10 @@ pub fn install(base: &Base, debs: &[PathBuf], staging: &Path, limits: &DebLimits
         write_alternative(&mut st, name, file)?;
     }
     write_database(&mut st, &unpacked)?;
-    Ok(Installation { entries: finish(st), scripts: notes })
+    Ok(Installation { entries: finish(st), scripts: notes, kept_conffiles: kept })
 }
 
-fn unpack(st: &mut Staging, deb: &Path, limits: &DebLimits) -> Result<Unpacked, InstallError> {
+fn unpack(st: &mut Staging, deb: &Path, limits: &DebLimits, shipped: &BTreeMap<String, BTreeMap<String, String>>, kept: &mut Vec<String>) -> Result<Unpacked, InstallError> {
     let control = deb::read_control(deb, limits)?;
     let bad = |reason: String| InstallError::Package { deb: deb.to_owned(), reason };
     let name = control.field("Package").filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))).ok_or_else(|| bad("the control file has no valid Package field".into()))?;
@@ -407,12 +427,29 @@ fn unpack(st: &mut Staging, deb: &Path, limits: &DebLimits) -> Result<Unpacked, 
     let info_name = if control.field("Multi-Arch").as_deref() == Some("same") { format!("{name}:{arch}") } else { name.clone() };
     let mut u = Unpacked { control, name, arch, info_name, list: vec!["/.".to_owned()], md5s: BTreeMap::new() };
     let mut placed: BTreeMap<String, String> = BTreeMap::new();
+    let conffiles: BTreeSet<String> = u.control.conffiles().iter().map(|p| p.trim_start_matches('/').to_owned()).collect();
+    let no_sums = BTreeMap::new();
+    let old_sums = shipped.get(&u.name).unwrap_or(&no_sums);
     deb::each_data_entry(deb, limits, &mut |e, content| {
         u.list.push(format!("/{}", e.path));
         let at = st.place(deb, &e.path)?;
         match &e.kind {
             DataKind::File { .. } => {
                 let (_, md5) = st.write_file(&at, e.mode, content)?;
+                if conffiles.contains(&e.path)
+                    && let (Some(old), Some(current)) = (old_sums.get(&e.path), st.base.conffiles.get(&at))
+                    && old != current
+                {
+                    // Changed in the base since installed: dpkg keeps the
+                    // change and leaves a changed package version beside it.
+                    if let Some(mut entry) = st.entries.remove(&at)
+                        && &md5 != old
+                    {
+                        entry.path = format!("{at}.dpkg-dist");
+                        st.entries.insert(entry.path.clone(), entry);
+                    }
+                    kept.push(at.clone());
+                }
                 u.md5s.insert(e.path.clone(), md5);
             }
             DataKind::Dir => {
@@ -650,6 +687,26 @@ mod tests {
         let tool = dir.path().join("tool.deb");
         let err = install(&base, &[tool], &dir.path().join("stage2"), &DebLimits::default()).unwrap_err().to_string();
         assert!(err.contains("'bin' lies beyond a symlink that leaves the root") || err.contains("'bin/tool' lies beyond"), "{err}");
+    }
+
+    #[test]
+    fn install_keeps_conffiles_the_base_changed() {
+        let dir = tempfile::tempdir().unwrap();
+        let hello = build(dir.path(), "hello", &HELLO, "xz");
+        let old = md5_of("greeting=hello\n");
+        let status = format!("Package: hello\nStatus: install ok installed\nArchitecture: amd64\nVersion: 2.10-2\nConffiles:\n /etc/hello.conf {old}\nDescription: old\n\n");
+        // Unchanged in the base: the new version replaces it.
+        let base = Base { status: Some(status.clone()), conffiles: BTreeMap::from([("etc/hello.conf".into(), old.clone())]), ..Default::default() };
+        let inst = install(&base, std::slice::from_ref(&hello), &dir.path().join("s1"), &DebLimits::default()).unwrap();
+        assert_eq!(content(&inst, "etc/hello.conf"), "greeting=hi\n");
+        assert!(inst.kept_conffiles.is_empty());
+        // Changed in the base: kept, the package's version beside it.
+        let base = Base { status: Some(status), conffiles: BTreeMap::from([("etc/hello.conf".into(), md5_of("mine\n"))]), ..Default::default() };
+        let inst = install(&base, &[hello], &dir.path().join("s2"), &DebLimits::default()).unwrap();
+        assert!(!inst.entries.iter().any(|e| e.path == "etc/hello.conf"));
+        assert_eq!(content(&inst, "etc/hello.conf.dpkg-dist"), "greeting=hi\n");
+        assert_eq!(inst.kept_conffiles, ["etc/hello.conf"]);
+        assert!(content(&inst, "var/lib/dpkg/status").contains(&format!("Conffiles:\n /etc/hello.conf {}\n", md5_of("greeting=hi\n"))));
     }
 
     #[test]
