@@ -42,6 +42,11 @@ pub struct Base {
     /// status lists, by root-relative path: a conffile changed since its
     /// package installed it is kept on upgrade, as dpkg keeps it.
     pub conffiles: BTreeMap<String, String>,
+    /// `var/lib/dpkg/info/<pkg>.list` of the base, by `<pkg>` (with its
+    /// `:arch` for `Multi-Arch: same`): what an upgrade leaves behind.
+    pub lists: BTreeMap<String, String>,
+    /// The file names in the base's `var/lib/dpkg/info`.
+    pub info: BTreeSet<String>,
 }
 
 /// What a layer entry is.
@@ -106,6 +111,10 @@ pub struct Installation {
     /// when the package's version changed too, it is beside them as
     /// `<path>.dpkg-dist`, as dpkg leaves it.
     pub kept_conffiles: Vec<String>,
+    /// Root-relative paths the layer must delete (whiteouts): files of an
+    /// upgraded package's old version that the new one no longer ships and
+    /// no other package lists, and its old `info/` files not rewritten.
+    pub removed: Vec<String>,
 }
 
 /// Why the installation failed.
@@ -413,7 +422,8 @@ pub fn install(base: &Base, debs: &[PathBuf], staging: &Path, limits: &DebLimits
         write_alternative(&mut st, name, file)?;
     }
     write_database(&mut st, &unpacked)?;
-    Ok(Installation { entries: finish(st), scripts: notes, kept_conffiles: kept })
+    let removed = removals(&st, &unpacked);
+    Ok(Installation { entries: finish(st), scripts: notes, kept_conffiles: kept, removed })
 }
 
 fn unpack(st: &mut Staging, deb: &Path, limits: &DebLimits, shipped: &BTreeMap<String, BTreeMap<String, String>>, kept: &mut Vec<String>) -> Result<Unpacked, InstallError> {
@@ -556,6 +566,47 @@ fn write_database(st: &mut Staging, unpacked: &[Unpacked]) -> Result<(), Install
         st.write_file("var/lib/dpkg/status", 0o644, &mut text.as_bytes())?;
     }
     Ok(())
+}
+
+/// What upgraded packages leave behind, as dpkg would remove it.
+fn removals(st: &Staging, unpacked: &[Unpacked]) -> Vec<String> {
+    let mut removed = BTreeSet::new();
+    let upgraded: BTreeSet<&str> = unpacked.iter().map(|u| u.info_name.as_str()).filter(|n| st.base.lists.contains_key(*n)).collect();
+    // Paths someone else still lists, and directories (parents of any listed path).
+    let mut owned: BTreeSet<&str> = BTreeSet::new();
+    let mut parents: BTreeSet<&str> = BTreeSet::new();
+    let lists = st.base.lists.iter().filter(|(n, _)| !upgraded.contains(n.as_str())).flat_map(|(_, l)| l.lines()).chain(unpacked.iter().flat_map(|u| u.list.iter().map(String::as_str)));
+    for path in lists {
+        let path = path.trim_start_matches('/');
+        owned.insert(path);
+        parents.extend(path.match_indices('/').map(|(i, _)| &path[..i]));
+    }
+    for u in unpacked.iter().filter(|u| upgraded.contains(u.info_name.as_str())) {
+        let old = st.base.lists.get(&u.info_name).map_or("", String::as_str);
+        for path in old.lines().map(|p| p.trim_start_matches('/')).filter(|p| !p.is_empty() && *p != ".") {
+            if owned.contains(path) || parents.contains(path) {
+                continue;
+            }
+            if let Some(at) = through_links(&st.base.symlinks, path)
+                && !st.entries.contains_key(&at)
+                && !st.base.symlinks.contains_key(&at)
+            {
+                removed.insert(at);
+            }
+        }
+        for file in &st.base.info {
+            // `hello.list` belongs to `hello`, `hello.world.list` to `hello.world`.
+            if let Some(member) = file.strip_prefix(&format!("{}.", u.info_name))
+                && !member.contains('.')
+            {
+                let path = format!("var/lib/dpkg/info/{file}");
+                if !st.entries.contains_key(&path) {
+                    removed.insert(path);
+                }
+            }
+        }
+    }
+    removed.into_iter().collect()
 }
 
 /// The entries sorted, with every missing parent directory added
@@ -707,6 +758,28 @@ mod tests {
         assert_eq!(content(&inst, "etc/hello.conf.dpkg-dist"), "greeting=hi\n");
         assert_eq!(inst.kept_conffiles, ["etc/hello.conf"]);
         assert!(content(&inst, "var/lib/dpkg/status").contains(&format!("Conffiles:\n /etc/hello.conf {}\n", md5_of("greeting=hi\n"))));
+    }
+
+    #[test]
+    fn install_upgrade_removes_what_the_old_version_alone_shipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let hello = build(dir.path(), "hello", &HELLO, "xz");
+        let base = Base {
+            status: Some(BASE_STATUS.into()),
+            lists: BTreeMap::from([
+                ("hello".into(), "/.\n/usr\n/usr/bin\n/usr/bin/hello\n/usr/bin/hello-old\n/usr/share\n/usr/share/hello\n/usr/share/hello/shared\n/usr/share/hello/empty\n".into()),
+                ("base-files".into(), "/.\n/usr\n/usr/share\n/usr/share/hello\n/usr/share/hello/shared\n/usr/share/base\n".into()),
+            ]),
+            info: ["hello.list", "hello.postrm", "hello.md5sums", "hello.world.list", "base-files.list"].into_iter().map(String::from).collect(),
+            ..Default::default()
+        };
+        let inst = install(&base, &[hello], &dir.path().join("stage"), &DebLimits::default()).unwrap();
+        // hello-old and the empty directory went with the old version; a
+        // path base-files lists too stays; so do the info files rewritten.
+        assert_eq!(inst.removed, ["usr/bin/hello-old", "usr/share/hello/empty", "var/lib/dpkg/info/hello.postrm"]);
+        // A new package removes nothing.
+        let tool = build(dir.path(), "tool", &Pkg { control: "Package: tool\nVersion: 1\nArchitecture: amd64\nDescription: t", members: &[], files: &[("usr/bin/tool", "x")], links: &[] }, "xz");
+        assert!(install(&base, &[tool], &dir.path().join("stage2"), &DebLimits::default()).unwrap().removed.is_empty());
     }
 
     #[test]
