@@ -7,8 +7,13 @@
 //! entries and the dpkg database files that describe them.
 
 pub mod control;
+pub mod deb;
 pub mod index;
+pub mod install;
 pub mod keyring;
+pub mod relation;
 pub mod release;
 pub mod repo;
+pub mod resolve;
+pub mod scripts;
 pub mod sources;

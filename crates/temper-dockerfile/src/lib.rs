@@ -63,7 +63,7 @@ pub use model::{
     ArgDecl, Base, Command, CopyArgs, Diagnostic, Flag, From, Healthcheck, Heredoc, Instruction, InstructionKind, KeyValue,
     Mount, MountOption, ShellForm, Source, Stage, Word,
 };
-pub use shell::{ListOp, Redirect, Script, ShellDiagnostic, ShellScript, ShellWord, SimpleCommand};
+pub use shell::{parse_shell, ListOp, Redirect, Script, ShellDiagnostic, ShellScript, ShellWord, SimpleCommand};
 pub use span::{LineIndex, Position, Span};
 
 /// The largest source accepted, in bytes.

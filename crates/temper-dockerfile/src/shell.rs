@@ -282,6 +282,14 @@ fn parse_program(text: &str) -> Result<ast::Program, (String, Option<usize>)> {
     }
 }
 
+/// Parses a shell script that stands alone (a package's maintainer
+/// script, say): spans are byte offsets in `text`.
+pub fn parse_shell(text: &str) -> Script {
+    let mut map = OffsetMap::default();
+    map.push(0, text.len());
+    parse_script(text, &map)
+}
+
 /// Parse `text`, which was assembled from the source as `map` says.
 pub(crate) fn parse_script(text: &str, map: &OffsetMap) -> Script {
     let whole = map.span(0, text.len());

@@ -40,6 +40,7 @@ pub use efficiency::{Efficiency, WastedFile};
 pub use entry::{EntryKind, FileEntry};
 pub use merge::{LayerChange, MergeError, Merged, MergedEntry};
 pub use report::{Amount, HistoryStep, LayerReport, LayerRow, Threshold, ThresholdResult};
+pub use targuard::{MAX_METADATA, TarGuard};
 pub use walk::{normalise_path, walk_layer, walk_layer_with, Compression, LayerIndex, NoProgress, Progress};
 
 /// Bounds on what a layer may decompress to.

@@ -30,7 +30,9 @@ enum State {
     Off,
 }
 
-pub(crate) struct TarGuard<R> {
+/// A reader that passes a tar stream through unchanged and fails it when
+/// a metadata entry declares more than [`MAX_METADATA`] bytes.
+pub struct TarGuard<R> {
     inner: R,
     state: State,
     /// A PAX `size` record that applies to the next entry.
@@ -90,6 +92,7 @@ fn too_large(kind: &str, size: u64) -> io::Error {
 }
 
 impl<R: Read> TarGuard<R> {
+    /// Watches the tar stream `inner`.
     pub fn new(inner: R) -> Self {
         TarGuard { inner, state: header(), next_size: None }
     }

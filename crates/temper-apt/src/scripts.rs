@@ -1,0 +1,155 @@
+//! Maintainer scripts, read and never run.
+//!
+//! A script is parsed as shell (brush-parser, through temper-dockerfile's
+//! [`parse_shell`]) and each command it could run is sorted: commands
+//! without effect on the file system (`set`, `test`, `echo`, `exit`,
+//! `dpkg --compare-versions`, …) and `ldconfig` (a container's loader
+//! cache is rebuilt by nothing and needed by nothing: glibc finds
+//! libraries in the standard directories without it) are nothing to do;
+//! `update-alternatives --install` becomes an [`Alternative`] the
+//! installer writes itself; everything else is reported, for the caller to
+//! warn about or refuse. The branch a command sits in (`configure` or
+//! `abort-upgrade`) is not evaluated: any command that could run counts.
+
+use temper_dockerfile::{Script, parse_shell};
+
+/// An `update-alternatives --install LINK NAME PATH PRIORITY [--slave LINK NAME PATH]…` call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alternative {
+    /// The generic name's link (`/usr/bin/editor`).
+    pub link: String,
+    /// The generic name (`editor`).
+    pub name: String,
+    /// This package's choice (`/bin/nano`).
+    pub path: String,
+    /// Its priority.
+    pub priority: i64,
+    /// Slaves: `(link, name, path)`.
+    pub slaves: Vec<(String, String, String)>,
+}
+
+/// What a script asks for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Classified {
+    /// Alternatives to set up.
+    pub alternatives: Vec<Alternative>,
+    /// Commands temper does not reproduce, as written (deduplicated, in order).
+    pub unhandled: Vec<String>,
+}
+
+/// Commands that change nothing on disk.
+const NO_EFFECT: &[&str] = &[
+    ":", "[", "[[", "basename", "break", "cat", "command", "continue", "dirname", "echo", "exit", "false", "getent", "grep", "head", "local", "printf", "read", "readlink", "return",
+    "set", "shift", "test", "true", "uname", "which",
+];
+
+/// `dpkg` options that only query.
+const DPKG_QUERIES: &[&str] = &["--compare-versions", "--print-architecture", "--assert-multi-arch", "--assert-versioned-provides", "--validate-version", "-L", "-s", "--status", "--listfiles"];
+
+fn parse_alternative(args: &[String]) -> Option<Alternative> {
+    let mut words = args.iter().map(String::as_str).filter(|a| !matches!(*a, "--quiet" | "--verbose" | "--force"));
+    if words.next()? != "--install" {
+        return None;
+    }
+    let (link, name, path, priority) = (words.next()?, words.next()?, words.next()?, words.next()?.parse().ok()?);
+    let mut alt = Alternative { link: link.to_owned(), name: name.to_owned(), path: path.to_owned(), priority, slaves: Vec::new() };
+    while let Some(flag) = words.next() {
+        if flag != "--slave" {
+            return None;
+        }
+        alt.slaves.push((words.next()?.to_owned(), words.next()?.to_owned(), words.next()?.to_owned()));
+    }
+    let absolute = |p: &str| p.starts_with('/') && !p.contains('$');
+    let plain = |n: &str| !n.is_empty() && !n.contains(['/', '$']);
+    (absolute(&alt.link) && absolute(&alt.path) && plain(&alt.name) && alt.slaves.iter().all(|(l, n, p)| absolute(l) && plain(n) && absolute(p))).then_some(alt)
+}
+
+/// Sorts the commands of one maintainer script.
+pub fn classify(text: &str) -> Classified {
+    let mut out = Classified::default();
+    if let Some(interpreter) = text.strip_prefix("#!").and_then(|l| l.lines().next()).map(str::trim)
+        && !interpreter.split_whitespace().next().is_some_and(|p| matches!(p.rsplit('/').next(), Some("sh" | "bash" | "dash")))
+    {
+        out.unhandled.push(format!("a script for {interpreter}"));
+        return out;
+    }
+    let script = match parse_shell(text) {
+        Script::Parsed(s) => s,
+        Script::Failed(d) => {
+            out.unhandled.push(format!("a script temper cannot read ({})", d.message));
+            return out;
+        }
+        Script::NotShell { interpreter } => {
+            out.unhandled.push(format!("a script for {interpreter}"));
+            return out;
+        }
+        Script::NotParsed => return out,
+    };
+    for command in &script.commands {
+        let Some(program) = command.program() else { continue };
+        let args = command.arg_values();
+        // Output sent anywhere but /dev/null or another descriptor writes a file.
+        let writes = command.redirects.iter().any(|r| r.operator.contains('>') && !r.operator.contains('&') && r.target.as_ref().is_none_or(|t| t.unquoted() != "/dev/null"));
+        let handled = !writes && match program.as_str() {
+            p if NO_EFFECT.contains(&p) => true,
+            "ldconfig" => true,
+            "dpkg" => args.first().is_some_and(|a| DPKG_QUERIES.contains(&a.as_str())),
+            "update-alternatives" => match parse_alternative(&args) {
+                Some(alt) => {
+                    if !out.alternatives.contains(&alt) {
+                        out.alternatives.push(alt);
+                    }
+                    true
+                }
+                None => false,
+            },
+            _ => false,
+        };
+        if !handled {
+            let written = std::iter::once(command.name.as_ref().map(|n| n.text.clone()).unwrap_or_default()).chain(command.args.iter().map(|a| a.text.clone()))
+                .chain(command.redirects.iter().map(|r| format!("{} {}", r.operator, r.target.as_ref().map_or("", |t| t.text.as_str()))))
+                .collect::<Vec<_>>()
+                .join(" ");
+            if !out.unhandled.contains(&written) {
+                out.unhandled.push(written);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scripts_debhelper_boilerplate_and_ldconfig_need_nothing() {
+        let text = "#!/bin/sh\nset -e\n# Automatically added by dh_makeshlibs\nif [ \"$1\" = \"configure\" ]; then\n\tldconfig\nfi\ncase \"$1\" in\n  configure) ;;\n  abort-upgrade|abort-remove) ;;\n  *) echo \"postinst called with unknown argument '$1'\" >&2; exit 1 ;;\nesac\nexit 0\n";
+        assert_eq!(classify(text), Classified::default());
+    }
+
+    #[test]
+    fn scripts_update_alternatives_install_is_understood() {
+        let text = "#!/bin/sh\nset -e\nif [ \"$1\" = configure ]; then\n  update-alternatives --install /usr/bin/editor editor /bin/nano 40 \\\n    --slave /usr/share/man/man1/editor.1.gz editor.1.gz /usr/share/man/man1/nano.1.gz\nfi\n";
+        let c = classify(text);
+        assert!(c.unhandled.is_empty(), "{c:?}");
+        assert_eq!(
+            c.alternatives,
+            [Alternative {
+                link: "/usr/bin/editor".into(),
+                name: "editor".into(),
+                path: "/bin/nano".into(),
+                priority: 40,
+                slaves: vec![("/usr/share/man/man1/editor.1.gz".into(), "editor.1.gz".into(), "/usr/share/man/man1/nano.1.gz".into())],
+            }]
+        );
+    }
+
+    #[test]
+    fn scripts_other_commands_are_reported_as_written() {
+        let c = classify("#!/bin/sh\nset -e\nadduser --system --group foo\nchown foo:foo /var/lib/foo\nupdate-alternatives --install /usr/bin/x x \"$DIR/x\" 10\nif dpkg --compare-versions \"$2\" lt 2; then rm -f /etc/old; fi\n");
+        assert_eq!(c.unhandled, ["adduser --system --group foo", "chown foo:foo /var/lib/foo", "update-alternatives --install /usr/bin/x x \"$DIR/x\" 10", "rm -f /etc/old"]);
+        assert_eq!(classify("echo yes > /etc/flag\necho fine >/dev/null 2>&1\n").unhandled, ["echo yes > /etc/flag"]);
+        assert_eq!(classify("#!/usr/bin/perl\nprint 1;\n").unhandled, ["a script for /usr/bin/perl"]);
+    }
+}
