@@ -99,7 +99,8 @@ pub struct Repository {
 impl Repository {
     /// Fetches and verifies `source`'s release with `keyring` (checked
     /// against `now` for `Valid-Until`), then its `Packages` indexes for
-    /// `arch`, caching the indexes under `cache`.
+    /// `arch`, caching the indexes under `cache`. A source whose `arch=`
+    /// excludes `arch` gives no packages.
     pub fn open(source: &Source, arch: &str, keyring: &Keyring, http: &RegistryOptions, cache: &Path, now: OffsetDateTime) -> Result<Self, Error> {
         let agent = temper_image::registry::build_agent(http)?;
         let dist = dist_url(source);
@@ -114,6 +115,10 @@ impl Repository {
             }
         };
         let mut repo = Repository { source: source.clone(), arch: arch.to_owned(), release, packages: Vec::new(), agent, cache: cache.to_owned() };
+        // apt reads a source limited to other architectures (`arch=`) for none.
+        if !source.architectures.is_empty() && !source.architectures.iter().any(|a| a == arch) {
+            return Ok(repo);
+        }
         let components: Vec<Option<&str>> = if source.is_flat() { vec![None] } else { source.components.iter().map(|c| Some(c.as_str())).collect() };
         for component in components {
             let packages = repo.read_index(&dist, component)?;

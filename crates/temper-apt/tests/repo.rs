@@ -132,7 +132,7 @@ fn tampered_deb_is_refused_and_nothing_is_left_in_the_cache() {
 
 #[test]
 fn expired_valid_until_is_refused_with_both_dates() {
-    let repo = TestRepo::with(RepoOptions { valid_until: Some("Sat, 01 Jan 2000 00:00:00 UTC".into()) });
+    let repo = TestRepo::with(RepoOptions { valid_until: Some("Sat, 01 Jan 2000 00:00:00 UTC".into()), ..RepoOptions::default() });
     let cache = tempfile::tempdir().unwrap();
     let err = open(&repo, &keyring_of(&repo.key), cache.path()).unwrap_err().to_string();
     let year = OffsetDateTime::now_utc().year();
@@ -142,10 +142,33 @@ fn expired_valid_until_is_refused_with_both_dates() {
 
 #[test]
 fn valid_until_in_the_future_is_accepted() {
-    let repo = TestRepo::with(RepoOptions { valid_until: Some("Fri, 01 Jan 2100 00:00:00 UTC".into()) });
+    let repo = TestRepo::with(RepoOptions { valid_until: Some("Fri, 01 Jan 2100 00:00:00 UTC".into()), ..RepoOptions::default() });
     let cache = tempfile::tempdir().unwrap();
     let opened = open(&repo, &keyring_of(&repo.key), cache.path()).unwrap();
     assert_eq!(opened.release().valid_until.unwrap().year(), 2100);
+}
+
+#[test]
+fn acquire_by_hash_fetches_indexes_by_their_hash() {
+    let repo = TestRepo::with(RepoOptions { by_hash: true, ..RepoOptions::default() });
+    for name in ["Packages", "Packages.gz", "Packages.xz"] {
+        std::fs::remove_file(repo.dist().join("main/binary-amd64").join(name)).unwrap();
+    }
+    let cache = tempfile::tempdir().unwrap();
+    let opened = open(&repo, &keyring_of(&repo.key), cache.path()).unwrap();
+    assert!(opened.release().acquire_by_hash);
+    assert_eq!(opened.packages().len(), 32);
+}
+
+#[test]
+fn source_restricted_to_another_architecture_reads_no_index() {
+    let repo = TestRepo::new();
+    let line = format!("deb [arch=arm64] {} {} main", repo.url(), support::SUITE);
+    let source = &sources::parse_one_line("test", &line).unwrap()[0];
+    let cache = tempfile::tempdir().unwrap();
+    let opened = Repository::open(source, "amd64", &keyring_of(&repo.key), &RegistryOptions::default(), cache.path(), OffsetDateTime::now_utc()).unwrap();
+    assert!(opened.packages().is_empty());
+    assert!(files_in(&cache.path().join(INDEX_CACHE)).is_empty());
 }
 
 #[test]

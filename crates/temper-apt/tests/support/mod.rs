@@ -15,6 +15,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use sha2::{Digest, Sha256};
+
 /// The suite every test repository is published as.
 pub const SUITE: &str = "stable";
 
@@ -109,6 +111,8 @@ impl Drop for Gpg {
 pub struct RepoOptions {
     /// A `Valid-Until` line written into `Release` before signing.
     pub valid_until: Option<String>,
+    /// `Acquire-By-Hash: yes`, each index also at `by-hash/SHA256/<hex>`.
+    pub by_hash: bool,
 }
 
 /// A signed repository of the fixture's `.deb`s, served on loopback.
@@ -185,6 +189,16 @@ impl TestRepo {
         if let Some(until) = &opts.valid_until {
             let at = text.find("\nDate:").map(|i| i + 1).unwrap_or(0);
             text.insert_str(at, &format!("Valid-Until: {until}\n"));
+        }
+        if opts.by_hash {
+            text.insert_str(text.find("\nDate:").map(|i| i + 1).unwrap_or(0), "Acquire-By-Hash: yes\n");
+            let bin = self.dist().join("main/binary-amd64");
+            let by_hash = bin.join("by-hash/SHA256");
+            std::fs::create_dir_all(&by_hash).unwrap();
+            for name in ["Packages", "Packages.gz", "Packages.xz"] {
+                let bytes = std::fs::read(bin.join(name)).unwrap();
+                std::fs::write(by_hash.join(hex::encode(Sha256::digest(&bytes))), bytes).unwrap();
+            }
         }
         std::fs::write(self.dist().join("Release"), text).unwrap();
         self.key.sign_release(&self.dist());
