@@ -161,6 +161,17 @@ fn acquire_by_hash_fetches_indexes_by_their_hash() {
 }
 
 #[test]
+fn flat_repository_is_read_from_its_directory() {
+    let repo = TestRepo::flat();
+    let source = &sources::parse_one_line("test", &format!("deb {} ./", repo.url())).unwrap()[0];
+    let cache = tempfile::tempdir().unwrap();
+    let opened = Repository::open(source, "amd64", &keyring_of(&repo.key), &RegistryOptions::default(), cache.path(), OffsetDateTime::now_utc()).unwrap();
+    assert_eq!(opened.packages().len(), 32);
+    let curl = opened.packages().iter().find(|p| p.name == "curl").unwrap();
+    assert_eq!(std::fs::read(opened.download(curl).unwrap()).unwrap(), std::fs::read(fixture_deb("curl")).unwrap());
+}
+
+#[test]
 fn source_restricted_to_another_architecture_reads_no_index() {
     let repo = TestRepo::new();
     let line = format!("deb [arch=arm64] {} {} main", repo.url(), support::SUITE);
@@ -175,9 +186,9 @@ fn source_restricted_to_another_architecture_reads_no_index() {
 fn armored_and_binary_keyrings_hold_the_same_keys() {
     let (a, b) = (Gpg::new("first"), Gpg::new("second"));
     let armored = Keyring::from_bytes("a.asc", &a.export(true)).unwrap();
-    assert_eq!(armored.fingerprints(), [a.fingerprint.clone()]);
+    assert_eq!(armored.fingerprints(), std::slice::from_ref(&a.fingerprint));
     let binary = Keyring::from_bytes("a.gpg", &a.export(false)).unwrap();
-    assert_eq!(binary.fingerprints(), [a.fingerprint.clone()]);
+    assert_eq!(binary.fingerprints(), std::slice::from_ref(&a.fingerprint));
     // A binary keyring of two exports, and two armored blocks in one file.
     let many = Keyring::from_bytes("both.gpg", &[a.export(false), b.export(false)].concat()).unwrap();
     assert_eq!(many.fingerprints(), [a.fingerprint.clone(), b.fingerprint.clone()]);

@@ -40,6 +40,16 @@ pub fn fixture_deb(name: &str) -> PathBuf {
         .unwrap_or_else(|| panic!("no {name} .deb in the fixture"))
 }
 
+fn copy_debs(pool: &Path) {
+    std::fs::create_dir_all(pool).unwrap();
+    for entry in std::fs::read_dir(fixture_debs()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "deb") {
+            std::fs::copy(&path, pool.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+}
+
 fn run(cmd: &mut Command) -> Vec<u8> {
     let out = cmd.stdin(Stdio::null()).output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
     assert!(out.status.success(), "{cmd:?} failed: {}", String::from_utf8_lossy(&out.stderr));
@@ -130,14 +140,7 @@ impl TestRepo {
     pub fn with(opts: RepoOptions) -> TestRepo {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
-        let pool = root.join("pool/main");
-        std::fs::create_dir_all(&pool).unwrap();
-        for entry in std::fs::read_dir(fixture_debs()).unwrap() {
-            let path = entry.unwrap().path();
-            if path.extension().is_some_and(|e| e == "deb") {
-                std::fs::copy(&path, pool.join(path.file_name().unwrap())).unwrap();
-            }
-        }
+        copy_debs(&root.join("pool/main"));
         let bin = root.join(format!("dists/{SUITE}/main/binary-amd64"));
         std::fs::create_dir_all(&bin).unwrap();
         let packages = run(Command::new("apt-ftparchive").current_dir(root).args(["packages", "pool/main"]));
@@ -149,6 +152,23 @@ impl TestRepo {
         let repo = TestRepo { dir, key, server };
         repo.write_release(&opts);
         repo
+    }
+
+    /// A flat repository (`deb URL ./`): `Packages`, `Release`, `InRelease`
+    /// and `Release.gpg` beside `pool/` at the archive root.
+    pub fn flat() -> TestRepo {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        copy_debs(&root.join("pool/main"));
+        let packages = run(Command::new("apt-ftparchive").current_dir(root).args(["packages", "pool/main"]));
+        std::fs::write(root.join("Packages"), &packages).unwrap();
+        run(Command::new("xz").args(["-k"]).arg(root.join("Packages")));
+        let release = run(Command::new("apt-ftparchive").current_dir(root).args(["release", "."]));
+        std::fs::write(root.join("Release"), release).unwrap();
+        let key = Gpg::new("temper-flat");
+        key.sign_release(root);
+        let server = Server::start(root);
+        TestRepo { dir, key, server }
     }
 
     /// The archive root on disk.
