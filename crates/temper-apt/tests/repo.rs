@@ -57,6 +57,23 @@ fn verifies_a_real_signed_repo_and_lists_curl_with_its_sha256() {
 }
 
 #[test]
+fn indexes_and_debs_are_served_from_the_cache_by_hash() {
+    let repo = TestRepo::new();
+    let cache = tempfile::tempdir().unwrap();
+    let keyring = keyring_of(&repo.key);
+    let first = open(&repo, &keyring, cache.path()).unwrap();
+    let curl = first.packages().iter().find(|p| p.name == "curl").unwrap().clone();
+    let cached = first.download(&curl).unwrap();
+    // The mirror loses the index and the .deb: the signed release still
+    // names them by hash, and the cache has those bytes.
+    std::fs::remove_file(repo.dist().join("main/binary-amd64/Packages.xz")).unwrap();
+    std::fs::remove_file(repo.root().join(&curl.filename)).unwrap();
+    let second = open(&repo, &keyring, cache.path()).unwrap();
+    assert_eq!(second.packages(), first.packages());
+    assert_eq!(second.download(&curl).unwrap(), cached);
+}
+
+#[test]
 fn release_gpg_is_used_when_there_is_no_inrelease() {
     let repo = TestRepo::new();
     std::fs::remove_file(repo.dist().join("InRelease")).unwrap();
