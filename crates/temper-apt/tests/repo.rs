@@ -47,9 +47,9 @@ fn verifies_a_real_signed_repo_and_lists_curl_with_its_sha256() {
     assert_eq!(curl.size, deb.len() as u64);
     assert!(curl.depends.as_deref().unwrap().contains("libcurl4 (= "), "{:?}", curl.depends);
     assert!(curl.stanza.starts_with("Package: curl\n"), "{}", curl.stanza);
-    // The index the client read (.xz, listed first) is cached by its hash.
-    let xz = std::fs::read(repo.dist().join("main/binary-amd64/Packages.xz")).unwrap();
-    assert_eq!(files_in(&cache.path().join(INDEX_CACHE)), [hex::encode(Sha256::digest(&xz))]);
+    // The index is kept decompressed, under the hash the release gives the plain file.
+    let plain = std::fs::read(repo.dist().join("main/binary-amd64/Packages")).unwrap();
+    assert_eq!(files_in(&cache.path().join(INDEX_CACHE)), [hex::encode(Sha256::digest(&plain))]);
 
     let path = opened.download(curl).unwrap();
     assert_eq!(path, cache.path().join(DEB_CACHE).join(format!("{}.deb", hex::encode(curl.sha256))));
@@ -71,6 +71,19 @@ fn indexes_and_debs_are_served_from_the_cache_by_hash() {
     let second = open(&repo, &keyring, cache.path()).unwrap();
     assert_eq!(second.packages(), first.packages());
     assert_eq!(second.download(&curl).unwrap(), cached);
+}
+
+#[test]
+fn damaged_cached_index_is_fetched_again() {
+    let repo = TestRepo::new();
+    let cache = tempfile::tempdir().unwrap();
+    let keyring = keyring_of(&repo.key);
+    let first = open(&repo, &keyring, cache.path()).unwrap();
+    let cached = cache.path().join(INDEX_CACHE).join(&files_in(&cache.path().join(INDEX_CACHE))[0]);
+    flip_last_byte(&cached);
+    let second = open(&repo, &keyring, cache.path()).unwrap();
+    assert_eq!(second.packages(), first.packages());
+    assert_eq!(std::fs::read(&cached).unwrap(), std::fs::read(repo.dist().join("main/binary-amd64/Packages")).unwrap());
 }
 
 #[test]
