@@ -10,7 +10,7 @@
 # the sources no longer carry (a point release replaced it) falls back to the
 # candidate version; what was really fetched is recorded, one `name=version`
 # a line, in DIR/debs/versions.txt (and the fallbacks in DIR/debs/fallbacks.txt).
-# Installs apt-utils (apt-ftparchive) and gpg when missing.
+# Installs apt-utils (apt-ftparchive), gpg and xz-utils when missing.
 set -euo pipefail
 DIR=${1:-${TEMPER_APT_FIXTURE:-$HOME/.cache/temper-apt-fixture}}
 DEBS=$DIR/debs
@@ -53,6 +53,7 @@ pins=(
 need=()
 command -v apt-ftparchive >/dev/null || need+=(apt-utils)
 command -v gpg >/dev/null || need+=(gpg)
+command -v xz >/dev/null || need+=(xz-utils)
 if ((${#need[@]})); then
   echo "==> installing ${need[*]}"
   apt-get update -qq

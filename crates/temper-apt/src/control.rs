@@ -171,7 +171,7 @@ mod tests {
 
     #[test]
     fn a_line_without_a_colon_is_a_syntax_error() {
-        let err = Paragraphs::new(&b"A: 1\nnonsense\n"[..], 100).nth(0).unwrap().unwrap_err();
+        let err = Paragraphs::new(&b"A: 1\nnonsense\n"[..], 100).next().unwrap().unwrap_err();
         assert!(matches!(err, ParseError::Syntax { line: 2 }), "{err}");
     }
 }

@@ -39,7 +39,7 @@ pub enum Error {
 
 /// How a signature check failed.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Refusal {
+pub(crate) enum Refusal {
     /// No signature at all.
     Unsigned,
     /// Signed, but by none of the keyring's keys (the issuers, in hex).
@@ -166,7 +166,7 @@ impl Keyring {
     /// Checks `signatures` over `data`; the first that verifies with a key
     /// of the keyring wins and its primary key's fingerprint (upper-case
     /// hex, as gpg prints it) is returned.
-    pub fn verify(&self, signatures: &[Signature], data: &[u8]) -> Result<String, Refusal> {
+    pub(crate) fn verify(&self, signatures: &[Signature], data: &[u8]) -> Result<String, Refusal> {
         if signatures.is_empty() {
             return Err(Refusal::Unsigned);
         }

@@ -4,7 +4,8 @@
 //! checked against its size and SHA-256 before it is parsed. `.deb`s are
 //! downloaded by [`Repository::download`], checked while they stream.
 //!
-//! The cache is content-addressed: `<cache>/apt-indexes-v1/<sha256>` and
+//! The cache is content-addressed: `<cache>/apt-indexes-v1/<sha256>` (the
+//! decompressed `Packages`, under the hash the release gives for it) and
 //! `<cache>/apt-debs-v1/<sha256>.deb`. A file gets its final name only after
 //! its hash was checked (temporary file, then rename), so nothing unverified
 //! is ever found there, and a lock file replayed later fetches the same bytes.
@@ -99,7 +100,8 @@ pub struct Repository {
 impl Repository {
     /// Fetches and verifies `source`'s release with `keyring` (checked
     /// against `now` for `Valid-Until`), then its `Packages` indexes for
-    /// `arch`, caching the indexes under `cache`.
+    /// `arch`, caching the indexes under `cache`. A source whose `arch=`
+    /// excludes `arch` gives no packages.
     pub fn open(source: &Source, arch: &str, keyring: &Keyring, http: &RegistryOptions, cache: &Path, now: OffsetDateTime) -> Result<Self, Error> {
         let agent = temper_image::registry::build_agent(http)?;
         let dist = dist_url(source);
@@ -114,6 +116,10 @@ impl Repository {
             }
         };
         let mut repo = Repository { source: source.clone(), arch: arch.to_owned(), release, packages: Vec::new(), agent, cache: cache.to_owned() };
+        // apt reads a source limited to other architectures (`arch=`) for none.
+        if !source.architectures.is_empty() && !source.architectures.iter().any(|a| a == arch) {
+            return Ok(repo);
+        }
         let components: Vec<Option<&str>> = if source.is_flat() { vec![None] } else { source.components.iter().map(|c| Some(c.as_str())).collect() };
         for component in components {
             let packages = repo.read_index(&dist, component)?;
@@ -164,13 +170,34 @@ impl Repository {
         Ok(path)
     }
 
-    /// The component's index the release lists (`.xz` first), fetched or
-    /// taken from the cache, checked, parsed.
+    /// The component's index: the decompressed `Packages` from the cache
+    /// when there (checked against the release's hash of the plain file as
+    /// it is parsed), else the compressed file the release lists (`.xz`
+    /// first) fetched, checked, and decompressed once into the cache.
     fn read_index(&self, dist: &str, component: Option<&str>) -> Result<Vec<Package>, Error> {
         let dir = match component {
             Some(c) => format!("{c}/binary-{}/", self.arch),
             None => String::new(),
         };
+        // Release files list the plain index's hash even where only the
+        // compressed ones are served: keyed by it, a warm cache skips the
+        // decompression (most of the cost of reading a large index).
+        let plain = self.release.file(&format!("{dir}Packages"));
+        if let Some(plain) = plain {
+            let path = self.index_path(&plain.sha256);
+            if std::fs::metadata(&path).is_ok_and(|m| m.len() == plain.size) {
+                let file = File::open(&path).map_err(|source| Error::Cache { path: path.clone(), source })?;
+                let mut hashed = Hashed { inner: file, hasher: Sha256::new() };
+                let parsed = index::parse(&path.display().to_string(), BufReader::new(&mut hashed));
+                // What the parser did not read still counts for the hash.
+                std::io::copy(&mut hashed, &mut std::io::sink()).map_err(|source| Error::Cache { path: path.clone(), source })?;
+                if <[u8; 32]>::from(hashed.hasher.finalize()) == plain.sha256 {
+                    return Ok(parsed?);
+                }
+                // A damaged cache entry is replaced below.
+                std::fs::remove_file(&path).map_err(|source| Error::Cache { path: path.clone(), source })?;
+            }
+        }
         let entry = ["Packages.xz", "Packages.gz", "Packages"].iter().find_map(|name| self.release.file(&format!("{dir}{name}"))).ok_or_else(|| {
             Error::NoIndex {
                 url: format!("{dist}InRelease"),
@@ -179,7 +206,7 @@ impl Repository {
                 archs: self.release.architectures.join(" "),
             }
         })?;
-        let path = self.cache.join(INDEX_CACHE).join(hex::encode(entry.sha256));
+        let path = self.index_path(&entry.sha256);
         let url = format!("{dist}{}", entry.path);
         if !std::fs::metadata(&path).is_ok_and(|m| m.len() == entry.size) {
             let by_hash = format!("{dist}{dir}by-hash/SHA256/{}", hex::encode(entry.sha256));
@@ -191,47 +218,83 @@ impl Repository {
             }
         }
         let file = File::open(&path).map_err(|source| Error::Cache { path: path.clone(), source })?;
-        Ok(index::parse(&url, Compression::of(&entry.path).decoder(BufReader::new(file)))?)
+        let decoded = Compression::of(&entry.path).decoder(BufReader::new(file));
+        match plain.filter(|p| p.path != entry.path) {
+            Some(plain) => {
+                let dest = self.index_path(&plain.sha256);
+                let url = format!("{url} (decompressed)");
+                store_verified(&url, decoded, plain.size, &plain.sha256, &dest)?;
+                // The decompressed copy is the one read from now on.
+                std::fs::remove_file(&path).map_err(|source| Error::Cache { path: path.clone(), source })?;
+                let file = File::open(&dest).map_err(|source| Error::Cache { path: dest.clone(), source })?;
+                Ok(index::parse(&url, BufReader::new(file))?)
+            }
+            None => Ok(index::parse(&url, decoded)?),
+        }
     }
 
-    /// Streams `url` into a temporary file beside `dest`, checking size and
-    /// SHA-256, and renames it to `dest` only when both match.
+    fn index_path(&self, sha256: &[u8; 32]) -> PathBuf {
+        self.cache.join(INDEX_CACHE).join(hex::encode(sha256))
+    }
+
+    /// Streams `url` into the cache at `dest`, checked (see [`store_verified`]).
     fn fetch_verified(&self, url: &str, size: u64, sha256: &[u8; 32], dest: &Path) -> Result<(), Error> {
-        let dir = dest.parent().unwrap_or(Path::new("."));
-        let cache = |source| Error::Cache { path: dir.to_owned(), source };
-        std::fs::create_dir_all(dir).map_err(cache)?;
-        let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(cache)?;
         let resp = get(&self.agent, url)?.ok_or_else(|| Error::Fetch { url: url.to_owned(), reason: "HTTP 404 Not Found".into() })?;
         // One byte past the expected size is enough to know it is wrong.
-        let mut body = resp.into_body().into_with_config().limit(size.saturating_add(1)).reader();
-        let mut hasher = Sha256::new();
-        let mut got = 0u64;
-        let mut buf = vec![0u8; 64 * 1024];
-        loop {
-            let n = match body.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if got >= size => {
-                    return Err(Error::Mismatch { url: url.to_owned(), what: "size", expected: size.to_string(), actual: format!("more ({e})") });
-                }
-                Err(e) => return Err(Error::Fetch { url: url.to_owned(), reason: e.to_string() }),
-            };
-            got += n as u64;
-            if got > size {
-                return Err(Error::Mismatch { url: url.to_owned(), what: "size", expected: size.to_string(), actual: format!("more than {size}") });
+        let body = resp.into_body().into_with_config().limit(size.saturating_add(1)).reader();
+        store_verified(url, body, size, sha256, dest)
+    }
+}
+
+/// Copies `input` into a temporary file beside `dest`, checking size and
+/// SHA-256 as it streams, and renames it to `dest` only when both match:
+/// on any failure the temporary file is removed.
+fn store_verified(url: &str, mut input: impl Read, size: u64, sha256: &[u8; 32], dest: &Path) -> Result<(), Error> {
+    let dir = dest.parent().unwrap_or(Path::new("."));
+    let cache = |source| Error::Cache { path: dir.to_owned(), source };
+    std::fs::create_dir_all(dir).map_err(cache)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(cache)?;
+    let mut hasher = Sha256::new();
+    let mut got = 0u64;
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = match input.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if got >= size => {
+                return Err(Error::Mismatch { url: url.to_owned(), what: "size", expected: size.to_string(), actual: format!("more ({e})") });
             }
-            hasher.update(&buf[..n]);
-            tmp.write_all(&buf[..n]).map_err(cache)?;
+            Err(e) => return Err(Error::Fetch { url: url.to_owned(), reason: e.to_string() }),
+        };
+        got += n as u64;
+        if got > size {
+            return Err(Error::Mismatch { url: url.to_owned(), what: "size", expected: size.to_string(), actual: format!("more than {size}") });
         }
-        if got != size {
-            return Err(Error::Mismatch { url: url.to_owned(), what: "size", expected: size.to_string(), actual: got.to_string() });
-        }
-        let actual: [u8; 32] = hasher.finalize().into();
-        if &actual != sha256 {
-            return Err(Error::Mismatch { url: url.to_owned(), what: "SHA-256", expected: hex::encode(sha256), actual: hex::encode(actual) });
-        }
-        tmp.persist(dest).map_err(|e| Error::Cache { path: dest.to_owned(), source: e.error })?;
-        Ok(())
+        hasher.update(&buf[..n]);
+        tmp.write_all(&buf[..n]).map_err(cache)?;
+    }
+    if got != size {
+        return Err(Error::Mismatch { url: url.to_owned(), what: "size", expected: size.to_string(), actual: got.to_string() });
+    }
+    let actual: [u8; 32] = hasher.finalize().into();
+    if &actual != sha256 {
+        return Err(Error::Mismatch { url: url.to_owned(), what: "SHA-256", expected: hex::encode(sha256), actual: hex::encode(actual) });
+    }
+    tmp.persist(dest).map_err(|e| Error::Cache { path: dest.to_owned(), source: e.error })?;
+    Ok(())
+}
+
+/// Hashes what is read through it.
+struct Hashed<R> {
+    inner: R,
+    hasher: Sha256,
+}
+
+impl<R: Read> Read for Hashed<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
     }
 }
 

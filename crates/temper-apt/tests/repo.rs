@@ -47,13 +47,43 @@ fn verifies_a_real_signed_repo_and_lists_curl_with_its_sha256() {
     assert_eq!(curl.size, deb.len() as u64);
     assert!(curl.depends.as_deref().unwrap().contains("libcurl4 (= "), "{:?}", curl.depends);
     assert!(curl.stanza.starts_with("Package: curl\n"), "{}", curl.stanza);
-    // The index the client read (.xz, listed first) is cached by its hash.
-    let xz = std::fs::read(repo.dist().join("main/binary-amd64/Packages.xz")).unwrap();
-    assert_eq!(files_in(&cache.path().join(INDEX_CACHE)), [hex::encode(Sha256::digest(&xz))]);
+    // The index is kept decompressed, under the hash the release gives the plain file.
+    let plain = std::fs::read(repo.dist().join("main/binary-amd64/Packages")).unwrap();
+    assert_eq!(files_in(&cache.path().join(INDEX_CACHE)), [hex::encode(Sha256::digest(&plain))]);
 
     let path = opened.download(curl).unwrap();
     assert_eq!(path, cache.path().join(DEB_CACHE).join(format!("{}.deb", hex::encode(curl.sha256))));
     assert_eq!(std::fs::read(&path).unwrap(), deb);
+}
+
+#[test]
+fn indexes_and_debs_are_served_from_the_cache_by_hash() {
+    let repo = TestRepo::new();
+    let cache = tempfile::tempdir().unwrap();
+    let keyring = keyring_of(&repo.key);
+    let first = open(&repo, &keyring, cache.path()).unwrap();
+    let curl = first.packages().iter().find(|p| p.name == "curl").unwrap().clone();
+    let cached = first.download(&curl).unwrap();
+    // The mirror loses the index and the .deb: the signed release still
+    // names them by hash, and the cache has those bytes.
+    std::fs::remove_file(repo.dist().join("main/binary-amd64/Packages.xz")).unwrap();
+    std::fs::remove_file(repo.root().join(&curl.filename)).unwrap();
+    let second = open(&repo, &keyring, cache.path()).unwrap();
+    assert_eq!(second.packages(), first.packages());
+    assert_eq!(second.download(&curl).unwrap(), cached);
+}
+
+#[test]
+fn damaged_cached_index_is_fetched_again() {
+    let repo = TestRepo::new();
+    let cache = tempfile::tempdir().unwrap();
+    let keyring = keyring_of(&repo.key);
+    let first = open(&repo, &keyring, cache.path()).unwrap();
+    let cached = cache.path().join(INDEX_CACHE).join(&files_in(&cache.path().join(INDEX_CACHE))[0]);
+    flip_last_byte(&cached);
+    let second = open(&repo, &keyring, cache.path()).unwrap();
+    assert_eq!(second.packages(), first.packages());
+    assert_eq!(std::fs::read(&cached).unwrap(), std::fs::read(repo.dist().join("main/binary-amd64/Packages")).unwrap());
 }
 
 #[test]
@@ -132,7 +162,7 @@ fn tampered_deb_is_refused_and_nothing_is_left_in_the_cache() {
 
 #[test]
 fn expired_valid_until_is_refused_with_both_dates() {
-    let repo = TestRepo::with(RepoOptions { valid_until: Some("Sat, 01 Jan 2000 00:00:00 UTC".into()) });
+    let repo = TestRepo::with(RepoOptions { valid_until: Some("Sat, 01 Jan 2000 00:00:00 UTC".into()), ..RepoOptions::default() });
     let cache = tempfile::tempdir().unwrap();
     let err = open(&repo, &keyring_of(&repo.key), cache.path()).unwrap_err().to_string();
     let year = OffsetDateTime::now_utc().year();
@@ -142,19 +172,53 @@ fn expired_valid_until_is_refused_with_both_dates() {
 
 #[test]
 fn valid_until_in_the_future_is_accepted() {
-    let repo = TestRepo::with(RepoOptions { valid_until: Some("Fri, 01 Jan 2100 00:00:00 UTC".into()) });
+    let repo = TestRepo::with(RepoOptions { valid_until: Some("Fri, 01 Jan 2100 00:00:00 UTC".into()), ..RepoOptions::default() });
     let cache = tempfile::tempdir().unwrap();
     let opened = open(&repo, &keyring_of(&repo.key), cache.path()).unwrap();
     assert_eq!(opened.release().valid_until.unwrap().year(), 2100);
 }
 
 #[test]
+fn acquire_by_hash_fetches_indexes_by_their_hash() {
+    let repo = TestRepo::with(RepoOptions { by_hash: true, ..RepoOptions::default() });
+    for name in ["Packages", "Packages.gz", "Packages.xz"] {
+        std::fs::remove_file(repo.dist().join("main/binary-amd64").join(name)).unwrap();
+    }
+    let cache = tempfile::tempdir().unwrap();
+    let opened = open(&repo, &keyring_of(&repo.key), cache.path()).unwrap();
+    assert!(opened.release().acquire_by_hash);
+    assert_eq!(opened.packages().len(), 32);
+}
+
+#[test]
+fn flat_repository_is_read_from_its_directory() {
+    let repo = TestRepo::flat();
+    let source = &sources::parse_one_line("test", &format!("deb {} ./", repo.url())).unwrap()[0];
+    let cache = tempfile::tempdir().unwrap();
+    let opened = Repository::open(source, "amd64", &keyring_of(&repo.key), &RegistryOptions::default(), cache.path(), OffsetDateTime::now_utc()).unwrap();
+    assert_eq!(opened.packages().len(), 32);
+    let curl = opened.packages().iter().find(|p| p.name == "curl").unwrap();
+    assert_eq!(std::fs::read(opened.download(curl).unwrap()).unwrap(), std::fs::read(fixture_deb("curl")).unwrap());
+}
+
+#[test]
+fn source_restricted_to_another_architecture_reads_no_index() {
+    let repo = TestRepo::new();
+    let line = format!("deb [arch=arm64] {} {} main", repo.url(), support::SUITE);
+    let source = &sources::parse_one_line("test", &line).unwrap()[0];
+    let cache = tempfile::tempdir().unwrap();
+    let opened = Repository::open(source, "amd64", &keyring_of(&repo.key), &RegistryOptions::default(), cache.path(), OffsetDateTime::now_utc()).unwrap();
+    assert!(opened.packages().is_empty());
+    assert!(files_in(&cache.path().join(INDEX_CACHE)).is_empty());
+}
+
+#[test]
 fn armored_and_binary_keyrings_hold_the_same_keys() {
     let (a, b) = (Gpg::new("first"), Gpg::new("second"));
     let armored = Keyring::from_bytes("a.asc", &a.export(true)).unwrap();
-    assert_eq!(armored.fingerprints(), [a.fingerprint.clone()]);
+    assert_eq!(armored.fingerprints(), std::slice::from_ref(&a.fingerprint));
     let binary = Keyring::from_bytes("a.gpg", &a.export(false)).unwrap();
-    assert_eq!(binary.fingerprints(), [a.fingerprint.clone()]);
+    assert_eq!(binary.fingerprints(), std::slice::from_ref(&a.fingerprint));
     // A binary keyring of two exports, and two armored blocks in one file.
     let many = Keyring::from_bytes("both.gpg", &[a.export(false), b.export(false)].concat()).unwrap();
     assert_eq!(many.fingerprints(), [a.fingerprint.clone(), b.fingerprint.clone()]);

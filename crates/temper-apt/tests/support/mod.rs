@@ -15,6 +15,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use sha2::{Digest, Sha256};
+
 /// The suite every test repository is published as.
 pub const SUITE: &str = "stable";
 
@@ -36,6 +38,16 @@ pub fn fixture_deb(name: &str) -> PathBuf {
         .map(|e| e.unwrap().path())
         .find(|p| p.file_name().unwrap().to_str().unwrap().starts_with(&prefix))
         .unwrap_or_else(|| panic!("no {name} .deb in the fixture"))
+}
+
+fn copy_debs(pool: &Path) {
+    std::fs::create_dir_all(pool).unwrap();
+    for entry in std::fs::read_dir(fixture_debs()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "deb") {
+            std::fs::copy(&path, pool.join(path.file_name().unwrap())).unwrap();
+        }
+    }
 }
 
 fn run(cmd: &mut Command) -> Vec<u8> {
@@ -109,6 +121,8 @@ impl Drop for Gpg {
 pub struct RepoOptions {
     /// A `Valid-Until` line written into `Release` before signing.
     pub valid_until: Option<String>,
+    /// `Acquire-By-Hash: yes`, each index also at `by-hash/SHA256/<hex>`.
+    pub by_hash: bool,
 }
 
 /// A signed repository of the fixture's `.deb`s, served on loopback.
@@ -126,14 +140,7 @@ impl TestRepo {
     pub fn with(opts: RepoOptions) -> TestRepo {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
-        let pool = root.join("pool/main");
-        std::fs::create_dir_all(&pool).unwrap();
-        for entry in std::fs::read_dir(fixture_debs()).unwrap() {
-            let path = entry.unwrap().path();
-            if path.extension().is_some_and(|e| e == "deb") {
-                std::fs::copy(&path, pool.join(path.file_name().unwrap())).unwrap();
-            }
-        }
+        copy_debs(&root.join("pool/main"));
         let bin = root.join(format!("dists/{SUITE}/main/binary-amd64"));
         std::fs::create_dir_all(&bin).unwrap();
         let packages = run(Command::new("apt-ftparchive").current_dir(root).args(["packages", "pool/main"]));
@@ -145,6 +152,23 @@ impl TestRepo {
         let repo = TestRepo { dir, key, server };
         repo.write_release(&opts);
         repo
+    }
+
+    /// A flat repository (`deb URL ./`): `Packages`, `Release`, `InRelease`
+    /// and `Release.gpg` beside `pool/` at the archive root.
+    pub fn flat() -> TestRepo {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        copy_debs(&root.join("pool/main"));
+        let packages = run(Command::new("apt-ftparchive").current_dir(root).args(["packages", "pool/main"]));
+        std::fs::write(root.join("Packages"), &packages).unwrap();
+        run(Command::new("xz").args(["-k"]).arg(root.join("Packages")));
+        let release = run(Command::new("apt-ftparchive").current_dir(root).args(["release", "."]));
+        std::fs::write(root.join("Release"), release).unwrap();
+        let key = Gpg::new("temper-flat");
+        key.sign_release(root);
+        let server = Server::start(root);
+        TestRepo { dir, key, server }
     }
 
     /// The archive root on disk.
@@ -185,6 +209,16 @@ impl TestRepo {
         if let Some(until) = &opts.valid_until {
             let at = text.find("\nDate:").map(|i| i + 1).unwrap_or(0);
             text.insert_str(at, &format!("Valid-Until: {until}\n"));
+        }
+        if opts.by_hash {
+            text.insert_str(text.find("\nDate:").map(|i| i + 1).unwrap_or(0), "Acquire-By-Hash: yes\n");
+            let bin = self.dist().join("main/binary-amd64");
+            let by_hash = bin.join("by-hash/SHA256");
+            std::fs::create_dir_all(&by_hash).unwrap();
+            for name in ["Packages", "Packages.gz", "Packages.xz"] {
+                let bytes = std::fs::read(bin.join(name)).unwrap();
+                std::fs::write(by_hash.join(hex::encode(Sha256::digest(&bytes))), bytes).unwrap();
+            }
         }
         std::fs::write(self.dist().join("Release"), text).unwrap();
         self.key.sign_release(&self.dist());
