@@ -85,6 +85,30 @@ pub struct Installed {
     pub breaks: Option<String>,
 }
 
+/// The packages of a dpkg `status` file (or the paragraphs of distroless
+/// `status.d/*` files joined by blank lines), in file order; paragraphs
+/// without a `Package` or `Version` are skipped.
+pub fn parse_status(text: &str) -> Vec<Installed> {
+    let field = |para: &str, name: &str| crate::install::paragraph_field(para, name);
+    text.split("\n\n")
+        .filter_map(|para| {
+            Some(Installed {
+                name: field(para, "Package")?,
+                version: field(para, "Version")?,
+                architecture: field(para, "Architecture").unwrap_or_default(),
+                multi_arch: field(para, "Multi-Arch"),
+                essential: field(para, "Essential").as_deref() == Some("yes"),
+                status: field(para, "Status"),
+                depends: field(para, "Depends"),
+                pre_depends: field(para, "Pre-Depends"),
+                provides: field(para, "Provides"),
+                conflicts: field(para, "Conflicts"),
+                breaks: field(para, "Breaks"),
+            })
+        })
+        .collect()
+}
+
 /// Which installed packages to upgrade.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum Upgrade {
@@ -761,6 +785,18 @@ mod tests {
         assert!(e.ends_with("but the sources have plain only for another architecture"), "{e}");
         // `:any` needs Multi-Arch: allowed.
         assert!(resolve("amd64", &[], &sources, &install(&["needs-any"])).is_err());
+    }
+
+    #[test]
+    fn resolve_parse_status_reads_installed_packages() {
+        let text = "Package: libc6\nStatus: install ok installed\nEssential: yes\nArchitecture: amd64\nMulti-Arch: same\nVersion: 2.36-9+deb12u4\nDepends: libgcc-s1\nDescription: GNU C\n more\n\nPackage: gone\nStatus: deinstall ok config-files\nVersion: 1\n\nNot: a package\n";
+        let got = parse_status(text);
+        assert_eq!(got.len(), 2);
+        assert_eq!((got[0].name.as_str(), got[0].version.as_str(), got[0].essential, got[0].multi_arch.as_deref()), ("libc6", "2.36-9+deb12u4", true, Some("same")));
+        assert_eq!(got[0].depends.as_deref(), Some("libgcc-s1"));
+        // The config-files leftover satisfies nothing.
+        let plan = resolve("amd64", &got, &[cand("gone", "2", &[])], &install(&["gone"])).unwrap();
+        assert_eq!(names(&plan), ["gone=2"]);
     }
 
     #[test]
