@@ -284,6 +284,10 @@ struct Resolver<'a> {
     candidates: &'a [Candidate],
     inst: Vec<Option<Pkg>>,
     cand: Vec<Pkg>,
+    /// Index in `candidates` of each `cand`.
+    origin: Vec<usize>,
+    /// Candidates left out, by name: why.
+    broken: BTreeMap<String, String>,
     by_name: BTreeMap<String, Vec<usize>>,
     providers: BTreeMap<String, Vec<usize>>,
     world: BTreeMap<Key, Sel>,
@@ -305,14 +309,25 @@ pub fn resolve(arch: &str, installed: &[Installed], candidates: &[Candidate], re
         });
     }
     let mut cand = Vec::with_capacity(candidates.len());
+    let mut origin = Vec::with_capacity(candidates.len());
+    let mut broken = BTreeMap::new();
     let (mut by_name, mut providers) = (BTreeMap::<String, Vec<usize>>::new(), BTreeMap::<String, Vec<usize>>::new());
     for (n, c) in candidates.iter().enumerate() {
-        let p = pkg(&c.name, &c.version, &c.architecture, &c.multi_arch, c.essential, &c.provides, arch, [&c.depends, &c.pre_depends, &c.conflicts, &c.breaks])?;
-        by_name.entry(p.name.clone()).or_default().push(n);
+        // One unreadable stanza among the sources' thousands must not stop
+        // every build: it is left out, and named if the plan needed it.
+        let p = match pkg(&c.name, &c.version, &c.architecture, &c.multi_arch, c.essential, &c.provides, arch, [&c.depends, &c.pre_depends, &c.conflicts, &c.breaks]) {
+            Ok(p) => p,
+            Err(e) => {
+                broken.entry(c.name.clone()).or_insert_with(|| e.to_string());
+                continue;
+            }
+        };
+        by_name.entry(p.name.clone()).or_default().push(cand.len());
         for prov in &p.provides {
-            providers.entry(prov.name.clone()).or_default().push(n);
+            providers.entry(prov.name.clone()).or_default().push(cand.len());
         }
         cand.push(p);
+        origin.push(n);
     }
     let mut r = Resolver {
         native: arch,
@@ -320,6 +335,8 @@ pub fn resolve(arch: &str, installed: &[Installed], candidates: &[Candidate], re
         candidates,
         inst,
         cand,
+        origin,
+        broken,
         by_name,
         providers,
         world: BTreeMap::new(),
@@ -419,7 +436,10 @@ impl Resolver<'_> {
             provided.sort_unstable();
             provided.dedup();
             return Err(ResolveError::NotFound(match provided.as_slice() {
-                [] => format!("cannot install {name}: the sources have no package of that name for {}; check the name, or add the repository that has it to sources", self.native),
+                [] => match self.broken.get(name) {
+                    Some(why) => format!("cannot install {name}: the sources' entry for it is unreadable: {why}"),
+                    None => format!("cannot install {name}: the sources have no package of that name for {}; check the name, or add the repository that has it to sources", self.native),
+                },
                 some => format!("cannot install {name}: it is a virtual package, provided by {}; install one of those", some.join(", ")),
             }));
         }
@@ -475,7 +495,10 @@ impl Resolver<'_> {
         });
         best.ok_or_else(|| {
             if named.is_empty() && provided.is_empty() {
-                return format!("the sources have no {}", r.name);
+                return match self.broken.get(&r.name) {
+                    Some(why) => format!("the sources' entry for {} is unreadable: {why}", r.name),
+                    None => format!("the sources have no {}", r.name),
+                };
             }
             let planned = named.iter().find_map(|&c| match self.world.get(&self.cand[c].key()) {
                 Some(Sel::Planned(o)) if !self.cand[*o].satisfies(r, from, self.native) => Some(*o),
@@ -595,7 +618,7 @@ impl Resolver<'_> {
         let installed_at: BTreeMap<Key, usize> = self.inst.iter().enumerate().filter_map(|(n, p)| p.as_ref().map(|p| (p.key(), n))).collect();
         for (key, sel) in &self.world {
             if let Sel::Planned(c) = *sel {
-                let candidate = self.candidates[c].clone();
+                let candidate = self.candidates[self.origin[c]].clone();
                 match installed_at.get(key) {
                     Some(&i) => plan.upgrade.push((self.installed[i].clone(), candidate)),
                     None => plan.install.push(candidate),
@@ -797,6 +820,14 @@ mod tests {
         // The config-files leftover satisfies nothing.
         let plan = resolve("amd64", &got, &[cand("gone", "2", &[])], &install(&["gone"])).unwrap();
         assert_eq!(names(&plan), ["gone=2"]);
+    }
+
+    #[test]
+    fn resolve_unreadable_candidate_is_left_out_and_named_when_needed() {
+        let sources = [cand("ok", "1", &[]), cand("bad", "1", &[("Provides", "x (>= )")]), cand("needs-bad", "1", &[("Depends", "bad")])];
+        assert_eq!(names(&resolve("amd64", &[], &sources, &install(&["ok"])).unwrap()), ["ok=1"]);
+        let e = resolve("amd64", &[], &sources, &install(&["needs-bad"])).unwrap_err().to_string();
+        assert_eq!(e, "cannot install needs-bad: needs-bad depends on bad, but the sources' entry for bad is unreadable: package bad 1: Provides field 'x (>= )': '' is not a Debian version");
     }
 
     #[test]
