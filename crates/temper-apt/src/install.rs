@@ -562,6 +562,11 @@ fn write_database(st: &mut Staging, unpacked: &[Unpacked]) -> Result<(), Install
         }
     }
     if !distroless {
+        if !st.base.info.contains("format") {
+            // Without it dpkg reads `info/` in the layout before multiarch
+            // and finds no `<pkg>:<arch>.list`.
+            st.write_file("var/lib/dpkg/info/format", 0o644, &mut &b"1\n"[..])?;
+        }
         let text: String = stanzas.values().map(|s| format!("{s}\n\n")).collect();
         st.write_file("var/lib/dpkg/status", 0o644, &mut text.as_bytes())?;
     }
@@ -797,15 +802,19 @@ mod tests {
     fn install_database_reads_back_with_dpkg_query() {
         let dir = tempfile::tempdir().unwrap();
         let hello = build(dir.path(), "hello", &HELLO, "xz");
+        let tool = build(dir.path(), "tool", &Pkg { control: "Package: tool\nVersion: 1\nArchitecture: amd64\nMulti-Arch: same\nDescription: t", members: &[], files: &[("usr/lib/tool.so", "elf")], links: &[] }, "gzip");
         let base = Base { status: Some(BASE_STATUS.into()), ..Default::default() };
         let stage = dir.path().join("stage");
-        install(&base, &[hello], &stage, &DebLimits::default()).unwrap();
+        install(&base, &[hello, tool], &stage, &DebLimits::default()).unwrap();
         let admin = stage.join("rootfs/var/lib/dpkg");
         fs::create_dir_all(admin.join("updates")).unwrap();
         let out = Command::new("dpkg-query").arg(format!("--admindir={}", admin.display())).args(["-W", "-f", "${Package} ${Version} ${db:Status-Abbrev}${Conffiles}\n"]).output().unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        assert_eq!(String::from_utf8_lossy(&out.stdout), format!("base-files 12.4 ii \nhello 2.10-3 ii  /etc/hello.conf {}\n", md5_of("greeting=hi\n")));
+        assert_eq!(String::from_utf8_lossy(&out.stdout), format!("base-files 12.4 ii \nhello 2.10-3 ii  /etc/hello.conf {}\ntool 1 ii \n", md5_of("greeting=hi\n")));
         let out = Command::new("dpkg-query").arg(format!("--admindir={}", admin.display())).args(["-L", "hello"]).output().unwrap();
         assert_eq!(String::from_utf8_lossy(&out.stdout), "/.\n/etc\n/etc/hello.conf\n/usr\n/usr/bin\n/usr/bin/hello\n/usr/bin/hi\n");
+        // Multi-Arch: same lists are found (info/format says the layout).
+        let out = Command::new("dpkg-query").arg(format!("--admindir={}", admin.display())).args(["-L", "tool"]).output().unwrap();
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "/.\n/usr\n/usr/lib\n/usr/lib/tool.so\n");
     }
 }
