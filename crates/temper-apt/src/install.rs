@@ -788,6 +788,26 @@ mod tests {
     }
 
     #[test]
+    fn install_hard_links_become_copies() {
+        let dir = tempfile::tempdir().unwrap();
+        let tree = dir.path().join("perl.tree");
+        fs::create_dir_all(tree.join("DEBIAN")).unwrap();
+        fs::create_dir_all(tree.join("usr/bin")).unwrap();
+        fs::write(tree.join("DEBIAN/control"), "Package: perl\nVersion: 5\nArchitecture: amd64\nDescription: p\n").unwrap();
+        fs::write(tree.join("usr/bin/perl"), "elf").unwrap();
+        fs::hard_link(tree.join("usr/bin/perl"), tree.join("usr/bin/perl5.36")).unwrap();
+        let deb = dir.path().join("perl.deb");
+        assert!(Command::new("dpkg-deb").args(["--root-owner-group", "--build"]).arg(&tree).arg(&deb).output().unwrap().status.success());
+        let mut kinds = Vec::new();
+        deb::each_data_entry(&deb, &DebLimits::default(), &mut |e, _| Ok::<(), DebError>(kinds.push(e.kind.clone()))).unwrap();
+        assert!(kinds.iter().any(|k| matches!(k, DataKind::Hardlink { .. })), "the fixture has a hard link: {kinds:?}");
+        let inst = install(&Base::default(), &[deb], &dir.path().join("stage"), &DebLimits::default()).unwrap();
+        assert_eq!(content(&inst, "usr/bin/perl"), "elf");
+        assert_eq!(content(&inst, "usr/bin/perl5.36"), "elf");
+        assert!(content(&inst, "var/lib/dpkg/info/perl.md5sums").contains(&format!("{}  usr/bin/perl5.36\n", md5_of("elf"))));
+    }
+
+    #[test]
     fn install_distroless_base_gets_status_d_files() {
         let dir = tempfile::tempdir().unwrap();
         let hello = build(dir.path(), "hello", &HELLO, "gzip");
