@@ -141,12 +141,19 @@ impl<R: Read> Read for Bounded<R> {
     }
 }
 
+/// Memory the xz decoder may use: `xz -9` needs 65 MiB; a hostile header
+/// could ask for gigabytes. (zstd refuses windows past 128 MiB by default.)
+const XZ_MEMLIMIT: u64 = 256 << 20;
+
 fn decoder<'a>(path: &Path, member: &str, reader: impl Read + 'a) -> Result<Box<dyn Read + 'a>, DebError> {
     let ext = member.rsplit_once(".tar").map_or("?", |(_, e)| e);
     Ok(match ext {
         "" => Box::new(reader),
         ".gz" => Box::new(flate2::read::MultiGzDecoder::new(reader)),
-        ".xz" => Box::new(liblzma::read::XzDecoder::new_multi_decoder(reader)),
+        ".xz" => {
+            let stream = liblzma::stream::Stream::new_stream_decoder(XZ_MEMLIMIT, liblzma::stream::CONCATENATED).map_err(|e| fail(path, format!("{member}: {e}")))?;
+            Box::new(liblzma::read::XzDecoder::new_stream(reader, stream))
+        }
         ".zst" => Box::new(zstd::stream::read::Decoder::new(reader).map_err(|e| fail(path, format!("{member}: {e}")))?),
         _ => return Err(fail(path, format!("member '{member}' is compressed in a way temper does not read (it reads gzip, xz and zstd); repack it with `dpkg-deb -Z xz`"))),
     })

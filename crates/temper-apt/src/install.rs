@@ -562,6 +562,11 @@ fn write_database(st: &mut Staging, unpacked: &[Unpacked]) -> Result<(), Install
         }
     }
     if !distroless {
+        if !st.base.info.contains("format") {
+            // Without it dpkg reads `info/` in the layout before multiarch
+            // and finds no `<pkg>:<arch>.list`.
+            st.write_file("var/lib/dpkg/info/format", 0o644, &mut &b"1\n"[..])?;
+        }
         let text: String = stanzas.values().map(|s| format!("{s}\n\n")).collect();
         st.write_file("var/lib/dpkg/status", 0o644, &mut text.as_bytes())?;
     }
@@ -783,6 +788,26 @@ mod tests {
     }
 
     #[test]
+    fn install_hard_links_become_copies() {
+        let dir = tempfile::tempdir().unwrap();
+        let tree = dir.path().join("perl.tree");
+        fs::create_dir_all(tree.join("DEBIAN")).unwrap();
+        fs::create_dir_all(tree.join("usr/bin")).unwrap();
+        fs::write(tree.join("DEBIAN/control"), "Package: perl\nVersion: 5\nArchitecture: amd64\nDescription: p\n").unwrap();
+        fs::write(tree.join("usr/bin/perl"), "elf").unwrap();
+        fs::hard_link(tree.join("usr/bin/perl"), tree.join("usr/bin/perl5.36")).unwrap();
+        let deb = dir.path().join("perl.deb");
+        assert!(Command::new("dpkg-deb").args(["--root-owner-group", "--build"]).arg(&tree).arg(&deb).output().unwrap().status.success());
+        let mut kinds = Vec::new();
+        deb::each_data_entry(&deb, &DebLimits::default(), &mut |e, _| Ok::<(), DebError>(kinds.push(e.kind.clone()))).unwrap();
+        assert!(kinds.iter().any(|k| matches!(k, DataKind::Hardlink { .. })), "the fixture has a hard link: {kinds:?}");
+        let inst = install(&Base::default(), &[deb], &dir.path().join("stage"), &DebLimits::default()).unwrap();
+        assert_eq!(content(&inst, "usr/bin/perl"), "elf");
+        assert_eq!(content(&inst, "usr/bin/perl5.36"), "elf");
+        assert!(content(&inst, "var/lib/dpkg/info/perl.md5sums").contains(&format!("{}  usr/bin/perl5.36\n", md5_of("elf"))));
+    }
+
+    #[test]
     fn install_distroless_base_gets_status_d_files() {
         let dir = tempfile::tempdir().unwrap();
         let hello = build(dir.path(), "hello", &HELLO, "gzip");
@@ -797,15 +822,19 @@ mod tests {
     fn install_database_reads_back_with_dpkg_query() {
         let dir = tempfile::tempdir().unwrap();
         let hello = build(dir.path(), "hello", &HELLO, "xz");
+        let tool = build(dir.path(), "tool", &Pkg { control: "Package: tool\nVersion: 1\nArchitecture: amd64\nMulti-Arch: same\nDescription: t", members: &[], files: &[("usr/lib/tool.so", "elf")], links: &[] }, "gzip");
         let base = Base { status: Some(BASE_STATUS.into()), ..Default::default() };
         let stage = dir.path().join("stage");
-        install(&base, &[hello], &stage, &DebLimits::default()).unwrap();
+        install(&base, &[hello, tool], &stage, &DebLimits::default()).unwrap();
         let admin = stage.join("rootfs/var/lib/dpkg");
         fs::create_dir_all(admin.join("updates")).unwrap();
         let out = Command::new("dpkg-query").arg(format!("--admindir={}", admin.display())).args(["-W", "-f", "${Package} ${Version} ${db:Status-Abbrev}${Conffiles}\n"]).output().unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        assert_eq!(String::from_utf8_lossy(&out.stdout), format!("base-files 12.4 ii \nhello 2.10-3 ii  /etc/hello.conf {}\n", md5_of("greeting=hi\n")));
+        assert_eq!(String::from_utf8_lossy(&out.stdout), format!("base-files 12.4 ii \nhello 2.10-3 ii  /etc/hello.conf {}\ntool 1 ii \n", md5_of("greeting=hi\n")));
         let out = Command::new("dpkg-query").arg(format!("--admindir={}", admin.display())).args(["-L", "hello"]).output().unwrap();
         assert_eq!(String::from_utf8_lossy(&out.stdout), "/.\n/etc\n/etc/hello.conf\n/usr\n/usr/bin\n/usr/bin/hello\n/usr/bin/hi\n");
+        // Multi-Arch: same lists are found (info/format says the layout).
+        let out = Command::new("dpkg-query").arg(format!("--admindir={}", admin.display())).args(["-L", "tool"]).output().unwrap();
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "/.\n/usr\n/usr/lib\n/usr/lib/tool.so\n");
     }
 }

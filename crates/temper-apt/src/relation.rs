@@ -16,8 +16,9 @@ use std::cmp::Ordering;
 use std::fmt;
 use std::str::FromStr;
 
-/// Longest field text accepted: real ones stay under a few KiB.
-pub const MAX_FIELD: usize = 64 << 10;
+/// Longest field text accepted: the longest in Debian 12 is a Rust
+/// crate's `Provides` of about 100 KiB.
+pub const MAX_FIELD: usize = 1 << 20;
 
 /// A relation field that does not parse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -85,6 +85,30 @@ pub struct Installed {
     pub breaks: Option<String>,
 }
 
+/// The packages of a dpkg `status` file (or the paragraphs of distroless
+/// `status.d/*` files joined by blank lines), in file order; paragraphs
+/// without a `Package` or `Version` are skipped.
+pub fn parse_status(text: &str) -> Vec<Installed> {
+    let field = |para: &str, name: &str| crate::install::paragraph_field(para, name);
+    text.split("\n\n")
+        .filter_map(|para| {
+            Some(Installed {
+                name: field(para, "Package")?,
+                version: field(para, "Version")?,
+                architecture: field(para, "Architecture").unwrap_or_default(),
+                multi_arch: field(para, "Multi-Arch"),
+                essential: field(para, "Essential").as_deref() == Some("yes"),
+                status: field(para, "Status"),
+                depends: field(para, "Depends"),
+                pre_depends: field(para, "Pre-Depends"),
+                provides: field(para, "Provides"),
+                conflicts: field(para, "Conflicts"),
+                breaks: field(para, "Breaks"),
+            })
+        })
+        .collect()
+}
+
 /// Which installed packages to upgrade.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum Upgrade {
@@ -260,6 +284,10 @@ struct Resolver<'a> {
     candidates: &'a [Candidate],
     inst: Vec<Option<Pkg>>,
     cand: Vec<Pkg>,
+    /// Index in `candidates` of each `cand`.
+    origin: Vec<usize>,
+    /// Candidates left out, by name: why.
+    broken: BTreeMap<String, String>,
     by_name: BTreeMap<String, Vec<usize>>,
     providers: BTreeMap<String, Vec<usize>>,
     world: BTreeMap<Key, Sel>,
@@ -281,14 +309,25 @@ pub fn resolve(arch: &str, installed: &[Installed], candidates: &[Candidate], re
         });
     }
     let mut cand = Vec::with_capacity(candidates.len());
+    let mut origin = Vec::with_capacity(candidates.len());
+    let mut broken = BTreeMap::new();
     let (mut by_name, mut providers) = (BTreeMap::<String, Vec<usize>>::new(), BTreeMap::<String, Vec<usize>>::new());
     for (n, c) in candidates.iter().enumerate() {
-        let p = pkg(&c.name, &c.version, &c.architecture, &c.multi_arch, c.essential, &c.provides, arch, [&c.depends, &c.pre_depends, &c.conflicts, &c.breaks])?;
-        by_name.entry(p.name.clone()).or_default().push(n);
+        // One unreadable stanza among the sources' thousands must not stop
+        // every build: it is left out, and named if the plan needed it.
+        let p = match pkg(&c.name, &c.version, &c.architecture, &c.multi_arch, c.essential, &c.provides, arch, [&c.depends, &c.pre_depends, &c.conflicts, &c.breaks]) {
+            Ok(p) => p,
+            Err(e) => {
+                broken.entry(c.name.clone()).or_insert_with(|| e.to_string());
+                continue;
+            }
+        };
+        by_name.entry(p.name.clone()).or_default().push(cand.len());
         for prov in &p.provides {
-            providers.entry(prov.name.clone()).or_default().push(n);
+            providers.entry(prov.name.clone()).or_default().push(cand.len());
         }
         cand.push(p);
+        origin.push(n);
     }
     let mut r = Resolver {
         native: arch,
@@ -296,6 +335,8 @@ pub fn resolve(arch: &str, installed: &[Installed], candidates: &[Candidate], re
         candidates,
         inst,
         cand,
+        origin,
+        broken,
         by_name,
         providers,
         world: BTreeMap::new(),
@@ -395,7 +436,10 @@ impl Resolver<'_> {
             provided.sort_unstable();
             provided.dedup();
             return Err(ResolveError::NotFound(match provided.as_slice() {
-                [] => format!("cannot install {name}: the sources have no package of that name for {}; check the name, or add the repository that has it to sources", self.native),
+                [] => match self.broken.get(name) {
+                    Some(why) => format!("cannot install {name}: the sources' entry for it is unreadable: {why}"),
+                    None => format!("cannot install {name}: the sources have no package of that name for {}; check the name, or add the repository that has it to sources", self.native),
+                },
                 some => format!("cannot install {name}: it is a virtual package, provided by {}; install one of those", some.join(", ")),
             }));
         }
@@ -451,7 +495,10 @@ impl Resolver<'_> {
         });
         best.ok_or_else(|| {
             if named.is_empty() && provided.is_empty() {
-                return format!("the sources have no {}", r.name);
+                return match self.broken.get(&r.name) {
+                    Some(why) => format!("the sources' entry for {} is unreadable: {why}", r.name),
+                    None => format!("the sources have no {}", r.name),
+                };
             }
             let planned = named.iter().find_map(|&c| match self.world.get(&self.cand[c].key()) {
                 Some(Sel::Planned(o)) if !self.cand[*o].satisfies(r, from, self.native) => Some(*o),
@@ -571,7 +618,7 @@ impl Resolver<'_> {
         let installed_at: BTreeMap<Key, usize> = self.inst.iter().enumerate().filter_map(|(n, p)| p.as_ref().map(|p| (p.key(), n))).collect();
         for (key, sel) in &self.world {
             if let Sel::Planned(c) = *sel {
-                let candidate = self.candidates[c].clone();
+                let candidate = self.candidates[self.origin[c]].clone();
                 match installed_at.get(key) {
                     Some(&i) => plan.upgrade.push((self.installed[i].clone(), candidate)),
                     None => plan.install.push(candidate),
@@ -761,6 +808,26 @@ mod tests {
         assert!(e.ends_with("but the sources have plain only for another architecture"), "{e}");
         // `:any` needs Multi-Arch: allowed.
         assert!(resolve("amd64", &[], &sources, &install(&["needs-any"])).is_err());
+    }
+
+    #[test]
+    fn resolve_parse_status_reads_installed_packages() {
+        let text = "Package: libc6\nStatus: install ok installed\nEssential: yes\nArchitecture: amd64\nMulti-Arch: same\nVersion: 2.36-9+deb12u4\nDepends: libgcc-s1\nDescription: GNU C\n more\n\nPackage: gone\nStatus: deinstall ok config-files\nVersion: 1\n\nNot: a package\n";
+        let got = parse_status(text);
+        assert_eq!(got.len(), 2);
+        assert_eq!((got[0].name.as_str(), got[0].version.as_str(), got[0].essential, got[0].multi_arch.as_deref()), ("libc6", "2.36-9+deb12u4", true, Some("same")));
+        assert_eq!(got[0].depends.as_deref(), Some("libgcc-s1"));
+        // The config-files leftover satisfies nothing.
+        let plan = resolve("amd64", &got, &[cand("gone", "2", &[])], &install(&["gone"])).unwrap();
+        assert_eq!(names(&plan), ["gone=2"]);
+    }
+
+    #[test]
+    fn resolve_unreadable_candidate_is_left_out_and_named_when_needed() {
+        let sources = [cand("ok", "1", &[]), cand("bad", "1", &[("Provides", "x (>= )")]), cand("needs-bad", "1", &[("Depends", "bad")])];
+        assert_eq!(names(&resolve("amd64", &[], &sources, &install(&["ok"])).unwrap()), ["ok=1"]);
+        let e = resolve("amd64", &[], &sources, &install(&["needs-bad"])).unwrap_err().to_string();
+        assert_eq!(e, "cannot install needs-bad: needs-bad depends on bad, but the sources' entry for bad is unreadable: package bad 1: Provides field 'x (>= )': '' is not a Debian version");
     }
 
     #[test]

@@ -39,9 +39,22 @@ pub struct Classified {
 
 /// Commands that change nothing on disk.
 const NO_EFFECT: &[&str] = &[
-    ":", "[", "[[", "basename", "break", "cat", "command", "continue", "dirname", "echo", "exit", "false", "getent", "grep", "head", "local", "printf", "read", "readlink", "return",
-    "set", "shift", "test", "true", "uname", "which",
+    ":", "[", "[[", "basename", "break", "cat", "cmp", "command", "continue", "cut", "dirname", "echo", "egrep", "exit", "expr", "false", "fgrep", "getent", "grep", "head", "id",
+    "local", "printf", "read", "readlink", "return", "seq", "set", "shift", "sort", "stat", "tail", "test", "tr", "true", "uname", "uniq", "wc", "which",
 ];
+
+/// Names the script defines as functions (`name()` at the start of a
+/// line): their bodies are classified where they stand, so calls are not.
+fn functions(text: &str) -> Vec<&str> {
+    text.lines()
+        .filter_map(|l| {
+            let l = l.trim_start().strip_prefix("function ").unwrap_or(l.trim_start());
+            let (name, rest) = l.split_once('(')?;
+            let name = name.trim_end();
+            (rest.trim_start().starts_with(')') && !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')).then_some(name)
+        })
+        .collect()
+}
 
 /// `dpkg` options that only query.
 const DPKG_QUERIES: &[&str] = &["--compare-versions", "--print-architecture", "--assert-multi-arch", "--assert-versioned-provides", "--validate-version", "-L", "-s", "--status", "--listfiles"];
@@ -85,14 +98,24 @@ pub fn classify(text: &str) -> Classified {
         }
         Script::NotParsed => return out,
     };
+    let defined = functions(text);
     for command in &script.commands {
         let Some(program) = command.program() else { continue };
         let args = command.arg_values();
+        if defined.contains(&program.as_str()) {
+            continue;
+        }
         // Output sent anywhere but /dev/null or another descriptor writes a file.
         let writes = command.redirects.iter().any(|r| r.operator.contains('>') && !r.operator.contains('&') && r.target.as_ref().is_none_or(|t| t.unquoted() != "/dev/null"));
         let handled = !writes && match program.as_str() {
             p if NO_EFFECT.contains(&p) => true,
             "ldconfig" => true,
+            // Without -i, sed only filters a pipe.
+            "sed" => !args.iter().any(|a| a.starts_with("--in-place") || (a.starts_with('-') && !a.starts_with("--") && a.contains('i'))),
+            // debconf: questions answered by their defaults, kept in
+            // debconf's own database, which the image's programs never read.
+            "." => args.first().is_some_and(|a| a == "/usr/share/debconf/confmodule"),
+            p if p.starts_with("db_") => true,
             "dpkg" => args.first().is_some_and(|a| DPKG_QUERIES.contains(&a.as_str())),
             "update-alternatives" => match parse_alternative(&args) {
                 Some(alt) => {
@@ -149,6 +172,8 @@ mod tests {
     fn scripts_other_commands_are_reported_as_written() {
         let c = classify("#!/bin/sh\nset -e\nadduser --system --group foo\nchown foo:foo /var/lib/foo\nupdate-alternatives --install /usr/bin/x x \"$DIR/x\" 10\nif dpkg --compare-versions \"$2\" lt 2; then rm -f /etc/old; fi\n");
         assert_eq!(c.unhandled, ["adduser --system --group foo", "chown foo:foo /var/lib/foo", "update-alternatives --install /usr/bin/x x \"$DIR/x\" 10", "rm -f /etc/old"]);
+        let c = classify("each() { for x in $1; do echo $x; done; }\neach \"$L\" | tr , ' ' | sort | uniq -c | sed -e 's/a/b/'\nsed -i 's/a/b/' /etc/x\n. /usr/share/debconf/confmodule\ndb_get foo/bar\n");
+        assert_eq!(c.unhandled, ["sed -i 's/a/b/' /etc/x"]);
         assert_eq!(classify("echo yes > /etc/flag\necho fine >/dev/null 2>&1\n").unhandled, ["echo yes > /etc/flag"]);
         assert_eq!(classify("#!/usr/bin/perl\nprint 1;\n").unhandled, ["a script for /usr/bin/perl"]);
     }
