@@ -1,12 +1,12 @@
 //! `[[groups]]` and `[[users]]`: lines appended to `/etc/group`,
-//! `/etc/passwd` and (when the base has one) `/etc/shadow`, with the
-//! password locked, and each user's home directory created with its
+//! `/etc/passwd` and (when the base has them) `/etc/gshadow` and
+//! `/etc/shadow`, with the passwords locked, and each user's home directory created with its
 //! owner — edited as files, as `useradd` would leave them, without
 //! running it. A name or id the base already uses is an error: silently
 //! sharing an id gives one user the other's files.
 
 use crate::Error;
-use crate::base::{Base, GROUP, PASSWD, SHADOW};
+use crate::base::{Base, GROUP, GSHADOW, PASSWD, SHADOW};
 use crate::layer::{Content, Entry, Node};
 use crate::spec::Spec;
 
@@ -81,6 +81,7 @@ pub fn step(spec: &Spec, base: &Base, epoch: u64) -> Result<(Vec<Entry>, Account
         return Ok((Vec::new(), accounts));
     }
     let mut group_lines = Vec::new();
+    let mut gshadow_lines = Vec::new();
     for g in &spec.groups {
         if !valid_name(&g.name) {
             return Err(Error::Spec(format!("[[groups]] `{}`: not a valid group name (letters, digits, `.`, `_`, `-`; at most 32)", g.name)));
@@ -90,6 +91,8 @@ pub fn step(spec: &Spec, base: &Base, epoch: u64) -> Result<(Vec<Entry>, Account
         }
         accounts.groups.push((g.name.clone(), g.gid));
         group_lines.push(format!("{}:x:{}:", g.name, g.gid));
+        // As `groupadd` writes it: password locked, no administrators, no members.
+        gshadow_lines.push(format!("{}:!::", g.name));
     }
     let mut passwd_lines = Vec::new();
     let mut shadow_lines = Vec::new();
@@ -116,6 +119,10 @@ pub fn step(spec: &Spec, base: &Base, epoch: u64) -> Result<(Vec<Entry>, Account
     let mut entries = Vec::new();
     if !group_lines.is_empty() {
         entries.push(file(base, GROUP, appended(group, &group_lines), 0o644));
+        // Without one in the base (distroless, Alpine) nothing reads it.
+        if base.file(GSHADOW).is_some() {
+            entries.push(file(base, GSHADOW, appended(text_of(base, GSHADOW), &gshadow_lines), 0o640));
+        }
     }
     if !passwd_lines.is_empty() {
         entries.push(file(base, PASSWD, appended(passwd, &passwd_lines), 0o644));

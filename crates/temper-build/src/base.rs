@@ -23,12 +23,14 @@ pub const PASSWD: &str = "etc/passwd";
 pub const GROUP: &str = "etc/group";
 /// The shadow file.
 pub const SHADOW: &str = "etc/shadow";
+/// The group shadow file.
+pub const GSHADOW: &str = "etc/gshadow";
 /// The PEM bundle Debian, Ubuntu, Alpine and distroless TLS libraries read.
 pub const DEBIAN_BUNDLE: &str = "etc/ssl/certs/ca-certificates.crt";
 /// The PEM bundle the RHEL family's TLS libraries read.
 pub const RHEL_BUNDLE: &str = "etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem";
 
-const WANTED: [&str; 7] = [OS_RELEASE[0], OS_RELEASE[1], PASSWD, GROUP, SHADOW, DEBIAN_BUNDLE, RHEL_BUNDLE];
+const WANTED: [&str; 8] = [OS_RELEASE[0], OS_RELEASE[1], PASSWD, GROUP, SHADOW, GSHADOW, DEBIAN_BUNDLE, RHEL_BUNDLE];
 
 /// The largest base file read (a CA bundle is a few hundred KiB).
 const MAX_FILE: u64 = 16 << 20;
@@ -54,7 +56,7 @@ fn cache_file(image: &Image, cache: &temper_verdict::CacheSettings) -> Option<Pa
         return None;
     }
     let mut h = Sha256::new();
-    h.update(b"temper-build base v1\n");
+    h.update(b"temper-build base v2\n");
     for l in &image.layers {
         h.update(l.diff_id.as_ref()?.to_string().as_bytes());
         h.update(b"\n");

@@ -76,15 +76,29 @@ fn check(entry: &Certificate, index: usize, spec_dir: &Path, now: time::OffsetDa
     if stem.is_empty() || stem.contains(['/', '\0']) || stem.starts_with('.') {
         return Err(Error::Spec(format!("{what}: `{stem}` cannot name a certificate file")));
     }
-    let bad = |why: String| Error::Certificate { input: what.clone(), reason: why };
+    let pems = parse(&what, &text, now)?;
+    let many = pems.len() > 1;
+    Ok(pems.into_iter().enumerate().map(|(i, pem)| Checked { name: if many { format!("{stem}-{}", i + 1) } else { stem.clone() }, pem }).collect())
+}
+
+/// The certificates of the PEM text `text` (other blocks skipped), each
+/// checked — X.509, a CA, valid at `now` — and re-encoded as PEM from its
+/// DER; errors name `input`.
+pub fn parse(input: &str, text: &[u8], now: time::OffsetDateTime) -> Result<Vec<String>, Error> {
+    let bad = |why: String| Error::Certificate { input: input.to_owned(), reason: why };
     let mut out = Vec::new();
-    for (n, block) in x509_parser::pem::Pem::iter_from_buffer(&text).enumerate() {
+    for (n, block) in x509_parser::pem::Pem::iter_from_buffer(text).enumerate() {
         let block = block.map_err(|e| bad(format!("PEM block {}: {e}", n + 1)))?;
         if block.label != "CERTIFICATE" {
             continue;
         }
         let (_, cert) = X509Certificate::from_der(&block.contents).map_err(|e| bad(format!("certificate {}: not X.509: {e}", n + 1)))?;
-        let subject = cert.subject().to_string();
+        // A subject is the certificate's own text: control characters in it
+        // must not reach the terminal or split the one-line error.
+        let mut subject = String::new();
+        for c in cert.subject().to_string().chars() {
+            if c.is_control() { subject.extend(c.escape_default()) } else { subject.push(c) }
+        }
         if !cert.is_ca() {
             return Err(bad(format!("{subject} is not a CA certificate (no basicConstraints CA:TRUE); only CAs belong in the trust store")));
         }
@@ -96,16 +110,10 @@ fn check(entry: &Certificate, index: usize, spec_dir: &Path, now: time::OffsetDa
         if validity.not_before > ts {
             return Err(bad(format!("{subject} is not valid before {}", validity.not_before)));
         }
-        out.push(Checked { name: stem.clone(), pem: pem(&block.contents) });
+        out.push(pem(&block.contents));
     }
     if out.is_empty() {
         return Err(bad("holds no PEM certificate".into()));
-    }
-    let many = out.len() > 1;
-    for (i, c) in out.iter_mut().enumerate() {
-        if many {
-            c.name = format!("{}-{}", c.name, i + 1);
-        }
     }
     Ok(out)
 }

@@ -63,16 +63,28 @@ impl Lock {
     /// The lock at `path`, `None` when there is none.
     pub fn read(path: &Path) -> Result<Option<Lock>, Error> {
         match std::fs::read_to_string(path) {
-            Ok(text) => temper_verdict::config::parse(path, &text).map(Some).map_err(|e| Error::Spec(e.to_string())),
+            Ok(text) => Lock::parse(&text, path).map(Some),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(source) => Err(Error::Read { path: path.to_owned(), source }),
         }
     }
 
+    /// Parses `text` as a lock; errors name `path`, the line and the column.
+    /// An input listed twice is refused: which digest would be the locked one?
+    pub fn parse(text: &str, path: &Path) -> Result<Lock, Error> {
+        let lock: Lock = temper_verdict::config::parse(path, text).map_err(|e| Error::Spec(e.to_string()))?;
+        let mut seen = std::collections::BTreeSet::new();
+        if let Some(twice) = lock.inputs.iter().find(|i| !seen.insert(i.path.as_str())) {
+            return Err(Error::Spec(format!("{}: input {:?} is listed twice; rebuild with --update to write the lock again", path.display(), twice.path)));
+        }
+        Ok(lock)
+    }
+
     /// The lock as TOML.
     pub fn to_toml(&self) -> String {
-        // serde_json's string escapes are valid TOML basic strings.
-        let q = |s: &str| serde_json::to_string(s).unwrap_or_default();
+        // serde_json's string escapes are valid TOML basic strings; TOML
+        // also wants DEL escaped, which JSON leaves as it is.
+        let q = |s: &str| serde_json::to_string(s).unwrap_or_default().replace('\u{7f}', "\\u007F");
         let mut out = format!("# Written by `temper build`: what the image was built from. Commit it beside the spec.\nversion = {}\n\n[base]\nreference = {}\ndigest = {}\n", self.version, q(&self.base.reference), q(&self.base.digest));
         for p in &self.base.platforms {
             out.push_str(&format!("\n[[base.platforms]]\nplatform = {}\ndigest = {}\n", q(&p.platform), q(&p.digest)));

@@ -243,8 +243,12 @@ impl Spec {
     /// provenance records (read once, so it is the text that was built).
     pub fn read(path: &Path) -> Result<(Spec, String), Error> {
         let text = std::fs::read_to_string(path).map_err(|source| Error::Read { path: path.to_owned(), source })?;
-        let spec = temper_verdict::config::parse(path, &text).map_err(|e| Error::Spec(e.to_string()))?;
-        Ok((spec, text))
+        Ok((Spec::parse(&text, path)?, text))
+    }
+
+    /// Parses `text` as a spec; errors name `path`, the line and the column.
+    pub fn parse(text: &str, path: &Path) -> Result<Spec, Error> {
+        temper_verdict::config::parse(path, text).map_err(|e| Error::Spec(e.to_string()))
     }
 }
 

@@ -388,3 +388,31 @@ fn label_flag_sets_labels_and_the_source_and_revision_annotations() {
     let provenance: Value = serde_json::from_slice(&std::fs::read(&built.provenance).unwrap()).unwrap();
     assert_eq!(provenance["predicate"]["buildDefinition"]["externalParameters"]["labels"]["org.opencontainers.image.revision"], "4b1d", "what --label added is recorded");
 }
+
+/// A base with accounts, with or without `/etc/gshadow`.
+fn accounts_base(dir: &Path, gshadow: bool) -> String {
+    let layout = dir.join("base");
+    let mut files = vec![file("etc/os-release", "ID=debian\n"), file("etc/passwd", "root:x:0:0:root:/root:/bin/sh\n"), file("etc/group", "root:x:0:\nshadow:x:42:\n")];
+    if gshadow {
+        files.push(file_mode("etc/gshadow", "root:*::\nshadow:*::", 0o600));
+    }
+    OciLayout::single(&layout, &ImageSpec::new(vec![layer(&files, Comp::Gzip)]), "1");
+    format!("oci:{}:1", layout.display())
+}
+
+#[test]
+fn gshadow_gets_the_new_groups_locked_when_the_base_has_one() {
+    let spec = |base: &str| format!("base = \"{base}\"\n[[groups]]\nname = \"app\"\ngid = 10001\n[[groups]]\nname = \"ops\"\ngid = 10002\n");
+    let dir = tempfile::tempdir().unwrap();
+    build(dir.path(), &spec(&accounts_base(dir.path(), true))).unwrap();
+    let e = read(&dir.path().join("out"), 1).entries;
+    assert!(String::from_utf8_lossy(&e["etc/group"].3).ends_with("shadow:x:42:\napp:x:10001:\nops:x:10002:\n"));
+    // Appended after the base's last line (which had no newline), as `groupadd` writes them.
+    assert_eq!(String::from_utf8_lossy(&e["etc/gshadow"].3), "root:*::\nshadow:*::\napp:!::\nops:!::\n");
+    assert_eq!((e["etc/gshadow"].0, e["etc/gshadow"].1, e["etc/gshadow"].2), (0o600, 0, 0), "the base's mode is kept");
+    // No gshadow in the base: none is made.
+    let dir = tempfile::tempdir().unwrap();
+    build(dir.path(), &spec(&accounts_base(dir.path(), false))).unwrap();
+    let e = read(&dir.path().join("out"), 1).entries;
+    assert!(e.contains_key("etc/group") && !e.contains_key("etc/gshadow"), "{:?}", e.keys().collect::<Vec<_>>());
+}
