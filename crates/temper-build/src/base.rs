@@ -32,14 +32,32 @@ pub const RHEL_BUNDLE: &str = "etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem"
 
 const WANTED: [&str; 8] = [OS_RELEASE[0], OS_RELEASE[1], PASSWD, GROUP, SHADOW, GSHADOW, DEBIAN_BUNDLE, RHEL_BUNDLE];
 
-/// The largest base file read (a CA bundle is a few hundred KiB).
+/// The largest base file read (a CA bundle is a few hundred KiB; a dpkg
+/// status a few MiB).
 const MAX_FILE: u64 = 16 << 20;
+
+/// The largest configuration file whose MD5 is taken (conffiles are small).
+const MAX_CONFFILE: u64 = 1 << 20;
+
+/// Whether a `[packages]` step reads `path` whole: the dpkg database
+/// (status, `status.d/`, alternatives, file lists) and apt's sources and keyrings.
+fn packages_file(path: &str) -> bool {
+    path == "var/lib/dpkg/status"
+        || path.starts_with("var/lib/dpkg/status.d/")
+        || path.starts_with("var/lib/dpkg/alternatives/")
+        || (path.starts_with("var/lib/dpkg/info/") && path.ends_with(".list"))
+        || path.starts_with("etc/apt/")
+        || path.starts_with("usr/share/keyrings/")
+}
 
 /// The base as the build sees it.
 pub struct Base {
     /// Every visible path.
     pub merged: Merged,
     files: BTreeMap<String, Vec<u8>>,
+    /// MD5 (hex) of each file under `/etc`, when read for a `[packages]`
+    /// step: dpkg keeps a conffile the base changed.
+    md5s: BTreeMap<String, String>,
 }
 
 /// What the cache keeps of a base: its visible entries and the files a
@@ -48,15 +66,17 @@ pub struct Base {
 struct Stored {
     entries: Vec<(String, FileEntry, usize)>,
     files: BTreeMap<String, String>,
+    #[serde(default)]
+    md5s: BTreeMap<String, String>,
 }
 
 /// The cache file for `image`'s layers, when every layer names its diffID.
-fn cache_file(image: &Image, cache: &temper_verdict::CacheSettings) -> Option<PathBuf> {
+fn cache_file(image: &Image, cache: &temper_verdict::CacheSettings, packages: bool) -> Option<PathBuf> {
     if cache.disabled || image.layers.is_empty() {
         return None;
     }
     let mut h = Sha256::new();
-    h.update(b"temper-build base v2\n");
+    h.update(if packages { b"temper-build base v2 packages\n".as_slice() } else { b"temper-build base v2\n".as_slice() });
     for l in &image.layers {
         h.update(l.diff_id.as_ref()?.to_string().as_bytes());
         h.update(b"\n");
@@ -68,19 +88,25 @@ fn cache_file(image: &Image, cache: &temper_verdict::CacheSettings) -> Option<Pa
 impl Base {
     /// [`Base::read`] through the cache: a base built on before is not read again.
     pub fn read_cached(image: &Image, limits: &temper_layer::Limits, cache: &temper_verdict::CacheSettings, reporter: &dyn temper_verdict::Reporter) -> Result<Base, Error> {
-        let file = cache_file(image, cache);
+        Base::read_cached_as(image, limits, cache, reporter, false)
+    }
+
+    /// [`Base::read_cached`], also reading what a `[packages]` step needs
+    /// (the dpkg database, apt's sources and keyrings, `/etc`'s MD5s) when `packages`.
+    pub fn read_cached_as(image: &Image, limits: &temper_layer::Limits, cache: &temper_verdict::CacheSettings, reporter: &dyn temper_verdict::Reporter, packages: bool) -> Result<Base, Error> {
+        let file = cache_file(image, cache, packages);
         if let Some(stored) = file.as_ref().and_then(|f| std::fs::read(f).ok()).and_then(|b| serde_json::from_slice::<Stored>(&b).ok()) {
             let b64 = base64::engine::general_purpose::STANDARD;
             let files: Option<BTreeMap<String, Vec<u8>>> = stored.files.into_iter().map(|(p, c)| Some((p, b64.decode(c).ok()?))).collect();
             if let Some(files) = files {
                 let merged = Merged { files: stored.entries.into_iter().map(|(p, entry, layer)| (p, MergedEntry { entry, layer })).collect(), changes: Vec::new() };
-                return Ok(Base { merged, files });
+                return Ok(Base { merged, files, md5s: stored.md5s });
             }
         }
-        let base = Base::read(image, limits, reporter)?;
+        let base = Base::read_as(image, limits, reporter, packages)?;
         if let Some(f) = file {
             let b64 = base64::engine::general_purpose::STANDARD;
-            let stored = Stored { entries: base.merged.files.iter().map(|(p, m)| (p.clone(), m.entry.clone(), m.layer)).collect(), files: base.files.iter().map(|(p, c)| (p.clone(), b64.encode(c))).collect() };
+            let stored = Stored { entries: base.merged.files.iter().map(|(p, m)| (p.clone(), m.entry.clone(), m.layer)).collect(), files: base.files.iter().map(|(p, c)| (p.clone(), b64.encode(c))).collect(), md5s: base.md5s.clone() };
             // A cache that cannot be written only makes the next build slower.
             if let (Some(dir), Ok(bytes)) = (f.parent(), serde_json::to_vec(&stored)) {
                 let tmp = f.with_extension("tmp");
@@ -92,14 +118,31 @@ impl Base {
 
     /// Reads `image` once.
     pub fn read(image: &Image, limits: &temper_layer::Limits, reporter: &dyn temper_verdict::Reporter) -> Result<Base, Error> {
-        let grab = Grab::default();
+        Base::read_as(image, limits, reporter, false)
+    }
+
+    fn read_as(image: &Image, limits: &temper_layer::Limits, reporter: &dyn temper_verdict::Reporter, packages: bool) -> Result<Base, Error> {
+        let grab = Grab { packages, ..Grab::default() };
         let layers = temper_verdict::pass::walk(image, limits, reporter, &grab)?;
         let analysis = temper_layer::analyze(&layers).map_err(|source| temper_verdict::Error::Merge { image: image.name.clone(), source })?;
-        let got = grab.got.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
         // Only the version the merged tree shows: a later layer may have
         // deleted or replaced the file with something else.
-        let files = got.into_iter().filter(|(path, (layer, _))| analysis.merged.files.get(path).is_some_and(|m| m.layer == *layer && m.entry.kind == EntryKind::File)).map(|(p, (_, b))| (p, b)).collect();
-        Ok(Base { merged: analysis.merged, files })
+        let visible = |path: &String, layer: usize| analysis.merged.files.get(path).is_some_and(|m| m.layer == layer && m.entry.kind == EntryKind::File);
+        let got = grab.got.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let files = got.into_iter().filter(|(path, (layer, _))| visible(path, *layer)).map(|(p, (_, b))| (p, b)).collect();
+        let md5s = grab.md5s.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let md5s = md5s.into_iter().filter(|(path, (layer, _))| visible(path, *layer)).map(|(p, (_, m))| (p, m)).collect();
+        Ok(Base { merged: analysis.merged, files, md5s })
+    }
+
+    /// The files read for a `[packages]` step under `prefix`, by path.
+    pub fn files_under<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = (&'a str, &'a [u8])> + 'a {
+        self.files.range(prefix.to_owned()..).take_while(move |(p, _)| p.starts_with(prefix)).map(|(p, c)| (p.as_str(), c.as_slice()))
+    }
+
+    /// The MD5 of a file under `/etc`, when read for a `[packages]` step.
+    pub fn md5(&self, path: &str) -> Option<&str> {
+        self.md5s.get(path).map(String::as_str)
     }
 
     /// A file's content, when the base has it as a regular file.
@@ -128,24 +171,39 @@ impl Base {
     }
 }
 
-/// Keeps the wanted files of the highest layer that holds each.
+/// Keeps the wanted files of the highest layer that holds each (and, for
+/// a `[packages]` step, the MD5 of every file under `/etc`).
 #[derive(Default)]
 struct Grab {
+    packages: bool,
     got: Mutex<BTreeMap<String, (usize, Vec<u8>)>>,
+    md5s: Mutex<BTreeMap<String, (usize, String)>>,
 }
 
 impl FileSink for Grab {
     fn wants(&self, _: usize, path: &str, entry: &FileEntry) -> Option<u64> {
-        (entry.kind == EntryKind::File && WANTED.contains(&path)).then_some(MAX_FILE)
+        if entry.kind != EntryKind::File {
+            return None;
+        }
+        if WANTED.contains(&path) || (self.packages && packages_file(path)) {
+            return Some(MAX_FILE);
+        }
+        (self.packages && path.starts_with("etc/") && entry.size <= MAX_CONFFILE).then_some(MAX_CONFFILE)
     }
     fn take(&self, layer: usize, path: &str, _: &FileEntry, content: &[u8], complete: bool) {
         if !complete {
             return;
         }
-        if let Ok(mut got) = self.got.lock()
-            && got.get(path).is_none_or(|(l, _)| *l <= layer)
+        if WANTED.contains(&path) || (self.packages && packages_file(path)) {
+            if let Ok(mut got) = self.got.lock()
+                && got.get(path).is_none_or(|(l, _)| *l <= layer)
+            {
+                got.insert(path.to_owned(), (layer, content.to_vec()));
+            }
+        } else if let Ok(mut md5s) = self.md5s.lock()
+            && md5s.get(path).is_none_or(|(l, _)| *l <= layer)
         {
-            got.insert(path.to_owned(), (layer, content.to_vec()));
+            md5s.insert(path.to_owned(), (layer, hex::encode(md5::Md5::digest(content))));
         }
     }
 }

@@ -18,6 +18,7 @@ pub mod files;
 pub mod layer;
 pub mod lock;
 pub mod output;
+pub mod packages;
 pub mod provenance;
 pub mod rebase;
 pub mod reproduce;
@@ -33,7 +34,7 @@ use temper_verdict::Reporter;
 
 use crate::base::Base;
 use crate::layer::{Content, Entry, Node};
-use crate::lock::{Lock, LockedBase, LockedInput, LockedPlatform};
+use crate::lock::{Lock, LockedBase, LockedInput, LockedPackage, LockedPlatform};
 use crate::spec::{LayerMode, Spec};
 
 /// Why a build failed.
@@ -97,6 +98,8 @@ pub struct Options {
     pub cache: temper_verdict::CacheSettings,
     /// Labels set over the spec's (`--label`, e.g. the revision CI builds).
     pub labels: BTreeMap<String, String>,
+    /// Refuse packages whose maintainer scripts do what temper does not reproduce.
+    pub strict_scripts: bool,
 }
 
 /// What a build made.
@@ -249,6 +252,8 @@ struct Prepared {
     base: Base,
     epoch: i64,
     steps: Vec<(&'static str, Vec<Entry>)>,
+    /// The `[packages]` step, whose staged files the layer reads.
+    packages: Option<packages::Step>,
 }
 
 /// What one platform's build wrote.
@@ -287,20 +292,31 @@ fn platforms_to_build(spec: &Spec, first: &temper_image::Image, requested: Optio
     Ok((chosen.into_iter().map(Some).collect(), true))
 }
 
-/// [`build`], writing the lock only when `write_lock`.
-fn build_with(spec_path: &Path, opts: &Options, reporter: &dyn Reporter, write_lock: bool) -> Result<Built, Error> {
+/// Everything a build reads before it writes: the spec, its lock, the
+/// base (every platform) and each step's entries.
+struct Session {
+    spec: Spec,
+    spec_text: String,
+    spec_dir: PathBuf,
+    lock_path: PathBuf,
+    locked: Option<Lock>,
+    reference: String,
+    base_digest: String,
+    multi: bool,
+    prepared: Vec<Prepared>,
+}
+
+fn open_session(spec_path: &Path, opts: &Options, reporter: &dyn Reporter) -> Result<Session, Error> {
     let (mut spec, spec_text) = Spec::read(spec_path)?;
     spec.labels.extend(opts.labels.iter().map(|(k, v)| (k.clone(), v.clone())));
     let spec_dir = spec_path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_owned();
     let lock_path = lock::path_for(spec_path);
     let locked = Lock::read(&lock_path)?;
-    let staged = output::Staged::new(output::parse_target(&opts.output)?)?;
-
     let reference = base_reference(&spec, &spec_dir, locked.as_ref(), opts.update)?;
     let first = temper_verdict::target::open_any_platform(&reference, &opts.open)?.image;
     let base_digest = first.index.as_ref().or(first.manifest.as_ref()).map(|d| d.digest.to_string()).or_else(|| first.config_digest.as_ref().map(ToString::to_string)).unwrap_or_default();
     let (platforms, multi) = platforms_to_build(&spec, &first, opts.open.platform.as_ref())?;
-
+    let locked_packages = locked.as_ref().map(|l| l.packages.clone()).unwrap_or_default();
     // Every platform is read and checked before anything is written.
     let mut prepared = Vec::new();
     for platform in platforms {
@@ -308,16 +324,40 @@ fn build_with(spec_path: &Path, opts: &Options, reporter: &dyn Reporter, write_l
             Some(p) if first.platform().as_ref() != Some(p) => temper_verdict::target::open(&reference, &OpenOptions { platform: Some(p.clone()), ..opts.open.clone() })?.image,
             _ => first.clone(),
         };
-        prepared.push(prepare(&spec, &spec_dir, image, opts, reporter)?);
+        prepared.push(prepare(&spec, &spec_dir, image, opts, &locked_packages, reporter)?);
     }
-    let all_steps: Vec<(&str, Vec<Entry>)> = prepared.iter().flat_map(|p| p.steps.iter().map(|(s, e)| (*s, e.clone()))).collect();
+    Ok(Session { spec, spec_text, spec_dir, lock_path, locked, reference, base_digest, multi, prepared })
+}
+
+/// What `[packages]` would install and upgrade, per platform (`--plan`): nothing is written.
+pub fn plan(spec_path: &Path, opts: &Options, reporter: &dyn Reporter) -> Result<Vec<(String, Vec<packages::Planned>)>, Error> {
+    let session = open_session(spec_path, opts, reporter)?;
+    Ok(session.prepared.iter().map(|p| (p.image.platform().map(|p| p.to_string()).unwrap_or_default(), p.packages.as_ref().map(|s| s.plan.clone()).unwrap_or_default())).collect())
+}
+
+/// [`build`], writing the lock only when `write_lock`.
+fn build_with(spec_path: &Path, opts: &Options, reporter: &dyn Reporter, write_lock: bool) -> Result<Built, Error> {
+    let Session { spec, spec_text, spec_dir, lock_path, locked, reference, base_digest, multi, prepared } = open_session(spec_path, opts, reporter)?;
+    // The local inputs: the spec's own files, not the unpacked packages (the lock pins those by their .deb).
+    let all_steps: Vec<(&str, Vec<Entry>)> = prepared.iter().flat_map(|p| p.steps.iter().filter(|(s, _)| *s != "packages").map(|(s, e)| (*s, e.clone()))).collect();
     let input_digests = inputs(&spec, &spec_dir, &all_steps)?;
     let locked_platforms = if multi { prepared.iter().filter_map(|p| Some(LockedPlatform { platform: p.image.platform()?.to_string(), digest: p.image.manifest.as_ref()?.digest.to_string() })).collect() } else { Vec::new() };
-    let new_lock = Lock { version: 1, base: LockedBase { reference: spec.base.clone(), digest: base_digest.clone(), platforms: locked_platforms }, inputs: locked_inputs(&input_digests, &spec_dir) };
+    let mut locked_packages: Vec<LockedPackage> = prepared.iter().flat_map(|p| p.packages.iter().flat_map(|s| s.locked.clone())).collect();
+    locked_packages.sort_by(|a, b| (&a.name, &a.architecture, &a.version).cmp(&(&b.name, &b.architecture, &b.version)));
+    locked_packages.dedup();
+    let new_lock = Lock { version: 1, base: LockedBase { reference: spec.base.clone(), digest: base_digest.clone(), platforms: locked_platforms }, inputs: locked_inputs(&input_digests, &spec_dir), packages: locked_packages };
     let lock_changes = locked.as_ref().map_or_else(|| vec![format!("{} created", lock_path.display())], |l| new_lock.changes_from(l));
     if opts.locked && !lock_changes.is_empty() {
         return Err(Error::Spec(format!("--locked: {}: {}; build without --locked (or with --update) to accept", lock_path.display(), lock_changes.join("; "))));
     }
+    let scripts: Vec<String> = prepared.iter().flat_map(|p| p.packages.iter().flat_map(|s| s.scripts.clone())).collect();
+    if opts.strict_scripts && !scripts.is_empty() {
+        return Err(Error::Spec(format!("--strict-scripts: maintainer scripts temper does not reproduce: {}", scripts.join("; "))));
+    }
+    for s in &scripts {
+        reporter.warn(&format!("not run: {s}"));
+    }
+    let staged = output::Staged::new(output::parse_target(&opts.output)?)?;
 
     let layout = staged.layout()?;
     let epoch = prepared.first().map_or(0, |p| p.epoch);
@@ -379,23 +419,25 @@ fn manifest_annotations(spec: &Spec, base_digest: Option<&str>, created: &str) -
 }
 
 /// Reads one platform of the base and turns the spec into its layer entries.
-fn prepare(spec: &Spec, spec_dir: &Path, image: temper_image::Image, opts: &Options, reporter: &dyn Reporter) -> Result<Prepared, Error> {
+fn prepare(spec: &Spec, spec_dir: &Path, image: temper_image::Image, opts: &Options, locked: &[LockedPackage], reporter: &dyn Reporter) -> Result<Prepared, Error> {
     let epoch = epoch(opts.source_date_epoch.as_deref(), image.config.created.as_deref())?;
-    let base = Base::read_cached(&image, &opts.limits, &opts.cache, reporter)?;
+    let base = Base::read_cached_as(&image, &opts.limits, &opts.cache, reporter, spec.packages.is_some())?;
+    let packages = packages::step(spec.packages.as_ref(), spec_dir, &base, &image, opts, locked)?;
     let epoch_u = u64::try_from(epoch).unwrap_or(0);
     let certs = certificates::step(&spec.certificates, spec_dir, &base, opts.now)?;
     let (accounts_entries, accounts) = accounts::step(spec, &base, epoch_u)?;
     let files = files::step(spec, spec_dir, &accounts)?;
     let env = config::env(image.config.config.env.as_deref().unwrap_or_default(), &spec.env)?;
     let removals = files::removals(spec, &base, &env)?;
-    let steps: Vec<(&'static str, Vec<Entry>)> = vec![("certificates", certs), ("accounts", accounts_entries), ("files", files), ("remove", removals)];
+    let installed = packages.as_ref().map(|s| s.entries.clone()).unwrap_or_default();
+    let steps: Vec<(&'static str, Vec<Entry>)> = vec![("packages", installed), ("certificates", certs), ("accounts", accounts_entries), ("files", files), ("remove", removals)];
     check_overlaps(&steps)?;
-    Ok(Prepared { image, base, epoch, steps })
+    Ok(Prepared { image, base, epoch, steps, packages })
 }
 
 /// Writes one platform: the base's layers copied, the new layers, the config and the manifest.
 fn write_platform(spec: &Spec, prepared: Prepared, layout: &output::Layout, opts: &Options, input_digests: &BTreeMap<PathBuf, String>) -> Result<PlatformBuilt, Error> {
-    let Prepared { image, base, epoch, steps } = prepared;
+    let Prepared { image, base, epoch, steps, packages: _staged } = prepared;
     let epoch_u = u64::try_from(epoch).unwrap_or(0);
     let created = rfc3339(epoch);
     let mut layer_descriptors = Vec::new();

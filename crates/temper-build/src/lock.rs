@@ -19,6 +19,9 @@ pub struct Lock {
     /// Every local input, by its path relative to the spec, sorted.
     #[serde(default)]
     pub inputs: Vec<LockedInput>,
+    /// Every Debian package `[packages]` installed or upgraded, sorted by name and architecture.
+    #[serde(default)]
+    pub packages: Vec<LockedPackage>,
 }
 
 /// The base as resolved.
@@ -52,6 +55,27 @@ pub struct LockedInput {
     pub path: String,
     /// `sha256:…` of its content.
     pub digest: String,
+}
+
+/// One Debian package as it was installed: enough to fetch the very same
+/// `.deb` again (by hash) after the archive moved on.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct LockedPackage {
+    /// Its name.
+    pub name: String,
+    /// The version installed.
+    pub version: String,
+    /// Its architecture (`amd64`, `all`).
+    pub architecture: String,
+    /// `sha256:…` of the `.deb`.
+    pub sha256: String,
+    /// Its path in the repository (`pool/main/c/curl/curl_….deb`).
+    pub filename: String,
+    /// The repository (`URI SUITE`) it came from.
+    pub repository: String,
+    /// The `Date` of that repository's signed release.
+    pub date: String,
 }
 
 /// `golden.lock` beside `spec`.
@@ -92,6 +116,18 @@ impl Lock {
         for i in &self.inputs {
             out.push_str(&format!("\n[[inputs]]\npath = {}\ndigest = {}\n", q(&i.path), q(&i.digest)));
         }
+        for p in &self.packages {
+            out.push_str(&format!(
+                "\n[[packages]]\nname = {}\nversion = {}\narchitecture = {}\nsha256 = {}\nfilename = {}\nrepository = {}\ndate = {}\n",
+                q(&p.name),
+                q(&p.version),
+                q(&p.architecture),
+                q(&p.sha256),
+                q(&p.filename),
+                q(&p.repository),
+                q(&p.date)
+            ));
+        }
         out
     }
 
@@ -113,6 +149,18 @@ impl Lock {
         }
         for o in other.inputs.iter().filter(|o| !self.inputs.iter().any(|i| i.path == o.path)) {
             out.push(format!("{} is no longer an input", o.path));
+        }
+        let key = |p: &LockedPackage| (p.name.clone(), p.architecture.clone());
+        for p in &self.packages {
+            match other.packages.iter().find(|o| key(o) == key(p)) {
+                Some(o) if o.version != p.version => out.push(format!("package {} {} -> {}", p.name, o.version, p.version)),
+                Some(o) if o.sha256 != p.sha256 => out.push(format!("package {} {}: another .deb ({} locked, {} now)", p.name, p.version, o.sha256, p.sha256)),
+                None => out.push(format!("package {} {} is new", p.name, p.version)),
+                _ => {}
+            }
+        }
+        for o in other.packages.iter().filter(|o| !self.packages.iter().any(|p| key(p) == key(o))) {
+            out.push(format!("package {} {} is no longer installed", o.name, o.version));
         }
         out
     }

@@ -81,6 +81,44 @@ pub struct Spec {
     /// Remove every package manager `temper check` finds (`apt`, `dpkg`, `apk`, `rpm`, `pip`, `npm`…).
     #[serde(default)]
     pub remove_package_managers: bool,
+    /// Debian packages to install or upgrade from apt repositories (Debian and Ubuntu bases), without running apt or dpkg.
+    pub packages: Option<Packages>,
+}
+
+/// `[packages]`: what to install and upgrade, from where.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Packages {
+    /// Packages to install: `curl`, or `name=version` to pin one.
+    #[serde(default)]
+    pub install: Vec<String>,
+    /// `true` upgrades every installed package to the newest version in the sources; a list upgrades only those.
+    #[serde(default)]
+    pub upgrade: Upgrade,
+    /// One-line apt entries (`deb [signed-by=keys/corp.asc] http://mirror.example/debian bookworm main`); default: the base's own `/etc/apt/sources.list` and `sources.list.d/*`.
+    #[serde(default)]
+    pub sources: Vec<String>,
+    /// OpenPGP public keys (armored or binary), relative to the spec; default: the base's `/etc/apt/trusted.gpg.d/*` and the `Signed-By` keyrings.
+    #[serde(default)]
+    pub keyrings: Vec<PathBuf>,
+    /// A snapshot archive URL the locked `.deb`s are fetched from when the sources no longer hold them.
+    pub snapshot: Option<String>,
+}
+
+/// `upgrade = true | ["openssl", …]`.
+#[derive(Clone, Debug, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum Upgrade {
+    /// `true`: every installed package; `false`: none.
+    All(bool),
+    /// Only these packages.
+    Only(Vec<String>),
+}
+
+impl Default for Upgrade {
+    fn default() -> Self {
+        Upgrade::All(false)
+    }
 }
 
 /// How the added content is split into layers.

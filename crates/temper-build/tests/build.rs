@@ -63,6 +63,7 @@ fn options(output: &Path) -> temper_build::Options {
         now: time::OffsetDateTime::now_utc(),
         cache: temper_verdict::CacheSettings { disabled: true, ..Default::default() },
         labels: Default::default(),
+        strict_scripts: false,
     }
 }
 

@@ -22,7 +22,7 @@ pub struct BuildArgs {
     #[arg(value_name = "SPEC", default_value = "golden.toml")]
     pub spec: PathBuf,
     /// Where to write the image: oci:DIR[:TAG], oci-archive:PATH[:TAG] or docker-archive:PATH[:REPO[:TAG]] (docker load reads it); the tag defaults to latest.
-    #[arg(long, short, value_name = "TARGET", required_unless_present_any = ["print_schema", "check_reproducible", "push"])]
+    #[arg(long, short, value_name = "TARGET", required_unless_present_any = ["print_schema", "check_reproducible", "push", "plan"])]
     pub output: Option<String>,
     /// Also push the result to this registry reference (HOST/REPO[:TAG]); without --output it is built in a temporary layout.
     #[arg(long, value_name = "REF")]
@@ -39,6 +39,12 @@ pub struct BuildArgs {
     /// Build twice and compare: exit 1 naming the first differing field when the digests differ (the lock is not written).
     #[arg(long)]
     pub check_reproducible: bool,
+    /// Print what [packages] would install and upgrade (name, old -> new version, size), without building.
+    #[arg(long, conflicts_with_all = ["check_reproducible", "push"])]
+    pub plan: bool,
+    /// Refuse packages whose maintainer scripts do what temper does not reproduce (else a warning lists them).
+    #[arg(long)]
+    pub strict_scripts: bool,
     /// Print the JSON Schema of the spec and exit (for editors).
     #[arg(long, exclusive = true)]
     pub print_schema: bool,

@@ -26,7 +26,18 @@ pub fn run(args: &BuildArgs) -> Result<ExitCode> {
     };
     let open = source_options(&args.registry)?;
     let labels = args.labels.iter().map(|l| l.split_once('=').filter(|(k, _)| !k.is_empty()).map(|(k, v)| (k.to_owned(), v.to_owned())).ok_or_else(|| anyhow::anyhow!("--label {l}: give KEY=VALUE"))).collect::<Result<_>>()?;
-    let opts = temper_build::Options { output, open, limits: temper_layer::Limits::default(), source_date_epoch: source_date_epoch()?, locked: args.locked, update: args.update, now: time::OffsetDateTime::now_utc(), cache: temper_verdict::CacheSettings { disabled: args.no_cache, dir: args.cache_dir.clone(), verify_blobs: false }, labels };
+    let opts = temper_build::Options { output, open, limits: temper_layer::Limits::default(), source_date_epoch: source_date_epoch()?, locked: args.locked, update: args.update, now: time::OffsetDateTime::now_utc(), cache: temper_verdict::CacheSettings { disabled: args.no_cache, dir: args.cache_dir.clone(), verify_blobs: false }, labels, strict_scripts: args.strict_scripts };
+    if args.plan {
+        let plans = temper_build::plan(&args.spec, &opts, &Terminal)?;
+        match args.format {
+            BuildFormat::Json => {
+                let doc: Vec<serde_json::Value> = plans.iter().map(|(platform, plan)| serde_json::json!({ "platform": platform, "packages": plan })).collect();
+                print(&(serde_json::to_string_pretty(&doc)? + "\n"))?;
+            }
+            BuildFormat::Table => print(&render_plan(&plans))?,
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     if args.check_reproducible {
         let r = temper_build::reproduce::check(&args.spec, &opts, &Terminal)?;
         return Ok(match r.difference {
@@ -72,4 +83,35 @@ fn added(built: &temper_build::Built) -> String {
         0 | 1 => format!("{} layer(s) added", built.layers_added),
         n => format!("{n} platforms, {} layer(s) added to each", built.layers_added),
     }
+}
+
+/// `--plan` as a table: one line per package, per platform.
+fn render_plan(plans: &[(String, Vec<temper_build::packages::Planned>)]) -> String {
+    let mut out = String::new();
+    for (platform, plan) in plans {
+        if plans.len() > 1 {
+            out.push_str(&format!("{}:\n", render::escape(platform)));
+        }
+        if plan.is_empty() {
+            out.push_str("nothing to install or upgrade\n");
+            continue;
+        }
+        let (mut upgrades, mut installs, mut bytes) = (0, 0, 0);
+        for p in plan {
+            let change = match &p.from {
+                Some(from) => {
+                    upgrades += 1;
+                    format!("upgrade  {}:{} {} -> {}", p.name, p.architecture, from, p.to)
+                }
+                None => {
+                    installs += 1;
+                    format!("install  {}:{} {}", p.name, p.architecture, p.to)
+                }
+            };
+            bytes += p.size;
+            out.push_str(&format!("{}  ({})\n", render::escape(&change), crate::size::human(p.size)));
+        }
+        out.push_str(&format!("{installs} to install, {upgrades} to upgrade, {} to fetch\n", crate::size::human(bytes)));
+    }
+    out
 }

@@ -1,0 +1,330 @@
+//! `[packages]`: Debian packages installed into, or upgraded in, the
+//! image from apt repositories, with no program of the image run.
+//! `temper-apt` does the work — signed indexes verified, the resolver,
+//! `.deb`s unpacked with the dpkg database updated; this step finds the
+//! sources and keyrings (the spec's, else the base's own), pins what the
+//! lock says, and turns the installation into layer entries.
+//!
+//! The lock records every package by the SHA-256 of its `.deb`: a rebuild
+//! installs the locked versions even when the sources offer newer ones,
+//! and a locked `.deb` the sources no longer list comes from the package
+//! cache, or from the spec's `snapshot` URL, checked against its hash.
+
+use std::collections::BTreeMap;
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest as _, Sha256};
+use temper_apt::keyring::Keyring;
+use temper_apt::repo::Repository;
+use temper_apt::resolve::{self, Candidate, Request};
+use temper_apt::sources::{self, SignedBy, Source};
+use temper_apt::{deb, install};
+
+use crate::base::Base;
+use crate::layer::{Content, Entry, Node};
+use crate::lock::LockedPackage;
+use crate::spec::{Packages, Upgrade};
+use crate::{Error, Options};
+
+/// The largest `.deb` fetched from a snapshot URL.
+const MAX_DEB: u64 = 4 << 30;
+
+/// One line of the plan.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Planned {
+    /// The package.
+    pub name: String,
+    /// Its architecture.
+    pub architecture: String,
+    /// The version installed now, for an upgrade.
+    pub from: Option<String>,
+    /// The version it gets.
+    pub to: String,
+    /// The `.deb`'s size in bytes.
+    pub size: u64,
+}
+
+/// What the step made.
+pub struct Step {
+    /// The layer's entries (files staged on disk, whiteouts for what an upgrade removed).
+    pub entries: Vec<Entry>,
+    /// Every package installed or upgraded, for the lock.
+    pub locked: Vec<LockedPackage>,
+    /// What was installed and upgraded.
+    pub plan: Vec<Planned>,
+    /// Maintainer-script commands not reproduced (`curl: postinst runs …`).
+    pub scripts: Vec<String>,
+    /// Where the `.deb`s were unpacked; removed when the step is dropped.
+    _staging: tempfile::TempDir,
+}
+
+/// Debian's name for an OCI architecture (and variant).
+fn debian_arch(architecture: &str, variant: Option<&str>) -> String {
+    match (architecture, variant) {
+        ("arm", Some("v5" | "v6")) => "armel".to_owned(),
+        ("arm", _) => "armhf".to_owned(),
+        ("386", _) => "i386".to_owned(),
+        ("ppc64le", _) => "ppc64el".to_owned(),
+        ("mips64le", _) => "mips64el".to_owned(),
+        (other, _) => other.to_owned(),
+    }
+}
+
+fn apt_error(what: &str, e: impl std::fmt::Display) -> Error {
+    Error::Spec(format!("[packages] {what}: {e}"))
+}
+
+/// The sources: the spec's lines, else the base's sources.list and sources.list.d.
+fn sources_of(packages: &Packages, base: &Base) -> Result<Vec<Source>, Error> {
+    if !packages.sources.is_empty() {
+        return sources::parse_one_line("golden.toml [packages] sources", &packages.sources.join("\n")).map_err(|e| apt_error("sources", e));
+    }
+    let mut out = Vec::new();
+    let list = base.file("etc/apt/sources.list").map(|t| ("etc/apt/sources.list".to_owned(), t.to_vec()));
+    let dir = base.files_under("etc/apt/sources.list.d/").filter(|(p, _)| p.ends_with(".list") || p.ends_with(".sources")).map(|(p, t)| (p.to_owned(), t.to_vec()));
+    for (path, text) in list.into_iter().chain(dir) {
+        out.extend(sources::parse(&format!("/{path} in the base"), &String::from_utf8_lossy(&text)).map_err(|e| apt_error("sources", e))?);
+    }
+    if out.is_empty() {
+        return Err(Error::Spec("[packages]: the base has no apt sources (/etc/apt/sources.list, sources.list.d); give `sources`".into()));
+    }
+    Ok(out)
+}
+
+/// The keyring a source is verified with: the spec's `keyrings` (and a
+/// `signed-by` file relative to the spec) when the spec names sources,
+/// else the base's `trusted.gpg.d` and its `Signed-By` keyrings.
+fn keyring_for(source: &Source, packages: &Packages, spec_dir: &Path, base: &Base) -> Result<Keyring, Error> {
+    let from_spec = !packages.sources.is_empty() || !packages.keyrings.is_empty();
+    let mut keyring = Keyring::new();
+    match &source.signed_by {
+        Some(SignedBy::Key(text)) => keyring.extend(Keyring::from_bytes(&format!("Signed-By of {}", source.uri), text.as_bytes()).map_err(|e| apt_error("keyrings", e))?),
+        Some(SignedBy::Path(path)) if from_spec => keyring.extend(Keyring::from_file(&spec_dir.join(path)).map_err(|e| apt_error("keyrings", e))?),
+        Some(SignedBy::Path(path)) => {
+            let inside = path.to_string_lossy().trim_start_matches('/').to_owned();
+            let bytes = base.file(&inside).ok_or_else(|| Error::Spec(format!("[packages]: {} is signed by /{inside}, which the base does not have", source.uri)))?;
+            keyring.extend(Keyring::from_bytes(&format!("/{inside} in the base"), bytes).map_err(|e| apt_error("keyrings", e))?);
+        }
+        None if from_spec => {
+            for k in &packages.keyrings {
+                keyring.extend(Keyring::from_file(&spec_dir.join(k)).map_err(|e| apt_error("keyrings", e))?);
+            }
+        }
+        None => {
+            let trusted = base.file("etc/apt/trusted.gpg").map(|b| ("etc/apt/trusted.gpg", b));
+            for (path, bytes) in trusted.into_iter().chain(base.files_under("etc/apt/trusted.gpg.d/")) {
+                keyring.extend(Keyring::from_bytes(&format!("/{path} in the base"), bytes).map_err(|e| apt_error("keyrings", e))?);
+            }
+        }
+    }
+    if keyring.is_empty() {
+        return Err(Error::Spec(format!("[packages]: no key to verify {} with; give `keyrings` (the archive's public key)", source.uri)));
+    }
+    Ok(keyring)
+}
+
+/// The base's dpkg database as the resolver and the installer read it.
+fn installed_base(base: &Base) -> (install::Base, String) {
+    let status = base.file("var/lib/dpkg/status").map(|b| String::from_utf8_lossy(b).into_owned());
+    let status_d: Vec<(&str, &[u8])> = base.files_under("var/lib/dpkg/status.d/").collect();
+    let status_d_dir = base.entry("var/lib/dpkg/status.d").is_some_and(temper_layer::FileEntry::is_dir);
+    let installed_text = match &status {
+        Some(s) => s.clone(),
+        None => status_d.iter().map(|(_, b)| String::from_utf8_lossy(b).trim_end().to_owned() + "\n\n").collect(),
+    };
+    let symlinks = base
+        .merged
+        .files
+        .iter()
+        .filter_map(|(p, m)| match &m.entry.kind {
+            temper_layer::EntryKind::Symlink { target } => Some((p.clone(), target.clone())),
+            _ => None,
+        })
+        .collect();
+    let alternatives = base.files_under("var/lib/dpkg/alternatives/").map(|(p, b)| (p.trim_start_matches("var/lib/dpkg/alternatives/").to_owned(), String::from_utf8_lossy(b).into_owned())).collect();
+    let lists = base.files_under("var/lib/dpkg/info/").map(|(p, b)| (p.trim_start_matches("var/lib/dpkg/info/").trim_end_matches(".list").to_owned(), String::from_utf8_lossy(b).into_owned())).collect();
+    let info = base.merged.files.keys().filter_map(|p| p.strip_prefix("var/lib/dpkg/info/")).filter(|n| !n.contains('/')).map(str::to_owned).collect();
+    let conffiles = installed_text
+        .lines()
+        .filter(|l| l.starts_with(' ') && l.trim_start().starts_with('/'))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter_map(|p| Some((p.trim_start_matches('/').to_owned(), base.md5(p.trim_start_matches('/'))?.to_owned())))
+        .collect();
+    (install::Base { status, status_d: status_d_dir && base.file("var/lib/dpkg/status").is_none(), symlinks, alternatives, conffiles, lists, info }, installed_text)
+}
+
+fn candidate(p: &temper_apt::index::Package) -> Candidate {
+    Candidate {
+        name: p.name.clone(),
+        version: p.version.clone(),
+        architecture: p.architecture.clone(),
+        multi_arch: p.multi_arch.clone(),
+        essential: p.essential,
+        depends: p.depends.clone(),
+        pre_depends: p.pre_depends.clone(),
+        provides: p.provides.clone(),
+        conflicts: p.conflicts.clone(),
+        breaks: p.breaks.clone(),
+    }
+}
+
+/// A `.deb` the lock names, from the package cache or the snapshot URL,
+/// checked against the locked hash.
+fn locked_deb(locked: &LockedPackage, cache: &Path, packages: &Packages, http: &temper_image::RegistryOptions) -> Result<PathBuf, Error> {
+    let hex = locked.sha256.trim_start_matches("sha256:");
+    let mut sha = [0u8; 32];
+    hex::decode_to_slice(hex, &mut sha).map_err(|_| Error::Spec(format!("golden.lock: package {}: `{}` is not a SHA-256", locked.name, locked.sha256)))?;
+    let path = Repository::deb_path(cache, &sha);
+    let digest_of = |p: &Path| -> Option<String> {
+        let mut f = std::fs::File::open(p).ok()?;
+        let mut h = Sha256::new();
+        std::io::copy(&mut f, &mut h).ok()?;
+        Some(hex::encode(h.finalize()))
+    };
+    if digest_of(&path).as_deref() == Some(hex) {
+        return Ok(path);
+    }
+    let Some(snapshot) = &packages.snapshot else {
+        return Err(Error::Spec(format!("golden.lock: {} {} ({}) is no longer in the sources nor in the package cache; give [packages] snapshot (an archive that keeps old versions) or build with --update", locked.name, locked.version, locked.sha256)));
+    };
+    let url = format!("{}/{}", snapshot.trim_end_matches('/'), locked.filename);
+    let agent = temper_image::registry::build_agent(http)?;
+    let fail = |reason: String| Error::Spec(format!("{url}: {reason}"));
+    let mut resp = agent.get(&url).call().map_err(|e| fail(e.to_string()))?;
+    if resp.status().as_u16() != 200 {
+        return Err(fail(format!("HTTP {}", resp.status())));
+    }
+    let dir = path.parent().unwrap_or(cache);
+    std::fs::create_dir_all(dir).map_err(|source| Error::Write { path: dir.to_owned(), source })?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|source| Error::Write { path: dir.to_owned(), source })?;
+    let mut h = Sha256::new();
+    let mut body = resp.body_mut().with_config().limit(MAX_DEB).reader();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = body.read(&mut buf).map_err(|e| fail(e.to_string()))?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+        std::io::Write::write_all(&mut tmp, &buf[..n]).map_err(|source| Error::Write { path: dir.to_owned(), source })?;
+    }
+    let got = hex::encode(h.finalize());
+    if got != hex {
+        return Err(fail(format!("has SHA-256 {got}, the lock says {hex}; nothing was kept")));
+    }
+    tmp.persist(&path).map_err(|e| Error::Write { path: path.clone(), source: e.error })?;
+    Ok(path)
+}
+
+/// Runs the step for one platform of the base; `None` when the spec has
+/// nothing to install or upgrade.
+pub fn step(packages: Option<&Packages>, spec_dir: &Path, base: &Base, image: &temper_image::Image, opts: &Options, locked: &[LockedPackage]) -> Result<Option<Step>, Error> {
+    let Some(packages) = packages else { return Ok(None) };
+    let upgrade = match &packages.upgrade {
+        Upgrade::All(true) => resolve::Upgrade::All,
+        Upgrade::All(false) => resolve::Upgrade::None,
+        Upgrade::Only(names) => resolve::Upgrade::Only(names.clone()),
+    };
+    if packages.install.is_empty() && upgrade == resolve::Upgrade::None {
+        return Ok(None);
+    }
+    let arch = debian_arch(&image.config.architecture, image.config.variant.as_deref());
+    let cache = opts.cache.dir.clone().or_else(temper_inventory::cache::default_dir).unwrap_or_else(std::env::temp_dir);
+    let mut repos = Vec::new();
+    for source in sources_of(packages, base)? {
+        let keyring = keyring_for(&source, packages, spec_dir, base)?;
+        repos.push(Repository::open(&source, &arch, &keyring, &opts.open.registry, &cache, opts.now).map_err(|e| apt_error("repository", e))?);
+    }
+    let (install_base, installed_text) = installed_base(base);
+    let installed = resolve::parse_status(&installed_text);
+
+    // Every package of every source, and the locked ones the sources no longer list.
+    let mut offered: BTreeMap<(String, String, String), (Candidate, Option<(usize, usize)>)> = BTreeMap::new();
+    for (r, repo) in repos.iter().enumerate() {
+        for (i, p) in repo.packages().iter().enumerate() {
+            offered.entry((p.name.clone(), p.version.clone(), p.architecture.clone())).or_insert_with(|| (candidate(p), Some((r, i))));
+        }
+    }
+    let pinned = !opts.update && !locked.is_empty();
+    let mut local: BTreeMap<(String, String, String), PathBuf> = BTreeMap::new();
+    if pinned {
+        for l in locked {
+            let key = (l.name.clone(), l.version.clone(), l.architecture.clone());
+            let listed = offered.get(&key).and_then(|(_, at)| *at).is_some_and(|(r, i)| format!("sha256:{}", hex::encode(repos[r].packages()[i].sha256)) == l.sha256);
+            if !listed {
+                let path = locked_deb(l, &cache, packages, &opts.open.registry)?;
+                let control = deb::read_control(&path, &deb::DebLimits::default()).map_err(|e| apt_error("locked package", e))?;
+                let field = |n: &str| control.field(n);
+                let c = Candidate {
+                    name: l.name.clone(),
+                    version: l.version.clone(),
+                    architecture: l.architecture.clone(),
+                    multi_arch: field("Multi-Arch"),
+                    essential: field("Essential").as_deref() == Some("yes"),
+                    depends: field("Depends"),
+                    pre_depends: field("Pre-Depends"),
+                    provides: field("Provides"),
+                    conflicts: field("Conflicts"),
+                    breaks: field("Breaks"),
+                };
+                offered.insert(key.clone(), (c, None));
+                local.insert(key, path);
+            }
+        }
+    }
+    // Pinned: the locked versions, exactly; what the spec adds since is resolved on top.
+    let mut request = Request { install: packages.install.clone(), upgrade };
+    if pinned {
+        let names: Vec<String> = locked.iter().map(|l| format!("{}={}", l.name, l.version)).collect();
+        request.install.retain(|i| !locked.iter().any(|l| l.name == i.split('=').next().unwrap_or(i)));
+        request.install.extend(names);
+        request.upgrade = resolve::Upgrade::None;
+    }
+    let candidates: Vec<Candidate> = offered.values().map(|(c, _)| c.clone()).collect();
+    let plan = resolve::resolve(&arch, &installed, &candidates, &request).map_err(|e| apt_error("cannot resolve", e))?;
+
+    let mut debs = Vec::new();
+    let mut locked_out = Vec::new();
+    let mut planned = Vec::new();
+    let chosen = plan.install.iter().map(|c| (None, c)).chain(plan.upgrade.iter().map(|(old, c)| (Some(old.version.clone()), c)));
+    for (from, c) in chosen {
+        let key = (c.name.clone(), c.version.clone(), c.architecture.clone());
+        let (path, sha, size, filename, repository, date) = match (offered.get(&key).and_then(|(_, at)| *at), local.get(&key)) {
+            (Some((r, i)), _) => {
+                let repo = &repos[r];
+                let p = &repo.packages()[i];
+                let path = repo.download(p).map_err(|e| apt_error("download", e))?;
+                let date = repo.release().date.and_then(|d| d.format(&time::format_description::well_known::Rfc3339).ok()).unwrap_or_default();
+                (path, format!("sha256:{}", hex::encode(p.sha256)), p.size, p.filename.clone(), format!("{} {}", repo.source().uri, repo.source().suite), date)
+            }
+            (None, Some(path)) => {
+                let l = locked.iter().find(|l| (l.name.clone(), l.version.clone(), l.architecture.clone()) == key).ok_or_else(|| Error::Spec(format!("[packages]: {} has no source", c.name)))?;
+                let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+                (path.clone(), l.sha256.clone(), size, l.filename.clone(), l.repository.clone(), l.date.clone())
+            }
+            (None, None) => return Err(Error::Spec(format!("[packages]: the resolver chose {} {}, which no source offers", c.name, c.version))),
+        };
+        debs.push(path);
+        planned.push(Planned { name: c.name.clone(), architecture: c.architecture.clone(), from, to: c.version.clone(), size });
+        locked_out.push(LockedPackage { name: c.name.clone(), version: c.version.clone(), architecture: c.architecture.clone(), sha256: sha, filename, repository, date });
+    }
+    locked_out.sort_by(|a, b| (&a.name, &a.architecture).cmp(&(&b.name, &b.architecture)));
+    planned.sort_by(|a, b| (&a.name, &a.architecture).cmp(&(&b.name, &b.architecture)));
+
+    let staging = tempfile::Builder::new().prefix("temper-packages-").tempdir().map_err(|source| Error::Write { path: std::env::temp_dir(), source })?;
+    let installation = install::install(&install_base, &debs, staging.path(), &deb::DebLimits::default()).map_err(|e| apt_error("install", e))?;
+    let id = |v: u64, path: &str| u32::try_from(v).map_err(|_| Error::Spec(format!("[packages]: /{path}: owner id {v} is out of range")));
+    let mut entries = Vec::new();
+    for e in installation.entries {
+        let node = match e.kind {
+            install::LayerKind::File { source, size } => Node::File { content: Content::Local(source, size), mode: e.mode },
+            install::LayerKind::Dir => Node::Dir { mode: e.mode },
+            install::LayerKind::Symlink { target } => Node::Symlink { target },
+        };
+        entries.push(Entry { uid: id(e.uid, &e.path)?, gid: id(e.gid, &e.path)?, path: e.path, node });
+    }
+    entries.extend(installation.removed.into_iter().map(|path| Entry { path, node: Node::Whiteout, uid: 0, gid: 0 }));
+    let scripts = installation.scripts.iter().map(ToString::to_string).collect();
+    Ok(Some(Step { entries, locked: locked_out, plan: planned, scripts, _staging: staging }))
+}
