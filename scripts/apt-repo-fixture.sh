@@ -4,7 +4,9 @@
 # versions, fetched once with `apt-get download` from the machine's own apt
 # sources into DIR/debs. The tests build a signed repository from them
 # (apt-ftparchive, gpg) and serve it on loopback, so they never read the
-# public archive themselves.
+# public archive themselves. A second set, DIR/upgrades, holds newer
+# versions of the corpus's debian-outdated packages (bookworm point and
+# security updates), for the `temper build` upgrade tests.
 #   scripts/apt-repo-fixture.sh [DIR]   (DIR default $TEMPER_APT_FIXTURE, else ~/.cache/temper-apt-fixture)
 # Idempotent: skipped when DIR/debs/.done matches the pin list. A pinned version
 # the sources no longer carry (a point release replaced it) falls back to the
@@ -13,7 +15,6 @@
 # Installs apt-utils (apt-ftparchive), gpg and xz-utils when missing.
 set -euo pipefail
 DIR=${1:-${TEMPER_APT_FIXTURE:-$HOME/.cache/temper-apt-fixture}}
-DEBS=$DIR/debs
 
 pins=(
   curl=7.88.1-10+deb12u15
@@ -60,29 +61,73 @@ if ((${#need[@]})); then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}"
 fi
 
-want=$(printf '%s\n' "${pins[@]}" | sha256sum | cut -d' ' -f1)
-if [[ -f $DEBS/.done && $(cat "$DEBS/.done") == "$want" ]]; then
-  exit 0
-fi
-echo "==> downloading ${#pins[@]} pinned Debian packages into $DEBS (once)"
-rm -rf "$DEBS.part"
-mkdir -p "$DEBS.part"
-cd "$DEBS.part"
-# The lists may be stale or missing on a fresh machine.
-apt-get update -qq || true
-: >versions.txt
-: >fallbacks.txt
-for pin in "${pins[@]}"; do
-  name=${pin%%=*}
-  if ! apt-get download -qq "$pin" 2>/dev/null; then
-    echo "apt-repo-fixture: $pin is gone from the sources; taking the candidate version" >&2
-    apt-get download -qq "$name"
-    echo "$pin" >>fallbacks.txt
+# fetch_set SUBDIR PIN...: downloads the pins into DIR/SUBDIR unless done.
+fetch_set() {
+  local debs=$DIR/$1
+  shift
+  local want
+  want=$(printf '%s\n' "$@" | sha256sum | cut -d' ' -f1)
+  if [[ -f $debs/.done && $(cat "$debs/.done") == "$want" ]]; then
+    return 0
   fi
-done
-for deb in *.deb; do
-  echo "$(dpkg-deb -f "$deb" Package)=$(dpkg-deb -f "$deb" Version)" >>versions.txt
-done
-echo "$want" >.done
-rm -rf "$DEBS"
-mv "$DEBS.part" "$DEBS"
+  echo "==> downloading $# pinned Debian packages into $debs (once)"
+  rm -rf "$debs.part"
+  mkdir -p "$debs.part"
+  (
+    cd "$debs.part"
+    # The lists may be stale or missing on a fresh machine.
+    apt-get update -qq || true
+    : >versions.txt
+    : >fallbacks.txt
+    for pin in "$@"; do
+      name=${pin%%=*}
+      if ! apt-get download -qq "$pin" 2>/dev/null; then
+        echo "apt-repo-fixture: $pin is gone from the sources; taking the candidate version" >&2
+        apt-get download -qq "$name"
+        echo "$pin" >>fallbacks.txt
+      fi
+    done
+    for deb in *.deb; do
+      echo "$(dpkg-deb -f "$deb" Package)=$(dpkg-deb -f "$deb" Version)" >>versions.txt
+    done
+    echo "$want" >.done
+  )
+  rm -rf "$debs"
+  mv "$debs.part" "$debs"
+}
+
+# Newer versions of debian-outdated's packages than the image has (it lacks
+# bookworm's point and security updates).
+upgrades=(
+  apt=2.6.2
+  ca-certificates=20250419~deb12u2
+  libapt-pkg6.0=2.6.2
+  libbrotli1=1.0.9-2+deb12u1
+  libexpat1=2.5.0-1+deb12u5
+  liblzma5=5.4.1-1+deb12u2
+  libpam-modules=1.5.2-6+deb12u3
+  libpam-modules-bin=1.5.2-6+deb12u3
+  libpam-runtime=1.5.2-6+deb12u3
+  libpam0g=1.5.2-6+deb12u3
+  libpcre2-8-0=10.42-1+deb12u2
+  libperl5.36=5.36.0-7+deb12u4
+  libpython3.11-minimal=3.11.2-6+deb12u9
+  libsasl2-2=2.1.28+dfsg-10+deb12u1
+  libsasl2-modules-db=2.1.28+dfsg-10+deb12u1
+  libssh2-1=1.10.0-3+deb12u1
+  libssl3=3.0.22-1~deb12u2
+  libzstd1=1.5.4+dfsg2-5+deb12u1
+  nginx=1.22.1-9+deb12u12
+  nginx-common=1.22.1-9+deb12u12
+  nginx-light=1.22.1-9+deb12u12
+  openssl=3.0.22-1~deb12u2
+  perl=5.36.0-7+deb12u4
+  perl-base=5.36.0-7+deb12u4
+  perl-modules-5.36=5.36.0-7+deb12u4
+  python3.11-minimal=3.11.2-6+deb12u9
+  tzdata=2026f-0+deb12u1
+  zlib1g=1:1.2.13.dfsg-1+deb12u1
+)
+
+fetch_set debs "${pins[@]}"
+fetch_set upgrades "${upgrades[@]}"

@@ -150,7 +150,8 @@ impl Repository {
 
     /// The URL of a package's `.deb`.
     pub fn deb_url(&self, package: &Package) -> String {
-        format!("{}/{}", self.source.uri, package.filename)
+        // Percent-encoded as apt does: an epoch's `:` is stored as `%3a` in pool file names.
+        format!("{}/{}", self.source.uri.trim_end_matches('/'), encode_path(&package.filename))
     }
 
     /// Where a package's `.deb` is cached, by its SHA-256.
@@ -328,4 +329,10 @@ fn get_small(agent: &Agent, url: &str) -> Result<Option<Vec<u8>>, Error> {
         .read_to_vec()
         .map_err(|e| Error::Fetch { url: url.to_owned(), reason: e.to_string() })?;
     Ok(Some(bytes))
+}
+
+/// A repository path as a URL path: each segment percent-encoded, the `/`s kept.
+pub fn encode_path(path: &str) -> String {
+    const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~').remove(b'+');
+    path.split('/').map(|s| percent_encoding::utf8_percent_encode(s, SEGMENT).to_string()).collect::<Vec<_>>().join("/")
 }

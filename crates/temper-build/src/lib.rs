@@ -306,7 +306,7 @@ struct Session {
     prepared: Vec<Prepared>,
 }
 
-fn open_session(spec_path: &Path, opts: &Options, reporter: &dyn Reporter) -> Result<Session, Error> {
+fn open_session(spec_path: &Path, opts: &Options, reporter: &dyn Reporter, plan_only: bool) -> Result<Session, Error> {
     let (mut spec, spec_text) = Spec::read(spec_path)?;
     spec.labels.extend(opts.labels.iter().map(|(k, v)| (k.clone(), v.clone())));
     let spec_dir = spec_path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_owned();
@@ -324,20 +324,20 @@ fn open_session(spec_path: &Path, opts: &Options, reporter: &dyn Reporter) -> Re
             Some(p) if first.platform().as_ref() != Some(p) => temper_verdict::target::open(&reference, &OpenOptions { platform: Some(p.clone()), ..opts.open.clone() })?.image,
             _ => first.clone(),
         };
-        prepared.push(prepare(&spec, &spec_dir, image, opts, &locked_packages, reporter)?);
+        prepared.push(prepare(&spec, &spec_dir, image, opts, &locked_packages, reporter, plan_only)?);
     }
     Ok(Session { spec, spec_text, spec_dir, lock_path, locked, reference, base_digest, multi, prepared })
 }
 
 /// What `[packages]` would install and upgrade, per platform (`--plan`): nothing is written.
 pub fn plan(spec_path: &Path, opts: &Options, reporter: &dyn Reporter) -> Result<Vec<(String, Vec<packages::Planned>)>, Error> {
-    let session = open_session(spec_path, opts, reporter)?;
+    let session = open_session(spec_path, opts, reporter, true)?;
     Ok(session.prepared.iter().map(|p| (p.image.platform().map(|p| p.to_string()).unwrap_or_default(), p.packages.as_ref().map(|s| s.plan.clone()).unwrap_or_default())).collect())
 }
 
 /// [`build`], writing the lock only when `write_lock`.
 fn build_with(spec_path: &Path, opts: &Options, reporter: &dyn Reporter, write_lock: bool) -> Result<Built, Error> {
-    let Session { spec, spec_text, spec_dir, lock_path, locked, reference, base_digest, multi, prepared } = open_session(spec_path, opts, reporter)?;
+    let Session { spec, spec_text, spec_dir, lock_path, locked, reference, base_digest, multi, prepared } = open_session(spec_path, opts, reporter, false)?;
     // The local inputs: the spec's own files, not the unpacked packages (the lock pins those by their .deb).
     let all_steps: Vec<(&str, Vec<Entry>)> = prepared.iter().flat_map(|p| p.steps.iter().filter(|(s, _)| *s != "packages").map(|(s, e)| (*s, e.clone()))).collect();
     let input_digests = inputs(&spec, &spec_dir, &all_steps)?;
@@ -419,10 +419,10 @@ fn manifest_annotations(spec: &Spec, base_digest: Option<&str>, created: &str) -
 }
 
 /// Reads one platform of the base and turns the spec into its layer entries.
-fn prepare(spec: &Spec, spec_dir: &Path, image: temper_image::Image, opts: &Options, locked: &[LockedPackage], reporter: &dyn Reporter) -> Result<Prepared, Error> {
+fn prepare(spec: &Spec, spec_dir: &Path, image: temper_image::Image, opts: &Options, locked: &[LockedPackage], reporter: &dyn Reporter, plan_only: bool) -> Result<Prepared, Error> {
     let epoch = epoch(opts.source_date_epoch.as_deref(), image.config.created.as_deref())?;
     let base = Base::read_cached_as(&image, &opts.limits, &opts.cache, reporter, spec.packages.is_some())?;
-    let packages = packages::step(spec.packages.as_ref(), spec_dir, &base, &image, opts, locked)?;
+    let packages = packages::step(spec.packages.as_ref(), spec_dir, &base, &image, opts, locked, plan_only)?;
     let epoch_u = u64::try_from(epoch).unwrap_or(0);
     let certs = certificates::step(&spec.certificates, spec_dir, &base, opts.now)?;
     let (accounts_entries, accounts) = accounts::step(spec, &base, epoch_u)?;

@@ -188,7 +188,7 @@ fn locked_deb(locked: &LockedPackage, cache: &Path, packages: &Packages, http: &
     let Some(snapshot) = &packages.snapshot else {
         return Err(Error::Spec(format!("golden.lock: {} {} ({}) is no longer in the sources nor in the package cache; give [packages] snapshot (an archive that keeps old versions) or build with --update", locked.name, locked.version, locked.sha256)));
     };
-    let url = format!("{}/{}", snapshot.trim_end_matches('/'), locked.filename);
+    let url = format!("{}/{}", snapshot.trim_end_matches('/'), temper_apt::repo::encode_path(&locked.filename));
     let agent = temper_image::registry::build_agent(http)?;
     let fail = |reason: String| Error::Spec(format!("{url}: {reason}"));
     let mut resp = agent.get(&url).call().map_err(|e| fail(e.to_string()))?;
@@ -218,8 +218,9 @@ fn locked_deb(locked: &LockedPackage, cache: &Path, packages: &Packages, http: &
 }
 
 /// Runs the step for one platform of the base; `None` when the spec has
-/// nothing to install or upgrade.
-pub fn step(packages: Option<&Packages>, spec_dir: &Path, base: &Base, image: &temper_image::Image, opts: &Options, locked: &[LockedPackage]) -> Result<Option<Step>, Error> {
+/// nothing to install or upgrade. With `plan_only`, stops at the plan:
+/// nothing is downloaded or unpacked.
+pub fn step(packages: Option<&Packages>, spec_dir: &Path, base: &Base, image: &temper_image::Image, opts: &Options, locked: &[LockedPackage], plan_only: bool) -> Result<Option<Step>, Error> {
     let Some(packages) = packages else { return Ok(None) };
     let upgrade = match &packages.upgrade {
         Upgrade::All(true) => resolve::Upgrade::All,
@@ -284,6 +285,16 @@ pub fn step(packages: Option<&Packages>, spec_dir: &Path, base: &Base, image: &t
     let candidates: Vec<Candidate> = offered.values().map(|(c, _)| c.clone()).collect();
     let plan = resolve::resolve(&arch, &installed, &candidates, &request).map_err(|e| apt_error("cannot resolve", e))?;
 
+    let staging = tempfile::Builder::new().prefix("temper-packages-").tempdir().map_err(|source| Error::Write { path: std::env::temp_dir(), source })?;
+    if plan_only {
+        let mut plan_lines: Vec<Planned> = plan.install.iter().map(|c| (None, c)).chain(plan.upgrade.iter().map(|(old, c)| (Some(old.version.clone()), c))).map(|(from, c)| {
+            let key = (c.name.clone(), c.version.clone(), c.architecture.clone());
+            let size = offered.get(&key).and_then(|(_, at)| *at).map_or(0, |(r, i)| repos[r].packages()[i].size);
+            Planned { name: c.name.clone(), architecture: c.architecture.clone(), from, to: c.version.clone(), size }
+        }).collect();
+        plan_lines.sort_by(|a, b| (&a.name, &a.architecture).cmp(&(&b.name, &b.architecture)));
+        return Ok(Some(Step { entries: Vec::new(), locked: Vec::new(), plan: plan_lines, scripts: Vec::new(), _staging: staging }));
+    }
     let mut debs = Vec::new();
     let mut locked_out = Vec::new();
     let mut planned = Vec::new();
@@ -312,7 +323,6 @@ pub fn step(packages: Option<&Packages>, spec_dir: &Path, base: &Base, image: &t
     locked_out.sort_by(|a, b| (&a.name, &a.architecture).cmp(&(&b.name, &b.architecture)));
     planned.sort_by(|a, b| (&a.name, &a.architecture).cmp(&(&b.name, &b.architecture)));
 
-    let staging = tempfile::Builder::new().prefix("temper-packages-").tempdir().map_err(|source| Error::Write { path: std::env::temp_dir(), source })?;
     let installation = install::install(&install_base, &debs, staging.path(), &deb::DebLimits::default()).map_err(|e| apt_error("install", e))?;
     let id = |v: u64, path: &str| u32::try_from(v).map_err(|_| Error::Spec(format!("[packages]: /{path}: owner id {v} is out of range")));
     let mut entries = Vec::new();

@@ -30,6 +30,13 @@ pub fn fixture_debs() -> PathBuf {
     dir
 }
 
+/// The fixture's second set: newer versions of the corpus's debian-outdated packages.
+pub fn fixture_upgrades() -> PathBuf {
+    let dir = fixture_debs().parent().expect("fixture dir").join("upgrades");
+    assert!(dir.join(".done").is_file(), "apt upgrade fixture not found at {} (run scripts/apt-repo-fixture.sh, or scripts/test.sh)", dir.display());
+    dir
+}
+
 /// The fixture `.deb` of package `name` (`curl_7.88.1-10+deb12u15_amd64.deb`).
 pub fn fixture_deb(name: &str) -> PathBuf {
     let prefix = format!("{name}_");
@@ -41,11 +48,17 @@ pub fn fixture_deb(name: &str) -> PathBuf {
 }
 
 fn copy_debs(pool: &Path) {
+    copy_debs_from(pool, &[fixture_debs()]);
+}
+
+fn copy_debs_from(pool: &Path, dirs: &[PathBuf]) {
     std::fs::create_dir_all(pool).unwrap();
-    for entry in std::fs::read_dir(fixture_debs()).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "deb") {
-            std::fs::copy(&path, pool.join(path.file_name().unwrap())).unwrap();
+    for dir in dirs {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "deb") {
+                std::fs::copy(&path, pool.join(path.file_name().unwrap())).unwrap();
+            }
         }
     }
 }
@@ -138,9 +151,14 @@ impl TestRepo {
     }
 
     pub fn with(opts: RepoOptions) -> TestRepo {
+        Self::of(&[fixture_debs()], opts)
+    }
+
+    /// A repository of the `.deb`s in `dirs` (and what is added to its pool later, with [`TestRepo::reindex`]).
+    pub fn of(dirs: &[PathBuf], opts: RepoOptions) -> TestRepo {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
-        copy_debs(&root.join("pool/main"));
+        copy_debs_from(&root.join("pool/main"), dirs);
         let bin = root.join(format!("dists/{SUITE}/main/binary-amd64"));
         std::fs::create_dir_all(&bin).unwrap();
         let packages = run(Command::new("apt-ftparchive").current_dir(root).args(["packages", "pool/main"]));
@@ -152,6 +170,20 @@ impl TestRepo {
         let repo = TestRepo { dir, key, server };
         repo.write_release(&opts);
         repo
+    }
+
+    /// Indexes the pool again (after `.deb`s were added to it) and signs a new release.
+    pub fn reindex(&self) {
+        let root = self.root();
+        let bin = root.join(format!("dists/{SUITE}/main/binary-amd64"));
+        let packages = run(Command::new("apt-ftparchive").current_dir(root).args(["packages", "pool/main"]));
+        std::fs::write(bin.join("Packages"), &packages).unwrap();
+        for ext in ["gz", "xz"] {
+            let _ = std::fs::remove_file(bin.join(format!("Packages.{ext}")));
+        }
+        run(Command::new("gzip").args(["-9", "-k", "-n"]).arg(bin.join("Packages")));
+        run(Command::new("xz").args(["-k"]).arg(bin.join("Packages")));
+        self.write_release(&RepoOptions::default());
     }
 
     /// A flat repository (`deb URL ./`): `Packages`, `Release`, `InRelease`
