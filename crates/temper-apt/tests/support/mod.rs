@@ -307,8 +307,9 @@ fn serve(root: &Path, stream: TcpStream) -> std::io::Result<()> {
             break;
         }
     }
-    let path = request.split_whitespace().nth(1).unwrap_or("/").trim_start_matches('/');
-    let file = (!path.split('/').any(|c| c == "..")).then(|| root.join(path)).filter(|p| p.is_file());
+    // Percent-decoded, as web servers do (pool names hold a literal `%3a` for an epoch's `:`).
+    let path = percent_encoding::percent_decode_str(request.split_whitespace().nth(1).unwrap_or("/")).decode_utf8_lossy().trim_start_matches('/').to_owned();
+    let file = (!path.split('/').any(|c| c == "..")).then(|| root.join(&path)).filter(|p| p.is_file());
     let mut out = stream;
     match file.and_then(|p| std::fs::read(p).ok()) {
         Some(body) => {
