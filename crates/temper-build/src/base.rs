@@ -75,7 +75,7 @@ impl Base {
                 return Ok(Base { merged, files });
             }
         }
-        let base = Base::read(image, limits, reporter)?;
+        let base = Base::read(image, limits, cache, reporter)?;
         if let Some(f) = file {
             let b64 = base64::engine::general_purpose::STANDARD;
             let stored = Stored { entries: base.merged.files.iter().map(|(p, m)| (p.clone(), m.entry.clone(), m.layer)).collect(), files: base.files.iter().map(|(p, c)| (p.clone(), b64.encode(c))).collect() };
@@ -88,16 +88,22 @@ impl Base {
         Ok(base)
     }
 
-    /// Reads `image` once.
-    pub fn read(image: &Image, limits: &temper_layer::Limits, reporter: &dyn temper_verdict::Reporter) -> Result<Base, Error> {
+    /// Reads `image` once. With the layer cache on, this is the inventory
+    /// pass the result's SBOM makes too: it fills the cache the SBOM then
+    /// hits, so a cold build reads each base layer once, not twice.
+    pub fn read(image: &Image, limits: &temper_layer::Limits, cache: &temper_verdict::CacheSettings, reporter: &dyn temper_verdict::Reporter) -> Result<Base, Error> {
         let grab = Grab::default();
-        let layers = temper_verdict::pass::walk(image, limits, reporter, &grab)?;
-        let analysis = temper_layer::analyze(&layers).map_err(|source| temper_verdict::Error::Merge { image: image.name.clone(), source })?;
+        let merged = if cache.disabled {
+            let layers = temper_verdict::pass::walk(image, limits, reporter, &grab)?;
+            temper_layer::analyze(&layers).map_err(|source| temper_verdict::Error::Merge { image: image.name.clone(), source })?.merged
+        } else {
+            temper_verdict::pass::scan_feeding(image, limits, cache, reporter, &[], false, &grab)?.analysis.merged
+        };
         let got = grab.got.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
         // Only the version the merged tree shows: a later layer may have
         // deleted or replaced the file with something else.
-        let files = got.into_iter().filter(|(path, (layer, _))| analysis.merged.files.get(path).is_some_and(|m| m.layer == *layer && m.entry.kind == EntryKind::File)).map(|(p, (_, b))| (p, b)).collect();
-        Ok(Base { merged: analysis.merged, files })
+        let files = got.into_iter().filter(|(path, (layer, _))| merged.files.get(path).is_some_and(|m| m.layer == *layer && m.entry.kind == EntryKind::File)).map(|(p, (_, b))| (p, b)).collect();
+        Ok(Base { merged, files })
     }
 
     /// A file's content, when the base has it as a regular file.

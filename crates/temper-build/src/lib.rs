@@ -292,13 +292,14 @@ fn build_with(spec_path: &Path, opts: &Options, reporter: &dyn Reporter, write_l
         LayerMode::One => vec![(steps.iter().filter(|(_, e)| !e.is_empty()).map(|(s, _)| *s).collect::<Vec<_>>().join(", "), steps.into_iter().flat_map(|(_, e)| e).collect())],
         LayerMode::PerStep => steps.into_iter().map(|(s, e)| (s.to_owned(), e)).collect(),
     };
+    let groups: Vec<(String, Vec<Entry>)> = groups.into_iter().filter(|(_, e)| !e.is_empty()).map(|(name, entries)| Ok((name, with_parents(entries, &base)?))).collect::<Result<_, Error>>()?;
+    // The steps' layers are compressed side by side (in order, whatever finishes first).
+    let blobs: Vec<layer::Blob> = {
+        use rayon::prelude::*;
+        groups.par_iter().map(|(_, entries)| layer::write_cached(entries, epoch_u, spec.compression, layout.blobs(), &opts.cache, &input_digests)).collect::<Result<_, Error>>()?
+    };
     let mut new_layers = Vec::new();
-    for (name, entries) in groups {
-        if entries.is_empty() {
-            continue;
-        }
-        let entries = with_parents(entries, &base)?;
-        let blob = layer::write_cached(&entries, epoch_u, spec.compression, layout.blobs(), &opts.cache, &input_digests)?;
+    for ((name, _), blob) in groups.into_iter().zip(blobs) {
         layer_descriptors.push(json!({ "mediaType": blob.media_type, "digest": blob.digest, "size": blob.size }));
         new_layers.push((blob.diff_id, name));
     }
