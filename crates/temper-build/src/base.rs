@@ -103,7 +103,7 @@ impl Base {
                 return Ok(Base { merged, files, md5s: stored.md5s });
             }
         }
-        let base = Base::read_as(image, limits, reporter, packages)?;
+        let base = Base::read_as(image, limits, cache, reporter, packages)?;
         if let Some(f) = file {
             let b64 = base64::engine::general_purpose::STANDARD;
             let stored = Stored { entries: base.merged.files.iter().map(|(p, m)| (p.clone(), m.entry.clone(), m.layer)).collect(), files: base.files.iter().map(|(p, c)| (p.clone(), b64.encode(c))).collect(), md5s: base.md5s.clone() };
@@ -116,23 +116,29 @@ impl Base {
         Ok(base)
     }
 
-    /// Reads `image` once.
-    pub fn read(image: &Image, limits: &temper_layer::Limits, reporter: &dyn temper_verdict::Reporter) -> Result<Base, Error> {
-        Base::read_as(image, limits, reporter, false)
+    /// Reads `image` once. With the layer cache on, this is the inventory
+    /// pass the result's SBOM makes too: it fills the cache the SBOM then
+    /// hits, so a cold build reads each base layer once, not twice.
+    pub fn read(image: &Image, limits: &temper_layer::Limits, cache: &temper_verdict::CacheSettings, reporter: &dyn temper_verdict::Reporter) -> Result<Base, Error> {
+        Base::read_as(image, limits, cache, reporter, false)
     }
 
-    fn read_as(image: &Image, limits: &temper_layer::Limits, reporter: &dyn temper_verdict::Reporter, packages: bool) -> Result<Base, Error> {
+    fn read_as(image: &Image, limits: &temper_layer::Limits, cache: &temper_verdict::CacheSettings, reporter: &dyn temper_verdict::Reporter, packages: bool) -> Result<Base, Error> {
         let grab = Grab { packages, ..Grab::default() };
-        let layers = temper_verdict::pass::walk(image, limits, reporter, &grab)?;
-        let analysis = temper_layer::analyze(&layers).map_err(|source| temper_verdict::Error::Merge { image: image.name.clone(), source })?;
+        let merged = if cache.disabled {
+            let layers = temper_verdict::pass::walk(image, limits, reporter, &grab)?;
+            temper_layer::analyze(&layers).map_err(|source| temper_verdict::Error::Merge { image: image.name.clone(), source })?.merged
+        } else {
+            temper_verdict::pass::scan_feeding(image, limits, cache, reporter, &[], false, &grab)?.analysis.merged
+        };
         // Only the version the merged tree shows: a later layer may have
         // deleted or replaced the file with something else.
-        let visible = |path: &String, layer: usize| analysis.merged.files.get(path).is_some_and(|m| m.layer == layer && m.entry.kind == EntryKind::File);
+        let visible = |path: &String, layer: usize| merged.files.get(path).is_some_and(|m| m.layer == layer && m.entry.kind == EntryKind::File);
         let got = grab.got.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
         let files = got.into_iter().filter(|(path, (layer, _))| visible(path, *layer)).map(|(p, (_, b))| (p, b)).collect();
         let md5s = grab.md5s.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
         let md5s = md5s.into_iter().filter(|(path, (layer, _))| visible(path, *layer)).map(|(p, (_, m))| (p, m)).collect();
-        Ok(Base { merged: analysis.merged, files, md5s })
+        Ok(Base { merged, files, md5s })
     }
 
     /// The files read for a `[packages]` step under `prefix`, by path.

@@ -2,8 +2,10 @@
 //! build's epoch, owners by id with empty user and group names, no PAX
 //! records (long names use GNU's long-name entries, which carry no
 //! atime, ctime or PID), compressed with fixed headers (gzip: mtime 0,
-//! OS byte 255). The tar streams through two hashers (diffID, digest)
-//! into a temporary file: memory does not grow with the layer.
+//! OS byte 255) on every core, in bytes that do not depend on the number
+//! of cores ([`ParGzip`]; zstd's multithreaded mode). The tar streams
+//! through two hashers (diffID, digest) into a temporary file: memory does
+//! not grow with the layer.
 
 use std::collections::BTreeMap;
 use std::io::{self, Read, Write};
@@ -183,13 +185,16 @@ pub fn write(entries: &[Entry], epoch: u64, compression: Compression, dir: &Path
     let stored = hashing(io::BufWriter::with_capacity(1 << 20, file.as_file().try_clone().map_err(fail)?));
     let (stored, diff_id) = match compression {
         Compression::Gzip => {
-            let gz = flate2::GzBuilder::new().mtime(0).operating_system(255).write(stored, flate2::Compression::default());
+            let gz = ParGzip::new(stored, flate2::Compression::default()).map_err(fail)?;
             let (gz, diff_id) = write_tar(&sorted, epoch, gz)?;
             (gz.finish().map_err(fail)?, diff_id)
         }
         Compression::Zstd => {
             let mut zst = zstd::Encoder::new(stored, 3).map_err(fail)?;
             zst.include_checksum(false).map_err(fail)?;
+            // Multithreaded with one worker or many gives the same frame
+            // (zstd cuts jobs by size, not by worker), unlike no worker.
+            zst.multithread(zstd_workers()).map_err(fail)?;
             let (zst, diff_id) = write_tar(&sorted, epoch, zst)?;
             (zst.finish().map_err(fail)?, diff_id)
         }
@@ -269,4 +274,107 @@ impl<R: Read> Read for ExactSize<'_, R> {
         self.left -= n as u64;
         Ok(n)
     }
+}
+
+/// The uncompressed bytes of one gzip block: big enough that the 32 KiB
+/// dictionary and sync-flush marker cost little, small enough that a
+/// layer of a few MiB still spreads over the cores.
+const GZIP_BLOCK: usize = 1 << 20;
+
+/// Blocks compressed at once: bounds memory (`GZIP_BATCH` blocks in and
+/// out), whatever the number of threads.
+const GZIP_BATCH: usize = 16;
+
+/// A gzip stream compressed on every core, pigz-style: the input is cut
+/// into fixed [`GZIP_BLOCK`]s, each deflated alone with the previous 32 KiB
+/// as its dictionary and ended by a sync flush (the last by the final
+/// block), so the bytes depend on the input only, never on the number of
+/// threads or how they are scheduled. By hand over flate2 and rayon: gzp
+/// (the pigz crate) brings zlib-ng or miniz_oxide and a thread pool of its
+/// own, not the zlib-rs the readers use and the pool the rest of the pass
+/// shares. Header as flate2's `GzBuilder` writes it (mtime 0, OS 255).
+struct ParGzip<W: Write> {
+    out: W,
+    level: flate2::Compression,
+    /// Full blocks not compressed yet, and the one being filled.
+    pending: Vec<Vec<u8>>,
+    /// The last 32 KiB of the input before `pending`.
+    dictionary: Vec<u8>,
+    crc: flate2::Crc,
+}
+
+impl<W: Write> ParGzip<W> {
+    fn new(mut out: W, level: flate2::Compression) -> io::Result<Self> {
+        let xfl = if level.level() >= flate2::Compression::best().level() { 2 } else if level.level() <= flate2::Compression::fast().level() { 4 } else { 0 };
+        out.write_all(&[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, xfl, 255])?;
+        Ok(ParGzip { out, level, pending: vec![Vec::with_capacity(GZIP_BLOCK)], dictionary: Vec::new(), crc: flate2::Crc::new() })
+    }
+
+    /// Compresses the pending blocks (the last one final when `last`) and writes them out.
+    fn compress_pending(&mut self, last: bool) -> io::Result<()> {
+        use rayon::prelude::*;
+        let blocks = std::mem::take(&mut self.pending);
+        let count = blocks.len();
+        let dictionaries: Vec<&[u8]> = std::iter::once(self.dictionary.as_slice()).chain(blocks.iter().map(|b| &b[b.len().saturating_sub(32 << 10)..])).take(count).collect();
+        let compressed: Vec<io::Result<Vec<u8>>> = blocks.par_iter().zip(dictionaries.par_iter()).enumerate().map(|(i, (block, dict))| deflate_block(block, dict, last && i + 1 == count, self.level)).collect();
+        for c in compressed {
+            self.out.write_all(&c?)?;
+        }
+        let tail = blocks.last().map_or(&[][..], |b| &b[b.len().saturating_sub(32 << 10)..]);
+        self.dictionary = tail.to_vec();
+        Ok(())
+    }
+
+    /// Ends the stream (trailer: CRC-32 and size mod 2^32) and gives the writer back.
+    fn finish(mut self) -> io::Result<W> {
+        self.compress_pending(true)?;
+        self.out.write_all(&self.crc.sum().to_le_bytes())?;
+        self.out.write_all(&self.crc.amount().to_le_bytes())?;
+        Ok(self.out)
+    }
+}
+
+impl<W: Write> Write for ParGzip<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let Some(block) = self.pending.last_mut() else { return Err(io::Error::other("gzip stream already finished")) };
+        let n = buf.len().min(GZIP_BLOCK - block.len());
+        block.extend_from_slice(&buf[..n]);
+        self.crc.update(&buf[..n]);
+        if block.len() == GZIP_BLOCK {
+            if self.pending.len() == GZIP_BATCH {
+                self.compress_pending(false)?;
+            }
+            self.pending.push(Vec::with_capacity(GZIP_BLOCK));
+        }
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// One raw deflate block: `dictionary` primes the window, a sync flush
+/// ends it on a byte boundary so the next block's bytes simply follow.
+fn deflate_block(data: &[u8], dictionary: &[u8], last: bool, level: flate2::Compression) -> io::Result<Vec<u8>> {
+    let mut c = flate2::Compress::new(level, false);
+    if !dictionary.is_empty() {
+        c.set_dictionary(dictionary).map_err(io::Error::other)?;
+    }
+    let flush = if last { flate2::FlushCompress::Finish } else { flate2::FlushCompress::Sync };
+    let mut out = Vec::with_capacity(data.len() + data.len() / 8 + 1024);
+    loop {
+        let read = usize::try_from(c.total_in()).unwrap_or(usize::MAX).min(data.len());
+        let status = c.compress_vec(&data[read..], &mut out, flush).map_err(io::Error::other)?;
+        let all_in = usize::try_from(c.total_in()).is_ok_and(|n| n == data.len());
+        // Done: the final block written, or (sync) all input in and room left over.
+        if (last && status == flate2::Status::StreamEnd) || (!last && all_in && out.len() < out.capacity()) {
+            return Ok(out);
+        }
+        out.reserve(64 << 10);
+    }
+}
+
+/// zstd's workers: one per rayon thread (at least one, see [`write`]).
+fn zstd_workers() -> u32 {
+    u32::try_from(rayon::current_num_threads()).unwrap_or(1).max(1)
 }

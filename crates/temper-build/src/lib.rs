@@ -440,25 +440,30 @@ fn write_platform(spec: &Spec, prepared: Prepared, layout: &output::Layout, opts
     let Prepared { image, base, epoch, steps, packages: _staged } = prepared;
     let epoch_u = u64::try_from(epoch).unwrap_or(0);
     let created = rfc3339(epoch);
-    let mut layer_descriptors = Vec::new();
-    for (i, layer) in image.layers.iter().enumerate() {
-        let LayerContent::Stream(mut stream) = image.open_layer(i)? else {
-            return Err(Error::Spec(format!("base {}: a root filesystem directory has no layers to build on; give an image", spec.base)));
-        };
-        let (digest, size, head) = layout.copy(&mut stream, layer.digest.as_ref().map(ToString::to_string).as_deref(), layer.size, &image.layer_label(i))?;
-        layer_descriptors.push(json!({ "mediaType": output::layer_media_type(head), "digest": digest, "size": size }));
-    }
+    // The base's blobs are copied side by side (each hashed on its way); a
+    // failure names the lowest failing layer, whatever thread met it first.
+    let mut layer_descriptors: Vec<Value> = {
+        use rayon::prelude::*;
+        image.layers.par_iter().enumerate().map(|(i, layer)| {
+            let LayerContent::Stream(mut stream) = image.open_layer(i)? else {
+                return Err(Error::Spec(format!("base {}: a root filesystem directory has no layers to build on; give an image", spec.base)));
+            };
+            let (digest, size, head) = layout.copy(&mut stream, layer.digest.as_ref().map(ToString::to_string).as_deref(), layer.size, &image.layer_label(i))?;
+            Ok(json!({ "mediaType": output::layer_media_type(head), "digest": digest, "size": size }))
+        }).collect::<Vec<_>>().into_iter().collect::<Result<_, Error>>()?
+    };
     let groups: Vec<(String, Vec<Entry>)> = match spec.layers {
         LayerMode::One => vec![(steps.iter().filter(|(_, e)| !e.is_empty()).map(|(s, _)| *s).collect::<Vec<_>>().join(", "), steps.into_iter().flat_map(|(_, e)| e).collect())],
         LayerMode::PerStep => steps.into_iter().map(|(s, e)| (s.to_owned(), e)).collect(),
     };
+    let groups: Vec<(String, Vec<Entry>)> = groups.into_iter().filter(|(_, e)| !e.is_empty()).map(|(name, entries)| Ok((name, with_parents(entries, &base)?))).collect::<Result<_, Error>>()?;
+    // The steps' layers are compressed side by side; the first failing step is the one named.
+    let blobs: Vec<layer::Blob> = {
+        use rayon::prelude::*;
+        groups.par_iter().map(|(_, entries)| layer::write_cached(entries, epoch_u, spec.compression, layout.blobs(), &opts.cache, &input_digests)).collect::<Vec<_>>().into_iter().collect::<Result<_, Error>>()?
+    };
     let mut new_layers = Vec::new();
-    for (name, entries) in groups {
-        if entries.is_empty() {
-            continue;
-        }
-        let entries = with_parents(entries, &base)?;
-        let blob = layer::write_cached(&entries, epoch_u, spec.compression, layout.blobs(), &opts.cache, input_digests)?;
+    for ((name, _), blob) in groups.into_iter().zip(blobs) {
         layer_descriptors.push(json!({ "mediaType": blob.media_type, "digest": blob.digest, "size": blob.size }));
         new_layers.push((blob.diff_id, name));
     }

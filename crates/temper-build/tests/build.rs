@@ -19,7 +19,14 @@ const BASE_BUNDLE: &str = "-----BEGIN CERTIFICATE-----\nBASE\n-----END CERTIFICA
 /// A Debian-like base: accounts, a CA bundle, shells and package managers.
 fn base(dir: &Path) -> String {
     let layout = dir.join("base");
-    let l0 = layer(
+    let spec = ImageSpec::new(vec![base_layer()]);
+    OciLayout::single(&layout, &spec, "12");
+    format!("oci:{}:12", layout.display())
+}
+
+/// [`base`]'s one layer.
+fn base_layer() -> support::Blob {
+    layer(
         &[
             file("etc/os-release", "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\n"),
             file("etc/passwd", "root:x:0:0:root:/root:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n"),
@@ -36,10 +43,7 @@ fn base(dir: &Path) -> String {
             file("home/.keep", ""),
         ],
         Comp::Gzip,
-    );
-    let spec = ImageSpec::new(vec![l0]);
-    OciLayout::single(&layout, &spec, "12");
-    format!("oci:{}:12", layout.display())
+    )
 }
 
 fn ca(name: &str, ca: bool, days: (i64, i64)) -> String {
@@ -416,4 +420,128 @@ fn gshadow_gets_the_new_groups_locked_when_the_base_has_one() {
     build(dir.path(), &spec(&accounts_base(dir.path(), false))).unwrap();
     let e = read(&dir.path().join("out"), 1).entries;
     assert!(e.contains_key("etc/group") && !e.contains_key("etc/gshadow"), "{:?}", e.keys().collect::<Vec<_>>());
+}
+
+/// Counts, by layer index, the layers each pass opened.
+#[derive(Default)]
+struct OpenedByLayer(std::sync::Mutex<BTreeMap<usize, usize>>);
+
+impl temper_layer::Progress for &OpenedByLayer {
+    fn start(&self, layer: usize, _: Option<u64>) {
+        *self.0.lock().unwrap().entry(layer).or_default() += 1;
+    }
+    fn advance(&self, _: usize, _: u64) {}
+    fn finish(&self, _: usize) {}
+}
+
+impl temper_verdict::Reporter for OpenedByLayer {
+    fn layer_pass(&self, _: &'static str, _: Vec<temper_verdict::reporter::LayerLabel>) -> Box<dyn temper_layer::Progress + '_> {
+        Box::new(self)
+    }
+    fn download(&self, name: &str) -> Box<dyn temper_verdict::reporter::Download + '_> {
+        temper_verdict::Silent.download(name)
+    }
+    fn warn(&self, _: &str) {}
+    fn note(&self, _: &str) {}
+}
+
+/// [`base`] with a second layer over it, and a spec adding a user (so the
+/// base's /etc/passwd must come out of the pass).
+fn two_layer_base_and_spec(dir: &Path) -> (PathBuf, temper_build::Options) {
+    let spec = ImageSpec::new(vec![base_layer(), layer(&[file("etc/motd", "base motd\n")], Comp::Gzip)]);
+    OciLayout::single(&dir.join("two"), &spec, "12");
+    let path = dir.join("golden.toml");
+    std::fs::write(&path, format!("base = \"oci:{}:12\"\n[[users]]\nname = \"app\"\nuid = 10001\n", dir.join("two").display())).unwrap();
+    let mut opts = options(&dir.join("out"));
+    opts.cache = temper_verdict::CacheSettings { dir: Some(dir.join("cache")), ..Default::default() };
+    (path, opts)
+}
+
+#[test]
+fn cold_build_walks_each_base_layer_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, opts) = two_layer_base_and_spec(dir.path());
+    let opened = OpenedByLayer::default();
+    temper_build::build(&path, &opts, &opened).unwrap();
+    // Base layers 0 and 1 by the build's own pass (which the SBOM's then
+    // finds in the cache), the new layer 2 by the SBOM's.
+    assert_eq!(opened.0.lock().unwrap().clone(), BTreeMap::from([(0, 1), (1, 1), (2, 1)]));
+    let passwd = String::from_utf8(read(&dir.path().join("out"), 1).entries["etc/passwd"].3.clone()).unwrap();
+    assert!(passwd.starts_with("root:x:0:0:") && passwd.contains("app:x:10001:"), "{passwd}");
+}
+
+#[test]
+fn cold_build_on_a_base_scanned_before_still_reads_the_files_it_edits() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, opts) = two_layer_base_and_spec(dir.path());
+    // `temper scan` of the base filled the layer cache, not the build's.
+    let image = temper_verdict::target::open(&format!("oci:{}:12", dir.path().join("two").display()), &Default::default()).unwrap().image;
+    temper_verdict::pass::scan(&image, &opts.limits, &opts.cache, &temper_verdict::Silent, &[], false).unwrap();
+    let opened = OpenedByLayer::default();
+    temper_build::build(&path, &opts, &opened).unwrap();
+    // Layer 0 holds /etc/passwd: read again; layer 1 comes from the cache.
+    assert_eq!(opened.0.lock().unwrap().clone(), BTreeMap::from([(0, 1), (2, 1)]));
+    let passwd = String::from_utf8(read(&dir.path().join("out"), 1).entries["etc/passwd"].3.clone()).unwrap();
+    assert!(passwd.starts_with("root:x:0:0:") && passwd.contains("app:x:10001:"), "{passwd}");
+}
+
+/// One 20 MiB file, text and noise in turn: several gzip blocks and
+/// batches, several zstd jobs.
+fn big_layer() -> Vec<temper_build::layer::Entry> {
+    let words: [&[u8]; 8] = [b"alpha ", b"beta ", b"gamma ", b"delta\n", b"epsilon ", b"zeta ", b"eta ", b"theta\n"];
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut data = Vec::with_capacity(21 << 20);
+    while data.len() < 20 << 20 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        if (data.len() >> 16) % 2 == 0 {
+            data.extend_from_slice(words[(x % 8) as usize]);
+        } else {
+            data.extend_from_slice(&x.to_le_bytes());
+        }
+    }
+    let node = temper_build::layer::Node::File { content: temper_build::layer::Content::Bytes(data), mode: 0o644 };
+    vec![temper_build::layer::Entry { path: "opt/data".into(), node, uid: 0, gid: 0 }]
+}
+
+/// The layer written on a pool of `threads` threads, and its bytes.
+fn written_on(threads: usize, entries: &[temper_build::layer::Entry], compression: temper_build::spec::Compression) -> (temper_build::layer::Blob, Vec<u8>) {
+    let dir = tempfile::tempdir().unwrap();
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+    let blob = pool.install(|| temper_build::layer::write(entries, 1_700_000_000, compression, dir.path())).unwrap();
+    let bytes = std::fs::read(&blob.path).unwrap();
+    (blob, bytes)
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    format!("sha256:{}", hex::encode(sha2::Sha256::digest(bytes)))
+}
+
+#[test]
+fn gzip_layer_same_bytes_whatever_the_thread_count() {
+    let entries = big_layer();
+    let (one, bytes) = written_on(1, &entries, temper_build::spec::Compression::Gzip);
+    let (four, _) = written_on(4, &entries, temper_build::spec::Compression::Gzip);
+    assert_eq!((&one.digest, &one.diff_id, one.size), (&four.digest, &four.diff_id, four.size));
+    assert_eq!(one.digest, sha256(&bytes));
+    assert_eq!(bytes[..10], [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255], "fixed header: no mtime, OS 255");
+    // One gzip member (its CRC and size checked) holding the tar the diffID names.
+    let mut decoder = flate2::read::GzDecoder::new(bytes.as_slice());
+    let mut tar = Vec::new();
+    decoder.read_to_end(&mut tar).unwrap();
+    assert!(decoder.into_inner().is_empty(), "bytes after the first member");
+    assert_eq!(sha256(&tar), one.diff_id);
+    assert!(bytes.len() < tar.len() * 3 / 4, "{} of {}: the text half is compressed", bytes.len(), tar.len());
+}
+
+#[test]
+fn zstd_layer_same_bytes_whatever_the_thread_count() {
+    let entries = big_layer();
+    let (one, bytes) = written_on(1, &entries, temper_build::spec::Compression::Zstd);
+    let (four, _) = written_on(4, &entries, temper_build::spec::Compression::Zstd);
+    assert_eq!((&one.digest, &one.diff_id, one.size), (&four.digest, &four.diff_id, four.size));
+    let tar = zstd::decode_all(bytes.as_slice()).unwrap();
+    assert_eq!(sha256(&tar), one.diff_id);
 }

@@ -35,7 +35,7 @@ use temper_layer::{Found, LayerIndex, Merged};
 
 pub use graph::DependencyGraph;
 pub use package::{Account, Ecosystem, Fact, OsRelease, OwnedFiles, Package, Secret};
-pub use scan::{scan, Scan};
+pub use scan::{scan, scan_feeding, Scan};
 
 /// A package in the image.
 #[derive(Clone, Debug, Serialize)]

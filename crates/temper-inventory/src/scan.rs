@@ -5,7 +5,7 @@ use rayon::prelude::*;
 use temper_image::Image;
 use std::sync::Arc;
 
-use temper_layer::{Analyzer, AnalyzerSet, Budget, Found, ImageTally, LayerIndex, Limits, Progress, WalkError};
+use temper_layer::{Analyzer, AnalyzerSet, Budget, FileEntry, FileSink, Found, ImageTally, LayerIndex, Limits, NoFiles, Progress, WalkError};
 
 use crate::cache::{self, CachedFound, CachedLayer, LayerCache};
 use crate::package::Fact;
@@ -32,9 +32,24 @@ pub fn scan(
     catalogers: &[&'static dyn Analyzer<Fact>],
     cache: Option<&LayerCache>,
 ) -> Result<Scan, WalkError> {
+    scan_feeding(image, limits, progress, catalogers, cache, &NoFiles)
+}
+
+/// [`scan`], handing `sink` every file it wants in the same pass (a blob
+/// listed twice hands its files over once, under its first layer). A
+/// cached layer holding a file `sink` wants is read again: the cache keeps
+/// the catalogers' results, not the files.
+pub fn scan_feeding(
+    image: &Image,
+    limits: &Limits,
+    progress: &dyn Progress,
+    catalogers: &[&'static dyn Analyzer<Fact>],
+    cache: Option<&LayerCache>,
+    sink: &dyn FileSink,
+) -> Result<Scan, WalkError> {
     let tally = ImageTally::default();
     let work = Arc::new(Budget::new("image", temper_layer::IMAGE_WORK));
-    let shared = Shared { limits, tally: &tally, work: &work, progress, catalogers, cache };
+    let shared = Shared { limits, tally: &tally, work: &work, progress, catalogers, cache, sink };
     let firsts = temper_layer::first_copies(image);
     let per_layer: Vec<Option<Result<LayerResult, WalkError>>> = (0..image.layers.len())
         .into_par_iter()
@@ -69,15 +84,18 @@ struct Shared<'a> {
     progress: &'a dyn Progress,
     catalogers: &'a [&'static dyn Analyzer<Fact>],
     cache: Option<&'a LayerCache>,
+    /// Fed the files it wants besides the catalogers.
+    sink: &'a dyn FileSink,
 }
 
 /// Layer `i`, from the cache or from one pass over its blob.
 fn scan_layer(image: &Image, i: usize, shared: &Shared<'_>) -> Result<LayerResult, WalkError> {
-    let Shared { limits, tally, work, progress, catalogers, cache } = *shared;
+    let Shared { limits, tally, work, progress, catalogers, cache, sink } = *shared;
     let layer = &image.layers[i];
     let key = cache.zip(layer.diff_id.as_ref()).map(|(c, d)| (c, cache::key(d, catalogers)));
     if let Some((c, k)) = &key
         && let Some(hit) = c.get(k)
+        && !hit.index.entries.iter().any(|e| sink.wants(i, &e.path, e).is_some())
         && let Some(found) = restore(i, hit.found, catalogers)
         && proven(image, i, c, progress)?
     {
@@ -94,7 +112,7 @@ fn scan_layer(image: &Image, i: usize, shared: &Shared<'_>) -> Result<LayerResul
     }
     let set = AnalyzerSet::with_budgets(catalogers.to_vec(), temper_layer::LAYER_WORK, Arc::clone(work));
     let content = image.open_layer(i)?;
-    let index = temper_layer::walk_layer_with(i, layer, content, limits, tally, progress, &set)?;
+    let index = temper_layer::walk_layer_with(i, layer, content, limits, tally, progress, &Both { set: &set, sink })?;
     let found = set.into_found();
     // The pass verified the blob whole (size, digest, diffID): what it looks
     // like now is what later hits must match.
@@ -116,6 +134,31 @@ fn scan_layer(image: &Image, i: usize, shared: &Shared<'_>) -> Result<LayerResul
         c.put(k, &stored);
     }
     Ok((index, found, false))
+}
+
+/// The catalogers' set and the extra sink, fed from one read of each file:
+/// each gets what it would have got alone (its own byte limit).
+struct Both<'a> {
+    set: &'a AnalyzerSet<'a, Fact>,
+    sink: &'a dyn FileSink,
+}
+
+impl FileSink for Both<'_> {
+    fn wants(&self, layer: usize, path: &str, entry: &FileEntry) -> Option<u64> {
+        self.set.wants(layer, path, entry).max(self.sink.wants(layer, path, entry))
+    }
+    fn wants_head(&self, layer: usize, path: &str, entry: &FileEntry, head: &[u8]) -> Option<u64> {
+        self.set.wants_head(layer, path, entry, head).max(self.sink.wants_head(layer, path, entry, head))
+    }
+    fn take(&self, layer: usize, path: &str, entry: &FileEntry, content: &[u8], complete: bool) {
+        let head = &content[..content.len().min(temper_layer::HEAD_BYTES)];
+        for side in [self.set as &dyn FileSink, self.sink] {
+            if let Some(limit) = side.wants_head(layer, path, entry, head) {
+                let own = content.len().min(usize::try_from(limit).unwrap_or(usize::MAX));
+                side.take(layer, path, entry, &content[..own], complete && entry.size <= limit);
+            }
+        }
+    }
 }
 
 /// What the cache records a layer's blob print under: its digest, else

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use temper_image::Image;
 use temper_inventory::Inventory;
 use temper_inventory::cache::LayerCache;
-use temper_layer::{Analysis, Analyzer, FileSink, LayerIndex, Limits};
+use temper_layer::{Analysis, Analyzer, FileSink, LayerIndex, Limits, NoFiles};
 
 use crate::{Error, Reporter, reporter::layer_labels};
 
@@ -46,11 +46,18 @@ pub fn walk(image: &Image, limits: &Limits, reporter: &dyn Reporter, sink: &dyn 
 /// cache unless `cache` says otherwise. `all_layers` keeps packages later
 /// layers deleted or replaced.
 pub fn scan(image: &Image, limits: &Limits, cache: &CacheSettings, reporter: &dyn Reporter, extra: &[&'static dyn Analyzer<temper_inventory::Fact>], all_layers: bool) -> Result<Scanned, Error> {
+    scan_feeding(image, limits, cache, reporter, extra, all_layers, &NoFiles)
+}
+
+/// [`scan`], with `sink` fed every file it wants in the same pass (a
+/// cached layer holding such a file is read again), for a caller that
+/// needs files besides the inventory without a second pass.
+pub fn scan_feeding(image: &Image, limits: &Limits, cache: &CacheSettings, reporter: &dyn Reporter, extra: &[&'static dyn Analyzer<temper_inventory::Fact>], all_layers: bool, sink: &dyn FileSink) -> Result<Scanned, Error> {
     let mut catalogers = temper_inventory::catalog::registry();
     catalogers.extend_from_slice(extra);
     let cache = open_cache(cache, reporter);
     let progress = reporter.layer_pass("scanning", layer_labels(image));
-    let scanned = temper_inventory::scan(image, limits, progress.as_ref(), &catalogers, cache.as_ref());
+    let scanned = temper_inventory::scan_feeding(image, limits, progress.as_ref(), &catalogers, cache.as_ref(), sink);
     drop(progress);
     if let Some(notice) = cache.as_ref().and_then(LayerCache::take_notice) {
         reporter.warn(&notice);
