@@ -189,3 +189,13 @@ fn a_repository_signed_by_another_key_is_refused_and_nothing_is_written() {
     assert!(!out.join("index.json").exists() && !dir.path().join("golden.lock").exists());
     assert!(fixture_debs().is_dir());
 }
+
+#[test]
+fn readme_apt_example_output_is_what_the_script_prints() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let out = Command::new("bash").arg(root.join("examples/golden/apt-example.sh")).arg(env!("CARGO_BIN_EXE_temper")).output().unwrap();
+    assert!(out.status.success(), "apt-example.sh: {}", String::from_utf8_lossy(&out.stderr));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let shown = readme.split("<!-- apt-example -->\n```text\n").nth(1).and_then(|r| r.split("```").next()).expect("the README's apt-example block");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), shown, "README's apt-example block is stale");
+}
