@@ -14,16 +14,7 @@ pub fn run(args: &BuildArgs) -> Result<ExitCode> {
         print(&temper_build::spec::schema())?;
         return Ok(ExitCode::SUCCESS);
     }
-    // --push alone builds into a temporary layout that is pushed, then removed.
-    let scratch = match (&args.output, &args.push) {
-        (None, Some(_)) => Some(tempfile::tempdir()?),
-        _ => None,
-    };
-    let output = match (&args.output, &scratch) {
-        (Some(o), _) => o.clone(),
-        (None, Some(dir)) => format!("oci:{}:build", dir.path().join("layout").display()),
-        (None, None) => String::new(),
-    };
+    let (scratch, output) = super::output_or_scratch(args.output.as_deref(), args.push.is_some())?;
     let open = source_options(&args.registry)?;
     let labels = args.labels.iter().map(|l| l.split_once('=').filter(|(k, _)| !k.is_empty()).map(|(k, v)| (k.to_owned(), v.to_owned())).ok_or_else(|| anyhow::anyhow!("--label {l}: give KEY=VALUE"))).collect::<Result<_>>()?;
     let opts = temper_build::Options { output, open, limits: temper_layer::Limits::default(), source_date_epoch: source_date_epoch()?, locked: args.locked, update: args.update, now: time::OffsetDateTime::now_utc(), cache: temper_verdict::CacheSettings { disabled: args.no_cache, dir: args.cache_dir.clone(), verify_blobs: false }, labels, strict_scripts: args.strict_scripts };

@@ -133,3 +133,17 @@ pub fn source_date_epoch() -> Result<Option<String>> {
         Err(std::env::VarError::NotUnicode(_)) => Err(anyhow!("SOURCE_DATE_EPOCH is not valid UTF-8")),
     }
 }
+
+/// `--output` as given; with `--push` alone, a temporary layout the image
+/// is written to, pushed from, and removed with the returned directory.
+pub fn output_or_scratch(output: Option<&str>, push: bool) -> Result<(Option<tempfile::TempDir>, String)> {
+    match (output, push) {
+        (Some(o), _) => Ok((None, o.to_owned())),
+        (None, true) => {
+            let dir = tempfile::tempdir()?;
+            let layout = format!("oci:{}:latest", dir.path().join("layout").display());
+            Ok((Some(dir), layout))
+        }
+        (None, false) => Ok((None, String::new())),
+    }
+}

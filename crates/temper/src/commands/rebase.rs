@@ -10,16 +10,7 @@ use super::{print, source_options};
 use crate::render;
 
 pub fn run(args: &RebaseArgs) -> Result<ExitCode> {
-    // --push alone writes into a temporary layout that is pushed, then removed.
-    let scratch = match (&args.output, &args.push) {
-        (None, Some(_)) => Some(tempfile::tempdir()?),
-        _ => None,
-    };
-    let output = match (&args.output, &scratch) {
-        (Some(o), _) => o.clone(),
-        (None, Some(dir)) => format!("oci:{}:rebase", dir.path().join("layout").display()),
-        (None, None) => String::new(),
-    };
+    let (scratch, output) = super::output_or_scratch(args.output.as_deref(), args.push.is_some())?;
     let inherit = match args.inherit {
         InheritChoice::New => Inherit::New,
         InheritChoice::Old => Inherit::Old,
