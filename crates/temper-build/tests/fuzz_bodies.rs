@@ -117,3 +117,13 @@ fn a_certificate_subject_with_control_characters_stays_on_one_line() {
     assert!(e.starts_with("evil.pem: ") && e.contains("O=Evil\\u{0}Corp") && e.contains("CN=Evil\\nRoot\\u{1b}[31m") && e.contains("expired on"), "{e}");
     assert!(!e.chars().any(char::is_control), "{e:?}");
 }
+
+/// The `build_spec` body's one-line rule, for a refused path holding an
+/// escape sequence (TOML's `\u001b`): it was quoted raw in the refusal.
+#[test]
+fn a_refused_image_path_with_control_characters_stays_on_one_line() {
+    let spec = "base = \"b\"\n[[files]]\npath = \"/../\\u001b[31mred\\nline\"\ncontent = \"\"\n";
+    assert!(bodies::spec(spec.as_bytes()), "the spec parses; its path is refused by image_path");
+    let e = temper_build::files::image_path("[[files]]", "/../\u{1b}[31mred\nline").unwrap_err().to_string();
+    assert_eq!(e, r#"[[files]] "/../\u{1b}[31mred\nline": not a path inside the image (no `..`, not the root)"#);
+}
