@@ -16,7 +16,8 @@ use crate::spec::{Owner, Spec};
 pub fn image_path(what: &str, p: &str) -> Result<String, Error> {
     let parts: Vec<&str> = p.split('/').filter(|c| !c.is_empty() && *c != ".").collect();
     if parts.is_empty() || parts.contains(&"..") || p.contains('\0') {
-        return Err(Error::Spec(format!("{what} `{p}`: not a path inside the image (no `..`, not the root)")));
+        // Quoted with escapes: a TOML string may hold control characters.
+        return Err(Error::Spec(format!("{what} {p:?}: not a path inside the image (no `..`, not the root)")));
     }
     Ok(parts.join("/"))
 }

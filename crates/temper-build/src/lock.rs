@@ -2,6 +2,7 @@
 //! digest of every local input, so a rebuild is of the same things or
 //! says what moved. Written by the build, meant to be committed.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -94,14 +95,8 @@ impl Lock {
     }
 
     /// Parses `text` as a lock; errors name `path`, the line and the column.
-    /// An input listed twice is refused: which digest would be the locked one?
     pub fn parse(text: &str, path: &Path) -> Result<Lock, Error> {
-        let lock: Lock = temper_verdict::config::parse(path, text).map_err(|e| Error::Spec(e.to_string()))?;
-        let mut seen = std::collections::BTreeSet::new();
-        if let Some(twice) = lock.inputs.iter().find(|i| !seen.insert(i.path.as_str())) {
-            return Err(Error::Spec(format!("{}: input {:?} is listed twice; rebuild with --update to write the lock again", path.display(), twice.path)));
-        }
-        Ok(lock)
+        temper_verdict::config::parse(path, text).map_err(|e| Error::Spec(e.to_string()))
     }
 
     /// The lock as TOML.
@@ -140,15 +135,27 @@ impl Lock {
             let list = |p: &[LockedPlatform]| p.iter().map(|p| format!("{} {}", p.platform, p.digest)).collect::<Vec<_>>().join(", ");
             out.push(format!("the base's platforms are now [{}] (locked: [{}])", list(&self.base.platforms), list(&other.base.platforms)));
         }
-        for i in &self.inputs {
-            match other.inputs.iter().find(|o| o.path == i.path) {
-                Some(o) if o.digest != i.digest => out.push(format!("{} changed ({} locked, {} now)", i.path, o.digest, i.digest)),
-                None => out.push(format!("{} is a new input", i.path)),
+        let (now, locked) = (self.digests_by_path(), other.digests_by_path());
+        for (path, digests) in &now {
+            match locked.get(path) {
+                Some(old) if old != digests => out.push(format!("{path} changed ({} locked, {} now)", joined(old), joined(digests))),
+                None => out.push(format!("{path} is a new input")),
                 _ => {}
             }
         }
-        for o in other.inputs.iter().filter(|o| !self.inputs.iter().any(|i| i.path == o.path)) {
-            out.push(format!("{} is no longer an input", o.path));
+        for path in locked.keys().filter(|p| !now.contains_key(*p)) {
+            out.push(format!("{path} is no longer an input"));
+        }
+        out
+    }
+
+    /// Each input path's digests: a path can be listed more than once (two
+    /// names that are not UTF-8 print alike, or a hand-edited lock), and is
+    /// then compared as the set of its digests, whatever their order.
+    fn digests_by_path(&self) -> BTreeMap<&str, BTreeSet<&str>> {
+        let mut out: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+        for i in &self.inputs {
+            out.entry(&i.path).or_default().insert(&i.digest);
         }
         let key = |p: &LockedPackage| (p.name.clone(), p.architecture.clone());
         for p in &self.packages {
@@ -164,4 +171,9 @@ impl Lock {
         }
         out
     }
+}
+
+/// A path's digests on one line.
+fn joined(digests: &BTreeSet<&str>) -> String {
+    digests.iter().copied().collect::<Vec<_>>().join(", ")
 }

@@ -57,7 +57,7 @@ pub struct Spec {
     /// Volume mount points.
     #[serde(default)]
     pub volumes: Vec<String>,
-    /// Groups to add to `/etc/group`.
+    /// Groups to add to `/etc/group` (and `/etc/gshadow`, password locked, when the base has one).
     #[serde(default)]
     pub groups: Vec<Group>,
     /// Users to add to `/etc/passwd` and `/etc/shadow` (password locked), with their home directories.

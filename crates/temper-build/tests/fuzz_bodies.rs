@@ -73,13 +73,19 @@ fn write_seeds() {
     std::fs::write(dir.join("stored.json"), cache.stored()).unwrap();
 }
 
-/// Found by `build_lock`: a lock naming one input twice with two digests
-/// was taken, and `--locked` compared against whichever came first.
+/// Found by `build_lock`: a lock naming one input twice, with two digests,
+/// differed from itself, since each entry was compared with the first of
+/// its path; `--locked` then refused a build where nothing moved.
 #[test]
-fn a_lock_listing_an_input_twice_is_refused() {
-    let text = "version = 1\n[base]\nreference = \"r\"\ndigest = \"d\"\n[[inputs]]\npath = \"a.pem\"\ndigest = \"sha256:1\"\n[[inputs]]\npath = \"a.pem\"\ndigest = \"sha256:2\"\n";
-    let e = temper_build::lock::Lock::parse(text, std::path::Path::new("golden.lock")).unwrap_err().to_string();
-    assert_eq!(e, "golden.lock: input \"a.pem\" is listed twice; rebuild with --update to write the lock again");
+fn a_lock_listing_an_input_twice_has_no_change_from_itself() {
+    use temper_build::lock::{Lock, LockedBase, LockedInput};
+    let input = |digest: &str| LockedInput { path: "a\u{fffd}.pem".into(), digest: digest.into() };
+    let lock = Lock { version: 1, base: LockedBase::default(), inputs: vec![input("sha256:1"), input("sha256:2")] };
+    assert_eq!(lock.changes_from(&lock), Vec::<String>::new());
+    let swapped = Lock { inputs: vec![input("sha256:2"), input("sha256:1")], ..lock.clone() };
+    assert_eq!(lock.changes_from(&swapped), Vec::<String>::new(), "the order of a path's digests is no change");
+    let moved = Lock { inputs: vec![input("sha256:1"), input("sha256:3")], ..lock.clone() };
+    assert_eq!(moved.changes_from(&lock), ["a\u{fffd}.pem changed (sha256:1, sha256:2 locked, sha256:1, sha256:3 now)"]);
 }
 
 /// The `build_lock` body's round trip, for the characters TOML and JSON
@@ -111,4 +117,14 @@ fn a_certificate_subject_with_control_characters_stays_on_one_line() {
     let e = temper_build::certificates::parse("evil.pem", pem.as_bytes(), now).unwrap_err().to_string();
     assert!(e.starts_with("evil.pem: ") && e.contains("O=Evil\\u{0}Corp") && e.contains("CN=Evil\\nRoot\\u{1b}[31m") && e.contains("expired on"), "{e}");
     assert!(!e.chars().any(char::is_control), "{e:?}");
+}
+
+/// The `build_spec` body's one-line rule, for a refused path holding an
+/// escape sequence (TOML's `\u001b`): it was quoted raw in the refusal.
+#[test]
+fn a_refused_image_path_with_control_characters_stays_on_one_line() {
+    let spec = "base = \"b\"\n[[files]]\npath = \"/../\\u001b[31mred\\nline\"\ncontent = \"\"\n";
+    assert!(bodies::spec(spec.as_bytes()), "the spec parses; its path is refused by image_path");
+    let e = temper_build::files::image_path("[[files]]", "/../\u{1b}[31mred\nline").unwrap_err().to_string();
+    assert_eq!(e, r#"[[files]] "/../\u{1b}[31mred\nline": not a path inside the image (no `..`, not the root)"#);
 }

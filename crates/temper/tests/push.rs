@@ -1,8 +1,8 @@
 //! `temper push` through a real registry: Debian's `docker-registry` on
 //! 127.0.0.1 (the harness of `tests/registry.rs`), with a logging proxy in
 //! front of it that forwards requests with their bodies, records each one
-//! (method, path and query, status) and can drop blob uploads, so the
-//! tests count what a push sent. Pushed images are read back with temper
+//! (method, path and query, status) and can drop or hold blob uploads, so
+//! the tests count what a push sent and how many uploads overlapped. Pushed images are read back with temper
 //! and skopeo. The tools and the corpus are required: a test fails, never
 //! skips, without them.
 
@@ -19,6 +19,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use tempfile::TempDir;
@@ -49,13 +50,25 @@ impl Seen {
     }
 }
 
+/// What the proxy does to the closing `PUT`s of blob uploads, and how
+/// many it saw under way at once.
+#[derive(Default)]
+struct Faults {
+    /// Those of this digest are dropped unanswered.
+    drop_digest: Mutex<Option<String>>,
+    /// Each is held this long (milliseconds) before it is forwarded.
+    hold_ms: AtomicUsize,
+    /// Under way now.
+    in_flight: AtomicUsize,
+    /// The most under way at once.
+    most_in_flight: AtomicUsize,
+}
+
 /// A loopback proxy that logs every request and forwards it whole.
 struct LoggingProxy {
     port: u16,
     seen: Arc<Mutex<Vec<Seen>>>,
-    /// Closing blob `PUT`s from this one on (1-based) are dropped
-    /// unanswered; 0: none.
-    drop_blob_puts_from: Arc<AtomicUsize>,
+    faults: Arc<Faults>,
 }
 
 impl LoggingProxy {
@@ -63,16 +76,15 @@ impl LoggingProxy {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind the proxy");
         let port = listener.local_addr().expect("proxy address").port();
         let seen = Arc::new(Mutex::new(Vec::new()));
-        let drop_from = Arc::new(AtomicUsize::new(0));
-        let puts = Arc::new(AtomicUsize::new(0));
-        let (log, drops) = (Arc::clone(&seen), Arc::clone(&drop_from));
+        let faults = Arc::new(Faults::default());
+        let (log, shared) = (Arc::clone(&seen), Arc::clone(&faults));
         thread::spawn(move || {
             for conn in listener.incoming().flatten() {
-                let (upstream, log, drops, puts) = (upstream.clone(), Arc::clone(&log), Arc::clone(&drops), Arc::clone(&puts));
-                thread::spawn(move || forward(conn, &upstream, &log, &drops, &puts));
+                let (upstream, log, faults) = (upstream.clone(), Arc::clone(&log), Arc::clone(&shared));
+                thread::spawn(move || forward(conn, &upstream, &log, &faults));
             }
         });
-        LoggingProxy { port, seen, drop_blob_puts_from: drop_from }
+        LoggingProxy { port, seen, faults }
     }
 
     fn host(&self) -> String {
@@ -90,7 +102,7 @@ impl LoggingProxy {
 }
 
 /// Forwards one request (one per connection: every answer closes it).
-fn forward(conn: TcpStream, upstream: &str, log: &Mutex<Vec<Seen>>, drop_from: &AtomicUsize, puts: &AtomicUsize) {
+fn forward(conn: TcpStream, upstream: &str, log: &Mutex<Vec<Seen>>, faults: &Faults) {
     let mut client = conn.try_clone().expect("clone the client stream");
     let mut reader = BufReader::new(conn);
     let mut line = String::new();
@@ -123,19 +135,24 @@ fn forward(conn: TcpStream, upstream: &str, log: &Mutex<Vec<Seen>>, drop_from: &
     let mut body = vec![0u8; length];
     reader.read_exact(&mut body).expect("read the request body");
     let record = |status| log.lock().expect("proxy log").push(Seen { method: method.clone(), target: target.clone(), status });
-    if method == "PUT" && target.contains("/blobs/uploads/") {
-        let nth = puts.fetch_add(1, Ordering::SeqCst) + 1;
-        let from = drop_from.load(Ordering::SeqCst);
-        if from != 0 && nth >= from {
+    let closing = method == "PUT" && target.contains("/blobs/uploads/");
+    if closing {
+        if faults.drop_digest.lock().expect("faults").as_ref().is_some_and(|d| target.contains(d.as_str())) {
             record(0);
             let _ = client.shutdown(Shutdown::Both);
             return;
         }
+        let now = faults.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        faults.most_in_flight.fetch_max(now, Ordering::SeqCst);
+        thread::sleep(Duration::from_millis(faults.hold_ms.load(Ordering::SeqCst) as u64));
     }
     let mut up = TcpStream::connect(upstream).expect("connect to the registry");
     up.write_all(head.as_bytes()).and_then(|()| up.write_all(&body)).expect("forward the request");
     let mut answer = Vec::new();
     up.read_to_end(&mut answer).expect("read the registry's answer");
+    if closing {
+        faults.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
     let status = String::from_utf8_lossy(&answer[..answer.len().min(64)]).split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
     record(status);
     let _ = client.write_all(&answer);
@@ -345,10 +362,14 @@ fn chunked_upload_gives_the_same_digest() {
 #[test]
 fn interrupted_push_leaves_no_tag() {
     let s = Setup::start();
-    // The config goes up; every blob upload after it is dropped unanswered.
-    s.proxy.drop_blob_puts_from.store(2, Ordering::SeqCst);
+    let layout = corpus_layout(DISTROLESS);
+    let blobs = manifest_blobs(&layout, &latest_digest(DISTROLESS));
+    // The last layer's upload is dropped unanswered, every time; the other
+    // blobs go up beside it.
+    let broken = blobs.last().expect("a layer").0.clone();
+    *s.proxy.faults.drop_digest.lock().expect("faults") = Some(broken.clone());
     let dest = format!("{}/lab/broken:v1", s.proxy.host());
-    let run = temper_env(&["push", "--insecure", &oci(&corpus_layout(DISTROLESS)), &dest], &[FAST_RETRY]);
+    let run = temper_env(&["push", "--insecure", &oci(&layout), &dest], &[FAST_RETRY]);
     let line = run.error_line();
     assert!(line.contains(&format!("pushing to {dest}")), "the error names the destination: {line}");
     let dropped = s.proxy.seen().iter().filter(|r| r.status == 0).count();
@@ -357,11 +378,38 @@ fn interrupted_push_leaves_no_tag() {
     assert_eq!(s.manifest_status("lab/broken", "v1"), 404, "a failed push leaves no tag");
     assert_eq!(s.manifest_status("lab/broken", &latest_digest(DISTROLESS)), 404, "nor the manifest");
 
-    // Once the network heals, the same push completes and skips the config.
-    s.proxy.drop_blob_puts_from.store(0, Ordering::SeqCst);
-    let summary = s.push(&oci(&corpus_layout(DISTROLESS)), "lab/broken:v1", &[]);
-    assert_eq!((stat(&summary, "present"), stat(&summary, "uploaded")), (1, 2), "{summary}");
+    // Once the network heals, the same push completes: the blob that
+    // failed goes up, and none twice.
+    *s.proxy.faults.drop_digest.lock().expect("faults") = None;
+    s.proxy.clear();
+    let summary = s.push(&oci(&layout), "lab/broken:v1", &[]);
+    assert_eq!(stat(&summary, "present") + stat(&summary, "uploaded"), blobs.len() as u64, "{summary}");
+    assert!(s.proxy.seen().iter().any(|r| r.method == "PUT" && r.target.contains(&format!("digest={broken}")) && r.status == 201), "{:#?}", s.proxy.seen());
     assert_eq!(s.manifest_status("lab/broken", "v1"), 200);
+}
+
+#[test]
+fn blobs_of_a_manifest_go_up_in_parallel() {
+    let s = Setup::start();
+    let layout = corpus_layout(DISTROLESS);
+    let want = latest_digest(DISTROLESS);
+    let blobs = manifest_blobs(&layout, &want);
+    // Each upload is held long enough that uploads made one after the
+    // other could never overlap.
+    s.proxy.faults.hold_ms.store(400, Ordering::SeqCst);
+    let start = Instant::now();
+    let summary = s.push(&oci(&layout), "lab/parallel:v1", &[]);
+    let took = start.elapsed();
+    assert_eq!(summary["digest"], want.as_str(), "{summary}");
+    assert_eq!(stat(&summary, "uploaded"), blobs.len() as u64, "{summary}");
+    let most = s.proxy.faults.most_in_flight.load(Ordering::SeqCst);
+    assert!(most >= 2, "at most {most} of {} blob uploads were under way at once (pushed in {took:?})", blobs.len());
+    // The manifest only after every blob was confirmed, the tag last.
+    let seen = s.proxy.seen();
+    let first_manifest = seen.iter().position(|r| r.target.contains("/manifests/")).expect("a manifest PUT");
+    let closed = seen.iter().enumerate().filter(|(_, r)| r.method == "PUT" && r.target.contains("/blobs/uploads/")).map(|(i, r)| (i, r.status)).collect::<Vec<_>>();
+    assert!(closed.len() == blobs.len() && closed.iter().all(|(i, status)| *i < first_manifest && *status == 201), "{seen:#?}");
+    eprintln!("{} blobs, each upload held 400 ms: pushed in {took:?}, {most} uploads at once", blobs.len());
 }
 
 #[test]

@@ -7,14 +7,17 @@
 //! [`PushOptions::mount_from`] names one), it is mounted from there; else
 //! it is uploaded, in one `PUT` up to [`PushOptions::chunk_threshold`]
 //! bytes and in `PATCH` chunks of [`PushOptions::chunk_size`] above it
-//! (memory holds one chunk at most). Every uploaded byte is hashed on the
-//! way and checked against the digest it goes up under, so a damaged
-//! source is refused here, naming the blob, before the registry sees it.
+//! (memory holds one chunk per upload under way). Every uploaded byte is
+//! hashed on the way and checked against the digest it goes up under, so
+//! a damaged source is refused here, naming the blob, before the registry
+//! sees it.
 //!
-//! Manifests go up children first (config and layers before their
-//! manifest, every manifest before its index), each by digest; the tag is
-//! written last, so a push that fails anywhere leaves no tag pointing at a
-//! partial image.
+//! The blobs of a manifest go up four at a time; after a failure no
+//! further blob is started. Manifests go up children first (config and
+//! layers before their manifest, every manifest before its index, each
+//! only once all it points at is there), each by digest; the tag is
+//! written last, so a push that fails anywhere leaves no tag pointing at
+//! a partial image.
 //!
 //! Retries: `HEAD`, session `POST`s and manifest `PUT`s are retried as the
 //! [`RetryPolicy`](super::RetryPolicy) says. A blob upload is not retried
@@ -31,6 +34,7 @@
 
 use std::collections::HashSet;
 use std::io::Read;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use serde::Serialize;
 use ureq::http::Method;
@@ -51,6 +55,10 @@ const MANIFEST_LIMIT: u64 = 4 << 20;
 const CONFIG_LIMIT: u64 = 16 << 20;
 /// Indexes nested deeper than this are refused, as when reading.
 const MAX_DEPTH: usize = 4;
+/// Blobs of one manifest pushed at once: enough that one blob's round
+/// trips overlap another's bytes, few enough not to flood the registry
+/// (Docker and containerd push a handful of layers at a time too).
+const PARALLEL_BLOBS: usize = 4;
 
 /// How to push.
 #[derive(Clone, Debug)]
@@ -254,12 +262,9 @@ impl Pusher {
                 (index.media_type.clone(), media::OCI_INDEX)
             }
             ManifestKind::Manifest(manifest) => {
-                for blob in std::iter::once(&manifest.config).chain(&manifest.layers) {
-                    if !done.insert(blob.digest.clone()) {
-                        continue;
-                    }
-                    let open = || image.open_blob(&blob.digest);
-                    stats.count(self.push_blob_from(&blob.digest, blob.size, mounts, &open)?);
+                let blobs: Vec<(Digest, u64)> = std::iter::once(&manifest.config).chain(&manifest.layers).filter(|b| done.insert(b.digest.clone())).map(|b| (b.digest.clone(), b.size)).collect();
+                for outcome in self.push_blobs(&blobs, mounts, &|i| image.open_blob(&blobs[i].0))? {
+                    stats.count(outcome);
                 }
                 (manifest.media_type.clone(), media::OCI_MANIFEST)
             }
@@ -297,11 +302,10 @@ impl Pusher {
         self.check_pinned(&digest)?;
 
         let mut stats = PushStats::default();
-        let open_config = || image.open_blob(&config_digest);
-        stats.count(self.push_blob_from(&config_digest, config_desc.size, mounts, &open_config)?);
-        for (index, layer) in layers.iter().enumerate() {
-            let open = || open_layer(image, index);
-            stats.count(self.push_blob_from(&layer.digest, layer.size, mounts, &open)?);
+        let blobs: Vec<(Digest, u64)> = std::iter::once(&config_desc).chain(&layers).map(|d| (d.digest.clone(), d.size)).collect();
+        let open = |i: usize| if i == 0 { image.open_blob(&config_digest) } else { open_layer(image, i - 1) };
+        for outcome in self.push_blobs(&blobs, mounts, &open)? {
+            stats.count(outcome);
         }
         self.put_manifest(&bytes, media::OCI_MANIFEST, &digest.to_string())?;
         stats.manifests += 1;
@@ -314,6 +318,38 @@ impl Pusher {
     /// what `open` reads.
     pub fn push_blob(&self, digest: &Digest, size: u64, open: &OpenBlob<'_>) -> Result<BlobOutcome> {
         self.push_blob_from(digest, size, &self.options.mount_from, open)
+    }
+
+    /// [`Pusher::push_blob_from`] for each of `blobs` (digest, size);
+    /// `open(i)` reads blob `i`. The first goes alone, so a token the
+    /// registry asks for is fetched once and shared rather than once per
+    /// thread; the others up to [`PARALLEL_BLOBS`] at once. After a failure
+    /// no other blob is started; once the uploads under way have ended,
+    /// the failure of the first blob in `blobs` order is returned, so the
+    /// error does not depend on timing.
+    fn push_blobs(&self, blobs: &[(Digest, u64)], mounts: &[String], open: &(dyn Fn(usize) -> Result<Box<dyn Read + Send>> + Sync)) -> Result<Vec<BlobOutcome>> {
+        let Some((digest, size)) = blobs.first() else { return Ok(Vec::new()) };
+        let first = self.push_blob_from(digest, *size, mounts, &|| open(0))?;
+        let next = AtomicUsize::new(1);
+        let failed = AtomicBool::new(false);
+        let worker = || {
+            let mut out = Vec::new();
+            while !failed.load(Ordering::Relaxed) {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some((digest, size)) = blobs.get(i) else { break };
+                let result = self.push_blob_from(digest, *size, mounts, &|| open(i));
+                failed.fetch_or(result.is_err(), Ordering::Relaxed);
+                out.push((i, result));
+            }
+            out
+        };
+        let mut results: Vec<(usize, Result<BlobOutcome>)> = std::thread::scope(|scope| {
+            let workers: Vec<_> = (1..blobs.len()).take(PARALLEL_BLOBS).map(|_| scope.spawn(worker)).collect();
+            workers.into_iter().flat_map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+        });
+        results.push((0, Ok(first)));
+        results.sort_by_key(|(i, _)| *i);
+        results.into_iter().map(|(_, r)| r).collect()
     }
 
     fn push_blob_from(&self, digest: &Digest, size: u64, mounts: &[String], open: &OpenBlob<'_>) -> Result<BlobOutcome> {
