@@ -146,17 +146,6 @@ impl Lock {
         for path in locked.keys().filter(|p| !now.contains_key(*p)) {
             out.push(format!("{path} is no longer an input"));
         }
-        out
-    }
-
-    /// Each input path's digests: a path can be listed more than once (two
-    /// names that are not UTF-8 print alike, or a hand-edited lock), and is
-    /// then compared as the set of its digests, whatever their order.
-    fn digests_by_path(&self) -> BTreeMap<&str, BTreeSet<&str>> {
-        let mut out: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
-        for i in &self.inputs {
-            out.entry(&i.path).or_default().insert(&i.digest);
-        }
         let key = |p: &LockedPackage| (p.name.clone(), p.architecture.clone());
         for p in &self.packages {
             match other.packages.iter().find(|o| key(o) == key(p)) {
@@ -168,6 +157,17 @@ impl Lock {
         }
         for o in other.packages.iter().filter(|o| !self.packages.iter().any(|p| key(p) == key(o))) {
             out.push(format!("package {} {} is no longer installed", o.name, o.version));
+        }
+        out
+    }
+
+    /// Each input path's digests: a path can be listed more than once (two
+    /// names that are not UTF-8 print alike, or a hand-edited lock), and is
+    /// then compared as the set of its digests, whatever their order.
+    fn digests_by_path(&self) -> BTreeMap<&str, BTreeSet<&str>> {
+        let mut out: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+        for i in &self.inputs {
+            out.entry(&i.path).or_default().insert(&i.digest);
         }
         out
     }
