@@ -80,7 +80,7 @@ fn write_seeds() {
 fn a_lock_listing_an_input_twice_has_no_change_from_itself() {
     use temper_build::lock::{Lock, LockedBase, LockedInput};
     let input = |digest: &str| LockedInput { path: "a\u{fffd}.pem".into(), digest: digest.into() };
-    let lock = Lock { version: 1, base: LockedBase::default(), inputs: vec![input("sha256:1"), input("sha256:2")] };
+    let lock = Lock { version: 1, base: LockedBase::default(), inputs: vec![input("sha256:1"), input("sha256:2")], packages: Vec::new() };
     assert_eq!(lock.changes_from(&lock), Vec::<String>::new());
     let swapped = Lock { inputs: vec![input("sha256:2"), input("sha256:1")], ..lock.clone() };
     assert_eq!(lock.changes_from(&swapped), Vec::<String>::new(), "the order of a path's digests is no change");
