@@ -158,7 +158,10 @@ pub fn write_cached(entries: &[Entry], epoch: u64, compression: Compression, dir
         .flatten()
         .zip(key(entries, epoch, compression, inputs))
         .map(|(d, k)| d.join("build-layers-v1").join(format!("{k}.json")));
-    if let Some(r) = record.as_ref().and_then(|f| std::fs::read(f).ok()).and_then(|b| serde_json::from_slice::<Recorded>(&b).ok()) {
+    // A record is used only when both digests are well formed: a damaged or
+    // planted one must not name a path outside the layout or a bogus diffID.
+    let well_formed = |d: &str| d.strip_prefix("sha256:").is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
+    if let Some(r) = record.as_ref().and_then(|f| std::fs::read(f).ok()).and_then(|b| serde_json::from_slice::<Recorded>(&b).ok()).filter(|r| well_formed(&r.digest) && well_formed(&r.diff_id)) {
         let path = dir.join(r.digest.trim_start_matches("sha256:"));
         if std::fs::metadata(&path).is_ok_and(|m| m.len() == r.size) {
             return Ok(Blob { digest: r.digest, diff_id: r.diff_id, size: r.size, media_type: media_type(compression), path });

@@ -377,6 +377,27 @@ fn a_rebuild_reads_no_base_layer_and_compresses_nothing_again() {
 }
 
 #[test]
+fn a_planted_layer_cache_record_naming_a_path_outside_the_layout_is_not_used() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = base(dir.path());
+    let path = dir.path().join("golden.toml");
+    std::fs::write(&path, format!("base = \"{base}\"\n[[files]]\npath = \"/etc/motd\"\ncontent = \"hello\"\n")).unwrap();
+    let mut opts = options(&dir.path().join("out"));
+    opts.cache = temper_verdict::CacheSettings { dir: Some(dir.path().join("cache")), ..Default::default() };
+    let first = temper_build::build(&path, &opts, &temper_verdict::Silent).unwrap();
+    // The record now names the spec itself (outside the layout's blobs), with its size.
+    let planted = serde_json::json!({ "digest": "sha256:../../../golden.toml", "diff_id": "sha256:0", "size": std::fs::metadata(&path).unwrap().len() });
+    let records: Vec<_> = std::fs::read_dir(dir.path().join("cache/build-layers-v1")).unwrap().map(|e| e.unwrap().path()).collect();
+    assert!(!records.is_empty());
+    for r in &records {
+        std::fs::write(r, planted.to_string()).unwrap();
+    }
+    std::fs::remove_dir_all(dir.path().join("out")).unwrap();
+    let again = temper_build::build(&path, &opts, &temper_verdict::Silent).unwrap();
+    assert_eq!(again.digest, first.digest, "the record was ignored and the layer written again");
+}
+
+#[test]
 fn label_flag_sets_labels_and_the_source_and_revision_annotations() {
     let dir = tempfile::tempdir().unwrap();
     let base = base(dir.path());
