@@ -134,7 +134,8 @@ struct Recorded {
 /// their digests in `inputs`), `None` when a local file has none.
 fn key(entries: &[Entry], epoch: u64, compression: Compression, inputs: &BTreeMap<PathBuf, String>) -> Option<String> {
     let mut h = Sha256::new();
-    h.update(format!("temper-build layer v1 {epoch} {}\n", media_type(compression)).as_bytes());
+    // v2: gzip became 1 MiB-block parallel deflate; a record of the old encoder's bytes must not be reused.
+    h.update(format!("temper-build layer v2 {epoch} {}\n", media_type(compression)).as_bytes());
     let mut sorted: Vec<&Entry> = entries.iter().collect();
     sorted.sort_by(|a, b| a.path.as_bytes().cmp(b.path.as_bytes()));
     for e in sorted {
