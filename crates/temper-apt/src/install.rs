@@ -402,13 +402,15 @@ pub fn install(base: &Base, debs: &[PathBuf], staging: &Path, limits: &DebLimits
     }
     let mut notes = Vec::new();
     let mut alternatives: BTreeMap<String, AltFile> = BTreeMap::new();
+    let installed = base.status.as_deref().map(crate::resolve::parse_status).unwrap_or_default();
     for u in &unpacked {
+        let upgrading_from = installed.iter().find(|i| i.name == u.name && (i.architecture == u.arch || i.architecture == "all" || u.arch == "all")).map(|i| i.version.as_str());
         for (script, text) in u.control.scripts() {
             if !matches!(script, "preinst" | "postinst") {
                 // prerm and postrm run at removal; nothing is removed.
                 continue;
             }
-            let c = scripts::classify(&text);
+            let c = scripts::classify(&text, upgrading_from);
             for alt in &c.alternatives {
                 let file = alternatives.entry(alt.name.clone()).or_insert_with(|| {
                     st.base.alternatives.get(&alt.name).and_then(|t| AltFile::parse(t)).unwrap_or_else(|| AltFile { mode: "auto".into(), ..Default::default() })

@@ -78,7 +78,27 @@ fn parse_alternative(args: &[String]) -> Option<Alternative> {
 }
 
 /// Sorts the commands of one maintainer script.
-pub fn classify(text: &str) -> Classified {
+/// Whether a `dpkg-maintscript-helper rm_conffile|mv_conffile|symlink_to_dir|dir_to_symlink … [PRIOR-VERSION] -- "$@"`
+/// call does nothing here: it acts only on an upgrade from a version at or
+/// below PRIOR-VERSION (`le-nl`, dpkg-maintscript-helper(1)), never on a fresh install.
+fn maintscript_helper_is_a_no_op(args: &[String], upgrading_from: Option<&str>) -> bool {
+    let positional: Vec<&String> = args.iter().take_while(|a| a.as_str() != "--").collect();
+    let prior = match positional.first().map(|s| s.as_str()) {
+        Some("rm_conffile") => positional.get(2),
+        Some("mv_conffile" | "symlink_to_dir" | "dir_to_symlink") => positional.get(3),
+        _ => return false,
+    };
+    match (upgrading_from, prior.filter(|p| !p.is_empty())) {
+        (None, _) => true,
+        (Some(old), Some(prior)) => crate::relation::compare(old, prior).is_ok_and(|o| o == std::cmp::Ordering::Greater),
+        (Some(_), None) => false,
+    }
+}
+
+/// Sorts a maintainer script's commands into what temper does natively and
+/// what it reports; `upgrading_from` is the installed version the package
+/// replaces (`None` for a fresh install).
+pub fn classify(text: &str, upgrading_from: Option<&str>) -> Classified {
     let mut out = Classified::default();
     if let Some(interpreter) = text.strip_prefix("#!").and_then(|l| l.lines().next()).map(str::trim)
         && !interpreter.split_whitespace().next().is_some_and(|p| matches!(p.rsplit('/').next(), Some("sh" | "bash" | "dash")))
@@ -117,6 +137,7 @@ pub fn classify(text: &str) -> Classified {
             "." => args.first().is_some_and(|a| a == "/usr/share/debconf/confmodule"),
             p if p.starts_with("db_") => true,
             "dpkg" => args.first().is_some_and(|a| DPKG_QUERIES.contains(&a.as_str())),
+            "dpkg-maintscript-helper" => maintscript_helper_is_a_no_op(&args, upgrading_from),
             "update-alternatives" => match parse_alternative(&args) {
                 Some(alt) => {
                     if !out.alternatives.contains(&alt) {
@@ -148,13 +169,13 @@ mod tests {
     #[test]
     fn scripts_debhelper_boilerplate_and_ldconfig_need_nothing() {
         let text = "#!/bin/sh\nset -e\n# Automatically added by dh_makeshlibs\nif [ \"$1\" = \"configure\" ]; then\n\tldconfig\nfi\ncase \"$1\" in\n  configure) ;;\n  abort-upgrade|abort-remove) ;;\n  *) echo \"postinst called with unknown argument '$1'\" >&2; exit 1 ;;\nesac\nexit 0\n";
-        assert_eq!(classify(text), Classified::default());
+        assert_eq!(classify(text, None), Classified::default());
     }
 
     #[test]
     fn scripts_update_alternatives_install_is_understood() {
         let text = "#!/bin/sh\nset -e\nif [ \"$1\" = configure ]; then\n  update-alternatives --install /usr/bin/editor editor /bin/nano 40 \\\n    --slave /usr/share/man/man1/editor.1.gz editor.1.gz /usr/share/man/man1/nano.1.gz\nfi\n";
-        let c = classify(text);
+        let c = classify(text, None);
         assert!(c.unhandled.is_empty(), "{c:?}");
         assert_eq!(
             c.alternatives,
@@ -169,12 +190,21 @@ mod tests {
     }
 
     #[test]
+    fn scripts_maintscript_helper_is_a_no_op_unless_upgrading_from_at_or_below_its_prior_version() {
+        let text = "dpkg-maintscript-helper dir_to_symlink /usr/share/zoneinfo/posix/US ../US 2022g-1\\~ -- \"$@\"\ndpkg-maintscript-helper rm_conffile /etc/apt/apt.conf.d/20changelog 1.2.4~ -- \"$@\"\n";
+        assert!(classify(text, None).unhandled.is_empty(), "a fresh install");
+        assert!(classify(text, Some("2026b-0+deb12u1")).unhandled.is_empty(), "from a version above both");
+        assert_eq!(classify(text, Some("2021a-1")).unhandled.len(), 1, "from 2021a, dir_to_symlink acts; rm_conffile's 1.2.4~ is below it");
+        assert_eq!(classify("dpkg-maintscript-helper rm_conffile /etc/x -- \"$@\"\n", Some("1")).unhandled.len(), 1, "no prior version: every upgrade");
+    }
+
+    #[test]
     fn scripts_other_commands_are_reported_as_written() {
-        let c = classify("#!/bin/sh\nset -e\nadduser --system --group foo\nchown foo:foo /var/lib/foo\nupdate-alternatives --install /usr/bin/x x \"$DIR/x\" 10\nif dpkg --compare-versions \"$2\" lt 2; then rm -f /etc/old; fi\n");
+        let c = classify("#!/bin/sh\nset -e\nadduser --system --group foo\nchown foo:foo /var/lib/foo\nupdate-alternatives --install /usr/bin/x x \"$DIR/x\" 10\nif dpkg --compare-versions \"$2\" lt 2; then rm -f /etc/old; fi\n", None);
         assert_eq!(c.unhandled, ["adduser --system --group foo", "chown foo:foo /var/lib/foo", "update-alternatives --install /usr/bin/x x \"$DIR/x\" 10", "rm -f /etc/old"]);
-        let c = classify("each() { for x in $1; do echo $x; done; }\neach \"$L\" | tr , ' ' | sort | uniq -c | sed -e 's/a/b/'\nsed -i 's/a/b/' /etc/x\n. /usr/share/debconf/confmodule\ndb_get foo/bar\n");
+        let c = classify("each() { for x in $1; do echo $x; done; }\neach \"$L\" | tr , ' ' | sort | uniq -c | sed -e 's/a/b/'\nsed -i 's/a/b/' /etc/x\n. /usr/share/debconf/confmodule\ndb_get foo/bar\n", None);
         assert_eq!(c.unhandled, ["sed -i 's/a/b/' /etc/x"]);
-        assert_eq!(classify("echo yes > /etc/flag\necho fine >/dev/null 2>&1\n").unhandled, ["echo yes > /etc/flag"]);
-        assert_eq!(classify("#!/usr/bin/perl\nprint 1;\n").unhandled, ["a script for /usr/bin/perl"]);
+        assert_eq!(classify("echo yes > /etc/flag\necho fine >/dev/null 2>&1\n", None).unhandled, ["echo yes > /etc/flag"]);
+        assert_eq!(classify("#!/usr/bin/perl\nprint 1;\n", None).unhandled, ["a script for /usr/bin/perl"]);
     }
 }

@@ -355,7 +355,7 @@ fn build_with(spec_path: &Path, opts: &Options, reporter: &dyn Reporter, write_l
         return Err(Error::Spec(format!("--strict-scripts: maintainer scripts temper does not reproduce: {}", scripts.join("; "))));
     }
     for s in &scripts {
-        reporter.warn(&format!("not run: {s}"));
+        reporter.warn(&format!("maintainer script not run: {s}"));
     }
     let staged = output::Staged::new(output::parse_target(&opts.output)?)?;
 

@@ -53,7 +53,8 @@ pub struct Step {
     pub locked: Vec<LockedPackage>,
     /// What was installed and upgraded.
     pub plan: Vec<Planned>,
-    /// Maintainer-script commands not reproduced (`curl: postinst runs …`).
+    /// Maintainer-script commands not reproduced, one line per package and
+    /// script: `nginx-common postinst runs chown, chmod, systemctl (9 commands)`.
     pub scripts: Vec<String>,
     /// Where the `.deb`s were unpacked; removed when the step is dropped.
     _staging: tempfile::TempDir,
@@ -335,6 +336,44 @@ pub fn step(packages: Option<&Packages>, spec_dir: &Path, base: &Base, image: &t
         entries.push(Entry { uid: id(e.uid, &e.path)?, gid: id(e.gid, &e.path)?, path: e.path, node });
     }
     entries.extend(installation.removed.into_iter().map(|path| Entry { path, node: Node::Whiteout, uid: 0, gid: 0 }));
-    let scripts = installation.scripts.iter().map(ToString::to_string).collect();
+    let scripts = grouped(&installation.scripts);
     Ok(Some(Step { entries, locked: locked_out, plan: planned, scripts, _staging: staging }))
+}
+
+/// One line per package and script, naming the programs it would run (each
+/// once, in order), so a warning stays readable for a large upgrade.
+fn grouped(notes: &[install::ScriptNote]) -> Vec<String> {
+    let mut groups: Vec<((String, &str), Vec<String>, usize)> = Vec::new();
+    for n in notes {
+        let key = (n.package.clone(), n.script);
+        let program = n.command.split_whitespace().next().unwrap_or_default().to_owned();
+        match groups.iter_mut().find(|(k, _, _)| *k == key) {
+            Some((_, programs, count)) => {
+                *count += 1;
+                if !programs.contains(&program) {
+                    programs.push(program);
+                }
+            }
+            None => groups.push((key, vec![program], 1)),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|((package, script), programs, count)| {
+            let commands = if count == 1 { "1 command".to_owned() } else { format!("{count} commands") };
+            format!("{package} {script} runs {} ({commands})", programs.join(", "))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn script_warnings_are_one_line_per_package_and_script() {
+        let note = |package: &str, script: &'static str, command: &str| install::ScriptNote { package: package.into(), script, command: command.into() };
+        let notes = [note("nginx-common", "postinst", "chown root:adm /var/log/nginx"), note("nginx-common", "postinst", "chmod 0755 /var/log/nginx"), note("nginx-common", "postinst", "chown www-data:adm x"), note("apt", "postinst", "adduser --system _apt")];
+        assert_eq!(grouped(&notes), ["nginx-common postinst runs chown, chmod (3 commands)", "apt postinst runs adduser (1 command)"]);
+    }
 }
