@@ -167,7 +167,7 @@ impl Repository {
         if std::fs::metadata(&path).is_ok_and(|m| m.len() == package.size) {
             return Ok(path);
         }
-        self.fetch_verified(&self.deb_url(package), package.size, &package.sha256, &path)?;
+        fetch_verified(&self.agent, &self.deb_url(package), package.size, &package.sha256, &path)?;
         Ok(path)
     }
 
@@ -213,9 +213,9 @@ impl Repository {
             let by_hash = format!("{dist}{dir}by-hash/SHA256/{}", hex::encode(entry.sha256));
             // By-hash names stay valid while the mirror updates; apt-ftparchive
             // repositories do not have them, so the plain name is the fallback.
-            let fetched = self.release.acquire_by_hash && self.fetch_verified(&by_hash, entry.size, &entry.sha256, &path).is_ok();
+            let fetched = self.release.acquire_by_hash && fetch_verified(&self.agent, &by_hash, entry.size, &entry.sha256, &path).is_ok();
             if !fetched {
-                self.fetch_verified(&url, entry.size, &entry.sha256, &path)?;
+                fetch_verified(&self.agent, &url, entry.size, &entry.sha256, &path)?;
             }
         }
         let file = File::open(&path).map_err(|source| Error::Cache { path: path.clone(), source })?;
@@ -238,13 +238,24 @@ impl Repository {
         self.cache.join(INDEX_CACHE).join(hex::encode(sha256))
     }
 
-    /// Streams `url` into the cache at `dest`, checked (see [`store_verified`]).
-    fn fetch_verified(&self, url: &str, size: u64, sha256: &[u8; 32], dest: &Path) -> Result<(), Error> {
-        let resp = get(&self.agent, url)?.ok_or_else(|| Error::Fetch { url: url.to_owned(), reason: "HTTP 404 Not Found".into() })?;
-        // One byte past the expected size is enough to know it is wrong.
-        let body = resp.into_body().into_with_config().limit(size.saturating_add(1)).reader();
-        store_verified(url, body, size, sha256, dest)
-    }
+}
+
+/// A `.deb` known only by its size and SHA-256 (a lock's, once the sources
+/// no longer list it), fetched from `url` into the cache exactly as
+/// [`Repository::download`] fetches one: checked as it streams, nothing kept
+/// on a mismatch.
+pub fn download_pinned(http: &temper_image::RegistryOptions, url: &str, size: u64, sha256: &[u8; 32], cache: &Path) -> Result<PathBuf, Error> {
+    let path = Repository::deb_path(cache, sha256);
+    fetch_verified(&temper_image::registry::build_agent(http)?, url, size, sha256, &path)?;
+    Ok(path)
+}
+
+/// Streams `url` into the cache at `dest`, checked (see [`store_verified`]).
+fn fetch_verified(agent: &Agent, url: &str, size: u64, sha256: &[u8; 32], dest: &Path) -> Result<(), Error> {
+    let resp = get(agent, url)?.ok_or_else(|| Error::Fetch { url: url.to_owned(), reason: "HTTP 404 Not Found".into() })?;
+    // One byte past the expected size is enough to know it is wrong.
+    let body = resp.into_body().into_with_config().limit(size.saturating_add(1)).reader();
+    store_verified(url, body, size, sha256, dest)
 }
 
 /// Copies `input` into a temporary file beside `dest`, checking size and

@@ -71,6 +71,8 @@ pub struct LockedPackage {
     pub architecture: String,
     /// `sha256:…` of the `.deb`.
     pub sha256: String,
+    /// The `.deb`'s size in bytes.
+    pub size: u64,
     /// Its path in the repository (`pool/main/c/curl/curl_….deb`).
     pub filename: String,
     /// The repository (`URI SUITE`) it came from.
@@ -113,11 +115,12 @@ impl Lock {
         }
         for p in &self.packages {
             out.push_str(&format!(
-                "\n[[packages]]\nname = {}\nversion = {}\narchitecture = {}\nsha256 = {}\nfilename = {}\nrepository = {}\ndate = {}\n",
+                "\n[[packages]]\nname = {}\nversion = {}\narchitecture = {}\nsha256 = {}\nsize = {}\nfilename = {}\nrepository = {}\ndate = {}\n",
                 q(&p.name),
                 q(&p.version),
                 q(&p.architecture),
                 q(&p.sha256),
+                p.size,
                 q(&p.filename),
                 q(&p.repository),
                 q(&p.date)

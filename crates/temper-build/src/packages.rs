@@ -11,7 +11,6 @@
 //! cache, or from the spec's `snapshot` URL, checked against its hash.
 
 use std::collections::BTreeMap;
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest as _, Sha256};
@@ -26,9 +25,6 @@ use crate::layer::{Content, Entry, Node};
 use crate::lock::LockedPackage;
 use crate::spec::{Packages, Upgrade};
 use crate::{Error, Options};
-
-/// The largest `.deb` fetched from a snapshot URL.
-const MAX_DEB: u64 = 4 << 30;
 
 /// One line of the plan.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -190,32 +186,7 @@ fn locked_deb(locked: &LockedPackage, cache: &Path, packages: &Packages, http: &
         return Err(Error::Spec(format!("golden.lock: {} {} ({}) is no longer in the sources nor in the package cache; give [packages] snapshot (an archive that keeps old versions) or build with --update", locked.name, locked.version, locked.sha256)));
     };
     let url = format!("{}/{}", snapshot.trim_end_matches('/'), temper_apt::repo::encode_path(&locked.filename));
-    let agent = temper_image::registry::build_agent(http)?;
-    let fail = |reason: String| Error::Spec(format!("{url}: {reason}"));
-    let mut resp = agent.get(&url).call().map_err(|e| fail(e.to_string()))?;
-    if resp.status().as_u16() != 200 {
-        return Err(fail(format!("HTTP {}", resp.status())));
-    }
-    let dir = path.parent().unwrap_or(cache);
-    std::fs::create_dir_all(dir).map_err(|source| Error::Write { path: dir.to_owned(), source })?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|source| Error::Write { path: dir.to_owned(), source })?;
-    let mut h = Sha256::new();
-    let mut body = resp.body_mut().with_config().limit(MAX_DEB).reader();
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let n = body.read(&mut buf).map_err(|e| fail(e.to_string()))?;
-        if n == 0 {
-            break;
-        }
-        h.update(&buf[..n]);
-        std::io::Write::write_all(&mut tmp, &buf[..n]).map_err(|source| Error::Write { path: dir.to_owned(), source })?;
-    }
-    let got = hex::encode(h.finalize());
-    if got != hex {
-        return Err(fail(format!("has SHA-256 {got}, the lock says {hex}; nothing was kept")));
-    }
-    tmp.persist(&path).map_err(|e| Error::Write { path: path.clone(), source: e.error })?;
-    Ok(path)
+    temper_apt::repo::download_pinned(http, &url, locked.size, &sha, cache).map_err(|e| apt_error("snapshot", e))
 }
 
 /// Runs the step for one platform of the base; `None` when the spec has
@@ -312,14 +283,13 @@ pub fn step(packages: Option<&Packages>, spec_dir: &Path, base: &Base, image: &t
             }
             (None, Some(path)) => {
                 let l = locked.iter().find(|l| (l.name.clone(), l.version.clone(), l.architecture.clone()) == key).ok_or_else(|| Error::Spec(format!("[packages]: {} has no source", c.name)))?;
-                let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-                (path.clone(), l.sha256.clone(), size, l.filename.clone(), l.repository.clone(), l.date.clone())
+                (path.clone(), l.sha256.clone(), l.size, l.filename.clone(), l.repository.clone(), l.date.clone())
             }
             (None, None) => return Err(Error::Spec(format!("[packages]: the resolver chose {} {}, which no source offers", c.name, c.version))),
         };
         debs.push(path);
         planned.push(Planned { name: c.name.clone(), architecture: c.architecture.clone(), from, to: c.version.clone(), size });
-        locked_out.push(LockedPackage { name: c.name.clone(), version: c.version.clone(), architecture: c.architecture.clone(), sha256: sha, filename, repository, date });
+        locked_out.push(LockedPackage { name: c.name.clone(), version: c.version.clone(), architecture: c.architecture.clone(), sha256: sha, size, filename, repository, date });
     }
     locked_out.sort_by(|a, b| (&a.name, &a.architecture).cmp(&(&b.name, &b.architecture)));
     planned.sort_by(|a, b| (&a.name, &a.architecture).cmp(&(&b.name, &b.architecture)));

@@ -97,7 +97,7 @@ fn a_lock_holding_del_or_control_characters_reads_back() {
         version: 1,
         base: temper_build::lock::LockedBase { reference: "a\u{7f}b\u{0}c\t\"d\\".into(), digest: "sha256:\u{1b}[31m".into(), platforms: vec![temper_build::lock::LockedPlatform { platform: "linux/\u{7f}".into(), digest: "d".into() }] },
         inputs: vec![temper_build::lock::LockedInput { path: "l\u{2028}ine\nbreak".into(), digest: "x".into() }],
-        packages: vec![temper_build::lock::LockedPackage { name: "p\u{7f}".into(), version: "1:2~3".into(), architecture: "all".into(), sha256: "sha256:00".into(), filename: "pool/a\"b".into(), repository: "http://x y".into(), date: "\u{0}".into() }],
+        packages: vec![temper_build::lock::LockedPackage { name: "p\u{7f}".into(), version: "1:2~3".into(), architecture: "all".into(), sha256: "sha256:00".into(), size: 7, filename: "pool/a\"b".into(), repository: "http://x y".into(), date: "\u{0}".into() }],
     };
     assert_eq!(temper_build::lock::Lock::parse(&lock.to_toml(), std::path::Path::new("w.lock")).unwrap(), lock);
 }

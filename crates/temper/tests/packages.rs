@@ -114,6 +114,30 @@ fn install_curl_on_debian_minbase_gives_a_curl_that_runs_in_a_chroot() {
     let updated = temper(dir.path(), &["build", spec, "-o", &format!("oci:{}:1", dir.path().join("updated").display()), "-f", "json", "--update"]);
     assert_ne!(digest(&updated), built);
     assert!(String::from_utf8_lossy(&updated.stderr).contains("package libpsl5 0.21.2-1 -> 0.21.2-1+temper1"), "{}", String::from_utf8_lossy(&updated.stderr));
+    let updated = digest(&updated);
+
+    // The archive drops the locked libpsl5 and the package cache lost it: the spec's snapshot serves it, checked against the lock.
+    let snapshot = tempfile::tempdir().unwrap();
+    let name = "libpsl5_0.21.2-1+temper1_amd64.deb";
+    std::fs::create_dir_all(snapshot.path().join("pool/main")).unwrap();
+    std::fs::rename(repo.root().join("pool/main").join(name), snapshot.path().join("pool/main").join(name)).unwrap();
+    repo.reindex();
+    std::fs::remove_dir_all(dir.path().join("cache/apt-debs-v1")).unwrap();
+    let server = support::Server::start(snapshot.path());
+    let with_snapshot = std::fs::read_to_string(spec).unwrap() + &format!("snapshot = \"http://{}\"\n", server.addr);
+    std::fs::write(spec, with_snapshot).unwrap();
+    let from_snapshot = temper(dir.path(), &["build", spec, "-o", &format!("oci:{}:1", dir.path().join("snapshot-out").display()), "-f", "json"]);
+    assert_eq!(digest(&from_snapshot), updated, "the locked .deb from the snapshot gives the same image");
+    // A snapshot serving other bytes is refused, and nothing is kept in the cache.
+    std::fs::remove_dir_all(dir.path().join("cache/apt-debs-v1")).unwrap();
+    let mut bytes = std::fs::read(snapshot.path().join("pool/main").join(name)).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    std::fs::write(snapshot.path().join("pool/main").join(name), bytes).unwrap();
+    let tampered = temper(dir.path(), &["build", spec, "-o", &format!("oci:{}:1", dir.path().join("tampered-out").display())]);
+    assert_eq!(tampered.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&tampered.stderr).contains("SHA-256"), "{}", String::from_utf8_lossy(&tampered.stderr));
+    assert!(std::fs::read_dir(dir.path().join("cache/apt-debs-v1")).map_or(true, |d| d.filter_map(Result::ok).all(|e| !e.file_name().to_string_lossy().ends_with(".deb"))));
 }
 
 /// One database of the shared Debian advisories per test process.
