@@ -212,7 +212,7 @@ impl BaseCache {
             Err(e) => check_error(&e, "app"),
         }
         temper_build::files::removals(&self.spec, &base, &["PATH=/usr/local/bin:/usr/bin:/bin".to_owned()]).expect("removals without `remove` paths");
-        match temper_build::certificates::step(&self.spec.certificates, &self.spec_dir, &base, now()) {
+        match temper_build::certificates::step(&self.spec.certificates, &self.spec_dir, &base, None, now()) {
             Ok(entries) => assert!(!entries.is_empty()),
             Err(e) => check_error(&e, "certificates"),
         }

@@ -92,6 +92,9 @@ pub struct ScriptNote {
     pub script: &'static str,
     /// The command as written.
     pub command: String,
+    /// The account it creates, when it is an `adduser`-like call: not a
+    /// gap when the spec declares the account or the base has it.
+    pub account: Option<(scripts::AccountKind, String)>,
 }
 
 impl fmt::Display for ScriptNote {
@@ -417,7 +420,8 @@ pub fn install(base: &Base, debs: &[PathBuf], staging: &Path, limits: &DebLimits
                 });
                 file.add(alt);
             }
-            notes.extend(c.unhandled.into_iter().map(|command| ScriptNote { package: u.name.clone(), script, command }));
+            notes.extend(c.unhandled.into_iter().map(|command| ScriptNote { package: u.name.clone(), script, command, account: None }));
+            notes.extend(c.accounts.into_iter().map(|a| ScriptNote { package: u.name.clone(), script, command: a.command, account: Some((a.kind, a.name)) }));
         }
     }
     for (name, file) in &alternatives {

@@ -3,7 +3,9 @@
 //! allowed) or binary keyrings (`.gpg` as `gpg --export` writes them, many
 //! keys each). A signature counts when it verifies with a primary key or with
 //! a subkey whose binding to its primary verifies: Debian's archive keys
-//! sign with subkeys.
+//! sign with subkeys. As with gpgv under apt (`EXPKEYSIG`, `REVKEYSIG`), a
+//! signature by a key that has expired by now, or that is revoked (the key
+//! or its primary), does not count.
 
 use std::path::Path;
 
@@ -46,6 +48,10 @@ pub(crate) enum Refusal {
     UnknownKey(Vec<String>),
     /// A keyring key's signature that does not verify: the content changed.
     BadSignature(String),
+    /// A good signature by a key that expired (the primary's fingerprint, the expiry as seconds since the epoch).
+    ExpiredKey(String, u64),
+    /// A good signature by a revoked key (the primary's fingerprint).
+    RevokedKey(String),
 }
 
 /// A verifying key: a primary key or a bound subkey, and its primary's fingerprint.
@@ -54,6 +60,18 @@ struct Signer {
     key_id: String,
     fingerprint: String,
     primary: String,
+    /// When it (or its primary) stops signing, seconds since the epoch.
+    expires: Option<u64>,
+    /// It or its primary is revoked.
+    revoked: bool,
+}
+
+/// The expiry its newest self-signature with a key-expiration subpacket
+/// gives (`created` + the duration; a zero duration is none).
+fn expiry<'a>(created: u32, sigs: impl Iterator<Item = &'a Signature>) -> Option<u64> {
+    let newest = sigs.filter(|s| s.key_expiration_time().is_some()).max_by_key(|s| s.created().map(|t| t.as_secs()))?;
+    let d = newest.key_expiration_time()?.as_secs();
+    (d > 0).then(|| u64::from(created) + u64::from(d))
 }
 
 enum Key {
@@ -131,16 +149,26 @@ impl Keyring {
     }
 
     fn add(&mut self, key: SignedPublicKey) {
+        use pgp::packet::SignatureType;
         let primary = key.fingerprint().to_string().to_uppercase();
+        // Revocations count only when the key itself made them.
+        let primary_revoked = key.details.revocation_signatures.iter().any(|r| r.verify_key(&key.primary_key).is_ok());
+        let self_sigs = key.details.users.iter().flat_map(|u| u.signatures.iter()).chain(key.details.direct_signatures.iter());
+        let primary_expires = expiry(key.primary_key.created_at().as_secs(), self_sigs);
         for sub in &key.public_subkeys {
             // A subkey whose binding does not verify was not made by the
             // primary's owner: it signs nothing.
             if sub.verify_bindings(&key.primary_key).is_ok() {
+                let bindings = sub.signatures.iter().filter(|s| s.typ() == Some(SignatureType::SubkeyBinding));
+                let sub_expires = expiry(sub.key.created_at().as_secs(), bindings);
+                let sub_revoked = sub.signatures.iter().any(|s| s.typ() == Some(SignatureType::SubkeyRevocation));
                 self.signers.push(Signer {
                     key_id: sub.key.legacy_key_id().to_string().to_uppercase(),
                     fingerprint: sub.key.fingerprint().to_string().to_uppercase(),
                     key: Key::Sub(sub.key.clone()),
                     primary: primary.clone(),
+                    expires: [sub_expires, primary_expires].into_iter().flatten().min(),
+                    revoked: primary_revoked || sub_revoked,
                 });
             }
         }
@@ -149,6 +177,8 @@ impl Keyring {
             fingerprint: primary.clone(),
             key: Key::Primary(key.primary_key.clone()),
             primary: primary.clone(),
+            expires: primary_expires,
+            revoked: primary_revoked,
         });
         self.primaries.push(primary);
     }
@@ -163,15 +193,16 @@ impl Keyring {
         self.primaries.is_empty()
     }
 
-    /// Checks `signatures` over `data`; the first that verifies with a key
-    /// of the keyring wins and its primary key's fingerprint (upper-case
-    /// hex, as gpg prints it) is returned.
-    pub(crate) fn verify(&self, signatures: &[Signature], data: &[u8]) -> Result<String, Refusal> {
+    /// Checks `signatures` over `data` at `now` (seconds since the epoch);
+    /// the first that verifies with a valid key of the keyring wins and its
+    /// primary key's fingerprint (upper-case hex, as gpg prints it) is returned.
+    pub(crate) fn verify(&self, signatures: &[Signature], data: &[u8], now: u64) -> Result<String, Refusal> {
         if signatures.is_empty() {
             return Err(Refusal::Unsigned);
         }
         let mut issuers = Vec::new();
         let mut bad = None;
+        let mut unusable = None;
         for sig in signatures {
             let ids: Vec<String> = sig.issuer_key_id().iter().map(|k| k.to_string().to_uppercase()).collect();
             let fps: Vec<String> = sig.issuer_fingerprint().iter().map(|f| f.to_string().to_uppercase()).collect();
@@ -184,7 +215,11 @@ impl Keyring {
                     Key::Sub(k) => sig.verify(k, data),
                 };
                 match verified {
-                    Ok(()) => return Ok(signer.primary.clone()),
+                    Ok(()) if signer.revoked => unusable = Some(Refusal::RevokedKey(signer.primary.clone())),
+                    Ok(()) => match signer.expires {
+                        Some(t) if t <= now => unusable = Some(Refusal::ExpiredKey(signer.primary.clone(), t)),
+                        _ => return Ok(signer.primary.clone()),
+                    },
                     Err(_) => bad = Some(signer.primary.clone()),
                 }
             }
@@ -193,9 +228,10 @@ impl Keyring {
                 issuers.extend(if fps.is_empty() { ids } else { fps });
             }
         }
-        match bad {
-            Some(fp) => Err(Refusal::BadSignature(fp)),
-            None => Err(Refusal::UnknownKey(issuers)),
+        match (unusable, bad) {
+            (Some(refusal), _) => Err(refusal),
+            (None, Some(fp)) => Err(Refusal::BadSignature(fp)),
+            (None, None) => Err(Refusal::UnknownKey(issuers)),
         }
     }
 }

@@ -6,6 +6,7 @@
 //! what to install or upgrade; the installer turns `.deb`s into layer
 //! entries and the dpkg database files that describe them.
 
+pub mod ca_store;
 pub mod control;
 pub mod deb;
 pub mod index;

@@ -91,6 +91,24 @@ pub enum Error {
         /// The primary key's fingerprint.
         key: String,
     },
+    /// Signed by a key that has expired.
+    #[error("{origin}: signed by key {key}, which expired on {at}; get the archive's current key (its keyring package, or the archive's published key) and give it in `keyrings`")]
+    ExpiredKey {
+        /// The URL or file.
+        origin: String,
+        /// The primary key's fingerprint.
+        key: String,
+        /// When it expired.
+        at: String,
+    },
+    /// Signed by a revoked key.
+    #[error("{origin}: signed by key {key}, which its owner revoked; do not trust this repository until it is signed by a current key")]
+    RevokedKey {
+        /// The URL or file.
+        origin: String,
+        /// The primary key's fingerprint.
+        key: String,
+    },
     /// `Valid-Until` has passed.
     #[error("{origin}: the release expired: Valid-Until {valid_until} is before now ({now}); the mirror is stale or replays an old archive; use an up-to-date mirror")]
     Expired {
@@ -122,7 +140,7 @@ pub fn verify_inrelease(origin: &str, bytes: &[u8], keyring: &Keyring, now: Offs
     let (msg, _) = CleartextSignedMessage::from_string(text)
         .map_err(|e| Error::Format { origin: origin.to_owned(), reason: format!("not a readable cleartext-signed message ({e})") })?;
     let signed = msg.signed_text();
-    let signer = check(origin, keyring.verify(msg.signatures(), signed.as_bytes()), keyring)?;
+    let signer = check(origin, keyring.verify(msg.signatures(), signed.as_bytes(), unix(now)), keyring)?;
     parse(origin, &signed.replace("\r\n", "\n"), signer, now)
 }
 
@@ -141,7 +159,7 @@ pub fn verify_detached(origin: &str, release: &[u8], signature: &[u8], keyring: 
         .map_err(|e| Error::Format { origin: sig_origin.clone(), reason: format!("not an OpenPGP signature ({e})") })?;
     // Debian signs with several keys; one this keyring can read is enough.
     let sigs: Vec<_> = sigs.filter_map(Result::ok).map(|s| s.signature).collect();
-    let signer = check(origin, keyring.verify(&sigs, release), keyring)?;
+    let signer = check(origin, keyring.verify(&sigs, release, unix(now)), keyring)?;
     parse(origin, text, signer, now)
 }
 
@@ -150,6 +168,10 @@ fn limited_text<'a>(origin: &str, bytes: &'a [u8]) -> Result<&'a str, Error> {
         return Err(Error::Format { origin: origin.to_owned(), reason: format!("above the {MAX_RELEASE_BYTES} byte limit") });
     }
     std::str::from_utf8(bytes).map_err(|_| Error::Format { origin: origin.to_owned(), reason: "not UTF-8 text".into() })
+}
+
+fn unix(t: OffsetDateTime) -> u64 {
+    u64::try_from(t.unix_timestamp()).unwrap_or(0)
 }
 
 fn check(origin: &str, verdict: Result<String, Refusal>, keyring: &Keyring) -> Result<String, Error> {
@@ -161,6 +183,12 @@ fn check(origin: &str, verdict: Result<String, Refusal>, keyring: &Keyring) -> R
             known: if keyring.is_empty() { "no key given".into() } else { keyring.fingerprints().join(", ") },
         },
         Refusal::BadSignature(key) => Error::BadSignature { origin: origin.to_owned(), key },
+        Refusal::ExpiredKey(key, at) => Error::ExpiredKey {
+            origin: origin.to_owned(),
+            key,
+            at: i64::try_from(at).ok().and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok()).and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok()).unwrap_or_else(|| at.to_string()),
+        },
+        Refusal::RevokedKey(key) => Error::RevokedKey { origin: origin.to_owned(), key },
     })
 }
 

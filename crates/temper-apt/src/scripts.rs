@@ -28,11 +28,35 @@ pub struct Alternative {
     pub slaves: Vec<(String, String, String)>,
 }
 
+/// Whether an [`Account`] is a user or a group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum AccountKind {
+    /// `adduser NAME`, `useradd NAME`.
+    User,
+    /// `addgroup NAME`, `groupadd NAME`, and the group `adduser --group` makes.
+    Group,
+}
+
+/// An account a script creates (`adduser --system www-data`): temper does
+/// not run the call; the spec declares the account (`[[users]]`,
+/// `[[groups]]`) or the base already has it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    /// User or group.
+    pub kind: AccountKind,
+    /// Its name.
+    pub name: String,
+    /// The call as written.
+    pub command: String,
+}
+
 /// What a script asks for.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Classified {
     /// Alternatives to set up.
     pub alternatives: Vec<Alternative>,
+    /// Accounts it creates.
+    pub accounts: Vec<Account>,
     /// Commands temper does not reproduce, as written (deduplicated, in order).
     pub unhandled: Vec<String>,
 }
@@ -75,6 +99,40 @@ fn parse_alternative(args: &[String]) -> Option<Alternative> {
     let absolute = |p: &str| p.starts_with('/') && !p.contains('$');
     let plain = |n: &str| !n.is_empty() && !n.contains(['/', '$']);
     (absolute(&alt.link) && absolute(&alt.path) && plain(&alt.name) && alt.slaves.iter().all(|(l, n, p)| absolute(l) && plain(n) && absolute(p))).then_some(alt)
+}
+
+/// The accounts an `adduser`/`addgroup`/`useradd`/`groupadd` call creates;
+/// `None` when the call does something else (`adduser USER GROUP` adds a
+/// member) or names its account through a variable.
+fn parse_account(program: &str, args: &[String]) -> Option<Vec<(AccountKind, String)>> {
+    let with_value: &[&str] = match program {
+        "adduser" | "addgroup" => &["--home", "--shell", "--uid", "--gid", "--ingroup", "--gecos", "--comment", "--firstuid", "--lastuid", "--firstgid", "--lastgid", "--conf"],
+        "useradd" => &["-b", "--base-dir", "-c", "--comment", "-d", "--home-dir", "-e", "--expiredate", "-f", "--inactive", "-g", "--gid", "-G", "--groups", "-k", "--skel", "-K", "--key", "-p", "--password", "-R", "--root", "-P", "--prefix", "-s", "--shell", "-u", "--uid", "-Z", "--selinux-user"],
+        "groupadd" => &["-g", "--gid", "-K", "--key", "-p", "--password", "-R", "--root", "-P", "--prefix"],
+        _ => return None,
+    };
+    let mut positional = Vec::new();
+    let mut group_too = false;
+    let mut words = args.iter();
+    while let Some(w) = words.next() {
+        if w == "--group" && program == "adduser" {
+            group_too = true;
+        } else if with_value.contains(&w.as_str()) {
+            words.next()?;
+        } else if !w.starts_with('-') {
+            positional.push(w.as_str());
+        }
+    }
+    let [name] = positional.as_slice() else { return None };
+    if name.is_empty() || name.contains(['$', '`', '/', '\\', '"', '\'']) {
+        return None;
+    }
+    let kind = if matches!(program, "addgroup" | "groupadd") { AccountKind::Group } else { AccountKind::User };
+    let mut out = vec![(kind, (*name).to_owned())];
+    if group_too {
+        out.push((AccountKind::Group, (*name).to_owned()));
+    }
+    Some(out)
 }
 
 /// Sorts the commands of one maintainer script.
@@ -138,6 +196,18 @@ pub fn classify(text: &str, upgrading_from: Option<&str>) -> Classified {
             p if p.starts_with("db_") => true,
             "dpkg" => args.first().is_some_and(|a| DPKG_QUERIES.contains(&a.as_str())),
             "dpkg-maintscript-helper" => maintscript_helper_is_a_no_op(&args, upgrading_from),
+            "adduser" | "addgroup" | "useradd" | "groupadd" => match parse_account(&program, &args) {
+                Some(accounts) => {
+                    let command = written(command);
+                    for (kind, name) in accounts {
+                        if !out.accounts.iter().any(|a| a.kind == kind && a.name == name) {
+                            out.accounts.push(Account { kind, name, command: command.clone() });
+                        }
+                    }
+                    true
+                }
+                None => false,
+            },
             "update-alternatives" => match parse_alternative(&args) {
                 Some(alt) => {
                     if !out.alternatives.contains(&alt) {
@@ -150,16 +220,22 @@ pub fn classify(text: &str, upgrading_from: Option<&str>) -> Classified {
             _ => false,
         };
         if !handled {
-            let written = std::iter::once(command.name.as_ref().map(|n| n.text.clone()).unwrap_or_default()).chain(command.args.iter().map(|a| a.text.clone()))
-                .chain(command.redirects.iter().map(|r| format!("{} {}", r.operator, r.target.as_ref().map_or("", |t| t.text.as_str()))))
-                .collect::<Vec<_>>()
-                .join(" ");
+            let written = written(command);
             if !out.unhandled.contains(&written) {
                 out.unhandled.push(written);
             }
         }
     }
     out
+}
+
+/// A command as the script writes it.
+fn written(command: &temper_dockerfile::SimpleCommand) -> String {
+    std::iter::once(command.name.as_ref().map(|n| n.text.clone()).unwrap_or_default())
+        .chain(command.args.iter().map(|a| a.text.clone()))
+        .chain(command.redirects.iter().map(|r| format!("{} {}", r.operator, r.target.as_ref().map_or("", |t| t.text.as_str()))))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]
@@ -199,9 +275,22 @@ mod tests {
     }
 
     #[test]
+    fn scripts_account_creation_names_the_account() {
+        let accounts = |text: &str| classify(text, None).accounts.into_iter().map(|a| (a.kind, a.name)).collect::<Vec<_>>();
+        use AccountKind::{Group, User};
+        assert_eq!(accounts("adduser --system --group --home /nonexistent --no-create-home --quiet foo"), [(User, "foo".into()), (Group, "foo".into())]);
+        assert_eq!(accounts("if ! getent passwd _apt >/dev/null; then adduser --force-badname --system --home /nonexistent --no-create-home --quiet _apt || true; fi"), [(User, "_apt".into())]);
+        assert_eq!(accounts("addgroup --system --gid 101 www-data\nuseradd -r -u 33 -g www-data -d /var/www -s /usr/sbin/nologin www-data\ngroupadd -g 5 --system tty"), [(Group, "www-data".into()), (User, "www-data".into()), (Group, "tty".into())]);
+        let c = classify("adduser foo bar\nadduser --system \"$USER\"\n", None);
+        assert!(c.accounts.is_empty());
+        assert_eq!(c.unhandled, ["adduser foo bar", "adduser --system \"$USER\""]);
+        assert_eq!(classify("adduser --system foo\n", None).accounts[0].command, "adduser --system foo");
+    }
+
+    #[test]
     fn scripts_other_commands_are_reported_as_written() {
         let c = classify("#!/bin/sh\nset -e\nadduser --system --group foo\nchown foo:foo /var/lib/foo\nupdate-alternatives --install /usr/bin/x x \"$DIR/x\" 10\nif dpkg --compare-versions \"$2\" lt 2; then rm -f /etc/old; fi\n", None);
-        assert_eq!(c.unhandled, ["adduser --system --group foo", "chown foo:foo /var/lib/foo", "update-alternatives --install /usr/bin/x x \"$DIR/x\" 10", "rm -f /etc/old"]);
+        assert_eq!(c.unhandled, ["chown foo:foo /var/lib/foo", "update-alternatives --install /usr/bin/x x \"$DIR/x\" 10", "rm -f /etc/old"]);
         let c = classify("each() { for x in $1; do echo $x; done; }\neach \"$L\" | tr , ' ' | sort | uniq -c | sed -e 's/a/b/'\nsed -i 's/a/b/' /etc/x\n. /usr/share/debconf/confmodule\ndb_get foo/bar\n", None);
         assert_eq!(c.unhandled, ["sed -i 's/a/b/' /etc/x"]);
         assert_eq!(classify("echo yes > /etc/flag\necho fine >/dev/null 2>&1\n", None).unhandled, ["echo yes > /etc/flag"]);

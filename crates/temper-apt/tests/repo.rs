@@ -118,6 +118,53 @@ fn wrong_key_is_refused_naming_the_signing_key() {
     assert!(files_in(&cache.path().join(INDEX_CACHE)).is_empty());
 }
 
+/// Runs `gpg` with the repository key's home, failing the test on error.
+fn gpg(repo: &TestRepo, args: &[&str]) -> String {
+    let out = repo.key.cmd().args(args).output().unwrap();
+    assert!(out.status.success(), "gpg {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn release_signed_by_an_expired_key_is_refused() {
+    let repo = TestRepo::new();
+    // A key made in 2024 whose signing subkey expired a day later; the
+    // release is signed while it was valid (as a replayed old archive is).
+    let home = tempfile::Builder::new().prefix("tg").tempdir_in("/tmp").unwrap();
+    let faked = |args: &[&str]| {
+        let out = std::process::Command::new("gpg").env("GNUPGHOME", home.path()).args(["--batch", "--yes", "--quiet", "--pinentry-mode", "loopback", "--passphrase", "", "--faked-system-time=20240101T000000!"]).args(args).output().unwrap();
+        assert!(out.status.success(), "gpg {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    faked(&["--quick-gen-key", "old <old@temper.invalid>", "ed25519", "cert", "never"]);
+    let fpr = |listing: String| listing.lines().filter_map(|l| l.strip_prefix("fpr:")).map(|l| l.trim_matches(':').to_owned()).collect::<Vec<_>>();
+    let primary = fpr(faked(&["--with-colons", "--list-keys"]))[0].clone();
+    faked(&["--quick-add-key", &primary, "ed25519", "sign", "1d"]);
+    let sub = fpr(faked(&["--with-colons", "--list-keys"]))[1].clone();
+    let dist = repo.dist();
+    faked(&["--local-user", &format!("{sub}!"), "--clearsign", "-o", dist.join("InRelease").to_str().unwrap(), dist.join("Release").to_str().unwrap()]);
+    let keyring = Keyring::from_bytes("old key", faked(&["--armor", "--export", &primary]).as_bytes()).unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let err = open(&repo, &keyring, cache.path()).unwrap_err().to_string();
+    assert!(err.contains(&format!("/dists/stable/InRelease: signed by key {primary}, which expired on 2024-01-02")), "{err}");
+    assert!(files_in(&cache.path().join(INDEX_CACHE)).is_empty());
+    let _ = std::process::Command::new("gpgconf").env("GNUPGHOME", home.path()).args(["--kill", "gpg-agent"]).status();
+}
+
+#[test]
+fn release_signed_by_a_revoked_key_is_refused() {
+    let repo = TestRepo::new();
+    // gpg keeps a revocation certificate for each key it makes; importing it revokes the key.
+    let homedir = gpg(&repo, &["--version"]).lines().find_map(|l| l.strip_prefix("Home: ")).unwrap().trim().to_owned();
+    let cert = std::fs::read_to_string(Path::new(&homedir).join("openpgp-revocs.d").join(format!("{}.rev", repo.key.fingerprint))).unwrap().replace(":-----BEGIN PGP PUBLIC KEY BLOCK-----", "-----BEGIN PGP PUBLIC KEY BLOCK-----");
+    let cert_path = Path::new(&homedir).join("revoke.asc");
+    std::fs::write(&cert_path, cert).unwrap();
+    gpg(&repo, &["--import", cert_path.to_str().unwrap()]);
+    let cache = tempfile::tempdir().unwrap();
+    let err = open(&repo, &keyring_of(&repo.key), cache.path()).unwrap_err().to_string();
+    assert!(err.contains(&format!("/dists/stable/InRelease: signed by key {}, which its owner revoked", repo.key.fingerprint)), "{err}");
+}
+
 #[test]
 fn tampered_release_is_refused() {
     let repo = TestRepo::new();

@@ -40,7 +40,8 @@ const MAX_FILE: u64 = 16 << 20;
 const MAX_CONFFILE: u64 = 1 << 20;
 
 /// Whether a `[packages]` step reads `path` whole: the dpkg database
-/// (status, `status.d/`, alternatives, file lists) and apt's sources and keyrings.
+/// (status, `status.d/`, alternatives, file lists), apt's sources and
+/// keyrings, and the CA store `ca-certificates` keeps.
 fn packages_file(path: &str) -> bool {
     path == "var/lib/dpkg/status"
         || path.starts_with("var/lib/dpkg/status.d/")
@@ -48,6 +49,10 @@ fn packages_file(path: &str) -> bool {
         || (path.starts_with("var/lib/dpkg/info/") && path.ends_with(".list"))
         || path.starts_with("etc/apt/")
         || path.starts_with("usr/share/keyrings/")
+        || path == "etc/ca-certificates.conf"
+        || path.starts_with("etc/ssl/certs/")
+        || path.starts_with("usr/share/ca-certificates/")
+        || path.starts_with("usr/local/share/ca-certificates/")
 }
 
 /// The base as the build sees it.
@@ -76,7 +81,7 @@ fn cache_file(image: &Image, cache: &temper_verdict::CacheSettings, packages: bo
         return None;
     }
     let mut h = Sha256::new();
-    h.update(if packages { b"temper-build base v2 packages\n".as_slice() } else { b"temper-build base v2\n".as_slice() });
+    h.update(if packages { b"temper-build base v3 packages\n".as_slice() } else { b"temper-build base v2\n".as_slice() });
     for l in &image.layers {
         h.update(l.diff_id.as_ref()?.to_string().as_bytes());
         h.update(b"\n");

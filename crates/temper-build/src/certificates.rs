@@ -118,8 +118,9 @@ pub fn parse(input: &str, text: &[u8], now: time::OffsetDateTime) -> Result<Vec<
     Ok(out)
 }
 
-/// The entries that install `certs` into `base`; `now` is when they must be valid.
-pub fn step(certs: &[Certificate], spec_dir: &Path, base: &Base, now: time::OffsetDateTime) -> Result<Vec<Entry>, Error> {
+/// The entries that install `certs` into `base`; `now` is when they must be
+/// valid. `bundle` is the bundle an earlier step wrote, when it did.
+pub fn step(certs: &[Certificate], spec_dir: &Path, base: &Base, bundle: Option<&[u8]>, now: time::OffsetDateTime) -> Result<Vec<Entry>, Error> {
     if certs.is_empty() {
         return Ok(Vec::new());
     }
@@ -138,10 +139,11 @@ pub fn step(certs: &[Certificate], spec_dir: &Path, base: &Base, now: time::Offs
             entries.push(Entry { path: format!("{dir}/{}.crt", c.name), node: Node::File { content: Content::Bytes(c.pem.clone().into_bytes()), mode: 0o644 }, uid: 0, gid: 0 });
         }
     }
-    if base.exists(layout.bundle) && base.file(layout.bundle).is_none() {
+    let written = bundle.filter(|_| layout.bundle == crate::base::DEBIAN_BUNDLE);
+    if written.is_none() && base.exists(layout.bundle) && base.file(layout.bundle).is_none() {
         return Err(Error::Spec(format!("[[certificates]]: /{} in the base is not a regular file (a link?); temper edits the bundle itself, not what a link points to", layout.bundle)));
     }
-    let mut bundle = base.file(layout.bundle).map(<[u8]>::to_vec).unwrap_or_default();
+    let mut bundle = written.or_else(|| base.file(layout.bundle)).map(<[u8]>::to_vec).unwrap_or_default();
     if !bundle.is_empty() && !bundle.ends_with(b"\n") {
         bundle.push(b'\n');
     }

@@ -422,14 +422,20 @@ fn manifest_annotations(spec: &Spec, base_digest: Option<&str>, created: &str) -
 fn prepare(spec: &Spec, spec_dir: &Path, image: temper_image::Image, opts: &Options, locked: &[LockedPackage], reporter: &dyn Reporter, plan_only: bool) -> Result<Prepared, Error> {
     let epoch = epoch(opts.source_date_epoch.as_deref(), image.config.created.as_deref())?;
     let base = Base::read_cached_as(&image, &opts.limits, &opts.cache, reporter, spec.packages.is_some())?;
-    let packages = packages::step(spec.packages.as_ref(), spec_dir, &base, &image, opts, locked, plan_only)?;
+    let packages = packages::step(spec, spec_dir, &base, &image, opts, locked, plan_only)?;
     let epoch_u = u64::try_from(epoch).unwrap_or(0);
-    let certs = certificates::step(&spec.certificates, spec_dir, &base, opts.now)?;
+    // Certificates go on top of a bundle the packages step regenerated (one writer of the file).
+    let mut installed = packages.as_ref().map(|s| s.entries.clone()).unwrap_or_default();
+    let regenerated = if spec.certificates.is_empty() { None } else { installed.iter().position(|e| e.path == base::DEBIAN_BUNDLE).map(|i| installed.remove(i)) };
+    let regenerated = regenerated.and_then(|e| match e.node {
+        Node::File { content: Content::Bytes(b), .. } => Some(b),
+        _ => None,
+    });
+    let certs = certificates::step(&spec.certificates, spec_dir, &base, regenerated.as_deref(), opts.now)?;
     let (accounts_entries, accounts) = accounts::step(spec, &base, epoch_u)?;
     let files = files::step(spec, spec_dir, &accounts)?;
     let env = config::env(image.config.config.env.as_deref().unwrap_or_default(), &spec.env)?;
     let removals = files::removals(spec, &base, &env)?;
-    let installed = packages.as_ref().map(|s| s.entries.clone()).unwrap_or_default();
     let steps: Vec<(&'static str, Vec<Entry>)> = vec![("packages", installed), ("certificates", certs), ("accounts", accounts_entries), ("files", files), ("remove", removals)];
     check_overlaps(&steps)?;
     Ok(Prepared { image, base, epoch, steps, packages })

@@ -23,7 +23,7 @@ use temper_apt::{deb, install};
 use crate::base::Base;
 use crate::layer::{Content, Entry, Node};
 use crate::lock::LockedPackage;
-use crate::spec::{Packages, Upgrade};
+use crate::spec::{Packages, Spec, Upgrade};
 use crate::{Error, Options};
 
 /// One line of the plan.
@@ -192,8 +192,8 @@ fn locked_deb(locked: &LockedPackage, cache: &Path, packages: &Packages, http: &
 /// Runs the step for one platform of the base; `None` when the spec has
 /// nothing to install or upgrade. With `plan_only`, stops at the plan:
 /// nothing is downloaded or unpacked.
-pub fn step(packages: Option<&Packages>, spec_dir: &Path, base: &Base, image: &temper_image::Image, opts: &Options, locked: &[LockedPackage], plan_only: bool) -> Result<Option<Step>, Error> {
-    let Some(packages) = packages else { return Ok(None) };
+pub fn step(spec: &Spec, spec_dir: &Path, base: &Base, image: &temper_image::Image, opts: &Options, locked: &[LockedPackage], plan_only: bool) -> Result<Option<Step>, Error> {
+    let Some(packages) = spec.packages.as_ref() else { return Ok(None) };
     let upgrade = match &packages.upgrade {
         Upgrade::All(true) => resolve::Upgrade::All,
         Upgrade::All(false) => resolve::Upgrade::None,
@@ -305,9 +305,115 @@ pub fn step(packages: Option<&Packages>, spec_dir: &Path, base: &Base, image: &t
         };
         entries.push(Entry { uid: id(e.uid, &e.path)?, gid: id(e.gid, &e.path)?, path: e.path, node });
     }
+    let ca = ca_store(base, &entries, &installation.removed, &planned);
     entries.extend(installation.removed.into_iter().map(|path| Entry { path, node: Node::Whiteout, uid: 0, gid: 0 }));
-    let scripts = grouped(&installation.scripts);
+    let mut notes = installation.scripts;
+    // An account the spec declares, or the base has, needs no `adduser`.
+    let names = |file: &str| base.file(file).map(|b| String::from_utf8_lossy(b).lines().filter_map(|l| l.split(':').next().map(str::to_owned)).collect::<Vec<_>>()).unwrap_or_default();
+    let (base_users, base_groups) = (names(crate::base::PASSWD), names(crate::base::GROUP));
+    notes.retain(|n| match &n.account {
+        Some((temper_apt::scripts::AccountKind::User, name)) => !spec.users.iter().any(|u| &u.name == name) && !base_users.contains(name),
+        Some((temper_apt::scripts::AccountKind::Group, name)) => !spec.groups.iter().any(|g| &g.name == name) && !base_groups.contains(name),
+        None => true,
+    });
+    let missing_accounts: Vec<String> = notes.iter().filter_map(|n| n.account.as_ref().map(|(k, name)| format!("{}: {} {} creates the {} `{name}`; declare it in the spec's {} (temper does not run adduser)", n.package, n.script, n.command.split_whitespace().next().unwrap_or("adduser"), if *k == temper_apt::scripts::AccountKind::User { "user" } else { "group" }, if *k == temper_apt::scripts::AccountKind::User { "[[users]]" } else { "[[groups]]" }))).collect();
+    notes.retain(|n| n.account.is_none());
+    let mut ca_warnings = Vec::new();
+    if let Some((ca_entries, warnings)) = ca {
+        // What ca-certificates' postinst and every `update-ca-certificates` call would do is done.
+        notes.retain(|n| !((n.package == "ca-certificates" && n.script == "postinst") || n.command.starts_with("update-ca-certificates") || (n.command.starts_with("dpkg-trigger") && n.command.contains("update-ca-certificates"))));
+        entries.retain(|e| !ca_entries.iter().any(|c| c.path == e.path));
+        entries.extend(ca_entries);
+        ca_warnings = warnings;
+    }
+    let mut scripts = grouped(&notes);
+    scripts.extend(missing_accounts);
+    scripts.extend(ca_warnings);
     Ok(Some(Step { entries, locked: locked_out, plan: planned, scripts, _staging: staging }))
+}
+
+/// The CA store after the installation, when it touched it (installed or
+/// upgraded `ca-certificates`, or added certificates where it reads them):
+/// the entries `ca-certificates`' postinst and `update-ca-certificates`
+/// would leave (see [`temper_apt::ca_store`]), and its warnings.
+fn ca_store(base: &Base, installed: &[Entry], removed: &[String], planned: &[Planned]) -> Option<(Vec<Entry>, Vec<String>)> {
+    use temper_apt::ca_store::{self, EtcEntry, Store};
+    let share = format!("{}/", ca_store::SHARE);
+    let local = format!("{}/", ca_store::LOCAL);
+    let touches = |p: &str| p.starts_with(&share) || p.starts_with(&local);
+    if !planned.iter().any(|p| p.name == "ca-certificates") && !installed.iter().any(|e| touches(&e.path)) && !removed.iter().any(|p| touches(p)) {
+        return None;
+    }
+    let mut store = Store { conf: base.file(ca_store::CONF).map(|b| String::from_utf8_lossy(b).into_owned()), ..Store::default() };
+    let etc_prefix = format!("{}/", ca_store::ETC_CERTS);
+    for (path, meta) in base.merged.files.range(etc_prefix.clone()..).take_while(|(p, _)| p.starts_with(&etc_prefix)) {
+        let Some(name) = path.strip_prefix(&etc_prefix).filter(|n| !n.contains('/') && *n != "ca-certificates.crt") else { continue };
+        match &meta.entry.kind {
+            temper_layer::EntryKind::Symlink { target } => {
+                store.etc.insert(name.to_owned(), EtcEntry::Link(target.clone()));
+            }
+            temper_layer::EntryKind::File => {
+                if let Some(content) = base.file(path) {
+                    store.etc.insert(name.to_owned(), EtcEntry::File(content.to_vec()));
+                }
+            }
+            _ => {}
+        }
+    }
+    for (path, content) in base.files_under(&share).chain(base.files_under(&local)).filter(|(p, _)| p.ends_with(".crt")) {
+        insert_cert(&mut store, path, content.to_vec());
+    }
+    for e in installed {
+        match &e.node {
+            Node::File { content: Content::Local(source, _), .. } if touches(&e.path) && e.path.ends_with(".crt") => {
+                if let Ok(content) = std::fs::read(source) {
+                    insert_cert(&mut store, &e.path, content);
+                }
+            }
+            Node::Symlink { target } if e.path.starts_with(&etc_prefix) => {
+                if let Some(name) = e.path.strip_prefix(&etc_prefix).filter(|n| !n.contains('/')) {
+                    store.etc.insert(name.to_owned(), EtcEntry::Link(target.clone()));
+                }
+            }
+            _ => {}
+        }
+    }
+    for p in removed {
+        if let Some(rel) = p.strip_prefix(&share) {
+            store.shipped.remove(rel);
+        } else if let Some(rel) = p.strip_prefix(&local) {
+            store.local.remove(rel);
+        }
+    }
+    let update = ca_store::update(&store);
+    let mut entries = vec![Entry { path: ca_store::CONF.to_owned(), node: Node::File { content: Content::Bytes(update.conf.into_bytes()), mode: 0o644 }, uid: 0, gid: 0 }];
+    if !base.exists(ca_store::LOCAL) && !installed.iter().any(|e| e.path == ca_store::LOCAL) {
+        // The postinst makes the directory with /usr/local's mode and group.
+        let (mode, gid) = base.entry("usr/local").map_or((0o755, 0), |e| (e.mode & 0o7777, u32::try_from(e.gid).unwrap_or(0)));
+        entries.push(Entry { path: ca_store::LOCAL.to_owned(), node: Node::Dir { mode }, uid: 0, gid });
+    }
+    for name in update.removed {
+        entries.push(Entry { path: format!("{etc_prefix}{name}"), node: Node::Whiteout, uid: 0, gid: 0 });
+    }
+    for (name, target) in update.links {
+        entries.push(Entry { path: format!("{etc_prefix}{name}"), node: Node::Symlink { target }, uid: 0, gid: 0 });
+    }
+    if let Some(bundle) = update.bundle {
+        entries.push(Entry { path: ca_store::BUNDLE.to_owned(), node: Node::File { content: Content::Bytes(bundle), mode: 0o644 }, uid: 0, gid: 0 });
+    }
+    let hooks = base.merged.files.keys().map(String::as_str).chain(installed.iter().map(|e| e.path.as_str())).filter_map(|p| p.strip_prefix("etc/ca-certificates/update.d/")).filter(|n| !n.is_empty() && !n.contains('/')).collect::<std::collections::BTreeSet<_>>();
+    let mut warnings: Vec<String> = update.warnings.into_iter().map(|w| format!("ca-certificates: {w}")).collect();
+    warnings.extend(hooks.into_iter().map(|h| format!("ca-certificates: hook /etc/ca-certificates/update.d/{h} not run")));
+    Some((entries, warnings))
+}
+
+fn insert_cert(store: &mut temper_apt::ca_store::Store, path: &str, content: Vec<u8>) {
+    use temper_apt::ca_store;
+    if let Some(rel) = path.strip_prefix(ca_store::SHARE).and_then(|r| r.strip_prefix('/')) {
+        store.shipped.insert(rel.to_owned(), content);
+    } else if let Some(rel) = path.strip_prefix(ca_store::LOCAL).and_then(|r| r.strip_prefix('/')) {
+        store.local.insert(rel.to_owned(), content);
+    }
 }
 
 /// One line per package and script, naming the programs it would run (each
@@ -342,7 +448,7 @@ mod tests {
 
     #[test]
     fn script_warnings_are_one_line_per_package_and_script() {
-        let note = |package: &str, script: &'static str, command: &str| install::ScriptNote { package: package.into(), script, command: command.into() };
+        let note = |package: &str, script: &'static str, command: &str| install::ScriptNote { package: package.into(), script, command: command.into(), account: None };
         let notes = [note("nginx-common", "postinst", "chown root:adm /var/log/nginx"), note("nginx-common", "postinst", "chmod 0755 /var/log/nginx"), note("nginx-common", "postinst", "chown www-data:adm x"), note("apt", "postinst", "adduser --system _apt")];
         assert_eq!(grouped(&notes), ["nginx-common postinst runs chown, chmod (3 commands)", "apt postinst runs adduser (1 command)"]);
     }

@@ -190,12 +190,90 @@ fn upgrade_of_debian_outdated_loses_exactly_the_findings_the_new_versions_fix() 
     }
     let verify = Command::new("dpkg").arg(format!("--root={}", rootfs.display())).arg("--verify").output().unwrap();
     assert!(verify.stdout.is_empty(), "dpkg --verify: {}", String::from_utf8_lossy(&verify.stdout));
+    // ca-certificates' postinst is done natively: /etc/ssl/certs is what the
+    // package's own update-ca-certificates makes of the upgraded tree.
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("ca-certificates postinst"), "{}", String::from_utf8_lossy(&o.stderr));
+    let conf = std::fs::read_to_string(rootfs.join("etc/ca-certificates.conf")).unwrap();
+    let shipped = std::fs::read_dir(rootfs.join("usr/share/ca-certificates/mozilla")).unwrap().count();
+    assert!(conf.lines().filter(|l| l.starts_with("mozilla/")).count() == shipped && conf.contains("\n!mozilla/"), "every shipped certificate enabled, the dropped ones deselected:\n{conf}");
+    assert_eq!(certs_dir(&rootfs, ""), real_update_ca_certificates(&rootfs), "/etc/ssl/certs: temper's (left) and update-ca-certificates' (right)");
 
     let before = deb_findings(dir.path(), &base);
     let fixed: BTreeSet<_> = before.iter().filter(|(p, _, fixes)| after.get(p).is_some_and(|v| offered.contains_key(p) && fixes.iter().any(|f| at_least(v, f)))).cloned().collect();
     assert!(!fixed.is_empty(), "the fixture must fix something");
     let expected: BTreeSet<_> = before.difference(&fixed).cloned().collect();
     assert_eq!(deb_findings(dir.path(), &format!("oci:{}:1", out.display())), expected, "after the upgrade (left): exactly the findings the new versions do not fix (right)");
+}
+
+/// `/etc/ssl/certs` of `root`: name → link target (`sysroot` cut off) or file content.
+fn certs_dir(root: &Path, sysroot: &str) -> BTreeMap<String, String> {
+    std::fs::read_dir(root.join("etc/ssl/certs"))
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            let value = match std::fs::read_link(e.path()) {
+                Ok(t) => {
+                    let t = t.to_string_lossy().into_owned();
+                    match t.strip_prefix(sysroot).filter(|_| !sysroot.is_empty()) {
+                        Some(inside) => format!("-> /{}", inside.trim_start_matches('/')),
+                        None => format!("-> {t}"),
+                    }
+                }
+                Err(_) => format!("{:x}", <sha2::Sha256 as sha2::Digest>::digest(std::fs::read(e.path()).unwrap())),
+            };
+            (e.file_name().to_string_lossy().into_owned(), value)
+        })
+        .collect()
+}
+
+/// Runs the image's own `update-ca-certificates` on a copy of `rootfs`
+/// (`--sysroot`, the host's `openssl rehash`) and lists its `/etc/ssl/certs`.
+fn real_update_ca_certificates(rootfs: &Path) -> BTreeMap<String, String> {
+    let copy = rootfs.with_extension("update-ca-certificates");
+    assert!(Command::new("cp").arg("-a").arg(rootfs).arg(&copy).status().unwrap().success());
+    let sysroot = copy.to_str().unwrap().to_owned();
+    for e in std::fs::read_dir(copy.join("etc/ssl/certs")).unwrap() {
+        let path = e.unwrap().path();
+        if let Ok(t) = std::fs::read_link(&path)
+            && t.is_absolute()
+        {
+            std::fs::remove_file(&path).unwrap();
+            std::os::unix::fs::symlink(format!("{sysroot}{}", t.display()), &path).unwrap();
+        }
+    }
+    let out = Command::new("sh").arg("-e").arg(copy.join("usr/sbin/update-ca-certificates")).args(["--sysroot", &sysroot, "--hooksdir", ""]).env("TMPDIR", &copy).output().unwrap();
+    assert!(out.status.success(), "update-ca-certificates: {}", String::from_utf8_lossy(&out.stderr));
+    certs_dir(&copy, &sysroot)
+}
+
+#[test]
+fn install_of_ca_certificates_links_and_bundles_the_store_and_keeps_the_specs_ca() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = TestRepo::of(&[fixture_debs(), fixture_upgrades()], RepoOptions::default());
+    let spec_path = spec(dir.path(), &repo, &corpus_image("debian-minbase"), "install = [\"ca-certificates\"]");
+    let ca = dir.path().join("ca");
+    std::fs::create_dir_all(&ca).unwrap();
+    let openssl = |args: &[&str]| assert!(Command::new("openssl").current_dir(&ca).args(args).output().unwrap().status.success(), "openssl {args:?}");
+    openssl(&["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "30", "-keyout", "ca.key", "-out", "ca.pem", "-subj", "/CN=Temper Test Root", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign"]);
+    openssl(&["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "leaf.key", "-out", "leaf.csr", "-subj", "/CN=leaf.test"]);
+    openssl(&["x509", "-req", "-in", "leaf.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "10", "-out", "leaf.pem"]);
+    let mut text = std::fs::read_to_string(&spec_path).unwrap();
+    text.push_str(&format!("\n[[certificates]]\npath = \"{}\"\nname = \"corp-root\"\n", ca.join("ca.pem").display()));
+    std::fs::write(&spec_path, text).unwrap();
+    let out = dir.path().join("out");
+    let o = temper(dir.path(), &["build", spec_path.to_str().unwrap(), "-o", &format!("oci:{}:1", out.display())]);
+    ok(&o);
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("ca-certificates postinst"), "{}", String::from_utf8_lossy(&o.stderr));
+    let rootfs = unpack(&out, "1", &dir.path().join("bundle"));
+    let links = certs_dir(&rootfs, "");
+    assert_eq!(links.get("ISRG_Root_X1.pem").map(String::as_str), Some("-> /usr/share/ca-certificates/mozilla/ISRG_Root_X1.crt"));
+    assert!(links.keys().filter(|n| n.ends_with(".0")).count() > 100, "hash links: {links:?}");
+    // The bundle holds the shipped roots and, after them, the spec's CA.
+    let bundle = rootfs.join("etc/ssl/certs/ca-certificates.crt");
+    let verify = |cert: &Path| Command::new("openssl").arg("verify").arg("-CAfile").arg(&bundle).arg(cert).output().unwrap().status.success();
+    assert!(verify(&ca.join("leaf.pem")), "the spec's CA verifies its leaf through the image's bundle");
+    assert!(verify(&rootfs.join("usr/share/ca-certificates/mozilla/ISRG_Root_X1.crt")));
+    assert!(rootfs.join("usr/local/share/ca-certificates/corp-root.crt").is_file());
 }
 
 #[test]
