@@ -194,9 +194,10 @@ impl SigningKey {
         if bytes.len() > MAX_KEY_FILE {
             return Err(key_error(format!("{} bytes, more than the {MAX_KEY_FILE} a key file may have", bytes.len())));
         }
-        let (label, der) = pem::first_block(bytes).map_err(key_error)?;
-        let der = Zeroizing::new(der);
-        match label.as_str() {
+        let block = pem::first_block(bytes).map_err(key_error)?;
+        let known = [SIGSTORE_PRIVATE_KEY_LABEL, COSIGN_PRIVATE_KEY_LABEL, "PRIVATE KEY", "EC PRIVATE KEY"];
+        let der = if known.contains(&block.label.as_str()) { Zeroizing::new(block.der().map_err(key_error)?) } else { Zeroizing::new(Vec::new()) };
+        match block.label.as_str() {
             SIGSTORE_PRIVATE_KEY_LABEL | COSIGN_PRIVATE_KEY_LABEL => {
                 let pkcs8 = decrypt(&der, password)?;
                 Self::from_pkcs8(&pkcs8)
@@ -328,11 +329,11 @@ impl VerifyingKey {
         if bytes.len() > MAX_KEY_FILE {
             return Err(public_error(format!("{} bytes, more than the {MAX_KEY_FILE} a key file may have", bytes.len())));
         }
-        let (label, der) = pem::first_block(bytes).map_err(public_error)?;
-        if label != "PUBLIC KEY" {
-            return Err(public_error(format!("PEM label {:?} is not PUBLIC KEY (give the .pub file, not the private key or a certificate)", crate::one_line(&label, 60))));
+        let block = pem::first_block(bytes).map_err(public_error)?;
+        if block.label != "PUBLIC KEY" {
+            return Err(public_error(format!("PEM label {:?} is not PUBLIC KEY (give the .pub file, not the private key or a certificate)", crate::one_line(&block.label, 60))));
         }
-        Self::from_spki_der(&der)
+        Self::from_spki_der(&block.der().map_err(public_error)?)
     }
 
     /// Reads SPKI DER.

@@ -1,24 +1,46 @@
-//! The first PEM block of a file, as Go's `pem.Decode` finds it: text before
-//! the block (comments, a certificate's description) is skipped.
+//! PEM read the way Go's `pem.Decode` reads it (cosign's keys come from Go):
+//! the first block of the file, text before it skipped, base64 lines of any
+//! width. pem-rfc7468 (which writes here) insists on 64-column lines, so
+//! reading is these few lines instead.
 
-/// Label and DER bytes of the first PEM block in `bytes`.
-pub fn first_block(bytes: &[u8]) -> Result<(String, Vec<u8>), String> {
-    const BEGIN: &[u8] = b"-----BEGIN ";
-    let start = find(bytes, BEGIN).ok_or("no PEM block (no -----BEGIN line)")?;
-    let block = &bytes[start..];
-    let label_end = find(block, b"-----\n").or_else(|| find(block, b"-----\r\n")).ok_or("a -----BEGIN line without its end")?;
-    let label = &block[BEGIN.len()..label_end];
-    let mut end_line = b"-----END ".to_vec();
-    end_line.extend_from_slice(label);
-    end_line.extend_from_slice(b"-----");
-    let end = find(block, &end_line).ok_or_else(|| format!("no -----END {}----- line", crate::one_line(&String::from_utf8_lossy(label), 60)))?;
-    let block = &block[..end + end_line.len()];
-    let (label, der) = pem_rfc7468::decode_vec(block).map_err(|e| format!("PEM block {:?}: {e}", crate::one_line(&String::from_utf8_lossy(label), 60)))?;
-    Ok((label.to_owned(), der))
+use base64::Engine as _;
+
+/// A PEM block: its label and the base64 text between its lines.
+pub struct Block {
+    /// The label of the BEGIN line.
+    pub label: String,
+    body: String,
 }
 
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
+/// The first PEM block in `bytes`.
+pub fn first_block(bytes: &[u8]) -> Result<Block, String> {
+    let text = String::from_utf8_lossy(bytes);
+    let mut lines = text.lines().map(str::trim);
+    let label = lines
+        .by_ref()
+        .find_map(|l| l.strip_prefix("-----BEGIN ").and_then(|l| l.strip_suffix("-----")))
+        .ok_or("no PEM block (no -----BEGIN line)")?
+        .to_owned();
+    let end = format!("-----END {label}-----");
+    let mut body = String::new();
+    for line in lines {
+        if line == end {
+            return Ok(Block { label, body });
+        }
+        body.push_str(line);
+    }
+    Err(format!("no {} line", crate::one_line(&end, 80)))
+}
+
+impl Block {
+    /// The block's bytes. Encapsulated headers (`Proc-Type:`, old OpenSSL
+    /// encryption) are refused: none of the formats read here has them.
+    pub fn der(&self) -> Result<Vec<u8>, String> {
+        if self.body.contains(':') {
+            return Err(format!("PEM block {:?} has headers (an OpenSSL-encrypted key?); give an unencrypted or cosign-encrypted key", crate::one_line(&self.label, 60)));
+        }
+        base64::engine::general_purpose::STANDARD.decode(&self.body).map_err(|e| format!("PEM block {:?}: not base64 ({e})", crate::one_line(&self.label, 60)))
+    }
 }
 
 /// PEM with 64-column lines and LF endings, as Go's `pem.EncodeToMemory` writes.
