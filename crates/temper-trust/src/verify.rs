@@ -11,7 +11,8 @@
 //!   not a signature for any given key's algorithm, it does not verify with
 //!   the key the document itself names (a bundle's `publicKey.hint`, an
 //!   envelope's `keyid`, matched against [`VerifyingKey::key_id`] or its
-//!   base64 SHA-256 form), the signed content does not name this image or
+//!   base64 SHA-256 form), the signature has the form of no algorithm's,
+//!   the signed content does not name this image or
 //!   artifact, or a bundle holds other than exactly one DSSE signature;
 //! - [`VerifyError::Mismatch`]: a well-formed signature over content naming
 //!   this image that none of the keys made. A tampered payload and a wrong
@@ -91,10 +92,18 @@ fn names(hint: &str, key: &VerifyingKey) -> bool {
     !hint.is_empty() && (hint.eq_ignore_ascii_case(&key.key_id()) || b64::decode(hint).is_ok_and(|d| d == key.spki_sha256()))
 }
 
-/// The first key `check` accepts, or the verification error: `hint` (the
-/// key the document names) and `claims_this` (whether the content, unverified,
-/// is well formed and about this image) classify a failure.
-fn find_key<'k>(keys: &'k [VerifyingKey], hints: &[&str], check: impl Fn(&VerifyingKey) -> Result<(), SignatureError>, claims_this: impl FnOnce() -> Result<(), String>) -> Result<&'k VerifyingKey, VerifyError> {
+/// True when `sig` has the form of a signature of some algorithm read here
+/// (ECDSA DER on P-256 or P-384, Ed25519, RSA of 2048 to 4096 bits): a
+/// signature of another form than the keys' is then a mismatch, not damage.
+fn plausible(sig: &[u8]) -> bool {
+    sig.len() == 64 || [256, 384, 512].contains(&sig.len()) || p256::ecdsa::DerSignature::from_bytes(sig).is_ok() || p384::ecdsa::DerSignature::from_bytes(sig).is_ok()
+}
+
+/// The first key `check` accepts, or the verification error: `sigs` (the
+/// signature bytes), `hints` (the keys the document names) and `claims_this`
+/// (whether the content, unverified, is well formed and about this image)
+/// classify a failure.
+fn find_key<'k>(keys: &'k [VerifyingKey], sigs: &[&[u8]], hints: &[&str], check: impl Fn(&VerifyingKey) -> Result<(), SignatureError>, claims_this: impl FnOnce() -> Result<(), String>) -> Result<&'k VerifyingKey, VerifyError> {
     if keys.is_empty() {
         return Err(VerifyError::Mismatch("no keys were given".into()));
     }
@@ -105,11 +114,12 @@ fn find_key<'k>(keys: &'k [VerifyingKey], hints: &[&str], check: impl Fn(&Verify
             Err(SignatureError::Invalid) if hints.iter().any(|h| names(h, key)) => {
                 return Err(invalid(format!("the signature does not verify with key {}, which the signature names", key.key_id())));
             }
+            Err(e) if hints.iter().any(|h| names(h, key)) => return Err(invalid(format!("key {}, which the signature names: {e}", key.key_id()))),
             Err(SignatureError::Invalid) => {}
             Err(e) => malformed.push(format!("{} ({e})", key.key_id())),
         }
     }
-    if malformed.len() == keys.len() {
+    if malformed.len() == keys.len() && !sigs.iter().any(|s| plausible(s)) {
         return Err(invalid(format!("not a signature for the given keys: {}", malformed.join("; "))));
     }
     claims_this().map_err(invalid)?;
@@ -131,7 +141,7 @@ fn payload_for(payload: &[u8], image_digest: &str) -> Result<SimpleSigning, Stri
 /// annotation) of the image whose manifest digest is `image_digest`.
 pub fn simple_signing(payload: &[u8], signature: &str, image_digest: &str, keys: &[VerifyingKey]) -> Result<Verified<SimpleSigning>, VerifyError> {
     let sig = b64::decode(signature).map_err(|e| invalid(format!("the signature annotation: {e}")))?;
-    let key = find_key(keys, &[], |k| k.verify(payload, &sig), || payload_for(payload, image_digest).map(drop))?;
+    let key = find_key(keys, &[&sig], &[], |k| k.verify(payload, &sig), || payload_for(payload, image_digest).map(drop))?;
     let content = payload_for(payload, image_digest).map_err(invalid)?;
     Ok(Verified { key_id: key.key_id(), content })
 }
@@ -165,7 +175,8 @@ pub fn envelope(envelope: &Envelope, image_digest: &str, keys: &[VerifyingKey]) 
         }
         Err(last)
     };
-    let key = find_key(keys, &hints, check, || statement_for(&envelope.payload_type, &envelope.payload, image_digest).map(drop))?;
+    let sigs: Vec<&[u8]> = envelope.signatures.iter().map(|s| s.sig.as_slice()).collect();
+    let key = find_key(keys, &sigs, &hints, check, || statement_for(&envelope.payload_type, &envelope.payload, image_digest).map(drop))?;
     let content = statement_for(&envelope.payload_type, &envelope.payload, image_digest).map_err(invalid)?;
     Ok(Verified { key_id: key.key_id(), content })
 }
@@ -189,7 +200,7 @@ pub fn bundle(data: &[u8], expected: Expected<'_>, keys: &[VerifyingKey]) -> Res
             };
             let pae = pae(&envelope.payload_type, &envelope.payload);
             let hints = [hint.as_str(), signature.keyid.as_str()];
-            let key = find_key(keys, &hints, |k| k.verify(&pae, &signature.sig), || statement_for(&envelope.payload_type, &envelope.payload, &digest).map(drop))?;
+            let key = find_key(keys, &[&signature.sig], &hints, |k| k.verify(&pae, &signature.sig), || statement_for(&envelope.payload_type, &envelope.payload, &digest).map(drop))?;
             let statement = statement_for(&envelope.payload_type, &envelope.payload, &digest).map_err(invalid)?;
             Ok(Verified { key_id: key.key_id(), content: Attested::Statement(statement) })
         }
@@ -214,7 +225,7 @@ pub fn bundle(data: &[u8], expected: Expected<'_>, keys: &[VerifyingKey]) -> Res
                 Expected::Artifact(bytes) => k.verify(bytes, signature),
                 Expected::ImageDigest(_) => k.verify_digest(algorithm, &signed, signature),
             };
-            let key = find_key(keys, &[hint.as_str()], check, || Ok(()))?;
+            let key = find_key(keys, &[signature], &[hint.as_str()], check, || Ok(()))?;
             Ok(Verified { key_id: key.key_id(), content: Attested::Message { algorithm, digest: signed } })
         }
     }
