@@ -183,7 +183,7 @@ impl SigningKey {
             cipher: Cipher { name: "nacl/secretbox".into(), nonce: b64::encode(&nonce) },
             ciphertext: b64::encode(&ciphertext),
         };
-        let json = serde_json::to_vec(&body).map_err(|e| key_error(e))?;
+        let json = serde_json::to_vec(&body).map_err(key_error)?;
         Ok(pem::encode(SIGSTORE_PRIVATE_KEY_LABEL, &json))
     }
 

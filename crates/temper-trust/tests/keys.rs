@@ -115,7 +115,8 @@ fn tampered(edit: impl Fn(&mut serde_json::Value)) -> Vec<u8> {
 
 #[test]
 fn hostile_kdf_and_cipher_fields_are_refused_before_the_password_is_asked() {
-    let cases: [(&str, Box<dyn Fn(&mut serde_json::Value)>); 7] = [
+    type Edit = Box<dyn Fn(&mut serde_json::Value)>;
+    let cases: [(&str, Edit); 7] = [
         ("N=1048576 r=8 p=1 refused", Box::new(|b| b["kdf"]["params"]["N"] = 1_048_576.into())),
         ("N=32768 r=64 p=1 refused", Box::new(|b| b["kdf"]["params"]["r"] = 64.into())),
         ("N=32768 r=8 p=1000 refused", Box::new(|b| b["kdf"]["params"]["p"] = 1000.into())),
