@@ -26,6 +26,7 @@
 pub mod bundle;
 pub mod dsse;
 pub mod key;
+pub mod keyless;
 pub mod payload;
 pub mod statement;
 pub mod verify;
