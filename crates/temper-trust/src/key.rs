@@ -444,6 +444,34 @@ impl VerifyingKey {
     }
 }
 
+impl VerifyingKey {
+    /// Checks `sig` over a digest made with `algorithm`, whatever the key's
+    /// usual hash (a timestamp authority signs with the hash it chose).
+    pub(crate) fn verify_prehash_with(&self, algorithm: HashAlgorithm, digest: &[u8], sig: &[u8]) -> Result<(), SignatureError> {
+        use signature::hazmat::PrehashVerifier as _;
+        let malformed = |reason: String| SignatureError::Malformed { algorithm: self.algorithm(), reason };
+        match &self.key {
+            Key::P256(k) => {
+                let sig = p256::ecdsa::DerSignature::from_bytes(sig).map_err(|e| malformed(format!("not ASN.1 DER ({e})")))?;
+                k.verify_prehash(digest, &sig).map_err(|_| SignatureError::Invalid)
+            }
+            Key::P384(k) => {
+                let sig = p384::ecdsa::DerSignature::from_bytes(sig).map_err(|e| malformed(format!("not ASN.1 DER ({e})")))?;
+                k.verify_prehash(digest, &sig).map_err(|_| SignatureError::Invalid)
+            }
+            Key::Rsa(k) => {
+                let scheme = match algorithm {
+                    HashAlgorithm::Sha256 => rsa::Pkcs1v15Sign::new::<Sha256>(),
+                    HashAlgorithm::Sha384 => rsa::Pkcs1v15Sign::new::<sha2::Sha384>(),
+                    HashAlgorithm::Sha512 => rsa::Pkcs1v15Sign::new::<sha2::Sha512>(),
+                };
+                k.verify(scheme, digest, sig).map_err(|_| SignatureError::Invalid)
+            }
+            Key::Ed25519(_) => Err(malformed("Ed25519 signs the whole message; the digest alone cannot be checked".into())),
+        }
+    }
+}
+
 /// A message digest algorithm, as Sigstore bundles name them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HashAlgorithm {

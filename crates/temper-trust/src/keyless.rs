@@ -9,23 +9,25 @@
 //! rustls-webpki (ring), certificates and SCTs through x509-cert, the rest
 //! through the RustCrypto keys of [`crate::key`].
 //!
-//! What is checked, in order; every step must pass:
+//! What is checked; every step must pass:
 //! 1. the bundle is well formed, with one transparency-log entry at least,
 //!    and a chain in it holds no self-signed certificate;
-//! 2. each log entry: its log is in the trusted root and its key valid at
-//!    the entry's integrated time, which is not in the future; the signed
-//!    entry timestamp (`inclusionPromise`) verifies with the log's key;
-//!    the inclusion proof (required from bundle v0.2 on) leads from the
-//!    entry to its root hash, and the checkpoint carrying that root is
-//!    signed by the log; the entry's body (hashedrekord, dsse or intoto)
-//!    names this bundle's certificate, signature and digest;
-//! 3. the signing time is the earliest integrated time covered by a signed
-//!    entry timestamp. Not covered, and refused: Rekor v2 entries
-//!    (hashedrekord/dsse 0.0.2, no integrated time) and bundles carrying
-//!    RFC 3161 timestamps (a timestamp authority's time must also fall in
-//!    the certificate's validity, so it cannot be skipped);
-//! 4. the certificate chains, at the signing time, to a certificate
-//!    authority of the trusted root valid then, for code signing;
+//! 2. each log entry (Rekor v1 or v2): its log is in the trusted root, its
+//!    key valid at the entry's integrated time, which is not in the future;
+//!    a signed entry timestamp (`inclusionPromise`) verifies with the log's
+//!    key; the inclusion proof (required from bundle v0.2 on, and whenever
+//!    there is no promise) leads from the entry to its root hash, and the
+//!    checkpoint carrying that root is signed by the log (key hint = the
+//!    first 4 bytes of its log id); the entry's body (hashedrekord 0.0.1 /
+//!    0.0.2, dsse 0.0.1 / 0.0.2, intoto 0.0.2) names this bundle's
+//!    certificate, signature and digest;
+//! 3. each RFC 3161 timestamp stamps the bundle's signature, its CMS
+//!    signature verifies with a timestamp authority of the root valid at
+//!    its time, whose chain is valid then for time stamping;
+//! 4. the verified times are the promised integrated times and the
+//!    timestamps' times (one at least); at each, the certificate chains to a
+//!    certificate authority of the root valid then, for code signing; the
+//!    earliest is the signing time;
 //! 5. one embedded SCT at least verifies with a CT log key of the root;
 //! 6. the certificate's key verifies the signature (the DSSE envelope's
 //!    single signature or the message signature) and the content names the
@@ -34,8 +36,13 @@
 //!    OIDC issuer (extension 1.3.6.1.4.1.57264.1.8, or the legacy .1.1)
 //!    match the policy; regular expressions must match the whole value.
 //!
-//! A chain to no trusted authority, and an identity outside the policy, are
-//! [`VerifyError::Mismatch`]; every other failure is [`VerifyError::Invalid`].
+//! Not covered: signed-entry-timestamp-less Rekor v1 entries' integrated
+//! times (they give no verified time), CRLs/OCSP (Fulcio certificates live
+//! minutes), TUF (the trusted root is a file the user gives).
+//!
+//! A chain to no trusted authority, a log or timestamp authority not in the
+//! root, and an identity outside the policy, are [`VerifyError::Mismatch`];
+//! every other failure is [`VerifyError::Invalid`].
 
 use x509_cert::der::{self, Decode as _, Encode as _};
 use serde::Deserialize;
@@ -52,6 +59,8 @@ use crate::verify::{Attested, Expected, VerifyError};
 use crate::{Error, b64, check_size, malformed};
 
 const WHAT: &str = "trusted root";
+/// More RFC 3161 timestamps than this are refused (each is a CMS verification).
+const MAX_TIMESTAMPS: usize = 8;
 const MAX_ROOT: usize = 4 * 1024 * 1024;
 
 /// A Sigstore trusted root (`application/vnd.dev.sigstore.trustedroot+json;version=0.1`).
@@ -60,6 +69,7 @@ pub struct TrustedRoot {
     tlogs: Vec<LogKey>,
     ctlogs: Vec<LogKey>,
     authorities: Vec<Authority>,
+    timestamp_authorities: Vec<Authority>,
 }
 
 #[derive(Debug, Clone)]
@@ -88,6 +98,8 @@ struct RootJson {
     ctlogs: Vec<LogJson>,
     #[serde(default)]
     certificate_authorities: Vec<AuthorityJson>,
+    #[serde(default)]
+    timestamp_authorities: Vec<AuthorityJson>,
 }
 
 #[derive(Deserialize)]
@@ -176,16 +188,19 @@ impl TrustedRoot {
             }
             Ok(out)
         };
-        let mut authorities = Vec::new();
-        for ca in json.certificate_authorities {
-            let Some((start, end)) = validity(ca.valid_for.as_ref())? else { continue };
-            let chain = ca.cert_chain.certificates.iter().map(|c| b64::decode(&c.raw_bytes).map_err(|e| malformed(WHAT, format!("certificate: {e}")))).collect::<Result<Vec<_>, _>>()?;
-            if chain.is_empty() {
-                return Err(malformed(WHAT, "a certificate authority without certificates"));
+        let authorities = |list: Vec<AuthorityJson>| -> Result<Vec<Authority>, Error> {
+            let mut out = Vec::new();
+            for ca in list {
+                let Some((start, end)) = validity(ca.valid_for.as_ref())? else { continue };
+                let chain = ca.cert_chain.certificates.iter().map(|c| b64::decode(&c.raw_bytes).map_err(|e| malformed(WHAT, format!("certificate: {e}")))).collect::<Result<Vec<_>, _>>()?;
+                if chain.is_empty() {
+                    return Err(malformed(WHAT, "an authority without certificates"));
+                }
+                out.push(Authority { chain, start, end });
             }
-            authorities.push(Authority { chain, start, end });
-        }
-        Ok(TrustedRoot { tlogs: logs(json.tlogs)?, ctlogs: logs(json.ctlogs)?, authorities })
+            Ok(out)
+        };
+        Ok(TrustedRoot { tlogs: logs(json.tlogs)?, ctlogs: logs(json.ctlogs)?, authorities: authorities(json.certificate_authorities)?, timestamp_authorities: authorities(json.timestamp_authorities)? })
     }
 }
 
@@ -354,7 +369,8 @@ fn set_payload(body: &str, integrated_time: u64, log_id: &[u8], log_index: u64) 
 struct Signed<'a> {
     certificate: &'a [u8],
     signature: &'a [u8],
-    /// For a message signature: its digest (hex).
+    /// The digest (hex) a hashedrekord entry names: a message signature's,
+    /// or the SHA-256 of a DSSE envelope's PAE.
     digest: Option<String>,
     /// For DSSE: the payload.
     payload: Option<&'a [u8]>,
@@ -367,6 +383,11 @@ fn body_certificate(field: &serde_json::Value) -> Option<Vec<u8>> {
         Ok(block) => block.der().ok(),
         Err(_) => Some(bytes),
     }
+}
+
+/// DER of a Rekor v2 verifier's `x509Certificate.rawBytes`.
+fn raw_certificate(verifier: &serde_json::Value) -> Option<Vec<u8>> {
+    b64::decode(verifier["x509Certificate"]["rawBytes"].as_str()?).ok()
 }
 
 /// The entry's body names this bundle's certificate, signature and content.
@@ -391,17 +412,29 @@ fn check_body(body: &[u8], kind: &KindVersion, signed: &Signed<'_>) -> Result<()
             let sigs = content["envelope"]["signatures"].as_array();
             payload_ok && sigs.is_some_and(|s| s.iter().any(|s| sig_is(&s["sig"]) && body_certificate(&s["publicKey"]).as_deref() == Some(signed.certificate)))
         }
-        (k, ver) => return Err(invalid(format!("log entry kind {k} {ver} is not hashedrekord 0.0.1, dsse 0.0.1 or intoto 0.0.2"))),
+        ("hashedrekord", "0.0.2") => {
+            let spec = &spec["hashedRekordV002"];
+            sig_is(&spec["signature"]["content"])
+                && raw_certificate(&spec["signature"]["verifier"]).as_deref() == Some(signed.certificate)
+                && signed.digest.as_deref().is_some_and(|d| spec["data"]["digest"].as_str().and_then(|x| b64::decode(x).ok()).is_some_and(|x| hex::encode(x) == d))
+        }
+        ("dsse", "0.0.2") => {
+            let spec = &spec["dsseV002"];
+            let payload_ok = signed.payload.is_some_and(|p| spec["payloadHash"]["digest"].as_str().and_then(|x| b64::decode(x).ok()).is_some_and(|x| x == Sha256::digest(p).as_slice()));
+            let sigs = spec["signatures"].as_array();
+            payload_ok && sigs.is_some_and(|s| s.iter().any(|s| sig_is(&s["content"]) && raw_certificate(&s["verifier"]).as_deref() == Some(signed.certificate)))
+        }
+        (k, ver) => return Err(invalid(format!("log entry kind {k} {ver} is not hashedrekord or dsse (0.0.1, 0.0.2) or intoto 0.0.2"))),
     };
     if ok { Ok(()) } else { Err(invalid(format!("the {} log entry does not match the bundle (certificate, signature or digest)", kind.kind))) }
 }
 
-/// Verifies every log entry; the signing time (earliest promised integrated time).
-fn check_log_entries(bundle: &Bundle, root: &TrustedRoot, signed: &Signed<'_>, now: i64) -> Result<i64, VerifyError> {
+/// Verifies every log entry; the integrated times their signed entry timestamps promise.
+fn check_log_entries(bundle: &Bundle, root: &TrustedRoot, signed: &Signed<'_>, now: i64) -> Result<Vec<i64>, VerifyError> {
     if bundle.tlog_entries.is_empty() {
         return Err(invalid("the bundle has no transparency-log entry"));
     }
-    let mut signed_at: Option<i64> = None;
+    let mut times = Vec::new();
     for value in &bundle.tlog_entries {
         let entry: EntryJson = serde_json::from_value(value.clone()).map_err(|e| invalid(format!("log entry: {e}")))?;
         let log_id = b64::decode(&entry.log_id.key_id).map_err(|e| invalid(format!("log id: {e}")))?;
@@ -422,7 +455,7 @@ fn check_log_entries(bundle: &Bundle, root: &TrustedRoot, signed: &Signed<'_>, n
             let set = b64::decode(&promise.signed_entry_timestamp).map_err(|e| invalid(format!("signed entry timestamp: {e}")))?;
             log.key.verify(&set_payload(&entry.canonicalized_body, t, &log_id, index), &set).map_err(|_| invalid("the signed entry timestamp does not verify with the log's key"))?;
             let t = i64::try_from(t).map_err(|_| invalid("integratedTime out of range"))?;
-            signed_at = Some(signed_at.map_or(t, |s| s.min(t)));
+            times.push(t);
         }
         match &entry.inclusion_proof {
             Some(proof) => {
@@ -439,11 +472,11 @@ fn check_log_entries(bundle: &Bundle, root: &TrustedRoot, signed: &Signed<'_>, n
                 let checkpoint = proof.checkpoint.as_ref().ok_or_else(|| invalid("the inclusion proof has no checkpoint"))?;
                 check_checkpoint(&checkpoint.envelope, log, &root_hash, size)?;
             }
-            None if bundle.version != Version::V01 => return Err(invalid("the log entry has no inclusion proof (required from bundle v0.2 on)")),
+            None if bundle.version != Version::V01 || entry.inclusion_promise.is_none() => return Err(invalid("the log entry has no inclusion proof (required from bundle v0.2 on, and without a signed entry timestamp)")),
             None => {}
         }
     }
-    signed_at.ok_or_else(|| invalid("no log entry carries a signed integrated time (Rekor v2 and RFC 3161 timestamps are not supported)"))
+    Ok(times)
 }
 
 const OID_SCT_LIST: der::oid::ObjectIdentifier = der::oid::ObjectIdentifier::new_unwrap("1.3.6.1.4.1.11129.2.4.2");
@@ -453,20 +486,99 @@ const OID_SAN: der::oid::ObjectIdentifier = der::oid::ObjectIdentifier::new_unwr
 /// id-kp-codeSigning (1.3.6.1.5.5.7.3.3), DER content octets.
 const EKU_CODE_SIGNING: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x03];
 
+const OID_SIGNED_DATA: der::oid::ObjectIdentifier = der::oid::ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
+const OID_TST_INFO: der::oid::ObjectIdentifier = der::oid::ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.1.4");
+const OID_MESSAGE_DIGEST: der::oid::ObjectIdentifier = der::oid::ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.4");
+/// id-kp-timeStamping (1.3.6.1.5.5.7.3.8), DER content octets.
+const EKU_TIME_STAMPING: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x08];
+
+/// The hash an algorithm identifier names: a digest, or an ECDSA / RSA signature with one.
+fn hash_of(oid: der::oid::ObjectIdentifier) -> Option<HashAlgorithm> {
+    match oid.to_string().as_str() {
+        "2.16.840.1.101.3.4.2.1" | "1.2.840.10045.4.3.2" | "1.2.840.113549.1.1.11" => Some(HashAlgorithm::Sha256),
+        "2.16.840.1.101.3.4.2.2" | "1.2.840.10045.4.3.3" | "1.2.840.113549.1.1.12" => Some(HashAlgorithm::Sha384),
+        "2.16.840.1.101.3.4.2.3" | "1.2.840.10045.4.3.4" | "1.2.840.113549.1.1.13" => Some(HashAlgorithm::Sha512),
+        _ => None,
+    }
+}
+
+/// Verifies an RFC 3161 timestamp response over `signature` against the
+/// root's timestamp authorities; its time (Unix seconds).
+fn check_timestamp(response: &[u8], signature: &[u8], root: &TrustedRoot) -> Result<i64, VerifyError> {
+    use x509_cert::der::asn1::{Any, GeneralizedTime, OctetString};
+    let bad = |what: &str, e: &dyn std::fmt::Display| invalid(format!("RFC 3161 timestamp: {what}: {e}"));
+    let resp = Vec::<Any>::from_der(response).map_err(|e| bad("not a TimeStampResp", &e))?;
+    let [status, token] = resp.as_slice() else { return Err(invalid("RFC 3161 timestamp: no token in the response")) };
+    let status = status.decode_as::<Vec<Any>>().map_err(|e| bad("status", &e))?;
+    let granted = status.first().and_then(|s| s.decode_as::<u8>().ok()).is_some_and(|s| s <= 1);
+    if !granted {
+        return Err(invalid("RFC 3161 timestamp: the response was not granted"));
+    }
+    let info = cms::content_info::ContentInfo::from_der(&token.to_der().map_err(|e| bad("token", &e))?).map_err(|e| bad("token", &e))?;
+    if info.content_type != OID_SIGNED_DATA {
+        return Err(invalid("RFC 3161 timestamp: the token is not CMS SignedData"));
+    }
+    let signed_data = info.content.decode_as::<cms::signed_data::SignedData>().map_err(|e| bad("SignedData", &e))?;
+    if signed_data.encap_content_info.econtent_type != OID_TST_INFO {
+        return Err(invalid("RFC 3161 timestamp: the content is not a TSTInfo"));
+    }
+    let tst_der = signed_data.encap_content_info.econtent.as_ref().ok_or_else(|| invalid("RFC 3161 timestamp: no TSTInfo"))?.decode_as::<OctetString>().map_err(|e| bad("TSTInfo", &e))?.into_bytes();
+    let tst = Vec::<Any>::from_der(&tst_der).map_err(|e| bad("TSTInfo", &e))?;
+    let (Some(imprint), Some(gen_time)) = (tst.get(2), tst.get(4)) else { return Err(invalid("RFC 3161 timestamp: a short TSTInfo")) };
+    let imprint = imprint.decode_as::<Vec<Any>>().map_err(|e| bad("messageImprint", &e))?;
+    let [algorithm, hashed] = imprint.as_slice() else { return Err(invalid("RFC 3161 timestamp: a malformed messageImprint")) };
+    let algorithm = algorithm.decode_as::<spki::AlgorithmIdentifierOwned>().map_err(|e| bad("messageImprint", &e))?;
+    let hashed = hashed.decode_as::<OctetString>().map_err(|e| bad("messageImprint", &e))?;
+    let imprint_hash = hash_of(algorithm.oid).ok_or_else(|| invalid(format!("RFC 3161 timestamp: hash {} not supported", algorithm.oid)))?;
+    if imprint_hash.digest(signature) != hashed.as_bytes() {
+        return Err(invalid("RFC 3161 timestamp: it does not stamp this bundle's signature"));
+    }
+    let at = gen_time.decode_as::<GeneralizedTime>().map_err(|e| bad("genTime", &e))?.to_unix_duration().as_secs();
+    let at = i64::try_from(at).map_err(|_| invalid("RFC 3161 timestamp: genTime out of range"))?;
+    let [signer] = signed_data.signer_infos.0.as_slice() else { return Err(invalid("RFC 3161 timestamp: not exactly one signer")) };
+    let attrs = signer.signed_attrs.as_ref().ok_or_else(|| invalid("RFC 3161 timestamp: no signed attributes"))?;
+    let digest = attrs.iter().find(|a| a.oid == OID_MESSAGE_DIGEST).and_then(|a| a.values.get(0)).and_then(|v| v.decode_as::<OctetString>().ok()).ok_or_else(|| invalid("RFC 3161 timestamp: no messageDigest attribute"))?;
+    let digest_hash = hash_of(signer.digest_alg.oid).ok_or_else(|| invalid(format!("RFC 3161 timestamp: hash {} not supported", signer.digest_alg.oid)))?;
+    if digest_hash.digest(&tst_der) != digest.as_bytes() {
+        return Err(invalid("RFC 3161 timestamp: the messageDigest attribute is not the TSTInfo's"));
+    }
+    let signed_attrs = attrs.to_der().map_err(|e| bad("signed attributes", &e))?;
+    let signature_hash = hash_of(signer.signature_algorithm.oid).unwrap_or(digest_hash);
+    let signed_digest = signature_hash.digest(&signed_attrs);
+    for tsa in root.timestamp_authorities.iter().filter(|a| within(at, a.start, a.end)) {
+        let Ok(leaf) = Certificate::from_der(&tsa.chain[0]) else { continue };
+        let Ok(spki) = leaf.tbs_certificate.subject_public_key_info.to_der() else { continue };
+        let Ok(key) = VerifyingKey::from_spki_der(&spki) else { continue };
+        if key.verify_prehash_with(signature_hash, &signed_digest, signer.signature.as_bytes()).is_err() {
+            continue;
+        }
+        if let [leaf_der, intermediates @ .., anchor] = tsa.chain.as_slice() {
+            verify_path(leaf_der, intermediates, anchor, at, EKU_TIME_STAMPING).map_err(|e| invalid(format!("RFC 3161 timestamp: the timestamp authority's chain at {at}: {e:?}")))?;
+        }
+        return Ok(at);
+    }
+    Err(VerifyError::Mismatch("RFC 3161 timestamp: signed by no timestamp authority of the trusted root valid then".into()))
+}
+
+/// webpki's verification of `leaf` through `intermediates` to `anchor` at `at` for `eku`.
+fn verify_path(leaf: &[u8], intermediates: &[Vec<u8>], anchor: &[u8], at: i64, eku: &'static [u8]) -> Result<(), webpki::Error> {
+    use rustls_pki_types::{CertificateDer, UnixTime};
+    let leaf = CertificateDer::from(leaf);
+    let end_entity = webpki::EndEntityCert::try_from(&leaf)?;
+    let anchor = CertificateDer::from(anchor);
+    let anchor = webpki::anchor_from_trusted_cert(&anchor)?;
+    let intermediates: Vec<CertificateDer<'_>> = intermediates.iter().map(|c| CertificateDer::from(c.as_slice())).collect();
+    let time = UnixTime::since_unix_epoch(std::time::Duration::from_secs(u64::try_from(at).unwrap_or(0)));
+    end_entity.verify_for_usage(webpki::ALL_VERIFICATION_ALGS, &[anchor], &intermediates, time, webpki::KeyUsage::required(eku), None, None).map(drop)
+}
+
 /// The leaf chains, at `at`, to an authority of the root valid then; that authority's issuing certificate.
 fn check_chain<'r>(leaf: &[u8], root: &'r TrustedRoot, at: i64) -> Result<&'r [u8], VerifyError> {
-    use rustls_pki_types::{CertificateDer, UnixTime};
-    let end_entity = CertificateDer::from(leaf);
-    let end_entity = webpki::EndEntityCert::try_from(&end_entity).map_err(|e| invalid(format!("the certificate: {e}")))?;
-    let time = UnixTime::since_unix_epoch(std::time::Duration::from_secs(u64::try_from(at).unwrap_or(0)));
     let mut last = None;
     for ca in root.authorities.iter().filter(|ca| within(at, ca.start, ca.end)) {
-        let Some((anchor_der, intermediates)) = ca.chain.split_last() else { continue };
-        let anchor_der = CertificateDer::from(anchor_der.as_slice());
-        let Ok(anchor) = webpki::anchor_from_trusted_cert(&anchor_der) else { continue };
-        let intermediates: Vec<CertificateDer<'_>> = intermediates.iter().map(|c| CertificateDer::from(c.as_slice())).collect();
-        match end_entity.verify_for_usage(webpki::ALL_VERIFICATION_ALGS, &[anchor], &intermediates, time, webpki::KeyUsage::required(EKU_CODE_SIGNING), None, None) {
-            Ok(_) => return Ok(ca.chain[0].as_slice()),
+        let Some((anchor, intermediates)) = ca.chain.split_last() else { continue };
+        match verify_path(leaf, intermediates, anchor, at, EKU_CODE_SIGNING) {
+            Ok(()) => return Ok(ca.chain[0].as_slice()),
             Err(e) => last = Some(e),
         }
     }
@@ -479,7 +591,7 @@ fn check_chain<'r>(leaf: &[u8], root: &'r TrustedRoot, at: i64) -> Result<&'r [u
 /// One embedded SCT at least verifies with a CT log of the root.
 fn check_sct(leaf: &Certificate, issuer_der: &[u8], root: &TrustedRoot) -> Result<(), VerifyError> {
     let issuer = Certificate::from_der(issuer_der).map_err(|e| invalid(format!("the issuing certificate: {e}")))?;
-    let issuer_key_hash = Sha256::digest(issuer.tbs_certificate.subject_public_key_info.to_der().map_err(|e| invalid(e))?);
+    let issuer_key_hash = Sha256::digest(issuer.tbs_certificate.subject_public_key_info.to_der().map_err(invalid)?);
     let extensions = leaf.tbs_certificate.extensions.as_deref().unwrap_or_default();
     let sct_ext = extensions.iter().find(|e| e.extn_id == OID_SCT_LIST).ok_or_else(|| invalid("the certificate has no embedded SCT"))?;
     let list = SignedCertificateTimestampList::from_der(sct_ext.extn_value.as_bytes()).map_err(|e| invalid(format!("SCT list: {e}")))?;
@@ -555,11 +667,6 @@ pub fn verify(data: &[u8], expected: Expected<'_>, root: &TrustedRoot, identity:
         }
         Material::PublicKey { .. } => return Err(VerifyError::Mismatch("the bundle is signed with a key, not a certificate; verify it with the public key".into())),
     };
-    let timestamps = bundle.timestamp_verification_data.as_ref().and_then(|t| t["rfc3161Timestamps"].as_array()).map_or(0, Vec::len);
-    if timestamps > 0 {
-        // Each must lie in the certificate's validity; unverified, none may be ignored.
-        return Err(invalid("the bundle carries RFC 3161 timestamps, which this verifier does not check"));
-    }
     let leaf = Certificate::from_der(&leaf_der).map_err(|e| invalid(format!("the certificate: {e}")))?;
     let spki = leaf.tbs_certificate.subject_public_key_info.to_der().map_err(invalid)?;
     let key = VerifyingKey::from_spki_der(&spki).map_err(invalid)?;
@@ -573,7 +680,9 @@ pub fn verify(data: &[u8], expected: Expected<'_>, root: &TrustedRoot, identity:
             let [signature] = envelope.signatures.as_slice() else {
                 return Err(invalid(format!("the bundle's DSSE envelope has {} signatures; a bundle carries exactly one", envelope.signatures.len())));
             };
-            let signed = Signed { certificate: &leaf_der, signature: &signature.sig, digest: None, payload: Some(&envelope.payload) };
+            // Rekor v2 logs a DSSE envelope as a hashedrekord of its PAE.
+            let pae_digest = hex::encode(Sha256::digest(pae(&envelope.payload_type, &envelope.payload)));
+            let signed = Signed { certificate: &leaf_der, signature: &signature.sig, digest: Some(pae_digest), payload: Some(&envelope.payload) };
             (signed, Content::Dsse(envelope.clone()))
         }
         Content::MessageSignature { digest: message_digest, signature } => {
@@ -581,8 +690,23 @@ pub fn verify(data: &[u8], expected: Expected<'_>, root: &TrustedRoot, identity:
             (Signed { certificate: &leaf_der, signature, digest: hex_digest, payload: None }, bundle.content.clone())
         }
     };
-    let signed_at = check_log_entries(&bundle, root, &signed, now)?;
-    let issuer = check_chain(&leaf_der, root, signed_at)?;
+    let mut times = check_log_entries(&bundle, root, &signed, now)?;
+    let stamps = bundle.timestamp_verification_data.as_ref().and_then(|t| t["rfc3161Timestamps"].as_array()).cloned().unwrap_or_default();
+    if stamps.len() > MAX_TIMESTAMPS {
+        return Err(invalid(format!("{} RFC 3161 timestamps, more than {MAX_TIMESTAMPS}", stamps.len())));
+    }
+    for stamp in &stamps {
+        let response = stamp["signedTimestamp"].as_str().and_then(|t| b64::decode(t).ok()).ok_or_else(|| invalid("RFC 3161 timestamp: signedTimestamp is not base64"))?;
+        times.push(check_timestamp(&response, signed.signature, root)?);
+    }
+    // Every verified time must fall in the certificate's validity and find its chain.
+    let Some(&signed_at) = times.iter().min() else {
+        return Err(invalid("no verified signing time: no signed entry timestamp and no RFC 3161 timestamp"));
+    };
+    let mut issuer = check_chain(&leaf_der, root, signed_at)?;
+    for &t in &times {
+        issuer = check_chain(&leaf_der, root, t)?;
+    }
     check_sct(&leaf, issuer, root)?;
 
     let attested = match &content {

@@ -18,6 +18,10 @@
 //!   signature checks; [`VerifyError`] tells an invalid signature
 //!   ([`VerifyError::Invalid`]) from a valid one by none of the given keys
 //!   ([`VerifyError::Mismatch`]).
+//! - [`keyless`]: a bundle made with a Fulcio certificate, checked against
+//!   a Sigstore `trusted_root.json` (chain at the signing time, SCTs,
+//!   transparency-log entries and checkpoints, RFC 3161 timestamps) and an
+//!   identity policy ([`keyless::Identity`]), offline.
 //!
 //! Every input is hostile: sizes are bounded before parsing, the scrypt
 //! parameters of an encrypted key are limited to cosign's three, and every
