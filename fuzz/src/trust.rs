@@ -1,9 +1,9 @@
 //! The `temper-trust` fuzz bodies. Bundles, envelopes and keys arrive from
 //! registries and from whoever hands over a key file: each is parsed, must
 //! never panic or hang, and every refusal must be one line. What parses is
-//! written back and must read back as itself, and is run through
-//! verification, which must refuse it without panicking (no input here is
-//! signed by the body's key).
+//! written back and must read back as itself, and is run through key and
+//! keyless verification, which must refuse it without panicking (no input
+//! here is signed by the body's key or by the identity it asks for).
 
 // Each replay includes this file and uses part of it.
 #![allow(dead_code)]
@@ -11,11 +11,24 @@
 use std::cell::Cell;
 
 use temper_trust::key::{SigningKey, VerifyingKey};
+use temper_trust::keyless::{self, Identity, Pattern, TrustedRoot};
 use temper_trust::verify::{self, Expected};
 use temper_trust::{Bundle, Envelope, Statement};
 
 /// The image the bodies verify against.
 const IMAGE: &str = "sha256:5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e";
+
+/// Now, for keyless verification: 2026-12-01.
+const NOW: i64 = 1_796_083_200;
+
+/// Sigstore's public-good trusted root (the fixture sigstore-go publishes).
+fn public_good() -> TrustedRoot {
+    let json = include_bytes!("../../crates/temper-trust/tests/fixtures/sigstore-go/trusted-root-public-good.json");
+    match TrustedRoot::parse(json) {
+        Ok(root) => root,
+        Err(e) => panic!("the public-good root does not read: {e}"),
+    }
+}
 
 /// A P-256 key of the seeds, for the verification calls.
 fn key() -> VerifyingKey {
@@ -50,6 +63,10 @@ pub fn bundle(data: &[u8]) -> bool {
             let keys = [key()];
             check_verify(verify::bundle(data, Expected::ImageDigest(IMAGE), &keys));
             check_verify(verify::bundle(data, Expected::Artifact(b"a"), &keys));
+            // Keyless, against the public-good root, for an identity no seed has.
+            let identity = Identity { subject: Pattern::Exact("nobody".into()), issuer: Pattern::Exact("nowhere".into()) };
+            check_verify(keyless::verify(data, Expected::Artifact(b"a"), &public_good(), &identity, NOW));
+            check_verify(keyless::verify(data, Expected::ImageDigest(IMAGE), &public_good(), &identity, NOW));
             true
         }
         Err(e) => {

@@ -15,9 +15,10 @@ pub fn encode(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
-/// Either alphabet, padding optional.
+/// Either alphabet, padding optional; line breaks are skipped, as Go's
+/// decoder (which reads these formats in cosign) skips them.
 pub fn decode(text: &str) -> Result<Vec<u8>, String> {
-    let text = text.trim();
+    let text: String = text.trim().chars().filter(|c| *c != '\n' && *c != '\r').collect();
     let engine = if text.contains(['-', '_']) { &URL_SAFE } else { &STANDARD };
-    engine.decode(text).map_err(|e| format!("not base64 ({e})"))
+    engine.decode(&text).map_err(|e| format!("not base64 ({e})"))
 }

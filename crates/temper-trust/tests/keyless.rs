@@ -61,6 +61,33 @@ fn conformance_keyless_cases_verify_as_the_suite_expects() {
     }
     assert!(disagree.is_empty(), "{disagree:#?}");
     assert!(cases.len() > 60);
+    // Refused for the reason the case is about, not another.
+    let reasons = [
+        ("bundle-with-root-cert_fail", "self-signed"),
+        ("bundle-from-wrong-instance_fail", "is not in the trusted root"),
+        ("checkpoint-bad-keyhint_fail", "checkpoint: no signature by the log's key"),
+        ("checkpoint-wrong-roothash_fail", "checkpoint:"),
+        ("inclusion-proof-corrupted-hash_fail", "inclusion proof does not lead"),
+        ("invalid-inclusion-proof_fail", "inclusion proof does not lead"),
+        ("intoto-missing-inclusion-proof_fail", "no inclusion proof"),
+        ("intoto-expired-certificate_fail", "CertNotValidYet"),
+        ("intoto-set-outside-signing-cert-validity_fail", "CertExpired"),
+        ("intoto-log-entry-mismatch_fail", "log entry does not match"),
+        ("invalid-ct-key_fail", "no embedded SCT verifies"),
+        ("set-invalid-signature_fail", "signed entry timestamp does not verify"),
+        ("trust-root-tlog-missing-validity-start_fail", "is not in the trusted root"),
+        ("rekor2-no-timestamp_fail", "no verified signing time"),
+        ("rekor2-checkpoint-missing-root-hash_fail", "root hash is not the inclusion proof's"),
+        ("rekor2-timestamp-payload-mismatch_fail", "does not stamp this bundle's signature"),
+        ("rekor2-timestamp-untrusted-tsa-with-embedded-cert_fail", "no timestamp authority of the trusted root"),
+        ("rekor2-timestamp-outside-tsa-cert-validity_fail", "timestamp authority's chain"),
+        ("rekor2-timestamp-with-incorrect-time_fail", "CertExpired"),
+        ("wrong-material_fail", "message digest is not the artifact's"),
+    ];
+    for (name, reason) in reasons {
+        let e = case(name).verify().unwrap_err().to_string();
+        assert!(e.contains(reason), "{name}: {e}");
+    }
 }
 
 #[test]
