@@ -164,16 +164,16 @@ fn statement_for(payload_type: &str, payload: &[u8], digest: &str) -> Result<Sta
 pub fn envelope(envelope: &Envelope, image_digest: &str, keys: &[VerifyingKey]) -> Result<Verified<Statement>, VerifyError> {
     let pae = pae(&envelope.payload_type, &envelope.payload);
     let hints: Vec<&str> = envelope.signatures.iter().map(|s| s.keyid.as_str()).collect();
+    // Invalid when a signature has this key's form and does not verify; malformed when none has.
     let check = |k: &VerifyingKey| {
-        let mut last = SignatureError::Invalid;
-        for s in &envelope.signatures {
-            match k.verify(&pae, &s.sig) {
-                Ok(()) => return Ok(()),
-                Err(e) if last == SignatureError::Invalid && s.keyid.is_empty() => last = e,
-                Err(_) => {}
-            }
+        let results: Vec<Result<(), SignatureError>> = envelope.signatures.iter().map(|s| k.verify(&pae, &s.sig)).collect();
+        if results.iter().any(Result::is_ok) {
+            Ok(())
+        } else if results.contains(&Err(SignatureError::Invalid)) {
+            Err(SignatureError::Invalid)
+        } else {
+            results.into_iter().find_map(Result::err).map_or(Err(SignatureError::Invalid), Err)
         }
-        Err(last)
     };
     let sigs: Vec<&[u8]> = envelope.signatures.iter().map(|s| s.sig.as_slice()).collect();
     let key = find_key(keys, &sigs, &hints, check, || statement_for(&envelope.payload_type, &envelope.payload, image_digest).map(drop))?;
