@@ -16,3 +16,4 @@ pub mod split;
 pub mod watchdog;
 
 pub use image::*;
+pub mod trust;
