@@ -8,6 +8,7 @@ mod check;
 mod db;
 mod image;
 mod inspect;
+mod key;
 mod layers;
 mod lint;
 mod push;
@@ -25,6 +26,7 @@ pub use check::{CheckArgs, CheckFormat, CheckProfile};
 pub use db::{DbArgs, DbCommand};
 pub use image::{ImageArgs, RegistryArgs, RunArgs};
 pub use inspect::InspectArgs;
+pub use key::{KeyAlgorithm, KeyCommand, KeyGenerateArgs};
 pub use layers::LayersArgs;
 pub use lint::{LintArgs, LintFormat};
 pub use push::PushArgs;
@@ -69,6 +71,9 @@ pub enum Command {
     Push(PushArgs),
     /// Move an app image onto a new base without a rebuild (its old base's layers swapped for the new one's).
     Rebase(RebaseArgs),
+    /// Make signing keys (cosign's formats).
+    #[command(subcommand)]
+    Key(KeyCommand),
     /// Manage the local advisory database.
     #[command(subcommand)]
     Db(DbCommand),

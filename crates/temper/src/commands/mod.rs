@@ -10,6 +10,7 @@ pub mod check;
 pub mod completions;
 pub mod db;
 pub mod inspect;
+pub mod key;
 pub mod layers;
 pub mod lint;
 pub mod man;
@@ -42,6 +43,7 @@ pub fn run(command: Command) -> Result<ExitCode> {
         Command::Build(args) => build::run(&args),
         Command::Push(args) => push::run(&args),
         Command::Rebase(args) => rebase::run(&args),
+        Command::Key(command) => key::run(command),
         Command::Db(command) => db::run(command),
         Command::Cache(command) => cache::run(command),
         Command::Completions { shell } => completions::run(shell),
