@@ -15,6 +15,7 @@ mod push;
 mod rebase;
 mod sbom;
 mod scan;
+mod sign;
 
 use std::path::PathBuf;
 
@@ -33,6 +34,7 @@ pub use push::PushArgs;
 pub use rebase::{InheritChoice, RebaseArgs};
 pub use sbom::{SbomArgs, SbomFormat};
 pub use scan::{ScanArgs, ScanFormat};
+pub use sign::{SignArgs, SignStorage, VerifyArgs};
 
 /// Secure container-image pipeline: read images from registries, archives,
 /// layouts and directories, and tell what their layers hold.
@@ -71,6 +73,10 @@ pub enum Command {
     Push(PushArgs),
     /// Move an app image onto a new base without a rebuild (its old base's layers swapped for the new one's).
     Rebase(RebaseArgs),
+    /// Sign an image in its registry, as cosign does (a .sig tag and a Sigstore bundle referrer).
+    Sign(SignArgs),
+    /// Verify an image's signatures with public keys, offline but for its registry (exit 3 none, 4 invalid, 5 other key).
+    Verify(VerifyArgs),
     /// Make signing keys (cosign's formats).
     #[command(subcommand)]
     Key(KeyCommand),

@@ -17,6 +17,7 @@ pub mod pass;
 pub mod reporter;
 pub mod target;
 pub mod threshold;
+pub mod trust;
 pub mod vulnerabilities;
 
 use std::path::PathBuf;

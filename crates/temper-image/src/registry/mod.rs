@@ -2,6 +2,7 @@
 
 mod challenge;
 mod client;
+pub mod attach;
 pub mod credentials;
 pub mod push;
 mod retry;

@@ -170,6 +170,11 @@ impl Pusher {
         Ok(Pusher { client, target: target.clone(), options })
     }
 
+    /// The connection, for the other requests of a write (reads of what is there).
+    pub(crate) fn client(&self) -> &Client {
+        &self.client
+    }
+
     /// Pushes `image` (any source temper reads) and tags it as the target
     /// says: its index and every platform with
     /// [`PushOptions::all_platforms`] when it came from one, else its

@@ -16,15 +16,23 @@ pub fn run(command: KeyCommand) -> Result<ExitCode> {
     }
 }
 
-/// The password: TEMPER_PASSWORD, else asked twice on the terminal.
-fn password() -> Result<String> {
+/// A private key's password: TEMPER_PASSWORD, else asked on the terminal.
+pub fn read_password() -> Result<String> {
     if let Some(p) = std::env::var_os("TEMPER_PASSWORD") {
         return p.into_string().map_err(|_| anyhow::anyhow!("TEMPER_PASSWORD is not UTF-8"));
     }
     if !std::io::stdin().is_terminal() {
         bail!("no password: set TEMPER_PASSWORD (stdin is not a terminal to ask on)");
     }
-    let first = rpassword::prompt_password("Password for the private key: ").context("reading the password")?;
+    rpassword::prompt_password("Password for the private key: ").context("reading the password")
+}
+
+/// A new key's password: TEMPER_PASSWORD, else asked twice on the terminal.
+fn password() -> Result<String> {
+    if std::env::var_os("TEMPER_PASSWORD").is_some() {
+        return read_password();
+    }
+    let first = read_password()?;
     let again = rpassword::prompt_password("Password again: ").context("reading the password")?;
     if first != again {
         bail!("the two passwords differ; run again");

@@ -18,6 +18,7 @@ pub mod push;
 pub mod rebase;
 pub mod sbom;
 pub mod scan;
+pub mod sign;
 
 use std::io::Write;
 use std::path::Path;
@@ -43,6 +44,8 @@ pub fn run(command: Command) -> Result<ExitCode> {
         Command::Build(args) => build::run(&args),
         Command::Push(args) => push::run(&args),
         Command::Rebase(args) => rebase::run(&args),
+        Command::Sign(args) => sign::run(&args),
+        Command::Verify(args) => sign::verify(&args),
         Command::Key(command) => key::run(command),
         Command::Db(command) => db::run(command),
         Command::Cache(command) => cache::run(command),

@@ -1,0 +1,67 @@
+//! `temper sign` and `temper verify`.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+use crate::Format;
+use crate::image::RegistryArgs;
+
+/// `temper sign`.
+#[derive(Args, Debug)]
+pub struct SignArgs {
+    /// The image, in its registry (HOST/REPO:TAG or HOST/REPO@sha256:…).
+    #[arg(value_name = "IMAGE")]
+    pub image: String,
+    /// The private key (cosign's encrypted format, or PKCS#8); the password
+    /// comes from TEMPER_PASSWORD, else a prompt.
+    #[arg(long, value_name = "FILE")]
+    pub key: PathBuf,
+    /// Where the signature goes: the `.sig` tag, a Sigstore bundle referrer, or both.
+    #[arg(long, value_enum, default_value_t = SignStorage::Both)]
+    pub storage: SignStorage,
+    /// KEY=VALUE added to the payload's `optional` section (repeatable).
+    #[arg(long = "annotation", short = 'a', value_name = "KEY=VALUE")]
+    pub annotations: Vec<String>,
+    /// Sign each platform manifest of an index too, not only the index.
+    #[arg(long)]
+    pub recursive: bool,
+    /// Registry flags.
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+    /// Output format of the summary.
+    #[arg(long, short, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// `--storage` values.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum SignStorage {
+    /// The `sha256-<hex>.sig` tag and a bundle referrer.
+    Both,
+    /// The `sha256-<hex>.sig` tag only.
+    Legacy,
+    /// A Sigstore bundle as an OCI 1.1 referrer only.
+    Bundle,
+}
+
+/// `temper verify`: exit 0 verified, 3 no signature found, 4 signature
+/// invalid, 5 signed by none of the keys.
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    /// The image, in its registry.
+    #[arg(value_name = "IMAGE")]
+    pub image: String,
+    /// A public key (PEM) a signature must verify with (repeatable).
+    #[arg(long = "key", value_name = "PUB")]
+    pub keys: Vec<PathBuf>,
+    /// A directory of public keys (`*.pub`, `*.pem`): a rotation set.
+    #[arg(long, value_name = "DIR")]
+    pub keys_dir: Option<PathBuf>,
+    /// Registry flags.
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+    /// Output format: a one-line verdict, or every signature found as JSON.
+    #[arg(long, short, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}

@@ -1,0 +1,174 @@
+//! `temper sign` and `temper verify` against Debian's `docker-registry` on
+//! loopback, which has no referrers API: the tag-schema index is used for
+//! bundles. The legacy signature is checked by openssl over the payload
+//! skopeo pulls back; each outcome has its exit code.
+
+#![allow(clippy::expect_used, clippy::unwrap_used, missing_docs)]
+
+#[allow(dead_code)]
+mod registry_support;
+
+use std::path::Path;
+
+use base64::Engine as _;
+use serde_json::Value;
+
+use registry_support::{Auth, Registry, corpus_layout, push, skopeo, temper_env};
+
+const IMAGE: &str = "distroless-like";
+const MULTIARCH: &str = "multiarch-index";
+const PASSWORD: (&str, &str) = ("TEMPER_PASSWORD", "s3cret");
+
+fn keypair(dir: &Path, prefix: &str) -> (String, String) {
+    let p = dir.join(prefix);
+    let run = temper_env(&["key", "generate", "--output-prefix", p.to_str().unwrap()], &[PASSWORD]);
+    assert!(run.status.success(), "{}", run.stderr);
+    (format!("{}.key", p.display()), format!("{}.pub", p.display()))
+}
+
+fn registry_with(work: &Path, images: &[&str]) -> Registry {
+    let registry = Registry::start(work, "sign", &work.join("storage"), None, &Auth::None);
+    for image in images {
+        push(work, &corpus_layout(image), &format!("docker://{}/lab/{image}:latest", registry.host()), true, &["--dest-tls-verify=false"]);
+    }
+    registry
+}
+
+fn verify(image: &str, args: &[&str]) -> (Option<i32>, Value, String) {
+    let mut all = vec!["verify", image, "--insecure", "-f", "json"];
+    all.extend_from_slice(args);
+    let run = temper_env(&all, &[]);
+    let json = serde_json::from_slice(&run.stdout).unwrap_or(Value::Null);
+    (run.code(), json, run.stderr)
+}
+
+#[test]
+fn sign_then_verify_in_both_places_with_independent_checks() {
+    let work = tempfile::tempdir().unwrap();
+    let registry = registry_with(work.path(), &[IMAGE]);
+    let image = format!("{}/lab/{IMAGE}:latest", registry.host());
+    let (key, public) = keypair(work.path(), "signer");
+    let (_, other_public) = keypair(work.path(), "other");
+
+    // Nothing attached yet: 3.
+    let (code, json, err) = verify(&image, &["--key", &public]);
+    assert_eq!(code, Some(3), "{err}");
+    assert_eq!(json["signatures"], Value::Array(vec![]));
+    assert!(err.contains("no signature found"), "{err}");
+
+    let run = temper_env(&["sign", &image, "--key", &key, "--insecure", "-a", "team=platform", "-f", "json"], &[PASSWORD]);
+    assert!(run.status.success(), "{}", run.stderr);
+    let signed = run.json();
+    let digest = signed["signed"][0]["digest"].as_str().unwrap().to_owned();
+
+    let (code, json, err) = verify(&image, &["--key", &public]);
+    assert_eq!(code, Some(0), "{err}");
+    let sigs = json["signatures"].as_array().unwrap();
+    assert_eq!(sigs.len(), 2, "{json}");
+    assert!(sigs.iter().any(|s| s["found"]["tag"].is_string()) && sigs.iter().any(|s| s["found"]["referrer"].is_string()), "{json}");
+    assert!(sigs.iter().all(|s| s["outcome"] == "verified"), "{json}");
+
+    // Another key: signed, but not by it (5). A rotation set holding both: verified.
+    let (code, _, err) = verify(&image, &["--key", &other_public]);
+    assert_eq!(code, Some(5), "{err}");
+    let keys = work.path().join("keys");
+    std::fs::create_dir(&keys).unwrap();
+    std::fs::copy(&other_public, keys.join("a.pub")).unwrap();
+    std::fs::copy(&public, keys.join("b.pub")).unwrap();
+    assert_eq!(verify(&image, &["--keys-dir", keys.to_str().unwrap()]).0, Some(0));
+
+    // A second signature adds a layer to the .sig manifest, keeping the first.
+    let run = temper_env(&["sign", &image, "--key", &key, "--insecure", "--storage", "legacy"], &[PASSWORD]);
+    assert!(run.status.success(), "{}", run.stderr);
+    let sig_tag = format!("docker://{}/lab/{IMAGE}:{}.sig", registry.host(), digest.replacen(':', "-", 1));
+    let raw = skopeo(work.path(), &["inspect", "--raw", "--tls-verify=false", &sig_tag]);
+    let manifest: Value = serde_json::from_slice(&raw.stdout).unwrap();
+    let layers = manifest["layers"].as_array().unwrap();
+    assert_eq!(layers.len(), 2, "a new layer, the first kept: {manifest}");
+    let (code, json, _) = verify(&image, &["--key", &public]);
+    assert_eq!((code, json["signatures"].as_array().unwrap().len()), (Some(0), 3), "{json}");
+
+    // openssl verifies the legacy signature over the payload skopeo copies back.
+    let copied = work.path().join("sig-dir");
+    let run = skopeo(work.path(), &["copy", "--src-tls-verify=false", &sig_tag, &format!("dir:{}", copied.display())]);
+    assert!(run.status.success(), "{}", run.stderr);
+    let layer = &layers[0];
+    assert_eq!(layer["mediaType"], "application/vnd.dev.cosign.simplesigning.v1+json");
+    let payload_path = copied.join(layer["digest"].as_str().unwrap().trim_start_matches("sha256:"));
+    let payload: Value = serde_json::from_slice(&std::fs::read(&payload_path).unwrap()).unwrap();
+    assert_eq!(payload["critical"]["image"]["docker-manifest-digest"], digest.as_str());
+    assert_eq!(payload["critical"]["type"], "cosign container image signature");
+    assert_eq!(payload["optional"]["team"], "platform");
+    let sig = base64::engine::general_purpose::STANDARD.decode(layer["annotations"]["dev.cosignproject.cosign/signature"].as_str().unwrap()).unwrap();
+    std::fs::write(work.path().join("sig.der"), sig).unwrap();
+    let o = std::process::Command::new("openssl").args(["dgst", "-sha256", "-verify", &public, "-signature"]).arg(work.path().join("sig.der")).arg(&payload_path).output().unwrap();
+    assert!(o.status.success(), "openssl: {}", String::from_utf8_lossy(&o.stderr));
+}
+
+#[test]
+fn a_signature_about_another_image_is_invalid_and_an_unsigned_one_is_not_found() {
+    let work = tempfile::tempdir().unwrap();
+    let registry = registry_with(work.path(), &[IMAGE, MULTIARCH]);
+    let (key, public) = keypair(work.path(), "signer");
+    let signed = format!("{}/lab/{IMAGE}:latest", registry.host());
+    let other = format!("{}/lab/{MULTIARCH}:latest", registry.host());
+    let run = temper_env(&["sign", &signed, "--key", &key, "--insecure", "--storage", "legacy", "-f", "json"], &[PASSWORD]);
+    assert!(run.status.success(), "{}", run.stderr);
+    let digest = run.json()["signed"][0]["digest"].as_str().unwrap().to_owned();
+    assert_eq!(verify(&other, &["--key", &public]).0, Some(3));
+
+    // Copy the first image's .sig manifest to the second's tag: the
+    // signature verifies, but its payload names another image.
+    let other_digest = {
+        let raw = skopeo(work.path(), &["inspect", "--raw", "--tls-verify=false", &format!("docker://{other}")]);
+        format!("sha256:{}", sha256_hex(&raw.stdout))
+    };
+    let from = format!("docker://{}/lab/{IMAGE}:{}.sig", registry.host(), digest.replacen(':', "-", 1));
+    let to = format!("docker://{}/lab/{MULTIARCH}:{}.sig", registry.host(), other_digest.replacen(':', "-", 1));
+    let run = skopeo(work.path(), &["copy", "--src-tls-verify=false", "--dest-tls-verify=false", "--preserve-digests", &from, &to]);
+    assert!(run.status.success(), "{}", run.stderr);
+    let (code, json, err) = verify(&other, &["--key", &public]);
+    assert_eq!(code, Some(4), "{err} {json}");
+    assert!(err.contains("signature invalid") && err.contains("not this image"), "{err}");
+
+    // A multi-arch index: signed with --recursive, the index and each platform verify.
+    let run = temper_env(&["sign", &other, "--key", &key, "--insecure", "--recursive", "-f", "json"], &[PASSWORD]);
+    assert!(run.status.success(), "{}", run.stderr);
+    let signed = run.json();
+    assert!(signed["signed"].as_array().unwrap().len() >= 3, "{signed}");
+    assert_eq!(verify(&other, &["--key", &public]).0, Some(0));
+    let platform = signed["signed"][1]["digest"].as_str().unwrap();
+    assert_eq!(verify(&format!("{}/lab/{MULTIARCH}@{platform}", registry.host()), &["--key", &public]).0, Some(0));
+}
+
+#[test]
+fn two_concurrent_signers_lose_no_signature() {
+    let work = tempfile::tempdir().unwrap();
+    let registry = registry_with(work.path(), &[IMAGE]);
+    let image = format!("{}/lab/{IMAGE}:latest", registry.host());
+    let signers: Vec<(String, String)> = (0..4).map(|i| keypair(work.path(), &format!("k{i}"))).collect();
+    let handles: Vec<_> = signers
+        .iter()
+        .map(|(key, _)| {
+            let (image, key) = (image.clone(), key.clone());
+            std::thread::spawn(move || temper_env(&["sign", &image, "--key", &key, "--insecure"], &[PASSWORD]))
+        })
+        .collect();
+    for h in handles {
+        let run = h.join().unwrap();
+        assert!(run.status.success(), "{}", run.stderr);
+    }
+    let (code, json, err) = verify(&image, &["--key", &signers[0].1]);
+    assert_eq!(code, Some(0), "{err}");
+    let sigs = json["signatures"].as_array().unwrap();
+    assert_eq!(sigs.iter().filter(|s| s["found"]["tag"].is_string()).count(), 4, "every .sig layer kept: {json}");
+    assert_eq!(sigs.iter().filter(|s| s["found"]["referrer"].is_string()).count(), 4, "every referrer kept: {json}");
+    for (_, public) in &signers {
+        assert_eq!(verify(&image, &["--key", public]).0, Some(0));
+    }
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
