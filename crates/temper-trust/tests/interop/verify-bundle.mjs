@@ -8,6 +8,10 @@
 // threshold is zero: only the bundle's form, the key hint and the signature
 // are checked. The hint must be the base64 SHA-256 of the key's SPKI DER,
 // the form temper-trust says it writes (as cosign and sigstore-go do).
+// The protobuf-specs JSON reader drops fields it does not know, so the
+// bundle is also written back by @sigstore/bundle and must come out the same
+// (empty arrays aside, which the canonical form omits): no misspelt or
+// misplaced field, base64 and enum names in their canonical form.
 // Exit 0: verified; 1: refused (the reason on stderr); 2: usage.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -21,12 +25,23 @@ if (!verifiers || !bundlePath || !keyPath) {
 }
 // The packages live in the cache, not beside this script.
 const require = createRequire(join(verifiers, 'node', 'package.json'));
-const { bundleFromJSON } = require('@sigstore/bundle');
+const { bundleFromJSON, bundleToJSON } = require('@sigstore/bundle');
 const { crypto } = require('@sigstore/core');
 const { Verifier, toSignedEntity, toTrustMaterial, VerificationError } = require('@sigstore/verify');
 
+// The JSON text of `value` with object keys sorted and empty arrays left out.
+const canonical = (value) => JSON.stringify(value, (_, v) => {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
+  return Object.fromEntries(Object.keys(v).sort().filter((k) => !(Array.isArray(v[k]) && v[k].length === 0)).map((k) => [k, v[k]]));
+});
+
 try {
-  const bundle = bundleFromJSON(JSON.parse(readFileSync(bundlePath, 'utf8')));
+  const json = JSON.parse(readFileSync(bundlePath, 'utf8'));
+  const bundle = bundleFromJSON(json);
+  const written = canonical(bundleToJSON(bundle));
+  if (written !== canonical(json)) {
+    throw new Error(`not in the protobuf-specs form: read as ${written}`);
+  }
   const publicKey = crypto.createPublicKey(readFileSync(keyPath, 'utf8'));
   const hint = createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('base64');
   const keyFinder = (h) => {
