@@ -13,11 +13,12 @@ use sha2::{Digest as _, Sha256};
 use temper_trust::bundle::{Bundle, Content};
 use temper_trust::dsse::{self, Envelope, INTOTO_PAYLOAD_TYPE};
 use temper_trust::key::{Algorithm, SigningKey};
+use temper_trust::SimpleSigning;
 use temper_trust::statement::{self, Statement};
 
 /// The verifiers' directory, or `None` (and a note) when they are not installed outside CI.
 fn verifiers() -> Option<PathBuf> {
-    let dir = std::env::var_os("TEMPER_TRUST_VERIFIERS").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cache/temper-peers/trust-verifiers"));
+    let dir = std::env::var_os("TEMPER_TRUST_VERIFIERS").filter(|v| !v.is_empty()).map(PathBuf::from).unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cache/temper-peers/trust-verifiers"));
     let node = Command::new("node").arg("--version").output().is_ok_and(|o| o.status.success());
     let found = node && dir.join("node/node_modules/@sigstore/verify/package.json").is_file() && dir.join("py/bin/python").is_file();
     let ci = std::env::var("CI").is_ok_and(|v| v == "true");
@@ -69,9 +70,12 @@ fn node(verifiers: &Path) -> Node<'_> {
     Node { verifiers, dir: tempfile::tempdir().unwrap() }
 }
 
+fn image() -> String {
+    format!("sha256:{}", hex::encode(Sha256::digest(b"an image manifest")))
+}
+
 fn statement() -> Vec<u8> {
-    let image = format!("sha256:{}", hex::encode(Sha256::digest(b"an image manifest")));
-    Statement::new("registry.test/app", &image, statement::SLSA_PROVENANCE_V1, serde_json::json!({"buildDefinition": {"buildType": "https://temper.test/build/v1"}})).to_json()
+    Statement::new("registry.test/app", &image(), statement::SLSA_PROVENANCE_V1, serde_json::json!({"buildDefinition": {"buildType": "https://temper.test/build/v1"}})).to_json()
 }
 
 fn flip_last(bytes: &mut [u8]) {
@@ -122,7 +126,8 @@ fn sigstore_js_verifies_temper_dsse_bundles_and_refuses_them_altered() {
 fn sigstore_js_verifies_temper_message_signature_bundles_and_refuses_them_altered() {
     let Some(verifiers) = verifiers() else { return };
     let node = node(&verifiers);
-    let artifact = b"an artifact's bytes\n".to_vec();
+    // The artifact `temper sign` signs: an image's simple-signing payload.
+    let artifact = SimpleSigning::new("registry.test/app", &image()).to_json();
     let key = SigningKey::generate(Algorithm::EcdsaP256).unwrap();
     let public = key.public();
     let pem = public.to_pem();
