@@ -21,7 +21,9 @@ if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
   # A failure here (offline) shows below as a venv that cannot be made.
   { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-venv; } || true
 fi
-rm -rf "$DIR"
+# Only what this script makes is removed: DIR may be a directory shared with other things.
+clean() { rm -rf "$DIR/node" "$DIR/py" "$DIR/.temper-pins"; }
+clean
 mkdir -p "$DIR/node"
 # A private package.json so that the lock file and node_modules stay in the cache.
 echo '{"name":"temper-trust-verifiers","private":true}' >"$DIR/node/package.json"
@@ -30,7 +32,7 @@ if npm install --prefix "$DIR/node" --save-exact --no-audit --no-fund --loglevel
   && "$DIR/py/bin/pip" install --quiet --disable-pip-version-check "${py_pins[@]}"; then
   echo "$want" >"$DIR/.temper-pins"
 else
-  rm -rf "$DIR"
+  clean
   echo "trust-verifiers: could not install $want" >&2
   exit 1
 fi
