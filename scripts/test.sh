@@ -54,6 +54,14 @@ if [[ ! -x $TEMPER_SBOM_VALIDATORS/bin/pyspdxtools || $(cat "$TEMPER_SBOM_VALIDA
   fi
 fi
 
+# npm's @sigstore/verify and PyPI's securesystemslib, pinned, which must accept
+# temper-trust's bundles and DSSE envelopes (crates/temper-trust/tests/interop.rs).
+export TEMPER_TRUST_VERIFIERS=${TEMPER_TRUST_VERIFIERS:-$peers/trust-verifiers}
+if ! scripts/trust-verifiers.sh "$TEMPER_TRUST_VERIFIERS"; then
+  [[ ${CI:-} == true ]] && { echo "error: could not install the trust verifiers" >&2; exit 1; }
+  echo "warning: could not install the trust verifiers (offline?); their test will skip" >&2
+fi
+
 # The corpus is rebuilt only when missing or when its build scripts changed.
 stamp="$TEMPER_CORPUS/.temper-stamp"
 want=$(cat "$SHARED/corpus/build-corpus.sh" "$SHARED/corpus/corpus_tools.py" | sha256sum | cut -d' ' -f1)
