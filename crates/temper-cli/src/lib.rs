@@ -34,7 +34,7 @@ pub use push::PushArgs;
 pub use rebase::{InheritChoice, RebaseArgs};
 pub use sbom::{SbomArgs, SbomFormat};
 pub use scan::{ScanArgs, ScanFormat};
-pub use sign::{SignArgs, SignStorage, VerifyArgs};
+pub use sign::{AttestArgs, SignArgs, SignStorage, VerifyArgs, VerifyAttestationArgs};
 
 /// Secure container-image pipeline: read images from registries, archives,
 /// layouts and directories, and tell what their layers hold.
@@ -77,6 +77,10 @@ pub enum Command {
     Sign(SignArgs),
     /// Verify an image's signatures with public keys, offline but for its registry (exit 3 none, 4 invalid, 5 other key).
     Verify(VerifyArgs),
+    /// Attest an image: an in-toto statement (SBOM, provenance, VEX…) signed in a DSSE envelope, attached as cosign does.
+    Attest(AttestArgs),
+    /// Verify an image's attestations of one type with public keys (exit 3 none, 4 invalid, 5 other key).
+    VerifyAttestation(VerifyAttestationArgs),
     /// Make signing keys (cosign's formats).
     #[command(subcommand)]
     Key(KeyCommand),

@@ -65,3 +65,52 @@ pub struct VerifyArgs {
     #[arg(long, short, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 }
+
+/// `temper attest`.
+#[derive(Args, Debug)]
+pub struct AttestArgs {
+    /// The image, in its registry.
+    #[arg(value_name = "IMAGE")]
+    pub image: String,
+    /// The private key (cosign's encrypted format, or PKCS#8).
+    #[arg(long, value_name = "FILE")]
+    pub key: PathBuf,
+    /// The predicate, a JSON file (an SBOM, SLSA provenance, an OpenVEX document…).
+    #[arg(long, value_name = "FILE")]
+    pub predicate: PathBuf,
+    /// Its type: slsaprovenance1, slsaprovenance, cyclonedx, spdx, spdxjson, openvex, vuln, link, custom, or a URI.
+    #[arg(long = "type", value_name = "TYPE", default_value = "custom")]
+    pub predicate_type: String,
+    /// Where the attestation goes: a `.att` tag layer, a Sigstore bundle referrer, or both.
+    #[arg(long, value_enum, default_value_t = SignStorage::Both)]
+    pub storage: SignStorage,
+    /// Registry flags.
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+    /// Output format of the summary.
+    #[arg(long, short, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// `temper verify-attestation`: exit codes as `verify`.
+#[derive(Args, Debug)]
+pub struct VerifyAttestationArgs {
+    /// The image, in its registry.
+    #[arg(value_name = "IMAGE")]
+    pub image: String,
+    /// The predicate type wanted (as `attest --type`).
+    #[arg(long = "type", value_name = "TYPE", default_value = "custom")]
+    pub predicate_type: String,
+    /// A public key (PEM) an attestation must verify with (repeatable).
+    #[arg(long = "key", value_name = "PUB")]
+    pub keys: Vec<PathBuf>,
+    /// A directory of public keys (`*.pub`, `*.pem`).
+    #[arg(long, value_name = "DIR")]
+    pub keys_dir: Option<PathBuf>,
+    /// Registry flags.
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+    /// Output format: a one-line verdict, or the attestations found and the verified statements as JSON.
+    #[arg(long, short, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}

@@ -221,3 +221,112 @@ pub fn verify(reference: &str, keys: &[VerifyingKey], opts: &OpenOptions) -> Res
     }
     Ok(Verification { digest, signatures })
 }
+
+/// The media type of a legacy `.att` layer (a DSSE envelope).
+pub const DSSE_MEDIA_TYPE: &str = "application/vnd.dsse.envelope.v1+json";
+/// The annotation naming the predicate type, on `.att` layers and bundle referrers.
+const PREDICATE_TYPE_ANNOTATION: &str = "predicateType";
+/// cosign's annotation on bundle referrers.
+const BUNDLE_PREDICATE_ANNOTATION: &str = "dev.sigstore.bundle.predicateType";
+
+/// Attests `reference` (a registry image): an in-toto statement of
+/// `predicate_type` about its manifest digest, in a DSSE envelope signed
+/// with `key`, stored as a bundle referrer and (unless `storage` says
+/// otherwise) a `.att` layer for verifiers before OCI 1.1.
+pub fn attest(reference: &str, key: &SigningKey, predicate_type: &str, predicate: serde_json::Value, opts: &OpenOptions, storage: Storage) -> Result<Vec<SignedManifest>, Error> {
+    let mut out = Vec::new();
+    for subject in subjects(reference, opts, false)? {
+        let store = Attachments::new(&subject.repo, &opts.registry)?;
+        let digest = subject.digest.to_string();
+        let statement = Statement::new(&docker_reference(&subject.repo), &digest, predicate_type, predicate.clone());
+        let envelope = Envelope::sign(temper_trust::dsse::INTOTO_PAYLOAD_TYPE, statement.to_json(), key);
+        let mut stored = Vec::new();
+        if storage != Storage::Bundle {
+            let annotations = BTreeMap::from([(PREDICATE_TYPE_ANNOTATION.to_owned(), predicate_type.to_owned())]);
+            store.append_tag_layer(&subject.digest, "att", envelope.to_json().as_bytes(), DSSE_MEDIA_TYPE, &annotations)?;
+            stored.push(Found::Tag(format!("{}.att", digest.replacen(':', "-", 1))));
+        }
+        if storage != Storage::Legacy {
+            let bytes = Bundle::for_dsse(envelope, &key.public()).to_json().into_bytes();
+            let annotations = BTreeMap::from([(BUNDLE_PREDICATE_ANNOTATION.to_owned(), predicate_type.to_owned())]);
+            let referrer = store.attach_referrer((&subject.digest, &subject.media_type, subject.size), temper_trust::bundle::MEDIA_TYPE_V03, &bytes, temper_trust::bundle::MEDIA_TYPE_V03, &annotations)?;
+            stored.push(Found::Referrer(referrer.to_string()));
+        }
+        out.push(SignedManifest { digest, stored });
+    }
+    Ok(out)
+}
+
+/// What verifying an image's attestations of one type found.
+#[derive(Clone, Debug, Serialize)]
+pub struct Attestations {
+    /// The image's (top) manifest digest.
+    pub digest: String,
+    /// Every attestation found that could be of the type (verified ones of
+    /// other types are left out).
+    pub checked: Vec<Checked>,
+    /// The statements that verified, with the key each verified with: the
+    /// only attestation data later stages may read.
+    pub verified: Vec<VerifiedStatement>,
+}
+
+/// A statement whose signature checked out.
+#[derive(Clone, Debug, Serialize)]
+pub struct VerifiedStatement {
+    /// The key it verified with.
+    pub key_id: String,
+    /// Where it was found.
+    pub found: Found,
+    /// The statement.
+    pub statement: Statement,
+}
+
+impl Attestations {
+    /// The best outcome, `None` when nothing was found.
+    pub fn outcome(&self) -> Option<Outcome> {
+        self.checked.iter().map(|c| c.outcome).min()
+    }
+}
+
+/// Verifies the attestations of `predicate_type` attached to `reference`
+/// (`.att` layers and bundle referrers) with `keys`.
+pub fn verify_attestations(reference: &str, keys: &[VerifyingKey], predicate_type: &str, opts: &OpenOptions) -> Result<Attestations, Error> {
+    let subject = subjects(reference, opts, false)?.remove(0);
+    let store = Attachments::new(&subject.repo, &opts.registry)?;
+    let digest = subject.digest.to_string();
+    let mut found: Vec<(Found, Result<temper_trust::Verified<Statement>, VerifyError>)> = Vec::new();
+    let tag = format!("{}.att", digest.replacen(':', "-", 1));
+    for layer in store.tag_layers(&subject.digest, "att")? {
+        let at = Found::Tag(format!("{tag} layer {}", layer.digest));
+        let result = Envelope::parse(&layer.bytes).map_err(|e| VerifyError::Invalid(e.to_string())).and_then(|e| verify::envelope(&e, &digest, keys));
+        found.push((at, result));
+    }
+    for referrer in store.referrers(&subject.digest)? {
+        if !referrer.artifact_type.starts_with("application/vnd.dev.sigstore.bundle") {
+            continue;
+        }
+        for (_, bytes) in &referrer.layers {
+            let result = match verify::bundle(bytes, Expected::ImageDigest(&digest), keys) {
+                Ok(temper_trust::Verified { key_id, content: Attested::Statement(statement) }) => Ok(temper_trust::Verified { key_id, content: statement }),
+                // A verified message signature signs the image; it attests nothing.
+                Ok(temper_trust::Verified { content: Attested::Message { .. }, .. }) => continue,
+                Err(e) => Err(e),
+            };
+            found.push((Found::Referrer(referrer.digest.to_string()), result));
+        }
+    }
+    let mut results = Vec::new();
+    let mut verified = Vec::new();
+    for (at, result) in found {
+        match result {
+            Ok(v) if v.content.predicate_type == predicate_type => {
+                results.push(checked(at.clone(), Ok(v.key_id.clone())));
+                verified.push(VerifiedStatement { key_id: v.key_id, found: at, statement: v.content });
+            }
+            // Verified, but of another type (a signature's statement among them).
+            Ok(_) => {}
+            Err(e) => results.push(checked(at, Err(e))),
+        }
+    }
+    Ok(Attestations { digest, checked: results, verified })
+}

@@ -46,6 +46,8 @@ pub fn run(command: Command) -> Result<ExitCode> {
         Command::Rebase(args) => rebase::run(&args),
         Command::Sign(args) => sign::run(&args),
         Command::Verify(args) => sign::verify(&args),
+        Command::Attest(args) => sign::attest(&args),
+        Command::VerifyAttestation(args) => sign::verify_attestation(&args),
         Command::Key(command) => key::run(command),
         Command::Db(command) => db::run(command),
         Command::Cache(command) => cache::run(command),

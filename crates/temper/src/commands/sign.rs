@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context as _, Result, anyhow, bail};
-use temper_cli::{Format, SignArgs, SignStorage, VerifyArgs};
+use temper_cli::{AttestArgs, Format, SignArgs, SignStorage, VerifyArgs, VerifyAttestationArgs};
 use temper_trust::{SigningKey, VerifyingKey};
 use temper_verdict::trust::{self, Outcome, SignOptions, Storage};
 
@@ -31,11 +31,7 @@ pub fn run(args: &SignArgs) -> Result<ExitCode> {
         let (k, v) = a.split_once('=').ok_or_else(|| anyhow!("--annotation {a}: give KEY=VALUE"))?;
         annotations.insert(k.to_owned(), v.to_owned());
     }
-    let storage = match args.storage {
-        SignStorage::Both => Storage::Both,
-        SignStorage::Legacy => Storage::Legacy,
-        SignStorage::Bundle => Storage::Bundle,
-    };
+    let storage = storage(args.storage);
     let signed = trust::sign(&args.image, &key, &source_options(&args.registry)?, &SignOptions { storage, annotations, recursive: args.recursive })?;
     match args.format {
         Format::Json => print(&(serde_json::to_string_pretty(&serde_json::json!({ "key_id": key.public().key_id(), "signed": signed }))? + "\n"))?,
@@ -48,10 +44,18 @@ pub fn run(args: &SignArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+fn storage(s: SignStorage) -> Storage {
+    match s {
+        SignStorage::Both => Storage::Both,
+        SignStorage::Legacy => Storage::Legacy,
+        SignStorage::Bundle => Storage::Bundle,
+    }
+}
+
 /// The public keys of --key and --keys-dir.
-fn keys(args: &VerifyArgs) -> Result<Vec<VerifyingKey>> {
-    let mut paths: Vec<PathBuf> = args.keys.clone();
-    if let Some(dir) = &args.keys_dir {
+fn keys(keys: &[PathBuf], keys_dir: Option<&Path>) -> Result<Vec<VerifyingKey>> {
+    let mut paths: Vec<PathBuf> = keys.to_vec();
+    if let Some(dir) = keys_dir {
         let mut found: Vec<PathBuf> = std::fs::read_dir(dir).with_context(|| format!("--keys-dir {}", dir.display()))?.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "pub" || x == "pem")).collect();
         found.sort();
         if found.is_empty() {
@@ -69,23 +73,30 @@ fn keys(args: &VerifyArgs) -> Result<Vec<VerifyingKey>> {
 }
 
 pub fn verify(args: &VerifyArgs) -> Result<ExitCode> {
-    let keys = keys(args)?;
+    let keys = keys(&args.keys, args.keys_dir.as_deref())?;
     let report = trust::verify(&args.image, &keys, &source_options(&args.registry)?)?;
     let outcome = report.outcome();
     if args.format == Format::Json {
         print(&(serde_json::to_string_pretty(&serde_json::json!({ "image": args.image, "digest": report.digest, "outcome": outcome, "signatures": report.signatures }))? + "\n"))?;
     }
+    finish(outcome, &report.signatures, &report.digest, "signature", "signed", args.format)
+}
+
+/// Prints the verdict line and gives the exit code: the line on stdout
+/// when verified (table format), on stderr otherwise.
+fn finish(outcome: Option<Outcome>, checked: &[trust::Checked], digest: &str, what: &str, verb: &str, format: Format) -> Result<ExitCode> {
+    let reason = checked.iter().filter_map(|c| c.reason.as_deref()).next().unwrap_or("no reason given");
     let (code, line) = match outcome {
         Some(Outcome::Verified) => {
-            let ids: Vec<&str> = report.signatures.iter().filter_map(|c| c.key_id.as_deref()).collect();
-            (0, format!("verified: {} signed by key {}", report.digest, ids.first().copied().unwrap_or_default()))
+            let id = checked.iter().find_map(|c| c.key_id.as_deref()).unwrap_or_default();
+            (0, format!("verified: {digest} {verb} by key {id}"))
         }
-        Some(Outcome::Mismatch) => (MISMATCH, format!("signed, but by none of the given keys: {} ({})", report.digest, first_reason(&report))),
-        Some(Outcome::Invalid) => (INVALID, format!("signature invalid: {} ({})", report.digest, first_reason(&report))),
-        None => (NONE_FOUND, format!("no signature found for {} (no .sig tag, no bundle referrer)", report.digest)),
+        Some(Outcome::Mismatch) => (MISMATCH, format!("{verb}, but by none of the given keys: {digest} ({reason})")),
+        Some(Outcome::Invalid) => (INVALID, format!("{what} invalid: {digest} ({reason})")),
+        None => (NONE_FOUND, format!("no {what} found for {digest} (no tag, no bundle referrer)")),
     };
     if code == 0 {
-        if args.format == Format::Table {
+        if format == Format::Table {
             print(&(escape(&line) + "\n"))?;
         }
     } else {
@@ -94,6 +105,29 @@ pub fn verify(args: &VerifyArgs) -> Result<ExitCode> {
     Ok(ExitCode::from(code))
 }
 
-fn first_reason(report: &trust::Verification) -> String {
-    report.signatures.iter().filter_map(|c| c.reason.as_deref()).next().unwrap_or("no reason given").to_owned()
+pub fn attest(args: &AttestArgs) -> Result<ExitCode> {
+    let predicate_type = temper_trust::statement::predicate_type(&args.predicate_type).map_err(|e| anyhow!("--type: {e}"))?;
+    let text = std::fs::read(&args.predicate).with_context(|| format!("--predicate {}", args.predicate.display()))?;
+    let predicate: serde_json::Value = serde_json::from_slice(&text).map_err(|e| anyhow!("--predicate {}: not JSON ({e})", args.predicate.display()))?;
+    let key = read_key(&args.key)?;
+    let attested = trust::attest(&args.image, &key, &predicate_type, predicate, &source_options(&args.registry)?, storage(args.storage))?;
+    match args.format {
+        Format::Json => print(&(serde_json::to_string_pretty(&serde_json::json!({ "key_id": key.public().key_id(), "predicate_type": predicate_type, "attested": attested }))? + "\n"))?,
+        Format::Table => {
+            for a in &attested {
+                term::note(&format!("attested {} ({predicate_type}) with key {}", a.digest, key.public().key_id()));
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn verify_attestation(args: &VerifyAttestationArgs) -> Result<ExitCode> {
+    let predicate_type = temper_trust::statement::predicate_type(&args.predicate_type).map_err(|e| anyhow!("--type: {e}"))?;
+    let keys = keys(&args.keys, args.keys_dir.as_deref())?;
+    let report = trust::verify_attestations(&args.image, &keys, &predicate_type, &source_options(&args.registry)?)?;
+    if args.format == Format::Json {
+        print(&(serde_json::to_string_pretty(&serde_json::json!({ "image": args.image, "digest": report.digest, "predicate_type": predicate_type, "outcome": report.outcome(), "attestations": report.checked, "verified": report.verified }))? + "\n"))?;
+    }
+    finish(report.outcome(), &report.checked, &report.digest, "attestation", "attested", args.format)
 }
