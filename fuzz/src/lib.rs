@@ -6,6 +6,7 @@
 //! (`layer_walk`, `archive`) read layers through [`split::SplitReader`].
 
 pub mod advisory;
+pub mod apt;
 pub mod build;
 pub mod catalog;
 pub mod dockerfile;
