@@ -34,7 +34,8 @@ fn run(target: &str, body: fn(&[u8]) -> bool, iterations: usize, seed: u64) {
     for (f, input) in files.iter().zip(&inputs) {
         assert!(dog.run(&format!("seed {}", f.display()), input), "{target}: seed {} refused", f.display());
     }
-    let mut rng = XorShift(seed);
+    let iterations = iterations * std::env::var("X_MULT").map_or(1, |v| v.parse::<usize>().unwrap());
+    let mut rng = XorShift(seed ^ std::env::var("X_SEED").map_or(0, |v| v.parse::<u64>().unwrap()));
     let mut accepted = 0;
     for k in 0..iterations {
         let base = rng.below(inputs.len());
