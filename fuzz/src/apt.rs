@@ -190,9 +190,11 @@ pub fn release(data: &[u8]) -> bool {
     }
     // rpgp signs a cleartext message's lines with their trailing blanks,
     // which the format says are not signed (gpg drops them, and rpgp's own
-    // reading does): the text is signed as gpg would see it.
+    // reading does), and a carriage return closing the text as a line
+    // break, which its reading drops: the text is signed as it is read,
+    // every CR a line break, lines without trailing blanks.
     if let Ok(text) = std::str::from_utf8(data)
-        && let text = text.split('\n').map(|l| l.trim_end_matches([' ', '\t'])).collect::<Vec<_>>().join("\n")
+        && let text = text.replace("\r\n", "\n").replace('\r', "\n").split('\n').map(|l| l.trim_end_matches([' ', '\t'])).collect::<Vec<_>>().join("\n")
         && let Ok(signed) = CleartextSignedMessage::sign(rng(), &text, &s.key.primary_key, &Password::empty()).and_then(|m| m.to_armored_string(ArmorOptions::default()))
     {
         match release::verify_inrelease("InRelease", signed.as_bytes(), &s.ring, now()) {
