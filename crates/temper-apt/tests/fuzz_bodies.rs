@@ -34,8 +34,7 @@ fn run(target: &str, body: fn(&[u8]) -> bool, iterations: usize, seed: u64) {
     for (f, input) in files.iter().zip(&inputs) {
         assert!(dog.run(&format!("seed {}", f.display()), input), "{target}: seed {} refused", f.display());
     }
-    let iterations = iterations * std::env::var("X_MULT").map_or(1, |v| v.parse::<usize>().unwrap());
-    let mut rng = XorShift(seed ^ std::env::var("X_SEED").map_or(0, |v| v.parse::<u64>().unwrap()));
+    let mut rng = XorShift(seed);
     let mut accepted = 0;
     for k in 0..iterations {
         let base = rng.below(inputs.len());
@@ -63,12 +62,12 @@ fn apt_release_body_survives_mutations() {
 
 #[test]
 fn apt_sources_body_survives_mutations() {
-    run("apt_sources", bodies::sources, 10_000, 0x5022_ce5);
+    run("apt_sources", bodies::sources, 10_000, 0x0502_2ce5);
 }
 
 #[test]
 fn apt_relation_body_survives_mutations() {
-    run("apt_relation", bodies::relation, 10_000, 0x2e1a_7e);
+    run("apt_relation", bodies::relation, 10_000, 0x002e_1a7e);
 }
 
 #[test]
@@ -83,7 +82,7 @@ fn apt_scripts_body_survives_mutations() {
 
 #[test]
 fn apt_status_body_survives_mutations() {
-    run("apt_status", bodies::status, 10_000, 0x57a7_05);
+    run("apt_status", bodies::status, 10_000, 0x0057_a705);
 }
 
 #[test]
