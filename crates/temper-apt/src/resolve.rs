@@ -302,6 +302,13 @@ struct Resolver<'a> {
     named: BTreeMap<String, BTreeSet<Key>>,
     /// The installed packages (configured) by name and provided names.
     inst_named: BTreeMap<String, Vec<usize>>,
+    /// Kept packages by each name their dependencies name, filled by the
+    /// first repair pass; `touched`: the names (and provided names) of the
+    /// packages the plan put in or replaced since the last pass began. Later passes
+    /// look only at the packages depending on a touched name: a pass over
+    /// every kept package for each one repaired made a chain quadratic.
+    depending: Option<BTreeMap<String, BTreeSet<(Key, usize)>>>,
+    touched: BTreeSet<String>,
     /// Where each planned package came from: the chain text that explains it.
     why: BTreeMap<Key, String>,
     queue: VecDeque<Key>,
@@ -353,6 +360,8 @@ pub fn resolve(arch: &str, installed: &[Installed], candidates: &[Candidate], re
         world: BTreeMap::new(),
         named: BTreeMap::new(),
         inst_named: BTreeMap::new(),
+        depending: None,
+        touched: BTreeSet::new(),
         why: BTreeMap::new(),
         queue: VecDeque::new(),
         kept: BTreeSet::new(),
@@ -394,10 +403,15 @@ impl Resolver<'_> {
 
     /// Puts `sel` in the world at `key`.
     fn select(&mut self, key: Key, sel: Sel) {
+        if let Some(old) = self.world.get(&key).and_then(|&s| self.pkg(s)) {
+            let names: Vec<String> = std::iter::once(&old.name).chain(old.provides.iter().map(|v| &v.name)).cloned().collect();
+            self.touched.extend(names);
+        }
         if let Some(p) = self.pkg(sel) {
             let names: Vec<String> = std::iter::once(&p.name).chain(p.provides.iter().map(|v| &v.name)).cloned().collect();
             for name in names {
-                self.named.entry(name).or_default().insert(key.clone());
+                self.named.entry(name.clone()).or_default().insert(key.clone());
+                self.touched.insert(name);
             }
         }
         self.world.insert(key, sel);
@@ -597,15 +611,29 @@ impl Resolver<'_> {
     /// Upgrades installed packages whose dependencies the plan broke;
     /// true when it planned any.
     fn repair_broken(&mut self) -> Result<bool, ResolveError> {
-        if !self.world.values().any(|s| matches!(s, Sel::Planned(_))) {
+        // Every planned package has its `why`.
+        if self.why.is_empty() {
             return Ok(false);
         }
-        let kept: Vec<(Key, usize)> = self.world.iter().filter_map(|(k, s)| if let Sel::Kept(i) = s { Some((k.clone(), *i)) } else { None }).collect();
+        let touched = std::mem::take(&mut self.touched);
+        let first = self.depending.is_none();
+        let mut depending = self.depending.take().unwrap_or_default();
+        let kept: Vec<(Key, usize)> = if first {
+            self.world.iter().filter_map(|(k, s)| if let Sel::Kept(i) = s { Some((k.clone(), *i)) } else { None }).collect()
+        } else {
+            let kept: BTreeSet<&(Key, usize)> = touched.iter().filter_map(|n| depending.get(n)).flatten().filter(|(k, i)| self.world.get(k) == Some(&Sel::Kept(*i))).collect();
+            kept.into_iter().cloned().collect()
+        };
         let mut any = false;
         for (key, i) in kept {
             let Some(p) = self.inst[i].as_ref() else { continue };
             let mut groups = p.field("Pre-Depends", &p.pre_depends)?;
             groups.extend(p.field("Depends", &p.depends)?);
+            if first {
+                for r in groups.iter().flatten() {
+                    depending.entry(r.name.clone()).or_default().insert((key.clone(), i));
+                }
+            }
             let Some(broken) = groups.into_iter().find(|g| !self.satisfied(g, &p.arch)) else { continue };
             let text = relation::group_text(&broken);
             // Only breakage the plan caused is ours to repair: a dependency
@@ -630,6 +658,7 @@ impl Resolver<'_> {
                 }
             }
         }
+        self.depending = Some(depending);
         Ok(any)
     }
 
@@ -732,6 +761,24 @@ mod tests {
         whole.push(cand(&format!("p{N}"), "1", &[]));
         let plan = resolve("amd64", &[], &whole, &install(&["p0"])).unwrap();
         assert_eq!(plan.install.len(), N + 1);
+    }
+
+    /// Each repair pass looked at every kept package and repaired what the
+    /// last pass broke: installed packages each pinned to the one before
+    /// (`= 1`), named so that every pass reached them in the wrong order,
+    /// took one pass per package (4,000: 33 s in a debug build).
+    #[test]
+    fn upgrading_the_head_of_a_long_pinned_chain_repairs_it_in_few_passes() {
+        const N: usize = 10_000;
+        let name = |i: usize| format!("p{:06}", N - i);
+        let pinned = |i: usize, v: &str| cand(&name(i), v, &[("Depends", &if i > 0 { format!("{} (= {v})", name(i - 1)) } else { "base".to_owned() })]);
+        let installed: Vec<Installed> = (0..N).map(|i| inst(pinned(i, "1"))).chain([inst(cand("base", "1", &[]))]).collect();
+        let sources: Vec<Candidate> = (0..N).map(|i| pinned(i, "2")).collect();
+        let start = std::time::Instant::now();
+        let plan = resolve("amd64", &installed, &sources, &Request { install: Vec::new(), upgrade: Upgrade::Only(vec![name(0)]) }).unwrap();
+        assert!(start.elapsed() < std::time::Duration::from_secs(15), "{:?}", start.elapsed());
+        assert_eq!(plan.upgrade.len(), N);
+        assert!(plan.upgrade.iter().all(|(i, c)| i.version == "1" && c.version == "2"));
     }
 
     fn names(plan: &Plan) -> Vec<String> {
