@@ -3,9 +3,11 @@
 //! it accepts. Stable tests include these files by path and drive the same
 //! bodies over deterministic mutations of the seeds in `seeds/`, each input
 //! under a [`watchdog::Watchdog`] so a hang fails. The streaming bodies
-//! (`layer_walk`, `archive`) read layers through [`split::SplitReader`].
+//! (`layer_walk`, `archive`, `apt_control`, `apt_index`) read their input
+//! through [`split::SplitReader`].
 
 pub mod advisory;
+pub mod apt;
 pub mod build;
 pub mod catalog;
 pub mod dockerfile;

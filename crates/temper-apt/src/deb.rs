@@ -141,6 +141,25 @@ impl<R: Read> Read for Bounded<R> {
     }
 }
 
+/// A file's content, failing where the data tar ends before the size its
+/// header declares: the tar reader ends such an entry quietly, so a
+/// truncated `.deb` would unpack a truncated file.
+struct Declared<R> {
+    inner: R,
+    left: u64,
+}
+
+impl<R: Read> Read for Declared<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n == 0 && !buf.is_empty() && self.left > 0 {
+            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, format!("the data tar ends {} bytes short of the size this file declares; the .deb is truncated", self.left)));
+        }
+        self.left = self.left.saturating_sub(n as u64);
+        Ok(n)
+    }
+}
+
 /// Memory the xz decoder may use: `xz -9` needs 65 MiB; a hostile header
 /// could ask for gigabytes. (zstd refuses windows past 128 MiB by default.)
 const XZ_MEMLIMIT: u64 = 256 << 20;
@@ -265,7 +284,8 @@ pub fn each_data_entry<E: From<DebError>>(path: &Path, limits: &DebLimits, f: &m
             };
             let mode = header.mode().map_err(|e| refuse(format!("'{rel}': {e}")))? & 0o7777;
             let data = DataEntry { path: rel, kind, mode, uid: header.uid().unwrap_or(0), gid: header.gid().unwrap_or(0), mtime: header.mtime().unwrap_or(0) };
-            f(&data, &mut entry)?;
+            let left = if matches!(data.kind, DataKind::File { .. }) { size } else { 0 };
+            f(&data, &mut Declared { inner: &mut entry, left })?;
         }
         Ok(())
     })
@@ -385,6 +405,32 @@ pub(crate) mod tests {
         }
         out.resize(out.len() + 1024, 0);
         out
+    }
+
+    /// Found by the `apt_deb` fuzz body: a data tar cut inside a file gave
+    /// the file's first bytes and no error, so a truncated .deb unpacked a
+    /// truncated file.
+    #[test]
+    fn deb_data_cut_inside_a_file_is_an_error_not_a_short_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut tar = raw_tar(&[("./usr/bin/hello", tar::EntryType::Regular, 31, "")]);
+        tar.truncate(512 + 10);
+        let deb = deb_with_data(dir.path(), tar);
+        let mut got = Vec::new();
+        let err = each_data_entry(&deb, &DebLimits::default(), &mut |_, content| {
+            content.read_to_end(&mut got).map_err(|e| fail(&deb, e.to_string()))?;
+            Ok::<(), DebError>(())
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("the data tar ends 21 bytes short of the size this file declares; the .deb is truncated"), "{err}");
+        assert_eq!(got.len(), 10);
+        let whole = deb_with_data(dir.path(), raw_tar(&[("./usr/bin/hello", tar::EntryType::Regular, 31, "")]));
+        each_data_entry(&whole, &DebLimits::default(), &mut |_, content| {
+            assert_eq!(std::io::copy(content, &mut std::io::sink()).unwrap(), 31);
+            Ok::<(), DebError>(())
+        })
+        .unwrap();
     }
 
     #[test]

@@ -124,18 +124,19 @@ pub fn parse<R: BufRead>(origin: &str, input: R) -> Result<Vec<Package>, Error> 
 }
 
 fn package(origin: &str, para: Paragraph) -> Result<Package, Error> {
-    let name = para.get("Package").unwrap_or("?").to_owned();
+    // Values are quoted escaped: a continuation line would break the one-line message.
+    let name = para.get("Package").unwrap_or("?").escape_debug().to_string();
     let fail = |field: &'static str, reason: String| Error::Field { origin: origin.to_owned(), package: name.clone(), field, reason };
     let required = |field: &'static str| para.get(field).map(str::to_owned).ok_or_else(|| fail(field, "missing".into()));
     let optional = |field: &str| para.get(field).map(str::to_owned);
-    let number = |field: &'static str, v: &str| v.trim().parse::<u64>().map_err(|_| fail(field, format!("`{v}` is not a number")));
+    let number = |field: &'static str, v: &str| v.trim().parse::<u64>().map_err(|_| fail(field, format!("`{}` is not a number", v.escape_debug())));
     let sha = required("SHA256")?;
     let mut sha256 = [0u8; 32];
-    hex::decode_to_slice(sha.trim(), &mut sha256).map_err(|_| fail("SHA256", format!("`{sha}` is not a SHA-256 in hex")))?;
+    hex::decode_to_slice(sha.trim(), &mut sha256).map_err(|_| fail("SHA256", format!("`{}` is not a SHA-256 in hex", sha.escape_debug())))?;
     let filename = required("Filename")?;
     // The path is joined to the archive URL: no way out of the archive root.
     if filename.starts_with('/') || filename.split('/').any(|c| c == "..") {
-        return Err(fail("Filename", format!("`{filename}` leaves the archive root")));
+        return Err(fail("Filename", format!("`{}` leaves the archive root", filename.escape_debug())));
     }
     Ok(Package {
         version: required("Version")?,
@@ -194,6 +195,20 @@ mod tests {
         let text = STANZA.replace("pool/main/h/hello/", "pool/../../");
         let err = parse("t", text.as_bytes()).unwrap_err();
         assert!(err.to_string().contains("leaves the archive root"), "{err}");
+    }
+
+    /// Found by the `apt_index` fuzz body: a value with continuation lines
+    /// was quoted raw, so the refusal ran over several lines.
+    #[test]
+    fn a_refused_multi_line_value_stays_on_one_line() {
+        for (text, want) in [
+            (STANZA.replace("Size: 42", "Size: 4\n 2"), "field Size: `4\\n2` is not a number"),
+            (STANZA.replace("Package: hello", "Package: hel\n lo").replace("Size: 42", "Size: x"), "package hel\\nlo: field Size"),
+            (STANZA.replace("Filename: pool", "Filename: /\n pool"), "`/\\npool/main/h/hello/hello_1.0-1_amd64.deb` leaves the archive root"),
+        ] {
+            let err = parse("t", text.as_bytes()).unwrap_err().to_string();
+            assert!(err.contains(want) && !err.contains('\n'), "{err:?}");
+        }
     }
 
     #[test]

@@ -200,7 +200,7 @@ fn parse(origin: &str, text: &str, signer: String, now: OffsetDateTime) -> Resul
         .ok_or_else(|| Error::Format { origin: origin.to_owned(), reason: "the release is empty".into() })?
         .map_err(|e| Error::Format { origin: origin.to_owned(), reason: e.to_string() })?;
     let date_of = |name: &'static str| -> Result<Option<OffsetDateTime>, Error> {
-        para.get(name).map(|v| parse_date(v).ok_or_else(|| field(name, format!("`{v}` is not an RFC 2822 date")))).transpose()
+        para.get(name).map(|v| parse_date(v).ok_or_else(|| field(name, format!("`{}` is not an RFC 2822 date", v.escape_debug())))).transpose()
     };
     let date = date_of("Date")?;
     let valid_until = date_of("Valid-Until")?;
@@ -209,7 +209,7 @@ fn parse(origin: &str, text: &str, signer: String, now: OffsetDateTime) -> Resul
     {
         return Err(Error::Expired {
             origin: origin.to_owned(),
-            valid_until: para.get("Valid-Until").unwrap_or_default().to_owned(),
+            valid_until: para.get("Valid-Until").unwrap_or_default().escape_debug().to_string(),
             now: now.format(&Rfc2822).unwrap_or_else(|_| now.to_string()),
         });
     }
@@ -218,11 +218,11 @@ fn parse(origin: &str, text: &str, signer: String, now: OffsetDateTime) -> Resul
     for line in para.get("SHA256").unwrap_or_default().lines().filter(|l| !l.trim().is_empty()) {
         let mut parts = line.split_whitespace();
         let (Some(hex), Some(size), Some(path), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
-            return Err(field("SHA256", format!("`{line}` is not `HASH SIZE PATH`")));
+            return Err(field("SHA256", format!("`{}` is not `HASH SIZE PATH`", line.escape_debug())));
         };
         let mut sha256 = [0u8; 32];
-        hex::decode_to_slice(hex, &mut sha256).map_err(|_| field("SHA256", format!("`{hex}` is not a SHA-256 in hex")))?;
-        let size = size.parse().map_err(|_| field("SHA256", format!("size `{size}` of {path} is not a number")))?;
+        hex::decode_to_slice(hex, &mut sha256).map_err(|_| field("SHA256", format!("`{}` is not a SHA-256 in hex", hex.escape_debug())))?;
+        let size = size.parse().map_err(|_| field("SHA256", format!("size `{}` of {} is not a number", size.escape_debug(), path.escape_debug())))?;
         files.push(ReleaseFile { path: path.to_owned(), size, sha256 });
     }
     Ok(Release {
@@ -257,6 +257,13 @@ mod tests {
     fn release_dates_with_utc_zone_parse() {
         let d = parse_date("Sat, 10 Jun 2023 08:53:33 UTC").unwrap();
         assert_eq!(d.unix_timestamp(), 1_686_387_213);
+    }
+
+    /// A refused value with continuation lines is quoted escaped, on one line.
+    #[test]
+    fn a_refused_multi_line_date_stays_on_one_line() {
+        let err = parse("t", "Date: Sat,\n 10 Jun\n", "fp".into(), OffsetDateTime::UNIX_EPOCH).unwrap_err().to_string();
+        assert_eq!(err, "t: field Date: `Sat,\\n10 Jun` is not an RFC 2822 date");
     }
 
     #[test]

@@ -11,10 +11,12 @@
 //! warn about or refuse. The branch a command sits in (`configure` or
 //! `abort-upgrade`) is not evaluated: any command that could run counts.
 
+use std::collections::HashSet;
+
 use temper_dockerfile::{Script, parse_shell};
 
 /// An `update-alternatives --install LINK NAME PATH PRIORITY [--slave LINK NAME PATH]…` call.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Alternative {
     /// The generic name's link (`/usr/bin/editor`).
     pub link: String,
@@ -29,7 +31,7 @@ pub struct Alternative {
 }
 
 /// Whether an [`Account`] is a user or a group.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum AccountKind {
     /// `adduser NAME`, `useradd NAME`.
     User,
@@ -176,7 +178,10 @@ pub fn classify(text: &str, upgrading_from: Option<&str>) -> Classified {
         }
         Script::NotParsed => return out,
     };
-    let defined = functions(text);
+    // Sets, not lists: looking commands up in lists made a script of many
+    // distinct commands or functions quadratic.
+    let defined: HashSet<&str> = functions(text).into_iter().collect();
+    let (mut alternatives, mut unhandled, mut accounts) = (HashSet::new(), HashSet::new(), HashSet::new());
     for command in &script.commands {
         let Some(program) = command.program() else { continue };
         let args = command.arg_values();
@@ -200,7 +205,7 @@ pub fn classify(text: &str, upgrading_from: Option<&str>) -> Classified {
                 Some(accounts) => {
                     let command = written(command);
                     for (kind, name) in accounts {
-                        if !out.accounts.iter().any(|a| a.kind == kind && a.name == name) {
+                        if accounts.insert((kind, name.clone())) {
                             out.accounts.push(Account { kind, name, command: command.clone() });
                         }
                     }
@@ -210,7 +215,7 @@ pub fn classify(text: &str, upgrading_from: Option<&str>) -> Classified {
             },
             "update-alternatives" => match parse_alternative(&args) {
                 Some(alt) => {
-                    if !out.alternatives.contains(&alt) {
+                    if alternatives.insert(alt.clone()) {
                         out.alternatives.push(alt);
                     }
                     true
@@ -221,7 +226,7 @@ pub fn classify(text: &str, upgrading_from: Option<&str>) -> Classified {
         };
         if !handled {
             let written = written(command);
-            if !out.unhandled.contains(&written) {
+            if unhandled.insert(written.clone()) {
                 out.unhandled.push(written);
             }
         }
@@ -272,6 +277,20 @@ mod tests {
         assert!(classify(text, Some("2026b-0+deb12u1")).unhandled.is_empty(), "from a version above both");
         assert_eq!(classify(text, Some("2021a-1")).unhandled.len(), 1, "from 2021a, dir_to_symlink acts; rm_conffile's 1.2.4~ is below it");
         assert_eq!(classify("dpkg-maintscript-helper rm_conffile /etc/x -- \"$@\"\n", Some("1")).unhandled.len(), 1, "no prior version: every upgrade");
+    }
+
+    /// Found by scaling the `apt_scripts` fuzz body: each command was looked
+    /// up in the lists of what was listed and of the script's functions, so
+    /// fifty thousand distinct commands took most of a minute (debug build).
+    #[test]
+    fn scripts_of_many_distinct_commands_classify_in_linear_time() {
+        let n = 50_000;
+        let text: String = (0..n).map(|i| format!("f{i}() {{ :; }}\nchown a /b{i}\nupdate-alternatives --install /usr/bin/a a /usr/bin/a{i} {i}\n")).collect();
+        let start = std::time::Instant::now();
+        let c = classify(&text, None);
+        assert!(start.elapsed() < std::time::Duration::from_secs(15), "{:?}", start.elapsed());
+        assert_eq!((c.unhandled.len(), c.alternatives.len()), (n, n));
+        assert_eq!(c.unhandled[n - 1], format!("chown a /b{}", n - 1));
     }
 
     #[test]

@@ -134,7 +134,7 @@ pub fn parse_deb822(origin: &str, text: &str) -> Result<Vec<Source>, Error> {
         }
         let (uris, suites) = (list("URIs"), list("Suites"));
         if uris.is_empty() || suites.is_empty() {
-            return Err(fail(format!("a paragraph without URIs or Suites (`{}`)", para.raw.lines().next().unwrap_or_default())));
+            return Err(fail(format!("a paragraph without URIs or Suites (`{}`)", para.raw.lines().next().unwrap_or_default().escape_debug())));
         }
         let signed_by = para.get("Signed-By").map(|v| {
             let v = v.trim();

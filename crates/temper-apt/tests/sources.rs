@@ -90,3 +90,12 @@ fn deb822_paragraph_without_suites_is_refused_naming_the_file() {
     let err = sources::parse_deb822("/etc/apt/sources.list.d/x.sources", "Types: deb\nURIs: http://mirror.example/x\n").unwrap_err().to_string();
     assert!(err.starts_with("/etc/apt/sources.list.d/x.sources: a paragraph without URIs or Suites"), "{err}");
 }
+
+/// Found by the `apt_sources` fuzz body: a carriage return inside the
+/// line a refusal quotes was printed raw, so the message broke its line.
+#[test]
+fn deb822_refusal_quotes_its_line_escaped() {
+    let err = sources::parse("x.sources", "Types: deb deb\rsrc\n").unwrap_err().to_string();
+    assert!(err.starts_with("x.sources: a paragraph without URIs or Suites (`Types: deb deb\\rsrc`)"), "{err}");
+    assert!(!err.contains(['\r', '\n']), "{err:?}");
+}
