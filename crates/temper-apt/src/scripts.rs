@@ -181,7 +181,7 @@ pub fn classify(text: &str, upgrading_from: Option<&str>) -> Classified {
     // Sets, not lists: looking commands up in lists made a script of many
     // distinct commands or functions quadratic.
     let defined: HashSet<&str> = functions(text).into_iter().collect();
-    let (mut alternatives, mut unhandled, mut accounts) = (HashSet::new(), HashSet::new(), HashSet::new());
+    let (mut alternatives, mut unhandled, mut seen_accounts) = (HashSet::new(), HashSet::new(), HashSet::new());
     for command in &script.commands {
         let Some(program) = command.program() else { continue };
         let args = command.arg_values();
@@ -205,7 +205,7 @@ pub fn classify(text: &str, upgrading_from: Option<&str>) -> Classified {
                 Some(accounts) => {
                     let command = written(command);
                     for (kind, name) in accounts {
-                        if accounts.insert((kind, name.clone())) {
+                        if seen_accounts.insert((kind, name.clone())) {
                             out.accounts.push(Account { kind, name, command: command.clone() });
                         }
                     }
