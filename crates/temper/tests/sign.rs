@@ -172,3 +172,39 @@ fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest as _;
     hex::encode(sha2::Sha256::digest(bytes))
 }
+
+#[test]
+fn attest_then_verify_attestation_by_type() {
+    let work = tempfile::tempdir().unwrap();
+    let registry = registry_with(work.path(), &[IMAGE]);
+    let image = format!("{}/lab/{IMAGE}:latest", registry.host());
+    let (key, public) = keypair(work.path(), "signer");
+    let (_, other_public) = keypair(work.path(), "other");
+    let predicate = serde_json::json!({ "bomFormat": "CycloneDX", "specVersion": "1.6", "components": [{ "type": "library", "name": "zlib", "version": "1.3" }] });
+    std::fs::write(work.path().join("bom.json"), predicate.to_string()).unwrap();
+    let run = temper_env(&["attest", &image, "--key", &key, "--insecure", "--predicate", work.path().join("bom.json").to_str().unwrap(), "--type", "cyclonedx", "-f", "json"], &[PASSWORD]);
+    assert!(run.status.success(), "{}", run.stderr);
+    assert_eq!(run.json()["predicate_type"], "https://cyclonedx.org/bom");
+    // A signature as well: it is not an attestation of the type.
+    assert!(temper_env(&["sign", &image, "--key", &key, "--insecure"], &[PASSWORD]).status.success());
+
+    let attest = |args: &[&str]| {
+        let mut all = vec!["verify-attestation", image.as_str(), "--insecure", "-f", "json"];
+        all.extend_from_slice(args);
+        let run = temper_env(&all, &[]);
+        (run.code(), serde_json::from_slice::<Value>(&run.stdout).unwrap_or(Value::Null), run.stderr)
+    };
+    let (code, json, err) = attest(&["--type", "cyclonedx", "--key", &public]);
+    assert_eq!(code, Some(0), "{err}");
+    let verified = json["verified"].as_array().unwrap();
+    assert_eq!(verified.len(), 2, "the .att layer and the bundle referrer: {json}");
+    for v in verified {
+        assert_eq!(v["statement"]["predicate"], predicate);
+        assert_eq!(v["statement"]["predicateType"], "https://cyclonedx.org/bom");
+    }
+    assert_eq!(attest(&["--type", "spdx", "--key", &public]).0, Some(3), "no SPDX attestation");
+    assert_eq!(attest(&["--type", "cyclonedx", "--key", &other_public]).0, Some(5));
+    // The signature verifies on its own; the attestations do not count as signatures.
+    let (code, json, _) = verify(&image, &["--key", &public]);
+    assert_eq!((code, json["signatures"].as_array().unwrap().len()), (Some(0), 2), "{json}");
+}

@@ -163,9 +163,15 @@ impl Attachments {
     /// there (an identical one is not added twice).
     pub fn append_tag_layer(&self, subject: &Digest, suffix: &str, payload: &[u8], media_type: &str, annotations: &BTreeMap<String, String>) -> Result<()> {
         let tag = tag_of(subject, Some(suffix));
-        let digest = self.put_blob(payload)?;
-        let layer = json!({ "mediaType": media_type, "digest": digest.to_string(), "size": payload.len(), "annotations": annotations });
-        for _ in 0..ROUNDS {
+        let layer = json!({ "mediaType": media_type, "digest": Digest::sha256_of(payload).to_string(), "size": payload.len(), "annotations": annotations });
+        for round in 0..ROUNDS {
+            if round > 0 {
+                std::thread::sleep(std::time::Duration::from_millis(fastrand::u64(10..100)));
+            }
+            // Signers of one image upload the same payload at once; a registry
+            // may lose one of the racing uploads, so each round uploads again
+            // (a HEAD when it is there).
+            self.put_blob(payload)?;
             let existing: Vec<Value> = self.manifest(&tag)?.and_then(|m| m["layers"].as_array().cloned()).unwrap_or_default();
             if existing.contains(&layer) {
                 return Ok(());
@@ -186,7 +192,12 @@ impl Attachments {
                 "config": { "mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest.to_string(), "size": config.len() },
                 "layers": layers,
             });
-            self.pusher.put_manifest(&serde_json::to_vec(&manifest).unwrap_or_default(), "application/vnd.oci.image.manifest.v1+json", &tag)?;
+            if let Err(e) = self.pusher.put_manifest(&serde_json::to_vec(&manifest).unwrap_or_default(), "application/vnd.oci.image.manifest.v1+json", &tag) {
+                if round + 1 == ROUNDS {
+                    return Err(e);
+                }
+                continue;
+            }
             // Another writer may have replaced the manifest meanwhile: look again.
             if self.settled(&tag, |m| m["layers"].as_array().is_some_and(|l| l.contains(&layer)))? {
                 return Ok(());
@@ -237,8 +248,7 @@ impl Attachments {
     /// referrer manifest's digest.
     pub fn attach_referrer(&self, subject: (&Digest, &str, u64), artifact_type: &str, blob: &[u8], blob_media_type: &str, annotations: &BTreeMap<String, String>) -> Result<Digest> {
         let (subject_digest, subject_type, subject_size) = subject;
-        let blob_digest = self.put_blob(blob)?;
-        self.put_blob(EMPTY_CONFIG)?;
+        let blob_digest = Digest::sha256_of(blob);
         let mut manifest = json!({
             "schemaVersion": 2,
             "mediaType": "application/vnd.oci.image.manifest.v1+json",
@@ -253,10 +263,23 @@ impl Attachments {
         let bytes = serde_json::to_vec(&manifest).unwrap_or_default();
         let digest = Digest::sha256_of(&bytes);
         let url = self.client().url(&format!("{}/manifests/{digest}", self.target.repository));
-        let mut resp = self.client().call(Method::PUT, &url, &[("Content-Type", "application/vnd.oci.image.manifest.v1+json")], Some(&bytes), true)?;
-        if !resp.status().is_success() {
-            return Err(Error::Registry { url, reason: reason_of(&mut resp) });
-        }
+        // Every writer uploads the same empty config; a registry may lose
+        // one of two racing uploads of a blob, so a refused manifest is
+        // tried again after uploading its blobs again.
+        let mut round = 0;
+        let resp = loop {
+            self.put_blob(blob)?;
+            self.put_blob(EMPTY_CONFIG)?;
+            let mut resp = self.client().call(Method::PUT, &url, &[("Content-Type", "application/vnd.oci.image.manifest.v1+json")], Some(&bytes), true)?;
+            if resp.status().is_success() {
+                break resp;
+            }
+            round += 1;
+            if round == ROUNDS {
+                return Err(Error::Registry { url, reason: reason_of(&mut resp) });
+            }
+            std::thread::sleep(std::time::Duration::from_millis(fastrand::u64(10..100)));
+        };
         if resp.headers().contains_key("oci-subject") {
             return Ok(digest);
         }
@@ -270,14 +293,22 @@ impl Attachments {
             entry["annotations"] = json!(annotations);
         }
         let tag = tag_of(subject_digest, None);
-        for _ in 0..ROUNDS {
+        for round in 0..ROUNDS {
+            if round > 0 {
+                std::thread::sleep(std::time::Duration::from_millis(fastrand::u64(10..100)));
+            }
             let mut entries: Vec<Value> = self.manifest(&tag)?.and_then(|m| m["manifests"].as_array().cloned()).unwrap_or_default();
             if entries.iter().any(|e| e["digest"] == entry["digest"]) {
                 return Ok(digest);
             }
             entries.push(entry.clone());
             let index = json!({ "schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": entries });
-            self.pusher.put_manifest(&serde_json::to_vec(&index).unwrap_or_default(), "application/vnd.oci.image.index.v1+json", &tag)?;
+            if let Err(e) = self.pusher.put_manifest(&serde_json::to_vec(&index).unwrap_or_default(), "application/vnd.oci.image.index.v1+json", &tag) {
+                if round + 1 == ROUNDS {
+                    return Err(e);
+                }
+                continue;
+            }
             if self.settled(&tag, |m| m["manifests"].as_array().is_some_and(|m| m.iter().any(|e| e["digest"] == entry["digest"])))? {
                 return Ok(digest);
             }
