@@ -10,7 +10,7 @@ use crate::image::RegistryArgs;
 /// `temper sign`.
 #[derive(Args, Debug)]
 pub struct SignArgs {
-    /// The image, in its registry (HOST/REPO:TAG or HOST/REPO@sha256:…).
+    /// The image, in its registry or an OCI layout (oci:DIR[:TAG]).(HOST/REPO:TAG or HOST/REPO@sha256:…) or an OCI layout (oci:DIR[:TAG]).
     #[arg(value_name = "IMAGE")]
     pub image: String,
     /// The private key (cosign's encrypted format, or PKCS#8); the password
@@ -49,7 +49,7 @@ pub enum SignStorage {
 /// invalid, 5 signed by none of the keys.
 #[derive(Args, Debug)]
 pub struct VerifyArgs {
-    /// The image, in its registry.
+    /// The image, in its registry or an OCI layout (oci:DIR[:TAG]).
     #[arg(value_name = "IMAGE")]
     pub image: String,
     /// A public key (PEM) a signature must verify with (repeatable).
@@ -69,7 +69,7 @@ pub struct VerifyArgs {
 /// `temper attest`.
 #[derive(Args, Debug)]
 pub struct AttestArgs {
-    /// The image, in its registry.
+    /// The image, in its registry or an OCI layout (oci:DIR[:TAG]).
     #[arg(value_name = "IMAGE")]
     pub image: String,
     /// The private key (cosign's encrypted format, or PKCS#8).
@@ -95,7 +95,7 @@ pub struct AttestArgs {
 /// `temper verify-attestation`: exit codes as `verify`.
 #[derive(Args, Debug)]
 pub struct VerifyAttestationArgs {
-    /// The image, in its registry.
+    /// The image, in its registry or an OCI layout (oci:DIR[:TAG]).
     #[arg(value_name = "IMAGE")]
     pub image: String,
     /// The predicate type wanted (as `attest --type`).

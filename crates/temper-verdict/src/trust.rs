@@ -59,53 +59,76 @@ pub struct SignedManifest {
     pub stored: Vec<Found>,
 }
 
-/// A registry image's manifest (or index) to sign or verify.
+/// Where an image and its attachments live.
+#[derive(Clone)]
+enum Place {
+    Registry(RegistryRef),
+    Layout(std::path::PathBuf),
+}
+
+impl Place {
+    fn store(&self, opts: &OpenOptions) -> Result<Attachments, Error> {
+        Ok(match self {
+            Place::Registry(r) => Attachments::new(r, &opts.registry)?,
+            Place::Layout(dir) => Attachments::layout(dir)?,
+        })
+    }
+
+    /// The name cosign writes as `docker-reference`: the repository (no
+    /// tag or digest), or the layout's directory.
+    fn name(&self) -> String {
+        match self {
+            Place::Registry(r) => format!("{}/{}", r.registry, r.repository),
+            Place::Layout(dir) => dir.display().to_string(),
+        }
+    }
+}
+
+/// An image's manifest (or index) to sign or verify.
 struct Subject {
-    repo: RegistryRef,
+    place: Place,
     digest: Digest,
     media_type: String,
     size: u64,
 }
 
-fn registry_of(reference: &str) -> Result<RegistryRef, Error> {
-    match Source::parse(reference)? {
-        Source::Registry(r) => Ok(r),
-        _ => Err(Error::Image(temper_image::Error::Select { image: reference.to_owned(), reason: "signatures are read and written in a registry; give a registry reference (HOST/REPO:TAG or HOST/REPO@sha256:…)".into() })),
-    }
+fn place_of(reference: &str) -> Result<(Place, Source), Error> {
+    let source = Source::parse(reference)?;
+    let place = match &source {
+        Source::Registry(r) => Place::Registry(r.clone()),
+        Source::OciDir { path, .. } => Place::Layout(path.clone()),
+        _ => return Err(Error::Image(temper_image::Error::Select { image: reference.to_owned(), reason: "signatures live beside the image in a registry or an OCI layout; give HOST/REPO:TAG or oci:DIR[:TAG]".into() })),
+    };
+    Ok((place, source))
 }
 
 /// The image's top document (the index when it has one) and, with
 /// `recursive`, each platform's manifest.
 fn subjects(reference: &str, opts: &OpenOptions, recursive: bool) -> Result<Vec<Subject>, Error> {
-    let repo = registry_of(reference)?;
+    let (place, source) = place_of(reference)?;
     let opened = crate::target::open_any_platform(reference, opts)?;
     let image = &opened.image;
-    let top = image.index.as_ref().or(image.manifest.as_ref()).ok_or_else(|| temper_image::Error::Select { image: reference.to_owned(), reason: "the registry gave no manifest".into() })?;
-    let mut out = vec![Subject { repo: repo.clone(), digest: top.digest.clone(), media_type: top.media_type.clone(), size: top.size }];
+    let top = image.index.as_ref().or(image.manifest.as_ref()).ok_or_else(|| temper_image::Error::Select { image: reference.to_owned(), reason: "no manifest to sign".into() })?;
+    let mut out = vec![Subject { place: place.clone(), digest: top.digest.clone(), media_type: top.media_type.clone(), size: top.size }];
     if recursive && image.index.is_some() {
         for platform in &image.platforms {
             let mut o = opts.clone();
             o.platform = Some(platform.clone());
-            let one = temper_image::open(&Source::Registry(repo.clone()), &o)?;
+            let one = temper_image::open(&source, &o)?;
             if let Some(m) = one.manifest {
-                out.push(Subject { repo: repo.clone(), digest: m.digest, media_type: m.media_type, size: m.size });
+                out.push(Subject { place: place.clone(), digest: m.digest, media_type: m.media_type, size: m.size });
             }
         }
     }
     Ok(out)
 }
 
-/// The name cosign writes as `docker-reference`: the repository, no tag or digest.
-fn docker_reference(repo: &RegistryRef) -> String {
-    format!("{}/{}", repo.registry, repo.repository)
-}
-
-/// Signs `reference` (a registry image) with `key`.
+/// Signs `reference` (a registry image or an OCI layout) with `key`.
 pub fn sign(reference: &str, key: &SigningKey, opts: &OpenOptions, sign: &SignOptions) -> Result<Vec<SignedManifest>, Error> {
     let mut out = Vec::new();
     for subject in subjects(reference, opts, sign.recursive)? {
-        let store = Attachments::new(&subject.repo, &opts.registry)?;
-        let name = docker_reference(&subject.repo);
+        let store = subject.place.store(opts)?;
+        let name = subject.place.name();
         let digest = subject.digest.to_string();
         let mut stored = Vec::new();
         if sign.storage != Storage::Bundle {
@@ -115,7 +138,7 @@ pub fn sign(reference: &str, key: &SigningKey, opts: &OpenOptions, sign: &SignOp
             let signature = base64_std(&key.sign(&bytes));
             let annotations = BTreeMap::from([(temper_trust::payload::SIGNATURE_ANNOTATION.to_owned(), signature)]);
             store.append_tag_layer(&subject.digest, "sig", &bytes, temper_trust::payload::MEDIA_TYPE, &annotations)?;
-            stored.push(Found::Tag(format!("{}:{}", subject.repo.repository, subject.digest.to_string().replacen(':', "-", 1) + ".sig")));
+            stored.push(Found::Tag(format!("{}.sig", digest.replacen(':', "-", 1))));
         }
         if sign.storage != Storage::Legacy {
             let predicate = if sign.annotations.is_empty() { serde_json::json!({}) } else { serde_json::json!({ "annotations": sign.annotations }) };
@@ -187,11 +210,11 @@ fn checked(found: Found, result: Result<String, VerifyError>) -> Checked {
     }
 }
 
-/// Verifies the signatures of `reference` (a registry image) with `keys`;
-/// touches nothing but the image's own registry.
+/// Verifies the signatures of `reference` (a registry image or an OCI
+/// layout) with `keys`; touches nothing but the image's own registry.
 pub fn verify(reference: &str, keys: &[VerifyingKey], opts: &OpenOptions) -> Result<Verification, Error> {
     let subject = subjects(reference, opts, false)?.remove(0);
-    let store = Attachments::new(&subject.repo, &opts.registry)?;
+    let store = subject.place.store(opts)?;
     let digest = subject.digest.to_string();
     let mut signatures = Vec::new();
     let tag = format!("{}.sig", digest.replacen(':', "-", 1));
@@ -236,9 +259,9 @@ const BUNDLE_PREDICATE_ANNOTATION: &str = "dev.sigstore.bundle.predicateType";
 pub fn attest(reference: &str, key: &SigningKey, predicate_type: &str, predicate: serde_json::Value, opts: &OpenOptions, storage: Storage) -> Result<Vec<SignedManifest>, Error> {
     let mut out = Vec::new();
     for subject in subjects(reference, opts, false)? {
-        let store = Attachments::new(&subject.repo, &opts.registry)?;
+        let store = subject.place.store(opts)?;
         let digest = subject.digest.to_string();
-        let statement = Statement::new(&docker_reference(&subject.repo), &digest, predicate_type, predicate.clone());
+        let statement = Statement::new(&subject.place.name(), &digest, predicate_type, predicate.clone());
         let envelope = Envelope::sign(temper_trust::dsse::INTOTO_PAYLOAD_TYPE, statement.to_json(), key);
         let mut stored = Vec::new();
         if storage != Storage::Bundle {
@@ -292,7 +315,7 @@ impl Attestations {
 /// (`.att` layers and bundle referrers) with `keys`.
 pub fn verify_attestations(reference: &str, keys: &[VerifyingKey], predicate_type: &str, opts: &OpenOptions) -> Result<Attestations, Error> {
     let subject = subjects(reference, opts, false)?.remove(0);
-    let store = Attachments::new(&subject.repo, &opts.registry)?;
+    let store = subject.place.store(opts)?;
     let digest = subject.digest.to_string();
     let mut found: Vec<(Found, Result<temper_trust::Verified<Statement>, VerifyError>)> = Vec::new();
     let tag = format!("{}.att", digest.replacen(':', "-", 1));

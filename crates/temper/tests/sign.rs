@@ -208,3 +208,40 @@ fn attest_then_verify_attestation_by_type() {
     let (code, json, _) = verify(&image, &["--key", &public]);
     assert_eq!((code, json["signatures"].as_array().unwrap().len()), (Some(0), 2), "{json}");
 }
+
+#[test]
+fn sign_attest_and_verify_in_an_oci_layout_that_other_tools_still_read() {
+    let work = tempfile::tempdir().unwrap();
+    let layout = work.path().join("layout");
+    let copy = std::process::Command::new("cp").arg("-a").arg(corpus_layout(MULTIARCH)).arg(&layout).status().unwrap();
+    assert!(copy.success());
+    let image = format!("oci:{}:latest", layout.display());
+    let signers: Vec<(String, String)> = (0..3).map(|i| keypair(work.path(), &format!("k{i}"))).collect();
+    assert_eq!(verify(&image, &["--key", &signers[0].1]).0, Some(3));
+    // Concurrent signers queue on the layout's lock: every signature kept.
+    let handles: Vec<_> = signers
+        .iter()
+        .map(|(key, _)| {
+            let (image, key) = (image.clone(), key.clone());
+            std::thread::spawn(move || temper_env(&["sign", &image, "--key", &key], &[PASSWORD]))
+        })
+        .collect();
+    for h in handles {
+        let run = h.join().unwrap();
+        assert!(run.status.success(), "{}", run.stderr);
+    }
+    let (code, json, err) = verify(&image, &["--key", &signers[2].1]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(json["signatures"].as_array().unwrap().len(), 6, "3 .sig layers and 3 bundles: {json}");
+    std::fs::write(work.path().join("vex.json"), r#"{"@context":"https://openvex.dev/ns/v0.2.0","statements":[]}"#).unwrap();
+    let run = temper_env(&["attest", &image, "--key", &signers[0].0, "--predicate", work.path().join("vex.json").to_str().unwrap(), "--type", "openvex"], &[PASSWORD]);
+    assert!(run.status.success(), "{}", run.stderr);
+    let run = temper_env(&["verify-attestation", &image, "--type", "openvex", "--key", &signers[0].1], &[]);
+    assert_eq!(run.code(), Some(0), "{}", run.stderr);
+    // The image is still what it was to skopeo and temper.
+    let inspect = skopeo(work.path(), &["inspect", "--raw", &format!("oci:{}:latest", layout.display())]);
+    assert!(inspect.status.success(), "{}", inspect.stderr);
+    let index: Value = serde_json::from_slice(&std::fs::read(layout.join("index.json")).unwrap()).unwrap();
+    let names: Vec<&str> = index["manifests"].as_array().unwrap().iter().filter_map(|m| m["annotations"]["org.opencontainers.image.ref.name"].as_str()).collect();
+    assert!(names.contains(&"latest") && names.iter().any(|n| n.ends_with(".sig")) && names.iter().any(|n| n.ends_with(".att")), "{names:?}");
+}

@@ -13,16 +13,21 @@
 //!   read, add, write, read back, merge again if another writer's entry went
 //!   missing.
 //!
+//! An OCI image layout keeps the same tags as `org.opencontainers.image.ref.name`
+//! entries of its `index.json` (as `cosign save` writes them), rewritten
+//! whole under a lock file, so concurrent writers on one machine queue.
+//!
 //! Nothing here checks a signature: callers (temper-trust through
 //! temper-verdict) get the bytes and decide.
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 use ureq::http::Method;
 
 use super::RegistryOptions;
-use super::client::{Client, reason_of};
+use super::client::reason_of;
 use super::push::{PushOptions, Pusher};
 use crate::digest::Digest;
 use crate::error::{Error, Result};
@@ -73,10 +78,14 @@ pub struct Referrer {
     pub layers: Vec<(String, Vec<u8>)>,
 }
 
-/// A repository's attachments, read and written.
+/// A repository's (or a layout's) attachments, read and written.
 pub struct Attachments {
-    pusher: Pusher,
-    target: RegistryRef,
+    backend: Backend,
+}
+
+enum Backend {
+    Registry { pusher: Pusher, target: RegistryRef },
+    Layout { dir: PathBuf },
 }
 
 fn tag_of(subject: &Digest, suffix: Option<&str>) -> String {
@@ -87,21 +96,71 @@ fn tag_of(subject: &Digest, suffix: Option<&str>) -> String {
     }
 }
 
+const REF_NAME: &str = "org.opencontainers.image.ref.name";
+
+fn layout_error(dir: &Path, reason: impl std::fmt::Display) -> Error {
+    Error::Format { path: dir.to_owned(), reason: reason.to_string() }
+}
+
 impl Attachments {
     /// Connects to `target`'s repository (read and write scopes).
     pub fn new(target: &RegistryRef, registry: &RegistryOptions) -> Result<Self> {
-        Ok(Attachments { pusher: Pusher::new(target, registry, PushOptions::default())?, target: target.clone() })
+        Ok(Attachments { backend: Backend::Registry { pusher: Pusher::new(target, registry, PushOptions::default())?, target: target.clone() } })
     }
 
-    fn client(&self) -> &Client {
-        self.pusher.client()
+    /// The OCI image layout at `dir`.
+    pub fn layout(dir: &Path) -> Result<Self> {
+        if !dir.join("index.json").is_file() {
+            return Err(layout_error(dir, "not an OCI image layout (no index.json)"));
+        }
+        Ok(Attachments { backend: Backend::Layout { dir: dir.to_owned() } })
     }
 
-    /// A manifest by tag or digest, or `None` when the registry has none.
+    /// Where, for messages.
+    fn place(&self, what: &str) -> String {
+        match &self.backend {
+            Backend::Registry { pusher, target } => pusher.client().url(&format!("{}/{what}", target.repository)),
+            Backend::Layout { dir } => format!("{} ({what})", dir.display()),
+        }
+    }
+
+    fn layout_blob_path(dir: &Path, digest: &Digest) -> PathBuf {
+        dir.join("blobs").join(digest.to_string().split(':').next().unwrap_or("sha256")).join(digest.hex())
+    }
+
+    fn read_index(dir: &Path) -> Result<Value> {
+        let text = std::fs::read(dir.join("index.json")).map_err(|source| Error::Io { path: dir.join("index.json"), source })?;
+        serde_json::from_slice(&text).map_err(|e| layout_error(&dir.join("index.json"), format!("not JSON ({e})")))
+    }
+
+    /// A manifest by tag or digest, or `None` when there is none.
     fn manifest(&self, reference: &str) -> Result<Option<Value>> {
-        let url = self.client().url(&format!("{}/manifests/{reference}", self.target.repository));
+        let (client, target) = match &self.backend {
+            Backend::Registry { pusher, target } => (pusher.client(), target),
+            Backend::Layout { dir } => {
+                let digest = match Digest::parse(reference) {
+                    Ok(d) => d,
+                    Err(_) => {
+                        let index = Self::read_index(dir)?;
+                        let found = index["manifests"].as_array().into_iter().flatten().find(|m| m["annotations"][REF_NAME].as_str() == Some(reference)).and_then(|m| m["digest"].as_str()).map(str::to_owned);
+                        match found.map(|d| Digest::parse(&d)) {
+                            Some(Ok(d)) => d,
+                            Some(Err(e)) => return Err(layout_error(dir, format!("index.json names a bad digest ({e})"))),
+                            None => return Ok(None),
+                        }
+                    }
+                };
+                let path = Self::layout_blob_path(dir, &digest);
+                if !path.is_file() {
+                    return Ok(None);
+                }
+                let bytes = self.blob(&digest.to_string())?;
+                return serde_json::from_slice(&bytes).map(Some).map_err(|e| layout_error(&path, format!("not a JSON manifest ({e})")));
+            }
+        };
+        let url = client.url(&format!("{}/manifests/{reference}", target.repository));
         let accept = "application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.v2+json";
-        let mut resp = self.client().call(Method::GET, &url, &[("Accept", accept)], None, true)?;
+        let mut resp = client.call(Method::GET, &url, &[("Accept", accept)], None, true)?;
         if resp.status().as_u16() == 404 {
             return Ok(None);
         }
@@ -114,19 +173,66 @@ impl Attachments {
 
     /// A blob, checked against its digest.
     fn blob(&self, digest: &str) -> Result<Vec<u8>> {
-        let bytes = self.client().blob_bytes(digest, LIMIT)?;
-        let parsed = Digest::parse(digest).map_err(|e| Error::Registry { url: self.client().url(&format!("{}/blobs/{digest}", self.target.repository)), reason: e.to_string() })?;
+        let parsed = Digest::parse(digest).map_err(|e| Error::Registry { url: self.place(&format!("blobs/{digest}")), reason: e.to_string() })?;
+        let bytes = match &self.backend {
+            Backend::Registry { pusher, .. } => pusher.client().blob_bytes(digest, LIMIT)?,
+            Backend::Layout { dir } => {
+                let path = Self::layout_blob_path(dir, &parsed);
+                let file = std::fs::File::open(&path).map_err(|source| Error::Io { path: path.clone(), source })?;
+                let mut bytes = Vec::new();
+                std::io::Read::read_to_end(&mut std::io::Read::take(file, LIMIT + 1), &mut bytes).map_err(|source| Error::Io { path: path.clone(), source })?;
+                if bytes.len() as u64 > LIMIT {
+                    return Err(layout_error(&path, format!("over {LIMIT} bytes")));
+                }
+                bytes
+            }
+        };
         if !parsed.matches(&bytes) {
-            return Err(Error::DigestMismatch { what: format!("{}: blob {digest}", self.target), expected: digest.to_owned(), actual: Digest::sha256_of(&bytes).to_string() });
+            return Err(Error::DigestMismatch { what: self.place(&format!("blobs/{digest}")), expected: digest.to_owned(), actual: Digest::sha256_of(&bytes).to_string() });
         }
         Ok(bytes)
     }
 
     fn put_blob(&self, bytes: &[u8]) -> Result<Digest> {
         let digest = Digest::sha256_of(bytes);
-        let owned = bytes.to_vec();
-        self.pusher.push_blob(&digest, bytes.len() as u64, &move || Ok(Box::new(std::io::Cursor::new(owned.clone()))))?;
+        match &self.backend {
+            Backend::Registry { pusher, .. } => {
+                let owned = bytes.to_vec();
+                pusher.push_blob(&digest, bytes.len() as u64, &move || Ok(Box::new(std::io::Cursor::new(owned.clone()))))?;
+            }
+            Backend::Layout { dir } => {
+                let path = Self::layout_blob_path(dir, &digest);
+                if !path.is_file() {
+                    write_atomically(&path, bytes)?;
+                }
+            }
+        }
         Ok(digest)
+    }
+
+    /// Writes a manifest (or index) under its digest and, with `tag`, names it by that tag.
+    fn put_manifest(&self, bytes: &[u8], media_type: &str, tag: Option<&str>) -> Result<()> {
+        match &self.backend {
+            Backend::Registry { pusher, .. } => {
+                let reference = tag.map_or_else(|| Digest::sha256_of(bytes).to_string(), str::to_owned);
+                pusher.put_manifest(bytes, media_type, &reference).map(drop)
+            }
+            Backend::Layout { dir } => {
+                let digest = self.put_blob(bytes)?;
+                let Some(tag) = tag else { return Ok(()) };
+                let lock_path = dir.join("index.json.lock");
+                let lock = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&lock_path).map_err(|source| Error::Io { path: lock_path.clone(), source })?;
+                lock.lock().map_err(|source| Error::Io { path: lock_path.clone(), source })?;
+                let mut index = Self::read_index(dir)?;
+                let entry = json!({ "mediaType": media_type, "digest": digest.to_string(), "size": bytes.len(), "annotations": { REF_NAME: tag } });
+                let manifests = index["manifests"].as_array_mut().ok_or_else(|| layout_error(&dir.join("index.json"), "has no manifests list"))?;
+                manifests.retain(|m| m["annotations"][REF_NAME].as_str() != Some(tag));
+                manifests.push(entry);
+                let written = write_atomically(&dir.join("index.json"), &serde_json::to_vec(&index).unwrap_or_default());
+                let _ = std::fs::File::unlock(&lock);
+                written
+            }
+        }
     }
 
     /// Whether `tag` still holds what was written, read twice: right away
@@ -192,7 +298,7 @@ impl Attachments {
                 "config": { "mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest.to_string(), "size": config.len() },
                 "layers": layers,
             });
-            if let Err(e) = self.pusher.put_manifest(&serde_json::to_vec(&manifest).unwrap_or_default(), "application/vnd.oci.image.manifest.v1+json", &tag) {
+            if let Err(e) = self.put_manifest(&serde_json::to_vec(&manifest).unwrap_or_default(), "application/vnd.oci.image.manifest.v1+json", Some(&tag)) {
                 if round + 1 == ROUNDS {
                     return Err(e);
                 }
@@ -203,21 +309,24 @@ impl Attachments {
                 return Ok(());
             }
         }
-        Err(Error::Registry { url: self.client().url(&format!("{}/manifests/{tag}", self.target.repository)), reason: format!("another writer kept replacing the tag; {ROUNDS} attempts to add a layer failed, try again") })
+        Err(Error::Registry { url: self.place(&format!("manifests/{tag}")), reason: format!("another writer kept replacing the tag; {ROUNDS} attempts to add a layer failed, try again") })
     }
 
     /// The referrers of `subject` (descriptors as the referrers API or the
     /// tag-schema index lists them), and whether the API answered.
     fn referrer_descriptors(&self, subject: &Digest) -> Result<(Vec<Value>, bool)> {
-        let url = self.client().url(&format!("{}/referrers/{subject}", self.target.repository));
-        let mut resp = self.client().call(Method::GET, &url, &[("Accept", "application/vnd.oci.image.index.v1+json")], None, true)?;
+        let fallback = |s: &Self| -> Result<(Vec<Value>, bool)> { Ok((s.manifest(&tag_of(subject, None))?.and_then(|m| m["manifests"].as_array().cloned()).unwrap_or_default(), false)) };
+        let Backend::Registry { pusher, target } = &self.backend else { return fallback(self) };
+        let client = pusher.client();
+        let url = client.url(&format!("{}/referrers/{subject}", target.repository));
+        let mut resp = client.call(Method::GET, &url, &[("Accept", "application/vnd.oci.image.index.v1+json")], None, true)?;
         match resp.status().as_u16() {
             200 => {
                 let body = resp.body_mut().with_config().limit(LIMIT).read_to_vec().map_err(|e| Error::Registry { url: url.clone(), reason: format!("over {LIMIT} bytes or unreadable: {e}") })?;
                 let index: Value = serde_json::from_slice(&body).map_err(|e| Error::Registry { url, reason: format!("not a JSON index ({e})") })?;
                 Ok((index["manifests"].as_array().cloned().unwrap_or_default(), true))
             }
-            404 => Ok((self.manifest(&tag_of(subject, None))?.and_then(|m| m["manifests"].as_array().cloned()).unwrap_or_default(), false)),
+            404 => fallback(self),
             _ => Err(Error::Registry { url, reason: reason_of(&mut resp) }),
         }
     }
@@ -238,7 +347,7 @@ impl Attachments {
             for layer in manifest["layers"].as_array().into_iter().flatten() {
                 layers.push((layer["mediaType"].as_str().unwrap_or_default().to_owned(), self.blob(layer["digest"].as_str().unwrap_or_default())?));
             }
-            out.push(Referrer { digest: Digest::parse(digest).map_err(|e| Error::Registry { url: self.target.to_string(), reason: e.to_string() })?, artifact_type, annotations: serde_json::from_value(manifest["annotations"].clone()).unwrap_or_default(), layers });
+            out.push(Referrer { digest: Digest::parse(digest).map_err(|e| Error::Registry { url: self.place("referrers"), reason: e.to_string() })?, artifact_type, annotations: serde_json::from_value(manifest["annotations"].clone()).unwrap_or_default(), layers });
         }
         Ok(out)
     }
@@ -262,26 +371,31 @@ impl Attachments {
         }
         let bytes = serde_json::to_vec(&manifest).unwrap_or_default();
         let digest = Digest::sha256_of(&bytes);
-        let url = self.client().url(&format!("{}/manifests/{digest}", self.target.repository));
         // Every writer uploads the same empty config; a registry may lose
         // one of two racing uploads of a blob, so a refused manifest is
         // tried again after uploading its blobs again.
         let mut round = 0;
-        let resp = loop {
+        loop {
             self.put_blob(blob)?;
             self.put_blob(EMPTY_CONFIG)?;
-            let mut resp = self.client().call(Method::PUT, &url, &[("Content-Type", "application/vnd.oci.image.manifest.v1+json")], Some(&bytes), true)?;
+            let Backend::Registry { pusher, target } = &self.backend else {
+                self.put_manifest(&bytes, "application/vnd.oci.image.manifest.v1+json", None)?;
+                break;
+            };
+            let client = pusher.client();
+            let url = client.url(&format!("{}/manifests/{digest}", target.repository));
+            let mut resp = client.call(Method::PUT, &url, &[("Content-Type", "application/vnd.oci.image.manifest.v1+json")], Some(&bytes), true)?;
             if resp.status().is_success() {
-                break resp;
+                if resp.headers().contains_key("oci-subject") {
+                    return Ok(digest);
+                }
+                break;
             }
             round += 1;
             if round == ROUNDS {
                 return Err(Error::Registry { url, reason: reason_of(&mut resp) });
             }
             std::thread::sleep(std::time::Duration::from_millis(fastrand::u64(10..100)));
-        };
-        if resp.headers().contains_key("oci-subject") {
-            return Ok(digest);
         }
         // No referrers API: the tag-schema index lists it.
         let (_, api) = self.referrer_descriptors(subject_digest)?;
@@ -303,7 +417,7 @@ impl Attachments {
             }
             entries.push(entry.clone());
             let index = json!({ "schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": entries });
-            if let Err(e) = self.pusher.put_manifest(&serde_json::to_vec(&index).unwrap_or_default(), "application/vnd.oci.image.index.v1+json", &tag) {
+            if let Err(e) = self.put_manifest(&serde_json::to_vec(&index).unwrap_or_default(), "application/vnd.oci.image.index.v1+json", Some(&tag)) {
                 if round + 1 == ROUNDS {
                     return Err(e);
                 }
@@ -313,6 +427,17 @@ impl Attachments {
                 return Ok(digest);
             }
         }
-        Err(Error::Registry { url: self.client().url(&format!("{}/manifests/{tag}", self.target.repository)), reason: format!("another writer kept replacing the referrers tag; {ROUNDS} attempts failed, try again") })
+        Err(Error::Registry { url: self.place(&format!("manifests/{tag}")), reason: format!("another writer kept replacing the referrers tag; {ROUNDS} attempts failed, try again") })
     }
+}
+
+/// Writes `path` whole through a temporary file beside it, so a reader (or a
+/// failure) never sees half of it.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|source| Error::Io { path: dir.to_owned(), source })?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|source| Error::Io { path: dir.to_owned(), source })?;
+    std::io::Write::write_all(&mut tmp, bytes).map_err(|source| Error::Io { path: path.to_owned(), source })?;
+    tmp.persist(path).map_err(|e| Error::Io { path: path.to_owned(), source: e.error })?;
+    Ok(())
 }
