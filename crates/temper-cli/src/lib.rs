@@ -34,7 +34,7 @@ pub use push::PushArgs;
 pub use rebase::{InheritChoice, RebaseArgs};
 pub use sbom::{SbomArgs, SbomFormat};
 pub use scan::{ScanArgs, ScanFormat};
-pub use sign::{AttestArgs, SignArgs, SignStorage, VerifyArgs, VerifyAttestationArgs};
+pub use sign::{AttestArgs, SignArgs, SignStorage, TreeArgs, VerifyArgs, VerifyAttestationArgs};
 
 /// Secure container-image pipeline: read images from registries, archives,
 /// layouts and directories, and tell what their layers hold.
@@ -81,6 +81,8 @@ pub enum Command {
     Attest(AttestArgs),
     /// Verify an image's attestations of one type with public keys (exit 3 none, 4 invalid, 5 other key).
     VerifyAttestation(VerifyAttestationArgs),
+    /// List what is attached to an image (signatures, attestations, SBOMs; by tag and by referrers), unverified.
+    Tree(TreeArgs),
     /// Make signing keys (cosign's formats).
     #[command(subcommand)]
     Key(KeyCommand),

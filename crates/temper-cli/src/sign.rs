@@ -114,3 +114,17 @@ pub struct VerifyAttestationArgs {
     #[arg(long, short, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 }
+
+/// `temper tree`.
+#[derive(Args, Debug)]
+pub struct TreeArgs {
+    /// The image, in its registry or an OCI layout (oci:DIR[:TAG]).
+    #[arg(value_name = "IMAGE")]
+    pub image: String,
+    /// Registry flags.
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}

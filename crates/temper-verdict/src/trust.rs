@@ -353,3 +353,75 @@ pub fn verify_attestations(reference: &str, keys: &[VerifyingKey], predicate_typ
     }
     Ok(Attestations { digest, checked: results, verified })
 }
+
+/// What is attached to an image, as found (nothing verified): `temper tree`.
+#[derive(Clone, Debug, Serialize)]
+pub struct Tree {
+    /// The image's (top) manifest digest.
+    pub digest: String,
+    /// The `.sig`, `.att` and `.sbom` tags found, with their layers.
+    pub tags: Vec<TreeTag>,
+    /// The referrers.
+    pub referrers: Vec<TreeReferrer>,
+    /// Whether the registry's referrers API listed them (else the tag-schema index).
+    pub referrers_api: bool,
+}
+
+/// A cosign tag and its layers.
+#[derive(Clone, Debug, Serialize)]
+pub struct TreeTag {
+    /// `signatures`, `attestations` or `sboms`.
+    pub kind: &'static str,
+    /// The tag.
+    pub tag: String,
+    /// Each layer: digest, media type, and the predicate type an attestation layer names.
+    pub layers: Vec<TreeItem>,
+}
+
+/// One attached item.
+#[derive(Clone, Debug, Serialize)]
+pub struct TreeItem {
+    /// Its digest.
+    pub digest: String,
+    /// Its media type.
+    pub media_type: String,
+    /// The predicate type it names (unverified).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub predicate_type: Option<String>,
+}
+
+/// A referrer.
+#[derive(Clone, Debug, Serialize)]
+pub struct TreeReferrer {
+    /// The referrer manifest's digest.
+    pub digest: String,
+    /// Its artifact type.
+    pub artifact_type: String,
+    /// The predicate type its annotations name (unverified).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub predicate_type: Option<String>,
+}
+
+/// Lists what is attached to `reference`, by tag schema and by referrers.
+pub fn tree(reference: &str, opts: &OpenOptions) -> Result<Tree, Error> {
+    let subject = subjects(reference, opts, false)?.remove(0);
+    let store = subject.place.store(opts)?;
+    let digest = subject.digest.to_string();
+    let mut tags = Vec::new();
+    for (kind, suffix) in [("signatures", "sig"), ("attestations", "att"), ("sboms", "sbom")] {
+        let Some(manifest) = store.tag_manifest(&subject.digest, suffix)? else { continue };
+        let layers = manifest["layers"].as_array().into_iter().flatten().map(|l| TreeItem {
+            digest: l["digest"].as_str().unwrap_or_default().to_owned(),
+            media_type: l["mediaType"].as_str().unwrap_or_default().to_owned(),
+            predicate_type: l["annotations"][PREDICATE_TYPE_ANNOTATION].as_str().map(str::to_owned),
+        }).collect();
+        tags.push(TreeTag { kind, tag: format!("{}.{suffix}", digest.replacen(':', "-", 1)), layers });
+    }
+    let (descriptors, referrers_api) = store.referrer_descriptors(&subject.digest)?;
+    let referrers = descriptors.iter().map(|d| TreeReferrer {
+        digest: d["digest"].as_str().unwrap_or_default().to_owned(),
+        artifact_type: d["artifactType"].as_str().unwrap_or_default().to_owned(),
+        predicate_type: d["annotations"][BUNDLE_PREDICATE_ANNOTATION].as_str().map(str::to_owned),
+    }).collect();
+    Ok(Tree { digest, tags, referrers, referrers_api })
+}

@@ -244,4 +244,14 @@ fn sign_attest_and_verify_in_an_oci_layout_that_other_tools_still_read() {
     let index: Value = serde_json::from_slice(&std::fs::read(layout.join("index.json")).unwrap()).unwrap();
     let names: Vec<&str> = index["manifests"].as_array().unwrap().iter().filter_map(|m| m["annotations"]["org.opencontainers.image.ref.name"].as_str()).collect();
     assert!(names.contains(&"latest") && names.iter().any(|n| n.ends_with(".sig")) && names.iter().any(|n| n.ends_with(".att")), "{names:?}");
+
+    // `tree` lists it all, by tag and by referrers.
+    let tree = temper_env(&["tree", &image, "-f", "json"], &[]).json();
+    let kinds: Vec<(&str, usize)> = tree["tags"].as_array().unwrap().iter().map(|t| (t["kind"].as_str().unwrap(), t["layers"].as_array().unwrap().len())).collect();
+    assert_eq!(kinds, [("signatures", 3), ("attestations", 1)], "{tree}");
+    assert_eq!(tree["tags"][1]["layers"][0]["predicate_type"], "https://openvex.dev/ns");
+    assert_eq!(tree["referrers"].as_array().unwrap().len(), 4, "{tree}");
+    assert_eq!(tree["referrers_api"], false);
+    let text = temper_env(&["tree", &image], &[]);
+    assert!(String::from_utf8_lossy(&text.stdout).contains("└── referrers (tag-schema index): 4"), "{}", String::from_utf8_lossy(&text.stdout));
 }

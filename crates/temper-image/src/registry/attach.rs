@@ -248,6 +248,11 @@ impl Attachments {
         Ok(true)
     }
 
+    /// The manifest of `sha256-<hex>.<suffix>` (`sig`, `att`, `sbom`), unverified, for listing.
+    pub fn tag_manifest(&self, subject: &Digest, suffix: &str) -> Result<Option<Value>> {
+        self.manifest(&tag_of(subject, Some(suffix)))
+    }
+
     /// The layers of `sha256-<hex>.<suffix>` (`sig` or `att`); empty when the tag is absent.
     pub fn tag_layers(&self, subject: &Digest, suffix: &str) -> Result<Vec<TagLayer>> {
         let Some(manifest) = self.manifest(&tag_of(subject, Some(suffix)))? else { return Ok(Vec::new()) };
@@ -314,7 +319,10 @@ impl Attachments {
 
     /// The referrers of `subject` (descriptors as the referrers API or the
     /// tag-schema index lists them), and whether the API answered.
-    fn referrer_descriptors(&self, subject: &Digest) -> Result<(Vec<Value>, bool)> {
+    /// The referrers of `subject` as descriptors (unverified, for listing),
+    /// and whether the registry's referrers API gave them (else the
+    /// tag-schema index did).
+    pub fn referrer_descriptors(&self, subject: &Digest) -> Result<(Vec<Value>, bool)> {
         let fallback = |s: &Self| -> Result<(Vec<Value>, bool)> { Ok((s.manifest(&tag_of(subject, None))?.and_then(|m| m["manifests"].as_array().cloned()).unwrap_or_default(), false)) };
         let Backend::Registry { pusher, target } = &self.backend else { return fallback(self) };
         let client = pusher.client();

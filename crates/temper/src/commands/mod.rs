@@ -48,6 +48,7 @@ pub fn run(command: Command) -> Result<ExitCode> {
         Command::Verify(args) => sign::verify(&args),
         Command::Attest(args) => sign::attest(&args),
         Command::VerifyAttestation(args) => sign::verify_attestation(&args),
+        Command::Tree(args) => sign::tree(&args),
         Command::Key(command) => key::run(command),
         Command::Db(command) => db::run(command),
         Command::Cache(command) => cache::run(command),

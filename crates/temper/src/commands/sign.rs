@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context as _, Result, anyhow, bail};
-use temper_cli::{AttestArgs, Format, SignArgs, SignStorage, VerifyArgs, VerifyAttestationArgs};
+use temper_cli::{AttestArgs, Format, SignArgs, SignStorage, TreeArgs, VerifyArgs, VerifyAttestationArgs};
 use temper_trust::{SigningKey, VerifyingKey};
 use temper_verdict::trust::{self, Outcome, SignOptions, Storage};
 
@@ -130,4 +130,28 @@ pub fn verify_attestation(args: &VerifyAttestationArgs) -> Result<ExitCode> {
         print(&(serde_json::to_string_pretty(&serde_json::json!({ "image": args.image, "digest": report.digest, "predicate_type": predicate_type, "outcome": report.outcome(), "attestations": report.checked, "verified": report.verified }))? + "\n"))?;
     }
     finish(report.outcome(), &report.checked, &report.digest, "attestation", "attested", args.format)
+}
+
+pub fn tree(args: &TreeArgs) -> Result<ExitCode> {
+    let tree = trust::tree(&args.image, &source_options(&args.registry)?)?;
+    if args.format == Format::Json {
+        print(&(serde_json::to_string_pretty(&tree)? + "\n"))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut out = format!("{} {}\n", escape(&args.image), tree.digest);
+    for tag in &tree.tags {
+        out.push_str(&format!("├── {} (tag {})\n", tag.kind, tag.tag));
+        for l in &tag.layers {
+            let predicate = l.predicate_type.as_deref().map(|p| format!(" {}", escape(p))).unwrap_or_default();
+            out.push_str(&format!("│   └── {} {}{predicate}\n", escape(&l.digest), escape(&l.media_type)));
+        }
+    }
+    let via = if tree.referrers_api { "referrers API" } else { "tag-schema index" };
+    out.push_str(&format!("└── referrers ({via}): {}\n", tree.referrers.len()));
+    for r in &tree.referrers {
+        let predicate = r.predicate_type.as_deref().map(|p| format!(" {}", escape(p))).unwrap_or_default();
+        out.push_str(&format!("    └── {} {}{predicate}\n", escape(&r.digest), escape(&r.artifact_type)));
+    }
+    print(&out)?;
+    Ok(ExitCode::SUCCESS)
 }
