@@ -48,6 +48,11 @@ pub struct BuildArgs {
     /// Print the JSON Schema of the spec and exit (for editors).
     #[arg(long, exclusive = true)]
     pub print_schema: bool,
+    /// Sign the image with this private key once built (and pushed), and
+    /// attest its SLSA provenance and (one platform) its CycloneDX SBOM, as
+    /// `temper sign` and `temper attest` do; the password from TEMPER_PASSWORD or a prompt.
+    #[arg(long, value_name = "KEY", conflicts_with_all = ["check_reproducible", "plan"])]
+    pub sign: Option<PathBuf>,
     /// The base's platform and the registry flags (they serve --push too).
     #[command(flatten)]
     pub registry: RegistryArgs,

@@ -161,3 +161,40 @@ fn shell_completions_and_man_pages_come_from_the_argument_definitions() {
     let top = temper(&["man"]);
     assert!(String::from_utf8_lossy(&top.stdout).contains(".TH temper 1"));
 }
+
+#[test]
+fn readme_signed_golden_example_runs_as_shown() {
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README");
+    let block = readme.split("<!-- signed-example -->\n```console\n").nth(1).expect("signed example block").split("```").next().unwrap();
+    let mut lines = block.lines().peekable();
+    let mut key_id = None;
+    let mut ran = 0;
+    while let Some(line) = lines.next() {
+        let command = line.strip_prefix("$ ").expect("a command line");
+        let mut words = command.split_whitespace().peekable();
+        let mut env = Vec::new();
+        while let Some((k, v)) = words.peek().and_then(|w| w.split_once('=')).filter(|(k, _)| k.chars().all(|c| c.is_ascii_uppercase() || c == '_')) {
+            env.push((k.to_owned(), v.to_owned()));
+            words.next();
+        }
+        assert_eq!(words.next(), Some("temper"));
+        let args: Vec<&str> = words.collect();
+        let out = Command::new(env!("CARGO_BIN_EXE_temper")).args(&args).env_remove("TEMPER_PASSWORD").envs(env).current_dir(root()).output().expect("run temper");
+        assert!(out.status.success(), "{command}: {}", stderr(&out));
+        let mut shown = String::new();
+        while lines.peek().is_some_and(|l| !l.starts_with("$ ")) {
+            shown.push_str(lines.next().unwrap());
+            shown.push('\n');
+        }
+        let mut actual = String::from_utf8_lossy(&out.stdout).into_owned();
+        if args.first() == Some(&"key") {
+            key_id = stderr(&out).split("key id ").nth(1).map(|s| s.trim_end().trim_end_matches(')').to_owned());
+        }
+        if let Some(id) = &key_id {
+            actual = actual.replace(id.as_str(), "KEY-ID");
+        }
+        assert_eq!(shown, actual, "{command}");
+        ran += 1;
+    }
+    assert_eq!(ran, 5);
+}

@@ -2,6 +2,7 @@
 
 use std::process::ExitCode;
 
+use anyhow::Context as _;
 use anyhow::Result;
 use temper_cli::{BuildArgs, BuildFormat};
 
@@ -55,9 +56,13 @@ pub fn run(args: &BuildArgs) -> Result<ExitCode> {
         }
         None => None,
     };
+    let signed = match &args.sign {
+        Some(key) => Some(sign_and_attest(&built, pushed.as_deref(), key, &opts.open)?),
+        None => None,
+    };
     match args.format {
         BuildFormat::Json => {
-            let doc = serde_json::json!({ "digest": built.digest, "output": built.output, "layers_added": built.layers_added, "lock": built.lock, "lock_changes": built.lock_changes, "platforms": built.platforms, "sboms": built.sboms, "provenance": built.provenance, "pushed": pushed });
+            let doc = serde_json::json!({ "digest": built.digest, "output": built.output, "layers_added": built.layers_added, "lock": built.lock, "lock_changes": built.lock_changes, "platforms": built.platforms, "sboms": built.sboms, "provenance": built.provenance, "pushed": pushed, "signed": signed });
             print(&(serde_json::to_string_pretty(&doc)? + "\n"))?;
         }
         BuildFormat::Table => match (&pushed, scratch.is_some()) {
@@ -66,6 +71,27 @@ pub fn run(args: &BuildArgs) -> Result<ExitCode> {
         },
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--sign`: the image signed where it now lives (the registry it was
+/// pushed to, else the layout), its provenance attested, and its SBOM when
+/// it has one platform (an index's SBOMs describe its platforms, not it).
+fn sign_and_attest(built: &temper_build::Built, pushed: Option<&str>, key: &std::path::Path, open: &temper_image::OpenOptions) -> Result<serde_json::Value> {
+    use temper_verdict::trust::{self, SignOptions, Storage};
+    let key = super::sign::read_key(key)?;
+    let target = pushed.map_or_else(|| built.output.clone(), str::to_owned);
+    let signed = trust::sign(&target, &key, open, &SignOptions { storage: Storage::Both, annotations: Default::default(), recursive: built.platforms > 1 })?;
+    let read = |path: &std::path::Path| -> Result<serde_json::Value> {
+        let text = std::fs::read(path).with_context(|| format!("{}", path.display()))?;
+        Ok(serde_json::from_slice(&text)?)
+    };
+    let provenance = read(&built.provenance)?["predicate"].clone();
+    let mut attested = trust::attest(&target, &key, temper_trust::statement::SLSA_PROVENANCE_V1, provenance, open, Storage::Both)?;
+    if let [sbom] = built.sboms.as_slice() {
+        attested.extend(trust::attest(&target, &key, temper_trust::statement::CYCLONEDX, read(sbom)?, open, Storage::Both)?);
+    }
+    crate::term::note(&format!("signed {target} with key {}; attested its provenance{}", key.public().key_id(), if built.sboms.len() == 1 { " and SBOM" } else { "" }));
+    Ok(serde_json::json!({ "key_id": key.public().key_id(), "signed": signed, "attested": attested }))
 }
 
 /// What the build added, for the summary line.

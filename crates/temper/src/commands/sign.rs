@@ -19,7 +19,7 @@ const NONE_FOUND: u8 = 3;
 const INVALID: u8 = 4;
 const MISMATCH: u8 = 5;
 
-fn read_key(path: &Path) -> Result<SigningKey> {
+pub(crate) fn read_key(path: &Path) -> Result<SigningKey> {
     let bytes = std::fs::read(path).with_context(|| format!("--key {}", path.display()))?;
     SigningKey::from_pem(&bytes, || super::key::read_password().map(String::into_bytes).map_err(|e| temper_trust::Error::Key(e.to_string()))).map_err(|e| anyhow!("--key {}: {e}", path.display()))
 }
