@@ -58,6 +58,9 @@ pub struct VerifyArgs {
     /// A directory of public keys (`*.pub`, `*.pem`): a rotation set.
     #[arg(long, value_name = "DIR")]
     pub keys_dir: Option<PathBuf>,
+    /// Keyless verification.
+    #[command(flatten)]
+    pub keyless: KeylessArgs,
     /// Registry flags.
     #[command(flatten)]
     pub registry: RegistryArgs,
@@ -107,6 +110,9 @@ pub struct VerifyAttestationArgs {
     /// A directory of public keys (`*.pub`, `*.pem`).
     #[arg(long, value_name = "DIR")]
     pub keys_dir: Option<PathBuf>,
+    /// Keyless verification.
+    #[command(flatten)]
+    pub keyless: KeylessArgs,
     /// Registry flags.
     #[command(flatten)]
     pub registry: RegistryArgs,
@@ -127,4 +133,25 @@ pub struct TreeArgs {
     /// Output format.
     #[arg(long, short, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+}
+
+/// Keyless verification flags (cosign's names).
+#[derive(Args, Debug, Clone)]
+pub struct KeylessArgs {
+    /// A Sigstore trusted root (`trusted_root.json`) that keyless bundles
+    /// (signed with a Fulcio certificate) are verified against, offline.
+    #[arg(long, value_name = "FILE")]
+    pub trusted_root: Option<PathBuf>,
+    /// The signer's identity a keyless certificate must name (its SAN), exactly.
+    #[arg(long, value_name = "ID")]
+    pub certificate_identity: Option<String>,
+    /// … or a regular expression matching the whole identity.
+    #[arg(long, value_name = "REGEX", conflicts_with = "certificate_identity")]
+    pub certificate_identity_regexp: Option<String>,
+    /// The OIDC issuer a keyless certificate must name, exactly.
+    #[arg(long, value_name = "URL")]
+    pub certificate_oidc_issuer: Option<String>,
+    /// … or a regular expression matching the whole issuer.
+    #[arg(long, value_name = "REGEX", conflicts_with = "certificate_oidc_issuer")]
+    pub certificate_oidc_issuer_regexp: Option<String>,
 }

@@ -159,6 +159,33 @@ fn base64_std(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
+/// What a signature must verify with: public keys, and for keyless
+/// bundles (a Fulcio certificate) a trusted root and the signer's identity.
+#[derive(Clone, Debug, Default)]
+pub struct Policy {
+    /// Public keys (a rotation set: any one).
+    pub keys: Vec<VerifyingKey>,
+    /// `trusted_root.json` and the certificate identity policy.
+    pub keyless: Option<(temper_trust::keyless::TrustedRoot, temper_trust::keyless::Identity)>,
+}
+
+/// Verifies one bundle by the material it carries: a public key against
+/// the policy's keys, a certificate against its trusted root and identity.
+/// Gives who signed (a key id, or `identity (issuer)`) and what.
+fn check_bundle(bytes: &[u8], digest: &str, policy: &Policy) -> Result<(String, Attested), VerifyError> {
+    let keyless = Bundle::parse(bytes).map(|b| !matches!(b.material, temper_trust::bundle::Material::PublicKey { .. })).unwrap_or(false);
+    if !keyless {
+        let v = verify::bundle(bytes, Expected::ImageDigest(digest), &policy.keys)?;
+        return Ok((v.key_id, v.content));
+    }
+    let Some((root, identity)) = &policy.keyless else {
+        return Err(VerifyError::Mismatch("a keyless bundle (a certificate, not a key); give --trusted-root and --certificate-identity and --certificate-oidc-issuer".into()));
+    };
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    let v = temper_trust::keyless::verify(bytes, Expected::ImageDigest(digest), root, identity, now)?;
+    Ok((format!("{} ({})", v.subject, v.issuer), v.content))
+}
+
 /// One signature found, and what became of it.
 #[derive(Clone, Debug, Serialize)]
 pub struct Checked {
@@ -166,7 +193,8 @@ pub struct Checked {
     pub found: Found,
     /// `verified`, `mismatch` or `invalid`.
     pub outcome: Outcome,
-    /// The key that verified it ([`VerifyingKey::key_id`]).
+    /// The key that verified it ([`VerifyingKey::key_id`]), or for a keyless
+    /// bundle the certificate's identity and issuer.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key_id: Option<String>,
     /// Why it did not verify.
@@ -213,6 +241,11 @@ fn checked(found: Found, result: Result<String, VerifyError>) -> Checked {
 /// Verifies the signatures of `reference` (a registry image or an OCI
 /// layout) with `keys`; touches nothing but the image's own registry.
 pub fn verify(reference: &str, keys: &[VerifyingKey], opts: &OpenOptions) -> Result<Verification, Error> {
+    verify_with(reference, &Policy { keys: keys.to_vec(), keyless: None }, opts)
+}
+
+/// [`verify`] with a whole [`Policy`] (keys and keyless).
+pub fn verify_with(reference: &str, policy: &Policy, opts: &OpenOptions) -> Result<Verification, Error> {
     let subject = subjects(reference, opts, false)?.remove(0);
     let store = subject.place.store(opts)?;
     let digest = subject.digest.to_string();
@@ -224,22 +257,21 @@ pub fn verify(reference: &str, keys: &[VerifyingKey], opts: &OpenOptions) -> Res
             signatures.push(checked(found, Err(VerifyError::Invalid(format!("no {} annotation", temper_trust::payload::SIGNATURE_ANNOTATION)))));
             continue;
         };
-        signatures.push(checked(found, verify::simple_signing(&layer.bytes, signature, &digest, keys).map(|v| v.key_id)));
+        signatures.push(checked(found, verify::simple_signing(&layer.bytes, signature, &digest, &policy.keys).map(|v| v.key_id)));
     }
     for referrer in store.referrers(&subject.digest)? {
         if !referrer.artifact_type.starts_with("application/vnd.dev.sigstore.bundle") {
             continue;
         }
         for (_, bytes) in &referrer.layers {
-            let result = verify::bundle(bytes, Expected::ImageDigest(&digest), keys);
+            let result = check_bundle(bytes, &digest, policy);
             // A verified attestation (another predicate) is not a signature of the image.
-            if let Ok(v) = &result
-                && let Attested::Statement(s) = &v.content
+            if let Ok((_, Attested::Statement(s))) = &result
                 && s.predicate_type != SIGN_PREDICATE
             {
                 continue;
             }
-            signatures.push(checked(Found::Referrer(referrer.digest.to_string()), result.map(|v| v.key_id)));
+            signatures.push(checked(Found::Referrer(referrer.digest.to_string()), result.map(|(who, _)| who)));
         }
     }
     Ok(Verification { digest, signatures })
@@ -313,7 +345,7 @@ impl Attestations {
 
 /// Verifies the attestations of `predicate_type` attached to `reference`
 /// (`.att` layers and bundle referrers) with `keys`.
-pub fn verify_attestations(reference: &str, keys: &[VerifyingKey], predicate_type: &str, opts: &OpenOptions) -> Result<Attestations, Error> {
+pub fn verify_attestations(reference: &str, policy: &Policy, predicate_type: &str, opts: &OpenOptions) -> Result<Attestations, Error> {
     let subject = subjects(reference, opts, false)?.remove(0);
     let store = subject.place.store(opts)?;
     let digest = subject.digest.to_string();
@@ -321,7 +353,7 @@ pub fn verify_attestations(reference: &str, keys: &[VerifyingKey], predicate_typ
     let tag = format!("{}.att", digest.replacen(':', "-", 1));
     for layer in store.tag_layers(&subject.digest, "att")? {
         let at = Found::Tag(format!("{tag} layer {}", layer.digest));
-        let result = Envelope::parse(&layer.bytes).map_err(|e| VerifyError::Invalid(e.to_string())).and_then(|e| verify::envelope(&e, &digest, keys));
+        let result = Envelope::parse(&layer.bytes).map_err(|e| VerifyError::Invalid(e.to_string())).and_then(|e| verify::envelope(&e, &digest, &policy.keys));
         found.push((at, result));
     }
     for referrer in store.referrers(&subject.digest)? {
@@ -329,10 +361,10 @@ pub fn verify_attestations(reference: &str, keys: &[VerifyingKey], predicate_typ
             continue;
         }
         for (_, bytes) in &referrer.layers {
-            let result = match verify::bundle(bytes, Expected::ImageDigest(&digest), keys) {
-                Ok(temper_trust::Verified { key_id, content: Attested::Statement(statement) }) => Ok(temper_trust::Verified { key_id, content: statement }),
+            let result = match check_bundle(bytes, &digest, policy) {
+                Ok((key_id, Attested::Statement(statement))) => Ok(temper_trust::Verified { key_id, content: statement }),
                 // A verified message signature signs the image; it attests nothing.
-                Ok(temper_trust::Verified { content: Attested::Message { .. }, .. }) => continue,
+                Ok((_, Attested::Message { .. })) => continue,
                 Err(e) => Err(e),
             };
             found.push((Found::Referrer(referrer.digest.to_string()), result));

@@ -255,3 +255,39 @@ fn sign_attest_and_verify_in_an_oci_layout_that_other_tools_still_read() {
     let text = temper_env(&["tree", &image], &[]);
     assert!(String::from_utf8_lossy(&text.stdout).contains("└── referrers (tag-schema index): 4"), "{}", String::from_utf8_lossy(&text.stdout));
 }
+
+/// sigstore-conformance's keyless DSSE bundle (crates/temper-trust/tests/fixtures).
+fn conformance(path: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../temper-trust/tests/fixtures").join(path)
+}
+
+#[test]
+fn keyless_bundles_need_a_trusted_root_and_are_checked_against_it() {
+    let work = tempfile::tempdir().unwrap();
+    let layout = work.path().join("layout");
+    assert!(std::process::Command::new("cp").arg("-a").arg(corpus_layout(IMAGE)).arg(&layout).status().unwrap().success());
+    let index: Value = serde_json::from_slice(&std::fs::read(layout.join("index.json")).unwrap()).unwrap();
+    let top = index["manifests"].as_array().unwrap().iter().find(|m| m["annotations"]["org.opencontainers.image.ref.name"] == "latest").unwrap().clone();
+    // A real keyless bundle (a Fulcio certificate, a Rekor entry) attached to the image.
+    let bundle = std::fs::read(conformance("sigstore-conformance/bundle-verify/happy-path-intoto-in-dsse-v3/bundle.sigstore.json")).unwrap();
+    let store = temper_image::registry::attach::Attachments::layout(&layout).unwrap();
+    let subject = temper_image::Digest::parse(top["digest"].as_str().unwrap()).unwrap();
+    store.attach_referrer((&subject, top["mediaType"].as_str().unwrap(), top["size"].as_u64().unwrap()), "application/vnd.dev.sigstore.bundle.v0.3+json", &bundle, "application/vnd.dev.sigstore.bundle.v0.3+json", &Default::default()).unwrap();
+    let image = format!("oci:{}:latest", layout.display());
+    let (_, public) = keypair(work.path(), "k");
+
+    // Keys cannot verify a certificate: signed, but not by them, and the message says what to give.
+    let (code, _, err) = verify(&image, &["--key", &public]);
+    assert_eq!(code, Some(5), "{err}");
+    assert!(err.contains("--trusted-root"), "{err}");
+    // With the trusted root and the signer's identity the chain, SCT and log entry check out;
+    // the statement is about another artifact, so the signature is invalid for this image.
+    let root = conformance("sigstore-go/trusted-root-public-good.json");
+    let identity = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
+    let (code, json, err) = verify(&image, &["--trusted-root", root.to_str().unwrap(), "--certificate-identity", identity, "--certificate-oidc-issuer", "https://token.actions.githubusercontent.com"]);
+    assert_eq!(code, Some(4), "{err} {json}");
+    assert!(err.contains("subject digest differs"), "{err}");
+    // An identity without a trusted root is refused as a usage error.
+    let run = temper_env(&["verify", &image, "--certificate-identity", identity], &[]);
+    assert!(run.error_line().contains("need --trusted-root"), "{}", run.stderr);
+}

@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context as _, Result, anyhow, bail};
-use temper_cli::{AttestArgs, Format, SignArgs, SignStorage, TreeArgs, VerifyArgs, VerifyAttestationArgs};
+use temper_cli::{AttestArgs, Format, KeylessArgs, SignArgs, SignStorage, TreeArgs, VerifyArgs, VerifyAttestationArgs};
 use temper_trust::{SigningKey, VerifyingKey};
-use temper_verdict::trust::{self, Outcome, SignOptions, Storage};
+use temper_verdict::trust::{self, Outcome, Policy, SignOptions, Storage};
 
 use super::{print, source_options};
 use crate::render::escape;
@@ -52,6 +52,35 @@ fn storage(s: SignStorage) -> Storage {
     }
 }
 
+/// The policy the flags give: keys, and the keyless trust root and identity.
+fn policy(key_paths: &[PathBuf], keys_dir: Option<&Path>, keyless: &KeylessArgs) -> Result<Policy> {
+    use temper_trust::keyless::{Identity, Pattern, TrustedRoot};
+    let keyless = match &keyless.trusted_root {
+        None => {
+            if keyless.certificate_identity.is_some() || keyless.certificate_identity_regexp.is_some() || keyless.certificate_oidc_issuer.is_some() || keyless.certificate_oidc_issuer_regexp.is_some() {
+                bail!("--certificate-identity and --certificate-oidc-issuer need --trusted-root (a Sigstore trusted_root.json)");
+            }
+            None
+        }
+        Some(path) => {
+            let text = std::fs::read(path).with_context(|| format!("--trusted-root {}", path.display()))?;
+            let root = TrustedRoot::parse(&text).map_err(|e| anyhow!("--trusted-root {}: {e}", path.display()))?;
+            let pattern = |exact: &Option<String>, regex: &Option<String>, flag: &str| -> Result<Pattern> {
+                match (exact, regex) {
+                    (Some(e), _) => Ok(Pattern::Exact(e.clone())),
+                    (None, Some(r)) => Pattern::regex(r).map_err(|e| anyhow!("--{flag}-regexp: {e}")),
+                    (None, None) => bail!("--trusted-root needs --{flag} (or --{flag}-regexp): keyless signatures are trusted only for a named signer"),
+                }
+            };
+            let subject = pattern(&keyless.certificate_identity, &keyless.certificate_identity_regexp, "certificate-identity")?;
+            let issuer = pattern(&keyless.certificate_oidc_issuer, &keyless.certificate_oidc_issuer_regexp, "certificate-oidc-issuer")?;
+            Some((root, Identity { subject, issuer }))
+        }
+    };
+    let keys = if key_paths.is_empty() && keys_dir.is_none() && keyless.is_some() { Vec::new() } else { keys(key_paths, keys_dir)? };
+    Ok(Policy { keys, keyless })
+}
+
 /// The public keys of --key and --keys-dir.
 fn keys(keys: &[PathBuf], keys_dir: Option<&Path>) -> Result<Vec<VerifyingKey>> {
     let mut paths: Vec<PathBuf> = keys.to_vec();
@@ -64,7 +93,7 @@ fn keys(keys: &[PathBuf], keys_dir: Option<&Path>) -> Result<Vec<VerifyingKey>> 
         paths.extend(found);
     }
     if paths.is_empty() {
-        bail!("no key: give --key PUB (repeatable) or --keys-dir DIR");
+        bail!("no key: give --key PUB (repeatable), --keys-dir DIR, or --trusted-root with the signer's identity for keyless signatures");
     }
     paths.iter().map(|p| {
         let bytes = std::fs::read(p).with_context(|| format!("key {}", p.display()))?;
@@ -73,8 +102,8 @@ fn keys(keys: &[PathBuf], keys_dir: Option<&Path>) -> Result<Vec<VerifyingKey>> 
 }
 
 pub fn verify(args: &VerifyArgs) -> Result<ExitCode> {
-    let keys = keys(&args.keys, args.keys_dir.as_deref())?;
-    let report = trust::verify(&args.image, &keys, &source_options(&args.registry)?)?;
+    let policy = policy(&args.keys, args.keys_dir.as_deref(), &args.keyless)?;
+    let report = trust::verify_with(&args.image, &policy, &source_options(&args.registry)?)?;
     let outcome = report.outcome();
     if args.format == Format::Json {
         print(&(serde_json::to_string_pretty(&serde_json::json!({ "image": args.image, "digest": report.digest, "outcome": outcome, "signatures": report.signatures }))? + "\n"))?;
@@ -124,8 +153,8 @@ pub fn attest(args: &AttestArgs) -> Result<ExitCode> {
 
 pub fn verify_attestation(args: &VerifyAttestationArgs) -> Result<ExitCode> {
     let predicate_type = temper_trust::statement::predicate_type(&args.predicate_type).map_err(|e| anyhow!("--type: {e}"))?;
-    let keys = keys(&args.keys, args.keys_dir.as_deref())?;
-    let report = trust::verify_attestations(&args.image, &keys, &predicate_type, &source_options(&args.registry)?)?;
+    let policy = policy(&args.keys, args.keys_dir.as_deref(), &args.keyless)?;
+    let report = trust::verify_attestations(&args.image, &policy, &predicate_type, &source_options(&args.registry)?)?;
     if args.format == Format::Json {
         print(&(serde_json::to_string_pretty(&serde_json::json!({ "image": args.image, "digest": report.digest, "predicate_type": predicate_type, "outcome": report.outcome(), "attestations": report.checked, "verified": report.verified }))? + "\n"))?;
     }
