@@ -74,6 +74,11 @@ pub struct ScanArgs {
     /// After the table, show for each vulnerable package the chains of packages that pull it in, up to the file that holds it.
     #[arg(long)]
     pub dependency_tree: bool,
+    /// Attest the result to the image with this private key (cosign's
+    /// vulnerability predicate, `--type vuln`), in its registry or OCI layout;
+    /// the password from TEMPER_PASSWORD or a prompt.
+    #[arg(long, value_name = "KEY")]
+    pub attest: Option<PathBuf>,
     /// The per-layer cache and where the output goes.
     #[command(flatten)]
     pub run: RunArgs,

@@ -291,3 +291,25 @@ fn keyless_bundles_need_a_trusted_root_and_are_checked_against_it() {
     let run = temper_env(&["verify", &image, "--certificate-identity", identity], &[]);
     assert!(run.error_line().contains("need --trusted-root"), "{}", run.stderr);
 }
+
+#[test]
+fn scan_attest_attaches_the_result_as_a_vulnerability_predicate() {
+    let work = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let layout = work.path().join("demo");
+    assert!(std::process::Command::new("cp").arg("-a").arg(root.join("examples/demo-app")).arg(&layout).status().unwrap().success());
+    let (key, public) = keypair(work.path(), "scanner");
+    let image = format!("oci:{}", layout.display());
+    let advisories = root.join("examples/advisories");
+    let run = temper_env(&["scan", &image, "--advisories", advisories.to_str().unwrap(), "-f", "json", "--attest", &key, "--no-cache"], &[PASSWORD]);
+    assert!(run.status.success(), "{}", run.stderr);
+    let scanned = run.json();
+    assert!(!scanned["findings"].as_array().unwrap().is_empty());
+    let run = temper_env(&["verify-attestation", &image, "--type", "vuln", "--key", &public, "-f", "json"], &[]);
+    assert_eq!(run.code(), Some(0), "{}", run.stderr);
+    let doc: Value = serde_json::from_slice(&run.stdout).unwrap();
+    let statement = &doc["verified"][0]["statement"];
+    assert_eq!(statement["predicateType"], "https://cosign.sigstore.dev/attestation/vuln/v1");
+    assert_eq!(statement["predicate"]["scanner"]["result"]["findings"], scanned["findings"]);
+    assert!(statement["predicate"]["metadata"]["scanFinishedOn"].as_str().unwrap().len() >= 20);
+}

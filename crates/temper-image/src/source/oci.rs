@@ -93,13 +93,38 @@ fn select<'a>(name: &str, entries: &'a [Descriptor], tag: Option<&str>) -> Resul
             image: name.into(),
             reason: format!("no manifest tagged '{t}'; {}", tags()),
         }),
-        None => match entries {
+        // Signatures, attestations and SBOMs attached by tag are not images to pick.
+        None => match entries.iter().filter(|d| !d.annotations.get(REF_NAME).is_some_and(|r| is_attachment_tag(r))).collect::<Vec<_>>().as_slice() {
             [one] => Ok(one),
             [] => Err(Error::Select { image: name.into(), reason: "index.json lists no manifests".into() }),
-            _ => Err(Error::Select {
+            images => Err(Error::Select {
                 image: name.into(),
-                reason: format!("index.json lists {} manifests; pick one with :TAG ({})", entries.len(), tags()),
+                reason: format!("index.json lists {} manifests; pick one with :TAG ({})", images.len(), tags()),
             }),
         },
+    }
+}
+
+/// cosign's tags for what it attaches to a manifest: `sha256-<hex>` (the
+/// referrers tag schema) and `sha256-<hex>.sig`, `.att`, `.sbom`.
+pub(crate) fn is_attachment_tag(tag: &str) -> bool {
+    let Some(rest) = tag.strip_prefix("sha256-") else { return false };
+    let hex = rest.strip_suffix(".sig").or_else(|| rest.strip_suffix(".att")).or_else(|| rest.strip_suffix(".sbom")).unwrap_or(rest);
+    hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+#[cfg(test)]
+mod attachment_tag_tests {
+    use super::is_attachment_tag;
+
+    #[test]
+    fn cosign_tags_are_attachments_and_others_are_not() {
+        let hex = "8b4b157099d5fad152a371f17ec6a7237d7ec4525f6bc227a4f837d0db425339";
+        for t in [format!("sha256-{hex}"), format!("sha256-{hex}.sig"), format!("sha256-{hex}.att"), format!("sha256-{hex}.sbom")] {
+            assert!(is_attachment_tag(&t), "{t}");
+        }
+        for t in ["latest", "1.1.0", &format!("sha256-{hex}.tar"), "sha256-abc.sig", &format!("sha512-{hex}")] {
+            assert!(!is_attachment_tag(t), "{t}");
+        }
     }
 }

@@ -45,7 +45,29 @@ fn database(args: &ScanArgs) -> Result<(AdvisoryDb, String)> {
     Ok((db, format!("the advisory database {}", path.display())))
 }
 
+/// `--attest`: the scan result as cosign's vulnerability predicate, signed
+/// and attached to the image.
+fn attest_result(image: &temper_cli::ImageArgs, key: &std::path::Path, result: &serde_json::Value, db_source: &impl std::fmt::Display, started: time::OffsetDateTime) -> Result<()> {
+    let key = super::sign::read_key(key)?;
+    let rfc3339 = |t: time::OffsetDateTime| t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+    let predicate = serde_json::json!({
+        "invocation": { "parameters": null, "uri": "", "event_id": "", "builder.id": "" },
+        "scanner": {
+            "uri": format!("pkg:generic/temper@{}", env!("CARGO_PKG_VERSION")),
+            "version": env!("CARGO_PKG_VERSION"),
+            "db": { "uri": db_source.to_string(), "version": "" },
+            "result": result,
+        },
+        "metadata": { "scanStartedOn": rfc3339(started), "scanFinishedOn": rfc3339(time::OffsetDateTime::now_utc()) },
+    });
+    let opts = open_options(image)?;
+    temper_verdict::trust::attest(&image.image, &key, temper_trust::statement::COSIGN_VULN, predicate, &opts, temper_verdict::trust::Storage::Both)?;
+    crate::term::note(&format!("attested the scan result to {} with key {}", render::escape(&image.image), key.public().key_id()));
+    Ok(())
+}
+
 pub fn run(args: &ScanArgs) -> Result<ExitCode> {
+    let started = time::OffsetDateTime::now_utc();
     let filter = Filter { severities: severities(&args.severity)?, ignore_unfixed: args.ignore_unfixed };
     let fail_on = match (&args.fail_on, args.exit_code) {
         (Some(s), _) => FailOn::parse(s, "--fail-on")?,
@@ -74,20 +96,24 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
     let suppressions = temper_verdict::vulnerabilities::suppressions(&args.vex, ignore_file)?;
     advisories::require_coverage(&db, &inventory, args.allow_partial_db, &source, &Terminal)?;
     let matches = temper_verdict::vulnerabilities::find(&db, &inventory, &suppressions, &filter)?;
-    let text = match args.format {
-        ScanFormat::Json => {
-            let doc = serde_json::json!({
-                "image": name,
-                "digest": digest,
-                "platform": platform,
-                "os": inventory.os,
-                "findings": matches.findings,
-                "suppressed": matches.suppressed,
-                "unmatched": matches.unmatched,
-                "packages": inventory.packages.len(),
-            });
-            serde_json::to_string_pretty(&doc)? + "\n"
+    let result = serde_json::json!({
+        "image": name,
+        "digest": digest,
+        "platform": platform,
+        "os": inventory.os,
+        "findings": matches.findings,
+        "suppressed": matches.suppressed,
+        "unmatched": matches.unmatched,
+        "packages": inventory.packages.len(),
+    });
+    if let Some(key) = &args.attest {
+        if described.is_none() {
+            return Err(anyhow!("--attest needs an image target; {name} is an SBOM"));
         }
+        attest_result(&args.image, key, &result, &source, started)?;
+    }
+    let text = match args.format {
+        ScanFormat::Json => serde_json::to_string_pretty(&result)? + "\n",
         ScanFormat::Table => {
             let mut text = render::scan::table(&inventory, &matches, args.show_suppressed);
             if args.dependency_tree {
