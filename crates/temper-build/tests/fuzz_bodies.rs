@@ -8,39 +8,14 @@
 mod bodies;
 #[path = "../../../fuzz/src/mutate.rs"]
 mod mutate;
+#[path = "../../../fuzz/src/replay.rs"]
+mod replay;
 #[path = "../../../fuzz/src/watchdog.rs"]
 mod watchdog;
 
 use std::path::PathBuf;
 
-use mutate::{XorShift, mutate};
-use watchdog::Watchdog;
-
-fn seeds(target: &str) -> (Vec<PathBuf>, Vec<Vec<u8>>) {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/seeds").join(target);
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
-    files.sort();
-    let inputs = files.iter().map(|f| std::fs::read(f).unwrap()).collect();
-    (files, inputs)
-}
-
-fn run(target: &str, body: impl Fn(&[u8]) -> bool + Send + 'static, iterations: usize, seed: u64) {
-    let (files, inputs) = seeds(target);
-    assert!(inputs.len() >= 2, "{target}: seeds");
-    let mut dog = Watchdog::new(target, body);
-    for (f, input) in files.iter().zip(&inputs) {
-        assert!(dog.run(&format!("seed {}", f.display()), input), "{target}: seed {} refused", f.display());
-    }
-    let mut rng = XorShift(seed);
-    let mut accepted = 0;
-    for k in 0..iterations {
-        let base = rng.below(inputs.len());
-        let input = mutate(&mut rng, &inputs[base], &inputs);
-        accepted += usize::from(dog.run(&format!("mutation {k} of seed {}", files[base].display()), &input));
-    }
-    // Mutations must reach past the first check, and not all be accepted.
-    assert!(accepted > iterations / 50 && accepted < iterations, "{target}: {accepted} of {iterations} accepted");
-}
+use replay::run;
 
 #[test]
 fn build_spec_body_survives_mutations() {

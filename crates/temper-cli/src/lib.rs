@@ -34,7 +34,7 @@ pub use push::PushArgs;
 pub use rebase::{InheritChoice, RebaseArgs};
 pub use sbom::{SbomArgs, SbomFormat};
 pub use scan::{ScanArgs, ScanFormat};
-pub use sign::{AttestArgs, KeylessArgs, SignArgs, SignStorage, TreeArgs, VerifyArgs, VerifyAttestationArgs};
+pub use sign::{AttestArgs, KeylessArgs, SignArgs, SignStorage, TreeArgs, VerifierArgs, VerifyArgs, VerifyAttestationArgs};
 
 /// Secure container-image pipeline: read images from registries, archives,
 /// layouts and directories, and tell what their layers hold.

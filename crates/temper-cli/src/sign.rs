@@ -52,15 +52,9 @@ pub struct VerifyArgs {
     /// The image, in its registry or an OCI layout (oci:DIR[:TAG]).
     #[arg(value_name = "IMAGE")]
     pub image: String,
-    /// A public key (PEM) a signature must verify with (repeatable).
-    #[arg(long = "key", value_name = "PUB")]
-    pub keys: Vec<PathBuf>,
-    /// A directory of public keys (`*.pub`, `*.pem`): a rotation set.
-    #[arg(long, value_name = "DIR")]
-    pub keys_dir: Option<PathBuf>,
-    /// Keyless verification.
+    /// What a signature must verify with.
     #[command(flatten)]
-    pub keyless: KeylessArgs,
+    pub verifier: VerifierArgs,
     /// Registry flags.
     #[command(flatten)]
     pub registry: RegistryArgs,
@@ -104,15 +98,9 @@ pub struct VerifyAttestationArgs {
     /// The predicate type wanted (as `attest --type`).
     #[arg(long = "type", value_name = "TYPE", default_value = "custom")]
     pub predicate_type: String,
-    /// A public key (PEM) an attestation must verify with (repeatable).
-    #[arg(long = "key", value_name = "PUB")]
-    pub keys: Vec<PathBuf>,
-    /// A directory of public keys (`*.pub`, `*.pem`).
-    #[arg(long, value_name = "DIR")]
-    pub keys_dir: Option<PathBuf>,
-    /// Keyless verification.
+    /// What a signature must verify with.
     #[command(flatten)]
-    pub keyless: KeylessArgs,
+    pub verifier: VerifierArgs,
     /// Registry flags.
     #[command(flatten)]
     pub registry: RegistryArgs,
@@ -133,6 +121,20 @@ pub struct TreeArgs {
     /// Output format.
     #[arg(long, short, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+}
+
+/// The keys and the keyless policy a verification accepts.
+#[derive(Args, Debug, Clone)]
+pub struct VerifierArgs {
+    /// A public key (PEM) a signature must verify with (repeatable).
+    #[arg(long = "key", value_name = "PUB")]
+    pub keys: Vec<PathBuf>,
+    /// A directory of public keys (`*.pub`, `*.pem`): a rotation set.
+    #[arg(long, value_name = "DIR")]
+    pub keys_dir: Option<PathBuf>,
+    /// Keyless verification.
+    #[command(flatten)]
+    pub keyless: KeylessArgs,
 }
 
 /// Keyless verification flags (cosign's names).

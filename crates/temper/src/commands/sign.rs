@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context as _, Result, anyhow, bail};
-use temper_cli::{AttestArgs, Format, KeylessArgs, SignArgs, SignStorage, TreeArgs, VerifyArgs, VerifyAttestationArgs};
+use temper_cli::{AttestArgs, Format, SignArgs, SignStorage, TreeArgs, VerifierArgs, VerifyArgs, VerifyAttestationArgs};
 use temper_trust::{SigningKey, VerifyingKey};
 use temper_verdict::trust::{self, Outcome, Policy, SignOptions, Storage};
 
@@ -53,7 +53,8 @@ fn storage(s: SignStorage) -> Storage {
 }
 
 /// The policy the flags give: keys, and the keyless trust root and identity.
-fn policy(key_paths: &[PathBuf], keys_dir: Option<&Path>, keyless: &KeylessArgs) -> Result<Policy> {
+fn policy(args: &VerifierArgs) -> Result<Policy> {
+    let (key_paths, keys_dir, keyless) = (&args.keys, args.keys_dir.as_deref(), &args.keyless);
     use temper_trust::keyless::{Identity, Pattern, TrustedRoot};
     let keyless = match &keyless.trusted_root {
         None => {
@@ -102,7 +103,7 @@ fn keys(keys: &[PathBuf], keys_dir: Option<&Path>) -> Result<Vec<VerifyingKey>> 
 }
 
 pub fn verify(args: &VerifyArgs) -> Result<ExitCode> {
-    let policy = policy(&args.keys, args.keys_dir.as_deref(), &args.keyless)?;
+    let policy = policy(&args.verifier)?;
     let report = trust::verify_with(&args.image, &policy, &source_options(&args.registry)?)?;
     let outcome = report.outcome();
     if args.format == Format::Json {
@@ -153,7 +154,7 @@ pub fn attest(args: &AttestArgs) -> Result<ExitCode> {
 
 pub fn verify_attestation(args: &VerifyAttestationArgs) -> Result<ExitCode> {
     let predicate_type = temper_trust::statement::predicate_type(&args.predicate_type).map_err(|e| anyhow!("--type: {e}"))?;
-    let policy = policy(&args.keys, args.keys_dir.as_deref(), &args.keyless)?;
+    let policy = policy(&args.verifier)?;
     let report = trust::verify_attestations(&args.image, &policy, &predicate_type, &source_options(&args.registry)?)?;
     if args.format == Format::Json {
         print(&(serde_json::to_string_pretty(&serde_json::json!({ "image": args.image, "digest": report.digest, "predicate_type": predicate_type, "outcome": report.outcome(), "attestations": report.checked, "verified": report.verified }))? + "\n"))?;
