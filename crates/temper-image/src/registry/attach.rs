@@ -84,7 +84,7 @@ pub struct Attachments {
 }
 
 enum Backend {
-    Registry { pusher: Pusher, target: RegistryRef },
+    Registry { pusher: Box<Pusher>, target: RegistryRef },
     Layout { dir: PathBuf },
 }
 
@@ -105,7 +105,7 @@ fn layout_error(dir: &Path, reason: impl std::fmt::Display) -> Error {
 impl Attachments {
     /// Connects to `target`'s repository (read and write scopes).
     pub fn new(target: &RegistryRef, registry: &RegistryOptions) -> Result<Self> {
-        Ok(Attachments { backend: Backend::Registry { pusher: Pusher::new(target, registry, PushOptions::default())?, target: target.clone() } })
+        Ok(Attachments { backend: Backend::Registry { pusher: Box::new(Pusher::new(target, registry, PushOptions::default())?), target: target.clone() } })
     }
 
     /// The OCI image layout at `dir`.
