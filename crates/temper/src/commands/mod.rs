@@ -5,6 +5,7 @@
 //! flags, output to stdout or a file, `SOURCE_DATE_EPOCH`.
 
 pub mod build;
+pub mod attest;
 pub mod cache;
 pub mod check;
 pub mod completions;
@@ -19,6 +20,10 @@ pub mod rebase;
 pub mod sbom;
 pub mod scan;
 pub mod sign;
+pub mod tree;
+pub mod verify;
+#[path = "verify-attestation.rs"]
+pub mod verify_attestation;
 
 use std::io::Write;
 use std::path::Path;
@@ -45,10 +50,10 @@ pub fn run(command: Command) -> Result<ExitCode> {
         Command::Push(args) => push::run(&args),
         Command::Rebase(args) => rebase::run(&args),
         Command::Sign(args) => sign::run(&args),
-        Command::Verify(args) => sign::verify(&args),
-        Command::Attest(args) => sign::attest(&args),
-        Command::VerifyAttestation(args) => sign::verify_attestation(&args),
-        Command::Tree(args) => sign::tree(&args),
+        Command::Verify(args) => verify::run(&args),
+        Command::Attest(args) => attest::run(&args),
+        Command::VerifyAttestation(args) => verify_attestation::run(&args),
+        Command::Tree(args) => tree::run(&args),
         Command::Key(command) => key::run(command),
         Command::Db(command) => db::run(command),
         Command::Cache(command) => cache::run(command),

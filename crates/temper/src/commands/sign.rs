@@ -1,12 +1,14 @@
-//! `temper sign` and `temper verify`: flags to options, then
-//! `temper_verdict::trust`, which the gate and the admission webhook share.
+//! `temper sign`: flags to options, then `temper_verdict::trust`, which
+//! the gate and the admission webhook share; and what `verify`, `attest`
+//! and `verify-attestation` share with it: keys, the verification policy,
+//! the verdict line and its exit code.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context as _, Result, anyhow, bail};
-use temper_cli::{AttestArgs, Format, SignArgs, SignStorage, TreeArgs, VerifierArgs, VerifyArgs, VerifyAttestationArgs};
+use temper_cli::{Format, SignArgs, SignStorage, VerifierArgs};
 use temper_trust::{SigningKey, VerifyingKey};
 use temper_verdict::trust::{self, Outcome, Policy, SignOptions, Storage};
 
@@ -44,7 +46,7 @@ pub fn run(args: &SignArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn storage(s: SignStorage) -> Storage {
+pub(crate) fn storage(s: SignStorage) -> Storage {
     match s {
         SignStorage::Both => Storage::Both,
         SignStorage::Legacy => Storage::Legacy,
@@ -53,7 +55,7 @@ fn storage(s: SignStorage) -> Storage {
 }
 
 /// The policy the flags give: keys, and the keyless trust root and identity.
-fn policy(args: &VerifierArgs) -> Result<Policy> {
+pub(crate) fn policy(args: &VerifierArgs) -> Result<Policy> {
     let (key_paths, keys_dir, keyless) = (&args.keys, args.keys_dir.as_deref(), &args.keyless);
     use temper_trust::keyless::{Identity, Pattern, TrustedRoot};
     let keyless = match &keyless.trusted_root {
@@ -102,19 +104,9 @@ fn keys(keys: &[PathBuf], keys_dir: Option<&Path>) -> Result<Vec<VerifyingKey>> 
     }).collect()
 }
 
-pub fn verify(args: &VerifyArgs) -> Result<ExitCode> {
-    let policy = policy(&args.verifier)?;
-    let report = trust::verify_with(&args.image, &policy, &source_options(&args.registry)?)?;
-    let outcome = report.outcome();
-    if args.format == Format::Json {
-        print(&(serde_json::to_string_pretty(&serde_json::json!({ "image": args.image, "digest": report.digest, "outcome": outcome, "signatures": report.signatures }))? + "\n"))?;
-    }
-    finish(outcome, &report.signatures, &report.digest, "signature", "signed", args.format)
-}
-
 /// Prints the verdict line and gives the exit code: the line on stdout
 /// when verified (table format), on stderr otherwise.
-fn finish(outcome: Option<Outcome>, checked: &[trust::Checked], digest: &str, what: &str, verb: &str, format: Format) -> Result<ExitCode> {
+pub(crate) fn finish(outcome: Option<Outcome>, checked: &[trust::Checked], digest: &str, what: &str, verb: &str, format: Format) -> Result<ExitCode> {
     let reason = checked.iter().filter_map(|c| c.reason.as_deref()).next().unwrap_or("no reason given");
     let (code, line) = match outcome {
         Some(Outcome::Verified) => {
@@ -135,53 +127,3 @@ fn finish(outcome: Option<Outcome>, checked: &[trust::Checked], digest: &str, wh
     Ok(ExitCode::from(code))
 }
 
-pub fn attest(args: &AttestArgs) -> Result<ExitCode> {
-    let predicate_type = temper_trust::statement::predicate_type(&args.predicate_type).map_err(|e| anyhow!("--type: {e}"))?;
-    let text = std::fs::read(&args.predicate).with_context(|| format!("--predicate {}", args.predicate.display()))?;
-    let predicate: serde_json::Value = serde_json::from_slice(&text).map_err(|e| anyhow!("--predicate {}: not JSON ({e})", args.predicate.display()))?;
-    let key = read_key(&args.key)?;
-    let attested = trust::attest(&args.image, &key, &predicate_type, predicate, &source_options(&args.registry)?, storage(args.storage))?;
-    match args.format {
-        Format::Json => print(&(serde_json::to_string_pretty(&serde_json::json!({ "key_id": key.public().key_id(), "predicate_type": predicate_type, "attested": attested }))? + "\n"))?,
-        Format::Table => {
-            for a in &attested {
-                term::note(&format!("attested {} ({predicate_type}) with key {}", a.digest, key.public().key_id()));
-            }
-        }
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-pub fn verify_attestation(args: &VerifyAttestationArgs) -> Result<ExitCode> {
-    let predicate_type = temper_trust::statement::predicate_type(&args.predicate_type).map_err(|e| anyhow!("--type: {e}"))?;
-    let policy = policy(&args.verifier)?;
-    let report = trust::verify_attestations(&args.image, &policy, &predicate_type, &source_options(&args.registry)?)?;
-    if args.format == Format::Json {
-        print(&(serde_json::to_string_pretty(&serde_json::json!({ "image": args.image, "digest": report.digest, "predicate_type": predicate_type, "outcome": report.outcome(), "attestations": report.checked, "verified": report.verified }))? + "\n"))?;
-    }
-    finish(report.outcome(), &report.checked, &report.digest, "attestation", "attested", args.format)
-}
-
-pub fn tree(args: &TreeArgs) -> Result<ExitCode> {
-    let tree = trust::tree(&args.image, &source_options(&args.registry)?)?;
-    if args.format == Format::Json {
-        print(&(serde_json::to_string_pretty(&tree)? + "\n"))?;
-        return Ok(ExitCode::SUCCESS);
-    }
-    let mut out = format!("{} {}\n", escape(&args.image), tree.digest);
-    for tag in &tree.tags {
-        out.push_str(&format!("├── {} (tag {})\n", tag.kind, tag.tag));
-        for l in &tag.layers {
-            let predicate = l.predicate_type.as_deref().map(|p| format!(" {}", escape(p))).unwrap_or_default();
-            out.push_str(&format!("│   └── {} {}{predicate}\n", escape(&l.digest), escape(&l.media_type)));
-        }
-    }
-    let via = if tree.referrers_api { "referrers API" } else { "tag-schema index" };
-    out.push_str(&format!("└── referrers ({via}): {}\n", tree.referrers.len()));
-    for r in &tree.referrers {
-        let predicate = r.predicate_type.as_deref().map(|p| format!(" {}", escape(p))).unwrap_or_default();
-        out.push_str(&format!("    └── {} {}{predicate}\n", escape(&r.digest), escape(&r.artifact_type)));
-    }
-    print(&out)?;
-    Ok(ExitCode::SUCCESS)
-}
