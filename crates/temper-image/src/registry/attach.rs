@@ -79,6 +79,14 @@ pub struct Attachments {
     target: RegistryRef,
 }
 
+/// Reads away a small answer's body (a 404's error JSON): ureq returns a
+/// connection to its pool only once the body is read, and a verifier that
+/// keeps its connection warm would otherwise open a new one for each lookup
+/// of an absent tag.
+fn drain(resp: &mut ureq::http::Response<ureq::Body>) {
+    let _ = resp.body_mut().with_config().limit(64 * 1024).read_to_vec();
+}
+
 fn tag_of(subject: &Digest, suffix: Option<&str>) -> String {
     let base = subject.to_string().replacen(':', "-", 1);
     match suffix {
@@ -97,12 +105,34 @@ impl Attachments {
         self.pusher.client()
     }
 
+    /// What `reference` (a tag or a `sha256:…` digest) names in the
+    /// repository: its digest, media type and size, from the one manifest
+    /// read; a digest reference must match what came back.
+    pub fn descriptor(&self, reference: &str) -> Result<(Digest, String, u64)> {
+        let (bytes, content_type, _) = self.client().manifest(reference, LIMIT)?;
+        let url = || self.client().url(&format!("{}/manifests/{reference}", self.target.repository));
+        let digest = Digest::sha256_of(&bytes);
+        if let Ok(expected) = Digest::parse(reference)
+            && expected != digest
+        {
+            return Err(Error::DigestMismatch { what: url(), expected: expected.to_string(), actual: digest.to_string() });
+        }
+        let media_type = if content_type.is_empty() {
+            let parsed: Value = serde_json::from_slice(&bytes).map_err(|e| Error::Registry { url: url(), reason: format!("not a JSON manifest ({e})") })?;
+            parsed["mediaType"].as_str().unwrap_or_default().to_owned()
+        } else {
+            content_type
+        };
+        Ok((digest, media_type, bytes.len() as u64))
+    }
+
     /// A manifest by tag or digest, or `None` when the registry has none.
     fn manifest(&self, reference: &str) -> Result<Option<Value>> {
         let url = self.client().url(&format!("{}/manifests/{reference}", self.target.repository));
         let accept = "application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.v2+json";
         let mut resp = self.client().call(Method::GET, &url, &[("Accept", accept)], None, true)?;
         if resp.status().as_u16() == 404 {
+            drain(&mut resp);
             return Ok(None);
         }
         if !resp.status().is_success() {
@@ -206,7 +236,10 @@ impl Attachments {
                 let index: Value = serde_json::from_slice(&body).map_err(|e| Error::Registry { url, reason: format!("not a JSON index ({e})") })?;
                 Ok((index["manifests"].as_array().cloned().unwrap_or_default(), true))
             }
-            404 => Ok((self.manifest(&tag_of(subject, None))?.and_then(|m| m["manifests"].as_array().cloned()).unwrap_or_default(), false)),
+            404 => {
+                drain(&mut resp);
+                Ok((self.manifest(&tag_of(subject, None))?.and_then(|m| m["manifests"].as_array().cloned()).unwrap_or_default(), false))
+            }
             _ => Err(Error::Registry { url, reason: reason_of(&mut resp) }),
         }
     }
