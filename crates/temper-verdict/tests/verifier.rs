@@ -76,6 +76,7 @@ fn warm_verifications_reuse_the_connection() {
     let routes: Arc<Routes> = Arc::new(HashMap::from([
         ("/v2/".to_owned(), ("application/json".to_owned(), b"{}".to_vec())),
         ("/v2/lab/img/manifests/latest".to_owned(), (MANIFEST_TYPE.to_owned(), manifest.clone())),
+        (format!("/v2/lab/img/manifests/{digest}"), (MANIFEST_TYPE.to_owned(), manifest.clone())),
         (format!("/v2/lab/img/manifests/{}.sig", digest.to_string().replacen(':', "-", 1)), (MANIFEST_TYPE.to_owned(), sig_manifest)),
         (format!("/v2/lab/img/blobs/{payload_digest}"), ("application/octet-stream".to_owned(), payload)),
     ]));
