@@ -227,8 +227,7 @@ impl Verifier {
             (None, Some(t)) => t.clone(),
             (None, None) => "latest".to_owned(),
         };
-        let (digest, _, _) = self.store.descriptor(&name)?;
-        check(&self.store, &digest, keys)
+        check(&self.store, &self.store.resolve(&name)?, keys)
     }
 }
 

@@ -105,25 +105,19 @@ impl Attachments {
         self.pusher.client()
     }
 
-    /// What `reference` (a tag or a `sha256:…` digest) names in the
-    /// repository: its digest, media type and size, from the one manifest
-    /// read; a digest reference must match what came back.
-    pub fn descriptor(&self, reference: &str) -> Result<(Digest, String, u64)> {
-        let (bytes, content_type, _) = self.client().manifest(reference, LIMIT)?;
-        let url = || self.client().url(&format!("{}/manifests/{reference}", self.target.repository));
+    /// The digest of what `reference` (a tag or a `sha256:…` digest) names
+    /// in the repository, from the manifest read; a digest reference must
+    /// match what came back.
+    pub fn resolve(&self, reference: &str) -> Result<Digest> {
+        let (bytes, _, _) = self.client().manifest(reference, LIMIT)?;
         let digest = Digest::sha256_of(&bytes);
         if let Ok(expected) = Digest::parse(reference)
             && expected != digest
         {
-            return Err(Error::DigestMismatch { what: url(), expected: expected.to_string(), actual: digest.to_string() });
+            let what = self.client().url(&format!("{}/manifests/{reference}", self.target.repository));
+            return Err(Error::DigestMismatch { what, expected: expected.to_string(), actual: digest.to_string() });
         }
-        let media_type = if content_type.is_empty() {
-            let parsed: Value = serde_json::from_slice(&bytes).map_err(|e| Error::Registry { url: url(), reason: format!("not a JSON manifest ({e})") })?;
-            parsed["mediaType"].as_str().unwrap_or_default().to_owned()
-        } else {
-            content_type
-        };
-        Ok((digest, media_type, bytes.len() as u64))
+        Ok(digest)
     }
 
     /// A manifest by tag or digest, or `None` when the registry has none.
