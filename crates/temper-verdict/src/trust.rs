@@ -247,11 +247,55 @@ pub fn verify(reference: &str, keys: &[VerifyingKey], opts: &OpenOptions) -> Res
 /// [`verify`] with a whole [`Policy`] (keys and keyless).
 pub fn verify_with(reference: &str, policy: &Policy, opts: &OpenOptions) -> Result<Verification, Error> {
     let subject = subjects(reference, opts, false)?.remove(0);
-    let store = subject.place.store(opts)?;
-    let digest = subject.digest.to_string();
+    check(&subject.place.store(opts)?, &subject.digest, policy)
+}
+
+/// Verifies image after image of one repository over one connection (and
+/// one token): what a long-running caller such as the admission webhook
+/// keeps, where [`verify_with`] connects afresh, twice (the image, then its
+/// attachments), and reads the image's config as well as its manifest.
+pub struct Verifier {
+    repo: RegistryRef,
+    store: Attachments,
+}
+
+impl Verifier {
+    /// Connects to the repository of `reference` (a registry image; its
+    /// tag or digest is not read here).
+    pub fn new(reference: &str, opts: &OpenOptions) -> Result<Self, Error> {
+        let (Place::Registry(repo), _) = place_of(reference)? else {
+            return Err(Error::Image(temper_image::Error::Select { image: reference.to_owned(), reason: "a Verifier keeps a registry connection; verify a layout with verify_with".into() }));
+        };
+        let store = Attachments::new(&repo, &opts.registry)?;
+        Ok(Verifier { repo, store })
+    }
+
+    /// Verifies the signatures of `reference`, an image of this verifier's
+    /// repository: its tag is resolved to a digest on every call (a tag may
+    /// move), then the signatures of that digest are checked as [`verify_with`] does.
+    pub fn verify(&self, reference: &str, policy: &Policy) -> Result<Verification, Error> {
+        let (Place::Registry(wanted), _) = place_of(reference)? else {
+            return Err(Error::Image(temper_image::Error::Select { image: reference.to_owned(), reason: "not a registry image".into() }));
+        };
+        if wanted.registry != self.repo.registry || wanted.repository != self.repo.repository {
+            let reason = format!("this verifier is connected to {}/{}; open another for this repository", self.repo.registry, self.repo.repository);
+            return Err(Error::Image(temper_image::Error::Select { image: reference.to_owned(), reason }));
+        }
+        let name = match (&wanted.digest, &wanted.tag) {
+            (Some(d), _) => d.to_string(),
+            (None, Some(t)) => t.clone(),
+            (None, None) => "latest".to_owned(),
+        };
+        check(&self.store, &self.store.resolve(&name)?, policy)
+    }
+}
+
+/// Checks every signature of `subject` found through `store`.
+fn check(store: &Attachments, subject: &Digest, policy: &Policy) -> Result<Verification, Error> {
+    let digest = subject.to_string();
     let mut signatures = Vec::new();
     let tag = format!("{}.sig", digest.replacen(':', "-", 1));
-    for layer in store.tag_layers(&subject.digest, "sig")? {
+    for layer in store.tag_layers(subject, "sig")? {
         let found = Found::Tag(format!("{tag} layer {}", layer.digest));
         let Some(signature) = layer.annotations.get(temper_trust::payload::SIGNATURE_ANNOTATION) else {
             signatures.push(checked(found, Err(VerifyError::Invalid(format!("no {} annotation", temper_trust::payload::SIGNATURE_ANNOTATION)))));
@@ -259,7 +303,7 @@ pub fn verify_with(reference: &str, policy: &Policy, opts: &OpenOptions) -> Resu
         };
         signatures.push(checked(found, verify::simple_signing(&layer.bytes, signature, &digest, &policy.keys).map(|v| v.key_id)));
     }
-    for referrer in store.referrers(&subject.digest)? {
+    for referrer in store.referrers(subject)? {
         if !referrer.artifact_type.starts_with("application/vnd.dev.sigstore.bundle") {
             continue;
         }

@@ -88,6 +88,14 @@ enum Backend {
     Layout { dir: PathBuf },
 }
 
+/// Reads away a small answer's body (a 404's error JSON): ureq returns a
+/// connection to its pool only once the body is read, and a verifier that
+/// keeps its connection warm would otherwise open a new one for each lookup
+/// of an absent tag.
+fn drain(resp: &mut ureq::http::Response<ureq::Body>) {
+    let _ = resp.body_mut().with_config().limit(64 * 1024).read_to_vec();
+}
+
 fn tag_of(subject: &Digest, suffix: Option<&str>) -> String {
     let base = subject.to_string().replacen(':', "-", 1);
     match suffix {
@@ -133,6 +141,22 @@ impl Attachments {
         serde_json::from_slice(&text).map_err(|e| layout_error(&dir.join("index.json"), format!("not JSON ({e})")))
     }
 
+    /// The digest of what `reference` (a tag or a `sha256:…` digest) names
+    /// in the registry, from the manifest read; a digest reference must
+    /// match what came back. A layout's tags are read with the image.
+    pub fn resolve(&self, reference: &str) -> Result<Digest> {
+        let Backend::Registry { pusher, .. } = &self.backend else {
+            return Err(Error::Select { image: self.place(reference), reason: "a layout's manifests are resolved when the image is opened, not here".into() });
+        };
+        let digest = Digest::sha256_of(&pusher.client().manifest(reference, LIMIT)?.0);
+        if let Ok(expected) = Digest::parse(reference)
+            && expected != digest
+        {
+            return Err(Error::DigestMismatch { what: self.place(&format!("manifests/{reference}")), expected: expected.to_string(), actual: digest.to_string() });
+        }
+        Ok(digest)
+    }
+
     /// A manifest by tag or digest, or `None` when there is none.
     fn manifest(&self, reference: &str) -> Result<Option<Value>> {
         let (client, target) = match &self.backend {
@@ -162,6 +186,7 @@ impl Attachments {
         let accept = "application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.v2+json";
         let mut resp = client.call(Method::GET, &url, &[("Accept", accept)], None, true)?;
         if resp.status().as_u16() == 404 {
+            drain(&mut resp);
             return Ok(None);
         }
         if !resp.status().is_success() {
@@ -334,7 +359,10 @@ impl Attachments {
                 let index: Value = serde_json::from_slice(&body).map_err(|e| Error::Registry { url, reason: format!("not a JSON index ({e})") })?;
                 Ok((index["manifests"].as_array().cloned().unwrap_or_default(), true))
             }
-            404 => fallback(self),
+            404 => {
+                drain(&mut resp);
+                fallback(self)
+            }
             _ => Err(Error::Registry { url, reason: reason_of(&mut resp) }),
         }
     }
