@@ -121,6 +121,9 @@ pub struct Built {
     pub platforms: usize,
     /// The CycloneDX SBOM of the result beside it (one per platform of an index).
     pub sboms: Vec<PathBuf>,
+    /// For a multi-platform build, the manifest each SBOM describes
+    /// (digest, media type, size), in the order of `sboms`; empty otherwise.
+    pub sbom_manifests: Vec<(String, String, u64)>,
     /// The SLSA provenance statement, beside it.
     pub provenance: PathBuf,
 }
@@ -379,6 +382,7 @@ fn build_with(spec_path: &Path, opts: &Options, reporter: &dyn Reporter, write_l
     staged.finish(&layout, top, manifest, u64::try_from(epoch).unwrap_or(0))?;
 
     let mut sboms = Vec::new();
+    let mut sbom_manifests = Vec::new();
     let mut subjects = vec![(opts.output.clone(), digest.clone())];
     for b in &built {
         let platform: Option<Platform> = serde_json::from_value(b.descriptor["platform"].clone()).ok();
@@ -388,6 +392,8 @@ fn build_with(spec_path: &Path, opts: &Options, reporter: &dyn Reporter, write_l
         provenance::write_whole(&path, &sbom)?;
         sboms.push(path);
         if multi {
+            let d = &b.descriptor;
+            sbom_manifests.push((d["digest"].as_str().unwrap_or_default().to_owned(), d["mediaType"].as_str().unwrap_or_default().to_owned(), d["size"].as_u64().unwrap_or(0)));
             subjects.push((format!("{} ({})", opts.output, suffix.unwrap_or_default()), b.descriptor["digest"].as_str().unwrap_or_default().to_owned()));
         }
     }
@@ -397,7 +403,7 @@ fn build_with(spec_path: &Path, opts: &Options, reporter: &dyn Reporter, write_l
     if write_lock && !lock_changes.is_empty() {
         provenance::write_whole(&lock_path, &new_lock.to_toml())?;
     }
-    Ok(Built { digest, output: opts.output.clone(), base: reference, platforms: built.len(), layers_added: built.iter().map(|b| b.layers_added).max().unwrap_or(0), lock: lock_path, lock_changes, sboms, provenance: provenance_path })
+    Ok(Built { digest, output: opts.output.clone(), base: reference, platforms: built.len(), layers_added: built.iter().map(|b| b.layers_added).max().unwrap_or(0), lock: lock_path, lock_changes, sboms, sbom_manifests, provenance: provenance_path })
 }
 
 /// The annotations of a manifest or index: the spec's, the source and

@@ -108,7 +108,9 @@ fn subjects(reference: &str, opts: &OpenOptions, recursive: bool) -> Result<Vec<
     let (place, source) = place_of(reference)?;
     let opened = crate::target::open_any_platform(reference, opts)?;
     let image = &opened.image;
-    let top = image.index.as_ref().or(image.manifest.as_ref()).ok_or_else(|| temper_image::Error::Select { image: reference.to_owned(), reason: "no manifest to sign".into() })?;
+    // `--platform` names one manifest of an index; otherwise the top document.
+    let top = if opts.platform.is_some() { image.manifest.as_ref() } else { image.index.as_ref().or(image.manifest.as_ref()) };
+    let top = top.ok_or_else(|| temper_image::Error::Select { image: reference.to_owned(), reason: "no manifest to sign".into() })?;
     let mut out = vec![Subject { place: place.clone(), digest: top.digest.clone(), media_type: top.media_type.clone(), size: top.size }];
     if recursive && image.index.is_some() {
         for platform in &image.platforms {
@@ -335,25 +337,37 @@ const BUNDLE_PREDICATE_ANNOTATION: &str = "dev.sigstore.bundle.predicateType";
 pub fn attest(reference: &str, key: &SigningKey, predicate_type: &str, predicate: serde_json::Value, opts: &OpenOptions, storage: Storage) -> Result<Vec<SignedManifest>, Error> {
     let mut out = Vec::new();
     for subject in subjects(reference, opts, false)? {
-        let store = subject.place.store(opts)?;
-        let digest = subject.digest.to_string();
-        let statement = Statement::new(&subject.place.name(), &digest, predicate_type, predicate.clone());
-        let envelope = Envelope::sign(temper_trust::dsse::INTOTO_PAYLOAD_TYPE, statement.to_json(), key);
-        let mut stored = Vec::new();
-        if storage != Storage::Bundle {
-            let annotations = BTreeMap::from([(PREDICATE_TYPE_ANNOTATION.to_owned(), predicate_type.to_owned())]);
-            store.append_tag_layer(&subject.digest, "att", envelope.to_json().as_bytes(), DSSE_MEDIA_TYPE, &annotations)?;
-            stored.push(Found::Tag(format!("{}.att", digest.replacen(':', "-", 1))));
-        }
-        if storage != Storage::Legacy {
-            let bytes = Bundle::for_dsse(envelope, &key.public()).to_json().into_bytes();
-            let annotations = BTreeMap::from([(BUNDLE_PREDICATE_ANNOTATION.to_owned(), predicate_type.to_owned())]);
-            let referrer = store.attach_referrer((&subject.digest, &subject.media_type, subject.size), temper_trust::bundle::MEDIA_TYPE_V03, &bytes, temper_trust::bundle::MEDIA_TYPE_V03, &annotations)?;
-            stored.push(Found::Referrer(referrer.to_string()));
-        }
-        out.push(SignedManifest { digest, stored });
+        out.push(attest_subject(&subject, key, predicate_type, predicate.clone(), opts, storage)?);
     }
     Ok(out)
+}
+
+/// [`attest`] to one manifest of `reference`'s index (one platform's),
+/// given by its digest, media type and size.
+pub fn attest_manifest(reference: &str, manifest: (&Digest, &str, u64), key: &SigningKey, predicate_type: &str, predicate: serde_json::Value, opts: &OpenOptions, storage: Storage) -> Result<SignedManifest, Error> {
+    let (place, _) = place_of(reference)?;
+    let subject = Subject { place, digest: manifest.0.clone(), media_type: manifest.1.to_owned(), size: manifest.2 };
+    attest_subject(&subject, key, predicate_type, predicate, opts, storage)
+}
+
+fn attest_subject(subject: &Subject, key: &SigningKey, predicate_type: &str, predicate: serde_json::Value, opts: &OpenOptions, storage: Storage) -> Result<SignedManifest, Error> {
+    let store = subject.place.store(opts)?;
+    let digest = subject.digest.to_string();
+    let statement = Statement::new(&subject.place.name(), &digest, predicate_type, predicate);
+    let envelope = Envelope::sign(temper_trust::dsse::INTOTO_PAYLOAD_TYPE, statement.to_json(), key);
+    let mut stored = Vec::new();
+    if storage != Storage::Bundle {
+        let annotations = BTreeMap::from([(PREDICATE_TYPE_ANNOTATION.to_owned(), predicate_type.to_owned())]);
+        store.append_tag_layer(&subject.digest, "att", envelope.to_json().as_bytes(), DSSE_MEDIA_TYPE, &annotations)?;
+        stored.push(Found::Tag(format!("{}.att", digest.replacen(':', "-", 1))));
+    }
+    if storage != Storage::Legacy {
+        let bytes = Bundle::for_dsse(envelope, &key.public()).to_json().into_bytes();
+        let annotations = BTreeMap::from([(BUNDLE_PREDICATE_ANNOTATION.to_owned(), predicate_type.to_owned())]);
+        let referrer = store.attach_referrer((&subject.digest, &subject.media_type, subject.size), temper_trust::bundle::MEDIA_TYPE_V03, &bytes, temper_trust::bundle::MEDIA_TYPE_V03, &annotations)?;
+        stored.push(Found::Referrer(referrer.to_string()));
+    }
+    Ok(SignedManifest { digest, stored })
 }
 
 /// What verifying an image's attestations of one type found.

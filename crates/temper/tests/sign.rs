@@ -313,3 +313,30 @@ fn scan_attest_attaches_the_result_as_a_vulnerability_predicate() {
     assert_eq!(statement["predicate"]["scanner"]["result"]["findings"], scanned["findings"]);
     assert!(statement["predicate"]["metadata"]["scanFinishedOn"].as_str().unwrap().len() >= 20);
 }
+
+#[test]
+fn build_sign_of_a_multi_platform_image_attests_each_platforms_sbom_to_its_manifest() {
+    let work = tempfile::tempdir().unwrap();
+    let spec = work.path().join("golden.toml");
+    std::fs::write(&spec, format!("base = \"oci:{}:latest\"\n[env]\nTZ = \"UTC\"\n", corpus_layout(MULTIARCH).display())).unwrap();
+    let (key, public) = keypair(work.path(), "builder");
+    let out = format!("oci:{}:1", work.path().join("out").display());
+    let run = temper_env(&["build", spec.to_str().unwrap(), "-o", &out, "--sign", &key, "-f", "json"], &[PASSWORD]);
+    assert!(run.status.success(), "{}", run.stderr);
+    let built = run.json();
+    assert_eq!(built["platforms"], 2);
+    let run = temper_env(&["verify", &out, "--key", &public], &[]);
+    assert_eq!(run.code(), Some(0), "the index: {}", run.stderr);
+    for platform in ["linux/amd64", "linux/arm64"] {
+        let run = temper_env(&["verify", &out, "--key", &public, "--platform", platform], &[]);
+        assert_eq!(run.code(), Some(0), "{platform} signed too: {}", run.stderr);
+        let run = temper_env(&["verify-attestation", &out, "--platform", platform, "--type", "cyclonedx", "--key", &public, "-f", "json"], &[]);
+        assert_eq!(run.code(), Some(0), "{platform}: {}", run.stderr);
+        let doc: Value = serde_json::from_slice(&run.stdout).unwrap();
+        assert_eq!(doc["verified"][0]["statement"]["predicate"]["bomFormat"], "CycloneDX");
+    }
+    // The index carries the provenance, not an SBOM of one platform.
+    let run = temper_env(&["verify-attestation", &out, "--type", "slsaprovenance1", "--key", &public], &[]);
+    assert_eq!(run.code(), Some(0), "{}", run.stderr);
+    assert_eq!(temper_env(&["verify-attestation", &out, "--type", "cyclonedx", "--key", &public], &[]).code(), Some(3));
+}

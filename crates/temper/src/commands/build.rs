@@ -74,8 +74,8 @@ pub fn run(args: &BuildArgs) -> Result<ExitCode> {
 }
 
 /// `--sign`: the image signed where it now lives (the registry it was
-/// pushed to, else the layout), its provenance attested, and its SBOM when
-/// it has one platform (an index's SBOMs describe its platforms, not it).
+/// pushed to, else the layout; each platform too), its provenance attested
+/// to it, and each SBOM to the manifest it describes.
 fn sign_and_attest(built: &temper_build::Built, pushed: Option<&str>, key: &std::path::Path, open: &temper_image::OpenOptions) -> Result<serde_json::Value> {
     use temper_verdict::trust::{self, SignOptions, Storage};
     let key = super::sign::read_key(key)?;
@@ -89,8 +89,14 @@ fn sign_and_attest(built: &temper_build::Built, pushed: Option<&str>, key: &std:
     let mut attested = trust::attest(&target, &key, temper_trust::statement::SLSA_PROVENANCE_V1, provenance, open, Storage::Both)?;
     if let [sbom] = built.sboms.as_slice() {
         attested.extend(trust::attest(&target, &key, temper_trust::statement::CYCLONEDX, read(sbom)?, open, Storage::Both)?);
+    } else {
+        // Each platform's SBOM is about its own manifest.
+        for (sbom, (digest, media_type, size)) in built.sboms.iter().zip(&built.sbom_manifests) {
+            let digest = temper_image::Digest::parse(digest).map_err(|e| anyhow::anyhow!("{}: {e}", sbom.display()))?;
+            attested.push(trust::attest_manifest(&target, (&digest, media_type, *size), &key, temper_trust::statement::CYCLONEDX, read(sbom)?, open, Storage::Both)?);
+        }
     }
-    crate::term::note(&format!("signed {target} with key {}; attested its provenance{}", key.public().key_id(), if built.sboms.len() == 1 { " and SBOM" } else { "" }));
+    crate::term::note(&format!("signed {target} with key {}; attested its provenance and {}", key.public().key_id(), if built.sboms.len() == 1 { "SBOM".to_owned() } else { format!("each platform's SBOM ({})", built.sboms.len()) }));
     Ok(serde_json::json!({ "key_id": key.public().key_id(), "signed": signed, "attested": attested }))
 }
 
