@@ -419,7 +419,6 @@ impl VerifyingKey {
     /// message-signature bundle gives it: SHA-256 for P-256 and RSA, SHA-384
     /// for P-384. Ed25519 signs the message itself, so it needs [`Self::verify`].
     pub fn verify_digest(&self, algorithm: HashAlgorithm, digest: &[u8], sig: &[u8]) -> Result<(), SignatureError> {
-        use signature::hazmat::PrehashVerifier as _;
         let malformed = |reason: String| SignatureError::Malformed { algorithm: self.algorithm(), reason };
         let expected = match self.key {
             Key::P384(_) => HashAlgorithm::Sha384,
@@ -429,18 +428,7 @@ impl VerifyingKey {
         if algorithm != expected || digest.len() != expected.digest_len() {
             return Err(malformed(format!("a {} key signs {} digests, not a {}-byte {}", self.algorithm(), expected.name(), digest.len(), algorithm.name())));
         }
-        match &self.key {
-            Key::P256(k) => {
-                let sig = p256::ecdsa::DerSignature::from_bytes(sig).map_err(|e| malformed(format!("not ASN.1 DER ({e})")))?;
-                k.verify_prehash(digest, &sig).map_err(|_| SignatureError::Invalid)
-            }
-            Key::P384(k) => {
-                let sig = p384::ecdsa::DerSignature::from_bytes(sig).map_err(|e| malformed(format!("not ASN.1 DER ({e})")))?;
-                k.verify_prehash(digest, &sig).map_err(|_| SignatureError::Invalid)
-            }
-            Key::Rsa(k) => k.verify(rsa::Pkcs1v15Sign::new::<Sha256>(), digest, sig).map_err(|_| SignatureError::Invalid),
-            Key::Ed25519(_) => Err(SignatureError::Invalid),
-        }
+        self.verify_prehash_with(algorithm, digest, sig)
     }
 }
 
