@@ -185,6 +185,16 @@ impl Attachments {
         let url = client.url(&format!("{}/manifests/{reference}", target.repository));
         let accept = "application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.v2+json";
         let mut resp = client.call(Method::GET, &url, &[("Accept", accept)], None, true)?;
+        // A registry that rewrites a tag's link in place (distribution's
+        // filesystem driver) answers 500 to a read that meets another
+        // signer's half-written tag; the next read sees it whole.
+        let mut tries = 1;
+        while resp.status().as_u16() == 500 && tries < ROUNDS {
+            drain(&mut resp);
+            std::thread::sleep(std::time::Duration::from_millis(fastrand::u64(10..100)));
+            resp = client.call(Method::GET, &url, &[("Accept", accept)], None, true)?;
+            tries += 1;
+        }
         if resp.status().as_u16() == 404 {
             drain(&mut resp);
             return Ok(None);
