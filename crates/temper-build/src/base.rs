@@ -134,7 +134,7 @@ impl Base {
             let layers = temper_verdict::pass::walk(image, limits, reporter, &grab)?;
             temper_layer::analyze(&layers).map_err(|source| temper_verdict::Error::Merge { image: image.name.clone(), source })?.merged
         } else {
-            temper_verdict::pass::scan_feeding(image, limits, cache, reporter, &[], false, &grab)?.analysis.merged
+            temper_verdict::pass::scan_feeding(image, limits, cache, reporter, false, &grab)?.analysis.merged
         };
         // Only the version the merged tree shows: a later layer may have
         // deleted or replaced the file with something else.

@@ -47,7 +47,7 @@ pub fn write_whole(path: &Path, text: &str) -> Result<(), Error> {
 /// The CycloneDX SBOM of the image at `reference` (the build's output), of `platform` for an index.
 pub fn sbom(reference: &str, platform: Option<temper_image::Platform>, limits: &temper_layer::Limits, cache: &temper_verdict::CacheSettings, epoch: i64, reporter: &dyn Reporter) -> Result<String, Error> {
     let opened = temper_verdict::target::open(reference, &temper_image::OpenOptions { platform, ..Default::default() })?;
-    let scanned = temper_verdict::pass::scan(&opened.image, limits, cache, reporter, &[], false)?;
+    let scanned = temper_verdict::pass::scan(&opened.image, limits, cache, reporter, false)?;
     let subject = temper_verdict::target::subject(&opened.source, &opened.image, &scanned.layers);
     let timestamp = temper_inventory::format::Timestamp::resolve(Some(&epoch.to_string()), None).map_err(|e| Error::Spec(e.to_string()))?;
     let doc = temper_inventory::format::Sbom { subject: &subject, inventory: &scanned.inventory, timestamp, tool_version: env!("CARGO_PKG_VERSION") };

@@ -497,7 +497,7 @@ fn cold_build_on_a_base_scanned_before_still_reads_the_files_it_edits() {
     let (path, opts) = two_layer_base_and_spec(dir.path());
     // `temper scan` of the base filled the layer cache, not the build's.
     let image = temper_verdict::target::open(&format!("oci:{}:12", dir.path().join("two").display()), &Default::default()).unwrap().image;
-    temper_verdict::pass::scan(&image, &opts.limits, &opts.cache, &temper_verdict::Silent, &[], false).unwrap();
+    temper_verdict::pass::scan(&image, &opts.limits, &opts.cache, &temper_verdict::Silent, false).unwrap();
     let opened = OpenedByLayer::default();
     temper_build::build(&path, &opts, &opened).unwrap();
     // Layer 0 holds /etc/passwd: read again; layer 1 comes from the cache.

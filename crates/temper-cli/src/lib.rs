@@ -6,6 +6,7 @@ mod build;
 mod cache;
 mod check;
 mod db;
+mod gate;
 mod image;
 mod inspect;
 mod key;
@@ -25,6 +26,7 @@ pub use build::{BuildArgs, BuildFormat};
 pub use cache::CacheCommand;
 pub use check::{CheckArgs, CheckFormat, CheckProfile};
 pub use db::{DbArgs, DbCommand};
+pub use gate::{GateArgs, GateFormat};
 pub use image::{ImageArgs, RegistryArgs, RunArgs};
 pub use inspect::InspectArgs;
 pub use key::{KeyAlgorithm, KeyCommand, KeyGenerateArgs};
@@ -65,6 +67,8 @@ pub enum Command {
     Scan(ScanArgs),
     /// Judge how hardened an image is: user, shells, package managers, setuid files, secrets, labels, size.
     Check(CheckArgs),
+    /// One verdict for an image: its assessment judged by a policy (policy.toml, Rego); exit 0 pass, 1 a rule failed, 2 error.
+    Gate(GateArgs),
     /// Lint Dockerfiles for the practices platform teams expect (hadolint's rules and more).
     Lint(LintArgs),
     /// Build a golden image from a spec (golden.toml) over a base image, without a daemon, the same bytes every time.

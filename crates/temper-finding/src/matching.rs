@@ -88,7 +88,7 @@ pub struct Suppressed {
 }
 
 /// Everything matching found.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Default, Serialize)]
 pub struct Matches {
     /// Findings, worst first.
     pub findings: Vec<Finding>,

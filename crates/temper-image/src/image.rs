@@ -129,6 +129,8 @@ pub struct Image {
     pub config: ImageConfig,
     /// Layers, base first.
     pub layers: Vec<Layer>,
+    /// The manifest's annotations (none for archives and directories).
+    pub annotations: std::collections::BTreeMap<String, String>,
     pub(crate) opener: Arc<dyn LayerOpener>,
 }
 

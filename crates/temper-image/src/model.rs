@@ -97,6 +97,9 @@ pub struct Manifest {
     /// Filesystem layers, base first.
     #[serde(default)]
     pub layers: Vec<Descriptor>,
+    /// Annotations (`org.opencontainers.image.base.name` names the base).
+    #[serde(default)]
+    pub annotations: BTreeMap<String, String>,
 }
 
 /// An image index or Docker manifest list.

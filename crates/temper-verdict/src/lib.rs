@@ -11,6 +11,7 @@
 //! back as values, errors as [`Error`] naming the input and the fix.
 
 pub mod advisories;
+pub mod assessment;
 pub mod config;
 pub mod hardening;
 pub mod pass;
@@ -22,6 +23,7 @@ pub mod vulnerabilities;
 
 use std::path::PathBuf;
 
+pub use assessment::{Assessed, Assessment, assess};
 pub use pass::{CacheSettings, Scanned};
 pub use reporter::{Reporter, Silent};
 pub use target::{Opened, Target};

@@ -28,8 +28,10 @@ pub struct Scanned {
     pub layers: Vec<LayerIndex>,
     /// The merged filesystem and waste figures.
     pub analysis: Analysis,
-    /// Packages and what the extra analysers found.
+    /// Packages, accounts and secrets.
     pub inventory: Inventory,
+    /// Which layers came from the cache rather than a read of their blob.
+    pub from_cache: Vec<bool>,
 }
 
 /// Every layer's file index, read whole (no cache: the index is what is
@@ -41,20 +43,28 @@ pub fn walk(image: &Image, limits: &Limits, reporter: &dyn Reporter, sink: &dyn 
     walked.map_err(|source| Error::Walk { image: image.name.clone(), source })
 }
 
-/// The walked layers and merged inventory of `image`: the catalogers and
-/// the `extra` analysers are fed in the one pass, through the per-layer
-/// cache unless `cache` says otherwise. `all_layers` keeps packages later
-/// layers deleted or replaced.
-pub fn scan(image: &Image, limits: &Limits, cache: &CacheSettings, reporter: &dyn Reporter, extra: &[&'static dyn Analyzer<temper_inventory::Fact>], all_layers: bool) -> Result<Scanned, Error> {
-    scan_feeding(image, limits, cache, reporter, extra, all_layers, &NoFiles)
+/// Every analyser the one pass feeds: the catalogers, then the account
+/// reader and the secret rules of the hardening checks. One set for every
+/// command, so a layer has one cache entry whichever command read it first.
+pub fn analyzers() -> Vec<&'static dyn Analyzer<temper_inventory::Fact>> {
+    let mut all = temper_inventory::catalog::registry();
+    all.extend(temper_check::analyzers());
+    all
+}
+
+/// The walked layers and merged inventory of `image`: every
+/// [`analyzers`] fed in the one pass, through the per-layer cache unless
+/// `cache` says otherwise. `all_layers` keeps packages later layers
+/// deleted or replaced.
+pub fn scan(image: &Image, limits: &Limits, cache: &CacheSettings, reporter: &dyn Reporter, all_layers: bool) -> Result<Scanned, Error> {
+    scan_feeding(image, limits, cache, reporter, all_layers, &NoFiles)
 }
 
 /// [`scan`], with `sink` fed every file it wants in the same pass (a
 /// cached layer holding such a file is read again), for a caller that
 /// needs files besides the inventory without a second pass.
-pub fn scan_feeding(image: &Image, limits: &Limits, cache: &CacheSettings, reporter: &dyn Reporter, extra: &[&'static dyn Analyzer<temper_inventory::Fact>], all_layers: bool, sink: &dyn FileSink) -> Result<Scanned, Error> {
-    let mut catalogers = temper_inventory::catalog::registry();
-    catalogers.extend_from_slice(extra);
+pub fn scan_feeding(image: &Image, limits: &Limits, cache: &CacheSettings, reporter: &dyn Reporter, all_layers: bool, sink: &dyn FileSink) -> Result<Scanned, Error> {
+    let catalogers = analyzers();
     let cache = open_cache(cache, reporter);
     let progress = reporter.layer_pass("scanning", layer_labels(image));
     let scanned = temper_inventory::scan_feeding(image, limits, progress.as_ref(), &catalogers, cache.as_ref(), sink);
@@ -65,7 +75,7 @@ pub fn scan_feeding(image: &Image, limits: &Limits, cache: &CacheSettings, repor
     let scanned = scanned.map_err(|source| Error::Walk { image: image.name.clone(), source })?;
     let analysis = temper_layer::analyze(&scanned.layers).map_err(|source| Error::Merge { image: image.name.clone(), source })?;
     let inventory = Inventory::build(scanned.found, &scanned.layers, &analysis.merged, all_layers);
-    Ok(Scanned { layers: scanned.layers, analysis, inventory })
+    Ok(Scanned { layers: scanned.layers, analysis, inventory, from_cache: scanned.from_cache })
 }
 
 /// The cache, or none with a warning when it cannot be opened: a broken

@@ -35,7 +35,7 @@ fn a_front_end_assesses_an_image_through_the_library_alone() {
     let reference = image(tmp.path());
     let Target::Image(opened) = target::resolve(&reference, &Default::default()).unwrap() else { panic!("an image, not an SBOM") };
     let cache = CacheSettings { dir: Some(tmp.path().join("cache")), ..Default::default() };
-    let scanned = pass::scan(&opened.image, &limits(), &cache, &Silent, &temper_check::analyzers(), false).unwrap();
+    let scanned = pass::scan(&opened.image, &limits(), &cache, &Silent, false).unwrap();
     assert!(scanned.inventory.packages.iter().any(|p| p.package.name == "lodash" && p.package.version == "4.17.20" && p.layer == Some(0)));
 
     let advisory = tmp.path().join("GHSA-test-0001.json");
@@ -61,7 +61,7 @@ fn a_database_without_the_images_ecosystem_is_refused_not_clean() {
     let tmp = tempfile::tempdir().unwrap();
     let opened = target::open(&image(tmp.path()), &Default::default()).unwrap();
     let cache = CacheSettings { disabled: true, ..Default::default() };
-    let scanned = pass::scan(&opened.image, &limits(), &cache, &Silent, &[], false).unwrap();
+    let scanned = pass::scan(&opened.image, &limits(), &cache, &Silent, false).unwrap();
     let pypi = tmp.path().join("PYSEC-0.json");
     std::fs::write(&pypi, ADVISORY.replace("\"npm\"", "\"PyPI\"").replace("GHSA-test-0001", "PYSEC-0")).unwrap();
     let db = advisories::in_memory(&[pypi], &Silent).unwrap();

@@ -91,7 +91,7 @@ fn pull(reference: &RegistryRef, opts: &OpenOptions) -> Result<Image> {
     let info = DocumentInfo { digest, media_type, size: bytes.len() as u64 };
     let opener = RegistryOpener(client);
     let fetch = |d: &Descriptor, limit: u64| opener.document(d, limit);
-    let Resolved { manifest, index, platforms, config_digest, config, layers } =
+    let Resolved { manifest, index, platforms, config_digest, config, layers, annotations } =
         resolve::resolve(&name, (bytes, info), opts.platform.as_ref(), &opts.limits, &fetch)?;
     Ok(Image {
         name,
@@ -101,6 +101,7 @@ fn pull(reference: &RegistryRef, opts: &OpenOptions) -> Result<Image> {
         config_digest: Some(config_digest),
         config,
         layers,
+        annotations,
         opener: Arc::new(opener),
     })
 }

@@ -134,6 +134,7 @@ pub(crate) fn open(name: &str, files: TarFiles, select: Option<&str>, opts: &Ope
         config_digest: Some(config_digest.clone()),
         config,
         layers,
+        annotations: Default::default(),
         opener: Arc::new(MemberOpener(files, config_digest.clone(), entry.config.clone())),
     })
 }

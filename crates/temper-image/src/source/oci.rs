@@ -69,7 +69,7 @@ pub(crate) fn open(name: &str, files: Arc<dyn Files>, tag: Option<&str>, opts: &
     let fetch = |d: &Descriptor, limit: u64| files.read_small(&blob_path(&d.digest), limit);
     let bytes = resolve::fetch_verified(name, top, limits.manifest_bytes, &fetch)?;
     let info = DocumentInfo { digest: top.digest.clone(), media_type: top.media_type.clone(), size: top.size };
-    let Resolved { manifest, index, platforms, config_digest, config, layers } =
+    let Resolved { manifest, index, platforms, config_digest, config, layers, annotations } =
         resolve::resolve(name, (bytes, info), opts.platform.as_ref(), limits, &fetch)?;
     Ok(Image {
         name: name.to_owned(),
@@ -79,6 +79,7 @@ pub(crate) fn open(name: &str, files: Arc<dyn Files>, tag: Option<&str>, opts: &
         config_digest: Some(config_digest),
         config,
         layers,
+        annotations,
         opener: Arc::new(BlobOpener(files)),
     })
 }

@@ -16,6 +16,7 @@ pub(crate) struct Resolved {
     pub config_digest: Digest,
     pub config: ImageConfig,
     pub layers: Vec<Layer>,
+    pub annotations: std::collections::BTreeMap<String, String>,
 }
 
 /// How a source reads a document or blob by descriptor.
@@ -144,7 +145,7 @@ fn finish(
     let config = model::parse_config(&cfg_bytes, limits.config_bytes)
         .map_err(|source| Error::Document { what: format!("{image}: config {}", manifest.config.digest), source })?;
     let layers = layers_from(image, &manifest.layers, &config, |_, d| Location::Blob(d.digest.clone()))?;
-    Ok(Resolved { manifest: info, index, platforms, config_digest: manifest.config.digest, config, layers })
+    Ok(Resolved { manifest: info, index, platforms, config_digest: manifest.config.digest, config, layers, annotations: manifest.annotations })
 }
 
 /// Pairs manifest layer descriptors with the config's diffIDs.

@@ -38,6 +38,7 @@ pub(crate) fn open(name: &str, path: &Path) -> Result<Image> {
             size: None,
             location: Location::Directory(path.to_owned()),
         }],
+        annotations: Default::default(),
         opener: Arc::new(DirOpener),
     })
 }

@@ -8,7 +8,7 @@ use temper_check::{Profile, Settings, Severity};
 use temper_cli::{CheckArgs, CheckFormat, CheckProfile};
 use temper_verdict::FailOn;
 
-use super::{cache_settings, emit, limits, open};
+use super::{cache_settings, emit, limits, open_options};
 use crate::exit::Verdict;
 use crate::progress::Terminal;
 use crate::{render, size};
@@ -56,9 +56,21 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode> {
     let threshold = FailOn::<Severity>::parse(&args.fail_on, "--fail-on")?;
     let allow = temper_verdict::config::load(args.config.as_deref())?.secrets;
     let dockerfile = args.dockerfile.as_deref().map(read_dockerfile).transpose()?;
-    let image = open(&args.image)?.image;
-    let scanned = temper_verdict::pass::scan(&image, &limits(&args.image)?, &cache_settings(&args.image, &args.run), &Terminal, &temper_check::analyzers(), false)?;
-    let report = temper_verdict::hardening::assess(&image, &scanned, &settings, &allow, threshold);
+    let open = open_options(&args.image)?;
+    let request = temper_verdict::assessment::Request {
+        reference: &args.image.image,
+        open: &open,
+        limits: &limits(&args.image)?,
+        cache: &cache_settings(&args.image, &args.run),
+        advisories: None,
+        checks: &settings,
+        secrets_allowed: &allow,
+        trust: Default::default(),
+        dockerfile: None,
+    };
+    let temper_verdict::Assessed { scanned, hardening: mut report, .. } = temper_verdict::assess(&request, &Terminal)?;
+    report.fail_on = threshold.level();
+    report.passed = report.failing(threshold) == 0;
     let text = match args.format {
         CheckFormat::Table => render::check::table(&report),
         CheckFormat::Json => serde_json::to_string_pretty(&report)? + "\n",

@@ -79,23 +79,36 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
         return Err(anyhow!("--dependency-tree is drawn after the table; drop it or use --format table (CycloneDX output carries the graph in `dependencies`)"));
     }
     let (db, source) = database(args)?;
-    // An image keeps what the CycloneDX output describes it with.
-    let mut described = None;
-    let (name, digest, platform, inventory) = match temper_verdict::target::resolve(&args.image.image, &open_options(&args.image)?)? {
-        Target::Sbom(inventory) => (args.image.image.clone(), None, None, inventory),
-        Target::Image(opened) => {
-            let temper_verdict::Opened { source, image } = *opened;
-            let temper_verdict::Scanned { layers, inventory, .. } = temper_verdict::pass::scan(&image, &limits(&args.image)?, &cache_settings(&args.image, &args.run), &Terminal, &[], false)?;
-            let out = (image.name.clone(), image.manifest.as_ref().map(|m| m.digest.to_string()), image.platform().map(|p| p.to_string()), inventory);
-            described = Some((temper_verdict::target::subject(&source, &image, &layers), image.config.created.clone()));
-            out
-        }
-    };
     let default_ignore = std::path::Path::new(".temperignore");
     let ignore_file = args.ignore_file.as_deref().or_else(|| default_ignore.is_file().then_some(default_ignore));
     let suppressions = temper_verdict::vulnerabilities::suppressions(&args.vex, ignore_file)?;
-    advisories::require_coverage(&db, &inventory, args.allow_partial_db, &source, &Terminal)?;
-    let matches = temper_verdict::vulnerabilities::find(&db, &inventory, &suppressions, &filter)?;
+    // An image keeps what the CycloneDX output describes it with.
+    let mut described = None;
+    let (name, digest, platform, inventory, matches) = match temper_verdict::target::resolve(&args.image.image, &open_options(&args.image)?)? {
+        Target::Sbom(inventory) => {
+            advisories::require_coverage(&db, &inventory, args.allow_partial_db, &source, &Terminal)?;
+            let matches = temper_verdict::vulnerabilities::find(&db, &inventory, &suppressions, &filter)?;
+            (args.image.image.clone(), None, None, inventory, matches)
+        }
+        Target::Image(opened) => {
+            let open = open_options(&args.image)?;
+            let request = temper_verdict::assessment::Request {
+                reference: &args.image.image,
+                open: &open,
+                limits: &limits(&args.image)?,
+                cache: &cache_settings(&args.image, &args.run),
+                advisories: Some(temper_verdict::assessment::Advisories { db: &db, source: source.clone(), suppressions: &suppressions, allow_partial: args.allow_partial_db, filter }),
+                checks: &temper_check::Settings::new(time::OffsetDateTime::now_utc().date()),
+                secrets_allowed: &Default::default(),
+                trust: Default::default(),
+                dockerfile: None,
+            };
+            let assessed = temper_verdict::assessment::assess_opened(*opened, &request, &Terminal)?;
+            let temper_verdict::Assessed { opened, scanned, matches, assessment, .. } = assessed;
+            described = Some((temper_verdict::target::subject(&opened.source, &opened.image, &scanned.layers), opened.image.config.created.clone()));
+            (opened.image.name.clone(), assessment.image.digest, assessment.image.platform, scanned.inventory, matches.unwrap_or_default())
+        }
+    };
     let result = serde_json::json!({
         "image": name,
         "digest": digest,

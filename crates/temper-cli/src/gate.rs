@@ -1,0 +1,67 @@
+//! `temper gate`.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+use crate::db::DbArgs;
+use crate::image::{ImageArgs, RunArgs};
+
+/// Gate output formats.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum GateFormat {
+    /// The verdict first, then each rule with its reason and the offending findings.
+    Table,
+    /// The verdict and the assessment it judged (`schemas/assessment.schema.json`).
+    Json,
+    /// SARIF 2.1.0: one result per failed or warned rule.
+    Sarif,
+    /// JUnit XML: one test case per rule, for CI test reports.
+    Junit,
+}
+
+/// `temper gate`.
+#[derive(Args, Debug)]
+pub struct GateArgs {
+    /// The image and how to read it.
+    #[command(flatten)]
+    pub image: ImageArgs,
+    /// The advisory database.
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Policy files: `policy.toml` and `.rego` files, `.json`/`.yaml` data for Rego, or
+    /// directories of them (repeatable). Without one, the default policy: Critical ≥ 1 or
+    /// High ≥ 10 fails, secrets fail, running as root warns.
+    #[arg(long, short, value_name = "FILE|DIR")]
+    pub policy: Vec<PathBuf>,
+    /// The Dockerfile the image was built from: its lint is part of the assessment.
+    #[arg(long, value_name = "FILE")]
+    pub dockerfile: Option<PathBuf>,
+    /// Match against these OSV files, directories or zips instead of the database (repeatable).
+    #[arg(long, value_name = "PATH")]
+    pub advisories: Vec<PathBuf>,
+    /// Gate even when the database has no records for some ecosystem the image needs (a warning instead of an error).
+    #[arg(long)]
+    pub allow_partial_db: bool,
+    /// Never touch the network but for the image's own registry (the default; makes it explicit).
+    #[arg(long)]
+    pub offline: bool,
+    /// Config file (secret allow-list, `[db]` max_age_days).
+    #[arg(long, value_name = "FILE", env = "TEMPER_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// A VEX document (OpenVEX or CycloneDX) whose statements suppress findings; repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub vex: Vec<PathBuf>,
+    /// Ignore file: one vulnerability id per line (default: ./.temperignore when present).
+    #[arg(long, value_name = "FILE")]
+    pub ignore_file: Option<PathBuf>,
+    /// Fail (exit 1) when a rule only warns.
+    #[arg(long)]
+    pub fail_on_warn: bool,
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = GateFormat::Table)]
+    pub format: GateFormat,
+    /// The per-layer cache and where the output goes.
+    #[command(flatten)]
+    pub run: RunArgs,
+}
