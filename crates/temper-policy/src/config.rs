@@ -123,12 +123,12 @@ pub(crate) struct Loader<'a> {
 impl Loader<'_> {
     /// An error about the value at `span` under `key`.
     pub fn at(&self, span: std::ops::Range<usize>, key: &str, message: impl std::fmt::Display) -> Error {
-        Error::Invalid(format!("{}{}: `{key}`: {message}", self.policy.display(), place(self.text, span.start)))
+        Error::Invalid(format!("{}{}: `{key}`: {}", self.policy.display(), place(self.text, span.start), one_line(&message.to_string())))
     }
 
     /// An error about `key` as a whole, which has no single place.
     pub fn invalid(&self, key: &str, message: impl std::fmt::Display) -> Error {
-        Error::Invalid(format!("{}: `{key}`: {message}", self.policy.display()))
+        Error::Invalid(format!("{}: `{key}`: {}", self.policy.display(), one_line(&message.to_string())))
     }
 
     /// `name` relative to the policy file.
@@ -139,7 +139,7 @@ impl Loader<'_> {
     /// Reads `name` (relative to the policy file), adding it to the digest.
     pub fn read(&mut self, name: &Spanned<String>, key: &str) -> Result<(PathBuf, Vec<u8>)> {
         let path = self.path(name.get_ref());
-        let bytes = std::fs::read(&path).map_err(|e| self.at(name.span(), key, format!("{}: {e}", path.display())))?;
+        let bytes = read_bounded(&path).map_err(|e| self.at(name.span(), key, e))?;
         crate::digest_part(self.hasher, &path, &bytes);
         Ok((path, bytes))
     }
@@ -159,6 +159,28 @@ impl Loader<'_> {
     pub fn glob(&self, g: &Spanned<String>, key: &str) -> Result<globset::GlobMatcher> {
         globset::GlobBuilder::new(g.get_ref()).literal_separator(true).build().map(|g| g.compile_matcher()).map_err(|e| self.at(g.span(), key, e.kind()))
     }
+}
+
+/// The largest file a policy reads (a key, a Rego or data file).
+pub(crate) const MAX_FILE_BYTES: u64 = 16 << 20;
+
+/// The bytes of `path`, refused past [`MAX_FILE_BYTES`] (a policy naming
+/// `/dev/zero` must not hang).
+pub(crate) fn read_bounded(path: &Path) -> Result<Vec<u8>> {
+    use std::io::Read as _;
+    let read_error = |source| Error::Read { path: path.to_owned(), source };
+    let file = std::fs::File::open(path).map_err(read_error)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(read_error)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(Error::Invalid(format!("{}: larger than {MAX_FILE_BYTES} bytes", path.display())));
+    }
+    Ok(bytes)
+}
+
+/// `s` with control characters escaped, so an error stays one printable line.
+pub(crate) fn one_line(s: &str) -> String {
+    s.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
 }
 
 /// `text`, the TOML file at `path`, parsed as `T`; errors say
@@ -181,5 +203,5 @@ fn toml_error(path: &Path, text: &str, e: &toml::de::Error, key: Option<String>)
     let place = e.span().map_or_else(String::new, |span| place(text, span.start));
     // serde_path_to_error calls the document itself ".".
     let key = key.filter(|k| k != ".").map_or_else(String::new, |k| format!(" `{k}`:"));
-    Error::Invalid(format!("{}{place}:{key} {}", path.display(), e.message()))
+    Error::Invalid(format!("{}{place}:{} {}", path.display(), one_line(&key), one_line(e.message())))
 }

@@ -30,9 +30,6 @@ use crate::{Error, Result};
 /// The longest one evaluation (or one test) may run.
 pub const EVAL_LIMIT: Duration = Duration::from_secs(2);
 
-/// The largest data file read.
-const MAX_DATA_BYTES: u64 = 16 << 20;
-
 /// Deny or warn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -116,33 +113,42 @@ fn read_data(path: &Path, bytes: &[u8]) -> Result<regorus::Value> {
 }
 
 fn read(path: &Path) -> Result<Vec<u8>> {
-    use std::io::Read as _;
-    let file = std::fs::File::open(path).map_err(|source| Error::Read { path: path.to_owned(), source })?;
-    let mut bytes = Vec::new();
-    file.take(MAX_DATA_BYTES + 1).read_to_end(&mut bytes).map_err(|source| Error::Read { path: path.to_owned(), source })?;
-    if bytes.len() as u64 > MAX_DATA_BYTES {
-        return Err(Error::Invalid(format!("{}: larger than {MAX_DATA_BYTES} bytes", path.display())));
-    }
-    Ok(bytes)
+    crate::config::read_bounded(path)
 }
 
-/// The `.rego` files under `dir`, recursively and sorted; `*_test.rego` only when `tests`.
-fn rego_files(dir: &Path, tests: bool) -> Result<Vec<PathBuf>> {
+/// The most directory entries a walk for `.rego` or data files visits, so
+/// a policy naming `/` errors instead of walking the whole filesystem.
+const MAX_WALK: usize = 10_000;
+
+/// The files under `dir`, recursively and sorted, that `keep` accepts.
+fn walk(dir: &Path, keep: impl Fn(&Path) -> bool) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     let mut pending = vec![dir.to_owned()];
+    let mut seen = 0;
     while let Some(d) = pending.pop() {
-        let entries = std::fs::read_dir(&d).map_err(|source| Error::Read { path: d.clone(), source })?;
-        for e in entries {
-            let path = e.map_err(|source| Error::Read { path: d.clone(), source })?.path();
-            if path.is_dir() {
+        for e in std::fs::read_dir(&d).map_err(|source| Error::Read { path: d.clone(), source })? {
+            seen += 1;
+            if seen > MAX_WALK {
+                return Err(Error::Invalid(format!("{}: more than {MAX_WALK} entries; name the policy files or a smaller directory", dir.display())));
+            }
+            let entry = e.map_err(|source| Error::Read { path: d.clone(), source })?;
+            // Symbolic links are not followed, so a link loop cannot make the walk endless.
+            let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+            let path = entry.path();
+            if is_dir {
                 pending.push(path);
-            } else if path.extension().is_some_and(|e| e == "rego") && (tests || !path.to_string_lossy().ends_with("_test.rego")) {
+            } else if keep(&path) {
                 out.push(path);
             }
         }
     }
     out.sort();
     Ok(out)
+}
+
+/// The `.rego` files under `dir`, recursively and sorted; `*_test.rego` only when `tests`.
+fn rego_files(dir: &Path, tests: bool) -> Result<Vec<PathBuf>> {
+    walk(dir, |p| p.extension().is_some_and(|e| e == "rego") && (tests || !p.to_string_lossy().ends_with("_test.rego")))
 }
 
 /// The data files under `dir/data`, recursively and sorted (none when it is absent).
@@ -151,20 +157,7 @@ fn data_files(dir: &Path) -> Result<Vec<PathBuf>> {
     if !data.is_dir() {
         return Ok(Vec::new());
     }
-    let mut out = Vec::new();
-    let mut pending = vec![data];
-    while let Some(d) = pending.pop() {
-        for e in std::fs::read_dir(&d).map_err(|source| Error::Read { path: d.clone(), source })? {
-            let path = e.map_err(|source| Error::Read { path: d.clone(), source })?.path();
-            if path.is_dir() {
-                pending.push(path);
-            } else if path.extension().is_some_and(|e| e == "json" || e == "yaml" || e == "yml") {
-                out.push(path);
-            }
-        }
-    }
-    out.sort();
-    Ok(out)
+    walk(&data, |p| p.extension().is_some_and(|e| e == "json" || e == "yaml" || e == "yml"))
 }
 
 /// Loaded sources: each file's name as regorus knows it, its text and its package.
@@ -230,7 +223,7 @@ impl Rego {
         let mut sources = Vec::new();
         for f in &c.files {
             let path = loader.path(f.get_ref());
-            let paths = if path.is_dir() { rego_files(&path, false)? } else { vec![path] };
+            let paths = if path.is_dir() { rego_files(&path, false).map_err(|e| loader.at(f.span(), "rego.files", e))? } else { vec![path] };
             for p in paths {
                 let bytes = read(&p).map_err(|e| loader.at(f.span(), "rego.files", e))?;
                 crate::digest_part(loader.hasher, &p, &bytes);
@@ -245,7 +238,8 @@ impl Rego {
             let (p, bytes) = loader.read(d, "rego.data")?;
             data.push((p, bytes));
         }
-        Self::build(load_sources(sources, data)?, &c.namespaces)
+        let loaded = load_sources(sources, data).map_err(|e| loader.invalid("rego", e))?;
+        Self::build(loaded, &c.namespaces)
     }
 
     fn build(loaded: Loaded, namespaces: &[String]) -> Result<Self> {

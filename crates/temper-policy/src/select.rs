@@ -69,10 +69,8 @@ pub(crate) fn compile(list: &[ScopeConfig], loader: &Loader<'_>) -> Result<Vec<S
             }
             let images = s.images.iter().map(|g| loader.glob(g, &key("images"))).collect::<Result<_>>()?;
             let namespaces = s.namespaces.as_ref().map(|ns| ns.iter().map(|g| loader.glob(g, &key("namespaces"))).collect::<Result<_>>()).transpose()?;
-            if let Some(rules) = &s.rules {
-                if let Some(r) = rules.iter().find(|r| r.get_ref() != "rego" && !crate::rules::IDS.contains(&r.get_ref().as_str())) {
-                    return Err(loader.at(r.span(), &key("rules"), format!("no rule is called `{}` (one of {}, rego)", r.get_ref(), crate::rules::IDS.join(", "))));
-                }
+            if let Some(r) = s.rules.iter().flatten().find(|r| r.get_ref() != "rego" && !crate::rules::IDS.contains(&r.get_ref().as_str())) {
+                return Err(loader.at(r.span(), &key("rules"), format!("no rule is called `{}` (one of {}, rego)", r.get_ref(), crate::rules::IDS.join(", "))));
             }
             Ok(Scope {
                 index,
