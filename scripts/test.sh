@@ -62,6 +62,14 @@ if ! scripts/trust-verifiers.sh "$TEMPER_TRUST_VERIFIERS"; then
   echo "warning: could not install the trust verifiers (offline?); their test will skip" >&2
 fi
 
+# rego-cpp (PyPI regopy), a second Rego engine whose deny and warn sets must equal
+# temper's on every example policy (crates/temper-policy/tests/regopy.rs).
+export TEMPER_REGOPY=${TEMPER_REGOPY:-$peers/regopy}
+if ! scripts/policy-peers.sh "$TEMPER_REGOPY"; then
+  [[ ${CI:-} == true ]] && { echo "error: could not install regopy" >&2; exit 1; }
+  echo "warning: could not install regopy (offline?); its test will skip" >&2
+fi
+
 # The corpus is rebuilt only when missing or when its build scripts changed.
 stamp="$TEMPER_CORPUS/.temper-stamp"
 want=$(cat "$SHARED/corpus/build-corpus.sh" "$SHARED/corpus/corpus_tools.py" | sha256sum | cut -d' ' -f1)

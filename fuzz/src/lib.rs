@@ -13,6 +13,7 @@ pub mod catalog;
 pub mod dockerfile;
 mod image;
 pub mod mutate;
+pub mod policy;
 pub mod secrets;
 pub mod split;
 pub mod watchdog;

@@ -12,6 +12,7 @@ mod inspect;
 mod key;
 mod layers;
 mod lint;
+pub mod policy;
 mod push;
 mod rebase;
 mod sbom;
@@ -87,6 +88,9 @@ pub enum Command {
     VerifyAttestation(VerifyAttestationArgs),
     /// List what is attached to an image (signatures, attestations, SBOMs; by tag and by referrers), unverified.
     Tree(TreeArgs),
+    /// Policies: run Rego policy tests.
+    #[command(subcommand)]
+    Policy(policy::PolicyCommand),
     /// Make signing keys (cosign's formats).
     #[command(subcommand)]
     Key(KeyCommand),

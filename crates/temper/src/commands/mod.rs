@@ -15,6 +15,7 @@ pub mod key;
 pub mod layers;
 pub mod lint;
 pub mod man;
+pub mod policy;
 pub mod push;
 pub mod rebase;
 pub mod sbom;
@@ -55,6 +56,7 @@ pub fn run(command: Command) -> Result<ExitCode> {
         Command::VerifyAttestation(args) => verify_attestation::run(&args),
         Command::Tree(args) => tree::run(&args),
         Command::Key(command) => key::run(command),
+        Command::Policy(command) => policy::run(command),
         Command::Db(command) => db::run(command),
         Command::Cache(command) => cache::run(command),
         Command::Completions { shell } => completions::run(shell),
