@@ -117,7 +117,8 @@ pub struct Policy {
     scopes: Vec<select::Scope>,
     rules: Vec<rules::Entry>,
     exceptions: Vec<exceptions::Exception>,
-    rego: Option<Rego>,
+    /// The `[rego]` table's policies, then those given beside the file.
+    rego: Vec<Rego>,
     requirements: Requirements,
     digest: String,
 }
@@ -176,7 +177,7 @@ impl Default for Policy {
             scopes: Vec::new(),
             rules,
             exceptions: Vec::new(),
-            rego: None,
+            rego: Vec::new(),
             requirements: Requirements::default(),
             digest: hex::encode(Sha256::digest(b"temper default policy v1")),
         }
@@ -201,8 +202,8 @@ impl Policy {
         let scopes = select::compile(&file.scope, &loader)?;
         let exceptions = exceptions::compile(&file.exceptions, &loader)?;
         let rego = match &file.rego {
-            Some(r) => Some(Rego::from_config(r, &mut loader)?),
-            None => None,
+            Some(r) => vec![Rego::from_config(r, &mut loader)?],
+            None => Vec::new(),
         };
         Ok(Policy { path: Some(path.to_owned()), no_match: file.no_match, scopes, rules, exceptions, rego, requirements, digest: hex::encode(hasher.finalize()) })
     }
@@ -249,14 +250,79 @@ impl Policy {
             let outcome = rule.rule.evaluate(&input, &cx, &waivers);
             results.push(verdict::finish(rule, outcome, &waivers));
         }
-        if let Some(rego) = &self.rego
-            && enabled.as_ref().is_none_or(|names| names.iter().any(|n| n == "rego"))
-        {
-            for o in rego.evaluate(assessment)? {
-                results.push(RuleResult::from_rego(&o));
+        if enabled.as_ref().is_none_or(|names| names.iter().any(|n| n == "rego")) {
+            for rego in &self.rego {
+                for o in rego.evaluate(assessment)? {
+                    results.push(RuleResult::from_rego(&o));
+                }
             }
         }
         Ok(Verdict::new(&input.image.reference, selection, results))
+    }
+}
+
+impl Policy {
+    /// The policy `paths` name together, as `temper gate --policy` takes
+    /// them: at most one `policy.toml`, `.rego` files (not `*_test.rego`)
+    /// evaluated beside its rules in package `main`, and `.json`/`.yaml`
+    /// data for them; a directory gives its `*.toml`, its `.rego` files
+    /// (recursively) and its `data/` directory. Rego files without a
+    /// `policy.toml` make a policy of those alone, as conftest runs them;
+    /// no path at all is the [`Default`] policy.
+    pub fn from_paths(paths: &[PathBuf]) -> Result<Self> {
+        if paths.is_empty() {
+            return Ok(Policy::default());
+        }
+        let (mut tomls, mut sources, mut data) = (Vec::new(), Vec::new(), Vec::new());
+        for path in paths {
+            if path.is_dir() {
+                let entries = std::fs::read_dir(path).map_err(|source| Error::Read { path: path.clone(), source })?;
+                let mut found: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "toml") && p.is_file()).collect();
+                found.sort();
+                tomls.extend(found);
+                sources.extend(rego::rego_files(path, false)?);
+                data.extend(rego::data_files(path)?);
+                continue;
+            }
+            match path.extension().and_then(|e| e.to_str()) {
+                Some("toml") => tomls.push(path.clone()),
+                Some("rego") => sources.push(path.clone()),
+                Some("json" | "yaml" | "yml") => data.push(path.clone()),
+                _ => return Err(Error::Invalid(format!("{}: not a policy file (policy.toml, .rego, or .json/.yaml data) nor a directory", path.display()))),
+            }
+        }
+        if tomls.len() > 1 {
+            let names: Vec<String> = tomls.iter().map(|p| p.display().to_string()).collect();
+            return Err(Error::Invalid(format!("one policy.toml at a time, got {}; put the rules in one file", names.join(", "))));
+        }
+        let mut policy = match tomls.first() {
+            Some(toml) => Policy::load(toml)?,
+            None if sources.is_empty() => {
+                let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+                return Err(Error::Invalid(format!("{}: no policy.toml and no .rego file", names.join(", "))));
+            }
+            None => Policy { path: None, no_match: NoMatch::Allow, scopes: Vec::new(), rules: Vec::new(), exceptions: Vec::new(), rego: Vec::new(), requirements: Requirements::default(), digest: String::new() },
+        };
+        if !sources.is_empty() {
+            let mut hasher = Sha256::new();
+            hasher.update(policy.digest.as_bytes());
+            for p in sources.iter().chain(&data) {
+                let bytes = config::read_bounded(p)?;
+                digest_part(&mut hasher, p, &bytes);
+            }
+            policy.rego.push(Rego::load(&sources, &data, &["main".to_owned()])?);
+            policy.digest = hex::encode(hasher.finalize());
+        }
+        Ok(policy)
+    }
+
+    /// The verdict on `reference` when the policy decides it without an
+    /// assessment (an exempt scope, or `no-match` when no scope selects it);
+    /// `None` when it must be assessed. The webhook asks this first, so an
+    /// exempt image costs no registry call.
+    pub fn decide_unassessed(&self, reference: &str, namespace: Option<&str>) -> Option<Verdict> {
+        let selection = self.select(reference, namespace);
+        (!selection.needs_assessment()).then(|| Verdict::unselected(reference, selection))
     }
 }
 

@@ -147,12 +147,12 @@ fn walk(dir: &Path, keep: impl Fn(&Path) -> bool) -> Result<Vec<PathBuf>> {
 }
 
 /// The `.rego` files under `dir`, recursively and sorted; `*_test.rego` only when `tests`.
-fn rego_files(dir: &Path, tests: bool) -> Result<Vec<PathBuf>> {
+pub(crate) fn rego_files(dir: &Path, tests: bool) -> Result<Vec<PathBuf>> {
     walk(dir, |p| p.extension().is_some_and(|e| e == "rego") && (tests || !p.to_string_lossy().ends_with("_test.rego")))
 }
 
 /// The data files under `dir/data`, recursively and sorted (none when it is absent).
-fn data_files(dir: &Path) -> Result<Vec<PathBuf>> {
+pub(crate) fn data_files(dir: &Path) -> Result<Vec<PathBuf>> {
     let data = dir.join("data");
     if !data.is_dir() {
         return Ok(Vec::new());

@@ -13,6 +13,7 @@
 pub mod advisories;
 pub mod assessment;
 pub mod config;
+pub mod gate;
 pub mod hardening;
 pub mod pass;
 pub mod reporter;
@@ -62,6 +63,9 @@ pub enum Error {
     /// The config file is wrong.
     #[error(transparent)]
     Config(#[from] config::ConfigError),
+    /// A policy cannot be loaded or evaluated.
+    #[error(transparent)]
+    Policy(#[from] temper_policy::Error),
     /// A file could not be read.
     #[error("{}: {source}", path.display())]
     Read {

@@ -28,6 +28,33 @@ pub fn path(args: &DbArgs) -> Result<PathBuf> {
     Ok(advisories::db_path(args.path.as_deref())?)
 }
 
+/// The database the flags name (updated first with `update`), or one in
+/// memory holding `advisories`; with the words that name it in messages.
+/// `scan` and `gate` match with it.
+pub fn for_matching(config: Option<&Path>, advisories: &[PathBuf], db: &DbArgs, update: bool, offline: bool) -> Result<(AdvisoryDb, String)> {
+    // Read even when --advisories makes `[db]` moot: a bad file is an error for every command.
+    let config = self::config(config)?;
+    if !advisories.is_empty() {
+        return Ok((advisories::in_memory(advisories, &Terminal)?, "the --advisories input".to_owned()));
+    }
+    let path = path(db)?;
+    if update {
+        let mut db = advisories::open(&path)?;
+        if !update_feeds(&mut db, &path, &config.feeds()) {
+            return Err(anyhow!("some feeds failed to update (see above); scan without --update to use the database as it is"));
+        }
+    }
+    let db = advisories::open_existing(&path)?;
+    let max_days = config.max_age_days();
+    if let Some(days) = advisories::age_days(&db)?
+        && days > i64::from(max_days)
+    {
+        let hint = if offline { "update it where the network is reachable" } else { "run `temper db update` or scan with --update" };
+        term::warn(&format!("the advisory database is {days} days old (max_age_days {max_days}); {hint}"));
+    }
+    Ok((db, format!("the advisory database {}", path.display())))
+}
+
 fn import(paths: &[PathBuf], args: &DbArgs) -> Result<ExitCode> {
     let path = path(args)?;
     let mut db = advisories::open(&path)?;

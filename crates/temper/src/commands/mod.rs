@@ -10,6 +10,7 @@ pub mod cache;
 pub mod check;
 pub mod completions;
 pub mod db;
+pub mod gate;
 pub mod inspect;
 pub mod key;
 pub mod layers;
@@ -46,6 +47,7 @@ pub fn run(command: Command) -> Result<ExitCode> {
         Command::Sbom(args) => sbom::run(&args),
         Command::Scan(args) => scan::run(&args),
         Command::Check(args) => check::run(&args),
+        Command::Gate(args) => gate::run(&args),
         Command::Lint(args) => lint::run(&args),
         Command::Build(args) => build::run(&args),
         Command::Push(args) => push::run(&args),

@@ -4,7 +4,6 @@
 use std::process::ExitCode;
 
 use anyhow::{Result, anyhow};
-use temper_advisory::db::AdvisoryDb;
 use temper_cli::{ScanArgs, ScanFormat};
 use temper_finding::Severity;
 use temper_verdict::vulnerabilities::Filter;
@@ -17,32 +16,6 @@ use crate::render;
 
 fn severities(list: &[String]) -> Result<Vec<Severity>> {
     list.iter().filter(|s| !s.trim().is_empty()).map(|s| s.parse::<Severity>().map_err(|e| anyhow!("--severity: {e}"))).collect()
-}
-
-/// The database the flags name (updated first with `--update`), or one
-/// in memory holding `--advisories`; with the words that name it in messages.
-fn database(args: &ScanArgs) -> Result<(AdvisoryDb, String)> {
-    // Read even when --advisories makes `[db]` moot: a bad file is an error for every command.
-    let config = db::config(args.config.as_deref())?;
-    if !args.advisories.is_empty() {
-        return Ok((advisories::in_memory(&args.advisories, &Terminal)?, "the --advisories input".to_owned()));
-    }
-    let path = db::path(&args.db)?;
-    if args.update {
-        let mut db = advisories::open(&path)?;
-        if !db::update_feeds(&mut db, &path, &config.feeds()) {
-            return Err(anyhow!("some feeds failed to update (see above); scan without --update to use the database as it is"));
-        }
-    }
-    let db = advisories::open_existing(&path)?;
-    let max_days = config.max_age_days();
-    if let Some(days) = advisories::age_days(&db)?
-        && days > i64::from(max_days)
-    {
-        let hint = if args.offline { "update it where the network is reachable" } else { "run `temper db update` or scan with --update" };
-        crate::term::warn(&format!("the advisory database is {days} days old (max_age_days {max_days}); {hint}"));
-    }
-    Ok((db, format!("the advisory database {}", path.display())))
 }
 
 /// `--attest`: the scan result as cosign's vulnerability predicate, signed
@@ -78,7 +51,7 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
     if args.dependency_tree && args.format != ScanFormat::Table {
         return Err(anyhow!("--dependency-tree is drawn after the table; drop it or use --format table (CycloneDX output carries the graph in `dependencies`)"));
     }
-    let (db, source) = database(args)?;
+    let (db, source) = db::for_matching(args.config.as_deref(), &args.advisories, &args.db, args.update, args.offline)?;
     let default_ignore = std::path::Path::new(".temperignore");
     let ignore_file = args.ignore_file.as_deref().or_else(|| default_ignore.is_file().then_some(default_ignore));
     let suppressions = temper_verdict::vulnerabilities::suppressions(&args.vex, ignore_file)?;

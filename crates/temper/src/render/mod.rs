@@ -13,6 +13,7 @@ use std::fmt::Write as _;
 
 pub mod check;
 pub mod dependency_tree;
+pub mod gate;
 pub mod lint;
 pub mod inspect;
 pub mod layers;

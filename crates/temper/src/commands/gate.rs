@@ -1,0 +1,58 @@
+//! `temper gate`: an image's assessment judged by a policy; exit 0 pass,
+//! 1 a rule failed (or warned, with `--fail-on-warn`), 2 error.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use temper_cli::{GateArgs, GateFormat};
+use temper_policy::{Policy, Status};
+use temper_verdict::assessment::{Advisories, Request};
+use temper_verdict::vulnerabilities::Filter;
+
+use super::{cache_settings, db, emit, limits, open_options};
+use crate::exit::Verdict;
+use crate::progress::Terminal;
+use crate::render;
+
+pub fn run(args: &GateArgs) -> Result<ExitCode> {
+    // The policy first: a wrong file fails before any image is read.
+    let policy = Policy::from_paths(&args.policy)?;
+    let secrets_allowed = temper_verdict::config::load(args.config.as_deref())?.secrets;
+    let (db, source) = db::for_matching(args.config.as_deref(), &args.advisories, &args.db, false, args.offline)?;
+    let default_ignore = std::path::Path::new(".temperignore");
+    let ignore_file = args.ignore_file.as_deref().or_else(|| default_ignore.is_file().then_some(default_ignore));
+    let suppressions = temper_verdict::vulnerabilities::suppressions(&args.vex, ignore_file)?;
+    let open = open_options(&args.image)?;
+    let request = Request {
+        reference: &args.image.image,
+        open: &open,
+        limits: &limits(&args.image)?,
+        cache: &cache_settings(&args.image, &args.run),
+        advisories: Some(Advisories { db: &db, source, suppressions: &suppressions, allow_partial: args.allow_partial_db, filter: Filter::default() }),
+        checks: &temper_check::Settings::new(time::OffsetDateTime::now_utc().date()),
+        secrets_allowed: &secrets_allowed,
+        trust: Default::default(),
+        dockerfile: args.dockerfile.as_deref(),
+    };
+    let gated = temper_verdict::gate::gate(request, &policy, None, &Terminal)?;
+    let assessment = gated.assessed.as_ref().map(|a| &a.assessment);
+    let policy_name = policy.path().map_or_else(|| "the default policy".to_owned(), |p| p.display().to_string());
+    let text = match args.format {
+        GateFormat::Table => render::gate::table(&gated.verdict, assessment, &policy_name),
+        GateFormat::Json => serde_json::to_string_pretty(&serde_json::json!({ "verdict": gated.verdict, "policy": { "name": policy_name, "digest": policy.digest() }, "assessment": assessment }))? + "\n",
+        GateFormat::Sarif => serde_json::to_string_pretty(&render::gate::sarif(&gated.verdict, &policy_name))? + "\n",
+        GateFormat::Junit => render::gate::junit(&gated.verdict, &policy_name),
+    };
+    emit(args.run.output.as_deref(), &text)?;
+    let mut verdict = Verdict::new(None);
+    match gated.verdict.status {
+        Status::Fail => verdict.fail(format!("{} rule(s) failed under {policy_name}", count(&gated.verdict, temper_policy::RuleStatus::Fail))),
+        Status::Warn if args.fail_on_warn => verdict.fail(format!("{} rule(s) warned under {policy_name}, and --fail-on-warn fails on a warning", count(&gated.verdict, temper_policy::RuleStatus::Warn))),
+        _ => {}
+    }
+    Ok(verdict.finish())
+}
+
+fn count(verdict: &temper_policy::Verdict, status: temper_policy::RuleStatus) -> usize {
+    verdict.results.iter().filter(|r| r.status == status).count()
+}
