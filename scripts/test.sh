@@ -62,6 +62,14 @@ if ! scripts/trust-verifiers.sh "$TEMPER_TRUST_VERIFIERS"; then
   echo "warning: could not install the trust verifiers (offline?); their test will skip" >&2
 fi
 
+# PyPI's jsonpatch, pinned, which must apply the webhook's digest-pinning patches
+# (crates/temper-serve/tests/webhook.rs).
+export TEMPER_JSONPATCH=${TEMPER_JSONPATCH:-$peers/jsonpatch}
+if ! scripts/jsonpatch-peer.sh "$TEMPER_JSONPATCH"; then
+  [[ ${CI:-} == true ]] && { echo "error: could not install jsonpatch" >&2; exit 1; }
+  echo "warning: could not install jsonpatch (offline?); its test will skip" >&2
+fi
+
 # The corpus is rebuilt only when missing or when its build scripts changed.
 stamp="$TEMPER_CORPUS/.temper-stamp"
 want=$(cat "$SHARED/corpus/build-corpus.sh" "$SHARED/corpus/corpus_tools.py" | sha256sum | cut -d' ' -f1)
