@@ -15,6 +15,7 @@ mod push;
 mod rebase;
 mod sbom;
 mod scan;
+mod serve;
 mod sign;
 
 use std::path::PathBuf;
@@ -34,6 +35,7 @@ pub use push::PushArgs;
 pub use rebase::{InheritChoice, RebaseArgs};
 pub use sbom::{SbomArgs, SbomFormat};
 pub use scan::{ScanArgs, ScanFormat};
+pub use serve::{OnTimeoutChoice, ServeArgs};
 pub use sign::{AttestArgs, KeylessArgs, SignArgs, SignStorage, TreeArgs, VerifierArgs, VerifyArgs, VerifyAttestationArgs};
 
 /// Secure container-image pipeline: read images from registries, archives,
@@ -83,6 +85,8 @@ pub enum Command {
     VerifyAttestation(VerifyAttestationArgs),
     /// List what is attached to an image (signatures, attestations, SBOMs; by tag and by referrers), unverified.
     Tree(TreeArgs),
+    /// Serve the Kubernetes admission webhook over HTTPS (--admission): images judged against the policy, tags pinned to digests.
+    Serve(ServeArgs),
     /// Make signing keys (cosign's formats).
     #[command(subcommand)]
     Key(KeyCommand),

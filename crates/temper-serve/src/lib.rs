@@ -55,6 +55,22 @@ pub use config::{OnTimeout, ServeConfig};
 pub use judge::{Decision, ImageVerdict, Judge, JudgeError};
 pub use server::{ServeError, Server, shutdown_signal};
 
+/// Runs the webhook until SIGTERM or Ctrl-C on a runtime of its own: what `temper serve --admission` calls.
+///
+/// Judge calls still blocking when the grace period ends are not waited for
+/// (the process is exiting; the API server retries or applies its failurePolicy).
+pub fn serve(config: ServeConfig, judge: std::sync::Arc<dyn Judge>) -> Result<(), ServeError> {
+    let grace = config.shutdown_grace;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().thread_name("temper-serve").build().map_err(ServeError::Runtime)?;
+    let result = runtime.block_on(async {
+        let server = Server::bind(config, judge).await?;
+        server.run(shutdown_signal()).await;
+        Ok(())
+    });
+    runtime.shutdown_timeout(grace);
+    result
+}
+
 /// Sends the `tracing` events of the server to stderr as one JSON object per line, at `level` and above.
 pub fn init_json_logs(level: tracing::Level) {
     // A second call (a test harness, an embedding binary) keeps the first subscriber.

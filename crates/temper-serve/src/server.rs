@@ -41,6 +41,9 @@ pub enum ServeError {
     /// rustls refused the configuration.
     #[error("TLS configuration: {0}")]
     Rustls(#[from] rustls::Error),
+    /// The async runtime cannot start (threads, descriptors).
+    #[error("cannot start the server's runtime: {0}")]
+    Runtime(std::io::Error),
     /// The address cannot be listened on.
     #[error("cannot listen on {addr}: {source} (is another process using the port?)")]
     Bind {

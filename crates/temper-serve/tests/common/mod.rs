@@ -61,11 +61,14 @@ pub fn fake_digest(image: &str) -> String {
     hex
 }
 
+/// A verdict the test sets: decision, deny messages, warn messages.
+type Planned = (Decision, Vec<String>, Vec<String>);
+
 /// A judge whose answers the test sets, counting every call.
 #[derive(Default)]
 pub struct FakeJudge {
     /// Verdicts by reference (default: allow).
-    pub verdicts: Mutex<HashMap<String, (Decision, Vec<String>, Vec<String>)>>,
+    pub verdicts: Mutex<HashMap<String, Planned>>,
     /// References under these prefixes are exempt.
     pub exempt_prefixes: Vec<String>,
     /// References whose judgement sleeps this long.
