@@ -14,6 +14,7 @@ pub mod dockerfile;
 mod image;
 pub mod mutate;
 pub mod secrets;
+pub mod serve;
 pub mod split;
 pub mod watchdog;
 
