@@ -26,8 +26,10 @@ trap cleanup EXIT
 
 run() { # NAME ARGS...: one scenario against a fresh server (an empty cache)
   local name=$1; shift
+  rm -f "$dir/ca.pem"
   "$bin/fake_webhook" --dir "$dir" --listen "127.0.0.1:$PORT" --resolve-ms "$RESOLVE_MS" --judge-ms "$JUDGE_MS" 2>"$dir/server.log" &
   server=$!
+  for _ in $(seq 300); do [[ -f $dir/ca.pem ]] && break; sleep 0.1; done
   echo "==> $name"
   "$bin/loadgen" --addr "127.0.0.1:$PORT" --ca "$dir/ca.pem" --pid "$server" "$@" || status=$?
   kill "$server"; wait "$server" || true; server=

@@ -77,9 +77,11 @@ fn main() {
     params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
     let key = KeyPair::generate().unwrap();
     let cert = params.signed_by(&key, &ca).unwrap();
-    std::fs::write(dir.join("ca.pem"), ca.pem()).unwrap();
     std::fs::write(dir.join("tls.crt"), cert.pem()).unwrap();
     std::fs::write(dir.join("tls.key"), key.serialize_pem()).unwrap();
+    // ca.pem last and whole (a rename): the load script waits for it to appear.
+    std::fs::write(dir.join("ca.pem.tmp"), ca.pem()).unwrap();
+    std::fs::rename(dir.join("ca.pem.tmp"), dir.join("ca.pem")).unwrap();
 
     let level = match std::env::var("TEMPER_LOG").as_deref() {
         Ok("error") => tracing::Level::ERROR,

@@ -47,14 +47,14 @@ pub enum JudgeError {
 /// them on its bounded blocking pool, never on the reactor, and stops
 /// waiting when the review's budget runs out.
 pub trait Judge: Send + Sync + 'static {
-    /// Whether the policy exempts `image` in `namespace` without looking at it: when true, neither `resolve` nor `judge` is called for it.
+    /// Whether the policy exempts `image` in `namespace` without looking at it: when true, neither `resolve` nor `judge` is called for it. Called on the server's async threads: pattern matching only, no I/O.
     fn exempt(&self, image: &str, namespace: &str) -> bool;
     /// The manifest digest `image` names now (a registry call for a tag; none for a digest reference).
     fn resolve(&self, image: &str) -> Result<String, JudgeError>;
     /// The verdict for `image` at `digest` in `namespace`. With `dry_run` the judge must record nothing outside the process (the request itself changes nothing in the cluster).
     fn judge(&self, image: &str, digest: &str, namespace: &str, dry_run: bool) -> Result<ImageVerdict, JudgeError>;
-    /// What the verdict cache key needs beside the digest: the policy's digest and the advisory DB's version.
+    /// What the verdict cache key needs beside the digest: the policy's digest and the advisory DB's version. Called once per review on the server's async threads: cheap, no I/O.
     fn generation(&self) -> String;
-    /// Ready to answer (advisory DB and policies loaded).
+    /// Ready to answer (advisory DB and policies loaded); `/readyz` asks it at every probe, so it must be cheap.
     fn ready(&self) -> bool;
 }
