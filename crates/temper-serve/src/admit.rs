@@ -74,6 +74,9 @@ pub struct Webhook {
     verdicts: Cache<String, Stamped<Arc<ImageVerdict>>>,
     digests: Cache<String, Stamped<String>>,
     permits: Semaphore,
+    draining: std::sync::atomic::AtomicBool,
+    /// Request-body bytes that may be held at once, in KiB permits.
+    pub(crate) body_budget: Semaphore,
     /// The server's metrics.
     pub metrics: Metrics,
 }
@@ -100,7 +103,8 @@ impl Webhook {
         let verdicts = Cache::new(config.cache_size.max(1));
         let digests = Cache::new(config.cache_size.max(1));
         let permits = Semaphore::new(config.max_parallel.max(1));
-        Webhook { judge, config, verdicts, digests, permits, metrics: Metrics::new() }
+        let body_budget = Semaphore::new(config.max_body_in_flight.div_ceil(1024).max(config.max_body.div_ceil(1024)).min(Semaphore::MAX_PERMITS));
+        Webhook { judge, config, verdicts, digests, permits, draining: std::sync::atomic::AtomicBool::new(false), body_budget, metrics: Metrics::new() }
     }
 
     /// The configuration served.
@@ -108,9 +112,19 @@ impl Webhook {
         &self.config
     }
 
-    /// Whether the judge is ready (for `/readyz`).
+    /// Whether to report ready (`/readyz`): the judge is ready and the server is not draining for shutdown.
     pub fn ready(&self) -> bool {
+        !self.draining.load(std::sync::atomic::Ordering::Relaxed) && self.judge.ready()
+    }
+
+    /// Whether the judge is ready (`/readyz` also says why it is not).
+    pub fn judge_ready(&self) -> bool {
         self.judge.ready()
+    }
+
+    /// Marks the server as draining: `/readyz` answers 503 from now on.
+    pub fn drain(&self) {
+        self.draining.store(true, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Answers one review within the budget.

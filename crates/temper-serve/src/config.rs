@@ -48,8 +48,12 @@ pub struct ServeConfig {
     pub max_body: usize,
     /// Most images judged at once over all reviews (bounds registry connections and blocking threads).
     pub max_parallel: usize,
-    /// How long shutdown waits for in-flight reviews.
+    /// After the stop signal, how long the server keeps accepting while `/readyz` says 503, so the Service's endpoints drop it before its port closes (with failurePolicy Fail, a refused connection fails the API request).
+    pub drain_delay: Duration,
+    /// Then, how long shutdown waits for in-flight reviews.
     pub shutdown_grace: Duration,
+    /// Most request-body bytes held at once over all connections (bodies are bounded one by one by `max_body`; this bounds their sum).
+    pub max_body_in_flight: usize,
 }
 
 /// The API server's own request limit, 3 MiB: no legitimate review is larger.
@@ -71,7 +75,10 @@ impl ServeConfig {
             resolve_ttl: Duration::from_secs(30),
             max_body: DEFAULT_MAX_BODY,
             max_parallel: 16,
-            shutdown_grace: Duration::from_secs(25),
+            drain_delay: Duration::from_secs(5),
+            // With the drain, inside deploy/'s terminationGracePeriodSeconds of 30.
+            shutdown_grace: Duration::from_secs(20),
+            max_body_in_flight: 32 << 20,
         }
     }
 }

@@ -19,6 +19,9 @@ pub const API_VERSION: &str = "admission.k8s.io/v1";
 /// The longest warning the API server shows whole (Kubernetes' guidance); longer ones are clipped.
 pub const MAX_WARNING_CHARS: usize = 120;
 
+/// The most warnings written: the API server and kubectl truncate long lists, so the last one says how many more there were.
+pub const MAX_WARNINGS: usize = 20;
+
 /// The longest denial message written; a Deployment with hundreds of denied images must not make a huge response.
 const MAX_MESSAGE_CHARS: usize = 16 * 1024;
 
@@ -246,13 +249,22 @@ pub fn encode_response(uid: &str, answer: &Answer) -> Vec<u8> {
             uid,
             allowed: answer.allowed,
             status: message.as_deref().filter(|_| !answer.allowed).map(|message| Status { code: 403, reason: "Forbidden", message }),
-            warnings: answer.warnings.iter().map(|w| clip(w, MAX_WARNING_CHARS)).collect(),
+            warnings: warnings(&answer.warnings),
             patch_type: patch.is_some().then_some("JSONPatch"),
             patch,
             audit_annotations: &answer.audit,
         },
     };
     serde_json::to_vec(&review).unwrap_or_default()
+}
+
+fn warnings(all: &[String]) -> Vec<String> {
+    if all.len() <= MAX_WARNINGS {
+        return all.iter().map(|w| clip(w, MAX_WARNING_CHARS)).collect();
+    }
+    let mut out: Vec<String> = all[..MAX_WARNINGS - 1].iter().map(|w| clip(w, MAX_WARNING_CHARS)).collect();
+    out.push(format!("… and {} more warnings (temper's review log has them all)", all.len() - (MAX_WARNINGS - 1)));
+    out
 }
 
 /// `text` on one line of at most `max` characters, control characters made spaces, `…` marking a cut.
@@ -278,6 +290,16 @@ mod tests {
         assert_eq!(clipped.chars().count(), 120);
         assert!(clipped.ends_with('…'));
         assert_eq!(clip("a\nb", 10), "a b");
+    }
+
+    #[test]
+    fn long_warning_lists_end_with_a_count() {
+        let all: Vec<String> = (0..50).map(|i| format!("warning {i}")).collect();
+        let out = warnings(&all);
+        assert_eq!(out.len(), MAX_WARNINGS);
+        assert_eq!(out[MAX_WARNINGS - 2], "warning 18");
+        assert_eq!(out[MAX_WARNINGS - 1], "… and 31 more warnings (temper's review log has them all)");
+        assert_eq!(warnings(&all[..3]), ["warning 0", "warning 1", "warning 2"]);
     }
 
     #[test]

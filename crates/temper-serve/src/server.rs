@@ -89,45 +89,51 @@ impl Server {
     /// Serves until `shutdown` completes, then stops accepting and waits up to the grace period for in-flight requests.
     pub async fn run(self, shutdown: impl Future<Output = ()>) {
         let Server { listener, acceptor, webhook } = self;
-        let grace = webhook.config().shutdown_grace;
+        let (grace, drain_delay) = (webhook.config().shutdown_grace, webhook.config().drain_delay);
         tracing::info!(addr = ?listener.local_addr().ok(), "serving admission reviews");
         let mut builder = auto::Builder::new(TokioExecutor::new());
         builder.http1().timer(TokioTimer::new()).header_read_timeout(HANDSHAKE_TIMEOUT);
         let graceful = GracefulShutdown::new();
         let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+        let accept = |tcp: tokio::net::TcpStream| {
+            let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
+                tracing::warn!(max = MAX_CONNECTIONS, "connection refused: too many open connections");
+                return;
+            };
+            let _ = tcp.set_nodelay(true);
+            let (acceptor, webhook, builder, watcher) = (acceptor.clone(), Arc::clone(&webhook), builder.clone(), graceful.watcher());
+            tokio::spawn(async move {
+                let tls = match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
+                    Ok(Ok(tls)) => tls,
+                    Ok(Err(e)) => return tracing::debug!(error = %e, "TLS handshake failed"),
+                    Err(_) => return tracing::debug!("TLS handshake timed out"),
+                };
+                let service = service_fn(move |req| route(Arc::clone(&webhook), req));
+                if let Err(e) = watcher.watch(builder.serve_connection(TokioIo::new(tls), service).into_owned()).await {
+                    tracing::debug!(error = %e, "connection ended with an error");
+                }
+                drop(slot);
+            });
+        };
+        // Serve until the stop signal, then keep accepting through the drain delay (readyz 503) so the endpoints drop this pod first.
         let mut shutdown = std::pin::pin!(shutdown);
+        let mut drain = std::pin::pin!(async {
+            shutdown.as_mut().await;
+            webhook.drain();
+            tracing::info!(drain_ms = drain_delay.as_millis() as u64, "stop requested: readyz now fails; still accepting while endpoints update");
+            tokio::time::sleep(drain_delay).await;
+        });
         loop {
             tokio::select! {
-                accepted = listener.accept() => {
-                    let tcp = match accepted {
-                        Ok((tcp, _)) => tcp,
-                        Err(e) => {
-                            // Out of descriptors, mostly: wait a little rather than spin.
-                            tracing::warn!(error = %e, "accept failed");
-                            tokio::time::sleep(Duration::from_millis(50)).await;
-                            continue;
-                        }
-                    };
-                    let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
-                        tracing::warn!(max = MAX_CONNECTIONS, "connection refused: too many open connections");
-                        continue;
-                    };
-                    let _ = tcp.set_nodelay(true);
-                    let (acceptor, webhook, builder, watcher) = (acceptor.clone(), Arc::clone(&webhook), builder.clone(), graceful.watcher());
-                    tokio::spawn(async move {
-                        let tls = match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
-                            Ok(Ok(tls)) => tls,
-                            Ok(Err(e)) => return tracing::debug!(error = %e, "TLS handshake failed"),
-                            Err(_) => return tracing::debug!("TLS handshake timed out"),
-                        };
-                        let service = service_fn(move |req| route(Arc::clone(&webhook), req));
-                        if let Err(e) = watcher.watch(builder.serve_connection(TokioIo::new(tls), service).into_owned()).await {
-                            tracing::debug!(error = %e, "connection ended with an error");
-                        }
-                        drop(slot);
-                    });
-                }
-                () = &mut shutdown => break,
+                accepted = listener.accept() => match accepted {
+                    Ok((tcp, _)) => accept(tcp),
+                    Err(e) => {
+                        // Out of descriptors, mostly: wait a little rather than spin.
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    }
+                },
+                () = &mut drain => break,
             }
         }
         drop(listener);
@@ -188,6 +194,7 @@ async fn route(webhook: Arc<Webhook>, req: Request<Incoming>) -> Result<Reply, I
         "/mutate" => Endpoint::Mutate,
         "/healthz" => return Ok(text(StatusCode::OK, "ok")),
         "/readyz" if webhook.ready() => return Ok(text(StatusCode::OK, "ready")),
+        "/readyz" if webhook.judge_ready() => return Ok(text(StatusCode::SERVICE_UNAVAILABLE, "not ready: shutting down")),
         "/readyz" => return Ok(text(StatusCode::SERVICE_UNAVAILABLE, "not ready: the advisory database or the policies are not loaded yet")),
         "/metrics" => return Ok(reply(StatusCode::OK, "application/openmetrics-text; version=1.0.0; charset=utf-8", webhook.metrics.encode())),
         other => return Ok(text(StatusCode::NOT_FOUND, format!("no route {other:?}: the webhook serves POST /validate and POST /mutate, GET /healthz, /readyz and /metrics"))),
@@ -208,6 +215,11 @@ async fn review(webhook: &Arc<Webhook>, endpoint: Endpoint, req: Request<Incomin
     if declared.is_some_and(|n| n > max as u64) {
         return text(StatusCode::PAYLOAD_TOO_LARGE, format!("the AdmissionReview is larger than the {max}-byte limit"));
     }
+    // Bodies in flight share one byte budget (KiB permits): a flood of large bodies waits instead of exhausting memory.
+    let kib = declared.map_or(max, |n| n as usize).div_ceil(1024).max(1) as u32;
+    let Ok(Ok(_held)) = tokio::time::timeout(config.budget, webhook.body_budget.acquire_many(kib)).await else {
+        return text(StatusCode::SERVICE_UNAVAILABLE, format!("too many large reviews in flight (over {} bytes); retry", config.max_body_in_flight));
+    };
     // The body must arrive within the budget too: a slow sender holds no review slot for long.
     let body = match tokio::time::timeout(config.budget, Limited::new(req.into_body(), max).collect()).await {
         Ok(Ok(body)) => body.to_bytes(),
@@ -240,6 +252,7 @@ async fn review(webhook: &Arc<Webhook>, endpoint: Endpoint, req: Request<Incomin
         answer = reviewed.label,
         allowed = reviewed.answer.allowed,
         patched = reviewed.answer.patch.len(),
+        warnings = reviewed.answer.warnings.join(" | "),
         message = reviewed.answer.message.as_deref().unwrap_or(""),
         duration_ms = elapsed.as_secs_f64() * 1e3,
         "review"

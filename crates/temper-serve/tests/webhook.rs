@@ -424,3 +424,36 @@ async fn shutdown_finishes_the_review_in_flight() {
     tokio::time::timeout(Duration::from_secs(10), &mut server.task).await.expect("the server stops after the review").unwrap();
     assert!(tokio::net::TcpStream::connect(addr).await.is_err(), "the listener is closed");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_review_over_http2_is_answered() {
+    let j = judge();
+    let server = start(j.clone(), |_| {}).await;
+    let review = fixture("deployment-create.json");
+    let (status, body) = common::post_h2(server.addr, &server.ca.der, "/mutate", serde_json::to_vec(&review).unwrap().into()).await;
+    assert_eq!(status, StatusCode::OK);
+    let out: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(out["response"]["uid"], review["request"]["uid"]);
+    assert_eq!(patch(&out["response"]).len(), 3);
+}
+
+/// After the stop signal, /readyz fails at once so the Service drops the pod, while reviews are still answered until the drain delay ends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn while_draining_readyz_fails_and_reviews_are_still_answered() {
+    let j = judge();
+    let mut server = start(j.clone(), |c| c.drain_delay = Duration::from_secs(3)).await;
+    assert_eq!(server.get("/readyz").await.0, StatusCode::OK);
+    server.stop();
+    let mut status = StatusCode::OK;
+    for _ in 0..100 {
+        status = server.get("/readyz").await.0;
+        if status != StatusCode::OK {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(server.get("/readyz").await.1, "not ready: shutting down\n");
+    assert_eq!(server.review("/validate", &fixture("pod-create.json")).await["allowed"], true);
+    tokio::time::timeout(Duration::from_secs(15), &mut server.task).await.expect("the server stops after the drain").unwrap();
+}

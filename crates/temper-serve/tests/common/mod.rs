@@ -155,6 +155,7 @@ pub fn config(dir: &Path) -> ServeConfig {
     c.on_timeout = OnTimeout::Deny;
     c.exclude_namespaces = vec!["temper-system".into(), "kube-system".into()];
     c.shutdown_grace = Duration::from_secs(10);
+    c.drain_delay = Duration::ZERO;
     c
 }
 
@@ -206,8 +207,13 @@ impl TestServer {
     }
 }
 
-/// A TLS client trusting only `ca`.
+/// A TLS client trusting only `ca`, offering HTTP/1.1.
 pub fn connector(ca: &CertificateDer<'static>) -> TlsConnector {
+    connector_alpn(ca, b"http/1.1")
+}
+
+/// A TLS client trusting only `ca`, offering one ALPN protocol.
+pub fn connector_alpn(ca: &CertificateDer<'static>, alpn: &[u8]) -> TlsConnector {
     let mut roots = rustls::RootCertStore::empty();
     roots.add(ca.clone()).unwrap();
     let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
@@ -215,7 +221,7 @@ pub fn connector(ca: &CertificateDer<'static>) -> TlsConnector {
         .unwrap()
         .with_root_certificates(roots)
         .with_no_client_auth();
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    config.alpn_protocols = vec![alpn.to_vec()];
     TlsConnector::from(Arc::new(config))
 }
 
@@ -250,4 +256,18 @@ pub fn patch(response: &serde_json::Value) -> Vec<serde_json::Value> {
     assert_eq!(response["patchType"], "JSONPatch");
     let raw = base64::engine::general_purpose::STANDARD.decode(response["patch"].as_str().unwrap()).unwrap();
     serde_json::from_slice(&raw).unwrap()
+}
+
+/// One POST over HTTP/2 (ALPN h2), as an API server may send it.
+pub async fn post_h2(addr: SocketAddr, ca: &CertificateDer<'static>, path: &str, body: Bytes) -> (StatusCode, Bytes) {
+    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let tls = connector_alpn(ca, b"h2").connect(ServerName::IpAddress(addr.ip().into()), tcp).await.unwrap();
+    assert_eq!(tls.get_ref().1.alpn_protocol(), Some(&b"h2"[..]), "the server agreed to HTTP/2");
+    let (mut sender, conn) = hyper::client::conn::http2::handshake(hyper_util::rt::TokioExecutor::new(), TokioIo::new(tls)).await.unwrap();
+    tokio::spawn(conn);
+    let req = Request::builder().method("POST").uri(format!("https://{addr}{path}")).header("content-type", "application/json").body(Full::new(body)).unwrap();
+    let response = sender.send_request(req).await.unwrap();
+    assert_eq!(response.version(), hyper::Version::HTTP_2);
+    let status = response.status();
+    (status, response.into_body().collect().await.unwrap().to_bytes())
 }
