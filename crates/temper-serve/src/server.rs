@@ -1,6 +1,8 @@
 //! HTTPS on hyper: the accept loop (TLS handshakes bounded in time,
 //! connections bounded in number), the routes, request bodies bounded in
-//! size and time, and graceful shutdown.
+//! size and time, and a shutdown that drains (readyz fails first, so the
+//! Service stops routing here before the port closes) and then finishes
+//! the reviews in flight.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -86,7 +88,7 @@ impl Server {
         &self.webhook
     }
 
-    /// Serves until `shutdown` completes, then stops accepting and waits up to the grace period for in-flight requests.
+    /// Serves until `shutdown` completes; then drains (`/readyz` fails while connections are still accepted for `drain_delay`), stops accepting, and waits up to `shutdown_grace` for in-flight requests.
     pub async fn run(self, shutdown: impl Future<Output = ()>) {
         let Server { listener, acceptor, webhook } = self;
         let (grace, drain_delay) = (webhook.config().shutdown_grace, webhook.config().drain_delay);
