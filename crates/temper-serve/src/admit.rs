@@ -43,6 +43,9 @@ impl Endpoint {
     }
 }
 
+/// The most distinct images judged in one review (a pod rarely has more than a dozen containers).
+pub const MAX_IMAGES_PER_REVIEW: usize = 256;
+
 #[derive(Clone)]
 struct Stamped<V> {
     value: V,
@@ -138,11 +141,13 @@ impl Webhook {
             return Reviewed { answer: Answer::allow(), label: "excluded", images: containers.len() };
         }
         let deadline = tokio::time::Instant::now() + self.config.budget;
-        let mut unique: Vec<&str> = Vec::new();
-        for c in &containers {
-            if !unique.contains(&c.image.as_str()) {
-                unique.push(&c.image);
-            }
+        let mut seen = std::collections::HashSet::new();
+        let unique: Vec<&str> = containers.iter().map(|c| c.image.as_str()).filter(|i| seen.insert(*i)).collect();
+        if unique.len() > MAX_IMAGES_PER_REVIEW {
+            // No pod has this many containers: a hostile or broken object gets one answer, not thousands of assessments.
+            let reason = format!("the object names {} distinct images, more than the {MAX_IMAGES_PER_REVIEW} temper judges in one review", unique.len());
+            let (answer, label) = self.unjudged(reason);
+            return Reviewed { answer, label, images: containers.len() };
         }
         let generation = self.judge.generation();
         let dry_run = request.dry_run();
@@ -171,6 +176,23 @@ impl Webhook {
         }
         let answer = self.answer(endpoint, request, &unique, outcomes);
         Reviewed { label: answer.1, answer: answer.0, images: containers.len() }
+    }
+
+    /// The answer for an object none of whose images could be judged, per `on-timeout`.
+    fn unjudged(&self, reason: String) -> (Answer, &'static str) {
+        let mut answer = Answer::allow();
+        answer.audit.insert("temper.dev/unjudged".to_string(), reason.clone());
+        match self.config.on_timeout {
+            OnTimeout::Deny => {
+                answer.allowed = false;
+                answer.message = Some(format!("temper could not judge the object (on-timeout=deny): {reason}"));
+                (answer, "unjudged_denied")
+            }
+            OnTimeout::Allow => {
+                answer.warnings.push(format!("admitted unjudged (on-timeout=allow): {reason}"));
+                (answer, "unjudged_allowed")
+            }
+        }
     }
 
     fn answer(&self, endpoint: Endpoint, request: &AdmissionRequest, unique: &[&str], outcomes: Vec<Outcome>) -> (Answer, &'static str) {

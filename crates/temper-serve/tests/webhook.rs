@@ -342,13 +342,13 @@ async fn metrics_are_prometheus_text_that_counts_requests_reviews_and_latency() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_bodies_get_a_clear_4xx_and_the_server_goes_on() {
     let j = judge();
-    let server = start(j.clone(), |c| c.max_body = 64 * 1024).await;
+    let server = start(j.clone(), |c| c.max_body = 2 << 20).await;
     let cases: Vec<(Vec<u8>, StatusCode, &str)> = vec![
         (b"\x00\xff garbage".to_vec(), StatusCode::BAD_REQUEST, "the body is not an AdmissionReview: "),
         (br#"{"apiVersion":"admission.k8s.io/v1beta1","kind":"AdmissionReview","request":{"uid":"1","kind":{}}}"#.to_vec(), StatusCode::BAD_REQUEST, "not an admission.k8s.io/v1 AdmissionReview"),
         (br#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"","kind":{}}}"#.to_vec(), StatusCode::BAD_REQUEST, "empty uid"),
         (format!("[{}]", "[".repeat(5000)).into_bytes(), StatusCode::BAD_REQUEST, "the body is not an AdmissionReview"),
-        (vec![b' '; 64 * 1024 + 1], StatusCode::PAYLOAD_TOO_LARGE, "larger than the 65536-byte limit"),
+        (vec![b' '; (2 << 20) + 1], StatusCode::PAYLOAD_TOO_LARGE, "larger than the 2097152-byte limit"),
     ];
     for (body, want, text) in cases {
         let (status, reply) = server.post("/validate", body).await;
@@ -357,6 +357,14 @@ async fn bad_bodies_get_a_clear_4xx_and_the_server_goes_on() {
         assert!(reply.contains(text), "{reply}");
         assert_eq!(reply.trim_end().lines().count(), 1, "one line: {reply}");
     }
+    // Tens of thousands of containers: one answer, quickly, and no judge call.
+    let mut huge = fixture("pod-create.json");
+    let containers: Vec<Value> = (0..30_000).map(|i| json!({"name": format!("c{i}"), "image": format!("registry.test/many/c{i}:1")})).collect();
+    huge["request"]["object"]["spec"]["containers"] = json!(containers);
+    let response = server.review("/validate", &huge).await;
+    assert_eq!(response["allowed"], false);
+    assert_eq!(response["status"]["message"], "temper could not judge the object (on-timeout=deny): the object names 30001 distinct images, more than the 256 temper judges in one review");
+    assert!(j.calls().is_empty());
     assert_eq!(server.get("/validate").await.0, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(server.get("/nope").await.0, StatusCode::NOT_FOUND);
     assert_eq!(server.review("/validate", &fixture("pod-create.json")).await["allowed"], true);
