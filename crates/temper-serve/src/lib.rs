@@ -73,6 +73,14 @@ pub fn serve(config: ServeConfig, judge: std::sync::Arc<dyn Judge>) -> Result<()
 
 /// Sends the `tracing` events of the server to stderr as one JSON object per line, at `level` and above.
 pub fn init_json_logs(level: tracing::Level) {
+    init_json_logs_to(level, std::io::stderr);
+}
+
+/// Sends the `tracing` events of the server to `writer` as one JSON object per line (`timestamp`, `level`, `message`, the event's fields, `target`), at `level` and above.
+pub fn init_json_logs_to<W>(level: tracing::Level, writer: W)
+where
+    W: for<'a> tracing_subscriber::fmt::MakeWriter<'a> + Send + Sync + 'static,
+{
     // A second call (a test harness, an embedding binary) keeps the first subscriber.
-    let _ = tracing_subscriber::fmt().json().flatten_event(true).with_current_span(false).with_span_list(false).with_max_level(level).with_writer(std::io::stderr).try_init();
+    let _ = tracing_subscriber::fmt().json().flatten_event(true).with_current_span(false).with_span_list(false).with_max_level(level).with_writer(writer).try_init();
 }

@@ -92,7 +92,7 @@ impl Server {
     pub async fn run(self, shutdown: impl Future<Output = ()>) {
         let Server { listener, acceptor, webhook } = self;
         let (grace, drain_delay) = (webhook.config().shutdown_grace, webhook.config().drain_delay);
-        tracing::info!(addr = ?listener.local_addr().ok(), "serving admission reviews");
+        tracing::info!(addr = listener.local_addr().map(|a| a.to_string()).unwrap_or_default(), "serving admission reviews");
         let mut builder = auto::Builder::new(TokioExecutor::new());
         builder.http1().timer(TokioTimer::new()).header_read_timeout(HANDSHAKE_TIMEOUT);
         let graceful = GracefulShutdown::new();
@@ -255,7 +255,7 @@ async fn review(webhook: &Arc<Webhook>, endpoint: Endpoint, req: Request<Incomin
         allowed = reviewed.answer.allowed,
         patched = reviewed.answer.patch.len(),
         warnings = reviewed.answer.warnings.join(" | "),
-        message = reviewed.answer.message.as_deref().unwrap_or(""),
+        reason = reviewed.answer.message.as_deref().unwrap_or(""),
         duration_ms = elapsed.as_secs_f64() * 1e3,
         "review"
     );
