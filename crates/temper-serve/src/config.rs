@@ -56,8 +56,8 @@ pub struct ServeConfig {
     pub max_body_in_flight: usize,
 }
 
-/// The API server's own request limit, 3 MiB: no legitimate review is larger.
-pub const DEFAULT_MAX_BODY: usize = 3 << 20;
+/// The largest review a legitimate API server sends: an UPDATE carries the object and the stored object, each within the API server's 3 MiB request limit.
+pub const DEFAULT_MAX_BODY: usize = 6 << 20;
 
 impl ServeConfig {
     /// The defaults, listening on `listen` with the certificate pair at `tls_cert` and `tls_key`.

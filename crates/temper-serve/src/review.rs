@@ -93,6 +93,9 @@ pub struct AdmissionRequest {
     /// The object as it would be stored.
     #[serde(default)]
     pub object: Option<Value>,
+    /// The object as stored before an UPDATE.
+    #[serde(default)]
+    pub old_object: Option<Value>,
     /// Set by `kubectl --dry-run=server`: nothing is persisted.
     #[serde(default)]
     pub dry_run: Option<bool>,
@@ -124,12 +127,22 @@ impl AdmissionRequest {
         self.dry_run.unwrap_or(false)
     }
 
-    /// Every container image of the object, with the pointer of its `image` field (empty for kinds without a pod template).
+    /// The container images this request brings, with the pointer of each `image` field (empty for kinds without a pod template): on CREATE all of them; on UPDATE those not already at the same place in the stored object.
+    ///
+    /// An UPDATE that leaves an image alone (a label, the replica count, an
+    /// ephemeral container added through its subresource) neither re-judges
+    /// nor re-pins it: re-pinning would change a running pod's spec (its
+    /// container restarts) or a template's (a rollout), and the API server
+    /// refuses any change but ephemeral containers through that subresource.
+    /// Images are gated when they enter the cluster; a policy made stricter
+    /// later applies at the next change.
     pub fn images(&self) -> Vec<ContainerImage> {
-        match &self.object {
-            Some(object) => container_images(&self.kind.kind, object),
-            None => Vec::new(),
+        let Some(object) = &self.object else { return Vec::new() };
+        let mut images = container_images(&self.kind.kind, object);
+        if let Some(old) = self.old_object.as_ref().filter(|_| self.operation == "UPDATE") {
+            images.retain(|c| old.pointer(&c.pointer).and_then(Value::as_str) != Some(c.image.as_str()));
         }
+        images
     }
 }
 
