@@ -181,7 +181,7 @@ impl Webhook {
     /// The answer for an object none of whose images could be judged, per `on-timeout`.
     fn unjudged(&self, reason: String) -> (Answer, &'static str) {
         let mut answer = Answer::allow();
-        answer.audit.insert("temper.dev/unjudged".to_string(), reason.clone());
+        answer.audit.insert("unjudged".to_string(), reason.clone());
         match self.config.on_timeout {
             OnTimeout::Deny => {
                 answer.allowed = false;
@@ -236,7 +236,7 @@ impl Webhook {
         let mut answer = Answer { allowed: true, warnings, ..Answer::default() };
         let mut label = "allowed";
         if !unjudged.is_empty() {
-            answer.audit.insert("temper.dev/unjudged".to_string(), unjudged.join(" | "));
+            answer.audit.insert("unjudged".to_string(), unjudged.join(" | "));
         }
         if !denied.is_empty() {
             let mut message = format!("temper denied {} image{}: {}", denied.len(), plural(denied.len()), denied.join(" | "));

@@ -208,7 +208,7 @@ pub struct Answer {
     pub warnings: Vec<String>,
     /// `/mutate` only: tags pinned to digests.
     pub patch: Vec<PatchOp>,
-    /// Recorded in the API server's audit log.
+    /// Recorded in the API server's audit log; keys without a `/`, as the API server prefixes them with the webhook's name.
     pub audit: BTreeMap<String, String>,
 }
 
