@@ -69,6 +69,13 @@ if ! scripts/policy-peers.sh "$TEMPER_REGOPY"; then
   [[ ${CI:-} == true ]] && { echo "error: could not install regopy" >&2; exit 1; }
   echo "warning: could not install regopy (offline?); its test will skip" >&2
 fi
+# PyPI's jsonpatch, pinned, which must apply the webhook's digest-pinning patches
+# (crates/temper-serve/tests/webhook.rs).
+export TEMPER_JSONPATCH=${TEMPER_JSONPATCH:-$peers/jsonpatch}
+if ! scripts/jsonpatch-peer.sh "$TEMPER_JSONPATCH"; then
+  [[ ${CI:-} == true ]] && { echo "error: could not install jsonpatch" >&2; exit 1; }
+  echo "warning: could not install jsonpatch (offline?); its test will skip" >&2
+fi
 
 # The corpus is rebuilt only when missing or when its build scripts changed.
 stamp="$TEMPER_CORPUS/.temper-stamp"

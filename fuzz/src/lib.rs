@@ -15,6 +15,7 @@ mod image;
 pub mod mutate;
 pub mod policy;
 pub mod secrets;
+pub mod serve;
 pub mod split;
 pub mod watchdog;
 

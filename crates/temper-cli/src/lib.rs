@@ -17,6 +17,7 @@ mod push;
 mod rebase;
 mod sbom;
 mod scan;
+mod serve;
 mod sign;
 
 use std::path::PathBuf;
@@ -37,6 +38,7 @@ pub use push::PushArgs;
 pub use rebase::{InheritChoice, RebaseArgs};
 pub use sbom::{SbomArgs, SbomFormat};
 pub use scan::{ScanArgs, ScanFormat};
+pub use serve::{OnTimeoutChoice, ServeArgs};
 pub use sign::{AttestArgs, KeylessArgs, SignArgs, SignStorage, TreeArgs, VerifierArgs, VerifyArgs, VerifyAttestationArgs};
 
 /// Secure container-image pipeline: read images from registries, archives,
@@ -91,6 +93,8 @@ pub enum Command {
     /// Policies: run Rego policy tests.
     #[command(subcommand)]
     Policy(policy::PolicyCommand),
+    /// Serve the Kubernetes admission webhook over HTTPS (--admission): images judged against the policy, tags pinned to digests.
+    Serve(ServeArgs),
     /// Make signing keys (cosign's formats).
     #[command(subcommand)]
     Key(KeyCommand),

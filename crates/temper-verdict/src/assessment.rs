@@ -61,8 +61,11 @@ pub struct Trust<'a> {
 
 /// What to assess and how.
 pub struct Request<'a> {
-    /// The image as named (any source syntax).
+    /// The image as named (any source syntax); policies select by it.
     pub reference: &'a str,
+    /// The manifest digest to read it at, when the caller resolved its tag
+    /// already (the webhook pins what it judged); `None`: as `reference` names it.
+    pub digest: Option<&'a str>,
     /// How to open it.
     pub open: &'a OpenOptions,
     /// The layer pass's limits.
@@ -79,6 +82,16 @@ pub struct Request<'a> {
     pub trust: Trust<'a>,
     /// The Dockerfile the image was built from, linted with the default rules.
     pub dockerfile: Option<&'a Path>,
+}
+
+impl Request<'_> {
+    /// The reference with [`Request::digest`] pinned.
+    fn pinned(&self) -> String {
+        match self.digest {
+            Some(d) if !self.reference.contains('@') => format!("{}@{d}", self.reference),
+            _ => self.reference.to_owned(),
+        }
+    }
 }
 
 /// An image assessed: the document, and what front ends render beside it.
@@ -329,7 +342,7 @@ const MAX_DOCKERFILE_BYTES: u64 = 4 << 20;
 /// the image so that a wrong path fails fast.
 pub fn assess(request: &Request<'_>, reporter: &dyn Reporter) -> Result<Assessed, Error> {
     let lint = request.dockerfile.map(lint_dockerfile).transpose()?;
-    let opened = target::open(request.reference, request.open)?;
+    let opened = target::open(&request.pinned(), request.open)?;
     assess_linted(opened, lint, request, reporter)
 }
 
@@ -350,13 +363,13 @@ fn assess_linted(opened: Opened, lint: Option<LintFacts>, request: &Request<'_>,
     };
     let hardening = hardening::assess(&opened.image, &scanned, request.checks, request.secrets_allowed, FailOn::Never);
     let signatures = match request.trust.policy {
-        Some(policy) => signatures(request.reference, policy, request.open)?,
+        Some(policy) => signatures(&request.pinned(), policy, request.open)?,
         None => SignatureFacts::default(),
     };
     let mut attestations = Vec::new();
     if let Some(policy) = request.trust.policy {
         for predicate_type in &request.trust.attestation_types {
-            let found = trust::verify_attestations(request.reference, policy, predicate_type, request.open)?;
+            let found = trust::verify_attestations(&request.pinned(), policy, predicate_type, request.open)?;
             attestations.extend(found.verified.into_iter().map(|v| AttestationFacts { predicate_type: v.statement.predicate_type.clone(), signer: signer(&v.key_id, &v.found), predicate: v.statement.predicate.clone() }));
         }
     }

@@ -73,6 +73,22 @@ fn credentials_for(reference: &RegistryRef, opts: &RegistryOptions) -> Result<Op
     }
 }
 
+/// The digest of the manifest or index `reference` names now (a tag is
+/// read; a digest reference is checked against what comes back): what an
+/// admission webhook pins a tag to before it judges the image.
+pub fn resolve_digest(reference: &RegistryRef, opts: &OpenOptions) -> Result<Digest> {
+    let creds = credentials_for(reference, &opts.registry)?;
+    let client = Client::connect(reference.api_host(), &reference.repository, creds, &opts.registry)?;
+    let (bytes, _, header_digest) = client.manifest(&reference.reference(), opts.limits.manifest_bytes)?;
+    let digest = Digest::sha256_of(&bytes);
+    for expected in [reference.digest.as_ref().map(ToString::to_string), header_digest].into_iter().flatten() {
+        if expected.starts_with("sha256:") && expected != digest.to_string() {
+            return Err(Error::DigestMismatch { what: format!("{reference}: manifest"), expected, actual: digest.to_string() });
+        }
+    }
+    Ok(digest)
+}
+
 fn pull(reference: &RegistryRef, opts: &OpenOptions) -> Result<Image> {
     let name = reference.to_string();
     let creds = credentials_for(reference, &opts.registry)?;

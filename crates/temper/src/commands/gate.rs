@@ -25,6 +25,7 @@ pub fn run(args: &GateArgs) -> Result<ExitCode> {
     let open = open_options(&args.image)?;
     let request = Request {
         reference: &args.image.image,
+        digest: None,
         open: &open,
         limits: &limits(&args.image)?,
         cache: &cache_settings(&args.image, &args.run),

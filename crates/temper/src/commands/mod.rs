@@ -21,6 +21,7 @@ pub mod push;
 pub mod rebase;
 pub mod sbom;
 pub mod scan;
+pub mod serve;
 pub mod sign;
 pub mod tree;
 pub mod verify;
@@ -48,6 +49,7 @@ pub fn run(command: Command) -> Result<ExitCode> {
         Command::Scan(args) => scan::run(&args),
         Command::Check(args) => check::run(&args),
         Command::Gate(args) => gate::run(&args),
+        Command::Serve(args) => serve::run(&args),
         Command::Lint(args) => lint::run(&args),
         Command::Build(args) => build::run(&args),
         Command::Push(args) => push::run(&args),

@@ -67,6 +67,7 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
             let open = open_options(&args.image)?;
             let request = temper_verdict::assessment::Request {
                 reference: &args.image.image,
+        digest: None,
                 open: &open,
                 limits: &limits(&args.image)?,
                 cache: &cache_settings(&args.image, &args.run),
