@@ -67,11 +67,11 @@ pub(crate) fn active<'a>(all: &'a [Exception], reference: &str, today: time::Dat
             active.push(e);
         } else if enabled.is_none_or(|names| names.contains(&e.rule)) {
             results.push(RuleResult {
-                rule: e.rule.clone(),
+                rule: "exception".to_owned(),
                 source: e.name.clone(),
                 status: RuleStatus::Warn,
                 mode: Mode::Warn,
-                reason: format!("{} expired on {} and no longer applies (it said: {}); renew or remove it", e.name, e.expires, e.reason),
+                reason: format!("{} for rule {} expired on {} and no longer applies (it said: {}); renew or remove it", e.name, e.rule, e.expires, e.reason),
                 items: e.ids.clone(),
             });
         }
