@@ -290,6 +290,8 @@ fn exceptions_need_a_reason_a_date_and_a_target() {
     assert!(err.contains("an exception names `ids`, `images` or both"), "{err}");
     let err = P::new().load("[[exceptions]]\nrule = \"kevv\"\nids = [\"x\"]\nexpires = 2027-01-01\nreason = \"x\"\n").unwrap_err();
     assert!(err.contains("policy.toml:2:8: `exceptions[0].rule`: no built-in rule is called `kevv`"), "{err}");
+    let err = P::new().load("[[exceptions]]\nrule = \"signature\"\nids = [\"x\"]\nexpires = 2027-01-01\nreason = \"x\"\n").unwrap_err();
+    assert!(err.contains("`exceptions[0].ids`: rule `signature` judges the image as a whole"), "{err}");
 }
 
 // ---- selection ----
@@ -391,4 +393,19 @@ fn the_example_policy_loads_and_judges_the_example_inputs() {
         assert_eq!(v.status, want, "{input}: {v:#?}");
     }
     assert!(Path::new(&root.join("examples/policy/keys/golden.pub")).is_file());
+}
+
+#[test]
+fn a_policy_is_shared_across_threads() {
+    // The webhook evaluates one loaded policy from many threads at once.
+    fn shared<T: Send + Sync>() {}
+    shared::<Policy>();
+    shared::<temper_policy::Rego>();
+    let p = std::sync::Arc::new(Policy::default());
+    let doc = image("a").findings("CRITICAL", 1).build();
+    let verdicts: Vec<Status> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..4).map(|_| s.spawn(|| judge(&p, &doc).status)).collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(verdicts, [Status::Fail; 4]);
 }
