@@ -1,4 +1,5 @@
 # Deny images that run as root: an empty User, root, or uid 0 (with or without a group).
+# (sprintf with %s, not %q: rego-cpp, the second engine the examples are checked with, has no %q.)
 package main
 
 import rego.v1
@@ -12,5 +13,5 @@ root_user(user) if {
 
 deny_root contains msg if {
 	root_user(input.image.config.user)
-	msg := sprintf("%s runs as root (User is %q); set a non-root USER", [input.image.reference, input.image.config.user])
+	msg := sprintf("%s runs as root (User is \"%s\"); set a non-root USER", [input.image.reference, input.image.config.user])
 }

@@ -33,6 +33,9 @@ impl Exception {
     }
 }
 
+/// Rules without items for `ids` to name.
+const WHOLE_IMAGE_RULES: &[&str] = &["size", "signature", "attestation", "base"];
+
 pub(crate) fn compile(list: &[ExceptionConfig], loader: &Loader<'_>) -> Result<Vec<Exception>> {
     list.iter()
         .enumerate()
@@ -43,6 +46,9 @@ pub(crate) fn compile(list: &[ExceptionConfig], loader: &Loader<'_>) -> Result<V
             }
             if e.reason.get_ref().trim().is_empty() {
                 return Err(loader.at(e.reason.span(), &key("reason"), "an exception needs a reason"));
+            }
+            if !e.ids.is_empty() && WHOLE_IMAGE_RULES.contains(&e.rule.get_ref().as_str()) {
+                return Err(loader.at(e.rule.span(), &key("ids"), format!("rule `{}` judges the image as a whole: an exception to it names `images`, not `ids`", e.rule.get_ref())));
             }
             if e.ids.is_empty() && e.images.is_empty() {
                 return Err(loader.at(e.rule.span(), &key("rule"), "an exception names `ids`, `images` or both (else it would switch the rule off)"));
@@ -67,11 +73,11 @@ pub(crate) fn active<'a>(all: &'a [Exception], reference: &str, today: time::Dat
             active.push(e);
         } else if enabled.is_none_or(|names| names.contains(&e.rule)) {
             results.push(RuleResult {
-                rule: e.rule.clone(),
+                rule: "exception".to_owned(),
                 source: e.name.clone(),
                 status: RuleStatus::Warn,
                 mode: Mode::Warn,
-                reason: format!("{} expired on {} and no longer applies (it said: {}); renew or remove it", e.name, e.expires, e.reason),
+                reason: format!("{} for rule {} expired on {} and no longer applies (it said: {}); renew or remove it", e.name, e.rule, e.expires, e.reason),
                 items: e.ids.clone(),
             });
         }

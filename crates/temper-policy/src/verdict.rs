@@ -57,7 +57,8 @@ pub enum ScopeMatch {
 /// One rule's result.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RuleResult {
-    /// The rule: a built-in id (`vulnerabilities`), a Rego rule (`data.main.deny`), or `scope`.
+    /// The rule: a built-in id (`vulnerabilities`), a Rego rule (`data.main.deny`),
+    /// `scope` (no rule ran), or `exception` (an expired exception).
     pub rule: String,
     /// Where it is defined: `policy.toml`, `default`, an exception's name, or the Rego files.
     pub source: String,

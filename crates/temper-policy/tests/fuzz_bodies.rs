@@ -15,5 +15,5 @@ mod watchdog;
 
 #[test]
 fn policy_toml_body_survives_mutations() {
-    replay::run("policy_toml", bodies::toml, 3000, 0x9011_c7);
+    replay::run("policy_toml", bodies::toml, 3000, 0x0090_11c7);
 }

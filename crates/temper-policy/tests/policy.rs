@@ -260,11 +260,11 @@ fn an_expired_exception_no_longer_applies_and_is_reported() {
     // The last day it applies, then the day after.
     assert_eq!(p.evaluate(&doc, Request { namespace: None, today: day(2026, 12, 31) }).unwrap().status, Status::Pass);
     let v = p.evaluate(&doc, Request { namespace: None, today: day(2027, 1, 1) }).unwrap();
-    assert_eq!(v.status, Status::Fail);
+    assert_eq!(v.status, Status::Fail, "{v:#?}");
     assert_eq!(v.result("vulnerabilities").unwrap().status, RuleStatus::Fail);
-    let expired = v.results.iter().find(|r| r.source == "exceptions[0]").unwrap();
-    assert_eq!(expired.status, RuleStatus::Warn);
-    assert!(expired.reason.contains("expired on 2026-12-31 and no longer applies"), "{}", expired.reason);
+    let expired = v.result("exception").unwrap();
+    assert_eq!((expired.status, expired.source.as_str()), (RuleStatus::Warn, "exceptions[0]"));
+    assert!(expired.reason.contains("exceptions[0] for rule vulnerabilities expired on 2026-12-31 and no longer applies"), "{}", expired.reason);
     // Reported even when nothing it named is found any more.
     let clean = p.evaluate(&image("a").build(), Request { namespace: None, today: day(2027, 1, 1) }).unwrap();
     assert_eq!(clean.status, Status::Warn);
@@ -290,6 +290,8 @@ fn exceptions_need_a_reason_a_date_and_a_target() {
     assert!(err.contains("an exception names `ids`, `images` or both"), "{err}");
     let err = P::new().load("[[exceptions]]\nrule = \"kevv\"\nids = [\"x\"]\nexpires = 2027-01-01\nreason = \"x\"\n").unwrap_err();
     assert!(err.contains("policy.toml:2:8: `exceptions[0].rule`: no built-in rule is called `kevv`"), "{err}");
+    let err = P::new().load("[[exceptions]]\nrule = \"signature\"\nids = [\"x\"]\nexpires = 2027-01-01\nreason = \"x\"\n").unwrap_err();
+    assert!(err.contains("`exceptions[0].ids`: rule `signature` judges the image as a whole"), "{err}");
 }
 
 // ---- selection ----
@@ -349,7 +351,7 @@ fn namespaces_exempt_and_no_match() {
 #[test]
 fn toml_errors_name_the_file_line_column_and_key() {
     let err = P::new().load("[rules.vulnerabilities]\nmax = { critical = 0 }\nmaxx = 1\n").unwrap_err();
-    assert!(err.contains("policy.toml:3:1: `rules.vulnerabilities`: unknown field `maxx`"), "{err}");
+    assert!(err.contains("policy.toml:3:1: `rules.vulnerabilities.maxx`: unknown field `maxx`, expected `mode` or `max`"), "{err}");
     let err = P::new().load("[rules.vulnerabilities]\nmax = { critical = \"none\" }\n").unwrap_err();
     assert!(err.contains("policy.toml:2:") && err.contains("`rules.vulnerabilities.max.critical`"), "{err}");
     let err = P::new().load("[rules.fix-age]\nmax-days = 30\nmode = \"block\"\n").unwrap_err();
@@ -391,4 +393,19 @@ fn the_example_policy_loads_and_judges_the_example_inputs() {
         assert_eq!(v.status, want, "{input}: {v:#?}");
     }
     assert!(Path::new(&root.join("examples/policy/keys/golden.pub")).is_file());
+}
+
+#[test]
+fn a_policy_is_shared_across_threads() {
+    // The webhook evaluates one loaded policy from many threads at once.
+    fn shared<T: Send + Sync>() {}
+    shared::<Policy>();
+    shared::<temper_policy::Rego>();
+    let p = std::sync::Arc::new(Policy::default());
+    let doc = image("a").findings("CRITICAL", 1).build();
+    let verdicts: Vec<Status> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..4).map(|_| s.spawn(|| judge(&p, &doc).status)).collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(verdicts, [Status::Fail; 4]);
 }
