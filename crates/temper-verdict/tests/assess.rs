@@ -69,3 +69,100 @@ fn a_database_without_the_images_ecosystem_is_refused_not_clean() {
     assert!(refused.contains("npm (1 package)") && refused.contains("--allow-partial-db"), "{refused}");
     advisories::require_coverage(&db, &scanned.inventory, true, "the test database", &Silent).unwrap();
 }
+
+/// Counts what the layer passes did: layers read from their blobs, and
+/// layers taken from the cache.
+#[derive(Default)]
+struct Walks {
+    passes: std::sync::atomic::AtomicUsize,
+    read: std::sync::atomic::AtomicUsize,
+    cached: std::sync::atomic::AtomicUsize,
+}
+
+struct Counting<'a>(&'a Walks);
+
+impl temper_layer::Progress for Counting<'_> {
+    fn start(&self, _: usize, _: Option<u64>) {
+        self.0.read.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+    fn advance(&self, _: usize, _: u64) {}
+    fn finish(&self, _: usize) {}
+    fn cached(&self, _: usize) {
+        self.0.cached.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl temper_verdict::Reporter for Walks {
+    fn layer_pass(&self, _: &'static str, _: Vec<temper_verdict::reporter::LayerLabel>) -> Box<dyn temper_layer::Progress + '_> {
+        self.passes.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Box::new(Counting(self))
+    }
+    fn download(&self, name: &str) -> Box<dyn temper_verdict::reporter::Download + '_> {
+        Silent.download(name)
+    }
+    fn warn(&self, _: &str) {}
+    fn note(&self, _: &str) {}
+}
+
+impl Walks {
+    fn counts(&self) -> (usize, usize, usize) {
+        let get = |a: &std::sync::atomic::AtomicUsize| a.load(std::sync::atomic::Ordering::SeqCst);
+        (get(&self.passes), get(&self.read), get(&self.cached))
+    }
+}
+
+#[test]
+fn one_assessment_is_one_pass_and_its_cache_entries_serve_every_command() {
+    use temper_verdict::assessment::{Advisories, Request, assess};
+    let tmp = tempfile::tempdir().unwrap();
+    let reference = image(tmp.path());
+    let advisory = tmp.path().join("GHSA-test-0001.json");
+    std::fs::write(&advisory, ADVISORY).unwrap();
+    let db = advisories::in_memory(std::slice::from_ref(&advisory), &Silent).unwrap();
+    let suppressions = suppressions(&[], None).unwrap();
+    let cache = CacheSettings { dir: Some(tmp.path().join("cache")), ..Default::default() };
+    let checks = temper_check::Settings::new(time::OffsetDateTime::now_utc().date());
+    let open = Default::default();
+    let (limits, allowed) = (limits(), Default::default());
+    let request = || Request {
+        reference: &reference,
+        digest: None,
+        open: &open,
+        limits: &limits,
+        cache: &cache,
+        advisories: Some(Advisories { db: &db, source: "the test database".into(), suppressions: &suppressions, allow_partial: false, filter: Filter::default() }),
+        checks: &checks,
+        secrets_allowed: &allowed,
+        trust: Default::default(),
+        dockerfile: None,
+    };
+    let walks = Walks::default();
+    let assessed = assess(&request(), &walks).unwrap();
+    assert_eq!(walks.counts(), (1, 2, 0), "one pass reading each of the two layers once");
+
+    // Everything the separate commands report is in the one document.
+    let doc = serde_json::to_value(&assessed.assessment).unwrap();
+    assert_eq!(doc["apiVersion"], "temper.dev/assessment/v1");
+    assert!(doc["packages"].as_array().unwrap().iter().any(|p| p["name"] == "lodash" && p["purl"] == "pkg:npm/lodash@4.17.20" && p["licenses"][0] == "MIT" && p["layer"] == 0), "{}", doc["packages"]);
+    assert_eq!(doc["vulnerabilities"]["counts"]["critical"], 1);
+    assert_eq!(doc["vulnerabilities"]["findings"][0]["id"], "CVE-2099-0001");
+    assert!(doc["secrets"].as_array().unwrap().iter().any(|s| s["path"] == "app/.env" && s["layer"] == 1));
+    assert!(doc["checks"].as_array().unwrap().iter().any(|c| c["id"] == "runs-as-root" && c["status"] == "fail"));
+    assert_eq!(doc["layers"]["count"], 2);
+    assert_eq!(doc["signatures"]["checked"], false);
+    let schema: serde_json::Value = serde_json::from_slice(&std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../schemas/assessment.schema.json")).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&doc).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+    assert!(errors.is_empty(), "the document breaks its schema: {errors:?}");
+
+    // The layer entries it wrote serve `scan`, `check` and `sbom` (one analyser set, one key): no layer is read again.
+    let again = Walks::default();
+    let opened = target::open(&reference, &Default::default()).unwrap();
+    let scanned = pass::scan(&opened.image, &limits, &cache, &again, false).unwrap();
+    assert_eq!(again.counts(), (1, 0, 2), "both layers from the cache");
+    assert_eq!(scanned.from_cache, [true, true]);
+    assert_eq!(scanned.inventory.secrets.len(), assessed.scanned.inventory.secrets.len(), "the secret rules' results are cached with the catalogers'");
+    let again = Walks::default();
+    assess(&request(), &again).unwrap();
+    assert_eq!(again.counts(), (1, 0, 2));
+}
