@@ -36,8 +36,17 @@ pub fn gate(request: Request<'_>, policy: &Policy, namespace: Option<&str>, repo
         return Ok(Gated { verdict, assessed: None });
     }
     let (image_trust, base_trust) = trust_of(policy);
+    // Only what the selected rules read is verified: a scope without the
+    // base rule costs no lookup of the base.
+    let applies = |rule: &str| match policy.select(request.reference, namespace) {
+        temper_policy::Selection::Rules { rules: Some(rules), .. } => rules.iter().any(|r| r == rule || r == "rego"),
+        _ => true,
+    };
+    let attestation_types = if applies("attestation") { policy.requirements().attestation_types.clone() } else { Vec::new() };
+    let image_trust = image_trust.filter(|_| applies("signature") || !attestation_types.is_empty());
+    let base_trust = base_trust.filter(|_| applies("base"));
     let request = Request {
-        trust: Trust { policy: image_trust.as_ref(), attestation_types: policy.requirements().attestation_types.clone(), base: base_trust.as_ref() },
+        trust: Trust { policy: image_trust.as_ref(), attestation_types, base: base_trust.as_ref() },
         ..request
     };
     let assessed = assessment::assess(&request, reporter)?;

@@ -37,7 +37,7 @@ pub fn run(args: &GateArgs) -> Result<ExitCode> {
     };
     let gated = temper_verdict::gate::gate(request, &policy, None, &Terminal)?;
     let assessment = gated.assessed.as_ref().map(|a| &a.assessment);
-    let policy_name = policy.path().map_or_else(|| "the default policy".to_owned(), |p| p.display().to_string());
+    let policy_name = if args.policy.is_empty() { "the default policy".to_owned() } else { args.policy.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ") };
     let text = match args.format {
         GateFormat::Table => render::gate::table(&gated.verdict, assessment, &policy_name),
         GateFormat::Json => serde_json::to_string_pretty(&serde_json::json!({ "verdict": gated.verdict, "policy": { "name": policy_name, "digest": policy.digest() }, "assessment": assessment }))? + "\n",
