@@ -196,5 +196,5 @@ fn readme_signed_golden_example_runs_as_shown() {
         assert_eq!(shown, actual, "{command}");
         ran += 1;
     }
-    assert_eq!(ran, 5);
+    assert_eq!(ran, 7);
 }
