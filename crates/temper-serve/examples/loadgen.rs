@@ -2,7 +2,7 @@
 //! and count: `scripts/load-webhook.sh` runs it against `fake_webhook`.
 //!
 //! `loadgen --addr 127.0.0.1:8443 --ca DIR/ca.pem [--rate 1000] [--duration 60]
-//! [--connections 32] [--cold] [--pid PID] [--path /validate]`
+//! [--connections 32] [--cold] [--pid PID] [--path /validate] [--images FILE]`
 //!
 //! Open loop: request k is due at `k / rate` seconds, spread over
 //! keep-alive HTTPS connections, and its latency runs from when it was due,
@@ -11,7 +11,10 @@
 //! three containers; `--cold` gives every review images never seen before,
 //! so each one is resolved and judged. Prints requests, achieved rate,
 //! p50, p90, p99 and max latency, errors, and with `--pid` the server's
-//! resident and peak memory from /proc.
+//! resident and peak memory from /proc. With `--images FILE` (one
+//! reference per line, real images in a loopback registry), each review is
+//! a Pod with one container naming them in turn, and `--cold` sends each
+//! image once (so the run ends when the list does).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::net::SocketAddr;
@@ -42,10 +45,11 @@ struct Options {
     cold: bool,
     pid: Option<u32>,
     path: String,
+    images: Option<Arc<Vec<String>>>,
 }
 
 fn options() -> Options {
-    let mut o = Options { addr: "127.0.0.1:8443".parse().unwrap(), ca: PathBuf::new(), rate: 1000, duration: 60, connections: 32, cold: false, pid: None, path: "/validate".into() };
+    let mut o = Options { addr: "127.0.0.1:8443".parse().unwrap(), ca: PathBuf::new(), rate: 1000, duration: 60, connections: 32, cold: false, pid: None, path: "/validate".into(), images: None };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         if flag == "--cold" {
@@ -61,6 +65,10 @@ fn options() -> Options {
             "--connections" => o.connections = value.parse().expect("--connections N"),
             "--pid" => o.pid = Some(value.parse().expect("--pid PID")),
             "--path" => o.path = value,
+            "--images" => {
+                let text = std::fs::read_to_string(&value).unwrap_or_else(|e| panic!("--images {value}: {e}"));
+                o.images = Some(Arc::new(text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect()));
+            }
             other => panic!("unknown flag {other}"),
         }
     }
@@ -71,18 +79,22 @@ fn options() -> Options {
     o
 }
 
-fn review(n: u64, cold: bool) -> Bytes {
+fn review(n: u64, cold: bool, images: Option<&Vec<String>>) -> Bytes {
     let tag = if cold { format!("cold-{n}") } else { "3.1".to_string() };
+    let spec = match images {
+        Some(list) => serde_json::json!({ "containers": [{"name": "app", "image": list[(n as usize) % list.len()]}] }),
+        None => serde_json::json!({
+            "initContainers": [{"name": "migrate", "image": format!("registry.test/load/migrate:{tag}")}],
+            "containers": [{"name": "web", "image": format!("registry.test/load/web:{tag}")}, {"name": "proxy", "image": format!("registry.test/load/proxy:{tag}")}],
+        }),
+    };
     let body = serde_json::json!({
         "apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
         "request": {
             "uid": format!("00000000-0000-4000-8000-{n:012}"),
             "kind": {"group": "", "version": "v1", "kind": "Pod"}, "resource": {"group": "", "version": "v1", "resource": "pods"},
             "namespace": "load", "operation": "CREATE", "userInfo": {"username": "loadgen"}, "dryRun": false,
-            "object": {"apiVersion": "v1", "kind": "Pod", "metadata": {"generateName": "load-", "namespace": "load"}, "spec": {
-                "initContainers": [{"name": "migrate", "image": format!("registry.test/load/migrate:{tag}")}],
-                "containers": [{"name": "web", "image": format!("registry.test/load/web:{tag}")}, {"name": "proxy", "image": format!("registry.test/load/proxy:{tag}")}],
-            }},
+            "object": {"apiVersion": "v1", "kind": "Pod", "metadata": {"generateName": "load-", "namespace": "load"}, "spec": spec},
         }
     });
     Bytes::from(serde_json::to_vec(&body).unwrap())
@@ -147,12 +159,15 @@ async fn main() {
         assert!(Instant::now() < deadline, "no webhook at {} after 30 s", o.addr);
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let total = o.rate * o.duration;
+    let mut total = o.rate * o.duration;
+    if let (true, Some(list)) = (o.cold, &o.images) {
+        total = total.min(list.len() as u64);
+    }
     let interval = Duration::from_secs_f64(1.0 / o.rate as f64);
     let start = Instant::now() + Duration::from_millis(200);
     let mut tasks = Vec::new();
     for c in 0..o.connections {
-        let (connector, path, cold, addr, connections) = (connector.clone(), o.path.clone(), o.cold, o.addr, o.connections as u64);
+        let (connector, path, cold, addr, connections, images) = (connector.clone(), o.path.clone(), o.cold, o.addr, o.connections as u64, o.images.clone());
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::with_capacity((total / connections + 1) as usize);
             let mut errors: Vec<String> = Vec::new();
@@ -168,7 +183,7 @@ async fn main() {
                     }
                 }
                 if let Some(s) = sender.as_mut() {
-                    match send(s, addr, &path, review(k, cold)).await {
+                    match send(s, addr, &path, review(k, cold, images.as_deref())).await {
                         Ok(()) => latencies.push(due.elapsed()),
                         Err(e) => {
                             errors.push(e);
