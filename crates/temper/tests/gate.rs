@@ -141,3 +141,36 @@ fn a_clean_image_passes_warnings_fail_only_when_asked_and_a_bad_policy_is_an_err
     assert_eq!(run.code(), Some(2), "{}", run.stderr);
     assert!(run.stderr.contains("bad.toml:2:"), "{}", run.stderr);
 }
+
+#[test]
+fn every_corpus_images_assessment_is_what_scan_check_and_sbom_report() {
+    let cache = tempfile::tempdir().unwrap();
+    let cache_dir = cache.path().to_str().unwrap();
+    let oci = corpus_layout("debian-outdated").parent().unwrap().to_owned();
+    let mut images: Vec<String> = std::fs::read_dir(&oci).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    images.sort();
+    assert!(images.len() >= 5, "{images:?}");
+    let set = |list: &Value, f: &dyn Fn(&Value) -> String| list.as_array().unwrap().iter().map(f).collect::<BTreeSet<_>>();
+    for name in &images {
+        let image = format!("oci:{}", oci.join(name).display());
+        // The advisories cover Debian only: other ecosystems are reported, not refused.
+        let run = gate(&["gate", &image, "--cache-dir", cache_dir, "--allow-partial-db", "--platform", "linux/amd64", "-f", "json"]);
+        assert!(matches!(run.code(), Some(0 | 1)), "{name}: {}", run.stderr);
+        let assessment = json(&run)["assessment"].clone();
+        let errors = schema_errors(&assessment);
+        assert!(errors.is_empty(), "{name}: the assessment breaks its schema: {errors:?}");
+        let scan = json(&gate(&["scan", &image, "--cache-dir", cache_dir, "--allow-partial-db", "--platform", "linux/amd64", "-f", "json"]));
+        let finding = |f: &Value| format!("{} {} {}", f["id"], f["package"], f["version"]);
+        assert_eq!(set(&assessment["vulnerabilities"]["findings"], &finding), set(&scan["findings"], &finding), "{name}");
+        let check = temper(&["check", &image, "--cache-dir", cache_dir, "--platform", "linux/amd64", "-f", "json"]);
+        let check: Value = serde_json::from_slice(&check.stdout).unwrap();
+        let outcome = |c: &Value| format!("{} {}", c["id"], c["status"]);
+        assert_eq!(set(&assessment["checks"], &outcome), set(&check["checks"], &outcome), "{name}");
+        let secret = |s: &Value| format!("{} {} {}", s["rule"], s["path"], s["layer"]);
+        assert_eq!(set(&assessment["secrets"], &secret), set(&check["secrets"], &secret), "{name}");
+        let sbom = json(&temper(&["sbom", &image, "--cache-dir", cache_dir, "--platform", "linux/amd64", "-f", "cyclonedx"]));
+        let purl = |p: &Value| p["purl"].as_str().unwrap_or_default().to_owned();
+        let components: BTreeSet<String> = set(&sbom["components"], &purl).into_iter().filter(|p| !p.is_empty()).collect();
+        assert_eq!(set(&assessment["packages"], &purl), components, "{name}");
+    }
+}
