@@ -132,7 +132,7 @@ struct Probe {
 #[derive(Clone, Debug)]
 pub enum ManifestKind {
     /// One image.
-    Manifest(Manifest),
+    Manifest(Box<Manifest>),
     /// Several images (usually one per platform).
     Index(Index),
 }
@@ -303,7 +303,7 @@ pub fn parse_manifest_or_index(bytes: &[u8], hint: Option<&str>, limit: u64) -> 
     let kind = if media::is_index(mt) || (mt.is_empty() || !media::is_manifest(mt)) && probe.manifests.is_some() {
         ManifestKind::Index(parse_json(bytes, limit, "image index")?)
     } else if media::is_manifest(mt) || probe.config.is_some() {
-        ManifestKind::Manifest(parse_json(bytes, limit, "image manifest")?)
+        ManifestKind::Manifest(Box::new(parse_json(bytes, limit, "image manifest")?))
     } else {
         return Err(ParseError::NotAManifest(mt.to_owned()));
     };

@@ -85,7 +85,7 @@ pub(crate) fn resolve(
             ManifestKind::Manifest(m) => {
                 let media_type = m.media_type.clone().unwrap_or_else(|| info.media_type.clone());
                 let info = DocumentInfo { media_type, ..info };
-                return finish(image, m, info, index_info, platforms, limits, fetch);
+                return finish(image, *m, info, index_info, platforms, limits, fetch);
             }
             ManifestKind::Index(idx) => {
                 if index_info.is_none() {
