@@ -120,28 +120,31 @@ fn key(p: &Package) -> PackageKey {
 /// it: a package removed and installed again starts a new run.
 #[derive(Default)]
 struct FirstLayers {
-    /// Per database path, the layer each listed package first appeared in.
-    by_db: BTreeMap<String, BTreeMap<PackageKey, usize>>,
+    /// Per database path: the layer of the copy last recorded, the first
+    /// layers as of the copy before it, and as of that copy.
+    by_db: BTreeMap<String, (usize, BTreeMap<PackageKey, usize>, BTreeMap<PackageKey, usize>)>,
 }
 
 impl FirstLayers {
-    /// Records one layer's copy of the database at `path`.
+    /// Records one layer's copy of the database at `path`. Several
+    /// analysers may report the same copy (a cataloger, the secret rules):
+    /// their facts add to that layer's record instead of replacing it.
     fn record(&mut self, path: &str, layer: usize, facts: &[Fact]) {
-        let before = self.by_db.remove(path).unwrap_or_default();
-        let now = facts
-            .iter()
-            .filter_map(|f| if let Fact::Package(p) = f { Some(key(p)) } else { None })
-            .map(|k| {
-                let first = before.get(&k).copied().unwrap_or(layer);
-                (k, first)
-            })
-            .collect();
-        self.by_db.insert(path.to_owned(), now);
+        let entry = self.by_db.entry(path.to_owned()).or_insert_with(|| (layer, BTreeMap::new(), BTreeMap::new()));
+        if entry.0 != layer {
+            let now = std::mem::take(&mut entry.2);
+            *entry = (layer, now, BTreeMap::new());
+        }
+        let (_, before, now) = entry;
+        for k in facts.iter().filter_map(|f| if let Fact::Package(p) = f { Some(key(p)) } else { None }) {
+            let first = before.get(&k).copied().unwrap_or(layer);
+            now.insert(k, first);
+        }
     }
 
     /// The layer `p`, read from the database at `path`, first appeared in.
     fn first(&self, path: &str, p: &Package) -> Option<usize> {
-        self.by_db.get(path)?.get(&key(p)).copied()
+        self.by_db.get(path)?.2.get(&key(p)).copied()
     }
 }
 
