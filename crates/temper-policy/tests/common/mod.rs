@@ -57,7 +57,7 @@ impl A {
     /// Adds a finding; `published` is a date (`2026-01-01`) or none.
     pub fn finding(mut self, id: &str, severity: &str, fixed: &[&str], kev: bool, published: Option<&str>) -> Self {
         let mut f = json!({
-            "id": id, "aliases": [format!("GHSA-{}", id.to_lowercase())], "package": "openssl", "version": "3.0.1", "ecosystem": "Debian",
+            "id": id, "aliases": [format!("GHSA-{}", id.to_lowercase())], "package": "openssl", "version": "3.0.1", "ecosystem": "deb",
             "purl": "pkg:deb/debian/openssl@3.0.1", "layer": 0, "fixed_versions": fixed, "severity": severity, "kev": kev
         });
         if let Some(p) = published {
