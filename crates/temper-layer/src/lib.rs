@@ -185,3 +185,28 @@ pub fn analyze(layers: &[LayerIndex]) -> Result<Analysis, MergeError> {
     }
     Ok(Analysis { merged, efficiency: counter.finish() })
 }
+
+/// Parses `123`, `1.5GB` (decimal units), `20MiB` / `20M` (binary units).
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let value: f64 = num.parse().map_err(|_| format!("'{s}' is not a size (e.g. 500MB, 1.5GiB, 1048576)"))?;
+    let mult: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "kb" => 1e3,
+        "mb" => 1e6,
+        "gb" => 1e9,
+        "tb" => 1e12,
+        "k" | "kib" => 1024.0,
+        "m" | "mib" => 1024.0 * 1024.0,
+        "g" | "gib" => 1024.0 * 1024.0 * 1024.0,
+        "t" | "tib" => 1024.0f64.powi(4),
+        _ => return Err(format!("'{s}': unknown unit '{unit}' (B, kB, MB, GB, KiB, MiB, GiB)")),
+    };
+    let bytes = value * mult;
+    if !bytes.is_finite() || bytes < 0.0 || bytes > u64::MAX as f64 {
+        return Err(format!("'{s}' is out of range"));
+    }
+    Ok(bytes.round() as u64)
+}
