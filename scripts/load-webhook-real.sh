@@ -17,7 +17,8 @@ N=${N:-100} COLD_RATE=${COLD_RATE:-20} RATE=${RATE:-1000} DURATION=${DURATION:-6
 PORT=${PORT:-18443} REGISTRY_PORT=${REGISTRY_PORT:-15443}
 command -v docker-registry >/dev/null || { echo "error: docker-registry is missing (apt-get install docker-registry)" >&2; exit 2; }
 
-cargo build --release --quiet -p temper -p temper-serve --example loadgen
+cargo build --release --quiet -p temper
+cargo build --release --quiet -p temper-serve --example loadgen
 target=${CARGO_TARGET_DIR:-target}/release
 T=$target/temper
 dir=$(mktemp -d)

@@ -315,9 +315,15 @@ impl Attachments {
                 std::thread::sleep(std::time::Duration::from_millis(fastrand::u64(10..100)));
             }
             // Signers of one image upload the same payload at once; a registry
-            // may lose one of the racing uploads, so each round uploads again
-            // (a HEAD when it is there).
-            self.put_blob(payload)?;
+            // may lose one of the racing uploads (or answer 500 while another
+            // writes the same blob's link), so each round uploads again (a
+            // HEAD when it is there) and a failed upload is another round.
+            if let Err(e) = self.put_blob(payload) {
+                if round + 1 == ROUNDS {
+                    return Err(e);
+                }
+                continue;
+            }
             let existing: Vec<Value> = self.manifest(&tag)?.and_then(|m| m["layers"].as_array().cloned()).unwrap_or_default();
             if existing.contains(&layer) {
                 return Ok(());
@@ -331,7 +337,11 @@ impl Attachments {
                 "config": {}, "rootfs": { "type": "layers", "diff_ids": diff_ids },
             }))
             .unwrap_or_default();
-            let config_digest = self.put_blob(&config)?;
+            let config_digest = match self.put_blob(&config) {
+                Ok(d) => d,
+                Err(e) if round + 1 == ROUNDS => return Err(e),
+                Err(_) => continue,
+            };
             let manifest = json!({
                 "schemaVersion": 2,
                 "mediaType": "application/vnd.oci.image.manifest.v1+json",
@@ -422,8 +432,14 @@ impl Attachments {
         // tried again after uploading its blobs again.
         let mut round = 0;
         loop {
-            self.put_blob(blob)?;
-            self.put_blob(EMPTY_CONFIG)?;
+            if let Err(e) = self.put_blob(blob).and_then(|_| self.put_blob(EMPTY_CONFIG)) {
+                round += 1;
+                if round == ROUNDS {
+                    return Err(e);
+                }
+                std::thread::sleep(std::time::Duration::from_millis(fastrand::u64(10..100)));
+                continue;
+            }
             let Backend::Registry { pusher, target } = &self.backend else {
                 self.put_manifest(&bytes, "application/vnd.oci.image.manifest.v1+json", None)?;
                 break;
