@@ -24,7 +24,7 @@ T=$target/temper
 dir=$(mktemp -d)
 pids=()
 cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null || true; done
   rm -rf "$dir"
 }
 trap cleanup EXIT
@@ -36,18 +36,19 @@ log: { level: error }
 storage: { filesystem: { rootdirectory: $dir/storage } }
 http: { addr: 127.0.0.1:$REGISTRY_PORT }
 EOF
-docker-registry serve "$dir/registry.yml" 2>"$dir/registry.log" &
+docker-registry serve "$dir/registry.yml" >"$dir/registry.log" 2>&1 &
 pids+=($!)
 wait_port "$REGISTRY_PORT"
 
 export TEMPER_PASSWORD=load-test
 "$T" key generate --output-prefix "$dir/signer" 2>/dev/null
-cp -r examples/golden "$dir/golden"
+# The spec names its base beside it (../demo-app): copy both.
+mkdir "$dir/examples" && cp -r examples/golden examples/demo-app "$dir/examples/"
 echo "==> building, pushing and signing $N images"
 : >"$dir/images"
 for i in $(seq "$N"); do
   ref=127.0.0.1:$REGISTRY_PORT/load/golden:$i
-  "$T" -q build "$dir/golden/golden.toml" --label "load.variant=$i" --push "$ref" --insecure --cache-dir "$dir/build-cache" >/dev/null
+  "$T" -q build "$dir/examples/golden/golden.toml" --label "load.variant=$i" --push "$ref" --insecure --cache-dir "$dir/build-cache" >/dev/null
   "$T" -q sign "$ref" --key "$dir/signer.key" --insecure
   echo "$ref" >>"$dir/images"
 done
