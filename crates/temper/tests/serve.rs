@@ -159,6 +159,26 @@ fn the_webhook_admits_signed_images_denies_unsigned_ones_and_pins_what_it_judged
     assert_eq!(exempt["response"]["allowed"], true, "{exempt}");
     assert_eq!(registry.log().lines().filter(|l| l.contains("/lab/exempt/")).count(), before, "no request for the exempt image");
 
+    // The same image again: the verdict and the tag's digest come from the caches, no registry request.
+    let seen = |repo: &str| registry.log().lines().filter(|l| l.contains(&format!("/lab/{repo}/"))).count();
+    let before = seen("signed");
+    let again = server.review("/validate", &pod("uid-again", &signed));
+    assert_eq!(again["response"]["allowed"], true, "{again}");
+    assert_eq!(seen("signed"), before, "a cached verdict makes no registry request");
+
+    // A Deployment's pod template, a signed init container and an unsigned container, as a server-side dry run.
+    let mut deployment = pod("uid-deploy", &signed);
+    let template = json!({ "metadata": { "labels": { "app": "web" } }, "spec": { "initContainers": [{ "name": "init", "image": signed }], "containers": [{ "name": "web", "image": unsigned }] } });
+    deployment["request"]["kind"] = json!({ "group": "apps", "version": "v1", "kind": "Deployment" });
+    deployment["request"]["resource"] = json!({ "group": "apps", "version": "v1", "resource": "deployments" });
+    deployment["request"]["dryRun"] = json!(true);
+    deployment["request"]["object"] = json!({ "kind": "Deployment", "apiVersion": "apps/v1", "metadata": { "name": "web", "namespace": "shop" }, "spec": { "replicas": 2, "selector": { "matchLabels": { "app": "web" } }, "template": template } });
+    let denied = server.review("/validate", &deployment);
+    assert_eq!(denied["response"]["uid"], "uid-deploy");
+    assert_eq!(denied["response"]["allowed"], false, "{denied}");
+    let message = denied["response"]["status"]["message"].as_str().unwrap();
+    assert!(message.contains(&unsigned) && !message.contains(&format!("{signed}:")), "only the unsigned image is named: {message}");
+
     let (code, metrics) = server.curl("/metrics", None);
     assert_eq!(code, 200);
     assert!(metrics.lines().any(|l| l.starts_with("temper_admission_") || l.contains("verdict")), "{metrics}");
