@@ -501,14 +501,20 @@ fn base_signers(base: &BaseFacts, policy: &trust::Policy, open: &OpenOptions, re
     }
 }
 
-fn lint_dockerfile(path: &Path) -> Result<LintFacts, Error> {
-    let read = |source| Error::Read { path: path.to_owned(), source };
-    let size = std::fs::metadata(path).map_err(read)?.len();
+/// The Dockerfile at `path` (`--dockerfile`), read within its size limit
+/// and parsed; errors name the flag and the file.
+pub fn read_dockerfile(path: &Path) -> Result<temper_dockerfile::Dockerfile, Error> {
+    let io = |e: std::io::Error| Error::Input(format!("--dockerfile {}: {e}", path.display()));
+    let size = std::fs::metadata(path).map_err(io)?.len();
     if size > MAX_DOCKERFILE_BYTES {
         return Err(Error::Input(format!("--dockerfile {}: {size} bytes, over the {MAX_DOCKERFILE_BYTES}-byte limit", path.display())));
     }
-    let text = String::from_utf8(std::fs::read(path).map_err(read)?).map_err(|_| Error::Input(format!("--dockerfile {}: not UTF-8 text", path.display())))?;
-    let df = temper_dockerfile::parse(&text).map_err(|e| Error::Input(format!("--dockerfile {}:{}:{}: {}; `temper lint` shows it", path.display(), e.position.line, e.position.column, e.kind)))?;
+    let text = String::from_utf8(std::fs::read(path).map_err(io)?).map_err(|_| Error::Input(format!("--dockerfile {}: not UTF-8 text", path.display())))?;
+    temper_dockerfile::parse(&text).map_err(|e| Error::Input(format!("--dockerfile {}:{}:{}: {}; `temper lint` shows it", path.display(), e.position.line, e.position.column, e.kind)))
+}
+
+fn lint_dockerfile(path: &Path) -> Result<LintFacts, Error> {
+    let df = read_dockerfile(path)?;
     let dockerignore = path.parent().map(|d| d.join(".dockerignore")).and_then(|p| std::fs::read_to_string(p).ok());
     let config = temper_lint::Config::default();
     let findings = temper_lint::lint(&df, &temper_lint::Context { config: &config, dockerignore: dockerignore.as_deref(), build_context: true });

@@ -38,10 +38,11 @@ pub fn gate(request: Request<'_>, policy: &Policy, namespace: Option<&str>, repo
     let (image_trust, base_trust) = trust_of(policy);
     // Only what the selected rules read is verified: a scope without the
     // base rule costs no lookup of the base.
-    let applies = |rule: &str| match policy.select(request.reference, namespace) {
-        temper_policy::Selection::Rules { rules: Some(rules), .. } => rules.iter().any(|r| r == rule || r == "rego"),
-        _ => true,
+    let selected = match policy.select(request.reference, namespace) {
+        temper_policy::Selection::Rules { rules, .. } => rules,
+        _ => None,
     };
+    let applies = |rule: &str| selected.as_ref().is_none_or(|rules| rules.iter().any(|r| r == rule || r == "rego"));
     let attestation_types = if applies("attestation") { policy.requirements().attestation_types.clone() } else { Vec::new() };
     let image_trust = image_trust.filter(|_| applies("signature") || !attestation_types.is_empty());
     let base_trust = base_trust.filter(|_| applies("base"));

@@ -36,26 +36,11 @@ fn settings(args: &CheckArgs) -> Result<Settings> {
     Ok(s)
 }
 
-/// The largest Dockerfile read for `--dockerfile` (real ones are a few KiB).
-const MAX_DOCKERFILE_BYTES: u64 = 4 << 20;
-
-/// The `--dockerfile` the image was built from, parsed; read before the
-/// image so that a wrong path fails fast.
-fn read_dockerfile(path: &std::path::Path) -> Result<temper_dockerfile::Dockerfile> {
-    let size = std::fs::metadata(path).map_err(|e| anyhow!("--dockerfile {}: {e}", path.display()))?.len();
-    if size > MAX_DOCKERFILE_BYTES {
-        return Err(anyhow!("--dockerfile {}: {size} bytes, over the {MAX_DOCKERFILE_BYTES}-byte limit", path.display()));
-    }
-    let bytes = std::fs::read(path).map_err(|e| anyhow!("--dockerfile {}: {e}", path.display()))?;
-    let text = String::from_utf8(bytes).map_err(|_| anyhow!("--dockerfile {}: not UTF-8 text", path.display()))?;
-    temper_dockerfile::parse(&text).map_err(|e| anyhow!("--dockerfile {}:{}:{}: {}; `temper lint` shows it", path.display(), e.position.line, e.position.column, e.kind))
-}
-
 pub fn run(args: &CheckArgs) -> Result<ExitCode> {
     let settings = settings(args)?;
     let threshold = FailOn::<Severity>::parse(&args.fail_on, "--fail-on")?;
     let allow = temper_verdict::config::load(args.config.as_deref())?.secrets;
-    let dockerfile = args.dockerfile.as_deref().map(read_dockerfile).transpose()?;
+    let dockerfile = args.dockerfile.as_deref().map(temper_verdict::assessment::read_dockerfile).transpose()?;
     let open = open_options(&args.image)?;
     let request = temper_verdict::assessment::Request {
         reference: &args.image.image,

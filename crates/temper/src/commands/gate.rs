@@ -19,9 +19,7 @@ pub fn run(args: &GateArgs) -> Result<ExitCode> {
     let policy = Policy::from_paths(&args.policy)?;
     let secrets_allowed = temper_verdict::config::load(args.config.as_deref())?.secrets;
     let (db, source) = db::for_matching(args.config.as_deref(), &args.advisories, &args.db, false, args.offline)?;
-    let default_ignore = std::path::Path::new(".temperignore");
-    let ignore_file = args.ignore_file.as_deref().or_else(|| default_ignore.is_file().then_some(default_ignore));
-    let suppressions = temper_verdict::vulnerabilities::suppressions(&args.vex, ignore_file)?;
+    let suppressions = super::suppressions(&args.vex, args.ignore_file.as_deref())?;
     let open = open_options(&args.image)?;
     let request = Request {
         reference: &args.image.image,

@@ -107,6 +107,14 @@ pub fn limits(args: &ImageArgs) -> Result<temper_layer::Limits> {
     })
 }
 
+/// The VEX documents and the ignore file (`--ignore-file`, else
+/// `./.temperignore` when present) that suppress findings.
+pub fn suppressions(vex: &[std::path::PathBuf], ignore_file: Option<&Path>) -> Result<temper_finding::vex::Suppressions> {
+    let default_ignore = Path::new(".temperignore");
+    let ignore_file = ignore_file.or_else(|| default_ignore.is_file().then_some(default_ignore));
+    Ok(temper_verdict::vulnerabilities::suppressions(vex, ignore_file)?)
+}
+
 /// The per-layer cache the flags ask for.
 pub fn cache_settings(image: &ImageArgs, run: &RunArgs) -> CacheSettings {
     CacheSettings { disabled: run.no_cache, dir: run.cache_dir.clone(), verify_blobs: image.verify_blobs }

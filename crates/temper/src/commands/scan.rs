@@ -52,9 +52,7 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
         return Err(anyhow!("--dependency-tree is drawn after the table; drop it or use --format table (CycloneDX output carries the graph in `dependencies`)"));
     }
     let (db, source) = db::for_matching(args.config.as_deref(), &args.advisories, &args.db, args.update, args.offline)?;
-    let default_ignore = std::path::Path::new(".temperignore");
-    let ignore_file = args.ignore_file.as_deref().or_else(|| default_ignore.is_file().then_some(default_ignore));
-    let suppressions = temper_verdict::vulnerabilities::suppressions(&args.vex, ignore_file)?;
+    let suppressions = super::suppressions(&args.vex, args.ignore_file.as_deref())?;
     // An image keeps what the CycloneDX output describes it with.
     let mut described = None;
     let (name, digest, platform, inventory, matches) = match temper_verdict::target::resolve(&args.image.image, &open_options(&args.image)?)? {
