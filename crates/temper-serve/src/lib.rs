@@ -26,10 +26,12 @@
 //! - `/mutate` writes `name:tag@sha256:…`, keeping the tag: a runtime pulls
 //!   by the digest and ignores the tag, and people reading the pod still see
 //!   which tag it came from.
-//! - An UPDATE judges and pins only the images it changes
-//!   ([`review::AdmissionRequest::images`]): re-pinning an unchanged image
-//!   would restart a running container or roll a Deployment out, and an
-//!   image gated when it entered is not re-gated by a relabel.
+//! - An UPDATE judges and pins only the images the stored object does not
+//!   have ([`review::AdmissionRequest::images`]; compared as a set, so a
+//!   sidecar inserted before a container does not re-judge the container's
+//!   image): re-pinning an unchanged image would restart a running
+//!   container or roll a Deployment out, and an image gated when it entered
+//!   is not re-gated by a relabel.
 //! - Tag-to-digest answers are cached for a short time (`resolve_ttl`, 30 s
 //!   by default) so a warm review makes no registry call. The trade-off: a
 //!   tag moved within that window is still judged and pinned at its previous

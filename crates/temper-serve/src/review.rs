@@ -7,7 +7,7 @@
 //! structs: only the pod spec's container lists are read, and an unknown
 //! field or a newer API version must not make a review fail to decode.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
@@ -127,7 +127,7 @@ impl AdmissionRequest {
         self.dry_run.unwrap_or(false)
     }
 
-    /// The container images this request brings, with the pointer of each `image` field (empty for kinds without a pod template): on CREATE all of them; on UPDATE those not already at the same place in the stored object.
+    /// The container images this request brings, with the pointer of each `image` field (empty for kinds without a pod template): on CREATE all of them; on UPDATE those no container of the stored object has.
     ///
     /// An UPDATE that leaves an image alone (a label, the replica count, an
     /// ephemeral container added through its subresource) neither re-judges
@@ -135,12 +135,15 @@ impl AdmissionRequest {
     /// container restarts) or a template's (a rollout), and the API server
     /// refuses any change but ephemeral containers through that subresource.
     /// Images are gated when they enter the cluster; a policy made stricter
-    /// later applies at the next change.
+    /// later applies at the next change. The stored images are compared as a
+    /// set, not by position: a sidecar inserted before a container, or a
+    /// reordering, moves that container's image without bringing it anew.
     pub fn images(&self) -> Vec<ContainerImage> {
         let Some(object) = &self.object else { return Vec::new() };
         let mut images = container_images(&self.kind.kind, object);
         if let Some(old) = self.old_object.as_ref().filter(|_| self.operation == "UPDATE") {
-            images.retain(|c| old.pointer(&c.pointer).and_then(Value::as_str) != Some(c.image.as_str()));
+            let stored: HashSet<String> = container_images(&self.kind.kind, old).into_iter().map(|c| c.image).collect();
+            images.retain(|c| !stored.contains(&c.image));
         }
         images
     }
@@ -327,6 +330,35 @@ mod tests {
             ContainerImage { pointer: "/spec/jobTemplate/spec/template/spec/containers/0/image".into(), image: "app:1".into() },
         ]);
         assert!(container_images("ConfigMap", &object).is_empty());
+    }
+
+    #[test]
+    fn an_update_brings_only_the_images_the_stored_object_lacks() {
+        let deployment = |containers: &[(&str, &str)]| {
+            let containers: Vec<Value> = containers.iter().map(|(name, image)| serde_json::json!({"name": name, "image": image})).collect();
+            serde_json::json!({"spec": {"template": {"spec": {"containers": containers}}}})
+        };
+        let update = |old: Value, new: Value| AdmissionRequest {
+            uid: "u".into(),
+            kind: GroupVersionKind { group: "apps".into(), version: "v1".into(), kind: "Deployment".into() },
+            sub_resource: None,
+            name: None,
+            namespace: None,
+            operation: "UPDATE".into(),
+            object: Some(new),
+            old_object: Some(old),
+            dry_run: None,
+        };
+        let old = deployment(&[("web", "web:1")]);
+        // A sidecar inserted before the container: the container's image moved, it did not arrive.
+        let inserted = update(old.clone(), deployment(&[("proxy", "proxy:2"), ("web", "web:1")]));
+        assert_eq!(inserted.images(), [ContainerImage { pointer: "/spec/template/spec/containers/0/image".into(), image: "proxy:2".into() }]);
+        let appended = update(old.clone(), deployment(&[("web", "web:1"), ("proxy", "proxy:2")]));
+        assert_eq!(appended.images(), [ContainerImage { pointer: "/spec/template/spec/containers/1/image".into(), image: "proxy:2".into() }]);
+        let reordered = update(deployment(&[("a", "a:1"), ("b", "b:1")]), deployment(&[("b", "b:1"), ("a", "a:1")]));
+        assert!(reordered.images().is_empty());
+        let bumped = update(old, deployment(&[("web", "web:2")]));
+        assert_eq!(bumped.images(), [ContainerImage { pointer: "/spec/template/spec/containers/0/image".into(), image: "web:2".into() }]);
     }
 
     #[test]
