@@ -39,6 +39,7 @@
 //! [rules.signature]
 //! keys = ["keys/golden.pub"]
 //! identities = [{ subject = "ci@example.com", issuer = "https://accounts.example.com" }]
+//! trusted-root = "trusted_root.json"  # Sigstore's, for the identities' certificates
 //! count = 1
 //! [[rules.attestation]]
 //! type = "slsaprovenance1"
@@ -125,12 +126,14 @@ pub struct Policy {
 
 /// What an assessment must gather for this policy to judge it: the keys and
 /// identities to verify signatures and attestations with.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct Requirements {
     /// Keys whose signatures on the image count (`[rules.signature] keys`).
     pub signature_keys: Vec<VerifyingKey>,
     /// Keyless signers whose signatures on the image count.
     pub identities: Vec<Identity>,
+    /// The Sigstore trusted root their certificates chain to (`trusted-root`).
+    pub trusted_root: Option<temper_trust::keyless::TrustedRoot>,
     /// Attestation predicate types the policy reads (full URIs).
     pub attestation_types: Vec<String>,
     /// Keys the attestations must be signed by (empty: any verified signer).

@@ -182,10 +182,19 @@ fn key() -> (String, String) {
 #[test]
 fn signature_counts_distinct_trusted_signers() {
     let ((pem1, id1), (pem2, id2), (_, other)) = (key(), key(), key());
-    let dir = P::new().file("keys/a.pub", pem1.as_bytes()).file("keys/b.pub", pem2.as_bytes());
-    let p = dir.load("[rules.signature]\nkeys = [\"keys/a.pub\", \"keys/b.pub\"]\nidentities = [{ subject = \"ci@example.com\", issuer = \"https://issuer.example\" }]\ncount = 2\n").unwrap();
+    let root = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../temper-trust/tests/fixtures/sigstore-go/trusted-root-public-good.json")).unwrap();
+    let dir = P::new().file("keys/a.pub", pem1.as_bytes()).file("keys/b.pub", pem2.as_bytes()).file("trusted_root.json", &root).file("keys/not-a-root.json", b"{}");
+    let p = dir.load("[rules.signature]\nkeys = [\"keys/a.pub\", \"keys/b.pub\"]\nidentities = [{ subject = \"ci@example.com\", issuer = \"https://issuer.example\" }]\ntrusted-root = \"trusted_root.json\"\ncount = 2\n").unwrap();
     assert_eq!(p.requirements().signature_keys.iter().map(|k| k.key_id()).collect::<Vec<_>>(), [id1.clone(), id2.clone()]);
     assert_eq!(p.requirements().identities[0].subject, "ci@example.com");
+    assert!(p.requirements().trusted_root.is_some());
+    // Identities are verified against a trusted root, so they need one, and it must be one.
+    let err = dir.load("[rules.signature]\nidentities = [{ subject = \"ci@example.com\", issuer = \"https://issuer.example\" }]\n").unwrap_err();
+    assert!(err.contains("`rules.signature`: `identities` need `trusted-root`"), "{err}");
+    let err = dir.load("[rules.signature]\nkeys = [\"keys/a.pub\"]\ntrusted-root = \"trusted_root.json\"\n").unwrap_err();
+    assert!(err.contains("policy.toml:3:16: `rules.signature.trusted-root`: a trusted root is only for keyless `identities`"), "{err}");
+    let err = dir.load("[rules.signature]\nidentities = [{ subject = \"ci@example.com\", issuer = \"https://issuer.example\" }]\ntrusted-root = \"keys/not-a-root.json\"\n").unwrap_err();
+    assert!(err.contains("policy.toml:3:16: `rules.signature.trusted-root`:") && err.contains("not-a-root.json"), "{err}");
     // Not checked: nothing shows a signature.
     assert_eq!(status(&p, &image("a").build(), "signature"), RuleStatus::Fail);
     // The same key twice, and an untrusted key, count once and not at all.

@@ -19,12 +19,17 @@ pub struct Gated {
 }
 
 /// What the policy needs verified, as trust policies: the image's
-/// signature and attestation keys, and the base's keys.
+/// signature and attestation keys and keyless identities, and the base's keys.
 pub fn trust_of(policy: &Policy) -> (Option<trust::Policy>, Option<trust::Policy>) {
     let r = policy.requirements();
     let mut keys = r.signature_keys.clone();
     keys.extend(r.attestation_keys.iter().filter(|k| !r.signature_keys.contains(k)).cloned());
-    let image = (!keys.is_empty()).then(|| trust::Policy { keys, keyless: None });
+    // The policy compares subject and issuer exactly, so the verifier does too.
+    let keyless = r.trusted_root.as_ref().filter(|_| !r.identities.is_empty()).map(|root| trust::Keyless {
+        root: root.clone(),
+        identities: r.identities.iter().map(|i| temper_trust::keyless::Identity { subject: temper_trust::keyless::Pattern::Exact(i.subject.clone()), issuer: temper_trust::keyless::Pattern::Exact(i.issuer.clone()) }).collect(),
+    });
+    let image = (!keys.is_empty() || keyless.is_some()).then(|| trust::Policy { keys, keyless });
     let base = (!r.base_keys.is_empty()).then(|| trust::Policy { keys: r.base_keys.clone(), keyless: None });
     (image, base)
 }

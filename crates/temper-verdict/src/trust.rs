@@ -167,8 +167,18 @@ fn base64_std(bytes: &[u8]) -> String {
 pub struct Policy {
     /// Public keys (a rotation set: any one).
     pub keys: Vec<VerifyingKey>,
-    /// `trusted_root.json` and the certificate identity policy.
-    pub keyless: Option<(temper_trust::keyless::TrustedRoot, temper_trust::keyless::Identity)>,
+    /// `trusted_root.json` and the signers a certificate may name.
+    pub keyless: Option<Keyless>,
+}
+
+/// Keyless trust: the root certificates chain to, and the identities that
+/// count (any one).
+#[derive(Clone, Debug)]
+pub struct Keyless {
+    /// The Sigstore trusted root.
+    pub root: temper_trust::keyless::TrustedRoot,
+    /// Who may have signed.
+    pub identities: Vec<temper_trust::keyless::Identity>,
 }
 
 /// Verifies one bundle by the material it carries: a public key against
@@ -180,12 +190,20 @@ fn check_bundle(bytes: &[u8], digest: &str, policy: &Policy) -> Result<(String, 
         let v = verify::bundle(bytes, Expected::ImageDigest(digest), &policy.keys)?;
         return Ok((v.key_id, v.content));
     }
-    let Some((root, identity)) = &policy.keyless else {
+    let Some(keyless) = policy.keyless.as_ref().filter(|k| !k.identities.is_empty()) else {
         return Err(VerifyError::Mismatch("a keyless bundle (a certificate, not a key); give --trusted-root and --certificate-identity and --certificate-oidc-issuer".into()));
     };
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-    let v = temper_trust::keyless::verify(bytes, Expected::ImageDigest(digest), root, identity, now)?;
-    Ok((format!("{} ({})", v.subject, v.issuer), v.content))
+    // Each identity is a full verification; an invalid bundle is invalid for all of them.
+    let mut refusal = None;
+    for identity in &keyless.identities {
+        match temper_trust::keyless::verify(bytes, Expected::ImageDigest(digest), &keyless.root, identity, now) {
+            Ok(v) => return Ok((format!("{} ({})", v.subject, v.issuer), v.content)),
+            Err(e @ VerifyError::Invalid(_)) => return Err(e),
+            Err(e) => refusal = refusal.or(Some(e)),
+        }
+    }
+    Err(refusal.unwrap_or_else(|| VerifyError::Mismatch("no identity to verify a keyless bundle with".into())))
 }
 
 /// One signature found, and what became of it.

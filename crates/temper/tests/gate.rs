@@ -174,3 +174,41 @@ fn every_corpus_images_assessment_is_what_scan_check_and_sbom_report() {
         assert_eq!(set(&assessment["packages"], &purl), components, "{name}");
     }
 }
+
+#[test]
+fn keyless_identities_in_the_policy_are_verified_against_its_trusted_root() {
+    let work = tempfile::tempdir().unwrap();
+    let layout = work.path().join("layout");
+    assert!(std::process::Command::new("cp").arg("-a").arg(corpus_layout("distroless-like")).arg(&layout).status().unwrap().success());
+    let index: Value = serde_json::from_slice(&std::fs::read(layout.join("index.json")).unwrap()).unwrap();
+    let top = index["manifests"].as_array().unwrap().iter().find(|m| m["annotations"]["org.opencontainers.image.ref.name"] == "latest").unwrap().clone();
+    // A real keyless bundle (Fulcio certificate, SCT, Rekor entry) from sigstore-conformance,
+    // attached as a referrer; its statement is about another artifact.
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../temper-trust/tests/fixtures");
+    let bundle = std::fs::read(fixtures.join("sigstore-conformance/bundle-verify/happy-path-intoto-in-dsse-v3/bundle.sigstore.json")).unwrap();
+    let store = temper_image::registry::attach::Attachments::layout(&layout).unwrap();
+    let subject = temper_image::Digest::parse(top["digest"].as_str().unwrap()).unwrap();
+    store.attach_referrer((&subject, top["mediaType"].as_str().unwrap(), top["size"].as_u64().unwrap()), "application/vnd.dev.sigstore.bundle.v0.3+json", &bundle, "application/vnd.dev.sigstore.bundle.v0.3+json", &Default::default()).unwrap();
+    std::fs::copy(fixtures.join("sigstore-go/trusted-root-public-good.json"), work.path().join("trusted_root.json")).unwrap();
+    let identity = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
+    let policy = work.path().join("policy.toml");
+    std::fs::write(&policy, format!("[rules.signature]\nidentities = [{{ subject = \"{identity}\", issuer = \"https://token.actions.githubusercontent.com\" }}]\ntrusted-root = \"trusted_root.json\"\n")).unwrap();
+    let image = format!("oci:{}:latest", layout.display());
+    let run = gate(&["gate", &image, "--policy", policy.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(run.status.code(), Some(1), "{}", run.stderr);
+    let doc = json(&run);
+    // The certificate chains to the root and names the identity, so the
+    // bundle was judged on its content: about another digest, it is invalid
+    // (a bundle nobody could verify would only be someone else's signature).
+    let signatures = &doc["assessment"]["signatures"];
+    assert_eq!(signatures["checked"], true, "{signatures}");
+    assert_eq!(signatures["invalid"], 1, "{signatures}");
+    assert_eq!(signatures["verified"].as_array().unwrap().len(), 0, "{signatures}");
+    let rule = doc["verdict"]["results"].as_array().unwrap().iter().find(|r| r["rule"] == "signature").unwrap_or_else(|| panic!("{doc}"));
+    assert_eq!(rule["status"], "fail", "{rule}");
+    // With the trusted root but another identity, the bundle is someone else's, not invalid.
+    std::fs::write(&policy, "[rules.signature]\nidentities = [{ subject = \"ci@example.com\", issuer = \"https://token.actions.githubusercontent.com\" }]\ntrusted-root = \"trusted_root.json\"\n").unwrap();
+    let doc = json(&gate(&["gate", &image, "--policy", policy.to_str().unwrap(), "--format", "json"]));
+    assert_eq!(doc["assessment"]["signatures"]["invalid"], 0, "{doc}");
+    assert_eq!(doc["assessment"]["signatures"]["checked"], true, "{doc}");
+}

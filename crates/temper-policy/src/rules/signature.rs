@@ -1,7 +1,9 @@
 //! `signature`: the image is signed by `count` distinct signers (default 1)
 //! among the policy's keys and keyless identities. Keys are compared by
 //! id (SHA-256 of the SubjectPublicKeyInfo, as `temper-trust` computes it);
-//! identities by subject and issuer, exactly. The assessment must have
+//! identities by subject and issuer, exactly. Keyless certificates are
+//! verified against `trusted-root` (a Sigstore `trusted_root.json`), which
+//! identities need. The assessment must have
 //! looked for signatures with these keys ([`crate::Policy::requirements`]):
 //! when `signatures.checked` is false the rule fails, since nothing shows
 //! the image is signed.
@@ -25,6 +27,7 @@ pub(crate) struct Config {
     pub keys: Vec<Spanned<String>>,
     #[serde(default)]
     pub identities: Vec<Identity>,
+    pub trusted_root: Option<Spanned<String>>,
     pub count: Option<Spanned<usize>>,
 }
 
@@ -68,6 +71,16 @@ impl Signature {
         let count = c.count.as_ref().map_or(1, |n| *n.get_ref());
         if let Some(n) = c.count.as_ref().filter(|n| *n.get_ref() == 0 || *n.get_ref() > keys.len() + c.identities.len()) {
             return Err(loader.at(n.span(), "rules.signature.count", format!("count must be from 1 to the number of keys and identities ({})", keys.len() + c.identities.len())));
+        }
+        match (&c.trusted_root, c.identities.is_empty()) {
+            (None, false) => return Err(loader.invalid("rules.signature", "`identities` need `trusted-root`, the Sigstore trusted_root.json their certificates chain to")),
+            (Some(name), true) => return Err(loader.at(name.span(), "rules.signature.trusted-root", "a trusted root is only for keyless `identities`; name them, or remove it")),
+            (Some(name), false) => {
+                let (path, bytes) = loader.read(name, "rules.signature.trusted-root")?;
+                let root = temper_trust::keyless::TrustedRoot::parse(&bytes).map_err(|e| loader.at(name.span(), "rules.signature.trusted-root", format!("{}: {e}", path.display())))?;
+                requirements.trusted_root = Some(root);
+            }
+            (None, true) => {}
         }
         let trusted = Trusted { key_ids: keys.iter().map(|k| k.key_id()).collect(), identities: c.identities.clone() };
         requirements.signature_keys.extend(keys);

@@ -77,7 +77,7 @@ pub(crate) fn policy(args: &VerifierArgs) -> Result<Policy> {
             };
             let subject = pattern(&keyless.certificate_identity, &keyless.certificate_identity_regexp, "certificate-identity")?;
             let issuer = pattern(&keyless.certificate_oidc_issuer, &keyless.certificate_oidc_issuer_regexp, "certificate-oidc-issuer")?;
-            Some((root, Identity { subject, issuer }))
+            Some(temper_verdict::trust::Keyless { root, identities: vec![Identity { subject, issuer }] })
         }
     };
     let keys = if key_paths.is_empty() && keys_dir.is_none() && keyless.is_some() { Vec::new() } else { keys(key_paths, keys_dir)? };
