@@ -50,7 +50,9 @@ fn repository(input: &str) -> Result<RegistryRef> {
 fn tags(args: &RegistryTagsArgs) -> Result<ExitCode> {
     let r = repository(&args.repository)?;
     let opts = source_options(&args.registry)?.registry;
-    let tags = Catalog::connect(&r.registry, &opts)?.tags(&r.repository, gather::PAGE_SIZE)?;
+    let mut tags = Catalog::connect(&r.registry, &opts)?.tags(&r.repository, gather::PAGE_SIZE)?;
+    // Registries list tags in storage order (the distribution registry's is not sorted).
+    tags.sort();
     match args.format {
         Format::Json => json(&serde_json::json!({ "repository": format!("{}/{}", r.registry, r.repository), "tags": tags }))?,
         Format::Table => print(&tags.iter().map(|t| format!("{}\n", escape(t))).collect::<String>())?,
