@@ -310,6 +310,11 @@ fn rm_untags_without_touching_the_image_and_deletes_by_digest() {
     let img2 = push_image(&p2, &base, "two", &ago(1), "amd64", Some("a"));
     let line = temper(&["registry", "rm", &format!("{}/lab/rm@{}", plain.host(), img2.digest), "--insecure"]).error_line().to_owned();
     assert!(line.contains("storage.delete.enabled"), "{line}");
+    // Removing a tag there is refused before any placeholder is written: the tag still names the image.
+    let line = temper(&["registry", "rm", &format!("{}/lab/rm:a", plain.host()), "--insecure"]).error_line().to_owned();
+    assert!(line.contains("storage.delete.enabled"), "{line}");
+    let r2 = Repository::connect(&repo2, &opts()).unwrap();
+    assert_eq!(r2.manifest("a").unwrap().unwrap().digest, img2.digest);
 }
 
 #[test]
@@ -320,4 +325,51 @@ fn a_bad_policy_is_an_error_naming_line_and_column() {
     let run = temper(&["registry", "prune", "127.0.0.1:1/lab/app", "--policy", policy.to_str().unwrap()]);
     let line = run.error_line();
     assert!(line.contains("retention.toml:3:1:") && line.contains("keep-newest"), "{line}");
+}
+
+#[test]
+fn apply_reports_a_failed_step_goes_on_and_exits_non_zero() {
+    use temper_retention::age::ConfigCreated;
+    use temper_retention::{Policy, apply, gather, plan};
+
+    let work = tempfile::tempdir().unwrap();
+    let registry = Registry::start_deletable(work.path(), "partial", &work.path().join("storage"));
+    let repo = RegistryRef::parse(&format!("{}/lab/partial", registry.host())).unwrap();
+    let p = Pusher::new(&repo, &opts(), PushOptions::default()).unwrap();
+    let base = layer("etc/os-release", "ID=partial\n");
+    let digests: Vec<Digest> = (1..=4).map(|i| push_image(&p, &base, &format!("v{i}"), &ago(5 - i), "amd64", Some(&format!("v{i}"))).digest).collect();
+    let policy = Policy::parse(Path::new("retention.toml"), "[[rules]]\nkeep-most-recent = 1\n").unwrap();
+    let snapshot = gather::gather(&repo, &opts(), &[]).unwrap();
+    let planned = plan::plan(&[snapshot], &policy, &[&ConfigCreated], OffsetDateTime::now_utc());
+    assert_eq!(planned.manifests_deleted, 3);
+
+    // Someone deletes v2 between the plan and --apply: its two steps fail, the others are made.
+    let r = Repository::connect(&repo, &opts()).unwrap();
+    r.delete_manifest(&digests[1]).unwrap();
+    let applied = apply::apply(&planned, &opts());
+    let failed: Vec<(&str, &str)> = applied.steps.iter().filter(|s| s.error.is_some()).map(|s| (s.action, s.target.as_str())).collect();
+    let v2 = format!("{}/lab/partial:v2", registry.host());
+    let v2_digest = format!("{}/lab/partial@{}", registry.host(), digests[1]);
+    assert_eq!(failed, [("untag", v2.as_str()), ("delete", v2_digest.as_str())]);
+    assert_eq!((applied.failed, applied.steps.len()), (2, 6));
+    for d in [&digests[0], &digests[2]] {
+        assert!(r.manifest(&d.to_string()).unwrap().is_none());
+    }
+    assert_eq!(r.manifest("v4").unwrap().unwrap().digest, digests[3]);
+
+    // Through the binary, on a registry that allows no delete: every step is reported, then exit 2.
+    let plain = Registry::start(work.path(), "nodelete", &work.path().join("storage2"), None, &registry_support::Auth::None);
+    let repo2 = RegistryRef::parse(&format!("{}/lab/partial", plain.host())).unwrap();
+    let p2 = Pusher::new(&repo2, &opts(), PushOptions::default()).unwrap();
+    for i in 1..=2 {
+        push_image(&p2, &base, &format!("w{i}"), &ago(3 - i), "amd64", Some(&format!("w{i}")));
+    }
+    let file = work.path().join("retention.toml");
+    std::fs::write(&file, "[[rules]]\nkeep-most-recent = 1\n").unwrap();
+    let run = temper(&["registry", "prune", &repo2.to_string(), "--policy", file.to_str().unwrap(), "--apply", "--insecure", "-f", "json"]);
+    assert_eq!(run.code(), Some(2), "{}", run.stderr);
+    let out: Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(out["applied"]["failed"], 2, "{out}");
+    assert!(run.stderr.contains("2 of 2 registry changes failed"), "{}", run.stderr);
+    assert!(Repository::connect(&repo2, &opts()).unwrap().manifest("w1").unwrap().is_some(), "the tag still names its image");
 }

@@ -11,7 +11,9 @@
 //! the empty blob `{}` and whose annotations hold the tag and a random
 //! nonce (so no other tag can share its digest), then deletes the
 //! placeholder by digest: that deletion takes exactly the one tag with it,
-//! and the real image and its other tags stay.
+//! and the real image and its other tags stay. A registry that refuses
+//! every delete is found out first (a `DELETE` of a digest nobody has
+//! answers `405`), so no placeholder is left behind under the tag.
 
 use serde_json::json;
 use ureq::http::Method;
@@ -167,6 +169,16 @@ impl Repository {
             }
             _ => return Err(Error::Registry { url, reason: reason_of(&mut resp) }),
         }
+        // A registry that refuses every delete would keep the placeholder
+        // under the tag: ask it to delete a digest nobody has first (404
+        // when deletes work, 405 when they do not).
+        let probe = Digest::sha256_of(nonce().as_bytes());
+        let probe_url = self.manifest_url(&probe.to_string());
+        let mut resp = self.pusher.client().call(Method::DELETE, &probe_url, &[], None, true)?;
+        if resp.status().as_u16() == 405 {
+            return Err(Error::Registry { url, reason: format!("{} (the registry does not allow deletes; the distribution registry needs storage.delete.enabled)", reason_of(&mut resp)) });
+        }
+        let _ = reason_of(&mut resp);
         let empty = Digest::sha256_of(EMPTY_CONFIG);
         self.pusher.push_blob(&empty, EMPTY_CONFIG.len() as u64, &|| Ok(Box::new(EMPTY_CONFIG) as Box<dyn std::io::Read + Send>))?;
         let bytes = placeholder(tag, &nonce());
