@@ -15,6 +15,7 @@ mod lint;
 pub mod policy;
 mod push;
 mod rebase;
+mod registry;
 mod sbom;
 mod scan;
 mod serve;
@@ -36,6 +37,7 @@ pub use layers::LayersArgs;
 pub use lint::{LintArgs, LintFormat};
 pub use push::PushArgs;
 pub use rebase::{InheritChoice, RebaseArgs};
+pub use registry::{RegistryCommand, RegistryLsArgs, RegistryPruneArgs, RegistryRmArgs, RegistryTagsArgs};
 pub use sbom::{SbomArgs, SbomFormat};
 pub use scan::{ScanArgs, ScanFormat};
 pub use serve::{OnTimeoutChoice, ServeArgs};
@@ -95,6 +97,9 @@ pub enum Command {
     Policy(policy::PolicyCommand),
     /// Serve the Kubernetes admission webhook over HTTPS (--admission): images judged against the policy, tags pinned to digests.
     Serve(ServeArgs),
+    /// Registries: list repositories and tags, remove tags, delete manifests, prune by a retention policy.
+    #[command(subcommand)]
+    Registry(RegistryCommand),
     /// Make signing keys (cosign's formats).
     #[command(subcommand)]
     Key(KeyCommand),

@@ -11,6 +11,7 @@
 // In a test, `expect` is an assertion with a message.
 #![allow(clippy::expect_used)]
 
+#[allow(dead_code)]
 mod registry_support;
 
 use serde_json::Value;

@@ -40,7 +40,7 @@ pub struct RegistryOptions {
 }
 
 /// The manifest media types temper reads, most specific first.
-const MANIFEST_ACCEPT: &str = "application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json";
+pub(crate) const MANIFEST_ACCEPT: &str = "application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json";
 
 /// How a ping failed: no answer at all, or an answer that was wrong.
 enum Ping {
@@ -178,6 +178,11 @@ impl Client {
     pub fn with_scopes(mut self, scopes: Vec<String>) -> Self {
         self.scopes = scopes;
         self
+    }
+
+    /// The registry's origin: scheme and host (`http://127.0.0.1:5000`).
+    pub fn base(&self) -> &str {
+        &self.base
     }
 
     /// The URL of an API path (`<repository>/blobs/<digest>`).
@@ -431,7 +436,7 @@ impl Client {
 }
 
 /// Whether `url` is on the origin `base` (scheme and host, no path).
-fn same_origin(base: &str, url: &str) -> bool {
+pub(crate) fn same_origin(base: &str, url: &str) -> bool {
     url.strip_prefix(base).is_some_and(|rest| rest.is_empty() || rest.starts_with('/') || rest.starts_with('?'))
 }
 

@@ -1,9 +1,13 @@
-//! Images in registries, pulled and pushed through the OCI distribution API.
+//! Images in registries, pulled and pushed through the OCI distribution API;
+//! repositories and tags listed ([`catalog`]), manifests, blobs and tags
+//! deleted ([`delete`]).
 
 mod challenge;
 mod client;
 pub mod attach;
+pub mod catalog;
 pub mod credentials;
+pub mod delete;
 pub mod push;
 mod retry;
 

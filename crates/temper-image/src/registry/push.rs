@@ -162,11 +162,16 @@ impl Pusher {
     /// Connects to `target`'s registry with the credentials `registry`
     /// gives for it (`--creds`, else the docker config).
     pub fn new(target: &RegistryRef, registry: &RegistryOptions, options: PushOptions) -> Result<Self> {
-        let wrap = |e| Error::Push { image: target.with_default_tag(), source: Box::new(e) };
-        let creds = super::credentials_for(target, registry).map_err(wrap)?;
-        let mut scopes = vec![format!("repository:{}:pull,push", target.repository)];
+        Self::with_actions(target, registry, options, "pull,push").map_err(|e| Error::Push { image: target.with_default_tag(), source: Box::new(e) })
+    }
+
+    /// [`Pusher::new`] asking tokens for `actions` on the target
+    /// (`pull,push,delete` for the deletes of [`super::delete`]).
+    pub(crate) fn with_actions(target: &RegistryRef, registry: &RegistryOptions, options: PushOptions, actions: &str) -> Result<Self> {
+        let creds = super::credentials_for(target, registry)?;
+        let mut scopes = vec![format!("repository:{}:{actions}", target.repository)];
         scopes.extend(options.mount_from.iter().filter(|r| **r != target.repository).map(|r| format!("repository:{r}:pull")));
-        let client = Client::connect(target.api_host(), &target.repository, creds, registry).map_err(wrap)?.with_scopes(scopes);
+        let client = Client::connect(target.api_host(), &target.repository, creds, registry)?.with_scopes(scopes);
         Ok(Pusher { client, target: target.clone(), options })
     }
 

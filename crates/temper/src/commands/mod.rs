@@ -19,6 +19,7 @@ pub mod man;
 pub mod policy;
 pub mod push;
 pub mod rebase;
+pub mod registry;
 pub mod sbom;
 pub mod scan;
 pub mod serve;
@@ -59,6 +60,7 @@ pub fn run(command: Command) -> Result<ExitCode> {
         Command::Attest(args) => attest::run(&args),
         Command::VerifyAttestation(args) => verify_attestation::run(&args),
         Command::Tree(args) => tree::run(&args),
+        Command::Registry(command) => registry::run(command),
         Command::Key(command) => key::run(command),
         Command::Policy(command) => policy::run(command),
         Command::Db(command) => db::run(command),

@@ -17,6 +17,7 @@ pub mod gate;
 pub mod lint;
 pub mod inspect;
 pub mod layers;
+pub mod registry;
 pub mod sarif;
 pub mod sbom;
 pub mod scan;

@@ -235,6 +235,8 @@ pub struct Registry {
     /// The port it listens on, on 127.0.0.1.
     pub port: u16,
     log: PathBuf,
+    /// Its config file.
+    pub config: PathBuf,
 }
 
 fn free_port() -> u16 {
@@ -245,6 +247,16 @@ impl Registry {
     /// Starts a registry named `name` (for its config and log files in
     /// `work`) over `storage`, and waits until it listens.
     pub fn start(work: &Path, name: &str, storage: &Path, tls: Option<&ServerTls>, auth: &Auth) -> Registry {
+        Self::start_with(work, name, storage, tls, auth, false)
+    }
+
+    /// [`Registry::start`] with `storage.delete.enabled`, so manifests and
+    /// blobs can be deleted, without TLS or auth.
+    pub fn start_deletable(work: &Path, name: &str, storage: &Path) -> Registry {
+        Self::start_with(work, name, storage, None, &Auth::None, true)
+    }
+
+    fn start_with(work: &Path, name: &str, storage: &Path, tls: Option<&ServerTls>, auth: &Auth, delete: bool) -> Registry {
         let program = tool("docker-registry");
         // The port is free when picked but not held; another process may
         // take it first, in which case the registry exits and is retried.
@@ -263,6 +275,9 @@ impl Registry {
                 },
                 "http": http,
             });
+            if delete {
+                config["storage"]["delete"] = json!({ "enabled": true });
+            }
             match auth {
                 Auth::None => {}
                 Auth::Htpasswd { path } => config["auth"] = json!({ "htpasswd": { "realm": "temper-test-realm", "path": path } }),
@@ -286,7 +301,7 @@ impl Registry {
                 .stderr(log_file)
                 .spawn()
                 .unwrap_or_else(|e| panic!("cannot start {}: {e}", program.display()));
-            let mut registry = Registry { child, port, log };
+            let mut registry = Registry { child, port, log, config: config_path.clone() };
             match registry.wait_ready() {
                 Ok(()) => return registry,
                 Err(reason) => {
@@ -332,6 +347,14 @@ impl Registry {
     /// The registry's log so far.
     pub fn log(&self) -> String {
         fs::read_to_string(&self.log).unwrap_or_else(|e| format!("(no log at {}: {e})", self.log.display()))
+    }
+}
+
+impl Registry {
+    /// Stops it (the process this harness started, by its handle) and waits for it.
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
