@@ -67,9 +67,11 @@ fn add_sync_two_workers_status_and_rematch_through_the_cli() {
     assert_eq!(status["open"], serde_json::json!({"UNKNOWN": 4}));
     let csv = ok(temper(dir, &["fleet", "status", "--format", "csv"]).output().unwrap());
     let lines: Vec<&str> = csv.lines().collect();
-    assert_eq!(lines[0], "REFERENCE,DIGEST,PLATFORM,FIRST SEEN,SCANNED,CRITICAL,HIGH,MEDIUM,LOW,UNKNOWN");
+    assert_eq!(lines[0], "DIGEST,PLATFORM,FIRST SEEN,SCANNED,CRITICAL,HIGH,MEDIUM,LOW,UNKNOWN,REFERENCE");
     assert_eq!(lines.len(), 5);
-    assert!(lines[1].starts_with(&format!("oci:{}:app-0,sha256:", layout_dir.display())) && lines[1].ends_with(",0,0,0,0,1"), "{}", lines[1]);
+    let fields: Vec<&str> = lines[1].split(',').collect();
+    assert!(fields[0].starts_with("sha256:") && fields[1] == "linux/amd64", "{}", lines[1]);
+    assert_eq!(fields[4..], ["0", "0", "0", "0", "1", &format!("oci:{}:app-0", layout_dir.display())]);
     let table = ok(temper(dir, &["fleet", "status"]).output().unwrap());
     assert!(table.contains("open findings: UNKNOWN 4") && table.contains("jobs: done 4"), "{table}");
 

@@ -140,22 +140,28 @@ const SEVERITIES: [&str; 5] = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN"];
 fn status(store: &StoreArgs) -> Result<ExitCode> {
     let mut fleet = open(store)?;
     let status = fleet.status()?;
-    let mut rows = vec![["REFERENCE", "DIGEST", "PLATFORM", "FIRST SEEN", "SCANNED"].into_iter().chain(SEVERITIES).map(str::to_owned).collect::<Vec<_>>()];
+    // The reference, the longest cell, goes last: a narrow terminal shortens it first.
+    let mut rows = vec![["DIGEST", "PLATFORM", "FIRST SEEN", "SCANNED"].into_iter().chain(SEVERITIES).chain(["REFERENCE"]).map(str::to_owned).collect::<Vec<_>>()];
     for image in &status.images {
-        let mut row = vec![image.reference.clone(), image.digest.clone(), image.platform.clone().unwrap_or_default(), date(image.first_seen), image.scanned_at.map_or_else(|| "queued".to_owned(), date)];
+        let mut row = vec![image.digest.clone(), image.platform.clone().unwrap_or_default(), date(image.first_seen), image.scanned_at.map_or_else(|| "queued".to_owned(), date)];
         row.extend(SEVERITIES.iter().map(|s| image.open.get(*s).copied().unwrap_or(0).to_string()));
+        row.push(image.reference.clone());
         rows.push(row);
     }
     let json = serde_json::to_value(&status)?;
     if store.format != FleetFormat::Table {
         return emit(store.format, &json, &rows, &[]).map(|()| ExitCode::SUCCESS);
     }
-    // A digest is 71 characters; `sha256:` and 12 hex digits tell images apart.
+    // A digest is 71 characters; `sha256:` and 12 hex digits tell images
+    // apart. Severities shortened as column heads, so a row fits 100 columns.
+    for (head, short) in rows[0].iter_mut().skip(4).zip(["CRIT", "HIGH", "MED", "LOW", "UNK"]) {
+        *head = short.to_owned();
+    }
     for row in rows.iter_mut().skip(1) {
-        row[1] = row[1].get(..19).unwrap_or(&row[1]).to_owned();
+        row[0] = row[0].get(..19).unwrap_or(&row[0]).to_owned();
     }
     let mut text = format!("{} ({} references, schema {})\n", render::escape(&status.store), status.references, status.schema);
-    text.push_str(&render::columns(&rows, &[5, 6, 7, 8, 9]));
+    text.push_str(&render::columns(&rows, &[4, 5, 6, 7, 8]));
     let counts = |m: &std::collections::BTreeMap<String, i64>| if m.is_empty() { "none".to_owned() } else { m.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ") };
     text.push_str(&format!("open findings: {}\nclosed findings: {}\njobs: {}\n", counts(&status.open), counts(&status.closed), counts(&status.jobs)));
     print(&text)?;
