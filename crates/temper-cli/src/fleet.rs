@@ -105,7 +105,7 @@ pub enum FleetCommand {
         /// The name recorded on claimed jobs (default HOST:PID).
         #[arg(long, value_name = "NAME")]
         name: Option<String>,
-        /// Seconds a claim holds; a job whose worker died is taken over after it.
+        /// Seconds a claim holds unrenewed (a worker renews it every third while it scans); a job whose worker died is taken over after it.
         #[arg(long, value_name = "SECONDS", default_value_t = 900)]
         lease: u64,
         /// Seconds between polls of an empty queue.

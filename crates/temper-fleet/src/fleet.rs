@@ -328,6 +328,19 @@ impl Fleet {
         })
     }
 
+    /// Extends `job`'s lease to `lease_secs` from now while its scan runs;
+    /// `false` when the job is no longer this worker's.
+    pub fn renew(&mut self, job: &Job, lease_secs: i64) -> Result<bool, Error> {
+        let now = self.now();
+        let n = self.db.execute("UPDATE jobs SET lease_expires = $1 WHERE id = $2 AND lease_owner = $3 AND state = 'running'", &[(now + lease_secs).into(), job.id.into(), (&job.owner).into()])?;
+        Ok(n > 0)
+    }
+
+    /// The same store on a connection of its own, with the same clock.
+    pub fn reopen(&self) -> Result<Fleet, Error> {
+        Ok(Fleet { db: self.location.connect()?, location: self.location.clone(), clock: self.clock.clone() })
+    }
+
     /// Marks `job` failed with `error`; the next sync queues it again.
     pub fn fail(&mut self, job: &Job, error: &str) -> Result<(), Error> {
         let now = self.now();

@@ -1,7 +1,8 @@
 //! The scan worker: claim a job, scan its image, store what was found,
 //! again until the queue is empty (or forever, polling). Any number of
-//! workers share one store; each claim holds a lease, and a job whose
-//! worker died is claimed again once its lease runs out.
+//! workers share one store; each claim holds a lease, renewed while the
+//! scan runs, and a job whose worker died is claimed again once its lease
+//! runs out.
 
 use std::time::Duration;
 
@@ -12,7 +13,7 @@ use temper_verdict::assessment::{Request, assess};
 use temper_verdict::{CacheSettings, Reporter};
 
 use crate::findings::{Changes, Matcher};
-use crate::fleet::{Fleet, Resolve, Resolved};
+use crate::fleet::{Fleet, Job, Resolve, Resolved};
 use crate::Error;
 
 /// What scanning one image gave the store.
@@ -89,7 +90,8 @@ impl Resolve for Assessor<'_> {
 pub struct WorkOptions {
     /// Its name in the job records (`host:pid` by default in the CLI).
     pub owner: String,
-    /// How long a claim holds before another worker may take the job over.
+    /// How long a claim holds before another worker may take the job
+    /// over; renewed every third of it while the scan runs.
     pub lease: Duration,
     /// Stop when no job is waiting, instead of polling.
     pub exit_when_idle: bool,
@@ -118,6 +120,7 @@ pub struct WorkReport {
 pub fn work(fleet: &mut Fleet, scanner: &dyn Scan, matcher: &Matcher<'_>, options: &WorkOptions, reporter: &dyn Reporter) -> Result<WorkReport, Error> {
     let lease = i64::try_from(options.lease.as_secs()).unwrap_or(i64::MAX / 2);
     let mut report = WorkReport::default();
+    let mut keeper = fleet.reopen()?;
     loop {
         let Some(job) = fleet.claim(&options.owner, lease)? else {
             if options.exit_when_idle {
@@ -126,7 +129,7 @@ pub fn work(fleet: &mut Fleet, scanner: &dyn Scan, matcher: &Matcher<'_>, option
             std::thread::sleep(options.poll);
             continue;
         };
-        match scanner.scan(&job.reference, &job.digest) {
+        match scan_holding_lease(&mut keeper, &job, scanner, lease, options.lease / 3) {
             Ok(scanned) => match fleet.complete(&job, &scanned, matcher, reporter) {
                 Ok(Some(changes)) => {
                     report.scanned += 1;
@@ -146,4 +149,23 @@ pub fn work(fleet: &mut Fleet, scanner: &dyn Scan, matcher: &Matcher<'_>, option
             }
         }
     }
+}
+
+/// Scans `job`'s image while a second connection (`keeper`) renews its
+/// lease every `every`, so a scan longer than the lease is not taken over
+/// by another worker; a renewal that fails leaves the lease to run out.
+fn scan_holding_lease(keeper: &mut Fleet, job: &Job, scanner: &dyn Scan, lease: i64, every: Duration) -> Result<Scanned, Error> {
+    let (done, stop) = std::sync::mpsc::channel::<()>();
+    std::thread::scope(|s| {
+        s.spawn(move || {
+            while stop.recv_timeout(every) == Err(std::sync::mpsc::RecvTimeoutError::Timeout) {
+                if !matches!(keeper.renew(job, lease), Ok(true)) {
+                    return;
+                }
+            }
+        });
+        let scanned = scanner.scan(&job.reference, &job.digest);
+        drop(done);
+        scanned
+    })
 }

@@ -254,7 +254,13 @@ fn a_crashed_workers_job_is_reclaimed_after_its_lease(store: &Location) {
     assert_eq!(running.len(), 1);
     assert_eq!(running[0].lease_owner.as_deref(), Some("crashed"));
 
-    now.fetch_add(601, Ordering::SeqCst);
+    // While it was alive it renewed its lease: still not taken over.
+    now.fetch_add(300, Ordering::SeqCst);
+    assert!(crashed.renew(&lost, 600).unwrap());
+    now.fetch_add(301, Ordering::SeqCst);
+    assert_eq!(setup.work(&mut fleet, "w2", &walks, &none).scanned, 0, "a renewed lease holds past its first term");
+
+    now.fetch_add(300, Ordering::SeqCst);
     let second = setup.work(&mut fleet, "w2", &walks, &none);
     assert_eq!(second.scanned, 1, "its lease ran out: the job is back in the queue");
     let jobs = fleet.jobs().unwrap();
@@ -269,6 +275,7 @@ fn a_crashed_workers_job_is_reclaimed_after_its_lease(store: &Location) {
     let matcher = Matcher { db: &db, source: "the test database".into(), suppressions: &none, allow_partial: false };
     let (open, limits) = (Default::default(), limits());
     let scanned = Assessor { open: &open, limits: &limits, cache: &setup.cache, reporter: &walks }.scan(&lost.reference, &lost.digest).unwrap();
+    assert!(!crashed.renew(&lost, 600).unwrap(), "a lease taken over cannot be renewed");
     assert!(crashed.complete(&lost, &scanned, &matcher, &walks).unwrap().is_none());
     assert_eq!(fleet.findings().unwrap(), findings_before);
     assert!(fleet.status().unwrap().images.iter().all(|i| i.scanned_at.is_some()));
