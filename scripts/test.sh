@@ -15,6 +15,9 @@ command -v skopeo >/dev/null || need+=(skopeo)
 command -v podman >/dev/null || need+=(podman)
 command -v umoci >/dev/null || need+=(umoci)
 command -v openssl >/dev/null || need+=(openssl)
+# The fleet tests start a PostgreSQL server of their own (initdb in a temporary
+# directory); Debian keeps its binaries off PATH, under /usr/lib/postgresql/N/bin.
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
 if ((${#need[@]})); then
   echo "==> installing ${need[*]}"
   apt-get update -qq

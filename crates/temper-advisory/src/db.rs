@@ -656,6 +656,14 @@ impl AdvisoryDb {
             .map_err(sqlite)
     }
 
+    /// Whether the record `id` is withdrawn; `None` when the database does
+    /// not hold it (any more). The fleet closes a finding whose records are
+    /// all withdrawn or gone with that reason.
+    pub fn withdrawn(&self, id: &str) -> Result<Option<bool>, DbError> {
+        let sqlite = |source| DbError::Sqlite { path: self.path.clone(), source };
+        self.conn.query_row("SELECT withdrawn FROM records WHERE id = ?1", [id], |r| r.get::<_, bool>(0)).optional().map_err(sqlite)
+    }
+
     /// Whether `cve` is in the KEV catalog, and since when.
     pub fn kev(&self, cve: &str) -> Result<Option<Option<String>>, DbError> {
         let sqlite = |source| DbError::Sqlite { path: self.path.clone(), source };

@@ -6,6 +6,7 @@ mod build;
 mod cache;
 mod check;
 mod db;
+mod fleet;
 mod gate;
 mod image;
 mod inspect;
@@ -29,6 +30,7 @@ pub use build::{BuildArgs, BuildFormat};
 pub use cache::CacheCommand;
 pub use check::{CheckArgs, CheckFormat, CheckProfile};
 pub use db::{DbArgs, DbCommand};
+pub use fleet::{FleetCommand, FleetFormat, MatchArgs, ReadArgs, StoreArgs};
 pub use gate::{GateArgs, GateFormat};
 pub use image::{ImageArgs, RegistryArgs, RunArgs};
 pub use inspect::InspectArgs;
@@ -106,6 +108,9 @@ pub enum Command {
     /// Manage the local advisory database.
     #[command(subcommand)]
     Db(DbCommand),
+    /// The fleet inventory: tracked images, their packages and findings, and the scan queue workers share (SQLite or PostgreSQL).
+    #[command(subcommand)]
+    Fleet(FleetCommand),
     /// Manage the per-layer cache.
     #[command(subcommand)]
     Cache(CacheCommand),

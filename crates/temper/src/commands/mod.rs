@@ -10,6 +10,7 @@ pub mod cache;
 pub mod check;
 pub mod completions;
 pub mod db;
+pub mod fleet;
 pub mod gate;
 pub mod inspect;
 pub mod key;
@@ -64,6 +65,7 @@ pub fn run(command: Command) -> Result<ExitCode> {
         Command::Key(command) => key::run(command),
         Command::Policy(command) => policy::run(command),
         Command::Db(command) => db::run(command),
+        Command::Fleet(command) => fleet::run(command),
         Command::Cache(command) => cache::run(command),
         Command::Completions { shell } => completions::run(shell),
         Command::Man { output } => man::run(output.as_deref()),

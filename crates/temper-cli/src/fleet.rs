@@ -1,0 +1,139 @@
+//! `temper fleet …`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand, ValueEnum};
+
+use crate::db::DbArgs;
+use crate::image::RegistryArgs;
+
+/// Fleet output formats.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum FleetFormat {
+    /// Human-readable tables.
+    Table,
+    /// Stable JSON.
+    Json,
+    /// CSV with a header row.
+    Csv,
+}
+
+/// The fleet store and the output format, taken by every fleet command.
+#[derive(Args, Debug)]
+pub struct StoreArgs {
+    /// The fleet store: a SQLite file (`sqlite:PATH` or PATH) or a PostgreSQL URL (`postgres://user@host:port/db`);
+    /// default $XDG_DATA_HOME/temper/fleet.db or ~/.local/share/temper/fleet.db.
+    #[arg(long, value_name = "URL", env = "TEMPER_FLEET_STORE")]
+    pub store: Option<String>,
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = FleetFormat::Table)]
+    pub format: FleetFormat,
+}
+
+/// The advisory database findings are matched against, as `temper scan` takes it.
+#[derive(Args, Debug)]
+pub struct MatchArgs {
+    /// The advisory database.
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Match against these OSV files, directories or zips instead of the database (repeatable).
+    #[arg(long, value_name = "PATH")]
+    pub advisories: Vec<PathBuf>,
+    /// Config file (see `temper db update`); gives max_age_days for the staleness warning.
+    #[arg(long, value_name = "FILE", env = "TEMPER_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// A VEX document (OpenVEX or CycloneDX) whose statements suppress findings (closed with reason `vex`); repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub vex: Vec<PathBuf>,
+    /// Ignore file: one vulnerability id per line (default: ./.temperignore when present).
+    #[arg(long, value_name = "FILE")]
+    pub ignore_file: Option<PathBuf>,
+    /// Match even when the database has no records for an ecosystem an image needs (a warning instead of an error).
+    #[arg(long)]
+    pub allow_partial_db: bool,
+}
+
+/// How workers read images: the registry flags and the per-layer cache.
+#[derive(Args, Debug)]
+pub struct ReadArgs {
+    /// The platform and the registry flags.
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+    /// The per-layer cache directory (default: $XDG_CACHE_HOME/temper or ~/.cache/temper).
+    #[arg(long, value_name = "DIR", env = "TEMPER_CACHE_DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// Neither read nor write the per-layer cache.
+    #[arg(long)]
+    pub no_cache: bool,
+}
+
+/// `temper fleet …`.
+#[derive(Subcommand, Debug)]
+pub enum FleetCommand {
+    /// Track image references (any source syntax), given or read from a file (one a line, `#` comments).
+    Add {
+        /// References to track.
+        #[arg(value_name = "REF")]
+        references: Vec<String>,
+        /// A file of references, one a line.
+        #[arg(long, value_name = "FILE")]
+        file: Option<PathBuf>,
+        /// The store and the output.
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Resolve every tracked reference to its digest, queue new digests, then scan the queue here (unless --no-scan).
+    Sync {
+        /// Only resolve and queue; leave the scans to `temper fleet worker`.
+        #[arg(long)]
+        no_scan: bool,
+        /// The store and the output.
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The advisory database.
+        #[command(flatten)]
+        matching: MatchArgs,
+        /// Registries and the layer cache.
+        #[command(flatten)]
+        read: ReadArgs,
+    },
+    /// Claim and scan queued jobs (any number of workers may share a store); polls until stopped unless --exit-when-idle.
+    Worker {
+        /// Stop when no job is waiting.
+        #[arg(long)]
+        exit_when_idle: bool,
+        /// The name recorded on claimed jobs (default HOST:PID).
+        #[arg(long, value_name = "NAME")]
+        name: Option<String>,
+        /// Seconds a claim holds unrenewed (a worker renews it every third while it scans); a job whose worker died is taken over after it.
+        #[arg(long, value_name = "SECONDS", default_value_t = 900)]
+        lease: u64,
+        /// Seconds between polls of an empty queue.
+        #[arg(long, value_name = "SECONDS", default_value_t = 5)]
+        poll: u64,
+        /// The store and the output.
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The advisory database.
+        #[command(flatten)]
+        matching: MatchArgs,
+        /// Registries and the layer cache.
+        #[command(flatten)]
+        read: ReadArgs,
+    },
+    /// Match every stored inventory against the advisory database again (no image is read); vanished findings close with their reason.
+    Rematch {
+        /// The store and the output.
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The advisory database.
+        #[command(flatten)]
+        matching: MatchArgs,
+    },
+    /// Show the tracked images, open findings by severity, closed ones by reason, and the queue.
+    Status {
+        /// The store and the output.
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}

@@ -1,0 +1,226 @@
+//! Findings in the store: an image's inventory matched against the
+//! advisory database (the same matching, VEX and ignore files as `temper
+//! scan`), then reconciled with what the store holds open — new findings
+//! opened, vanished ones closed with the reason they vanished.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+use temper_advisory::db::AdvisoryDb;
+use temper_finding::vex::Suppressions;
+use temper_inventory::{Inventory, InventoryPackage, OsRelease, Package};
+use temper_verdict::Reporter;
+use temper_verdict::vulnerabilities::Filter;
+
+use crate::Error;
+use crate::store::Backend;
+
+/// Why a finding was closed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CloseReason {
+    /// The advisory no longer covers the installed version: its fixed
+    /// version is now at or below it (or its ranges were corrected).
+    FixedUpstream,
+    /// Every advisory record of the finding is withdrawn (OSV `withdrawn`)
+    /// or gone from the database.
+    AdvisoryWithdrawn,
+    /// A VEX statement or an ignore entry covers it.
+    Vex,
+    /// The image's reference no longer points at this digest.
+    ImageGone,
+}
+
+impl CloseReason {
+    /// As stored and shown.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CloseReason::FixedUpstream => "fixed-upstream",
+            CloseReason::AdvisoryWithdrawn => "advisory-withdrawn",
+            CloseReason::Vex => "vex",
+            CloseReason::ImageGone => "image-gone",
+        }
+    }
+}
+
+/// The advisory database and suppressions findings are matched with.
+pub struct Matcher<'a> {
+    /// The database.
+    pub db: &'a AdvisoryDb,
+    /// Its name in messages.
+    pub source: String,
+    /// VEX statements and ignores.
+    pub suppressions: &'a Suppressions,
+    /// Warn instead of refusing when the database lacks an ecosystem an image has.
+    pub allow_partial: bool,
+}
+
+/// One finding as the store keeps it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Found {
+    advisory: String,
+    records: Vec<String>,
+    package: String,
+    purl: String,
+    installed: String,
+    fixed: Option<String>,
+    severity: String,
+}
+
+/// What matching one inventory gave.
+pub(crate) struct Outcome {
+    findings: Vec<Found>,
+    /// (advisory, purl) of the findings VEX or an ignore entry took out.
+    suppressed: BTreeSet<(String, String)>,
+}
+
+/// Findings opened and closed by one reconciliation.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Changes {
+    /// Findings opened.
+    pub opened: usize,
+    /// Findings closed, by reason.
+    pub closed: BTreeMap<&'static str, usize>,
+}
+
+impl Changes {
+    /// Adds `other`'s counts.
+    pub fn add(&mut self, other: &Changes) {
+        self.opened += other.opened;
+        for (reason, n) in &other.closed {
+            *self.closed.entry(reason).or_default() += n;
+        }
+    }
+}
+
+impl Matcher<'_> {
+    /// The findings of `inventory`, as `temper scan` would report them with
+    /// no filter.
+    pub(crate) fn find(&self, inventory: &Inventory, reporter: &dyn Reporter) -> Result<Outcome, Error> {
+        temper_verdict::advisories::require_coverage(self.db, inventory, self.allow_partial, &self.source, reporter)?;
+        let matches = temper_verdict::vulnerabilities::find(self.db, inventory, self.suppressions, &Filter::default())?;
+        let findings = matches
+            .findings
+            .iter()
+            .map(|f| Found {
+                advisory: f.id.clone(),
+                records: f.records.clone(),
+                package: f.package.clone(),
+                purl: f.purl.clone(),
+                installed: f.version.clone(),
+                fixed: f.fixed_versions.first().cloned(),
+                severity: f.severity.as_str().to_owned(),
+            })
+            .collect();
+        let suppressed = matches.suppressed.iter().map(|s| (s.finding.id.clone(), s.finding.purl.clone())).collect();
+        Ok(Outcome { findings, suppressed })
+    }
+
+    /// Why a finding matching no longer finds was closed: taken out by
+    /// VEX, every record withdrawn or gone, else fixed upstream.
+    fn reason(&self, outcome: &Outcome, advisory: &str, purl: &str, records: &[String]) -> Result<CloseReason, Error> {
+        if outcome.suppressed.contains(&(advisory.to_owned(), purl.to_owned())) {
+            return Ok(CloseReason::Vex);
+        }
+        for id in records {
+            if self.db.withdrawn(id)? == Some(false) {
+                return Ok(CloseReason::FixedUpstream);
+            }
+        }
+        Ok(CloseReason::AdvisoryWithdrawn)
+    }
+}
+
+/// Opens the findings of `outcome` the image lacks, updates those it has,
+/// and closes its open ones `outcome` lacks, at time `now`.
+pub(crate) fn reconcile(db: &mut dyn Backend, image: i64, outcome: &Outcome, matcher: &Matcher<'_>, now: i64) -> Result<Changes, Error> {
+    let mut changes = Changes::default();
+    let mut open = BTreeMap::new();
+    for row in db.query("SELECT id, advisory, purl, records FROM findings WHERE image_id = $1 AND status = 'open'", &[image.into()])? {
+        open.insert((row.text(1)?, row.text(2)?), (row.int(0)?, row.text(3)?));
+    }
+    let mut seen = BTreeSet::new();
+    for f in &outcome.findings {
+        let key = (f.advisory.clone(), f.purl.clone());
+        if !seen.insert(key.clone()) {
+            continue;
+        }
+        let records = f.records.join(",");
+        match open.remove(&key) {
+            Some((id, _)) => {
+                db.execute("UPDATE findings SET records = $1, fixed = $2, severity = $3 WHERE id = $4", &[records.into(), f.fixed.clone().into(), (&f.severity).into(), id.into()])?;
+            }
+            None => {
+                db.execute(
+                    "INSERT INTO findings (image_id, advisory, records, package, purl, installed, fixed, severity, status, opened_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open', $9)",
+                    &[image.into(), (&f.advisory).into(), records.into(), (&f.package).into(), (&f.purl).into(), (&f.installed).into(), f.fixed.clone().into(), (&f.severity).into(), now.into()],
+                )?;
+                changes.opened += 1;
+            }
+        }
+    }
+    for ((advisory, purl), (id, records)) in open {
+        let records: Vec<String> = records.split(',').filter(|r| !r.is_empty()).map(str::to_owned).collect();
+        let reason = matcher.reason(outcome, &advisory, &purl, &records)?;
+        close(db, id, reason, now)?;
+        *changes.closed.entry(reason.as_str()).or_default() += 1;
+    }
+    Ok(changes)
+}
+
+/// Closes finding `id`.
+pub(crate) fn close(db: &mut dyn Backend, id: i64, reason: CloseReason, now: i64) -> Result<(), Error> {
+    db.execute("UPDATE findings SET status = 'closed', closed_at = $1, close_reason = $2 WHERE id = $3", &[now.into(), reason.as_str().into(), id.into()])?;
+    Ok(())
+}
+
+/// A package as the store keeps it whole (the columns beside it are for
+/// queries): what matching needs to run again without the image.
+#[derive(Serialize, Deserialize)]
+struct Stored {
+    #[serde(flatten)]
+    package: Package,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    paths: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    owner: Option<String>,
+}
+
+/// What a package read back from the store says found it.
+const FOUND_BY: &str = "fleet-store";
+
+/// Replaces image `image`'s stored packages with `inventory`'s, and its OS release.
+pub(crate) fn store_inventory(db: &mut dyn Backend, image: i64, inventory: &Inventory) -> Result<(), Error> {
+    db.execute("DELETE FROM packages WHERE image_id = $1", &[image.into()])?;
+    for p in &inventory.packages {
+        let stored = Stored { package: p.package.clone(), paths: p.paths.clone(), owner: p.owner.clone() };
+        db.execute(
+            "INSERT INTO packages (image_id, ecosystem, name, version, purl, layer, record) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            &[image.into(), p.package.ecosystem.purl_type().into(), (&p.package.name).into(), (&p.package.version).into(), (&p.purl).into(), p.layer.map(|l| l as i64).into(), to_json(&stored)?.into()],
+        )?;
+    }
+    let os = inventory.os.as_ref().map(to_json).transpose()?;
+    db.execute("UPDATE images SET os = $1 WHERE id = $2", &[os.into(), image.into()])?;
+    Ok(())
+}
+
+/// Image `image`'s inventory as stored: its packages and OS release.
+pub(crate) fn load_inventory(db: &mut dyn Backend, image: i64) -> Result<Inventory, Error> {
+    let bad = |what: &str, e: serde_json::Error| Error::Store(format!("image {image}: a stored {what} does not parse ({e}); scan it again with `temper fleet sync`"));
+    let os = match db.query("SELECT os FROM images WHERE id = $1", &[image.into()])?.first().map(|r| r.opt_text(0)).transpose()?.flatten() {
+        Some(text) => Some(serde_json::from_str::<OsRelease>(&text).map_err(|e| bad("OS release", e))?),
+        None => None,
+    };
+    let mut packages = Vec::new();
+    for row in db.query("SELECT purl, layer, record FROM packages WHERE image_id = $1 ORDER BY id", &[image.into()])? {
+        let stored: Stored = serde_json::from_str(&row.text(2)?).map_err(|e| bad("package", e))?;
+        let layer = row.opt_int(1)?.and_then(|l| usize::try_from(l).ok());
+        packages.push(InventoryPackage { package: stored.package, purl: row.text(0)?, layer, diff_id: None, paths: stored.paths, found_by: FOUND_BY, owner: stored.owner });
+    }
+    Ok(Inventory { os, packages, unknowns: Vec::new(), accounts: None, secrets: Vec::new() })
+}
+
+/// `value` as JSON text.
+fn to_json<T: Serialize>(value: &T) -> Result<String, Error> {
+    serde_json::to_string(value).map_err(|e| Error::Store(format!("cannot encode a value as JSON: {e}")))
+}

@@ -1,0 +1,340 @@
+//! The fleet on both stores, the same test bodies on each: a SQLite file
+//! and a PostgreSQL server the harness starts (see `common`). Images are
+//! built here: app layers over three golden bases (npm packages, so no
+//! distro feed is needed), all in one OCI layout, one tag per app.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod common;
+#[path = "../../temper-layer/tests/support/mod.rs"]
+mod support;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use support::{Comp, ImageSpec, OciLayout, file, layer, with_ref};
+use temper_advisory::db::AdvisoryDb;
+use temper_finding::vex::Suppressions;
+use temper_fleet::worker::{Assessor, WorkOptions};
+use temper_fleet::{Fleet, Location, Matcher, Scan};
+use temper_verdict::CacheSettings;
+
+/// Runs a test body on a SQLite file and on a fresh PostgreSQL database.
+macro_rules! on_both_stores {
+    ($($name:ident),*) => {$(
+        mod $name {
+            #[test]
+            fn sqlite() {
+                let tmp = tempfile::tempdir().unwrap();
+                super::$name(&temper_fleet::Location::Sqlite(tmp.path().join("fleet.db")));
+            }
+            #[test]
+            fn postgres() {
+                let Some(server) = super::common::PgServer::start() else { return };
+                super::$name(&server.database("fleet"));
+            }
+        }
+    )*};
+}
+
+on_both_stores!(two_workers_scan_every_image_exactly_once, a_crashed_workers_job_is_reclaimed_after_its_lease, rematch_opens_and_closes_findings_with_their_reasons);
+
+const LODASH_FIXED_21: &str = r#"{"id":"GHSA-fl-0001","aliases":["CVE-2099-0001"],"modified":"2026-01-01T00:00:00Z",
+ "affected":[{"package":{"ecosystem":"npm","name":"lodash"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"4.17.21"}]}]}],
+ "severity":[{"type":"CVSS_V3","score":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}]}"#;
+/// The same record corrected: fixed long before the installed 4.17.20.
+const LODASH_FIXED_19: &str = r#"{"id":"GHSA-fl-0001","aliases":["CVE-2099-0001"],"modified":"2026-02-01T00:00:00Z",
+ "affected":[{"package":{"ecosystem":"npm","name":"lodash"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"4.17.19"}]}]}],
+ "severity":[{"type":"CVSS_V3","score":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}]}"#;
+const MINIMIST: &str = r#"{"id":"GHSA-fl-0002","aliases":["CVE-2099-0002"],"modified":"2026-01-01T00:00:00Z",
+ "affected":[{"package":{"ecosystem":"npm","name":"minimist"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"1.2.6"}]}]}]}"#;
+/// The same record, withdrawn.
+const MINIMIST_WITHDRAWN: &str = r#"{"id":"GHSA-fl-0002","aliases":["CVE-2099-0002"],"modified":"2026-02-01T00:00:00Z","withdrawn":"2026-02-01T00:00:00Z",
+ "affected":[{"package":{"ecosystem":"npm","name":"minimist"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"1.2.6"}]}]}]}"#;
+/// New in the update: every lodash before 4.17.22.
+const LODASH_NEW: &str = r#"{"id":"GHSA-fl-0003","aliases":["CVE-2099-0003"],"modified":"2026-02-01T00:00:00Z",
+ "affected":[{"package":{"ecosystem":"npm","name":"lodash"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"4.17.22"}]}]}]}"#;
+/// In both: every lodash before 5; the ignore file later suppresses it.
+const LODASH_IGNORED: &str = r#"{"id":"GHSA-fl-0004","aliases":["CVE-2099-0004"],"modified":"2026-01-01T00:00:00Z",
+ "affected":[{"package":{"ecosystem":"npm","name":"lodash"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"5.0.0"}]}]}]}"#;
+
+/// The golden bases: one npm package each.
+const BASES: [(&str, &str); 3] = [("lodash", "4.17.20"), ("minimist", "1.2.5"), ("lodash", "4.17.21")];
+
+fn package_json(name: &str, version: &str) -> String {
+    format!(r#"{{"name":"{name}","version":"{version}","license":"MIT"}}"#)
+}
+
+/// `n` apps, app `i` on base `i % 3` with a layer of its own; returns
+/// their references (`oci:LAYOUT:app-i`).
+fn build_fleet(dir: &Path, n: usize) -> (PathBuf, Vec<String>) {
+    let path = dir.join("layout");
+    let layout = OciLayout::new(&path);
+    let bases: Vec<_> = BASES.iter().map(|(name, version)| layer(&[file(&format!("usr/lib/node_modules/{name}/package.json"), package_json(name, version))], Comp::Gzip)).collect();
+    let mut manifests = Vec::new();
+    let mut references = Vec::new();
+    for i in 0..n {
+        let app = layer(&[file(&format!("srv/app-{i}/node_modules/app-{i}/package.json"), package_json(&format!("app-{i}"), "1.0.0"))], Comp::Gzip);
+        let desc = layout.add_image(&ImageSpec::new(vec![bases[i % 3].clone(), app]));
+        manifests.push(with_ref(desc, &format!("app-{i}")));
+        references.push(format!("oci:{}:app-{i}", path.display()));
+    }
+    layout.write_index(manifests);
+    (path, references)
+}
+
+/// An advisory database file holding `records`.
+fn advisory_db(dir: &Path, name: &str, records: &[&str]) -> PathBuf {
+    let input = dir.join(format!("{name}-osv"));
+    std::fs::create_dir_all(&input).unwrap();
+    for (i, r) in records.iter().enumerate() {
+        std::fs::write(input.join(format!("{i}.json")), r).unwrap();
+    }
+    let path = dir.join("advisories.db");
+    AdvisoryDb::open(&path).unwrap().import(&[input]).unwrap();
+    path
+}
+
+fn limits() -> temper_layer::Limits {
+    temper_layer::Limits { max_layer_bytes: 1 << 30, max_image_bytes: 1 << 30, max_ratio: 200, max_entries: 100_000 }
+}
+
+/// Counts layers read from their blobs and layers served by the cache.
+#[derive(Default)]
+struct Walks {
+    read: AtomicUsize,
+    cached: AtomicUsize,
+}
+
+struct Counting<'a>(&'a Walks);
+
+impl temper_layer::Progress for Counting<'_> {
+    fn start(&self, _: usize, _: Option<u64>) {
+        self.0.read.fetch_add(1, Ordering::SeqCst);
+    }
+    fn advance(&self, _: usize, _: u64) {}
+    fn finish(&self, _: usize) {}
+    fn cached(&self, _: usize) {
+        self.0.cached.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+impl temper_verdict::Reporter for Walks {
+    fn layer_pass(&self, _: &'static str, _: Vec<temper_verdict::reporter::LayerLabel>) -> Box<dyn temper_layer::Progress + '_> {
+        Box::new(Counting(self))
+    }
+    fn download(&self, name: &str) -> Box<dyn temper_verdict::reporter::Download + '_> {
+        temper_verdict::Silent.download(name)
+    }
+    fn warn(&self, message: &str) {
+        panic!("unexpected warning: {message}");
+    }
+    fn note(&self, _: &str) {}
+}
+
+/// What a worker needs besides the store: how to read images, the layer
+/// cache, and the advisory database.
+struct Setup {
+    tmp: tempfile::TempDir,
+    layout: PathBuf,
+    references: Vec<String>,
+    db: PathBuf,
+    cache: CacheSettings,
+}
+
+impl Setup {
+    fn new(n: usize, records: &[&str]) -> Setup {
+        let tmp = tempfile::tempdir().unwrap();
+        let (layout, references) = build_fleet(tmp.path(), n);
+        let db = advisory_db(tmp.path(), "initial", records);
+        let cache = CacheSettings { dir: Some(tmp.path().join("cache")), ..Default::default() };
+        Setup { tmp, layout, references, db, cache }
+    }
+
+    /// Runs one worker until the queue is empty, as `owner`.
+    fn work(&self, fleet: &mut Fleet, owner: &str, walks: &Walks, suppressions: &Suppressions) -> temper_fleet::WorkReport {
+        let db = AdvisoryDb::open(&self.db).unwrap();
+        let matcher = Matcher { db: &db, source: "the test database".into(), suppressions, allow_partial: false };
+        let open = Default::default();
+        let limits = limits();
+        let assessor = Assessor { open: &open, limits: &limits, cache: &self.cache, reporter: walks };
+        let options = WorkOptions { owner: owner.into(), lease: Duration::from_secs(600), exit_when_idle: true, poll: Duration::ZERO };
+        temper_fleet::work(fleet, &assessor, &matcher, &options, walks).unwrap()
+    }
+
+    fn sync(&self, fleet: &mut Fleet) -> temper_fleet::SyncReport {
+        let open = Default::default();
+        let limits = limits();
+        let walks = Walks::default();
+        fleet.sync(&Assessor { open: &open, limits: &limits, cache: &self.cache, reporter: &walks }).unwrap()
+    }
+}
+
+/// (reference, advisory) of every open finding.
+fn open_findings(fleet: &mut Fleet) -> BTreeSet<(String, String)> {
+    fleet.findings().unwrap().into_iter().filter(|f| f.status == "open").map(|f| (f.reference, f.advisory)).collect()
+}
+
+fn two_workers_scan_every_image_exactly_once(store: &Location) {
+    let setup = Setup::new(30, &[LODASH_FIXED_21, MINIMIST]);
+    let mut fleet = Fleet::open(store).unwrap();
+    let added = fleet.add(&setup.references).unwrap();
+    assert_eq!(added.added.len(), 30);
+    assert!(fleet.add(&setup.references[..2]).unwrap().added.is_empty(), "adding twice records nothing");
+    let synced = setup.sync(&mut fleet);
+    assert_eq!((synced.resolved, synced.new_images, synced.enqueued, synced.failed.len()), (30, 30, 30, 0));
+    let again = setup.sync(&mut fleet);
+    assert_eq!((again.new_images, again.enqueued), (0, 0), "a second sync queues no digest already queued");
+
+    let walks = Walks::default();
+    let none = Suppressions::default();
+    let reports: Vec<temper_fleet::WorkReport> = std::thread::scope(|s| {
+        let workers: Vec<_> = ["w1", "w2"]
+            .into_iter()
+            .map(|owner| {
+                let (setup, walks, none) = (&setup, &walks, &none);
+                s.spawn(move || setup.work(&mut Fleet::open(store).unwrap(), owner, walks, none))
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap()).collect()
+    });
+    assert_eq!(reports.iter().map(|r| r.scanned).sum::<usize>(), 30, "{reports:?}");
+    assert!(reports.iter().all(|r| r.failed.is_empty() && r.lost == 0), "{reports:?}");
+    let jobs = fleet.jobs().unwrap();
+    assert_eq!(jobs.len(), 30);
+    assert_eq!(jobs.iter().map(|j| &j.digest).collect::<BTreeSet<_>>().len(), 30, "one job per digest");
+    assert!(jobs.iter().all(|j| j.state == "done" && j.attempts == 1), "every image scanned exactly once: {jobs:?}");
+    assert!(jobs.iter().all(|j| matches!(j.lease_owner.as_deref(), Some("w1" | "w2"))));
+    // 60 layers in all; each base layer is read at most once per worker,
+    // then served by the cache.
+    let (read, cached) = (walks.read.load(Ordering::SeqCst), walks.cached.load(Ordering::SeqCst));
+    assert_eq!(read + cached, 60);
+    assert!(read <= 30 + 3 * 2, "{read} layers read, {cached} from the cache");
+
+    let expected: BTreeSet<(String, String)> = setup
+        .references
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| match i % 3 {
+            0 => Some((r.clone(), "CVE-2099-0001".to_owned())),
+            1 => Some((r.clone(), "CVE-2099-0002".to_owned())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(open_findings(&mut fleet), expected);
+    let status = fleet.status().unwrap();
+    assert_eq!((status.references, status.images.len()), (30, 30));
+    assert_eq!(status.open, BTreeMap::from([("CRITICAL".to_owned(), 10), ("UNKNOWN".to_owned(), 10)]));
+    assert_eq!(status.jobs, BTreeMap::from([("done".to_owned(), 30)]));
+    assert!(status.images.iter().all(|i| i.scanned_at.is_some() && i.platform.as_deref() == Some("linux/amd64")));
+    assert_eq!(status.schema, temper_fleet::schema::VERSION);
+}
+
+fn a_crashed_workers_job_is_reclaimed_after_its_lease(store: &Location) {
+    let setup = Setup::new(3, &[LODASH_FIXED_21, MINIMIST]);
+    let now = Arc::new(AtomicI64::new(1_800_000_000));
+    let clock = {
+        let now = now.clone();
+        Arc::new(move || now.load(Ordering::SeqCst))
+    };
+    let mut fleet = Fleet::open(store).unwrap().with_clock(clock.clone());
+    fleet.add(&setup.references).unwrap();
+    setup.sync(&mut fleet);
+
+    // A worker claims a job, then dies before completing it.
+    let mut crashed = Fleet::open(store).unwrap().with_clock(clock);
+    let lost = crashed.claim("crashed", 600).unwrap().unwrap();
+    let walks = Walks::default();
+    let none = Suppressions::default();
+    let first = setup.work(&mut fleet, "w2", &walks, &none);
+    assert_eq!(first.scanned, 2, "the claimed job is not taken while its lease holds");
+    let running: Vec<_> = fleet.jobs().unwrap().into_iter().filter(|j| j.state == "running").collect();
+    assert_eq!(running.len(), 1);
+    assert_eq!(running[0].lease_owner.as_deref(), Some("crashed"));
+
+    // While it was alive it renewed its lease: still not taken over.
+    now.fetch_add(300, Ordering::SeqCst);
+    assert!(crashed.renew(&lost, 600).unwrap());
+    now.fetch_add(301, Ordering::SeqCst);
+    assert_eq!(setup.work(&mut fleet, "w2", &walks, &none).scanned, 0, "a renewed lease holds past its first term");
+
+    now.fetch_add(300, Ordering::SeqCst);
+    let second = setup.work(&mut fleet, "w2", &walks, &none);
+    assert_eq!(second.scanned, 1, "its lease ran out: the job is back in the queue");
+    let jobs = fleet.jobs().unwrap();
+    assert!(jobs.iter().all(|j| j.state == "done" && j.lease_owner.as_deref() == Some("w2")), "{jobs:?}");
+    let reclaimed = jobs.iter().find(|j| j.digest == lost.digest).unwrap();
+    assert_eq!(reclaimed.attempts, 2);
+
+    // The crashed worker wakes up and finishes: the job is no longer its
+    // own, so nothing is stored twice.
+    let findings_before = fleet.findings().unwrap();
+    let db = AdvisoryDb::open(&setup.db).unwrap();
+    let matcher = Matcher { db: &db, source: "the test database".into(), suppressions: &none, allow_partial: false };
+    let (open, limits) = (Default::default(), limits());
+    let scanned = Assessor { open: &open, limits: &limits, cache: &setup.cache, reporter: &walks }.scan(&lost.reference, &lost.digest).unwrap();
+    assert!(!crashed.renew(&lost, 600).unwrap(), "a lease taken over cannot be renewed");
+    assert!(crashed.complete(&lost, &scanned, &matcher, &walks).unwrap().is_none());
+    assert_eq!(fleet.findings().unwrap(), findings_before);
+    assert!(fleet.status().unwrap().images.iter().all(|i| i.scanned_at.is_some()));
+}
+
+fn rematch_opens_and_closes_findings_with_their_reasons(store: &Location) {
+    let setup = Setup::new(6, &[LODASH_FIXED_21, MINIMIST, LODASH_IGNORED]);
+    let mut fleet = Fleet::open(store).unwrap();
+    fleet.add(&setup.references).unwrap();
+    setup.sync(&mut fleet);
+    let none = Suppressions::default();
+    assert_eq!(setup.work(&mut fleet, "w1", &Walks::default(), &none).scanned, 6);
+    let on = |bases: &[usize], advisory: &str| -> BTreeSet<(String, String)> { setup.references.iter().enumerate().filter(|(i, _)| bases.contains(&(i % 3))).map(|(_, r)| (r.clone(), advisory.to_owned())).collect() };
+    let mut before = on(&[0], "CVE-2099-0001");
+    before.extend(on(&[1], "CVE-2099-0002"));
+    before.extend(on(&[0, 2], "CVE-2099-0004"));
+    assert_eq!(open_findings(&mut fleet), before);
+
+    // The update: the lodash record corrected, minimist's withdrawn, a new
+    // lodash record; and CVE-2099-0004 ignored by the team.
+    let update = setup.tmp.path().join("update");
+    std::fs::create_dir_all(&update).unwrap();
+    for (name, record) in [("a.json", LODASH_FIXED_19), ("b.json", MINIMIST_WITHDRAWN), ("c.json", LODASH_NEW)] {
+        std::fs::write(update.join(name), record).unwrap();
+    }
+    let mut db = AdvisoryDb::open(&setup.db).unwrap();
+    db.import(&[update]).unwrap();
+    let ignore = setup.tmp.path().join(".temperignore");
+    std::fs::write(&ignore, "CVE-2099-0004 accepted risk\n").unwrap();
+    let mut suppressions = Suppressions::default();
+    suppressions.add_ignore_file(&ignore).unwrap();
+    let matcher = Matcher { db: &db, source: "the test database".into(), suppressions: &suppressions, allow_partial: false };
+    let report = fleet.rematch(&matcher, &Walks::default()).unwrap();
+    assert_eq!(report.images, 6);
+    assert_eq!(report.changes.opened, 4, "CVE-2099-0003 on the apps of bases 0 and 2");
+    assert_eq!(report.changes.closed, BTreeMap::from([("advisory-withdrawn", 2), ("fixed-upstream", 2), ("vex", 4)]));
+    assert_eq!(open_findings(&mut fleet), on(&[0, 2], "CVE-2099-0003"));
+    let closed: BTreeSet<(String, String, String)> = fleet.findings().unwrap().into_iter().filter(|f| f.status == "closed").map(|f| (f.reference, f.advisory, f.close_reason.unwrap())).collect();
+    let mut expected = BTreeSet::new();
+    for (bases, advisory, reason) in [(&[0][..], "CVE-2099-0001", "fixed-upstream"), (&[1], "CVE-2099-0002", "advisory-withdrawn"), (&[0, 2], "CVE-2099-0004", "vex")] {
+        expected.extend(on(bases, advisory).into_iter().map(|(r, a)| (r, a, reason.to_owned())));
+    }
+    assert_eq!(closed, expected);
+    let again = fleet.rematch(&matcher, &Walks::default()).unwrap();
+    assert_eq!((again.changes.opened, again.changes.closed.len()), (0, 0), "a second rematch changes nothing");
+
+    // app-0's tag moves to app-1's image: its old digest's findings close.
+    let index_path = setup.layout.join("index.json");
+    let mut index: serde_json::Value = serde_json::from_slice(&std::fs::read(&index_path).unwrap()).unwrap();
+    let app1 = index["manifests"][1]["digest"].clone();
+    index["manifests"][0]["digest"] = app1;
+    std::fs::write(&index_path, serde_json::to_vec(&index).unwrap()).unwrap();
+    let moved = setup.sync(&mut fleet);
+    assert_eq!((moved.moved, moved.new_images, moved.enqueued), (1, 1, 0), "the digest was scanned already: nothing to queue");
+    let app0 = &setup.references[0];
+    let findings = fleet.findings().unwrap();
+    assert!(findings.iter().any(|f| &f.reference == app0 && f.advisory == "CVE-2099-0003" && f.close_reason.as_deref() == Some("image-gone")));
+    let status = fleet.status().unwrap();
+    let current = status.images.iter().find(|i| &i.reference == app0).unwrap();
+    assert_eq!(current.digest, index["manifests"][1]["digest"].as_str().unwrap());
+    assert!(current.scanned_at.is_some() && current.open.is_empty(), "it shares app-1's scan: {current:?}");
+}

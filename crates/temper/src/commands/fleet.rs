@@ -1,0 +1,208 @@
+//! `temper fleet …`: the fleet store's commands. Each turns its flags into
+//! `temper-fleet` calls and renders the result as a table, JSON or CSV.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context, Result, anyhow};
+use temper_cli::{FleetCommand, FleetFormat, MatchArgs, ReadArgs, StoreArgs};
+use temper_fleet::worker::{Assessor, WorkOptions};
+use temper_fleet::{Changes, Fleet, Location, Matcher};
+use temper_verdict::CacheSettings;
+
+use super::{db, print, source_options};
+use crate::progress::Terminal;
+use crate::{render, term};
+
+/// The exit code when some references could not be resolved or some
+/// images not scanned (each named in a warning): errors are 2, as always.
+const PARTLY_FAILED: u8 = 2;
+
+/// `fleet sync` scans its own queue until it is empty, so it never polls.
+const NO_POLL: Duration = Duration::ZERO;
+
+pub fn run(command: FleetCommand) -> Result<ExitCode> {
+    match command {
+        FleetCommand::Add { references, file, store } => add(references, file.as_deref(), &store),
+        FleetCommand::Sync { no_scan, store, matching, read } => sync(no_scan, &store, &matching, &read),
+        FleetCommand::Worker { exit_when_idle, name, lease, poll, store, matching, read } => {
+            let options = WorkOptions { owner: name.unwrap_or_else(default_owner), lease: Duration::from_secs(lease), exit_when_idle, poll: Duration::from_secs(poll) };
+            worker(&options, &store, &matching, &read)
+        }
+        FleetCommand::Rematch { store, matching } => rematch(&store, &matching),
+        FleetCommand::Status { store } => status(&store),
+    }
+}
+
+fn open(store: &StoreArgs) -> Result<Fleet> {
+    Ok(Fleet::open(&Location::or_default(store.store.as_deref())?)?)
+}
+
+/// `HOST:PID`, unique among the workers sharing a store.
+fn default_owner() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").ok().map(|h| h.trim().to_owned()).filter(|h| !h.is_empty()).or_else(|| std::env::var("HOSTNAME").ok()).unwrap_or_else(|| "worker".into());
+    format!("{host}:{}", std::process::id())
+}
+
+/// References from the arguments and `--file` (one a line, blank lines
+/// and `#` comments skipped).
+fn references(mut given: Vec<String>, file: Option<&std::path::Path>) -> Result<Vec<String>> {
+    if let Some(path) = file {
+        let text = std::fs::read_to_string(path).with_context(|| format!("--file {}: cannot read the references", path.display()))?;
+        given.extend(text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_owned));
+    }
+    if given.is_empty() {
+        return Err(anyhow!("no references: name images (`temper fleet add REF…`) or give --file FILE"));
+    }
+    Ok(given)
+}
+
+fn add(given: Vec<String>, file: Option<&std::path::Path>, store: &StoreArgs) -> Result<ExitCode> {
+    let references = references(given, file)?;
+    let mut fleet = open(store)?;
+    let outcome = fleet.add(&references)?;
+    let mut rows = vec![vec!["REFERENCE".to_owned(), "STATUS".to_owned()]];
+    rows.extend(outcome.added.iter().map(|r| vec![r.clone(), "added".into()]));
+    rows.extend(outcome.known.iter().map(|r| vec![r.clone(), "already tracked".into()]));
+    emit(store.format, &serde_json::to_value(&outcome)?, &rows, &[])?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The advisory database and suppressions `matching` names.
+fn matching_db(matching: &MatchArgs) -> Result<(temper_advisory::db::AdvisoryDb, String, temper_finding::vex::Suppressions)> {
+    let (db, source) = db::for_matching(matching.config.as_deref(), &matching.advisories, &matching.db, false, true)?;
+    let suppressions = super::suppressions(&matching.vex, matching.ignore_file.as_deref())?;
+    Ok((db, source, suppressions))
+}
+
+fn cache(read: &ReadArgs) -> CacheSettings {
+    CacheSettings { disabled: read.no_cache, dir: read.cache_dir.clone(), verify_blobs: false }
+}
+
+/// The layer pass's limits: the defaults `scan` has.
+fn limits() -> temper_layer::Limits {
+    temper_layer::Limits { max_layer_bytes: 32 << 30, max_image_bytes: 128 << 30, max_ratio: 200, max_entries: 2_000_000 }
+}
+
+fn sync(no_scan: bool, store: &StoreArgs, matching: &MatchArgs, read: &ReadArgs) -> Result<ExitCode> {
+    let allow_partial_db = matching.allow_partial_db;
+    let open_options = source_options(&read.registry)?;
+    let (limits, cache) = (limits(), cache(read));
+    let assessor = Assessor { open: &open_options, limits: &limits, cache: &cache, reporter: &Terminal };
+    // The database is opened first: a missing one fails before any registry request.
+    let matching = if no_scan { None } else { Some(matching_db(matching)?) };
+    let mut fleet = open(store)?;
+    let synced = fleet.sync(&assessor)?;
+    for (reference, why) in &synced.failed {
+        term::warn(&format!("{}: not synced: {}", render::escape(reference), render::escape(why)));
+    }
+    let mut rows = summary(&[("resolved", synced.resolved), ("new images", synced.new_images), ("moved", synced.moved), ("queued", synced.enqueued), ("unresolved", synced.failed.len())]);
+    let mut json = serde_json::json!({ "sync": synced });
+    let mut failed = !synced.failed.is_empty();
+    if let Some((db, source, suppressions)) = &matching {
+        let matcher = Matcher { db, source: source.clone(), suppressions, allow_partial: allow_partial_db };
+        let options = WorkOptions { owner: default_owner(), lease: Duration::from_secs(900), exit_when_idle: true, poll: NO_POLL };
+        let worked = temper_fleet::work(&mut fleet, &assessor, &matcher, &options, &Terminal)?;
+        rows.extend(work_rows(worked.scanned, worked.failed.len(), &worked.changes).into_iter().skip(1));
+        failed |= !worked.failed.is_empty();
+        json["work"] = serde_json::to_value(&worked)?;
+    }
+    emit(store.format, &json, &rows, &[1])?;
+    Ok(if failed { ExitCode::from(PARTLY_FAILED) } else { ExitCode::SUCCESS })
+}
+
+fn worker(options: &WorkOptions, store: &StoreArgs, matching: &MatchArgs, read: &ReadArgs) -> Result<ExitCode> {
+    let open_options = source_options(&read.registry)?;
+    let (limits, cache) = (limits(), cache(read));
+    let assessor = Assessor { open: &open_options, limits: &limits, cache: &cache, reporter: &Terminal };
+    let (db, source, suppressions) = matching_db(matching)?;
+    let matcher = Matcher { db: &db, source, suppressions: &suppressions, allow_partial: matching.allow_partial_db };
+    let mut fleet = open(store)?;
+    let worked = temper_fleet::work(&mut fleet, &assessor, &matcher, options, &Terminal)?;
+    emit(store.format, &serde_json::to_value(&worked)?, &work_rows(worked.scanned, worked.failed.len(), &worked.changes), &[1])?;
+    Ok(if worked.failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(PARTLY_FAILED) })
+}
+
+fn rematch(store: &StoreArgs, matching: &MatchArgs) -> Result<ExitCode> {
+    let (db, source, suppressions) = matching_db(matching)?;
+    let matcher = Matcher { db: &db, source, suppressions: &suppressions, allow_partial: matching.allow_partial_db };
+    let mut fleet = open(store)?;
+    let report = fleet.rematch(&matcher, &Terminal)?;
+    let mut rows = summary(&[("images", report.images)]);
+    rows.extend(change_rows(&report.changes));
+    emit(store.format, &serde_json::to_value(&report)?, &rows, &[1])?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Severities, worst first, as the status columns show them.
+const SEVERITIES: [&str; 5] = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN"];
+
+fn status(store: &StoreArgs) -> Result<ExitCode> {
+    let mut fleet = open(store)?;
+    let status = fleet.status()?;
+    // The reference, the longest cell, goes last: a narrow terminal shortens it first.
+    let mut rows = vec![["DIGEST", "PLATFORM", "FIRST SEEN", "SCANNED"].into_iter().chain(SEVERITIES).chain(["REFERENCE"]).map(str::to_owned).collect::<Vec<_>>()];
+    for image in &status.images {
+        let mut row = vec![image.digest.clone(), image.platform.clone().unwrap_or_default(), date(image.first_seen), image.scanned_at.map_or_else(|| "queued".to_owned(), date)];
+        row.extend(SEVERITIES.iter().map(|s| image.open.get(*s).copied().unwrap_or(0).to_string()));
+        row.push(image.reference.clone());
+        rows.push(row);
+    }
+    let json = serde_json::to_value(&status)?;
+    if store.format != FleetFormat::Table {
+        return emit(store.format, &json, &rows, &[]).map(|()| ExitCode::SUCCESS);
+    }
+    // A digest is 71 characters; `sha256:` and 12 hex digits tell images
+    // apart. Severities shortened as column heads, so a row fits 100 columns.
+    for (head, short) in rows[0].iter_mut().skip(4).zip(["CRIT", "HIGH", "MED", "LOW", "UNK"]) {
+        *head = short.to_owned();
+    }
+    for row in rows.iter_mut().skip(1) {
+        row[0] = row[0].get(..19).unwrap_or(&row[0]).to_owned();
+    }
+    let mut text = format!("{} ({} references, schema {})\n", render::escape(&status.store), status.references, status.schema);
+    text.push_str(&render::columns(&rows, &[4, 5, 6, 7, 8]));
+    let counts = |m: &std::collections::BTreeMap<String, i64>| if m.is_empty() { "none".to_owned() } else { m.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ") };
+    text.push_str(&format!("open findings: {}\nclosed findings: {}\njobs: {}\n", counts(&status.open), counts(&status.closed), counts(&status.jobs)));
+    print(&text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `YYYY-MM-DD` of a Unix time.
+fn date(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix).map(|t| t.date().to_string()).unwrap_or_else(|_| unix.to_string())
+}
+
+/// A two-column table of counts.
+fn summary(counts: &[(&str, usize)]) -> Vec<Vec<String>> {
+    let mut rows = vec![vec!["WHAT".to_owned(), "COUNT".to_owned()]];
+    rows.extend(counts.iter().map(|(what, n)| vec![(*what).to_owned(), n.to_string()]));
+    rows
+}
+
+fn change_rows(changes: &Changes) -> Vec<Vec<String>> {
+    let mut rows = vec![vec!["findings opened".to_owned(), changes.opened.to_string()]];
+    rows.extend(changes.closed.iter().map(|(reason, n)| vec![format!("findings closed: {reason}"), n.to_string()]));
+    rows
+}
+
+fn work_rows(scanned: usize, failed: usize, changes: &Changes) -> Vec<Vec<String>> {
+    let mut rows = summary(&[("scanned", scanned), ("scan failed", failed)]);
+    rows.extend(change_rows(changes));
+    rows
+}
+
+/// Prints `rows` (a header, then data) as a table or CSV, or `json`.
+fn emit(format: FleetFormat, json: &serde_json::Value, rows: &[Vec<String>], right: &[usize]) -> Result<()> {
+    match format {
+        FleetFormat::Json => print(&(serde_json::to_string_pretty(json)? + "\n")),
+        FleetFormat::Table => print(&render::columns(rows, right)),
+        FleetFormat::Csv => {
+            let mut out = csv::Writer::from_writer(Vec::new());
+            for row in rows {
+                out.write_record(row)?;
+            }
+            print(&String::from_utf8(out.into_inner().map_err(|e| anyhow!("CSV output: {e}"))?)?)
+        }
+    }
+}

@@ -1,0 +1,83 @@
+//! `temper fleet` end to end on a SQLite store: add from a file, sync
+//! without scanning, two worker processes emptying the queue, status in
+//! every format, rematch against newer advisories. (The stores themselves,
+//! PostgreSQL included, are tested in crates/temper-fleet/tests.)
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+#[path = "../../temper-layer/tests/support/mod.rs"]
+mod support;
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+use support::{Comp, ImageSpec, OciLayout, file, layer, with_ref};
+
+const LODASH: &str = r#"{"id":"GHSA-cli-0001","aliases":["CVE-2099-0101"],"modified":"2026-01-01T00:00:00Z",
+ "affected":[{"package":{"ecosystem":"npm","name":"lodash"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"4.17.21"}]}]}]}"#;
+
+fn temper(dir: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_temper"));
+    c.args(args).env("TEMPER_CACHE_DIR", dir.join("cache")).env("TEMPER_FLEET_STORE", dir.join("fleet.db")).env_remove("TEMPER_CONFIG").env("XDG_CONFIG_HOME", dir).env("XDG_DATA_HOME", dir);
+    c
+}
+
+fn ok(out: Output) -> String {
+    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn add_sync_two_workers_status_and_rematch_through_the_cli() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let layout_dir = dir.join("layout");
+    let layout = OciLayout::new(&layout_dir);
+    let base = layer(&[file("usr/lib/node_modules/lodash/package.json", r#"{"name":"lodash","version":"4.17.20"}"#)], Comp::Gzip);
+    let mut manifests = Vec::new();
+    let mut list = String::from("# the apps\n");
+    for i in 0..4 {
+        let app = layer(&[file(&format!("srv/{i}.txt"), format!("app {i}"))], Comp::Gzip);
+        manifests.push(with_ref(layout.add_image(&ImageSpec::new(vec![base.clone(), app])), &format!("app-{i}")));
+        list.push_str(&format!("oci:{}:app-{i}\n", layout_dir.display()));
+    }
+    layout.write_index(manifests);
+    std::fs::write(dir.join("refs.txt"), &list).unwrap();
+    let osv = dir.join("osv");
+    std::fs::create_dir_all(&osv).unwrap();
+    std::fs::write(osv.join("a.json"), LODASH).unwrap();
+    let osv = osv.to_str().unwrap();
+
+    let added = ok(temper(dir, &["fleet", "add", "--file", dir.join("refs.txt").to_str().unwrap(), "--format", "json"]).output().unwrap());
+    assert_eq!(serde_json::from_str::<Value>(&added).unwrap()["added"].as_array().unwrap().len(), 4);
+    let refused = temper(dir, &["fleet", "add", "localhost:5000/apps/*"]).output().unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("repository globs are not supported yet"), "{}", String::from_utf8_lossy(&refused.stderr));
+
+    let synced: Value = serde_json::from_str(&ok(temper(dir, &["fleet", "sync", "--no-scan", "--advisories", osv, "--format", "json"]).output().unwrap())).unwrap();
+    assert_eq!(synced["sync"]["enqueued"], 4);
+    assert!(synced.get("work").is_none(), "--no-scan scans nothing");
+
+    let workers: Vec<_> = ["a", "b"].iter().map(|name| temper(dir, &["fleet", "worker", "--exit-when-idle", "--name", name, "--advisories", osv, "--format", "json"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap()).collect();
+    let scanned: u64 = workers.into_iter().map(|w| serde_json::from_str::<Value>(&ok(w.wait_with_output().unwrap())).unwrap()["scanned"].as_u64().unwrap()).sum();
+    assert_eq!(scanned, 4);
+
+    let status: Value = serde_json::from_str(&ok(temper(dir, &["fleet", "status", "--format", "json"]).output().unwrap())).unwrap();
+    assert_eq!(status["jobs"], serde_json::json!({"done": 4}));
+    assert_eq!(status["open"], serde_json::json!({"UNKNOWN": 4}));
+    let csv = ok(temper(dir, &["fleet", "status", "--format", "csv"]).output().unwrap());
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "DIGEST,PLATFORM,FIRST SEEN,SCANNED,CRITICAL,HIGH,MEDIUM,LOW,UNKNOWN,REFERENCE");
+    assert_eq!(lines.len(), 5);
+    let fields: Vec<&str> = lines[1].split(',').collect();
+    assert!(fields[0].starts_with("sha256:") && fields[1] == "linux/amd64", "{}", lines[1]);
+    assert_eq!(fields[4..], ["0", "0", "0", "0", "1", &format!("oci:{}:app-0", layout_dir.display())]);
+    let table = ok(temper(dir, &["fleet", "status"]).output().unwrap());
+    assert!(table.contains("open findings: UNKNOWN 4") && table.contains("jobs: done 4"), "{table}");
+
+    // The fix is now known below the installed version: every finding closes.
+    std::fs::write(dir.join("osv/a.json"), LODASH.replace("4.17.21", "4.17.19")).unwrap();
+    let rematched: Value = serde_json::from_str(&ok(temper(dir, &["fleet", "rematch", "--advisories", osv, "--format", "json"]).output().unwrap())).unwrap();
+    assert_eq!(rematched["images"], 4);
+    assert_eq!(rematched["closed"], serde_json::json!({"fixed-upstream": 4}));
+}
