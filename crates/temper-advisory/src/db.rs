@@ -9,6 +9,11 @@
 //! `PRAGMA user_version`; a database written by another schema version is
 //! refused with a message saying how to rebuild it, never misread.
 //!
+//! The SLA clock starts here: for each (record, ecosystem family,
+//! package) the database keeps the date a fixed version first became
+//! known ([`AdvisoryDb::fix_known_since`]), set once and never moved by
+//! later imports (see [`FixSource`] for where each date comes from).
+//!
 //! Records come from strangers (feeds, mirrors, zips): each file is
 //! bounded in size, a record that does not parse is reported with its
 //! path and skipped, and a zip's entries are bounded in size and number.
@@ -24,7 +29,7 @@ use crate::cve::{self, CveRecord, Metric, Origin};
 use crate::osv::Record;
 
 /// The schema this build reads and writes.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 /// The most ids one vulnerability is followed through when looking for
 /// its severity (a record naming hundreds of aliases is not trusted to
 /// pull in the whole database).
@@ -115,6 +120,11 @@ pub struct AdvisoryDb {
     path: PathBuf,
 }
 
+/// The current Unix time in seconds.
+fn unix_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
 /// The ecosystem family of an OSV ecosystem name (`Debian:12` → `Debian`).
 pub fn family(ecosystem: &str) -> &str {
     ecosystem.split(':').next().unwrap_or(ecosystem)
@@ -155,6 +165,92 @@ pub fn default_path() -> Option<PathBuf> {
 /// are read when rating a finding by alias; the others only link ids.
 fn rates(record: &Record) -> bool {
     !record.severity.is_empty() || record.affected.iter().any(|a| !a.severity.is_empty()) || record.vendor_words().next().is_some()
+}
+
+/// When a fixed version of one package first became known, and how temper knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct FixKnown {
+    /// Unix time.
+    pub since: i64,
+    /// Where the time comes from.
+    pub source: FixSource,
+}
+
+/// Where a [`FixKnown`] time comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FixSource {
+    /// The record's own date of the fix: a Debian changelog entry's date
+    /// (the entry that names the vulnerability, in the upload that fixed it).
+    Changelog,
+    /// An import or update found the fix where the record, held before,
+    /// had none: the date of that update.
+    Update,
+    /// The record already held the fix when temper first imported it: the
+    /// import's date, so the fix may be older (OSV's `published` and
+    /// `modified` date the record, not its fix, and are not used).
+    FirstImport,
+}
+
+impl FixSource {
+    /// As stored and shown.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FixSource::Changelog => "changelog",
+            FixSource::Update => "update",
+            FixSource::FirstImport => "first-import",
+        }
+    }
+
+    /// The inverse of [`FixSource::as_str`].
+    pub fn parse(text: &str) -> Option<FixSource> {
+        [FixSource::Changelog, FixSource::Update, FixSource::FirstImport].into_iter().find(|s| s.as_str() == text)
+    }
+}
+
+/// Records (advisory, family, package) the first time it is seen; with its
+/// fix date when a fix is already there. A row that exists is left as is.
+const PUT_FIX_KNOWN: &str = "INSERT OR IGNORE INTO fix_known (record_id, family, name, first_seen, since, source) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+/// Dates a fix that appeared in a record held before without one; a date
+/// once set never moves.
+const FIX_APPEARED: &str = "UPDATE fix_known SET since = ?4, source = ?5 WHERE record_id = ?1 AND family = ?2 AND name = ?3 AND since IS NULL";
+
+/// The date of a record's fix as the record itself gives it: temper's
+/// Debian records are made from changelogs (`database_specific.source`
+/// says so) and are `published` at the date of the changelog entry naming
+/// the vulnerability. No other feed dates its fixes (an OSV record's
+/// `published` and `modified` date the record).
+fn changelog_date(record: &Record) -> Option<i64> {
+    let source = record.database_specific.as_ref()?.get("source")?.as_str()?;
+    if !source.starts_with("debian changelog") {
+        return None;
+    }
+    let published = time::OffsetDateTime::parse(record.published.as_deref()?, &time::format_description::well_known::Rfc3339).ok()?;
+    Some(published.unix_timestamp())
+}
+
+/// Keeps the fix-known dates of `record`'s packages, an import at `now`.
+fn record_fixes(record: &Record, now: i64, put: &mut rusqlite::Statement<'_>, appeared: &mut rusqlite::Statement<'_>) -> Result<(), rusqlite::Error> {
+    let mut packages: BTreeMap<(String, String), bool> = BTreeMap::new();
+    for a in &record.affected {
+        let Some(p) = &a.package else { continue };
+        let fam = family(&p.ecosystem).to_owned();
+        let fixed = a.ranges.iter().flat_map(|r| &r.events).any(|e| matches!(e, crate::osv::Event::Fixed(_)));
+        *packages.entry((index_name(&fam, &p.name), fam)).or_default() |= fixed;
+    }
+    let own = changelog_date(record);
+    for ((name, fam), fixed) in packages {
+        let (first, later) = match own {
+            Some(date) => ((Some(date), Some(FixSource::Changelog.as_str())), (date, FixSource::Changelog)),
+            None => ((Some(now), Some(FixSource::FirstImport.as_str())), (now, FixSource::Update)),
+        };
+        let (since, source) = if fixed { first } else { (None, None) };
+        put.execute(params![record.id, fam, name, now, since, source])?;
+        if fixed {
+            appeared.execute(params![record.id, fam, name, later.0, later.1.as_str()])?;
+        }
+    }
+    Ok(())
 }
 
 /// One parsed input file.
@@ -303,11 +399,14 @@ struct Writer<'t> {
     put_cve: rusqlite::Statement<'t>,
     delete_rated: rusqlite::Statement<'t>,
     put_rated: rusqlite::Statement<'t>,
+    put_fix_known: rusqlite::Statement<'t>,
+    fix_appeared: rusqlite::Statement<'t>,
+    now: i64,
     stats: ImportStats,
 }
 
 impl<'t> Writer<'t> {
-    fn new(tx: &'t rusqlite::Transaction<'t>, path: &'t Path, source: &'t str) -> Result<Self, rusqlite::Error> {
+    fn new(tx: &'t rusqlite::Transaction<'t>, path: &'t Path, source: &'t str, now: i64) -> Result<Self, rusqlite::Error> {
         Ok(Writer {
             path,
             source,
@@ -322,6 +421,9 @@ impl<'t> Writer<'t> {
             put_cve: tx.prepare("INSERT OR REPLACE INTO cve_records (id, source, modified, metrics) VALUES (?1, ?2, ?3, ?4)")?,
             delete_rated: tx.prepare("DELETE FROM rated WHERE record_id = ?1")?,
             put_rated: tx.prepare("INSERT OR REPLACE INTO rated (record_id) VALUES (?1)")?,
+            put_fix_known: tx.prepare(PUT_FIX_KNOWN)?,
+            fix_appeared: tx.prepare(FIX_APPEARED)?,
+            now,
             stats: ImportStats::default(),
         })
     }
@@ -367,6 +469,7 @@ impl<'t> Writer<'t> {
                 for (f, n) in &packages {
                     self.put_affected.execute(params![f, n, record.id]).map_err(sqlite)?;
                 }
+                record_fixes(&record, self.now, &mut self.put_fix_known, &mut self.fix_appeared).map_err(sqlite)?;
                 // Upstream ids are indexed beside aliases: both name the
                 // same vulnerability when looking for its severity.
                 let mut others: Vec<&String> = record.aliases.iter().chain(&record.upstream).filter(|a| **a != record.id).collect();
@@ -431,7 +534,8 @@ impl AdvisoryDb {
             )
             .map_err(sqlite)?;
         }
-        if (version == 0 && tables == 0) || version == 1 {
+        let fresh = version == 0 && tables == 0;
+        if fresh || version == 1 {
             // Version 2 adds the CVE severity tables and the index of records
             // that carry a severity; a version 1 database keeps its records
             // (their upstream ids are indexed on the next import of them).
@@ -457,6 +561,30 @@ impl AdvisoryDb {
             }
             tx.execute_batch("PRAGMA user_version = 2;").map_err(sqlite)?;
             tx.commit().map_err(sqlite)?;
+        }
+        if fresh || version == 1 || version == 2 {
+            // Version 3 adds when each fix became known; the records held
+            // count as first imported now (their fixes may be older).
+            let tx = conn.unchecked_transaction().map_err(sqlite)?;
+            tx.execute_batch(
+                "CREATE TABLE fix_known (record_id TEXT NOT NULL, family TEXT NOT NULL, name TEXT NOT NULL, first_seen INTEGER NOT NULL, since INTEGER, source TEXT, PRIMARY KEY (record_id, family, name));",
+            )
+            .map_err(sqlite)?;
+            {
+                let now = unix_now();
+                let mut read = tx.prepare("SELECT json FROM records").map_err(sqlite)?;
+                let mut put = tx.prepare(PUT_FIX_KNOWN).map_err(sqlite)?;
+                let mut appeared = tx.prepare(FIX_APPEARED).map_err(sqlite)?;
+                let mut rows = read.query([]).map_err(sqlite)?;
+                while let Some(row) = rows.next().map_err(sqlite)? {
+                    let json: Vec<u8> = row.get(0).map_err(sqlite)?;
+                    if let Ok(record) = serde_json::from_slice::<Record>(&json) {
+                        record_fixes(&record, now, &mut put, &mut appeared).map_err(sqlite)?;
+                    }
+                }
+            }
+            tx.execute_batch("PRAGMA user_version = 3;").map_err(sqlite)?;
+            tx.commit().map_err(sqlite)?;
         } else if version != SCHEMA_VERSION {
             return Err(DbError::Schema { path: path.to_owned(), found: version });
         }
@@ -466,8 +594,14 @@ impl AdvisoryDb {
     /// Imports OSV JSON files, directories of them (recursively), osv.dev
     /// `all.zip` exports and CISA KEV catalogs, all in one transaction.
     pub fn import(&mut self, paths: &[PathBuf]) -> Result<ImportStats, DbError> {
+        self.import_at(paths, unix_now())
+    }
+
+    /// [`AdvisoryDb::import`] as if run at Unix time `now`: the date a fix
+    /// found by this import becomes known.
+    pub fn import_at(&mut self, paths: &[PathBuf], now: i64) -> Result<ImportStats, DbError> {
         let inputs = collect_inputs(paths)?;
-        self.write("import", &inputs, |_| Ok(()))
+        self.write("import", &inputs, now, |_| Ok(()))
     }
 
     /// Replaces everything feed `feed` brought before with the records in
@@ -477,7 +611,9 @@ impl AdvisoryDb {
         let source = format!("feed:{}", feed.name);
         let inputs = vec![file.to_owned()];
         let feed = feed.clone();
-        self.write(&source.clone(), &inputs, move |tx| {
+        // The feed's check time dates the fixes it brings.
+        let now = feed.fetched;
+        self.write(&source.clone(), &inputs, now, move |tx| {
             for table in ["affected", "aliases"] {
                 tx.execute(&format!("DELETE FROM {table} WHERE record_id IN (SELECT id FROM records WHERE source = ?1)"), [&source])?;
             }
@@ -514,13 +650,13 @@ impl AdvisoryDb {
 
     /// One transaction: `before` (clearing what is replaced), then every
     /// input, then the `updated` stamp.
-    fn write(&mut self, source: &str, inputs: &[PathBuf], before: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<(), rusqlite::Error>) -> Result<ImportStats, DbError> {
+    fn write(&mut self, source: &str, inputs: &[PathBuf], now: i64, before: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<(), rusqlite::Error>) -> Result<ImportStats, DbError> {
         let path = self.path.clone();
         let sqlite = |source| DbError::Sqlite { path: path.clone(), source };
         let tx = self.conn.transaction().map_err(sqlite)?;
         before(&tx).map_err(sqlite)?;
         let stats = {
-            let mut writer = Writer::new(&tx, &path, source).map_err(sqlite)?;
+            let mut writer = Writer::new(&tx, &path, source, now).map_err(sqlite)?;
             // JSON files are parsed in parallel, a bounded batch at a time.
             for batch in inputs.chunks(1024) {
                 let (zips, files): (Vec<&PathBuf>, Vec<&PathBuf>) = batch.iter().partition(|p| p.extension().is_some_and(|x| x == "zip"));
@@ -536,7 +672,6 @@ impl AdvisoryDb {
         };
         let total: usize = stats.records.values().sum::<usize>() + stats.cve;
         tx.execute("UPDATE feeds SET records = ?2 WHERE 'feed:' || name = ?1", params![source, i64::try_from(total).unwrap_or(i64::MAX)]).map_err(sqlite)?;
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
         tx.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('updated', ?1)", [now.to_string()]).map_err(sqlite)?;
         tx.commit().map_err(sqlite)?;
         Ok(stats)
@@ -662,6 +797,22 @@ impl AdvisoryDb {
     pub fn withdrawn(&self, id: &str) -> Result<Option<bool>, DbError> {
         let sqlite = |source| DbError::Sqlite { path: self.path.clone(), source };
         self.conn.query_row("SELECT withdrawn FROM records WHERE id = ?1", [id], |r| r.get::<_, bool>(0)).optional().map_err(sqlite)
+    }
+
+    /// Since when a fixed version of `package` (in `ecosystem`, an OSV
+    /// ecosystem or its family) is known to record `id`; `None` when the
+    /// record gives none or the database does not hold it.
+    pub fn fix_known_since(&self, id: &str, ecosystem: &str, package: &str) -> Result<Option<FixKnown>, DbError> {
+        let sqlite = |source| DbError::Sqlite { path: self.path.clone(), source };
+        let fam = family(ecosystem);
+        let row: Option<(i64, String)> = self
+            .conn
+            .prepare_cached("SELECT since, source FROM fix_known WHERE record_id = ?1 AND family = ?2 AND name = ?3 AND since IS NOT NULL")
+            .map_err(sqlite)?
+            .query_row(params![id, fam, index_name(fam, package)], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()
+            .map_err(sqlite)?;
+        Ok(row.and_then(|(since, source)| Some(FixKnown { since, source: FixSource::parse(&source)? })))
     }
 
     /// Whether `cve` is in the KEV catalog, and since when.

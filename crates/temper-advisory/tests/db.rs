@@ -128,7 +128,7 @@ fn migrates_a_version_1_database_and_rates_by_alias() {
     AdvisoryDb::open(&path).unwrap().import(&[dir]).unwrap();
     // What a version 1 database looked like: no CVE tables, no index of rated records.
     let conn = rusqlite::Connection::open(&path).unwrap();
-    conn.execute_batch("DROP TABLE cve_records; DROP TABLE cve_metrics; DROP TABLE rated; PRAGMA user_version = 1;").unwrap();
+    conn.execute_batch("DROP TABLE cve_records; DROP TABLE cve_metrics; DROP TABLE rated; DROP TABLE fix_known; PRAGMA user_version = 1;").unwrap();
     drop(conn);
     let db = AdvisoryDb::open(&path).unwrap();
     let related = db.related(["GO-1", "GHSA-aaaa"]).unwrap();
@@ -136,5 +136,5 @@ fn migrates_a_version_1_database_and_rates_by_alias() {
     let ids: Vec<&str> = related.records.iter().map(|r| r.id.as_str()).collect();
     assert_eq!(ids, ["GHSA-aaaa"], "only records that carry a severity are read");
     let conn = rusqlite::Connection::open(&path).unwrap();
-    assert_eq!(conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0)).unwrap(), 2);
+    assert_eq!(conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0)).unwrap(), temper_advisory::db::SCHEMA_VERSION);
 }

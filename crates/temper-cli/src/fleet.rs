@@ -130,6 +130,18 @@ pub enum FleetCommand {
         #[command(flatten)]
         matching: MatchArgs,
     },
+    /// List every open finding whose fix has been known longer than its severity's SLA; exit 1 when there is one.
+    Report {
+        /// Days a known fix may stay unapplied, per severity (critical, high, medium, low, unknown).
+        #[arg(long, value_name = "LIMITS", default_value = "critical=7d,high=30d,medium=90d")]
+        sla: String,
+        /// Judge at this time instead of now: YYYY-MM-DD (midnight UTC) or RFC 3339.
+        #[arg(long, value_name = "DATE")]
+        now: Option<String>,
+        /// The store and the output.
+        #[command(flatten)]
+        store: StoreArgs,
+    },
     /// Show the tracked images, open findings by severity, closed ones by reason, and the queue.
     Status {
         /// The store and the output.

@@ -66,6 +66,11 @@ pub struct Finding {
     /// When the advisory (and so its fix) was published.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub published: Option<String>,
+    /// The OSV ecosystem family and package name the records matched
+    /// (Debian: the source package), under which the advisory database
+    /// keeps when each fix became known.
+    #[serde(skip)]
+    pub matched_in: (&'static str, String),
 }
 
 /// A package that could not be matched, and why.
@@ -261,7 +266,7 @@ pub fn match_inventory(db: &AdvisoryDb, inventory: &Inventory) -> Result<Matches
             }
         }
         let matched_as = (q.name != p.package.name || q.version != p.package.version).then(|| format!("{} {}", q.name, q.version));
-        findings.extend(merge(p, hits, matched_as, q.scheme, db, &mut related)?);
+        findings.extend(merge(p, hits, matched_as, (q.family, q.name.clone()), q.scheme, db, &mut related)?);
     }
     let mut findings = group_copies(findings);
     findings.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| (&a.package, &a.version, &a.id, a.layer).cmp(&(&b.package, &b.version, &b.id, b.layer))));
@@ -294,7 +299,7 @@ fn group_copies(findings: Vec<Finding>) -> Vec<Finding> {
 }
 
 /// One finding per group of hits that share an id or alias.
-fn merge(p: &InventoryPackage, hits: Vec<Hit>, matched_as: Option<String>, scheme: &dyn VersionScheme, db: &AdvisoryDb, related: &mut RelatedCache) -> Result<Vec<Finding>, DbError> {
+fn merge(p: &InventoryPackage, hits: Vec<Hit>, matched_as: Option<String>, matched_in: (&'static str, String), scheme: &dyn VersionScheme, db: &AdvisoryDb, related: &mut RelatedCache) -> Result<Vec<Finding>, DbError> {
     let mut groups: Vec<(BTreeSet<String>, Vec<Hit>)> = Vec::new();
     for hit in hits {
         let ids: BTreeSet<String> = hit.record.ids().map(str::to_owned).collect();
@@ -350,6 +355,7 @@ fn merge(p: &InventoryPackage, hits: Vec<Hit>, matched_as: Option<String>, schem
             kev,
             summary,
             published: hits.iter().filter_map(|h| h.record.published.clone()).min(),
+            matched_in: matched_in.clone(),
             id,
         });
     }

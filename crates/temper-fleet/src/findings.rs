@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
-use temper_advisory::db::AdvisoryDb;
+use temper_advisory::db::{AdvisoryDb, FixKnown};
 use temper_finding::vex::Suppressions;
 use temper_inventory::{Inventory, InventoryPackage, OsRelease, Package};
 use temper_verdict::Reporter;
@@ -65,6 +65,8 @@ pub(crate) struct Found {
     installed: String,
     fixed: Option<String>,
     severity: String,
+    /// Since when a fix is known: the earliest of its records'.
+    fix_known: Option<FixKnown>,
 }
 
 /// What matching one inventory gave.
@@ -99,10 +101,20 @@ impl Matcher<'_> {
     pub(crate) fn find(&self, inventory: &Inventory, reporter: &dyn Reporter) -> Result<Outcome, Error> {
         temper_verdict::advisories::require_coverage(self.db, inventory, self.allow_partial, &self.source, reporter)?;
         let matches = temper_verdict::vulnerabilities::find(self.db, inventory, self.suppressions, &Filter::default())?;
-        let findings = matches
-            .findings
-            .iter()
-            .map(|f| Found {
+        let mut findings = Vec::with_capacity(matches.findings.len());
+        for f in &matches.findings {
+            let mut fix_known: Option<FixKnown> = None;
+            if !f.fixed_versions.is_empty() {
+                let (family, name) = &f.matched_in;
+                for record in &f.records {
+                    if let Some(known) = self.db.fix_known_since(record, family, name)?
+                        && fix_known.is_none_or(|k| known.since < k.since)
+                    {
+                        fix_known = Some(known);
+                    }
+                }
+            }
+            findings.push(Found {
                 advisory: f.id.clone(),
                 records: f.records.clone(),
                 package: f.package.clone(),
@@ -110,8 +122,9 @@ impl Matcher<'_> {
                 installed: f.version.clone(),
                 fixed: f.fixed_versions.first().cloned(),
                 severity: f.severity.as_str().to_owned(),
-            })
-            .collect();
+                fix_known,
+            });
+        }
         let suppressed = matches.suppressed.iter().map(|s| (s.finding.id.clone(), s.finding.purl.clone())).collect();
         Ok(Outcome { findings, suppressed })
     }
@@ -146,14 +159,19 @@ pub(crate) fn reconcile(db: &mut dyn Backend, image: i64, outcome: &Outcome, mat
             continue;
         }
         let records = f.records.join(",");
+        let known_at = f.fix_known.map(|k| k.since);
+        let known_source = f.fix_known.map(|k| k.source.as_str());
         match open.remove(&key) {
             Some((id, _)) => {
-                db.execute("UPDATE findings SET records = $1, fixed = $2, severity = $3 WHERE id = $4", &[records.into(), f.fixed.clone().into(), (&f.severity).into(), id.into()])?;
+                db.execute(
+                    "UPDATE findings SET records = $1, fixed = $2, severity = $3, fix_known_at = $4, fix_known_source = $5 WHERE id = $6",
+                    &[records.into(), f.fixed.clone().into(), (&f.severity).into(), known_at.into(), known_source.into(), id.into()],
+                )?;
             }
             None => {
                 db.execute(
-                    "INSERT INTO findings (image_id, advisory, records, package, purl, installed, fixed, severity, status, opened_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open', $9)",
-                    &[image.into(), (&f.advisory).into(), records.into(), (&f.package).into(), (&f.purl).into(), (&f.installed).into(), f.fixed.clone().into(), (&f.severity).into(), now.into()],
+                    "INSERT INTO findings (image_id, advisory, records, package, purl, installed, fixed, severity, status, opened_at, fix_known_at, fix_known_source) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open', $9, $10, $11)",
+                    &[image.into(), (&f.advisory).into(), records.into(), (&f.package).into(), (&f.purl).into(), (&f.installed).into(), f.fixed.clone().into(), (&f.severity).into(), now.into(), known_at.into(), known_source.into()],
                 )?;
                 changes.opened += 1;
             }

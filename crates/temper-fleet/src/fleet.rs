@@ -18,7 +18,7 @@ pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
 
 /// An open fleet store.
 pub struct Fleet {
-    db: Box<dyn Backend>,
+    pub(crate) db: Box<dyn Backend>,
     location: Location,
     clock: Clock,
 }
@@ -448,8 +448,8 @@ fn copy_scan(db: &mut dyn Backend, image: i64, digest: &str, now: i64) -> Result
     db.execute("INSERT INTO layers (image_id, position, digest) SELECT CAST($1 AS BIGINT), position, digest FROM layers WHERE image_id = $2", &ids)?;
     db.execute("INSERT INTO packages (image_id, ecosystem, name, version, purl, layer, record) SELECT CAST($1 AS BIGINT), ecosystem, name, version, purl, layer, record FROM packages WHERE image_id = $2 ORDER BY id", &ids)?;
     db.execute(
-        "INSERT INTO findings (image_id, advisory, records, package, purl, installed, fixed, severity, status, opened_at) \
-         SELECT CAST($1 AS BIGINT), advisory, records, package, purl, installed, fixed, severity, 'open', CAST($3 AS BIGINT) FROM findings WHERE image_id = $2 AND status = 'open'",
+        "INSERT INTO findings (image_id, advisory, records, package, purl, installed, fixed, severity, status, opened_at, fix_known_at, fix_known_source) \
+         SELECT CAST($1 AS BIGINT), advisory, records, package, purl, installed, fixed, severity, 'open', CAST($3 AS BIGINT), fix_known_at, fix_known_source FROM findings WHERE image_id = $2 AND status = 'open'",
         &[image.into(), from.into(), now.into()],
     )?;
     db.execute("UPDATE images SET os = $1, scanned_at = $2 WHERE id = $3", &[source.opt_text(1)?.into(), source.opt_int(2)?.into(), image.into()])?;

@@ -13,7 +13,8 @@
 //! is not walked again — and stores the inventory and findings;
 //! [`Fleet::rematch`] matches the stored inventories against the advisory
 //! database again without pulling any image, closing the findings that
-//! disappeared with a [`CloseReason`]; [`Fleet::status`] counts.
+//! disappeared with a [`CloseReason`]; [`Fleet::status`] counts;
+//! [`Fleet::sla_breaches`] lists the findings past their patch SLA ([`sla`]).
 //!
 //! Every query is written once for both stores (see [`store`]); the
 //! schema is versioned and migrated on open ([`schema`]). This crate never
@@ -24,12 +25,14 @@ pub mod findings;
 mod fleet;
 pub mod postgres;
 pub mod schema;
+pub mod sla;
 pub mod sqlite;
 pub mod store;
 pub mod worker;
 
 pub use findings::{Changes, CloseReason, Matcher};
 pub use fleet::{AddOutcome, Clock, FindingRecord, Fleet, ImageStatus, Job, JobRecord, RematchReport, Resolve, Resolved, Status, SyncReport};
+pub use sla::{Breach, Sla};
 pub use store::Location;
 pub use worker::{Assessor, Scan, Scanned, WorkOptions, WorkReport, work};
 

@@ -1,8 +1,9 @@
 //! The store's schema, as numbered migrations applied in order on every
 //! open and recorded in `schema_migrations`; a store written by a newer
 //! temper is refused rather than misread. A migration is never edited once
-//! released: a change is a new one (the SLA clock's "fix known since"
-//! will be an `ALTER TABLE findings` of its own).
+//! released: a change is a new one (the SLA clock's "fix known since",
+//! from the advisory database's [`temper_advisory::db::FixKnown`], is
+//! migration 2).
 //!
 //! Times are Unix seconds. An image is one (reference, digest) pair:
 //! `current` marks the digest its reference points at since the last sync,
@@ -84,6 +85,9 @@ CREATE TABLE jobs (
     error TEXT
 );
 CREATE INDEX jobs_state ON jobs (state, lease_expires);
+", r"
+ALTER TABLE findings ADD COLUMN fix_known_at BIGINT;
+ALTER TABLE findings ADD COLUMN fix_known_source TEXT;
 "];
 
 /// The schema version this build writes.

@@ -39,7 +39,7 @@ macro_rules! on_both_stores {
     )*};
 }
 
-on_both_stores!(two_workers_scan_every_image_exactly_once, a_crashed_workers_job_is_reclaimed_after_its_lease, rematch_opens_and_closes_findings_with_their_reasons);
+on_both_stores!(two_workers_scan_every_image_exactly_once, a_crashed_workers_job_is_reclaimed_after_its_lease, rematch_opens_and_closes_findings_with_their_reasons, sla_breaches_at_a_fixed_now);
 
 const LODASH_FIXED_21: &str = r#"{"id":"GHSA-fl-0001","aliases":["CVE-2099-0001"],"modified":"2026-01-01T00:00:00Z",
  "affected":[{"package":{"ecosystem":"npm","name":"lodash"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"4.17.21"}]}]}],
@@ -337,4 +337,103 @@ fn rematch_opens_and_closes_findings_with_their_reasons(store: &Location) {
     let current = status.images.iter().find(|i| &i.reference == app0).unwrap();
     assert_eq!(current.digest, index["manifests"][1]["digest"].as_str().unwrap());
     assert!(current.scanned_at.is_some() && current.open.is_empty(), "it shares app-1's scan: {current:?}");
+}
+
+const DAY: i64 = 86_400;
+const T0: i64 = 1_767_225_600; // 2026-01-01
+
+/// An npm record `id` (aliased `cve`) for `name`, fixed in `fixed` when given, rated by `cvss`.
+fn sla_record(id: &str, cve: &str, name: &str, fixed: Option<&str>, cvss: &str) -> String {
+    let fixed = fixed.map(|f| format!(r#",{{"fixed":"{f}"}}"#)).unwrap_or_default();
+    format!(
+        r#"{{"id":"{id}","aliases":["{cve}"],"published":"2019-01-01T00:00:00Z","modified":"2019-01-01T00:00:00Z","severity":[{{"type":"CVSS_V3","score":"{cvss}"}}],
+        "affected":[{{"package":{{"ecosystem":"npm","name":"{name}"}},"ranges":[{{"type":"SEMVER","events":[{{"introduced":"0"}}{fixed}]}}]}}]}}"#
+    )
+}
+
+const CRITICAL: &str = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H";
+const HIGH: &str = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N";
+const MEDIUM: &str = "CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:U/C:L/I:L/A:N";
+
+/// Imports `records` into `db` as an update at `at`.
+fn import_at(db: &mut AdvisoryDb, dir: &Path, records: &[String], at: i64) {
+    let input = dir.join(format!("osv-{at}"));
+    std::fs::create_dir_all(&input).unwrap();
+    for (i, r) in records.iter().enumerate() {
+        std::fs::write(input.join(format!("{i}.json")), r).unwrap();
+    }
+    db.import_at(&[input], at).unwrap();
+}
+
+fn sla_breaches_at_a_fixed_now(store: &Location) {
+    // Apps 0, 1, 2 on lodash 4.17.20, minimist 1.2.5, lodash 4.17.21.
+    let setup = Setup::new(3, &[]);
+    let dir = setup.tmp.path();
+    let db_path = dir.join("sla.db");
+    let mut db = AdvisoryDb::open(&db_path).unwrap();
+    // At T0: a critical lodash fix and a medium one (both known from the
+    // first import), a high minimist flaw with no fix yet, and a critical
+    // lodash one the team's VEX will call not affected.
+    import_at(
+        &mut db,
+        dir,
+        &[
+            sla_record("GHSA-sla-0001", "CVE-2099-0101", "lodash", Some("4.17.21"), CRITICAL),
+            sla_record("GHSA-sla-0002", "CVE-2099-0102", "minimist", None, HIGH),
+            sla_record("GHSA-sla-0003", "CVE-2099-0103", "lodash", Some("5.0.0"), MEDIUM),
+            sla_record("GHSA-sla-0004", "CVE-2099-0104", "lodash", Some("5.0.0"), CRITICAL),
+        ],
+        T0,
+    );
+    let mut fleet = Fleet::open(store).unwrap();
+    fleet.add(&setup.references).unwrap();
+    setup.sync(&mut fleet);
+    let none = Suppressions::default();
+    {
+        let matcher = Matcher { db: &db, source: "the test database".into(), suppressions: &none, allow_partial: false };
+        let assessor = Assessor { open: &Default::default(), limits: &limits(), cache: &setup.cache, reporter: &Walks::default() };
+        let options = WorkOptions { owner: "w1".into(), lease: Duration::from_secs(600), exit_when_idle: true, poll: Duration::ZERO };
+        assert_eq!(temper_fleet::work(&mut fleet, &assessor, &matcher, &options, &Walks::default()).unwrap().scanned, 3);
+    }
+    let sla = temper_fleet::Sla::default();
+    let breaches = |fleet: &mut Fleet, now: i64| -> Vec<(String, String, String, i64, String, i64)> {
+        fleet.sla_breaches(&sla, now).unwrap().into_iter().map(|b| (b.reference, b.advisory, b.severity, b.fix_known_since, b.fix_known_source, b.days_over)).collect()
+    };
+    let app = |i: usize| setup.references[i].clone();
+    let row = |i: usize, cve: &str, severity: &str, since: i64, source: &str, over: i64| (app(i), cve.to_owned(), severity.to_owned(), since, source.to_owned(), over);
+    // Scanned: the minimist finding has no fix, so no clock.
+    assert_eq!(breaches(&mut fleet, T0 + 7 * DAY), [], "exactly at the critical limit is not over it");
+    assert_eq!(breaches(&mut fleet, T0 + 60 * DAY), [row(0, "CVE-2099-0101", "CRITICAL", T0, "first-import", 53), row(0, "CVE-2099-0104", "CRITICAL", T0, "first-import", 53), row(2, "CVE-2099-0104", "CRITICAL", T0, "first-import", 53)]);
+
+    // At T0 + 20 days an update brings minimist's fix; the team's VEX says
+    // lodash is not affected by CVE-2099-0104. Rematch.
+    import_at(&mut db, dir, &[sla_record("GHSA-sla-0002", "CVE-2099-0102", "minimist", Some("1.2.6"), HIGH)], T0 + 20 * DAY);
+    let vex = dir.join("vex.json");
+    std::fs::write(
+        &vex,
+        r#"{"@context":"https://openvex.dev/ns/v0.2.0","statements":[{"vulnerability":{"name":"CVE-2099-0104"},"products":[{"@id":"pkg:npm/lodash"}],"status":"not_affected","justification":"vulnerable_code_not_in_execute_path"}]}"#,
+    )
+    .unwrap();
+    let mut suppressions = Suppressions::default();
+    suppressions.add_vex(&vex).unwrap();
+    let matcher = Matcher { db: &db, source: "the test database".into(), suppressions: &suppressions, allow_partial: false };
+    let report = fleet.rematch(&matcher, &Walks::default()).unwrap();
+    assert_eq!(report.changes.closed, BTreeMap::from([("vex", 2)]), "CVE-2099-0104 on apps 0 and 2");
+    // A later update of the same fix does not restart its clock.
+    import_at(&mut db, dir, &[sla_record("GHSA-sla-0002", "CVE-2099-0102", "minimist", Some("1.2.7"), HIGH)], T0 + 30 * DAY);
+    let matcher = Matcher { db: &db, source: "the test database".into(), suppressions: &suppressions, allow_partial: false };
+    fleet.rematch(&matcher, &Walks::default()).unwrap();
+
+    assert_eq!(breaches(&mut fleet, T0 + 60 * DAY), [row(0, "CVE-2099-0101", "CRITICAL", T0, "first-import", 53), row(1, "CVE-2099-0102", "HIGH", T0 + 20 * DAY, "update", 10)]);
+    let at_100 = [
+        row(0, "CVE-2099-0101", "CRITICAL", T0, "first-import", 93),
+        row(1, "CVE-2099-0102", "HIGH", T0 + 20 * DAY, "update", 50),
+        row(0, "CVE-2099-0103", "MEDIUM", T0, "first-import", 10),
+        row(2, "CVE-2099-0103", "MEDIUM", T0, "first-import", 10),
+    ];
+    assert_eq!(breaches(&mut fleet, T0 + 100 * DAY), at_100);
+    // Half a day past a limit counts as a day over; a custom SLA applies its own limits only.
+    let tight = temper_fleet::Sla::parse("high=39d").unwrap();
+    let over: Vec<(String, i64)> = fleet.sla_breaches(&tight, T0 + 59 * DAY + DAY / 2).unwrap().into_iter().map(|b| (b.advisory, b.days_over)).collect();
+    assert_eq!(over, [("CVE-2099-0102".to_owned(), 1)]);
 }

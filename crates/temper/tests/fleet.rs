@@ -81,3 +81,61 @@ fn add_sync_two_workers_status_and_rematch_through_the_cli() {
     assert_eq!(rematched["images"], 4);
     assert_eq!(rematched["closed"], serde_json::json!({"fixed-upstream": 4}));
 }
+
+#[test]
+fn report_sla_exit_codes_and_json() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let layout_dir = dir.join("layout");
+    let layout = OciLayout::new(&layout_dir);
+    let mut manifests = Vec::new();
+    for (i, version) in ["4.17.20", "4.17.21"].iter().enumerate() {
+        let base = layer(&[file("usr/lib/node_modules/lodash/package.json", format!(r#"{{"name":"lodash","version":"{version}"}}"#))], Comp::Gzip);
+        manifests.push(with_ref(layout.add_image(&ImageSpec::new(vec![base])), &format!("app-{i}")));
+    }
+    layout.write_index(manifests);
+    let osv = dir.join("osv");
+    std::fs::create_dir_all(&osv).unwrap();
+    let critical = LODASH.replace(r#""affected""#, r#""severity":[{"type":"CVSS_V3","score":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}],"affected""#);
+    std::fs::write(osv.join("a.json"), critical).unwrap();
+    let db = dir.join("advisories.db");
+    let db = db.to_str().unwrap();
+    let before = time::OffsetDateTime::now_utc().unix_timestamp();
+    ok(temper(dir, &["db", "import", "--db", db, osv.to_str().unwrap()]).output().unwrap());
+    let after = time::OffsetDateTime::now_utc().unix_timestamp();
+    let app = |i: usize| format!("oci:{}:app-{i}", layout_dir.display());
+    ok(temper(dir, &["fleet", "add", &app(0), &app(1)]).output().unwrap());
+    ok(temper(dir, &["fleet", "sync", "--db", db]).output().unwrap());
+
+    // The fix became known at the import: within the critical SLA 3 days on.
+    let day = |offset: i64| time::OffsetDateTime::from_unix_timestamp(before + offset * 86_400).unwrap().date().to_string();
+    let within = temper(dir, &["fleet", "report", "--now", &day(3), "--format", "json"]).output().unwrap();
+    assert_eq!(within.status.code(), Some(0), "{}", String::from_utf8_lossy(&within.stderr));
+    let json: Value = serde_json::from_slice(&within.stdout).unwrap();
+    assert_eq!(json["breaches"], serde_json::json!([]));
+    assert_eq!(json["sla"], serde_json::json!({"CRITICAL": 7, "HIGH": 30, "MEDIUM": 90}));
+
+    // 30 days on, app-0 is past it; app-1 has the fixed version.
+    let late = temper(dir, &["fleet", "report", "--sla", "critical=7d,high=30d", "--now", &day(30), "--format", "json"]).output().unwrap();
+    assert_eq!(late.status.code(), Some(1), "{}", String::from_utf8_lossy(&late.stderr));
+    let json: Value = serde_json::from_slice(&late.stdout).unwrap();
+    let breaches = json["breaches"].as_array().unwrap();
+    assert_eq!(breaches.len(), 1, "{json}");
+    let b = &breaches[0];
+    assert_eq!((b["reference"].as_str(), b["package"].as_str(), b["installed"].as_str(), b["advisory"].as_str()), (Some(app(0).as_str()), Some("lodash"), Some("4.17.20"), Some("CVE-2099-0101")));
+    assert_eq!((b["fixed"].as_str(), b["severity"].as_str(), b["fix_known_source"].as_str(), b["limit_days"].as_i64()), (Some("4.17.21"), Some("CRITICAL"), Some("first-import"), Some(7)));
+    let since = b["fix_known_since"].as_i64().unwrap();
+    assert!((before..=after).contains(&since), "the import's time: {since} not in {before}..={after}");
+    let now = time::OffsetDateTime::parse(&format!("{}T00:00:00Z", day(30)), &time::format_description::well_known::Rfc3339).unwrap().unix_timestamp();
+    assert_eq!(b["days_over"].as_i64(), Some((now - since - 7 * 86_400 + 86_399) / 86_400));
+    let table = temper(dir, &["fleet", "report", "--now", &day(30)]).output().unwrap();
+    assert_eq!(table.status.code(), Some(1));
+    let text = String::from_utf8(table.stdout).unwrap();
+    assert!(text.contains("1 findings past their SLA") && text.contains("CVE-2099-0101") && text.contains("first-import"), "{text}");
+
+    for bad in [["--sla", "severe=7d"], ["--now", "next week"]] {
+        let out = temper(dir, &["fleet", "report", bad[0], bad[1]]).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains(bad[1]), "the message names the input: {}", String::from_utf8_lossy(&out.stderr));
+    }
+}

@@ -18,6 +18,10 @@ use crate::{render, term};
 /// images not scanned (each named in a warning): errors are 2, as always.
 const PARTLY_FAILED: u8 = 2;
 
+/// The exit code of `fleet report` when a finding is past its SLA (as
+/// `gate` fails a policy).
+const BREACHED: u8 = 1;
+
 /// `fleet sync` scans its own queue until it is empty, so it never polls.
 const NO_POLL: Duration = Duration::ZERO;
 
@@ -31,6 +35,7 @@ pub fn run(command: FleetCommand) -> Result<ExitCode> {
         }
         FleetCommand::Rematch { store, matching } => rematch(&store, &matching),
         FleetCommand::Status { store } => status(&store),
+        FleetCommand::Report { sla, now, store } => report(&sla, now.as_deref(), &store),
     }
 }
 
@@ -166,6 +171,56 @@ fn status(store: &StoreArgs) -> Result<ExitCode> {
     text.push_str(&format!("open findings: {}\nclosed findings: {}\njobs: {}\n", counts(&status.open), counts(&status.closed), counts(&status.jobs)));
     print(&text)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--now`: `YYYY-MM-DD` (midnight UTC) or RFC 3339, as Unix seconds.
+fn parse_now(text: &str) -> Result<i64> {
+    use time::format_description::well_known::Rfc3339;
+    // A bare date is read as that day's midnight in RFC 3339.
+    let full = if text.len() == 10 { format!("{text}T00:00:00Z") } else { text.to_owned() };
+    let t = time::OffsetDateTime::parse(&full, &Rfc3339).map_err(|_| anyhow!("--now {text:?}: not a date; write YYYY-MM-DD or an RFC 3339 time"))?;
+    Ok(t.unix_timestamp())
+}
+
+fn report(sla: &str, now: Option<&str>, store: &StoreArgs) -> Result<ExitCode> {
+    let sla = temper_fleet::Sla::parse(sla)?;
+    let now = match now {
+        Some(text) => parse_now(text)?,
+        None => temper_fleet::unix_now(),
+    };
+    let mut fleet = open(store)?;
+    let breaches = fleet.sla_breaches(&sla, now)?;
+    let code = if breaches.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(BREACHED) };
+    let limits = sla.0.iter().map(|(severity, days)| format!("{} {days}d", severity.to_lowercase())).collect::<Vec<_>>().join(", ");
+    let mut table = vec![["IMAGE", "PACKAGE", "INSTALLED", "ADVISORY", "FIXED", "SEVERITY", "FIX KNOWN SINCE", "SOURCE", "LIMIT", "DAYS OVER"].map(str::to_owned).to_vec()];
+    for b in &breaches {
+        table.push(vec![
+            b.reference.clone(),
+            b.package.clone(),
+            b.installed.clone(),
+            b.advisory.clone(),
+            b.fixed.clone().unwrap_or_default(),
+            b.severity.clone(),
+            date(b.fix_known_since),
+            b.fix_known_source.clone(),
+            format!("{}d", b.limit_days),
+            b.days_over.to_string(),
+        ]);
+    }
+    if store.format != FleetFormat::Table {
+        let json = serde_json::json!({ "now": date(now), "sla": sla.0, "breaches": breaches });
+        return emit(store.format, &json, &table, &[]).map(|()| code);
+    }
+    let mut text = String::new();
+    if breaches.is_empty() {
+        text.push_str(&format!("no finding past its SLA ({limits}) on {}\n", date(now)));
+    } else {
+        let escaped: Vec<Vec<String>> = table.iter().map(|row| row.iter().map(|c| render::escape(c).into_owned()).collect()).collect();
+        text.push_str(&render::columns(&escaped, &[9]));
+        text.push_str(&format!("{} findings past their SLA ({limits}) on {}\n", breaches.len(), date(now)));
+    }
+    print(&text)?;
+    Ok(code)
 }
 
 /// `YYYY-MM-DD` of a Unix time.
