@@ -8,6 +8,10 @@
 //! `current` marks the digest its reference points at since the last sync,
 //! so a moved tag leaves its old digest's history behind. Jobs are keyed by
 //! digest, so an image reached by two tags is scanned once.
+//!
+//! Migration 2 (lineage): `golden` lists the references whose images are
+//! golden bases; `images.base_name`/`base_digest` keep the base an image
+//! names in its `org.opencontainers.image.base.*` annotations or labels.
 
 use crate::Error;
 use crate::store::{Backend, Dialect, Value, transaction};
@@ -84,6 +88,14 @@ CREATE TABLE jobs (
     error TEXT
 );
 CREATE INDEX jobs_state ON jobs (state, lease_expires);
+", r"
+CREATE TABLE golden (
+    id {id},
+    reference TEXT NOT NULL UNIQUE,
+    added_at BIGINT NOT NULL
+);
+ALTER TABLE images ADD COLUMN base_name TEXT;
+ALTER TABLE images ADD COLUMN base_digest TEXT;
 "];
 
 /// The schema version this build writes.
