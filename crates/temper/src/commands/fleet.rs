@@ -199,18 +199,19 @@ fn lineage(store: &StoreArgs) -> Result<ExitCode> {
         return emit(store.format, &json, &rows, &[]).map(|()| ExitCode::SUCCESS);
     }
     let short = |d: &str| d.get(..19).unwrap_or(d).to_owned();
+    let images = |n: usize| format!("{n} image{}", if n == 1 { "" } else { "s" });
     let mut text = String::new();
     for g in &lineage.groups {
         let at = format!("{}@{}", render::escape(&g.golden), short(&g.digest));
         text.push_str(&match (&g.newest, g.rebase_closes) {
-            (Some(newest), Some(closes)) if !g.up_to_date => format!("{} images on {at} (old); a rebase onto {}@{} closes {closes} findings\n", g.images.len(), render::escape(&g.golden), short(newest)),
-            _ if g.up_to_date => format!("{} images on {at} (newest)\n", g.images.len()),
-            _ => format!("{} images on {at} (the newest is not scanned yet)\n", g.images.len()),
+            (Some(newest), Some(closes)) if !g.up_to_date => format!("{} on {at} (old); a rebase onto {}@{} closes {closes} findings\n", images(g.images.len()), render::escape(&g.golden), short(newest)),
+            _ if g.up_to_date => format!("{} on {at} (newest)\n", images(g.images.len())),
+            _ => format!("{} on {at} (the newest is not scanned yet)\n", images(g.images.len())),
         });
         text.extend(g.images.iter().map(|r| format!("  {}\n", render::escape(r))));
     }
     if !lineage.unbased.is_empty() {
-        text.push_str(&format!("{} images on no golden image\n", lineage.unbased.len()));
+        text.push_str(&format!("{} on no golden image\n", images(lineage.unbased.len())));
         text.extend(lineage.unbased.iter().map(|u| format!("  {}{}\n", render::escape(&u.reference), u.base_name.as_deref().map(|b| format!(" (names base {})", render::escape(b))).unwrap_or_default())));
     }
     if text.is_empty() {
