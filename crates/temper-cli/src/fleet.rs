@@ -70,14 +70,32 @@ pub struct ReadArgs {
 /// `temper fleet …`.
 #[derive(Subcommand, Debug)]
 pub enum FleetCommand {
-    /// Track image references (any source syntax), given or read from a file (one a line, `#` comments).
+    /// Track image references (any source syntax), given or read from a file (one a line, `#` comments);
+    /// a repository glob (HOST/team/*, HOST/**) tracks every tag of every matching repository of the catalog.
     Add {
-        /// References to track.
+        /// References or repository globs to track.
         #[arg(value_name = "REF")]
         references: Vec<String>,
         /// A file of references, one a line.
         #[arg(long, value_name = "FILE")]
         file: Option<PathBuf>,
+        /// Only the tags this glob matches, for repository globs (`v*`).
+        #[arg(long, value_name = "GLOB")]
+        tags: Option<String>,
+        /// Mark these images golden: the bases `temper fleet lineage` groups images by.
+        #[arg(long)]
+        golden: bool,
+        /// The store and the output.
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Registry flags, for repository globs.
+        #[command(flatten)]
+        registry: RegistryArgs,
+    },
+    /// Group the tracked images by the golden image (`add --golden`) they are built on, from their
+    /// `org.opencontainers.image.base.*` annotations or layer prefixes: which are on an old version,
+    /// what a rebase onto the newest closes, and which are on no golden image.
+    Lineage {
         /// The store and the output.
         #[command(flatten)]
         store: StoreArgs,

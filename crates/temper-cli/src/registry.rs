@@ -77,6 +77,9 @@ pub struct RegistryPruneArgs {
     /// A file of untagged manifests to judge too, one `sha256:…` per line (the registry API cannot list them).
     #[arg(long, value_name = "FILE")]
     pub untagged: Option<PathBuf>,
+    /// A fleet store (SQLite path or postgres:// URL) whose first-seen records give ages, before the config's `created`.
+    #[arg(long, value_name = "URL")]
+    pub store: Option<String>,
     /// Registry flags.
     #[command(flatten)]
     pub registry: RegistryArgs,

@@ -164,9 +164,6 @@ pub struct Status {
     pub jobs: BTreeMap<String, i64>,
 }
 
-/// Characters that make a reference a repository glob.
-const GLOB: &[char] = &['*', '?', '['];
-
 impl Fleet {
     /// Opens the store at `location`, applying missing migrations.
     pub fn open(location: &Location) -> Result<Fleet, Error> {
@@ -186,17 +183,21 @@ impl Fleet {
         &self.location
     }
 
-    fn now(&self) -> i64 {
+    pub(crate) fn now(&self) -> i64 {
         (self.clock)()
     }
 
-    /// Records `references` (any source syntax) to be synced. Repository
-    /// globs need the registry catalog and are refused until it lands;
-    /// this is where they will expand.
+    pub(crate) fn db(&mut self) -> &mut dyn Backend {
+        self.db.as_mut()
+    }
+
+    /// Records `references` (any source syntax) to be synced. A
+    /// repository glob is refused here: [`crate::expand`] turns it into
+    /// references first, through the registry's catalog.
     pub fn add(&mut self, references: &[String]) -> Result<AddOutcome, Error> {
         for r in references {
-            if r.contains(GLOB) {
-                return Err(Error::Input(format!("{r}: repository globs are not supported yet (they need the registry catalog); list the references")));
+            if crate::expand::is_glob(r) {
+                return Err(Error::Input(format!("{r}: a repository glob; expand it into references through the registry catalog first (temper fleet add does)")));
             }
             Source::parse(r).map_err(|e| Error::Input(format!("{r}: not an image reference: {e}")))?;
         }
@@ -321,7 +322,10 @@ impl Fleet {
                     db.execute("INSERT INTO layers (image_id, position, digest) VALUES ($1, $2, $3)", &[image.into(), (position as i64).into(), digest.into()])?;
                 }
                 findings::store_inventory(db, image, &scanned.inventory)?;
-                db.execute("UPDATE images SET scanned_at = $1, platform = COALESCE($2, platform) WHERE id = $3", &[now.into(), scanned.platform.clone().into(), image.into()])?;
+                db.execute(
+                    "UPDATE images SET scanned_at = $1, platform = COALESCE($2, platform), base_name = $3, base_digest = $4 WHERE id = $5",
+                    &[now.into(), scanned.platform.clone().into(), scanned.base_name.clone().into(), scanned.base_digest.clone().into(), image.into()],
+                )?;
                 changes.add(&findings::reconcile(db, image, &outcome, matcher, now)?);
             }
             Ok(Some(changes))
@@ -440,7 +444,7 @@ impl Fleet {
 /// Gives image `image` the layers, packages and open findings of another
 /// image of `digest` already scanned.
 fn copy_scan(db: &mut dyn Backend, image: i64, digest: &str, now: i64) -> Result<(), Error> {
-    let Some(source) = db.query("SELECT id, os, scanned_at FROM images WHERE digest = $1 AND id <> $2 AND scanned_at IS NOT NULL ORDER BY id LIMIT 1", &[digest.into(), image.into()])?.into_iter().next() else {
+    let Some(source) = db.query("SELECT id, os, scanned_at, base_name, base_digest FROM images WHERE digest = $1 AND id <> $2 AND scanned_at IS NOT NULL ORDER BY id LIMIT 1", &[digest.into(), image.into()])?.into_iter().next() else {
         return Ok(());
     };
     let from = source.int(0)?;
@@ -452,7 +456,10 @@ fn copy_scan(db: &mut dyn Backend, image: i64, digest: &str, now: i64) -> Result
          SELECT CAST($1 AS BIGINT), advisory, records, package, purl, installed, fixed, severity, 'open', CAST($3 AS BIGINT), fix_known_at, fix_known_source FROM findings WHERE image_id = $2 AND status = 'open'",
         &[image.into(), from.into(), now.into()],
     )?;
-    db.execute("UPDATE images SET os = $1, scanned_at = $2 WHERE id = $3", &[source.opt_text(1)?.into(), source.opt_int(2)?.into(), image.into()])?;
+    db.execute(
+        "UPDATE images SET os = $1, scanned_at = $2, base_name = $3, base_digest = $4 WHERE id = $5",
+        &[source.opt_text(1)?.into(), source.opt_int(2)?.into(), source.opt_text(3)?.into(), source.opt_text(4)?.into(), image.into()],
+    )?;
     Ok(())
 }
 

@@ -14,15 +14,21 @@
 //! [`Fleet::rematch`] matches the stored inventories against the advisory
 //! database again without pulling any image, closing the findings that
 //! disappeared with a [`CloseReason`]; [`Fleet::status`] counts;
-//! [`Fleet::sla_breaches`] lists the findings past their patch SLA ([`sla`]).
+//! [`Fleet::sla_breaches`] lists the findings past their patch SLA ([`sla`]);
+//! [`Fleet::lineage`] groups images by the golden image they are built on
+//! ([`lineage`]). Repository globs become references through the
+//! registry catalog ([`expand`]).
 //!
 //! Every query is written once for both stores (see [`store`]); the
 //! schema is versioned and migrated on open ([`schema`]). This crate never
 //! writes to a terminal or reads arguments: the binary renders what it
 //! returns.
 
+pub mod expand;
 pub mod findings;
+pub mod first_seen;
 mod fleet;
+pub mod lineage;
 pub mod postgres;
 pub mod schema;
 pub mod sla;
@@ -33,6 +39,7 @@ pub mod worker;
 pub use findings::{Changes, CloseReason, Matcher};
 pub use fleet::{AddOutcome, Clock, FindingRecord, Fleet, ImageStatus, Job, JobRecord, RematchReport, Resolve, Resolved, Status, SyncReport};
 pub use sla::{Breach, Sla};
+pub use lineage::{Group, Lineage, Unbased};
 pub use store::Location;
 pub use worker::{Assessor, Scan, Scanned, WorkOptions, WorkReport, work};
 
@@ -43,6 +50,9 @@ pub enum Error {
     /// names the store.
     #[error("fleet store {0}")]
     Store(String),
+    /// A registry refused a listing; the message names the glob.
+    #[error("{0}")]
+    Registry(String),
     /// An input is wrong; the message names it and says what to do.
     #[error("{0}")]
     Input(String),

@@ -9,6 +9,10 @@
 //! `current` marks the digest its reference points at since the last sync,
 //! so a moved tag leaves its old digest's history behind. Jobs are keyed by
 //! digest, so an image reached by two tags is scanned once.
+//!
+//! Migration 3 (lineage): `golden` lists the references whose images are
+//! golden bases; `images.base_name`/`base_digest` keep the base an image
+//! names in its `org.opencontainers.image.base.*` annotations or labels.
 
 use crate::Error;
 use crate::store::{Backend, Dialect, Value, transaction};
@@ -88,6 +92,14 @@ CREATE INDEX jobs_state ON jobs (state, lease_expires);
 ", r"
 ALTER TABLE findings ADD COLUMN fix_known_at BIGINT;
 ALTER TABLE findings ADD COLUMN fix_known_source TEXT;
+", r"
+CREATE TABLE golden (
+    id {id},
+    reference TEXT NOT NULL UNIQUE,
+    added_at BIGINT NOT NULL
+);
+ALTER TABLE images ADD COLUMN base_name TEXT;
+ALTER TABLE images ADD COLUMN base_digest TEXT;
 "];
 
 /// The schema version this build writes.

@@ -24,6 +24,10 @@ pub struct Scanned {
     pub layers: Vec<String>,
     /// `os/arch[/variant]`.
     pub platform: Option<String>,
+    /// The base it names (`org.opencontainers.image.base.name`), annotation or label.
+    pub base_name: Option<String>,
+    /// The base's digest (`org.opencontainers.image.base.digest`).
+    pub base_digest: Option<String>,
 }
 
 /// Scans the image a job names.
@@ -69,7 +73,10 @@ impl Scan for Assessor<'_> {
         if found != digest {
             return Err(Error::Input(format!("{reference} is now at {found}, not the {digest} the last sync queued; run `temper fleet sync` again")));
         }
+        let base = assessed.assessment.image.base;
         Ok(Scanned {
+            base_name: base.as_ref().and_then(|b| b.name.clone()),
+            base_digest: base.and_then(|b| b.digest),
             layers: assessed.assessment.layers.items.iter().filter_map(|l| l.digest.clone()).collect(),
             platform: assessed.assessment.image.platform,
             inventory: assessed.scanned.inventory,

@@ -39,7 +39,7 @@ macro_rules! on_both_stores {
     )*};
 }
 
-on_both_stores!(two_workers_scan_every_image_exactly_once, a_crashed_workers_job_is_reclaimed_after_its_lease, rematch_opens_and_closes_findings_with_their_reasons, sla_breaches_at_a_fixed_now);
+on_both_stores!(two_workers_scan_every_image_exactly_once, a_crashed_workers_job_is_reclaimed_after_its_lease, rematch_opens_and_closes_findings_with_their_reasons, sla_breaches_at_a_fixed_now, lineage_groups_images_by_golden_version);
 
 const LODASH_FIXED_21: &str = r#"{"id":"GHSA-fl-0001","aliases":["CVE-2099-0001"],"modified":"2026-01-01T00:00:00Z",
  "affected":[{"package":{"ecosystem":"npm","name":"lodash"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"4.17.21"}]}]}],
@@ -436,4 +436,81 @@ fn sla_breaches_at_a_fixed_now(store: &Location) {
     let tight = temper_fleet::Sla::parse("high=39d").unwrap();
     let over: Vec<(String, i64)> = fleet.sla_breaches(&tight, T0 + 59 * DAY + DAY / 2).unwrap().into_iter().map(|b| (b.advisory, b.days_over)).collect();
     assert_eq!(over, [("CVE-2099-0102".to_owned(), 1)]);
+
+/// Golden `node` moves from [lodash 4.17.20, minimist 1.2.5] to [lodash
+/// 4.17.21, minimist 1.2.5]; golden `mini` is [minimist 1.2.5]; golden
+/// `qs` is named by an app's annotations only (its layers are squashed);
+/// one app is on no golden image.
+fn lineage_groups_images_by_golden_version(store: &Location) {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("layout");
+    let layout = OciLayout::new(&path);
+    let pkg = |dir: &str, name: &str, version: &str| layer(&[file(&format!("{dir}/node_modules/{name}/package.json"), package_json(name, version))], Comp::Gzip);
+    let (lodash_old, lodash_new, mini, qs) = (pkg("usr/lib", "lodash", "4.17.20"), pkg("usr/lib", "lodash", "4.17.21"), pkg("usr/lib", "minimist", "1.2.5"), pkg("usr/lib", "qs", "6.0.0"));
+    let app = |i: usize| pkg(&format!("srv/app-{i}"), &format!("app-{i}"), "1.0.0");
+    let reference = |tag: &str| format!("oci:{}:{tag}", path.display());
+    let image = |layers: Vec<support::Blob>, tag: &str| with_ref(layout.add_image(&ImageSpec::new(layers)), tag);
+    let node_old = image(vec![lodash_old.clone(), mini.clone()], "node");
+    let node_new = image(vec![lodash_new.clone(), mini.clone()], "node");
+    let golden_qs = image(vec![qs], "qs");
+    let qs_digest = golden_qs["digest"].as_str().unwrap().to_owned();
+    let squashed = layer(&[file("usr/lib/node_modules/qs/package.json", package_json("qs", "6.0.0")), file("etc/motd", "squashed")], Comp::Gzip);
+    let annotated = layout.add_image_with(&ImageSpec::new(vec![squashed, app(4)]), |_| {}, |m| {
+        m["annotations"] = serde_json::json!({"org.opencontainers.image.base.name": reference("qs"), "org.opencontainers.image.base.digest": qs_digest});
+    });
+    let others = vec![
+        image(vec![mini.clone()], "mini"),
+        golden_qs,
+        image(vec![lodash_old.clone(), mini.clone(), app(0)], "app-0"),
+        // An app-layer lodash: vulnerable, but no rebase fixes it.
+        image(vec![lodash_old, mini.clone(), app(1), pkg("srv/app-1", "lodash", "4.17.19")], "app-1"),
+        image(vec![mini, app(3)], "app-3"),
+        with_ref(annotated, "app-4"),
+        image(vec![pkg("opt", "left-pad", "1.0.0"), app(5)], "app-5"),
+    ];
+    layout.write_index([vec![node_old.clone()], others.clone()].concat());
+    let setup = Setup { db: advisory_db(tmp.path(), "initial", &[LODASH_FIXED_21, MINIMIST]), cache: CacheSettings { dir: Some(tmp.path().join("cache")), ..Default::default() }, layout: path.clone(), references: Vec::new(), tmp };
+    let mut fleet = Fleet::open(store).unwrap();
+    let golden: Vec<String> = ["node", "mini", "qs"].map(reference).into();
+    assert_eq!(fleet.add_golden(&golden).unwrap().added.len(), 3);
+    fleet.add(&["app-0", "app-1", "app-3", "app-4", "app-5"].map(reference)).unwrap();
+    let none = Suppressions::default();
+    setup.sync(&mut fleet);
+    assert_eq!(setup.work(&mut fleet, "w", &Walks::default(), &none).scanned, 8);
+    // The golden tag moves; a new app is built on it.
+    layout.write_index([vec![node_new.clone(), image(vec![lodash_new, pkg("usr/lib", "minimist", "1.2.5"), app(2)], "app-2")], others].concat());
+    fleet.add(&[reference("app-2")]).unwrap();
+    assert_eq!(setup.sync(&mut fleet).moved, 1);
+    assert_eq!(setup.work(&mut fleet, "w", &Walks::default(), &none).scanned, 2);
+
+    let digest = |d: &serde_json::Value| d["digest"].as_str().unwrap().to_owned();
+    let lineage = fleet.lineage().unwrap();
+    let group = |golden: &str, of: &serde_json::Value, up_to_date: bool, images: &[&str], closes: Option<i64>| temper_fleet::Group {
+        golden: reference(golden),
+        digest: digest(of),
+        newest: Some(if golden == "node" { digest(&node_new) } else { digest(of) }),
+        up_to_date,
+        images: images.iter().map(|t| reference(t)).collect(),
+        rebase_closes: closes,
+    };
+    let mini_image = &layout_manifest(&path, "mini");
+    let qs_image = &layout_manifest(&path, "qs");
+    assert_eq!(
+        lineage.groups,
+        vec![
+            group("mini", mini_image, true, &["app-3"], None),
+            // Each app's lodash 4.17.20 goes; minimist stays in the new golden, app-1's own lodash in its layer.
+            group("node", &node_old, false, &["app-0", "app-1"], Some(2)),
+            group("node", &node_new, true, &["app-2"], None),
+            group("qs", qs_image, true, &["app-4"], None),
+        ]
+    );
+    assert_eq!(lineage.unbased.iter().map(|u| u.reference.clone()).collect::<Vec<_>>(), [reference("app-5")]);
+    assert_eq!(fleet.golden().unwrap(), vec![reference("mini"), reference("node"), reference("qs")]);
+}
+
+/// The descriptor `index.json` of the layout at `path` gives `tag`.
+fn layout_manifest(path: &Path, tag: &str) -> serde_json::Value {
+    let index: serde_json::Value = serde_json::from_slice(&std::fs::read(path.join("index.json")).unwrap()).unwrap();
+    index["manifests"].as_array().unwrap().iter().find(|m| m["annotations"]["org.opencontainers.image.ref.name"] == tag).unwrap().clone()
 }

@@ -2,7 +2,7 @@
 //!
 //! An [`AgeSource`] answers for one manifest; sources are asked in order
 //! and the first that knows wins, so temper's own first-seen records (the
-//! fleet store, later) can stand before the config's `created`. When none
+//! fleet store's, `fleet.first-seen`) stand before the config's `created`. When none
 //! knows, the age is unknown, and an image of unknown age is never deleted
 //! by a rule that needs an age: it is kept, and the plan says why. The plan
 //! names the source of every age (`config.created`, `unknown`).

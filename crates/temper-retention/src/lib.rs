@@ -15,8 +15,8 @@
 //!   is never deleted; an image's signatures, attestations, SBOMs and
 //!   referrers live and die with it; an image of unknown age is never
 //!   deleted by an age rule.
-//! - Ages come from [`age::AgeSource`]s, asked in order (the config's
-//!   `created` today; the fleet store's first-seen records later), and the
+//! - Ages come from [`age::AgeSource`]s, asked in order (the fleet
+//!   store's first-seen records when given, then the config's `created`), and the
 //!   plan names the source of each.
 //! - The planner does no I/O, so it is tested on crafted repositories.
 //!

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow};
-use temper_cli::{FleetCommand, FleetFormat, MatchArgs, ReadArgs, StoreArgs};
+use temper_cli::{FleetCommand, FleetFormat, MatchArgs, ReadArgs, RegistryArgs, StoreArgs};
 use temper_fleet::worker::{Assessor, WorkOptions};
 use temper_fleet::{Changes, Fleet, Location, Matcher};
 use temper_verdict::CacheSettings;
@@ -27,7 +27,8 @@ const NO_POLL: Duration = Duration::ZERO;
 
 pub fn run(command: FleetCommand) -> Result<ExitCode> {
     match command {
-        FleetCommand::Add { references, file, store } => add(references, file.as_deref(), &store),
+        FleetCommand::Add { references, file, tags, golden, store, registry } => add(references, file.as_deref(), tags.as_deref(), golden, &store, &registry),
+        FleetCommand::Lineage { store } => lineage(&store),
         FleetCommand::Sync { no_scan, store, matching, read } => sync(no_scan, &store, &matching, &read),
         FleetCommand::Worker { exit_when_idle, name, lease, poll, store, matching, read } => {
             let options = WorkOptions { owner: name.unwrap_or_else(default_owner), lease: Duration::from_secs(lease), exit_when_idle, poll: Duration::from_secs(poll) };
@@ -62,10 +63,22 @@ fn references(mut given: Vec<String>, file: Option<&std::path::Path>) -> Result<
     Ok(given)
 }
 
-fn add(given: Vec<String>, file: Option<&std::path::Path>, store: &StoreArgs) -> Result<ExitCode> {
-    let references = references(given, file)?;
+fn add(given: Vec<String>, file: Option<&std::path::Path>, tags: Option<&str>, golden: bool, store: &StoreArgs, registry: &RegistryArgs) -> Result<ExitCode> {
+    let given = references(given, file)?;
+    if tags.is_some() && !given.iter().any(|r| temper_fleet::expand::is_glob(r)) {
+        return Err(anyhow!("--tags filters the tags of repository globs; name one (HOST/team/* or HOST/**)"));
+    }
+    let opts = source_options(registry)?.registry;
+    let mut references = Vec::new();
+    for spec in &given {
+        let expanded = temper_fleet::expand::expand(spec, tags, &opts)?;
+        if expanded.is_empty() {
+            term::warn(&format!("{}: no repository or tag of the catalog matches", render::escape(spec)));
+        }
+        references.extend(expanded);
+    }
     let mut fleet = open(store)?;
-    let outcome = fleet.add(&references)?;
+    let outcome = if golden { fleet.add_golden(&references)? } else { fleet.add(&references)? };
     let mut rows = vec![vec!["REFERENCE".to_owned(), "STATUS".to_owned()]];
     rows.extend(outcome.added.iter().map(|r| vec![r.clone(), "added".into()]));
     rows.extend(outcome.known.iter().map(|r| vec![r.clone(), "already tracked".into()]));
@@ -221,6 +234,46 @@ fn report(sla: &str, now: Option<&str>, store: &StoreArgs) -> Result<ExitCode> {
     }
     print(&text)?;
     Ok(code)
+}
+
+fn lineage(store: &StoreArgs) -> Result<ExitCode> {
+    let mut fleet = open(store)?;
+    let lineage = fleet.lineage()?;
+    let json = serde_json::to_value(&lineage)?;
+    let mut rows = vec![["GOLDEN", "DIGEST", "STATE", "IMAGES", "REBASE CLOSES", "REFERENCE"].map(str::to_owned).to_vec()];
+    for g in &lineage.groups {
+        let state = if g.up_to_date { "newest" } else if g.newest.is_some() { "old" } else { "newest not scanned" };
+        for image in &g.images {
+            rows.push(vec![g.golden.clone(), g.digest.clone(), state.to_owned(), g.images.len().to_string(), g.rebase_closes.map(|n| n.to_string()).unwrap_or_default(), image.clone()]);
+        }
+    }
+    for u in &lineage.unbased {
+        rows.push(vec![String::new(), u.digest.clone(), "no golden base".to_owned(), String::new(), String::new(), u.reference.clone()]);
+    }
+    if store.format != FleetFormat::Table {
+        return emit(store.format, &json, &rows, &[]).map(|()| ExitCode::SUCCESS);
+    }
+    let short = |d: &str| d.get(..19).unwrap_or(d).to_owned();
+    let images = |n: usize| format!("{n} image{}", if n == 1 { "" } else { "s" });
+    let mut text = String::new();
+    for g in &lineage.groups {
+        let at = format!("{}@{}", render::escape(&g.golden), short(&g.digest));
+        text.push_str(&match (&g.newest, g.rebase_closes) {
+            (Some(newest), Some(closes)) if !g.up_to_date => format!("{} on {at} (old); a rebase onto {}@{} closes {closes} findings\n", images(g.images.len()), render::escape(&g.golden), short(newest)),
+            _ if g.up_to_date => format!("{} on {at} (newest)\n", images(g.images.len())),
+            _ => format!("{} on {at} (the newest is not scanned yet)\n", images(g.images.len())),
+        });
+        text.extend(g.images.iter().map(|r| format!("  {}\n", render::escape(r))));
+    }
+    if !lineage.unbased.is_empty() {
+        text.push_str(&format!("{} on no golden image\n", images(lineage.unbased.len())));
+        text.extend(lineage.unbased.iter().map(|u| format!("  {}{}\n", render::escape(&u.reference), u.base_name.as_deref().map(|b| format!(" (names base {})", render::escape(b))).unwrap_or_default())));
+    }
+    if text.is_empty() {
+        text.push_str("no scanned images; mark golden images with `temper fleet add --golden REF`, then `temper fleet sync`\n");
+    }
+    print(&text)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `YYYY-MM-DD` of a Unix time.

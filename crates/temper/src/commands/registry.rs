@@ -9,6 +9,8 @@ use temper_cli::{Format, RegistryCommand, RegistryLsArgs, RegistryPruneArgs, Reg
 use temper_image::registry::catalog::Catalog;
 use temper_image::registry::delete::{Repository, Untagged};
 use temper_image::{Digest, RegistryRef};
+use temper_fleet::first_seen::FirstSeen;
+use temper_fleet::{Fleet, Location};
 use temper_retention::age::{AgeSource, ConfigCreated};
 use temper_retention::{Policy, apply, gather, plan};
 
@@ -106,7 +108,10 @@ fn prune(args: &RegistryPruneArgs) -> Result<ExitCode> {
             repos.push(gather::gather(&r, &opts, &extra)?);
         }
     }
-    let sources: [&dyn AgeSource; 1] = [&ConfigCreated];
+    // The fleet's first-seen records, when a store is given, stand before `created`.
+    let first_seen = args.store.as_deref().map(|s| Fleet::open(&Location::parse(s)).and_then(|mut f| FirstSeen::load(&mut f))).transpose()?;
+    let mut sources: Vec<&dyn AgeSource> = first_seen.iter().map(|f| f as &dyn AgeSource).collect();
+    sources.push(&ConfigCreated);
     let plan = plan::plan(&repos, &policy, &sources, time::OffsetDateTime::now_utc());
     if !args.apply {
         match args.format {
