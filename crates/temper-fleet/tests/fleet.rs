@@ -436,6 +436,7 @@ fn sla_breaches_at_a_fixed_now(store: &Location) {
     let tight = temper_fleet::Sla::parse("high=39d").unwrap();
     let over: Vec<(String, i64)> = fleet.sla_breaches(&tight, T0 + 59 * DAY + DAY / 2).unwrap().into_iter().map(|b| (b.advisory, b.days_over)).collect();
     assert_eq!(over, [("CVE-2099-0102".to_owned(), 1)]);
+}
 
 /// Golden `node` moves from [lodash 4.17.20, minimist 1.2.5] to [lodash
 /// 4.17.21, minimist 1.2.5]; golden `mini` is [minimist 1.2.5]; golden
