@@ -123,12 +123,12 @@ pub(crate) struct Loader<'a> {
 impl Loader<'_> {
     /// An error about the value at `span` under `key`.
     pub fn at(&self, span: std::ops::Range<usize>, key: &str, message: impl std::fmt::Display) -> Error {
-        Error::Invalid(format!("{}{}: `{key}`: {}", self.policy.display(), place(self.text, span.start), one_line(&message.to_string())))
+        Error::Invalid(temper_toml::at(self.policy, self.text, span, key, message))
     }
 
     /// An error about `key` as a whole, which has no single place.
     pub fn invalid(&self, key: &str, message: impl std::fmt::Display) -> Error {
-        Error::Invalid(format!("{}: `{key}`: {}", self.policy.display(), one_line(&message.to_string())))
+        Error::Invalid(format!("{}: `{key}`: {}", self.policy.display(), temper_toml::one_line(&message.to_string())))
     }
 
     /// `name` relative to the policy file.
@@ -178,30 +178,8 @@ pub(crate) fn read_bounded(path: &Path) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// `s` with control characters escaped, so an error stays one printable line.
-pub(crate) fn one_line(s: &str) -> String {
-    s.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
-}
-
 /// `text`, the TOML file at `path`, parsed as `T`; errors say
 /// `FILE:LINE:COLUMN: KEY: what is wrong`.
 pub(crate) fn parse<T: serde::de::DeserializeOwned>(path: &Path, text: &str) -> Result<T> {
-    let de = toml::Deserializer::parse(text).map_err(|e| toml_error(path, text, &e, None))?;
-    serde_path_to_error::deserialize(de).map_err(|e| toml_error(path, text, e.inner(), Some(e.path().to_string())))
-}
-
-/// `:LINE:COLUMN` (1-based, the column in characters) of byte `at` of `text`.
-fn place(text: &str, at: usize) -> String {
-    let before = text.get(..at).unwrap_or(text);
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    format!(":{line}:{column}")
-}
-
-/// A TOML error with its place and the dotted key it is about, when known.
-fn toml_error(path: &Path, text: &str, e: &toml::de::Error, key: Option<String>) -> Error {
-    let place = e.span().map_or_else(String::new, |span| place(text, span.start));
-    // serde_path_to_error calls the document itself ".".
-    let key = key.filter(|k| k != ".").map_or_else(String::new, |k| format!(" `{k}`:"));
-    Error::Invalid(format!("{}{place}:{} {}", path.display(), one_line(&key), one_line(e.message())))
+    temper_toml::parse(path, text).map_err(Error::Invalid)
 }

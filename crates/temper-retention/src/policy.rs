@@ -123,9 +123,8 @@ impl Policy {
 
     /// Parses `text`, the file at `path`.
     pub fn parse(path: &Path, text: &str) -> Result<Self> {
-        let de = toml::Deserializer::parse(text).map_err(|e| toml_error(path, text, &e, None))?;
-        let file: File = serde_path_to_error::deserialize(de).map_err(|e| toml_error(path, text, e.inner(), Some(e.path().to_string())))?;
-        let at = |span: std::ops::Range<usize>, key: &str, why: String| Error::Policy(format!("{}{}: `{key}`: {}", path.display(), place(text, span.start), one_line(&why)));
+        let file: File = temper_toml::parse(path, text).map_err(Error::Policy)?;
+        let at = |span: std::ops::Range<usize>, key: &str, why: String| Error::Policy(temper_toml::at(path, text, span, key, why));
         let globs = |list: &[Spanned<String>], key: &str| -> Result<Vec<Pattern>> {
             list.iter().map(|g| Pattern::new(g.get_ref()).map_err(|e| at(g.span(), key, e.kind().to_string()))).collect()
         };
@@ -161,25 +160,6 @@ impl Policy {
 /// `"30d"` as 30.
 fn parse_days(s: &str) -> Option<u32> {
     s.trim().strip_suffix('d').and_then(|n| n.parse().ok())
-}
-
-/// `s` with control characters escaped, so an error stays one line.
-fn one_line(s: &str) -> String {
-    s.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
-}
-
-/// `:LINE:COLUMN` (1-based, the column in characters) of byte `at` of `text`.
-fn place(text: &str, at: usize) -> String {
-    let before = text.get(..at).unwrap_or(text);
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    format!(":{line}:{column}")
-}
-
-fn toml_error(path: &Path, text: &str, e: &toml::de::Error, key: Option<String>) -> Error {
-    let place = e.span().map_or_else(String::new, |span| place(text, span.start));
-    let key = key.filter(|k| k != ".").map_or_else(String::new, |k| format!(" `{k}`:"));
-    Error::Policy(format!("{}{place}:{} {}", path.display(), one_line(&key), one_line(e.message())))
 }
 
 #[cfg(test)]

@@ -98,7 +98,7 @@ fn check_rule_names(path: &Path, text: &str, lint: &temper_lint::Config) -> Resu
     let Err(whole) = lint.validate(&known) else { return Ok(()) };
     let names: RuleNames = toml::from_str(text).unwrap_or_default();
     let one = |key: String, config: temper_lint::Config, at: &toml::Spanned<String>| {
-        config.validate(&known).err().map(|e| ConfigError::Invalid(format!("{}{}: `{key}`: {e}", path.display(), place(text, at.span().start))))
+        config.validate(&known).err().map(|e| ConfigError::Invalid(temper_toml::at(path, text, at.span(), &key, e)))
     };
     let located = names
         .lint
@@ -142,24 +142,7 @@ fn user_file() -> Option<PathBuf> {
 /// `text`, the TOML file at `path`, parsed as `T`; errors say
 /// `FILE:LINE:COLUMN: KEY: what is wrong`.
 pub fn parse<T: serde::de::DeserializeOwned>(path: &Path, text: &str) -> Result<T> {
-    let de = toml::Deserializer::parse(text).map_err(|e| toml_error(path, text, &e, None))?;
-    serde_path_to_error::deserialize(de).map_err(|e| toml_error(path, text, e.inner(), Some(e.path().to_string())))
-}
-
-/// `:LINE:COLUMN` (1-based, the column in characters) of byte `at` of `text`.
-fn place(text: &str, at: usize) -> String {
-    let before = text.get(..at).unwrap_or(text);
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    format!(":{line}:{column}")
-}
-
-/// A TOML error with its place and the dotted key it is about, when known.
-fn toml_error(path: &Path, text: &str, e: &toml::de::Error, key: Option<String>) -> ConfigError {
-    let place = e.span().map_or_else(String::new, |span| place(text, span.start));
-    // serde_path_to_error calls the document itself ".".
-    let key = key.filter(|k| k != ".").map_or_else(String::new, |k| format!(" `{k}`:"));
-    ConfigError::Invalid(format!("{}{place}:{key} {}", path.display(), e.message()))
+    temper_toml::parse(path, text).map_err(ConfigError::Invalid)
 }
 
 #[cfg(test)]
