@@ -97,18 +97,27 @@ impl Catalog {
             if !resp.status().is_success() {
                 return Err(Error::Registry { url, reason: reason_of(&mut resp) });
             }
-            let link = resp.headers().get_all("link").iter().filter_map(|v| v.to_str().ok()).find_map(next_link).map(str::to_owned);
+            let links: Vec<&str> = resp.headers().get_all("link").iter().filter_map(|v| v.to_str().ok()).collect();
+            let link = next_page(self.client.base(), &url, &links)?;
             let body = resp.body_mut().with_config().limit(PAGE_LIMIT).read_to_vec().map_err(|e| Error::Registry { url: url.clone(), reason: format!("page over {PAGE_LIMIT} bytes or unreadable: {e}") })?;
             page(&body, &url)?;
-            next = link.map(|l| resolve_link(self.client.base(), &url, &l)).transpose()?;
+            next = link;
         }
         Ok(())
     }
 }
 
+/// The next page after `current` on the registry at origin `base`
+/// (`http://host:port`), from the page's `Link` header values: none
+/// without a `rel="next"` link, an error for a link that is not a path,
+/// a query or a URL on that same origin.
+pub fn next_page(base: &str, current: &str, link_headers: &[&str]) -> Result<Option<String>> {
+    link_headers.iter().copied().find_map(next_link).map(|l| resolve_link(base, current, l)).transpose()
+}
+
 /// The target of the `rel="next"` link of a `Link` header value, which
 /// may hold several links separated by commas.
-pub(crate) fn next_link(header: &str) -> Option<&str> {
+fn next_link(header: &str) -> Option<&str> {
     let mut rest = header;
     while let Some(start) = rest.find('<') {
         let end = start + rest[start..].find('>')?;
@@ -129,8 +138,10 @@ pub(crate) fn next_link(header: &str) -> Option<&str> {
 /// A next-page link made absolute against the registry's origin `base`
 /// (scheme and host) and the page `current` it came from; a link to
 /// another origin is refused.
-pub(crate) fn resolve_link(base: &str, current: &str, link: &str) -> Result<String> {
-    let refuse = |why: &str| Error::Registry { url: current.to_owned(), reason: format!("the registry's next-page link '{}' {why}", link.chars().take(200).collect::<String>()) };
+fn resolve_link(base: &str, current: &str, link: &str) -> Result<String> {
+    // A header value may hold tabs and other controls: escaped, so the refusal stays one line.
+    let shown: String = link.chars().take(200).flat_map(|c| if c.is_control() { c.escape_default().collect::<Vec<_>>() } else { vec![c] }).collect();
+    let refuse = |why: &str| Error::Registry { url: current.to_owned(), reason: format!("the registry's next-page link '{shown}' {why}") };
     if link.starts_with("https://") || link.starts_with("http://") {
         if super::client::same_origin(base, link) { Ok(link.to_owned()) } else { Err(refuse("points to another host; refusing to follow it")) }
     } else if link.starts_with('/') && !link.starts_with("//") {
