@@ -16,5 +16,5 @@ mod watchdog;
 
 #[test]
 fn registry_link_body_survives_mutations() {
-    replay::run("registry_link", bodies::link, 5000, 0x11_0c_2026);
+    replay::run("registry_link", bodies::link, 5000, 0x110c_2026);
 }
