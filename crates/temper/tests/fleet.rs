@@ -3,9 +3,12 @@
 //! every format, rematch against newer advisories; a worker killed mid-job
 //! (SIGKILL) losing nothing; the layer limits failing a job once. (The
 //! stores themselves, PostgreSQL included, are tested in
-//! crates/temper-fleet/tests.)
+//! crates/temper-fleet/tests; here PostgreSQL only for the shared layer
+//! cache the CLI turns on for it.)
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+#[path = "../../temper-fleet/tests/common/mod.rs"]
+mod common;
 #[path = "../../temper-layer/tests/support/mod.rs"]
 mod support;
 
@@ -148,6 +151,15 @@ fn report_sla_exit_codes_and_json() {
 /// of its own holding `files` files; their references, tracked and queued
 /// (`fleet add`, `fleet sync --no-scan`), and the OSV directory.
 fn queued_fleet(dir: &Path, apps: usize, files: usize) -> (Vec<String>, PathBuf) {
+    let (references, osv) = fleet_layout(dir, apps, files);
+    let add: Vec<&str> = ["fleet", "add"].into_iter().chain(references.iter().map(String::as_str)).collect();
+    ok(temper(dir, &add).output().unwrap());
+    ok(temper(dir, &["fleet", "sync", "--no-scan", "--advisories", osv.to_str().unwrap()]).output().unwrap());
+    (references, osv)
+}
+
+/// The images and OSV directory of [`queued_fleet`], not yet tracked.
+fn fleet_layout(dir: &Path, apps: usize, files: usize) -> (Vec<String>, PathBuf) {
     let layout_dir = dir.join("layout");
     let layout = OciLayout::new(&layout_dir);
     let base = layer(&[file("usr/lib/node_modules/lodash/package.json", r#"{"name":"lodash","version":"4.17.20"}"#)], Comp::Gzip);
@@ -162,9 +174,6 @@ fn queued_fleet(dir: &Path, apps: usize, files: usize) -> (Vec<String>, PathBuf)
     let osv = dir.join("osv");
     std::fs::create_dir_all(&osv).unwrap();
     std::fs::write(osv.join("a.json"), LODASH).unwrap();
-    let add: Vec<&str> = ["fleet", "add"].into_iter().chain(references.iter().map(String::as_str)).collect();
-    ok(temper(dir, &add).output().unwrap());
-    ok(temper(dir, &["fleet", "sync", "--no-scan", "--advisories", osv.to_str().unwrap()]).output().unwrap());
     (references, osv)
 }
 
@@ -264,4 +273,51 @@ fn a_layer_past_max_layer_size_fails_its_job_once() {
     let bad = temper(dir, &["fleet", "worker", "--exit-when-idle", "--max-layer-size", "huge", "--advisories", osv]).output().unwrap();
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--max-layer-size"), "{}", String::from_utf8_lossy(&bad.stderr));
+}
+
+/// On a PostgreSQL store, `fleet worker` keeps a second tier of the layer
+/// cache in the store: a worker with an empty local cache takes a layer
+/// another worker read from it. Seen by doctoring the stored base layer
+/// (lodash 4.17.20 → 4.17.21, fixed): an image scanned through the store's
+/// copy has no finding, one scanned with `--no-shared-cache` has it.
+#[test]
+fn workers_on_postgres_share_the_layer_cache_unless_told_not_to() {
+    let Some(server) = common::PgServer::start() else { return };
+    let store = server.database("fleet");
+    let Location::Postgres(url) = &store else { unreachable!() };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let (references, osv) = fleet_layout(dir, 4, 1);
+    let osv = osv.to_str().unwrap();
+    let mut db = store.connect().unwrap();
+    let count = |db: &mut Box<dyn temper_fleet::store::Backend>| db.query("SELECT count(*) FROM layer_cache", &[]).unwrap()[0].int(0).unwrap();
+    // Scans app `i` alone as a worker with the local cache `cache`; its findings' advisories.
+    let scan = |i: usize, cache: &str, flags: &[&str]| -> Vec<String> {
+        let run = |args: &[&str]| ok(temper(dir, args).env("TEMPER_FLEET_STORE", url).env("TEMPER_CACHE_DIR", dir.join(cache)).output().unwrap());
+        run(&["fleet", "add", &references[i]]);
+        run(&["fleet", "sync", "--no-scan"]);
+        let worked: Value = serde_json::from_str(&run(&[&["fleet", "worker", "--exit-when-idle", "--advisories", osv, "--format", "json"], flags].concat())).unwrap();
+        assert_eq!(worked["scanned"], 1, "{worked}");
+        let mut fleet = Fleet::open(&store).unwrap();
+        fleet.findings().unwrap().into_iter().filter(|f| f.reference == references[i] && f.status == "open").map(|f| f.advisory).collect()
+    };
+    assert_eq!(scan(0, "x", &["--no-shared-cache"]), ["CVE-2099-0101"]);
+    assert_eq!(count(&mut db), 0, "--no-shared-cache writes nothing to the store");
+    assert_eq!(scan(1, "y", &[]), ["CVE-2099-0101"]);
+    assert_eq!(count(&mut db), 2, "the base and app-1's layer, written through");
+
+    let rows = db.query("SELECT key, value FROM layer_cache", &[]).unwrap();
+    let mut doctored = 0;
+    for row in rows {
+        let json = zstd::decode_all(&row.opt_bytes(1).unwrap().unwrap()[..]).unwrap();
+        let text = String::from_utf8(json).unwrap();
+        if text.contains("4.17.20") {
+            let value = zstd::encode_all(text.replace("4.17.20", "4.17.21").as_bytes(), 3).unwrap();
+            db.execute("UPDATE layer_cache SET value = $1 WHERE key = $2", &[value.as_slice().into(), row.text(0).unwrap().into()]).unwrap();
+            doctored += 1;
+        }
+    }
+    assert_eq!(doctored, 1, "the base layer's entry");
+    assert_eq!(scan(2, "z", &[]), Vec::<String>::new(), "an empty local cache: the base came from the store");
+    assert_eq!(scan(3, "w", &["--no-shared-cache"]), ["CVE-2099-0101"], "an empty local cache, the store's tier off: the base was read");
 }
