@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand, ValueEnum};
 
 use crate::db::DbArgs;
-use crate::image::RegistryArgs;
+use crate::image::{LimitArgs, RegistryArgs};
 
 /// Fleet output formats.
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -53,18 +53,27 @@ pub struct MatchArgs {
     pub allow_partial_db: bool,
 }
 
-/// How workers read images: the registry flags and the per-layer cache.
+/// How workers read images: the registry flags, the layer pass's limits
+/// and the per-layer cache.
 #[derive(Args, Debug)]
 pub struct ReadArgs {
     /// The platform and the registry flags.
     #[command(flatten)]
     pub registry: RegistryArgs,
+    /// The layer pass's limits; an image past one fails its job.
+    #[command(flatten)]
+    pub limits: LimitArgs,
     /// The per-layer cache directory (default: $XDG_CACHE_HOME/temper or ~/.cache/temper).
     #[arg(long, value_name = "DIR", env = "TEMPER_CACHE_DIR")]
     pub cache_dir: Option<PathBuf>,
     /// Neither read nor write the per-layer cache.
     #[arg(long)]
     pub no_cache: bool,
+    /// Keep the per-layer cache on this machine only. By default, with a PostgreSQL store, the cache has a
+    /// second tier in the store, shared by every worker: a layer one worker read is not read again by another
+    /// (a SQLite store is on one machine, whose local cache already serves every worker).
+    #[arg(long)]
+    pub no_shared_cache: bool,
 }
 
 /// `temper fleet …`.

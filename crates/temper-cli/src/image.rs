@@ -37,6 +37,20 @@ pub struct ImageArgs {
     /// The platform and the registry flags.
     #[command(flatten)]
     pub registry: RegistryArgs,
+    /// The layer pass's limits.
+    #[command(flatten)]
+    pub limits: LimitArgs,
+    /// Re-hash every layer blob whole even when the layer cache holds its
+    /// results (a cache hit otherwise checks the size and the first and
+    /// last MiB); inspect and layers always read blobs whole.
+    #[arg(long)]
+    pub verify_blobs: bool,
+}
+
+/// The layer pass's limits: what an image may hold before reading it
+/// stops, shared by every command that reads layers.
+#[derive(Args, Debug)]
+pub struct LimitArgs {
     /// Largest uncompressed layer accepted (e.g. 32GiB).
     #[arg(long, value_name = "SIZE", default_value = "32GiB")]
     pub max_layer_size: String,
@@ -49,11 +63,6 @@ pub struct ImageArgs {
     /// Most tar entries accepted over all layers (memory grows with them).
     #[arg(long, value_name = "N", default_value_t = 2_000_000)]
     pub max_entries: u64,
-    /// Re-hash every layer blob whole even when the layer cache holds its
-    /// results (a cache hit otherwise checks the size and the first and
-    /// last MiB); inspect and layers always read blobs whole.
-    #[arg(long)]
-    pub verify_blobs: bool,
 }
 
 /// The per-layer cache and the output file, shared by the commands that

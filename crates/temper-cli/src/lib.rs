@@ -32,7 +32,7 @@ pub use check::{CheckArgs, CheckFormat, CheckProfile};
 pub use db::{DbArgs, DbCommand};
 pub use fleet::{FleetCommand, FleetFormat, MatchArgs, ReadArgs, StoreArgs};
 pub use gate::{GateArgs, GateFormat};
-pub use image::{ImageArgs, RegistryArgs, RunArgs};
+pub use image::{ImageArgs, LimitArgs, RegistryArgs, RunArgs};
 pub use inspect::InspectArgs;
 pub use key::{KeyAlgorithm, KeyCommand, KeyGenerateArgs};
 pub use layers::LayersArgs;

@@ -10,7 +10,8 @@
 //! out), scans each through a [`Scan`] — in production
 //! [`worker::Assessor`], which calls `temper_verdict::assessment::assess`
 //! with the per-layer cache, so a layer shared with an image scanned before
-//! is not walked again — and stores the inventory and findings;
+//! is not walked again, on any machine when the cache's shared tier
+//! ([`shared_cache`]) is in the store — and stores the inventory and findings;
 //! [`Fleet::rematch`] matches the stored inventories against the advisory
 //! database again without pulling any image, closing the findings that
 //! disappeared with a [`CloseReason`]; [`Fleet::status`] counts;
@@ -31,6 +32,7 @@ mod fleet;
 pub mod lineage;
 pub mod postgres;
 pub mod schema;
+pub mod shared_cache;
 pub mod sla;
 pub mod sqlite;
 pub mod store;
@@ -40,6 +42,7 @@ pub use findings::{Changes, CloseReason, Matcher};
 pub use fleet::{AddOutcome, Clock, FindingRecord, Fleet, ImageStatus, Job, JobRecord, RematchReport, Resolve, Resolved, Status, SyncReport};
 pub use sla::{Breach, Sla};
 pub use lineage::{Group, Lineage, Unbased};
+pub use shared_cache::StoreCache;
 pub use store::Location;
 pub use worker::{Assessor, Scan, Scanned, WorkOptions, WorkReport, work};
 

@@ -45,6 +45,7 @@ fn params(values: &[Value]) -> Vec<&(dyn ToSql + Sync)> {
         .map(|v| match v {
             Value::Int(n) => n as &(dyn ToSql + Sync),
             Value::Text(t) => t as &(dyn ToSql + Sync),
+            Value::Bytes(b) => b as &(dyn ToSql + Sync),
         })
         .collect()
 }
@@ -73,6 +74,8 @@ impl Backend for Postgres {
                     Value::Int(row.try_get::<_, Option<i64>>(i).map_err(|e| self.fail(sql, &e))?)
                 } else if *t == Type::INT4 {
                     Value::Int(row.try_get::<_, Option<i32>>(i).map_err(|e| self.fail(sql, &e))?.map(i64::from))
+                } else if *t == Type::BYTEA {
+                    Value::Bytes(row.try_get::<_, Option<Vec<u8>>>(i).map_err(|e| self.fail(sql, &e))?)
                 } else if *t == Type::BOOL {
                     Value::Int(row.try_get::<_, Option<bool>>(i).map_err(|e| self.fail(sql, &e))?.map(i64::from))
                 } else {

@@ -13,11 +13,16 @@
 //! Migration 3 (lineage): `golden` lists the references whose images are
 //! golden bases; `images.base_name`/`base_digest` keep the base an image
 //! names in its `org.opencontainers.image.base.*` annotations or labels.
+//!
+//! Migration 4 (the shared layer cache, [`crate::shared_cache`]):
+//! `layer_cache` holds the per-layer cache's values under its keys,
+//! `layer_blobs` the blob prints a hit is proven by.
 
 use crate::Error;
 use crate::store::{Backend, Dialect, Value, transaction};
 
-/// The migrations, in order; `{id}` is the dialect's identity column.
+/// The migrations, in order; `{id}` is the dialect's identity column,
+/// `{bytes}` its byte column type.
 const MIGRATIONS: &[&str] = &[r"
 CREATE TABLE refs (
     id {id},
@@ -100,6 +105,18 @@ CREATE TABLE golden (
 );
 ALTER TABLE images ADD COLUMN base_name TEXT;
 ALTER TABLE images ADD COLUMN base_digest TEXT;
+", r"
+CREATE TABLE layer_cache (
+    key TEXT PRIMARY KEY,
+    value {bytes} NOT NULL,
+    stored BIGINT NOT NULL
+);
+CREATE TABLE layer_blobs (
+    id TEXT PRIMARY KEY,
+    size BIGINT NOT NULL,
+    edges TEXT,
+    stored BIGINT NOT NULL
+);
 "];
 
 /// The schema version this build writes.
@@ -122,7 +139,7 @@ pub fn migrate(db: &mut dyn Backend) -> Result<(), Error> {
             return Err(Error::Input(format!("the fleet store is at schema version {have}, newer than this temper's {VERSION}; use a newer temper")));
         }
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(have as usize) {
-            db.batch(&sql.replace("{id}", db.dialect().identity()))?;
+            db.batch(&sql.replace("{id}", db.dialect().identity()).replace("{bytes}", db.dialect().bytes()))?;
             db.execute("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)", &[Value::from(i as i64 + 1), Value::from(crate::unix_now())])?;
         }
         Ok(())

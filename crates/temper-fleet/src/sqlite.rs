@@ -56,7 +56,8 @@ fn sql_value(v: &Value) -> Sql {
     match v {
         Value::Int(Some(n)) => Sql::Integer(*n),
         Value::Text(Some(t)) => Sql::Text(t.clone()),
-        Value::Int(None) | Value::Text(None) => Sql::Null,
+        Value::Bytes(Some(b)) => Sql::Blob(b.clone()),
+        Value::Int(None) | Value::Text(None) | Value::Bytes(None) => Sql::Null,
     }
 }
 
@@ -87,7 +88,8 @@ impl Backend for Sqlite {
                     ValueRef::Null => Value::Int(None),
                     ValueRef::Integer(n) => Value::Int(Some(n)),
                     ValueRef::Real(r) => Value::Int(Some(r as i64)),
-                    ValueRef::Text(t) | ValueRef::Blob(t) => Value::Text(Some(String::from_utf8_lossy(t).into_owned())),
+                    ValueRef::Text(t) => Value::Text(Some(String::from_utf8_lossy(t).into_owned())),
+                    ValueRef::Blob(b) => Value::Bytes(Some(b.to_vec())),
                 });
             }
             out.push(Row(values));

@@ -3,8 +3,9 @@
 //! written in PostgreSQL's spelling (`$1` placeholders, `RETURNING`, `ON
 //! CONFLICT`, partial indexes), which SQLite also speaks once its
 //! placeholders read `?1`; the few real differences (identity columns, row
-//! locks) are a [`Dialect`] away. Values are either integers or text, both
-//! nullable, so the PostgreSQL column types are `BIGINT` and `TEXT` only.
+//! locks, byte columns) are a [`Dialect`] away. Values are integers, text
+//! or bytes, all nullable, so the PostgreSQL column types are `BIGINT`,
+//! `TEXT` and `BYTEA` only.
 
 use std::path::{Path, PathBuf};
 
@@ -28,6 +29,14 @@ impl Dialect {
         }
     }
 
+    /// The column type of bytes.
+    pub(crate) fn bytes(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "BLOB",
+            Dialect::Postgres => "BYTEA",
+        }
+    }
+
     /// What a job claim's row lock says: PostgreSQL skips rows other
     /// workers hold; SQLite's `BEGIN IMMEDIATE` already serialises writers.
     pub(crate) fn skip_locked(self) -> &'static str {
@@ -38,13 +47,21 @@ impl Dialect {
     }
 }
 
-/// One SQL parameter or column: an integer or text, either possibly NULL.
+/// One SQL parameter or column: an integer, text or bytes, each possibly NULL.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Value {
     /// `BIGINT` / `INTEGER`.
     Int(Option<i64>),
     /// `TEXT`.
     Text(Option<String>),
+    /// `BYTEA` / `BLOB`.
+    Bytes(Option<Vec<u8>>),
+}
+
+impl From<&[u8]> for Value {
+    fn from(v: &[u8]) -> Self {
+        Value::Bytes(Some(v.to_vec()))
+    }
 }
 
 impl From<i64> for Value {
@@ -102,8 +119,9 @@ impl Row {
     pub fn opt_int(&self, i: usize) -> Result<Option<i64>, Error> {
         match self.get(i)? {
             Value::Int(v) => Ok(*v),
-            Value::Text(None) => Ok(None),
+            Value::Text(None) | Value::Bytes(None) => Ok(None),
             Value::Text(Some(t)) => Err(Error::Store(format!("column {i} holds text {t:?} where a number was expected"))),
+            Value::Bytes(Some(_)) => Err(Error::Store(format!("column {i} holds bytes where a number was expected"))),
         }
     }
 
@@ -116,8 +134,18 @@ impl Row {
     pub fn opt_text(&self, i: usize) -> Result<Option<String>, Error> {
         match self.get(i)? {
             Value::Text(v) => Ok(v.clone()),
-            Value::Int(None) => Ok(None),
+            Value::Int(None) | Value::Bytes(None) => Ok(None),
             Value::Int(Some(n)) => Err(Error::Store(format!("column {i} holds the number {n} where text was expected"))),
+            Value::Bytes(Some(_)) => Err(Error::Store(format!("column {i} holds bytes where text was expected"))),
+        }
+    }
+
+    /// Column `i` as bytes, NULL as `None`.
+    pub fn opt_bytes(&self, i: usize) -> Result<Option<Vec<u8>>, Error> {
+        match self.get(i)? {
+            Value::Bytes(v) => Ok(v.clone()),
+            Value::Int(None) | Value::Text(None) => Ok(None),
+            Value::Int(Some(_)) | Value::Text(Some(_)) => Err(Error::Store(format!("column {i} holds a number or text where bytes were expected"))),
         }
     }
 

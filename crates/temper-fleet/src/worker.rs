@@ -149,7 +149,7 @@ pub fn work(fleet: &mut Fleet, scanner: &dyn Scan, matcher: &Matcher<'_>, option
                 }
             },
             Err(e) => {
-                let why = e.to_string();
+                let why = one_line(&e);
                 reporter.warn(&format!("{}@{}: {why}", job.reference, job.digest));
                 fleet.fail(&job, &why)?;
                 report.failed.push((job.reference, why));
@@ -175,4 +175,22 @@ fn scan_holding_lease(keeper: &mut Fleet, job: &Job, scanner: &dyn Scan, lease: 
         drop(done);
         scanned
     })
+}
+
+/// `e` and its sources on one line (`IMAGE: layer 1 (…): uncompressed size
+/// exceeds…`): the image alone does not say why its job failed.
+fn one_line(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut last = text.clone();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let next = s.to_string();
+        if next != last {
+            text.push_str(": ");
+            text.push_str(&next);
+        }
+        last = next;
+        source = s.source();
+    }
+    text
 }

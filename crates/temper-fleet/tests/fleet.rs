@@ -39,7 +39,7 @@ macro_rules! on_both_stores {
     )*};
 }
 
-on_both_stores!(two_workers_scan_every_image_exactly_once, a_crashed_workers_job_is_reclaimed_after_its_lease, rematch_opens_and_closes_findings_with_their_reasons, sla_breaches_at_a_fixed_now, lineage_groups_images_by_golden_version);
+on_both_stores!(two_workers_scan_every_image_exactly_once, a_crashed_workers_job_is_reclaimed_after_its_lease, rematch_opens_and_closes_findings_with_their_reasons, sla_breaches_at_a_fixed_now, lineage_groups_images_by_golden_version, the_layer_cache_is_shared_through_the_store);
 
 const LODASH_FIXED_21: &str = r#"{"id":"GHSA-fl-0001","aliases":["CVE-2099-0001"],"modified":"2026-01-01T00:00:00Z",
  "affected":[{"package":{"ecosystem":"npm","name":"lodash"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"4.17.21"}]}]}],
@@ -155,11 +155,16 @@ impl Setup {
 
     /// Runs one worker until the queue is empty, as `owner`.
     fn work(&self, fleet: &mut Fleet, owner: &str, walks: &Walks, suppressions: &Suppressions) -> temper_fleet::WorkReport {
+        self.work_cached(fleet, owner, walks, suppressions, &self.cache)
+    }
+
+    /// [`Setup::work`] through the layer cache `cache`.
+    fn work_cached(&self, fleet: &mut Fleet, owner: &str, walks: &Walks, suppressions: &Suppressions, cache: &CacheSettings) -> temper_fleet::WorkReport {
         let db = AdvisoryDb::open(&self.db).unwrap();
         let matcher = Matcher { db: &db, source: "the test database".into(), suppressions, allow_partial: false };
         let open = Default::default();
         let limits = limits();
-        let assessor = Assessor { open: &open, limits: &limits, cache: &self.cache, reporter: walks };
+        let assessor = Assessor { open: &open, limits: &limits, cache, reporter: walks };
         let options = WorkOptions { owner: owner.into(), lease: Duration::from_secs(600), exit_when_idle: true, poll: Duration::ZERO };
         temper_fleet::work(fleet, &assessor, &matcher, &options, walks).unwrap()
     }
@@ -337,6 +342,41 @@ fn rematch_opens_and_closes_findings_with_their_reasons(store: &Location) {
     let current = status.images.iter().find(|i| &i.reference == app0).unwrap();
     assert_eq!(current.digest, index["manifests"][1]["digest"].as_str().unwrap());
     assert!(current.scanned_at.is_some() && current.open.is_empty(), "it shares app-1's scan: {current:?}");
+}
+
+/// Workers on different machines (each its own local cache directory)
+/// share layer results through the store's tier: a base layer one worker
+/// walked is a hit for the next; a damaged stored value is a miss.
+fn the_layer_cache_is_shared_through_the_store(store: &Location) {
+    // Apps 0, 3, 6 and 9 are on base 0.
+    let setup = Setup::new(10, &[LODASH_FIXED_21, MINIMIST]);
+    let mut fleet = Fleet::open(store).unwrap();
+    let none = Suppressions::default();
+    let machine = |name: &str| CacheSettings { dir: Some(setup.tmp.path().join(name)), shared: Some(Arc::new(temper_fleet::StoreCache::open(store).unwrap())), ..Default::default() };
+    // Scans `app` alone as a worker with the local cache `dir`: (layers read, layers from the cache).
+    let scan_on = |fleet: &mut Fleet, app: usize, dir: &str| -> (usize, usize) {
+        fleet.add(&[setup.references[app].clone()]).unwrap();
+        assert_eq!(setup.sync(fleet).enqueued, 1);
+        let walks = Walks::default();
+        let report = setup.work_cached(fleet, dir, &walks, &none, &machine(dir));
+        assert_eq!((report.scanned, report.failed.len()), (1, 0), "{report:?}");
+        (walks.read.load(Ordering::SeqCst), walks.cached.load(Ordering::SeqCst))
+    };
+    assert_eq!(scan_on(&mut fleet, 0, "x"), (2, 0), "nothing cached anywhere yet");
+    assert_eq!(scan_on(&mut fleet, 3, "y"), (1, 1), "another machine's empty local cache: the base layer comes from the store");
+    assert!(!setup.tmp.path().join("cache").exists(), "the Setup's own cache was not used");
+
+    // Every stored value and blob print damaged: misses, not errors (a
+    // warning would fail the test), and the full pass stores them again.
+    let mut db = store.connect().unwrap();
+    assert!(db.execute("UPDATE layer_cache SET value = $1", &[b"not zstd json".as_slice().into()]).unwrap() >= 3);
+    assert_eq!(scan_on(&mut fleet, 6, "z"), (2, 0), "damaged values are misses");
+    db.execute("UPDATE layer_blobs SET edges = 'not a digest'", &[]).unwrap();
+    assert_eq!(scan_on(&mut fleet, 9, "w"), (2, 0), "damaged blob prints prove nothing");
+    assert_eq!(scan_on(&mut fleet, 1, "v"), (2, 0), "base 1 was never scanned");
+    assert_eq!(scan_on(&mut fleet, 4, "u"), (1, 1), "its results were written through");
+    let expected: BTreeSet<(String, String)> = [0, 3, 6, 9].map(|i| (setup.references[i].clone(), "CVE-2099-0001".to_owned())).into_iter().chain([1, 4].map(|i| (setup.references[i].clone(), "CVE-2099-0002".to_owned()))).collect();
+    assert_eq!(open_findings(&mut fleet), expected, "cached and walked layers give the same findings");
 }
 
 const DAY: i64 = 86_400;

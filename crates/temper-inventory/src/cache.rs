@@ -31,9 +31,20 @@
 //! cache written before prints were, or a print that differs) is a miss:
 //! the full pass verifies the blob, failing on a corrupt one, and records
 //! its print again.
+//!
+//! # A shared second tier
+//! Workers on several machines would each walk every shared base layer
+//! again; a [`SharedTier`] (the fleet store, in `temper-fleet`) behind the
+//! local file lets them share results. Reads try the local file first,
+//! then the tier (a tier hit is copied into the local file); writes go to
+//! both. The tier keeps the same keys, the same compressed values and the
+//! same blob prints, so a hit from it proves exactly what a local hit
+//! does: the print was recorded by a full pass (on some machine) and this
+//! machine's blob must still match it. A tier value that cannot be read
+//! back is a miss, like a local one.
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension};
@@ -82,12 +93,27 @@ pub struct CachedFound {
     pub result: Result<Vec<Fact>, String>,
 }
 
-/// An open cache directory.
+/// A cache tier kept elsewhere than this machine, shared by several (see
+/// the module doc). Failures to reach it are misses and lost writes, never
+/// errors: the cache only saves time.
+pub trait SharedTier: Send + Sync + std::fmt::Debug {
+    /// The stored bytes for `key` (as [`LayerCache`] stores them).
+    fn value(&self, key: &str) -> Option<Vec<u8>>;
+    /// Stores `value` under `key`.
+    fn put_value(&self, key: &str, value: &[u8]);
+    /// The print recorded for the blob `id` when a full pass verified it.
+    fn blob(&self, id: &Digest) -> Option<BlobPrint>;
+    /// Records that a full pass verified the blob `id`, which looked like `print`.
+    fn put_blob(&self, id: &Digest, print: &BlobPrint);
+}
+
+/// An open cache directory, with its shared tier if any.
 pub struct LayerCache {
     conn: Mutex<Store>,
     path: PathBuf,
     notice: Mutex<Option<String>>,
     verify_blobs: bool,
+    shared: Option<Arc<dyn SharedTier>>,
 }
 
 /// The connection, unless a second corruption in one run retired it.
@@ -135,7 +161,7 @@ impl LayerCache {
             Err(e) => return Err(err(e.to_string())),
         };
         let healed = notice.is_some();
-        Ok(LayerCache { conn: Mutex::new(Store { conn: Some(conn), healed }), path, notice: Mutex::new(notice), verify_blobs: false })
+        Ok(LayerCache { conn: Mutex::new(Store { conn: Some(conn), healed }), path, notice: Mutex::new(notice), verify_blobs: false, shared: None })
     }
 
     /// Makes every hit re-hash its blob whole against its digest, not only
@@ -143,6 +169,13 @@ impl LayerCache {
     #[must_use]
     pub fn verify_blobs(mut self, on: bool) -> Self {
         self.verify_blobs = on;
+        self
+    }
+
+    /// Puts `tier` behind the local file: read after it, written with it.
+    #[must_use]
+    pub fn shared(mut self, tier: Option<Arc<dyn SharedTier>>) -> Self {
+        self.shared = tier;
         self
     }
 
@@ -233,30 +266,58 @@ impl LayerCache {
         &self.path
     }
 
-    /// The stored value for `key`, if there is a readable one.
+    /// The stored value for `key`, if there is a readable one: the local
+    /// file's, else the shared tier's (then copied into the local file).
     pub fn get(&self, key: &str) -> Option<CachedLayer> {
-        let blob: Vec<u8> = self.with_conn(|conn| conn.query_row("SELECT value FROM layers WHERE key = ?1", [key], |r| r.get(0)).optional())??;
-        let json = zstd::bulk::Decompressor::new().ok()?.decompress(&blob, MAX_VALUE).ok()?;
-        serde_json::from_slice(&json).ok()
+        let local = self.with_conn(|conn| conn.query_row("SELECT value FROM layers WHERE key = ?1", [key], |r| r.get::<_, Vec<u8>>(0)).optional()).flatten();
+        if let Some(value) = local.as_deref().and_then(decode) {
+            return Some(value);
+        }
+        let stored = self.shared.as_ref()?.value(key)?;
+        let value = decode(&stored)?;
+        self.put_local(key, &stored);
+        Some(value)
     }
 
-    /// Stores `value` under `key`; a failure to store is not an error of the scan.
+    /// Stores `value` under `key` in both tiers; a failure to store is not
+    /// an error of the scan.
     pub fn put(&self, key: &str, value: &CachedLayer) {
         let Ok(json) = serde_json::to_vec(value) else { return };
         let Ok(blob) = zstd::bulk::compress(&json, 3) else { return };
-        let stored = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-        self.with_conn(|conn| {
-            conn.execute(
-                "INSERT OR REPLACE INTO layers (key, value, stored) VALUES (?1, ?2, ?3)",
-                rusqlite::params![key, blob, i64::try_from(stored).unwrap_or(0)],
-            )
-        });
+        self.put_local(key, &blob);
+        if let Some(shared) = &self.shared {
+            shared.put_value(key, &blob);
+        }
+    }
+
+    fn put_local(&self, key: &str, blob: &[u8]) {
+        self.with_conn(|conn| conn.execute("INSERT OR REPLACE INTO layers (key, value, stored) VALUES (?1, ?2, ?3)", rusqlite::params![key, blob, unix_now()]));
     }
 }
 
+/// A stored value read back: zstd-compressed JSON, `None` when it is not.
+fn decode(stored: &[u8]) -> Option<CachedLayer> {
+    let json = zstd::bulk::Decompressor::new().ok()?.decompress(stored, MAX_VALUE).ok()?;
+    serde_json::from_slice(&json).ok()
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0))
+}
+
 impl LayerCache {
-    /// The print recorded for the blob `id` when a full pass last verified it.
+    /// The print recorded for the blob `id` when a full pass last verified
+    /// it: the local file's, else the shared tier's (then copied locally).
     pub fn blob(&self, id: &Digest) -> Option<BlobPrint> {
+        if let Some(print) = self.local_blob(id) {
+            return Some(print);
+        }
+        let print = self.shared.as_ref()?.blob(id)?;
+        self.put_local_blob(id, &print);
+        Some(print)
+    }
+
+    fn local_blob(&self, id: &Digest) -> Option<BlobPrint> {
         let (size, edges): (i64, Option<String>) =
             self.with_conn(|conn| conn.query_row("SELECT size, edges FROM blobs WHERE id = ?1", [id.to_string()], |r| Ok((r.get(0)?, r.get(1)?))).optional())??;
         let edges = match edges {
@@ -266,14 +327,21 @@ impl LayerCache {
         Some(BlobPrint { size: u64::try_from(size).ok()?, edges })
     }
 
-    /// Records that a full pass verified the blob `id`, which looked like `print`.
+    /// Records, in both tiers, that a full pass verified the blob `id`,
+    /// which looked like `print`.
     pub fn put_blob(&self, id: &Digest, print: &BlobPrint) {
+        self.put_local_blob(id, print);
+        if let Some(shared) = &self.shared {
+            shared.put_blob(id, print);
+        }
+    }
+
+    fn put_local_blob(&self, id: &Digest, print: &BlobPrint) {
         let Ok(size) = i64::try_from(print.size) else { return };
-        let stored = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
         self.with_conn(|conn| {
             conn.execute(
                 "INSERT OR REPLACE INTO blobs (id, size, edges, stored) VALUES (?1, ?2, ?3, ?4)",
-                rusqlite::params![id.to_string(), size, print.edges.as_ref().map(Digest::to_string), i64::try_from(stored).unwrap_or(0)],
+                rusqlite::params![id.to_string(), size, print.edges.as_ref().map(Digest::to_string), unix_now()],
             )
         });
     }

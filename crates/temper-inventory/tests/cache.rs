@@ -198,3 +198,55 @@ fn verify_blobs_rehashes_every_hit() {
     assert_eq!(inventory_json(Some(&verifying), &started), cold);
     assert_eq!(started.0.load(Ordering::Relaxed), 3, "each blob is read once more");
 }
+
+/// A shared tier in memory, counting its reads.
+#[derive(Debug, Default)]
+struct Memory {
+    values: std::sync::Mutex<std::collections::BTreeMap<String, Vec<u8>>>,
+    blobs: std::sync::Mutex<std::collections::BTreeMap<String, temper_image::BlobPrint>>,
+}
+
+impl cache::SharedTier for Memory {
+    fn value(&self, key: &str) -> Option<Vec<u8>> {
+        self.values.lock().unwrap().get(key).cloned()
+    }
+    fn put_value(&self, key: &str, value: &[u8]) {
+        self.values.lock().unwrap().insert(key.to_owned(), value.to_vec());
+    }
+    fn blob(&self, id: &temper_image::Digest) -> Option<temper_image::BlobPrint> {
+        self.blobs.lock().unwrap().get(&id.to_string()).cloned()
+    }
+    fn put_blob(&self, id: &temper_image::Digest, print: &temper_image::BlobPrint) {
+        self.blobs.lock().unwrap().insert(id.to_string(), print.clone());
+    }
+}
+
+#[test]
+fn a_shared_tier_serves_another_machine_and_its_corrupt_values_are_misses() {
+    let tier = std::sync::Arc::new(Memory::default());
+    let shared = || Some(tier.clone() as std::sync::Arc<dyn cache::SharedTier>);
+    let (here, there, third) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let first = Started::default();
+    let a = inventory_json(Some(&LayerCache::open(here.path()).unwrap().shared(shared())), &first);
+    assert_eq!(first.0.load(Ordering::Relaxed), 3);
+    assert_eq!((tier.values.lock().unwrap().len(), tier.blobs.lock().unwrap().len()), (3, 3), "written through to the tier");
+
+    // Another machine: an empty local cache, the same tier.
+    let other = LayerCache::open(there.path()).unwrap().shared(shared());
+    let warm = Started::default();
+    assert_eq!(inventory_json(Some(&other), &warm), a);
+    assert_eq!((warm.0.load(Ordering::Relaxed), warm.1.load(Ordering::Relaxed)), (0, 3), "every layer from the tier");
+    // The hits were copied into its local file: served without the tier now.
+    let alone = Started::default();
+    assert_eq!(inventory_json(Some(&LayerCache::open(there.path()).unwrap()), &alone), a);
+    assert_eq!(alone.1.load(Ordering::Relaxed), 3);
+
+    // Damaged values in the tier are misses: the layers are read again, and stored again.
+    for value in tier.values.lock().unwrap().values_mut() {
+        *value = b"not zstd".to_vec();
+    }
+    let cold = Started::default();
+    assert_eq!(inventory_json(Some(&LayerCache::open(third.path()).unwrap().shared(shared())), &cold), a);
+    assert_eq!((cold.0.load(Ordering::Relaxed), cold.1.load(Ordering::Relaxed)), (3, 0));
+    assert!(tier.values.lock().unwrap().values().all(|v| v != b"not zstd"), "rewritten by the full pass");
+}

@@ -2,10 +2,11 @@
 //! cache, and the merged inventory it gives.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use temper_image::Image;
 use temper_inventory::Inventory;
-use temper_inventory::cache::LayerCache;
+use temper_inventory::cache::{LayerCache, SharedTier};
 use temper_layer::{Analysis, Analyzer, FileSink, LayerIndex, Limits, NoFiles};
 
 use crate::{Error, Reporter, reporter::layer_labels};
@@ -20,6 +21,9 @@ pub struct CacheSettings {
     /// Re-hash a blob whole even on a cache hit (a hit otherwise checks
     /// its size and its first and last MiB).
     pub verify_blobs: bool,
+    /// A tier behind the local cache, shared with other machines (the
+    /// fleet store): read after the local file, written with it.
+    pub shared: Option<Arc<dyn SharedTier>>,
 }
 
 /// An image after the layer pass.
@@ -85,7 +89,7 @@ fn open_cache(settings: &CacheSettings, reporter: &dyn Reporter) -> Option<Layer
         return None;
     }
     match settings.dir.clone().or_else(temper_inventory::cache::default_dir).map(|d| LayerCache::open(&d)).transpose() {
-        Ok(c) => c.map(|c| c.verify_blobs(settings.verify_blobs)),
+        Ok(c) => c.map(|c| c.verify_blobs(settings.verify_blobs).shared(settings.shared.clone())),
         Err(e) => {
             reporter.warn(&format!("{e}; scanning without the cache (`temper cache clean` removes it, --no-cache skips it)"));
             None

@@ -18,7 +18,7 @@ pub fn run(args: &BuildArgs) -> Result<ExitCode> {
     let (scratch, output) = super::output_or_scratch(args.output.as_deref(), args.push.is_some())?;
     let open = source_options(&args.registry)?;
     let labels = args.labels.iter().map(|l| l.split_once('=').filter(|(k, _)| !k.is_empty()).map(|(k, v)| (k.to_owned(), v.to_owned())).ok_or_else(|| anyhow::anyhow!("--label {l}: give KEY=VALUE"))).collect::<Result<_>>()?;
-    let opts = temper_build::Options { output, open, limits: temper_layer::Limits::default(), source_date_epoch: source_date_epoch()?, locked: args.locked, update: args.update, now: time::OffsetDateTime::now_utc(), cache: temper_verdict::CacheSettings { disabled: args.no_cache, dir: args.cache_dir.clone(), verify_blobs: false }, labels, strict_scripts: args.strict_scripts };
+    let opts = temper_build::Options { output, open, limits: temper_layer::Limits::default(), source_date_epoch: source_date_epoch()?, locked: args.locked, update: args.update, now: time::OffsetDateTime::now_utc(), cache: temper_verdict::CacheSettings { disabled: args.no_cache, dir: args.cache_dir.clone(), verify_blobs: false, shared: None }, labels, strict_scripts: args.strict_scripts };
     if args.plan {
         let plans = temper_build::plan(&args.spec, &opts, &Terminal)?;
         match args.format {

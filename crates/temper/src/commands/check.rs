@@ -46,7 +46,7 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode> {
         reference: &args.image.image,
         digest: None,
         open: &open,
-        limits: &limits(&args.image)?,
+        limits: &limits(&args.image.limits)?,
         cache: &cache_settings(&args.image, &args.run),
         advisories: None,
         checks: &settings,

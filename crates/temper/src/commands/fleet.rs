@@ -10,7 +10,7 @@ use temper_fleet::worker::{Assessor, WorkOptions};
 use temper_fleet::{Changes, Fleet, Location, Matcher};
 use temper_verdict::CacheSettings;
 
-use super::{db, print, source_options};
+use super::{db, limited, limits, print, source_options};
 use crate::progress::Terminal;
 use crate::{render, term};
 
@@ -93,19 +93,23 @@ fn matching_db(matching: &MatchArgs) -> Result<(temper_advisory::db::AdvisoryDb,
     Ok((db, source, suppressions))
 }
 
-fn cache(read: &ReadArgs) -> CacheSettings {
-    CacheSettings { disabled: read.no_cache, dir: read.cache_dir.clone(), verify_blobs: false }
-}
-
-/// The layer pass's limits: the defaults `scan` has.
-fn limits() -> temper_layer::Limits {
-    temper_layer::Limits { max_layer_bytes: 32 << 30, max_image_bytes: 128 << 30, max_ratio: 200, max_entries: 2_000_000 }
+/// The per-layer cache `read` asks for: with a PostgreSQL store (shared
+/// by design), its second tier in the store unless --no-shared-cache.
+fn cache(read: &ReadArgs, store: &StoreArgs) -> Result<CacheSettings> {
+    let location = Location::or_default(store.store.as_deref())?;
+    let shared: Option<std::sync::Arc<dyn temper_inventory::cache::SharedTier>> = match &location {
+        Location::Postgres(_) if !read.no_cache && !read.no_shared_cache => Some(std::sync::Arc::new(temper_fleet::StoreCache::open(&location)?)),
+        _ => None,
+    };
+    Ok(CacheSettings { disabled: read.no_cache, dir: read.cache_dir.clone(), verify_blobs: false, shared })
 }
 
 fn sync(no_scan: bool, store: &StoreArgs, matching: &MatchArgs, read: &ReadArgs) -> Result<ExitCode> {
     let allow_partial_db = matching.allow_partial_db;
-    let open_options = source_options(&read.registry)?;
-    let (limits, cache) = (limits(), cache(read));
+    let open_options = limited(source_options(&read.registry)?, &read.limits)?;
+    let limits = limits(&read.limits)?;
+    // Sync alone reads no layer: the shared tier is connected only to scan.
+    let cache = if no_scan { CacheSettings::default() } else { cache(read, store)? };
     let assessor = Assessor { open: &open_options, limits: &limits, cache: &cache, reporter: &Terminal };
     // The database is opened first: a missing one fails before any registry request.
     let matching = if no_scan { None } else { Some(matching_db(matching)?) };
@@ -130,8 +134,8 @@ fn sync(no_scan: bool, store: &StoreArgs, matching: &MatchArgs, read: &ReadArgs)
 }
 
 fn worker(options: &WorkOptions, store: &StoreArgs, matching: &MatchArgs, read: &ReadArgs) -> Result<ExitCode> {
-    let open_options = source_options(&read.registry)?;
-    let (limits, cache) = (limits(), cache(read));
+    let open_options = limited(source_options(&read.registry)?, &read.limits)?;
+    let (limits, cache) = (limits(&read.limits)?, cache(read, store)?);
     let assessor = Assessor { open: &open_options, limits: &limits, cache: &cache, reporter: &Terminal };
     let (db, source, suppressions) = matching_db(matching)?;
     let matcher = Matcher { db: &db, source, suppressions: &suppressions, allow_partial: matching.allow_partial_db };

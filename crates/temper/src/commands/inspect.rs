@@ -11,7 +11,7 @@ use crate::render;
 
 pub fn run(args: &InspectArgs) -> Result<ExitCode> {
     let image = open(&args.image)?.image;
-    let walked = temper_verdict::pass::walk(&image, &limits(&args.image)?, &Terminal, &temper_layer::NoFiles)?;
+    let walked = temper_verdict::pass::walk(&image, &limits(&args.image.limits)?, &Terminal, &temper_layer::NoFiles)?;
     let view = render::inspect::View::new(&image, &walked);
     match args.format {
         Format::Json => print(&(serde_json::to_string_pretty(&view)? + "\n"))?,

@@ -50,7 +50,7 @@ pub fn run(args: &LayersArgs) -> Result<ExitCode> {
     {
         return Err(anyhow!("--layer {n}: the image has {} layers (0..{})", image.layers.len(), image.layers.len().saturating_sub(1)));
     }
-    let walked = temper_verdict::pass::walk(&image, &limits(&args.image)?, &Terminal, &temper_layer::NoFiles)?;
+    let walked = temper_verdict::pass::walk(&image, &limits(&args.image.limits)?, &Terminal, &temper_layer::NoFiles)?;
     let analysis = temper_layer::analyze(&walked).map_err(|source| temper_verdict::Error::Merge { image: image.name.clone(), source })?;
     let report = LayerReport::build(&image, &walked, &analysis);
     let results = report.check(&thresholds);

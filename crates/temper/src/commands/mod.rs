@@ -35,7 +35,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Result, anyhow};
-use temper_cli::{Command, ImageArgs, RegistryArgs, RunArgs};
+use temper_cli::{Command, ImageArgs, LimitArgs, RegistryArgs, RunArgs};
 use temper_image::registry::credentials::Credentials;
 use temper_image::{OpenOptions, Platform, RegistryOptions};
 use temper_verdict::CacheSettings;
@@ -91,7 +91,11 @@ pub fn source_options(args: &RegistryArgs) -> Result<OpenOptions> {
 
 /// How to open the image the flags describe.
 pub fn open_options(args: &ImageArgs) -> Result<OpenOptions> {
-    let mut opts = source_options(&args.registry)?;
+    limited(source_options(&args.registry)?, &args.limits)
+}
+
+/// `opts` with the archive size limit `--max-image-size` sets.
+pub fn limited(mut opts: OpenOptions, args: &LimitArgs) -> Result<OpenOptions> {
     opts.limits = temper_image::Limits { archive_bytes: size::parse_size(&args.max_image_size).map_err(|e| anyhow!("--max-image-size: {e}"))?, ..Default::default() };
     Ok(opts)
 }
@@ -102,7 +106,7 @@ pub fn open(args: &ImageArgs) -> Result<temper_verdict::Opened> {
 }
 
 /// The layer pass's limits from the flags.
-pub fn limits(args: &ImageArgs) -> Result<temper_layer::Limits> {
+pub fn limits(args: &LimitArgs) -> Result<temper_layer::Limits> {
     Ok(temper_layer::Limits {
         max_layer_bytes: size::parse_size(&args.max_layer_size).map_err(|e| anyhow!("--max-layer-size: {e}"))?,
         max_image_bytes: size::parse_size(&args.max_image_size).map_err(|e| anyhow!("--max-image-size: {e}"))?,
@@ -121,7 +125,7 @@ pub fn suppressions(vex: &[std::path::PathBuf], ignore_file: Option<&Path>) -> R
 
 /// The per-layer cache the flags ask for.
 pub fn cache_settings(image: &ImageArgs, run: &RunArgs) -> CacheSettings {
-    CacheSettings { disabled: run.no_cache, dir: run.cache_dir.clone(), verify_blobs: image.verify_blobs }
+    CacheSettings { disabled: run.no_cache, dir: run.cache_dir.clone(), verify_blobs: image.verify_blobs, shared: None }
 }
 
 /// Writes `text` to stdout.

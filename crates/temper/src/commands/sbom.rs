@@ -24,7 +24,7 @@ pub fn run(args: &SbomArgs) -> Result<ExitCode> {
         SbomFormat::Spdx => Some((format::spdx::encode, time()?)),
         SbomFormat::Json | SbomFormat::Table => None,
     };
-    let temper_verdict::Scanned { layers, inventory, .. } = temper_verdict::pass::scan(&image, &limits(&args.image)?, &cache_settings(&args.image, &args.run), &Terminal, args.all_layers)?;
+    let temper_verdict::Scanned { layers, inventory, .. } = temper_verdict::pass::scan(&image, &limits(&args.image.limits)?, &cache_settings(&args.image, &args.run), &Terminal, args.all_layers)?;
     let text = match (document, args.format) {
         (Some((encode, timestamp)), _) => {
             let subject = temper_verdict::target::subject(&source, &image, &layers);

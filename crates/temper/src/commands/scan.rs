@@ -67,7 +67,7 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
                 reference: &args.image.image,
         digest: None,
                 open: &open,
-                limits: &limits(&args.image)?,
+                limits: &limits(&args.image.limits)?,
                 cache: &cache_settings(&args.image, &args.run),
                 advisories: Some(temper_verdict::assessment::Advisories { db: &db, source: source.clone(), suppressions: &suppressions, allow_partial: args.allow_partial_db, filter }),
                 checks: &temper_check::Settings::new(time::OffsetDateTime::now_utc().date()),
