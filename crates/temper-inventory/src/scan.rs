@@ -100,10 +100,10 @@ fn scan_layer(image: &Image, i: usize, shared: &Shared<'_>) -> Result<LayerResul
         && proven(image, i, c, progress)?
     {
         let mut index = hit.index;
-        tally.add_entries(index.tar_entries, limits).map_err(|reason| WalkError::Layer { what: format!("layer {i} (cached)"), reason })?;
         // Same tar, maybe stored differently this time.
         index.digest = layer.digest.clone().or(index.digest);
         index.compressed_size = layer.size.unwrap_or(index.compressed_size);
+        tally.add_known_layer(&index, limits).map_err(|reason| WalkError::Layer { what: format!("layer {i} (cached)"), reason })?;
         if !c.verifies_blobs() {
             // Re-hashing reported its own progress.
             progress.cached(i);

@@ -250,3 +250,27 @@ fn a_shared_tier_serves_another_machine_and_its_corrupt_values_are_misses() {
     assert_eq!((cold.0.load(Ordering::Relaxed), cold.1.load(Ordering::Relaxed)), (3, 0));
     assert!(tier.values.lock().unwrap().values().all(|v| v != b"not zstd"), "rewritten by the full pass");
 }
+
+#[test]
+fn a_hit_is_held_to_todays_limits_not_those_it_was_cached_under() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let cache = LayerCache::open(dir.path()).expect("open");
+    let image = demo();
+    let cold = scan(&image, &Limits::default(), &Started::default(), &catalog::registry(), Some(&cache)).expect("cold scan");
+    let largest = cold.layers.iter().map(|l| l.uncompressed_size).max().expect("layers");
+    let total: u64 = cold.layers.iter().map(|l| l.uncompressed_size).sum();
+    let refused = |limits: Limits| {
+        let warm = Started::default();
+        let e = scan(&image, &limits, &warm, &catalog::registry(), Some(&cache)).err().expect("refused").to_string();
+        assert_eq!(warm.0.load(Ordering::Relaxed), 0, "refused from the cache, without reading a layer");
+        e
+    };
+    let layer = refused(Limits { max_layer_bytes: largest - 1, ..Limits::default() });
+    assert!(layer.contains("(cached)") && layer.contains("--max-layer-size"), "{layer}");
+    let whole = refused(Limits { max_image_bytes: total - 1, ..Limits::default() });
+    assert!(whole.contains("--max-image-size"), "{whole}");
+    // Within the limits, the same hits serve.
+    let fits = Started::default();
+    scan(&image, &Limits { max_layer_bytes: largest, max_image_bytes: total, ..Limits::default() }, &fits, &catalog::registry(), Some(&cache)).expect("within limits");
+    assert_eq!(fits.1.load(Ordering::Relaxed), 3);
+}

@@ -115,22 +115,37 @@ impl<R: Read> Read for Bounded<'_, R> {
         let n = self.inner.read(buf)?;
         self.out += n as u64;
         let total = self.tally.bytes.fetch_add(n as u64, Ordering::Relaxed) + n as u64;
-        let refuse = |msg: String| Err(io::Error::other(BoundExceeded(msg)));
-        if self.out > self.limits.max_layer_bytes {
-            return refuse(format!("uncompressed size exceeds the limit of {} bytes per layer (--max-layer-size)", self.limits.max_layer_bytes));
+        match over_limit(self.out, total, self.stored.get(), self.limits) {
+            Some(msg) => Err(io::Error::other(BoundExceeded(msg))),
+            None => Ok(n),
         }
-        if total > self.limits.max_image_bytes {
-            return refuse(format!("image exceeds the limit of {} uncompressed bytes (--max-image-size)", self.limits.max_image_bytes));
-        }
-        if self.out > RATIO_FLOOR && self.out > self.stored.get().max(1).saturating_mul(self.limits.max_ratio) {
-            return refuse(format!(
-                "decompresses more than {}x ({} bytes from {}); refusing a likely decompression bomb (--max-ratio)",
-                self.limits.max_ratio,
-                self.out,
-                self.stored.get()
-            ));
-        }
-        Ok(n)
+    }
+}
+
+/// Why a layer that decompressed to `out` bytes from `stored`, in an image
+/// at `total` uncompressed bytes so far, is over `limits`; `None` within them.
+fn over_limit(out: u64, total: u64, stored: u64, limits: &Limits) -> Option<String> {
+    if out > limits.max_layer_bytes {
+        return Some(format!("uncompressed size exceeds the limit of {} bytes per layer (--max-layer-size)", limits.max_layer_bytes));
+    }
+    if total > limits.max_image_bytes {
+        return Some(format!("image exceeds the limit of {} uncompressed bytes (--max-image-size)", limits.max_image_bytes));
+    }
+    if out > RATIO_FLOOR && out > stored.max(1).saturating_mul(limits.max_ratio) {
+        return Some(format!("decompresses more than {}x ({out} bytes from {stored}); refusing a likely decompression bomb (--max-ratio)", limits.max_ratio));
+    }
+    None
+}
+
+impl ImageTally {
+    /// Counts a layer known from an earlier pass (a cache hit) as if it had
+    /// been read now: its entries, and its sizes against the byte and ratio
+    /// limits, so a layer cached under looser limits is refused under
+    /// stricter ones.
+    pub fn add_known_layer(&self, index: &LayerIndex, limits: &Limits) -> Result<(), String> {
+        self.add_entries(index.tar_entries, limits)?;
+        let total = self.bytes.fetch_add(index.uncompressed_size, Ordering::Relaxed) + index.uncompressed_size;
+        over_limit(index.uncompressed_size, total, index.compressed_size, limits).map_or(Ok(()), Err)
     }
 }
 
