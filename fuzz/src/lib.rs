@@ -14,6 +14,8 @@ pub mod dockerfile;
 mod image;
 pub mod mutate;
 pub mod policy;
+pub mod registry;
+pub mod retention;
 pub mod secrets;
 pub mod serve;
 pub mod split;

@@ -107,8 +107,9 @@ impl Catalog {
 }
 
 /// The target of the `rel="next"` link of a `Link` header value, which
-/// may hold several links separated by commas.
-pub(crate) fn next_link(header: &str) -> Option<&str> {
+/// may hold several links separated by commas. Public for the
+/// `link_header` fuzz target.
+pub fn next_link(header: &str) -> Option<&str> {
     let mut rest = header;
     while let Some(start) = rest.find('<') {
         let end = start + rest[start..].find('>')?;
@@ -128,8 +129,8 @@ pub(crate) fn next_link(header: &str) -> Option<&str> {
 
 /// A next-page link made absolute against the registry's origin `base`
 /// (scheme and host) and the page `current` it came from; a link to
-/// another origin is refused.
-pub(crate) fn resolve_link(base: &str, current: &str, link: &str) -> Result<String> {
+/// another origin is refused. Public for the `link_header` fuzz target.
+pub fn resolve_link(base: &str, current: &str, link: &str) -> Result<String> {
     let refuse = |why: &str| Error::Registry { url: current.to_owned(), reason: format!("the registry's next-page link '{}' {why}", link.chars().take(200).collect::<String>()) };
     if link.starts_with("https://") || link.starts_with("http://") {
         if super::client::same_origin(base, link) { Ok(link.to_owned()) } else { Err(refuse("points to another host; refusing to follow it")) }
