@@ -146,7 +146,7 @@ cp "$WORK/advisories.db" "$WORK/advisories-updated.db"
 
 # Baseline 1: one scan after another, sharing one cache that starts empty.
 echo "==> temper scan of each image, one cache shared by the $N scans"
-scan() { "$T" scan -q --insecure --db "$WORK/advisories.db" --format json -o "$WORK/scan.json" "$@" || [ $? = 1 ]; }
+scan() { "$T" scan -q --insecure --db "$WORK/advisories.db" --format json -o "$WORK/scan.json" "$@" < /dev/null || [ $? = 1 ]; }
 start=$(now)
 while read -r ref; do scan --cache-dir "$WORK/scan-cache" "$ref"; done < "$WORK/refs.txt"
 SHARED_S=$(since "$start")
