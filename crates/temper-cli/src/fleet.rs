@@ -21,7 +21,8 @@ pub enum FleetFormat {
 /// The fleet store and the output format, taken by every fleet command.
 #[derive(Args, Debug)]
 pub struct StoreArgs {
-    /// The fleet store: a SQLite file (`sqlite:PATH` or PATH) or a PostgreSQL URL (`postgres://user@host:port/db`);
+    /// The fleet store: a SQLite file (`sqlite:PATH` or PATH) or a PostgreSQL URL (`postgres://user@host:port/db`,
+    /// TLS as its libpq parameters ask: `?sslmode=verify-full&sslrootcert=ca.pem`, default sslmode=prefer);
     /// default $XDG_DATA_HOME/temper/fleet.db or ~/.local/share/temper/fleet.db.
     #[arg(long, value_name = "URL", env = "TEMPER_FLEET_STORE")]
     pub store: Option<String>,

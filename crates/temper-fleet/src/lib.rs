@@ -21,7 +21,8 @@
 //! registry catalog ([`expand`]).
 //!
 //! Every query is written once for both stores (see [`store`]); the
-//! schema is versioned and migrated on open ([`schema`]). This crate never
+//! schema is versioned and migrated on open ([`schema`]). PostgreSQL is
+//! reached over TLS as the URL's libpq `sslmode` and `sslrootcert` ask. This crate never
 //! writes to a terminal or reads arguments: the binary renders what it
 //! returns.
 
@@ -36,6 +37,7 @@ pub mod shared_cache;
 pub mod sla;
 pub mod sqlite;
 pub mod store;
+mod tls;
 pub mod worker;
 
 pub use findings::{Changes, CloseReason, Matcher};

@@ -1,7 +1,8 @@
 //! The PostgreSQL [`Backend`], on the synchronous `postgres` client:
 //! several workers on several machines share one server and claim jobs
-//! with `FOR UPDATE SKIP LOCKED`. Connections are plain TCP or a Unix
-//! socket (`host=/run/postgresql`); TLS to the server is not offered yet.
+//! with `FOR UPDATE SKIP LOCKED`. Connections are TCP, with TLS as the
+//! URL's `sslmode` and `sslrootcert` ask (the `tls` module), or a Unix
+//! socket (`?host=/run/postgresql`).
 
 use postgres::types::{ToSql, Type};
 
@@ -15,10 +16,20 @@ pub struct Postgres {
 }
 
 impl Postgres {
-    /// Connects to `url` (`postgres://user[:password]@host[:port]/db`).
+    /// Connects to `url` (`postgres://user[:password]@host[:port]/db[?sslmode=…&sslrootcert=PATH]`).
     pub fn connect(url: &str) -> Result<Postgres, Error> {
         let shown = crate::store::Location::Postgres(url.to_owned()).display();
-        let client = postgres::Client::connect(url, postgres::NoTls).map_err(|e| Error::Store(format!("{shown}: cannot connect: {}; check --store and that the server is up", one_line(&e))))?;
+        let (config, tls) = crate::tls::configure(url).map_err(|reason| Error::Store(format!("{shown}: {reason}")))?;
+        let client = config.connect(tls).map_err(|e| {
+            let reason = one_line(&e);
+            // The client's message for every TLS failure, the server offering none included.
+            let hint = if reason.starts_with("error performing TLS handshake") {
+                "check sslmode and sslrootcert in --store (the server must offer TLS, its certificate signed by a CA in sslrootcert or the public roots)"
+            } else {
+                "check --store and that the server is up"
+            };
+            Error::Store(format!("{shown}: cannot connect: {reason}; {hint}"))
+        })?;
         Ok(Postgres { client, shown })
     }
 
@@ -28,14 +39,24 @@ impl Postgres {
 }
 
 /// The server's message (with its detail) rather than the client's
-/// generic "db error".
+/// generic "db error"; else the client's message and its causes, which it
+/// does not print itself ("error performing TLS handshake: invalid peer
+/// certificate: UnknownIssuer").
 fn one_line(e: &postgres::Error) -> String {
     match e.as_db_error() {
         Some(db) => match db.detail() {
             Some(detail) => format!("{}: {detail}", db.message()),
             None => db.message().to_owned(),
         },
-        None => e.to_string(),
+        None => {
+            let mut text = e.to_string();
+            let mut cause = std::error::Error::source(e);
+            while let Some(c) = cause {
+                text.push_str(&format!(": {c}"));
+                cause = c.source();
+            }
+            text.split_whitespace().collect::<Vec<_>>().join(" ")
+        }
     }
 }
 

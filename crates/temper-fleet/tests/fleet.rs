@@ -555,3 +555,107 @@ fn layout_manifest(path: &Path, tag: &str) -> serde_json::Value {
     let index: serde_json::Value = serde_json::from_slice(&std::fs::read(path.join("index.json")).unwrap()).unwrap();
     index["manifests"].as_array().unwrap().iter().find(|m| m["annotations"]["org.opencontainers.image.ref.name"] == tag).unwrap().clone()
 }
+
+/// TLS to PostgreSQL: a CA made here, a server certificate it signs for
+/// 127.0.0.1 (and for no name), and the libpq parameters in the URL.
+mod tls {
+    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, KeyUsagePurpose};
+    use temper_fleet::{Fleet, Location};
+
+    use super::common::PgServer;
+
+    /// A CA's PEM certificate and its issuer.
+    fn ca(name: &str) -> CertifiedIssuer<'static, KeyPair> {
+        let mut params = CertificateParams::default();
+        params.distinguished_name.push(DnType::CommonName, name);
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::DigitalSignature];
+        CertifiedIssuer::self_signed(params, KeyPair::generate().unwrap()).unwrap()
+    }
+
+    /// A server on TLS with a certificate `ca` signs for 127.0.0.1, and a
+    /// directory holding `ca.pem` (that CA) and `other-ca.pem` (another).
+    fn server() -> Option<(PgServer, tempfile::TempDir)> {
+        let ca = ca("fleet test CA");
+        let params = CertificateParams::new(vec!["127.0.0.1".to_owned()]).unwrap();
+        let key = KeyPair::generate().unwrap();
+        let cert = params.signed_by(&key, &ca).unwrap();
+        let server = PgServer::start_tls(&cert.pem(), &key.serialize_pem())?;
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("ca.pem"), ca.pem()).unwrap();
+        std::fs::write(dir.path().join("other-ca.pem"), self::ca("another CA").pem()).unwrap();
+        Some((server, dir))
+    }
+
+    /// Whether the store's own connection is encrypted, as the server sees it.
+    fn encrypted(location: &Location) -> bool {
+        let mut backend = location.connect().unwrap();
+        let rows = backend.query("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", &[]).unwrap();
+        assert_eq!(rows.len(), 1);
+        rows[0].int(0).unwrap() == 1
+    }
+
+    fn open_error(url: &str) -> String {
+        match Fleet::open(&Location::Postgres(url.to_owned())) {
+            Ok(_) => panic!("{url} connected"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn verify_full_with_the_servers_ca_runs_the_fleet() {
+        let Some((server, certs)) = server() else { return };
+        server.database("fleet");
+        let ca = certs.path().join("ca.pem");
+        let store = Location::Postgres(format!("{}?sslmode=verify-full&sslrootcert={}", server.url("fleet"), ca.display()));
+        assert!(encrypted(&store));
+        let setup = super::Setup::new(3, &[super::LODASH_FIXED_21, super::MINIMIST]);
+        let mut fleet = Fleet::open(&store).unwrap();
+        fleet.add(&setup.references).unwrap();
+        assert_eq!(setup.sync(&mut fleet).enqueued, 3);
+        let report = setup.work(&mut fleet, "w1", &super::Walks::default(), &Default::default());
+        assert_eq!(report.scanned, 3);
+        let expected = [(0, "CVE-2099-0001"), (1, "CVE-2099-0002")].map(|(i, cve)| (setup.references[i].clone(), cve.to_owned())).into();
+        assert_eq!(super::open_findings(&mut fleet), expected);
+    }
+
+    #[test]
+    fn certificates_are_checked_as_sslmode_asks() {
+        let Some((server, certs)) = server() else { return };
+        server.database("fleet");
+        let (ca, other) = (certs.path().join("ca.pem"), certs.path().join("other-ca.pem"));
+        let url = server.url("fleet");
+        // Another CA: refused, in one line naming the store and what to check.
+        let e = open_error(&format!("{url}?sslmode=verify-ca&sslrootcert={}", other.display()));
+        assert!(e.starts_with(&format!("fleet store {url}?sslmode=verify-ca&sslrootcert={}: cannot connect: error performing TLS handshake: ", other.display())), "{e}");
+        assert!(e.contains("UnknownIssuer") && e.ends_with("; check sslmode and sslrootcert in --store (the server must offer TLS, its certificate signed by a CA in sslrootcert or the public roots)"), "{e}");
+        assert!(!e.contains('\n'), "{e}");
+        // A certificate for 127.0.0.1 reached as localhost: verify-ca accepts it, verify-full does not.
+        let localhost = url.replace("127.0.0.1", "localhost");
+        assert!(encrypted(&Location::Postgres(format!("{localhost}?sslmode=verify-ca&sslrootcert={}", ca.display()))));
+        let e = open_error(&format!("{localhost}?sslmode=verify-full&sslrootcert={}", ca.display()));
+        assert!(e.contains("certificate not valid for name \"localhost\""), "{e}");
+        // No check: prefer (the default) and require without a root certificate encrypt; disable does not.
+        assert!(encrypted(&Location::Postgres(url.clone())));
+        assert!(encrypted(&Location::Postgres(format!("{url}?sslmode=require"))));
+        assert!(!encrypted(&Location::Postgres(format!("{url}?sslmode=disable"))));
+        // require with a root certificate checks the chain, as libpq does.
+        assert!(open_error(&format!("{url}?sslmode=require&sslrootcert={}", other.display())).contains("UnknownIssuer"));
+        let e = open_error(&format!("{url}?sslmode=verify-full&sslrootcert={}", certs.path().join("absent.pem").display()));
+        assert!(e.contains(": sslrootcert ") && e.ends_with("give a PEM file of the CA that signed the server's certificate"), "{e}");
+    }
+
+    #[test]
+    fn require_against_a_server_without_tls_fails_clearly() {
+        let Some(server) = PgServer::start() else { return };
+        server.database("fleet");
+        let url = server.url("fleet");
+        let e = open_error(&format!("{url}?sslmode=require"));
+        assert_eq!(
+            e,
+            format!("fleet store {url}?sslmode=require: cannot connect: error performing TLS handshake: server does not support TLS; check sslmode and sslrootcert in --store (the server must offer TLS, its certificate signed by a CA in sslrootcert or the public roots)")
+        );
+        // prefer falls back to a plain connection.
+        assert!(!encrypted(&Location::Postgres(url)));
+    }
+}

@@ -3,7 +3,8 @@
 //! socket in that directory, stopped (`pg_ctl stop`, which signals the
 //! postmaster's pid) when dropped. As root, initdb refuses to run, so the
 //! server runs as the `postgres` user Debian's package creates (through
-//! `runuser`), owning the directory. Without the server binaries the
+//! `runuser`), owning the directory. `start_tls` turns `ssl` on with a
+//! certificate and key the test makes. Without the server binaries the
 //! tests skip with a message, except in CI (`CI=true`), where they fail.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -44,6 +45,16 @@ impl PgServer {
     /// A running server, or `None` (skipped, said on stderr) when the
     /// binaries are absent outside CI.
     pub fn start() -> Option<PgServer> {
+        PgServer::start_with(None)
+    }
+
+    /// A running server with `ssl=on`, presenting certificate `cert_pem`
+    /// (its key `key_pem`); plain connections are still accepted.
+    pub fn start_tls(cert_pem: &str, key_pem: &str) -> Option<PgServer> {
+        PgServer::start_with(Some((cert_pem, key_pem)))
+    }
+
+    fn start_with(tls: Option<(&str, &str)>) -> Option<PgServer> {
         let Some(bin) = binaries() else {
             assert!(std::env::var("CI").as_deref() != Ok("true"), "PostgreSQL server binaries not found under /usr/lib/postgresql (scripts/test.sh installs Debian's postgresql)");
             eprintln!("skipped: no PostgreSQL server binaries (install Debian's postgresql, or set TEMPER_PG_BIN)");
@@ -58,7 +69,20 @@ impl PgServer {
         let server = PgServer { bin, dir, port: free_port(), as_postgres };
         let data = server.data();
         server.run("initdb", &["-D", data.to_str().unwrap(), "-U", "temper", "--auth=trust", "-E", "UTF8", "--no-sync"]);
-        let options = format!("-k {} -c listen_addresses=127.0.0.1 -p {} -c fsync=off -c max_connections=50", server.dir.path().display(), server.port);
+        let mut options = format!("-k {} -c listen_addresses=127.0.0.1 -p {} -c fsync=off -c max_connections=50", server.dir.path().display(), server.port);
+        if let Some((cert, key)) = tls {
+            // The server refuses a key file others can read, or one owned by another user than itself or root.
+            for (name, pem) in [("server.crt", cert), ("server.key", key)] {
+                let path = server.dir.path().join(name);
+                std::fs::write(&path, pem).unwrap();
+                std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+                if as_postgres {
+                    assert!(Command::new("chown").arg("postgres").arg(&path).status().unwrap().success(), "chown postgres {}", path.display());
+                }
+            }
+            let dir = server.dir.path().display();
+            options.push_str(&format!(" -c ssl=on -c ssl_cert_file={dir}/server.crt -c ssl_key_file={dir}/server.key"));
+        }
         let log = server.dir.path().join("server.log");
         server.run("pg_ctl", &["start", "-D", data.to_str().unwrap(), "-w", "-t", "60", "-s", "-l", log.to_str().unwrap(), "-o", &options]);
         Some(server)

@@ -146,8 +146,14 @@ pub fn emit(output: Option<&Path>, text: &str) -> Result<()> {
 
 /// Writes `text` to `path` through a temporary file renamed into place, so
 /// a failure never leaves half a file. Errors name `path`, never the
-/// temporary file the user did not ask for.
+/// temporary file the user did not ask for. A path that is not a regular
+/// file (`/dev/null`, `/dev/stdout`, a FIFO, a symlink) is written through:
+/// the rename would replace it, and as root `-o /dev/null` would leave the
+/// machine without one.
 pub fn write_whole(path: &Path, text: &str) -> Result<()> {
+    if std::fs::symlink_metadata(path).is_ok_and(|m| !m.file_type().is_file()) {
+        return std::fs::write(path, text).map_err(|e| anyhow!("{}: cannot write the output: {e}", path.display()));
+    }
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     if !dir.is_dir() {
         return Err(anyhow!("{}: cannot write the output: the directory {} does not exist; create it or choose another --output", path.display(), dir.display()));
@@ -180,5 +186,25 @@ pub fn output_or_scratch(output: Option<&str>, push: bool) -> Result<(Option<tem
             Ok((Some(dir), layout))
         }
         (None, false) => Ok((None, String::new())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_through_a_symlink_keeps_the_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let (target, link) = (dir.path().join("target.json"), dir.path().join("link.json"));
+        std::fs::write(&target, "old").unwrap();
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        write_whole(&link, "new").unwrap();
+        assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "new");
+        // A regular file is still replaced whole, and no temporary file is left.
+        write_whole(&target, "again").unwrap();
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "again");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
     }
 }
