@@ -13,5 +13,5 @@ pub mod matching;
 pub mod severity;
 pub mod vex;
 
-pub use matching::{Finding, Matches, Suppressed, Unmatched, match_inventory, uncovered_families};
+pub use matching::{Finding, MatchCache, Matches, Suppressed, Unmatched, match_inventory, match_inventory_cached, uncovered_families};
 pub use severity::Severity;

@@ -208,6 +208,22 @@ struct Hit<'r> {
 /// What the database holds about each vulnerability, asked once per set of ids.
 type RelatedCache = BTreeMap<BTreeSet<String>, temper_advisory::db::Related>;
 
+/// What matching read from the database, kept from one inventory to the
+/// next: images on one base share most packages, and reading a package's
+/// records (decompressing and parsing each) is most of a match's cost.
+/// Valid for one open database; a fleet rematch keeps one for its run.
+#[derive(Default)]
+pub struct MatchCache {
+    candidates: BTreeMap<(&'static str, String), Vec<Record>>,
+    related: RelatedCache,
+}
+
+impl MatchCache {
+    /// Packages whose records are kept at most; past it the cache starts
+    /// again, so memory stays bounded over any number of inventories.
+    const MAX_PACKAGES: usize = 100_000;
+}
+
 /// The OSV ecosystem families the packages of `inventory` are matched in
 /// but `db` holds no record of, with how many packages each: a match
 /// against such a database would call those packages clean unchecked.
@@ -229,10 +245,17 @@ pub fn uncovered_families(db: &AdvisoryDb, inventory: &Inventory) -> Result<Vec<
 
 /// Matches every package of `inventory`.
 pub fn match_inventory(db: &AdvisoryDb, inventory: &Inventory) -> Result<Matches, DbError> {
+    match_inventory_cached(db, inventory, &mut MatchCache::default())
+}
+
+/// [`match_inventory`], reading through `cache` and leaving in it what it read.
+pub fn match_inventory_cached(db: &AdvisoryDb, inventory: &Inventory, cache: &mut MatchCache) -> Result<Matches, DbError> {
+    if cache.candidates.len() > MatchCache::MAX_PACKAGES {
+        *cache = MatchCache::default();
+    }
+    let MatchCache { candidates: cache, related } = cache;
     let mut findings = Vec::new();
     let mut unmatched = Vec::new();
-    let mut cache: BTreeMap<(&'static str, String), Vec<Record>> = BTreeMap::new();
-    let mut related = RelatedCache::new();
     for p in &inventory.packages {
         let q = match query(p, inventory.os.as_ref()) {
             Ok(q) => q,
@@ -266,7 +289,7 @@ pub fn match_inventory(db: &AdvisoryDb, inventory: &Inventory) -> Result<Matches
             }
         }
         let matched_as = (q.name != p.package.name || q.version != p.package.version).then(|| format!("{} {}", q.name, q.version));
-        findings.extend(merge(p, hits, matched_as, (q.family, q.name.clone()), q.scheme, db, &mut related)?);
+        findings.extend(merge(p, hits, matched_as, (q.family, q.name.clone()), q.scheme, db, related)?);
     }
     let mut findings = group_copies(findings);
     findings.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| (&a.package, &a.version, &a.id, a.layer).cmp(&(&b.package, &b.version, &b.id, b.layer))));

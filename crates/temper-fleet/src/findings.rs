@@ -55,6 +55,16 @@ pub struct Matcher<'a> {
     pub allow_partial: bool,
 }
 
+/// What matching read from the advisory database, kept from one image to
+/// the next within one run (a rematch): images on one base share most
+/// packages and their findings.
+#[derive(Default)]
+pub(crate) struct Lookups {
+    matching: temper_finding::MatchCache,
+    /// When each (record, family, package)'s fix became known.
+    fix_known: BTreeMap<(String, String, String), Option<FixKnown>>,
+}
+
 /// One finding as the store keeps it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Found {
@@ -97,17 +107,23 @@ impl Changes {
 
 impl Matcher<'_> {
     /// The findings of `inventory`, as `temper scan` would report them with
-    /// no filter.
-    pub(crate) fn find(&self, inventory: &Inventory, reporter: &dyn Reporter) -> Result<Outcome, Error> {
+    /// no filter, reading the advisory DB through `lookups` (kept across
+    /// the images of one run).
+    pub(crate) fn find_cached(&self, inventory: &Inventory, reporter: &dyn Reporter, lookups: &mut Lookups) -> Result<Outcome, Error> {
         temper_verdict::advisories::require_coverage(self.db, inventory, self.allow_partial, &self.source, reporter)?;
-        let matches = temper_verdict::vulnerabilities::find(self.db, inventory, self.suppressions, &Filter::default())?;
+        let matches = temper_verdict::vulnerabilities::find_cached(self.db, inventory, self.suppressions, &Filter::default(), &mut lookups.matching)?;
         let mut findings = Vec::with_capacity(matches.findings.len());
         for f in &matches.findings {
             let mut fix_known: Option<FixKnown> = None;
             if !f.fixed_versions.is_empty() {
                 let (family, name) = &f.matched_in;
                 for record in &f.records {
-                    if let Some(known) = self.db.fix_known_since(record, family, name)?
+                    let key = (record.clone(), family.to_string(), name.clone());
+                    let known = match lookups.fix_known.get(&key) {
+                        Some(known) => *known,
+                        None => *lookups.fix_known.entry(key).or_insert(self.db.fix_known_since(record, family, name)?),
+                    };
+                    if let Some(known) = known
                         && fix_known.is_none_or(|k| known.since < k.since)
                     {
                         fix_known = Some(known);

@@ -304,7 +304,12 @@ impl Fleet {
     /// (its lease ran out and another worker claimed it): nothing is
     /// stored, so each digest is stored by one worker.
     pub fn complete(&mut self, job: &Job, scanned: &Scanned, matcher: &Matcher<'_>, reporter: &dyn Reporter) -> Result<Option<Changes>, Error> {
-        let outcome = matcher.find(&scanned.inventory, reporter)?;
+        self.complete_cached(job, scanned, matcher, reporter, &mut findings::Lookups::default())
+    }
+
+    /// [`Fleet::complete`], matching through `lookups`.
+    pub(crate) fn complete_cached(&mut self, job: &Job, scanned: &Scanned, matcher: &Matcher<'_>, reporter: &dyn Reporter, lookups: &mut findings::Lookups) -> Result<Option<Changes>, Error> {
+        let outcome = matcher.find_cached(&scanned.inventory, reporter, lookups)?;
         let now = self.now();
         transaction(self.db.as_mut(), |db| {
             let mine = db.execute(
@@ -367,9 +372,10 @@ impl Fleet {
     pub fn rematch(&mut self, matcher: &Matcher<'_>, reporter: &dyn Reporter) -> Result<RematchReport, Error> {
         let images: Vec<i64> = self.db.query("SELECT id FROM images WHERE current = 1 AND scanned_at IS NOT NULL ORDER BY id", &[])?.iter().map(|r| r.int(0)).collect::<Result<_, _>>()?;
         let mut report = RematchReport::default();
+        let mut lookups = findings::Lookups::default();
         for image in images {
             let inventory = findings::load_inventory(self.db.as_mut(), image)?;
-            let outcome = matcher.find(&inventory, reporter)?;
+            let outcome = matcher.find_cached(&inventory, reporter, &mut lookups)?;
             let now = self.now();
             let changes = transaction(self.db.as_mut(), |db| findings::reconcile(db, image, &outcome, matcher, now))?;
             report.changes.add(&changes);

@@ -12,7 +12,7 @@ use temper_layer::Limits;
 use temper_verdict::assessment::{Request, assess};
 use temper_verdict::{CacheSettings, Reporter};
 
-use crate::findings::{Changes, Matcher};
+use crate::findings::{Changes, Lookups, Matcher};
 use crate::fleet::{Fleet, Job, Resolve, Resolved};
 use crate::Error;
 
@@ -128,16 +128,21 @@ pub fn work(fleet: &mut Fleet, scanner: &dyn Scan, matcher: &Matcher<'_>, option
     let lease = i64::try_from(options.lease.as_secs()).unwrap_or(i64::MAX / 2);
     let mut report = WorkReport::default();
     let mut keeper = fleet.reopen()?;
+    // What matching read from the advisory DB, kept while jobs keep coming
+    // (images of one sync share their bases' packages) and dropped when the
+    // queue runs dry, so a DB updated between syncs is read afresh.
+    let mut lookups = Lookups::default();
     loop {
         let Some(job) = fleet.claim(&options.owner, lease)? else {
             if options.exit_when_idle {
                 return Ok(report);
             }
+            lookups = Lookups::default();
             std::thread::sleep(options.poll);
             continue;
         };
         match scan_holding_lease(&mut keeper, &job, scanner, lease, options.lease / 3) {
-            Ok(scanned) => match fleet.complete(&job, &scanned, matcher, reporter) {
+            Ok(scanned) => match fleet.complete_cached(&job, &scanned, matcher, reporter, &mut lookups) {
                 Ok(Some(changes)) => {
                     report.scanned += 1;
                     report.changes.add(&changes);

@@ -35,7 +35,13 @@ pub fn suppressions(vex: &[PathBuf], ignore_file: Option<&Path>) -> Result<Suppr
 /// The findings of `inventory`, suppressions applied (as of today), then
 /// `filter`.
 pub fn find(db: &AdvisoryDb, inventory: &Inventory, suppressions: &Suppressions, filter: &Filter) -> Result<Matches, Error> {
-    let mut matches = temper_finding::match_inventory(db, inventory)?;
+    find_cached(db, inventory, suppressions, filter, &mut temper_finding::MatchCache::default())
+}
+
+/// [`find`] through `cache`, for a caller matching many inventories
+/// against one database.
+pub fn find_cached(db: &AdvisoryDb, inventory: &Inventory, suppressions: &Suppressions, filter: &Filter, cache: &mut temper_finding::MatchCache) -> Result<Matches, Error> {
+    let mut matches = temper_finding::match_inventory_cached(db, inventory, cache)?;
     matches.suppress(suppressions, &temper_finding::vex::today());
     matches.findings.retain(|f| (filter.severities.is_empty() || filter.severities.contains(&f.severity)) && !(filter.ignore_unfixed && f.fixed_versions.is_empty()));
     Ok(matches)
