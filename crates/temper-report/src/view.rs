@@ -106,8 +106,6 @@ pub struct FindingRow {
     pub rank: u8,
     /// The CVSS score, one decimal.
     pub cvss: Option<String>,
-    /// Its vector.
-    pub vector: Option<String>,
     /// In CISA's KEV catalog.
     pub kev: bool,
     /// Fixed versions, lowest first, joined.
@@ -118,13 +116,16 @@ pub struct FindingRow {
     pub summary: Option<String>,
 }
 
-/// An advisory id, and its public page when it has one.
+/// An advisory id, and its public page when it has one: `page` followed
+/// by the id (which [`plain_id`] allows only when no character of it needs
+/// escaping in a URL). The prefix is ours, so the template need not escape
+/// its slashes: 10,000 findings' links would grow by a third.
 #[derive(Clone, Debug, Serialize)]
 pub struct Link {
     /// The id.
     pub text: String,
-    /// The page.
-    pub href: Option<String>,
+    /// The page's address up to the id.
+    pub page: Option<&'static str>,
 }
 
 /// One package.
@@ -247,13 +248,13 @@ fn advisory_link(id: &str) -> Option<Link> {
         return None;
     }
     let prefix = id.split('-').next().unwrap_or_default();
-    let href = match prefix {
-        "CVE" => format!("https://www.cve.org/CVERecord?id={id}"),
-        "GHSA" => format!("https://github.com/advisories/{id}"),
-        "RUSTSEC" | "PYSEC" | "GO" | "GSD" | "OSV" | "DSA" | "DLA" | "DTSA" | "DEBIAN" | "UBUNTU" | "USN" | "ALPINE" | "MAL" | "BIT" => format!("https://osv.dev/vulnerability/{id}"),
+    let page = match prefix {
+        "CVE" => "https://www.cve.org/CVERecord?id=",
+        "GHSA" => "https://github.com/advisories/",
+        "RUSTSEC" | "PYSEC" | "GO" | "GSD" | "OSV" | "DSA" | "DLA" | "DTSA" | "DEBIAN" | "UBUNTU" | "USN" | "ALPINE" | "MAL" | "BIT" => "https://osv.dev/vulnerability/",
         _ => return None,
     };
-    Some(Link { text: id.to_owned(), href: Some(href) })
+    Some(Link { text: id.to_owned(), page: Some(page) })
 }
 
 fn signer_text(s: &Signer) -> String {
@@ -363,7 +364,7 @@ fn charts(a: &Assessment) -> Vec<Chart> {
 }
 
 fn finding_row(f: &temper_finding::Finding) -> FindingRow {
-    let mut links = vec![advisory_link(&f.id).unwrap_or_else(|| Link { text: f.id.clone(), href: None })];
+    let mut links = vec![advisory_link(&f.id).unwrap_or_else(|| Link { text: f.id.clone(), page: None })];
     links.extend(f.aliases.iter().filter(|a| **a != f.id).filter_map(|a| advisory_link(a)));
     FindingRow {
         id: f.id.clone(),
@@ -373,7 +374,6 @@ fn finding_row(f: &temper_finding::Finding) -> FindingRow {
         severity: severity_name(f.severity),
         rank: SEVERITIES.len() as u8 - 1 - SEVERITIES.iter().position(|&s| s == f.severity).unwrap_or(SEVERITIES.len() - 1) as u8,
         cvss: f.cvss.as_ref().map(|c| format!("{:.1}", c.score)),
-        vector: f.cvss.as_ref().map(|c| c.vector.clone()),
         kev: f.kev,
         fixed: f.fixed_versions.join(", "),
         layer: f.layer,
@@ -462,8 +462,8 @@ mod tests {
 
     #[test]
     fn links_only_for_known_sources_and_plain_ids() {
-        assert_eq!(advisory_link("CVE-2024-1234").and_then(|l| l.href), Some("https://www.cve.org/CVERecord?id=CVE-2024-1234".to_owned()));
-        assert_eq!(advisory_link("GHSA-aaaa-bbbb-cccc").and_then(|l| l.href), Some("https://github.com/advisories/GHSA-aaaa-bbbb-cccc".to_owned()));
+        assert_eq!(advisory_link("CVE-2024-1234").and_then(|l| l.page), Some("https://www.cve.org/CVERecord?id="));
+        assert_eq!(advisory_link("GHSA-aaaa-bbbb-cccc").and_then(|l| l.page), Some("https://github.com/advisories/"));
         assert!(advisory_link("TEMPER-DEB-CVE-1").is_none(), "a local record has no public page");
         assert!(advisory_link("CVE-1\"><script>").is_none(), "an id that would need escaping is not linked");
     }
