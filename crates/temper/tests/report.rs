@@ -86,6 +86,12 @@ fn scan_check_and_gate_write_the_same_page_with_format_html() {
     assert!(gate.contains("<p class=\"verdict ") && gate.contains("<table id=\"rules\">"), "gate's page shows the verdict and its rules");
     assert_eq!(finding_rows(&gate), 27);
 
+    let dockerfile = dir.path().join("Dockerfile");
+    std::fs::write(&dockerfile, "FROM debian:latest\nRUN apt-get install curl\n").unwrap();
+    let linted = ok(&["report", "examples/demo-app", "--advisories", "examples/advisories", "--dockerfile", dockerfile.to_str().unwrap()]);
+    assert!(linted.contains("<section id=\"lint\""), "the lint section");
+    assert!(linted.contains("<pre class=\"src\"><span class=\"ln\">2</span> RUN apt-get install curl\n</pre>"), "a finding shows the line it is about");
+
     let missing = temper(&["report", "examples/demo-app", "--advisories", "examples/advisories", "-o", dir.path().join("no/such/dir/r.html").to_str().unwrap()]);
     assert_eq!(missing.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&missing.stderr);
