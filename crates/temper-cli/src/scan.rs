@@ -81,7 +81,7 @@ pub struct MatchingArgs {
     /// image needs (a warning per ecosystem instead of an error).
     #[arg(long)]
     pub allow_partial_db: bool,
-    /// Never touch the network (the default; makes it explicit and refuses --update).
+    /// Never touch the network (the default; makes it explicit, and `scan` then refuses --update).
     #[arg(long)]
     pub offline: bool,
     /// Config file (see `temper db update`); gives max_age_days for the staleness warning.
