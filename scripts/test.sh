@@ -15,6 +15,8 @@ command -v skopeo >/dev/null || need+=(skopeo)
 command -v podman >/dev/null || need+=(podman)
 command -v umoci >/dev/null || need+=(umoci)
 command -v openssl >/dev/null || need+=(openssl)
+# The HTML report is checked in a real browser (crates/temper/tests/report.rs).
+command -v chromium >/dev/null || need+=(chromium)
 # The fleet tests start a PostgreSQL server of their own (initdb in a temporary
 # directory); Debian keeps its binaries off PATH, under /usr/lib/postgresql/N/bin.
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)

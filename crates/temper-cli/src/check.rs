@@ -15,6 +15,8 @@ pub enum CheckFormat {
     Json,
     /// SARIF 2.1.0.
     Sarif,
+    /// The self-contained HTML report (as `temper report` writes it).
+    Html,
 }
 
 /// `--profile` values.

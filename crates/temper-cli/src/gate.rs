@@ -18,6 +18,8 @@ pub enum GateFormat {
     Sarif,
     /// JUnit XML: one test case per rule, for CI test reports.
     Junit,
+    /// The self-contained HTML report (as `temper report` writes it).
+    Html,
 }
 
 /// `temper gate`.

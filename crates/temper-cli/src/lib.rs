@@ -17,6 +17,7 @@ pub mod policy;
 mod push;
 mod rebase;
 mod registry;
+mod report;
 mod sbom;
 mod scan;
 mod serve;
@@ -39,9 +40,10 @@ pub use layers::LayersArgs;
 pub use lint::{LintArgs, LintFormat};
 pub use push::PushArgs;
 pub use rebase::{InheritChoice, RebaseArgs};
+pub use report::ReportArgs;
 pub use registry::{RegistryCommand, RegistryLsArgs, RegistryPruneArgs, RegistryRmArgs, RegistryTagsArgs};
 pub use sbom::{SbomArgs, SbomFormat};
-pub use scan::{ScanArgs, ScanFormat};
+pub use scan::{MatchingArgs, ScanArgs, ScanFormat};
 pub use serve::{OnTimeoutChoice, ServeArgs};
 pub use sign::{AttestArgs, KeylessArgs, SignArgs, SignStorage, TreeArgs, VerifierArgs, VerifyArgs, VerifyAttestationArgs};
 
@@ -76,6 +78,8 @@ pub enum Command {
     Check(CheckArgs),
     /// One verdict for an image: its assessment judged by a policy (policy.toml, Rego); exit 0 pass, 1 a rule failed, 2 error.
     Gate(GateArgs),
+    /// Write one self-contained HTML page about an image: summary, charts, findings, packages, layers, checks, secrets, lint.
+    Report(ReportArgs),
     /// Lint Dockerfiles for the practices platform teams expect (hadolint's rules and more).
     Lint(LintArgs),
     /// Build a golden image from a spec (golden.toml) over a base image, without a daemon, the same bytes every time.

@@ -19,6 +19,8 @@ pub enum ScanFormat {
     /// CycloneDX 1.6: the SBOM with a `vulnerabilities` section (images only).
     #[value(alias = "cyclonedx-json")]
     Cyclonedx,
+    /// The self-contained HTML report (images only; as `temper report` writes it).
+    Html,
 }
 
 /// `temper scan`.
@@ -27,13 +29,9 @@ pub struct ScanArgs {
     /// The image and how to read it.
     #[command(flatten)]
     pub image: ImageArgs,
-    /// The advisory database.
+    /// The advisories, and what suppresses findings.
     #[command(flatten)]
-    pub db: DbArgs,
-    /// Match against these OSV files, directories or zips instead of the
-    /// database (read into memory for this run; repeatable).
-    #[arg(long, value_name = "PATH")]
-    pub advisories: Vec<PathBuf>,
+    pub matching: MatchingArgs,
     /// Output format.
     #[arg(long, short, value_enum, default_value_t = ScanFormat::Table)]
     pub format: ScanFormat,
@@ -43,31 +41,15 @@ pub struct ScanArgs {
     /// Leave out findings with no fixed version.
     #[arg(long)]
     pub ignore_unfixed: bool,
-    /// Scan even when the database has no records for some ecosystem the
-    /// image needs (a warning per ecosystem instead of an error).
-    #[arg(long)]
-    pub allow_partial_db: bool,
     /// Update the database's feeds before scanning.
     #[arg(long, conflicts_with = "offline")]
     pub update: bool,
-    /// Never touch the network (the default; makes it explicit and refuses --update).
-    #[arg(long)]
-    pub offline: bool,
-    /// Config file (see `temper db update`); gives max_age_days for the staleness warning.
-    #[arg(long, value_name = "FILE", env = "TEMPER_CONFIG")]
-    pub config: Option<PathBuf>,
     /// The exit code when a threshold fails (default 1); alone, any finding left after the filters fails.
     #[arg(long, value_name = "N")]
     pub exit_code: Option<u8>,
     /// Fail when a finding is at least this severe (unknown, low, medium, high, critical), or never with `none`.
     #[arg(long, value_name = "SEVERITY")]
     pub fail_on: Option<String>,
-    /// A VEX document (OpenVEX or CycloneDX) whose not_affected/fixed statements suppress findings; repeatable.
-    #[arg(long, value_name = "FILE")]
-    pub vex: Vec<PathBuf>,
-    /// Ignore file: one vulnerability id per line, optional `exp:YYYY-MM-DD` and reason (default: ./.temperignore when present).
-    #[arg(long, value_name = "FILE")]
-    pub ignore_file: Option<PathBuf>,
     /// Also list suppressed findings, with who suppressed them and why.
     #[arg(long)]
     pub show_suppressed: bool,
@@ -82,4 +64,33 @@ pub struct ScanArgs {
     /// The per-layer cache and where the output goes.
     #[command(flatten)]
     pub run: RunArgs,
+}
+
+/// Where findings come from and what suppresses them: shared by `scan` and
+/// `report`, so both read advisories the same way.
+#[derive(Args, Debug)]
+pub struct MatchingArgs {
+    /// The advisory database.
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Match against these OSV files, directories or zips instead of the
+    /// database (read into memory for this run; repeatable).
+    #[arg(long, value_name = "PATH")]
+    pub advisories: Vec<PathBuf>,
+    /// Scan even when the database has no records for some ecosystem the
+    /// image needs (a warning per ecosystem instead of an error).
+    #[arg(long)]
+    pub allow_partial_db: bool,
+    /// Never touch the network (the default; makes it explicit, and `scan` then refuses --update).
+    #[arg(long)]
+    pub offline: bool,
+    /// Config file (see `temper db update`); gives max_age_days for the staleness warning.
+    #[arg(long, value_name = "FILE", env = "TEMPER_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// A VEX document (OpenVEX or CycloneDX) whose not_affected/fixed statements suppress findings; repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub vex: Vec<PathBuf>,
+    /// Ignore file: one vulnerability id per line, optional `exp:YYYY-MM-DD` and reason (default: ./.temperignore when present).
+    #[arg(long, value_name = "FILE")]
+    pub ignore_file: Option<PathBuf>,
 }

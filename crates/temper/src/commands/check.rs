@@ -54,7 +54,7 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode> {
         trust: Default::default(),
         dockerfile: None,
     };
-    let temper_verdict::Assessed { scanned, hardening: mut report, .. } = temper_verdict::assess(&request, &Terminal)?;
+    let temper_verdict::Assessed { scanned, hardening: mut report, assessment, .. } = temper_verdict::assess(&request, &Terminal)?;
     report.fail_on = threshold.level();
     report.passed = report.failing(threshold) == 0;
     let text = match args.format {
@@ -67,6 +67,7 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode> {
             };
             serde_json::to_string_pretty(&render::check::sarif(&report, &anchors))? + "\n"
         }
+        CheckFormat::Html => super::report::html(&assessment, None, None)?,
     };
     emit(args.run.output.as_deref(), &text)?;
     let mut verdict = Verdict::new(args.exit_code);

@@ -41,6 +41,10 @@ pub fn run(args: &GateArgs) -> Result<ExitCode> {
         GateFormat::Json => serde_json::to_string_pretty(&serde_json::json!({ "verdict": gated.verdict, "policy": { "name": policy_name, "digest": policy.digest() }, "assessment": assessment }))? + "\n",
         GateFormat::Sarif => serde_json::to_string_pretty(&render::gate::sarif(&gated.verdict, &policy_name))? + "\n",
         GateFormat::Junit => render::gate::junit(&gated.verdict, &policy_name),
+        GateFormat::Html => match assessment {
+            Some(a) => super::report::html(a, Some(&gated.verdict), args.dockerfile.as_deref())?,
+            None => return Err(anyhow::anyhow!("{}: no assessment to report (the policy exempts the image); use --format table or json", args.image.image)),
+        },
     };
     emit(args.run.output.as_deref(), &text)?;
     let mut verdict = Verdict::new(None);

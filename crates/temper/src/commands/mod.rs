@@ -21,6 +21,7 @@ pub mod policy;
 pub mod push;
 pub mod rebase;
 pub mod registry;
+pub mod report;
 pub mod sbom;
 pub mod scan;
 pub mod serve;
@@ -51,6 +52,7 @@ pub fn run(command: Command) -> Result<ExitCode> {
         Command::Scan(args) => scan::run(&args),
         Command::Check(args) => check::run(&args),
         Command::Gate(args) => gate::run(&args),
+        Command::Report(args) => report::run(&args),
         Command::Serve(args) => serve::run(&args),
         Command::Lint(args) => lint::run(&args),
         Command::Build(args) => build::run(&args),

@@ -51,13 +51,15 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
     if args.dependency_tree && args.format != ScanFormat::Table {
         return Err(anyhow!("--dependency-tree is drawn after the table; drop it or use --format table (CycloneDX output carries the graph in `dependencies`)"));
     }
-    let (db, source) = db::for_matching(args.config.as_deref(), &args.advisories, &args.db, args.update, args.offline)?;
-    let suppressions = super::suppressions(&args.vex, args.ignore_file.as_deref())?;
-    // An image keeps what the CycloneDX output describes it with.
+    let m = &args.matching;
+    let (db, source) = db::for_matching(m.config.as_deref(), &m.advisories, &m.db, args.update, m.offline)?;
+    let suppressions = super::suppressions(&m.vex, m.ignore_file.as_deref())?;
+    // An image keeps what the CycloneDX output describes it with, and its assessment (the HTML report's input).
     let mut described = None;
+    let mut assessed_doc = None;
     let (name, digest, platform, inventory, matches) = match temper_verdict::target::resolve(&args.image.image, &open_options(&args.image)?)? {
         Target::Sbom(inventory) => {
-            advisories::require_coverage(&db, &inventory, args.allow_partial_db, &source, &Terminal)?;
+            advisories::require_coverage(&db, &inventory, m.allow_partial_db, &source, &Terminal)?;
             let matches = temper_verdict::vulnerabilities::find(&db, &inventory, &suppressions, &filter)?;
             (args.image.image.clone(), None, None, inventory, matches)
         }
@@ -69,7 +71,7 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
                 open: &open,
                 limits: &limits(&args.image.limits)?,
                 cache: &cache_settings(&args.image, &args.run),
-                advisories: Some(temper_verdict::assessment::Advisories { db: &db, source: source.clone(), suppressions: &suppressions, allow_partial: args.allow_partial_db, filter }),
+                advisories: Some(temper_verdict::assessment::Advisories { db: &db, source: source.clone(), suppressions: &suppressions, allow_partial: m.allow_partial_db, filter }),
                 checks: &temper_check::Settings::new(time::OffsetDateTime::now_utc().date()),
                 secrets_allowed: &Default::default(),
                 trust: Default::default(),
@@ -78,7 +80,9 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
             let assessed = temper_verdict::assessment::assess_opened(*opened, &request, &Terminal)?;
             let temper_verdict::Assessed { opened, scanned, matches, assessment, .. } = assessed;
             described = Some((temper_verdict::target::subject(&opened.source, &opened.image, &scanned.layers), opened.image.config.created.clone()));
-            (opened.image.name.clone(), assessment.image.digest, assessment.image.platform, scanned.inventory, matches.unwrap_or_default())
+            let (digest, platform) = (assessment.image.digest.clone(), assessment.image.platform.clone());
+            assessed_doc = Some(assessment);
+            (opened.image.name.clone(), digest, platform, scanned.inventory, matches.unwrap_or_default())
         }
     };
     let result = serde_json::json!({
@@ -113,6 +117,7 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
             let sbom = temper_inventory::format::Sbom { subject: &subject, inventory: &inventory, timestamp, tool_version: env!("CARGO_PKG_VERSION") };
             temper_inventory::format::cyclonedx::encode_with_vulnerabilities(&sbom, render::scan::cyclonedx_vulnerabilities(&inventory, &matches))?
         }
+        ScanFormat::Html => super::report::html(assessed_doc.as_ref().ok_or_else(|| anyhow!("--format html needs an image target; {name} is an SBOM (scan the image itself)"))?, None, None)?,
     };
     emit(args.run.output.as_deref(), &text)?;
     let mut verdict = Verdict::new(args.exit_code);
