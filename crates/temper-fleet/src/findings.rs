@@ -13,7 +13,7 @@ use temper_verdict::Reporter;
 use temper_verdict::vulnerabilities::Filter;
 
 use crate::Error;
-use crate::store::Backend;
+use crate::store::{Backend, Value};
 
 /// Why a finding was closed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -226,12 +226,19 @@ const FOUND_BY: &str = "fleet-store";
 /// Replaces image `image`'s stored packages with `inventory`'s, and its OS release.
 pub(crate) fn store_inventory(db: &mut dyn Backend, image: i64, inventory: &Inventory) -> Result<(), Error> {
     db.execute("DELETE FROM packages WHERE image_id = $1", &[image.into()])?;
-    for p in &inventory.packages {
-        let stored = Stored { package: p.package.clone(), paths: p.paths.clone(), owner: p.owner.clone() };
-        db.execute(
-            "INSERT INTO packages (image_id, ecosystem, name, version, purl, layer, record) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            &[image.into(), p.package.ecosystem.purl_type().into(), (&p.package.name).into(), (&p.package.version).into(), (&p.purl).into(), p.layer.map(|l| l as i64).into(), to_json(&stored)?.into()],
-        )?;
+    // Many rows a statement: on PostgreSQL each statement is a round trip
+    // (two, with its preparation), and an image has hundreds of packages.
+    // 100 rows of 7 stay under SQLite's smallest parameter limit (999).
+    for chunk in inventory.packages.chunks(100) {
+        let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 7);
+        let mut rows = Vec::with_capacity(chunk.len());
+        for p in chunk {
+            let stored = Stored { package: p.package.clone(), paths: p.paths.clone(), owner: p.owner.clone() };
+            let n = values.len();
+            rows.push(format!("(${}, ${}, ${}, ${}, ${}, ${}, ${})", n + 1, n + 2, n + 3, n + 4, n + 5, n + 6, n + 7));
+            values.extend([image.into(), p.package.ecosystem.purl_type().into(), (&p.package.name).into(), (&p.package.version).into(), (&p.purl).into(), p.layer.map(|l| l as i64).into(), to_json(&stored)?.into()]);
+        }
+        db.execute(&format!("INSERT INTO packages (image_id, ecosystem, name, version, purl, layer, record) VALUES {}", rows.join(", ")), &values)?;
     }
     let os = inventory.os.as_ref().map(to_json).transpose()?;
     db.execute("UPDATE images SET os = $1 WHERE id = $2", &[os.into(), image.into()])?;
@@ -257,4 +264,31 @@ pub(crate) fn load_inventory(db: &mut dyn Backend, image: i64) -> Result<Invento
 /// `value` as JSON text.
 fn to_json<T: Serialize>(value: &T) -> Result<String, Error> {
     serde_json::to_string(value).map_err(|e| Error::Store(format!("cannot encode a value as JSON: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Location;
+    use temper_inventory::Ecosystem;
+
+    #[test]
+    fn an_inventory_over_many_statements_reads_back_whole_and_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut fleet = crate::Fleet::open(&Location::parse(&dir.path().join("f.db").display().to_string())).unwrap();
+        let db = fleet.db();
+        let image = db.query("INSERT INTO images (reference, repository, digest, current, first_seen, last_synced) VALUES ('r', 'r', 'sha256:00', 1, 0, 0) RETURNING id", &[]).unwrap()[0].int(0).unwrap();
+        // 250 rows: two full statements and a part one.
+        let packages: Vec<InventoryPackage> = (0..250)
+            .map(|i| {
+                let package = Package::new(format!("p{i}"), format!("1.{i}"), Ecosystem::Npm);
+                InventoryPackage { purl: format!("pkg:npm/p{i}@1.{i}"), package, layer: Some(i % 3), diff_id: None, paths: vec![format!("/app/node_modules/p{i}/package.json")], found_by: FOUND_BY, owner: None }
+            })
+            .collect();
+        let inventory = Inventory { os: None, packages, unknowns: Vec::new(), accounts: None, secrets: Vec::new() };
+        store_inventory(db, image, &inventory).unwrap();
+        let back = load_inventory(db, image).unwrap();
+        let view = |inv: &Inventory| inv.packages.iter().map(|p| (p.purl.clone(), p.package.name.clone(), p.layer, p.paths.clone())).collect::<Vec<_>>();
+        assert_eq!(view(&back), view(&inventory));
+    }
 }
