@@ -24,7 +24,7 @@ pub fn run(args: &ReportArgs) -> Result<ExitCode> {
         reference: &args.image.image,
         digest: None,
         open: &open,
-        limits: &limits(&args.image)?,
+        limits: &limits(&args.image.limits)?,
         cache: &cache_settings(&args.image, &args.run),
         advisories: Some(Advisories { db: &db, source, suppressions: &suppressions, allow_partial: m.allow_partial_db, filter: Filter::default() }),
         checks: &temper_check::Settings::new(time::OffsetDateTime::now_utc().date()),
