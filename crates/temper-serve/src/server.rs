@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http_body_util::{BodyExt as _, Full, Limited};
+use http_body_util::{BodyExt as _, Full};
 use hyper::body::Incoming;
 use hyper::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
 use hyper::service::service_fn;
@@ -210,11 +210,47 @@ async fn route(webhook: Arc<Webhook>, req: Request<Incoming>) -> Result<Reply, I
     Ok(response)
 }
 
+/// Bytes of a refused body read and dropped before the refusal is sent: a
+/// client still sending when the server closes gets a reset, not the 413
+/// and its reason. Past this the connection is simply closed.
+const DRAIN_LIMIT: usize = 1 << 20;
+
+/// The body, `None` when it is over `max` bytes (the rest of it drained
+/// up to [`DRAIN_LIMIT`]).
+async fn read_body(mut body: Incoming, max: usize) -> Result<Option<Bytes>, hyper::Error> {
+    let mut read = bytes::BytesMut::new();
+    while let Some(frame) = body.frame().await {
+        if let Ok(data) = frame?.into_data() {
+            if read.len() + data.len() > max {
+                drain(body).await;
+                return Ok(None);
+            }
+            read.extend_from_slice(&data);
+        }
+    }
+    Ok(Some(read.freeze()))
+}
+
+/// Reads and drops up to [`DRAIN_LIMIT`] bytes of `body`.
+async fn drain(mut body: Incoming) {
+    let mut left = DRAIN_LIMIT;
+    while let Some(Ok(frame)) = body.frame().await {
+        let n = frame.data_ref().map_or(0, Bytes::len);
+        if n >= left {
+            return;
+        }
+        left -= n;
+    }
+}
+
 async fn review(webhook: &Arc<Webhook>, endpoint: Endpoint, req: Request<Incoming>) -> Reply {
     let config = webhook.config();
     let max = config.max_body;
     let declared = req.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > max as u64) {
+    if let Some(n) = declared.filter(|&n| n > max as u64) {
+        if n <= (max + DRAIN_LIMIT) as u64 {
+            let _ = tokio::time::timeout(config.budget, drain(req.into_body())).await;
+        }
         return text(StatusCode::PAYLOAD_TOO_LARGE, format!("the AdmissionReview is larger than the {max}-byte limit"));
     }
     // Bodies in flight share one byte budget (KiB permits): a flood of large bodies waits instead of exhausting memory.
@@ -223,11 +259,9 @@ async fn review(webhook: &Arc<Webhook>, endpoint: Endpoint, req: Request<Incomin
         return text(StatusCode::SERVICE_UNAVAILABLE, format!("too many large reviews in flight (over {} bytes); retry", config.max_body_in_flight));
     };
     // The body must arrive within the budget too: a slow sender holds no review slot for long.
-    let body = match tokio::time::timeout(config.budget, Limited::new(req.into_body(), max).collect()).await {
-        Ok(Ok(body)) => body.to_bytes(),
-        Ok(Err(e)) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => {
-            return text(StatusCode::PAYLOAD_TOO_LARGE, format!("the AdmissionReview is larger than the {max}-byte limit"));
-        }
+    let body = match tokio::time::timeout(config.budget, read_body(req.into_body(), max)).await {
+        Ok(Ok(Some(body))) => body,
+        Ok(Ok(None)) => return text(StatusCode::PAYLOAD_TOO_LARGE, format!("the AdmissionReview is larger than the {max}-byte limit")),
         Ok(Err(e)) => return text(StatusCode::BAD_REQUEST, format!("cannot read the request body: {e}")),
         Err(_) => return text(StatusCode::REQUEST_TIMEOUT, format!("the request body did not arrive within {} ms", config.budget.as_millis())),
     };

@@ -346,7 +346,7 @@ async fn metrics_are_prometheus_text_that_counts_requests_reviews_and_latency() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_bodies_get_a_clear_4xx_and_the_server_goes_on() {
     let j = judge();
-    // Small enough that the refused body fits the socket buffers: the 413 comes before the body is read.
+    // A refused body is drained (up to 1 MiB) before the 413, so a client still sending reads the reason instead of a reset.
     let server = start(j.clone(), |c| c.max_body = 64 * 1024).await;
     let cases: Vec<(Vec<u8>, StatusCode, &str)> = vec![
         (b"\x00\xff garbage".to_vec(), StatusCode::BAD_REQUEST, "the body is not an AdmissionReview: "),
@@ -354,6 +354,7 @@ async fn bad_bodies_get_a_clear_4xx_and_the_server_goes_on() {
         (br#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"","kind":{}}}"#.to_vec(), StatusCode::BAD_REQUEST, "empty uid"),
         (format!("[{}]", "[".repeat(5000)).into_bytes(), StatusCode::BAD_REQUEST, "the body is not an AdmissionReview"),
         (vec![b' '; 64 * 1024 + 1], StatusCode::PAYLOAD_TOO_LARGE, "larger than the 65536-byte limit"),
+        (vec![b' '; 900 * 1024], StatusCode::PAYLOAD_TOO_LARGE, "larger than the 65536-byte limit"),
     ];
     for (body, want, text) in cases {
         let (status, reply) = server.post("/validate", body).await;
