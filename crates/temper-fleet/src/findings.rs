@@ -165,8 +165,9 @@ impl Matcher<'_> {
 pub(crate) fn reconcile(db: &mut dyn Backend, image: i64, outcome: &Outcome, matcher: &Matcher<'_>, now: i64) -> Result<Changes, Error> {
     let mut changes = Changes::default();
     let mut open = BTreeMap::new();
-    for row in db.query("SELECT id, advisory, purl, records FROM findings WHERE image_id = $1 AND status = 'open'", &[image.into()])? {
-        open.insert((row.text(1)?, row.text(2)?), (row.int(0)?, row.text(3)?));
+    for row in db.query("SELECT id, advisory, purl, records, fixed, severity, fix_known_at, fix_known_source FROM findings WHERE image_id = $1 AND status = 'open'", &[image.into()])? {
+        let stored = (row.text(3)?, row.opt_text(4)?, row.text(5)?, row.opt_int(6)?, row.opt_text(7)?);
+        open.insert((row.text(1)?, row.text(2)?), (row.int(0)?, stored));
     }
     let mut seen = BTreeSet::new();
     for f in &outcome.findings {
@@ -178,6 +179,8 @@ pub(crate) fn reconcile(db: &mut dyn Backend, image: i64, outcome: &Outcome, mat
         let known_at = f.fix_known.map(|k| k.since);
         let known_source = f.fix_known.map(|k| k.source.as_str());
         match open.remove(&key) {
+            // Unchanged: no write (a rematch leaves most findings as they were).
+            Some((_, stored)) if stored == (records.clone(), f.fixed.clone(), f.severity.clone(), known_at, known_source.map(str::to_owned)) => {}
             Some((id, _)) => {
                 db.execute(
                     "UPDATE findings SET records = $1, fixed = $2, severity = $3, fix_known_at = $4, fix_known_source = $5 WHERE id = $6",
@@ -193,7 +196,7 @@ pub(crate) fn reconcile(db: &mut dyn Backend, image: i64, outcome: &Outcome, mat
             }
         }
     }
-    for ((advisory, purl), (id, records)) in open {
+    for ((advisory, purl), (id, (records, ..))) in open {
         let records: Vec<String> = records.split(',').filter(|r| !r.is_empty()).map(str::to_owned).collect();
         let reason = matcher.reason(outcome, &advisory, &purl, &records)?;
         close(db, id, reason, now)?;
