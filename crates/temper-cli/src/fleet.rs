@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
 
-use crate::db::DbArgs;
 use crate::image::{LimitArgs, RegistryArgs};
+use crate::scan::MatchingArgs;
 
 /// Fleet output formats.
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -29,29 +29,6 @@ pub struct StoreArgs {
     /// Output format.
     #[arg(long, short, value_enum, default_value_t = FleetFormat::Table)]
     pub format: FleetFormat,
-}
-
-/// The advisory database findings are matched against, as `temper scan` takes it.
-#[derive(Args, Debug)]
-pub struct MatchArgs {
-    /// The advisory database.
-    #[command(flatten)]
-    pub db: DbArgs,
-    /// Match against these OSV files, directories or zips instead of the database (repeatable).
-    #[arg(long, value_name = "PATH")]
-    pub advisories: Vec<PathBuf>,
-    /// Config file (see `temper db update`); gives max_age_days for the staleness warning.
-    #[arg(long, value_name = "FILE", env = "TEMPER_CONFIG")]
-    pub config: Option<PathBuf>,
-    /// A VEX document (OpenVEX or CycloneDX) whose statements suppress findings (closed with reason `vex`); repeatable.
-    #[arg(long, value_name = "FILE")]
-    pub vex: Vec<PathBuf>,
-    /// Ignore file: one vulnerability id per line (default: ./.temperignore when present).
-    #[arg(long, value_name = "FILE")]
-    pub ignore_file: Option<PathBuf>,
-    /// Match even when the database has no records for an ecosystem an image needs (a warning instead of an error).
-    #[arg(long)]
-    pub allow_partial_db: bool,
 }
 
 /// How workers read images: the registry flags, the layer pass's limits
@@ -120,7 +97,7 @@ pub enum FleetCommand {
         store: StoreArgs,
         /// The advisory database.
         #[command(flatten)]
-        matching: MatchArgs,
+        matching: MatchingArgs,
         /// Registries and the layer cache.
         #[command(flatten)]
         read: ReadArgs,
@@ -144,7 +121,7 @@ pub enum FleetCommand {
         store: StoreArgs,
         /// The advisory database.
         #[command(flatten)]
-        matching: MatchArgs,
+        matching: MatchingArgs,
         /// Registries and the layer cache.
         #[command(flatten)]
         read: ReadArgs,
@@ -156,7 +133,7 @@ pub enum FleetCommand {
         store: StoreArgs,
         /// The advisory database.
         #[command(flatten)]
-        matching: MatchArgs,
+        matching: MatchingArgs,
     },
     /// List every open finding whose fix has been known longer than its severity's SLA; exit 1 when there is one.
     Report {

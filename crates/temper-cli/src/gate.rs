@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use crate::db::DbArgs;
 use crate::image::{ImageArgs, RunArgs};
+use crate::scan::MatchingArgs;
 
 /// Gate output formats.
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -28,9 +28,9 @@ pub struct GateArgs {
     /// The image and how to read it.
     #[command(flatten)]
     pub image: ImageArgs,
-    /// The advisory database.
+    /// Where findings come from and what suppresses them, as `temper scan` takes them.
     #[command(flatten)]
-    pub db: DbArgs,
+    pub matching: MatchingArgs,
     /// Policy files: `policy.toml` and `.rego` files, `.json`/`.yaml` data for Rego, or
     /// directories of them (repeatable). Without one, the default policy: Critical ≥ 1 or
     /// High ≥ 10 fails, secrets fail, running as root warns.
@@ -39,24 +39,6 @@ pub struct GateArgs {
     /// The Dockerfile the image was built from: its lint is part of the assessment.
     #[arg(long, value_name = "FILE")]
     pub dockerfile: Option<PathBuf>,
-    /// Match against these OSV files, directories or zips instead of the database (repeatable).
-    #[arg(long, value_name = "PATH")]
-    pub advisories: Vec<PathBuf>,
-    /// Gate even when the database has no records for some ecosystem the image needs (a warning instead of an error).
-    #[arg(long)]
-    pub allow_partial_db: bool,
-    /// Never touch the network but for the image's own registry (the default; makes it explicit).
-    #[arg(long)]
-    pub offline: bool,
-    /// Config file (secret allow-list, `[db]` max_age_days).
-    #[arg(long, value_name = "FILE", env = "TEMPER_CONFIG")]
-    pub config: Option<PathBuf>,
-    /// A VEX document (OpenVEX or CycloneDX) whose statements suppress findings; repeatable.
-    #[arg(long, value_name = "FILE")]
-    pub vex: Vec<PathBuf>,
-    /// Ignore file: one vulnerability id per line (default: ./.temperignore when present).
-    #[arg(long, value_name = "FILE")]
-    pub ignore_file: Option<PathBuf>,
     /// Fail (exit 1) when a rule only warns.
     #[arg(long)]
     pub fail_on_warn: bool,

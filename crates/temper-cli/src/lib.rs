@@ -31,7 +31,7 @@ pub use build::{BuildArgs, BuildFormat};
 pub use cache::CacheCommand;
 pub use check::{CheckArgs, CheckFormat, CheckProfile};
 pub use db::{DbArgs, DbCommand};
-pub use fleet::{FleetCommand, FleetFormat, MatchArgs, ReadArgs, StoreArgs};
+pub use fleet::{FleetCommand, FleetFormat, ReadArgs, StoreArgs};
 pub use gate::{GateArgs, GateFormat};
 pub use image::{ImageArgs, LimitArgs, RegistryArgs, RunArgs};
 pub use inspect::InspectArgs;

@@ -66,8 +66,8 @@ pub struct ScanArgs {
     pub run: RunArgs,
 }
 
-/// Where findings come from and what suppresses them: shared by `scan` and
-/// `report`, so both read advisories the same way.
+/// Where findings come from and what suppresses them: shared by `scan`,
+/// `report` and `gate`, so all read advisories the same way.
 #[derive(Args, Debug)]
 pub struct MatchingArgs {
     /// The advisory database.
@@ -77,14 +77,14 @@ pub struct MatchingArgs {
     /// database (read into memory for this run; repeatable).
     #[arg(long, value_name = "PATH")]
     pub advisories: Vec<PathBuf>,
-    /// Scan even when the database has no records for some ecosystem the
+    /// Go on even when the database has no records for some ecosystem the
     /// image needs (a warning per ecosystem instead of an error).
     #[arg(long)]
     pub allow_partial_db: bool,
-    /// Never touch the network (the default; makes it explicit, and `scan` then refuses --update).
+    /// Never touch the network but for the image's own registry (the default; makes it explicit, and `scan` then refuses --update).
     #[arg(long)]
     pub offline: bool,
-    /// Config file (see `temper db update`); gives max_age_days for the staleness warning.
+    /// Config file (see `temper db update`): `[db]` max_age_days for the staleness warning, the secret allow-list.
     #[arg(long, value_name = "FILE", env = "TEMPER_CONFIG")]
     pub config: Option<PathBuf>,
     /// A VEX document (OpenVEX or CycloneDX) whose not_affected/fixed statements suppress findings; repeatable.

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow};
-use temper_cli::{FleetCommand, FleetFormat, MatchArgs, ReadArgs, RegistryArgs, StoreArgs};
+use temper_cli::{FleetCommand, FleetFormat, MatchingArgs, ReadArgs, RegistryArgs, StoreArgs};
 use temper_fleet::worker::{Assessor, WorkOptions};
 use temper_fleet::{Changes, Fleet, Location, Matcher};
 use temper_verdict::CacheSettings;
@@ -87,7 +87,7 @@ fn add(given: Vec<String>, file: Option<&std::path::Path>, tags: Option<&str>, g
 }
 
 /// The advisory database and suppressions `matching` names.
-fn matching_db(matching: &MatchArgs) -> Result<(temper_advisory::db::AdvisoryDb, String, temper_finding::vex::Suppressions)> {
+fn matching_db(matching: &MatchingArgs) -> Result<(temper_advisory::db::AdvisoryDb, String, temper_finding::vex::Suppressions)> {
     let (db, source) = db::for_matching(matching.config.as_deref(), &matching.advisories, &matching.db, false, true)?;
     let suppressions = super::suppressions(&matching.vex, matching.ignore_file.as_deref())?;
     Ok((db, source, suppressions))
@@ -104,7 +104,7 @@ fn cache(read: &ReadArgs, store: &StoreArgs) -> Result<CacheSettings> {
     Ok(CacheSettings { disabled: read.no_cache, dir: read.cache_dir.clone(), verify_blobs: false, shared })
 }
 
-fn sync(no_scan: bool, store: &StoreArgs, matching: &MatchArgs, read: &ReadArgs) -> Result<ExitCode> {
+fn sync(no_scan: bool, store: &StoreArgs, matching: &MatchingArgs, read: &ReadArgs) -> Result<ExitCode> {
     let allow_partial_db = matching.allow_partial_db;
     let open_options = limited(source_options(&read.registry)?, &read.limits)?;
     let limits = limits(&read.limits)?;
@@ -133,7 +133,7 @@ fn sync(no_scan: bool, store: &StoreArgs, matching: &MatchArgs, read: &ReadArgs)
     Ok(if failed { ExitCode::from(PARTLY_FAILED) } else { ExitCode::SUCCESS })
 }
 
-fn worker(options: &WorkOptions, store: &StoreArgs, matching: &MatchArgs, read: &ReadArgs) -> Result<ExitCode> {
+fn worker(options: &WorkOptions, store: &StoreArgs, matching: &MatchingArgs, read: &ReadArgs) -> Result<ExitCode> {
     let open_options = limited(source_options(&read.registry)?, &read.limits)?;
     let (limits, cache) = (limits(&read.limits)?, cache(read, store)?);
     let assessor = Assessor { open: &open_options, limits: &limits, cache: &cache, reporter: &Terminal };
@@ -145,7 +145,7 @@ fn worker(options: &WorkOptions, store: &StoreArgs, matching: &MatchArgs, read: 
     Ok(if worked.failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(PARTLY_FAILED) })
 }
 
-fn rematch(store: &StoreArgs, matching: &MatchArgs) -> Result<ExitCode> {
+fn rematch(store: &StoreArgs, matching: &MatchingArgs) -> Result<ExitCode> {
     let (db, source, suppressions) = matching_db(matching)?;
     let matcher = Matcher { db: &db, source, suppressions: &suppressions, allow_partial: matching.allow_partial_db };
     let mut fleet = open(store)?;

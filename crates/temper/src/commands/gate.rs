@@ -6,10 +6,8 @@ use std::process::ExitCode;
 use anyhow::Result;
 use temper_cli::{GateArgs, GateFormat};
 use temper_policy::{Policy, Status};
-use temper_verdict::assessment::{Advisories, Request};
-use temper_verdict::vulnerabilities::Filter;
 
-use super::{cache_settings, db, emit, limits, open_options};
+use super::emit;
 use crate::exit::Verdict;
 use crate::progress::Terminal;
 use crate::render;
@@ -17,22 +15,8 @@ use crate::render;
 pub fn run(args: &GateArgs) -> Result<ExitCode> {
     // The policy first: a wrong file fails before any image is read.
     let policy = Policy::from_paths(&args.policy)?;
-    let secrets_allowed = temper_verdict::config::load(args.config.as_deref())?.secrets;
-    let (db, source) = db::for_matching(args.config.as_deref(), &args.advisories, &args.db, false, args.offline)?;
-    let suppressions = super::suppressions(&args.vex, args.ignore_file.as_deref())?;
-    let open = open_options(&args.image)?;
-    let request = Request {
-        reference: &args.image.image,
-        digest: None,
-        open: &open,
-        limits: &limits(&args.image.limits)?,
-        cache: &cache_settings(&args.image, &args.run),
-        advisories: Some(Advisories { db: &db, source, suppressions: &suppressions, allow_partial: args.allow_partial_db, filter: Filter::default() }),
-        checks: &temper_check::Settings::new(time::OffsetDateTime::now_utc().date()),
-        secrets_allowed: &secrets_allowed,
-        trust: Default::default(),
-        dockerfile: args.dockerfile.as_deref(),
-    };
+    let assessing = super::report::Assessing::new(&args.image, &args.run, &args.matching)?;
+    let request = assessing.request(&args.image, args.dockerfile.as_deref());
     let gated = temper_verdict::gate::gate(request, &policy, None, &Terminal)?;
     let assessment = gated.assessed.as_ref().map(|a| &a.assessment);
     let policy_name = if args.policy.is_empty() { "the default policy".to_owned() } else { args.policy.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ") };
