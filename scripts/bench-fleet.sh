@@ -61,21 +61,9 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 now() { echo "$EPOCHREALTIME"; }
 since() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.2f}')" "$1" "$(now)"; }
 
-# The registry, its config and storage in $WORK (JSON is YAML).
-PORT=$(free_port)
-HOST=127.0.0.1:$PORT
-cat > "$WORK/registry.yml" <<JSON
-{"version": "0.1", "log": {"level": "error"},
- "storage": {"filesystem": {"rootdirectory": "$WORK/storage"}, "maintenance": {"uploadpurging": {"enabled": false}}},
- "http": {"addr": "$HOST"}}
-JSON
-docker-registry serve "$WORK/registry.yml" > "$WORK/registry.log" 2>&1 &
-REGISTRY=$!
-for _ in $(seq 100); do
-  python3 -c "import socket; socket.create_connection(('127.0.0.1', $PORT), 0.2)" 2>/dev/null && break
-  kill -0 "$REGISTRY" 2>/dev/null || { echo "docker-registry exited:" >&2; cat "$WORK/registry.log" >&2; exit 1; }
-  sleep 0.1
-done
+# The registry, its config and storage in $WORK.
+. "$(dirname "${BASH_SOURCE[0]}")/loopback-registry.sh"
+start_registry "$WORK"
 
 # PostgreSQL as the fleet tests start it: trust auth for user temper, loopback only, no fsync.
 [ "$(id -u)" = 0 ] && chown postgres "$PGDIR"

@@ -27,21 +27,9 @@ REGISTRY=
 cleanup() { [ -n "$REGISTRY" ] && kill "$REGISTRY" 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-# A registry on a free loopback port, its config and storage in $WORK (JSON is YAML).
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-HOST=127.0.0.1:$PORT
-cat > "$WORK/registry.yml" <<JSON
-{"version": "0.1", "log": {"level": "error"},
- "storage": {"filesystem": {"rootdirectory": "$WORK/storage"}, "maintenance": {"uploadpurging": {"enabled": false}}},
- "http": {"addr": "$HOST"}}
-JSON
-docker-registry serve "$WORK/registry.yml" > "$WORK/registry.log" 2>&1 &
-REGISTRY=$!
-for _ in $(seq 100); do
-  python3 -c "import socket; socket.create_connection(('127.0.0.1', $PORT), 0.2)" 2>/dev/null && break
-  kill -0 "$REGISTRY" 2>/dev/null || { echo "docker-registry exited:" >&2; cat "$WORK/registry.log" >&2; exit 1; }
-  sleep 0.1
-done
+# A registry on a free loopback port, its config and storage in $WORK.
+. "$(dirname "${BASH_SOURCE[0]}")/loopback-registry.sh"
+start_registry "$WORK"
 
 echo '{"default":[{"type":"insecureAcceptAnything"}]}' > "$WORK/policy.json"
 sk() { skopeo --policy "$WORK/policy.json" "$@"; }

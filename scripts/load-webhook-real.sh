@@ -28,17 +28,10 @@ cleanup() {
   rm -rf "$dir"
 }
 trap cleanup EXIT
-wait_port() { for _ in $(seq 200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; echo "error: nothing listens on $1" >&2; exit 2; }
 
-cat >"$dir/registry.yml" <<EOF
-version: 0.1
-log: { level: error }
-storage: { filesystem: { rootdirectory: $dir/storage } }
-http: { addr: 127.0.0.1:$REGISTRY_PORT }
-EOF
-docker-registry serve "$dir/registry.yml" >"$dir/registry.log" 2>&1 &
-pids+=($!)
-wait_port "$REGISTRY_PORT"
+. "$(dirname "${BASH_SOURCE[0]}")/loopback-registry.sh"
+start_registry "$dir" "$REGISTRY_PORT"
+pids+=("$REGISTRY")
 
 export TEMPER_PASSWORD=load-test
 "$T" key generate --output-prefix "$dir/signer" 2>/dev/null
