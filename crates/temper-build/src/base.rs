@@ -30,7 +30,9 @@ pub const DEBIAN_BUNDLE: &str = "etc/ssl/certs/ca-certificates.crt";
 /// The PEM bundle the RHEL family's TLS libraries read.
 pub const RHEL_BUNDLE: &str = "etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem";
 
-const WANTED: [&str; 8] = [OS_RELEASE[0], OS_RELEASE[1], PASSWD, GROUP, SHADOW, GSHADOW, DEBIAN_BUNDLE, RHEL_BUNDLE];
+/// What the build reads of every base: the files the scan's pass keeps
+/// whole in the layer cache, so a base scanned before is not read again.
+use temper_inventory::kept::KEPT as WANTED;
 
 /// The largest base file read (a CA bundle is a few hundred KiB; a dpkg
 /// status a few MiB).
@@ -129,7 +131,24 @@ impl Base {
     }
 
     fn read_as(image: &Image, limits: &temper_layer::Limits, cache: &temper_verdict::CacheSettings, reporter: &dyn temper_verdict::Reporter, packages: bool) -> Result<Base, Error> {
-        let grab = Grab { packages, ..Grab::default() };
+        // The pass keeps the wanted files in the layer cache: a base scanned
+        // before comes whole from the cache, but for a file it did not keep
+        // (a shadow file with a hash, one that is not text), whose layer the
+        // pass below reads again.
+        let mut kept = BTreeMap::new();
+        let mut only = None;
+        if !cache.disabled && !packages {
+            let scanned = temper_verdict::pass::scan(image, limits, cache, reporter, false)?;
+            let merged = scanned.analysis.merged;
+            let is_file = |path: &str| merged.files.get(path).is_some_and(|m| m.entry.kind == EntryKind::File);
+            let missing: Vec<(&'static str, usize)> = WANTED.iter().copied().filter(|path| is_file(path) && !scanned.kept.contains_key(*path)).filter_map(|path| Some((path, merged.files.get(path)?.layer))).collect();
+            kept = scanned.kept.into_iter().filter(|(path, _)| WANTED.contains(&path.as_str()) && is_file(path)).map(|(path, text)| (path, text.into_bytes())).collect();
+            if missing.is_empty() {
+                return Ok(Base { merged, files: kept, md5s: BTreeMap::new() });
+            }
+            only = Some(missing);
+        }
+        let grab = Grab { packages, only, ..Grab::default() };
         let merged = if cache.disabled {
             let layers = temper_verdict::pass::walk(image, limits, reporter, &grab)?;
             temper_layer::analyze(&layers).map_err(|source| temper_verdict::Error::Merge { image: image.name.clone(), source })?.merged
@@ -140,7 +159,8 @@ impl Base {
         // deleted or replaced the file with something else.
         let visible = |path: &String, layer: usize| merged.files.get(path).is_some_and(|m| m.layer == layer && m.entry.kind == EntryKind::File);
         let got = grab.got.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let files = got.into_iter().filter(|(path, (layer, _))| visible(path, *layer)).map(|(p, (_, b))| (p, b)).collect();
+        let mut files = kept;
+        files.extend(got.into_iter().filter(|(path, (layer, _))| visible(path, *layer)).map(|(p, (_, b))| (p, b)));
         let md5s = grab.md5s.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
         let md5s = md5s.into_iter().filter(|(path, (layer, _))| visible(path, *layer)).map(|(p, (_, m))| (p, m)).collect();
         Ok(Base { merged, files, md5s })
@@ -187,16 +207,18 @@ impl Base {
 #[derive(Default)]
 struct Grab {
     packages: bool,
+    /// Only these of the wanted files, each from the layer that shows it, when set.
+    only: Option<Vec<(&'static str, usize)>>,
     got: Mutex<BTreeMap<String, (usize, Vec<u8>)>>,
     md5s: Mutex<BTreeMap<String, (usize, String)>>,
 }
 
 impl FileSink for Grab {
-    fn wants(&self, _: usize, path: &str, entry: &FileEntry) -> Option<u64> {
+    fn wants(&self, layer: usize, path: &str, entry: &FileEntry) -> Option<u64> {
         if entry.kind != EntryKind::File {
             return None;
         }
-        if WANTED.contains(&path) || (self.packages && packages_file(path)) {
+        if (WANTED.contains(&path) && self.only.as_ref().is_none_or(|only| only.contains(&(path, layer)))) || (self.packages && packages_file(path)) {
             return Some(MAX_FILE);
         }
         (self.packages && path.starts_with("etc/") && entry.size <= MAX_CONFFILE).then_some(MAX_CONFFILE)
@@ -215,6 +237,18 @@ impl FileSink for Grab {
             && md5s.get(path).is_none_or(|(l, _)| *l <= layer)
         {
             md5s.insert(path.to_owned(), (layer, hex::encode(md5::Md5::digest(content))));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_file_a_step_edits_is_kept_by_the_scan() {
+        for path in [OS_RELEASE[0], OS_RELEASE[1], PASSWD, GROUP, SHADOW, GSHADOW, DEBIAN_BUNDLE, RHEL_BUNDLE] {
+            assert!(WANTED.contains(&path), "{path}");
         }
     }
 }

@@ -320,7 +320,15 @@ impl<W: Write> ParGzip<W> {
         let blocks = std::mem::take(&mut self.pending);
         let count = blocks.len();
         let dictionaries: Vec<&[u8]> = std::iter::once(self.dictionary.as_slice()).chain(blocks.iter().map(|b| &b[b.len().saturating_sub(32 << 10)..])).take(count).collect();
-        let compressed: Vec<io::Result<Vec<u8>>> = blocks.par_iter().zip(dictionaries.par_iter()).enumerate().map(|(i, (block, dict))| deflate_block(block, dict, last && i + 1 == count, self.level)).collect();
+        let compressed: Vec<io::Result<Vec<u8>>> = blocks
+            .par_iter()
+            .zip(dictionaries.par_iter())
+            .enumerate()
+            .map(|(i, (block, dict))| {
+                let level = if incompressible(block) { flate2::Compression::none() } else { self.level };
+                deflate_block(block, dict, last && i + 1 == count, level)
+            })
+            .collect();
         for c in compressed {
             self.out.write_all(&c?)?;
         }
@@ -355,6 +363,28 @@ impl<W: Write> Write for ParGzip<W> {
     fn flush(&mut self) -> io::Result<()> {
         self.out.flush()
     }
+}
+
+/// Bytes of each sample [`incompressible`] deflates.
+const SAMPLE: usize = 16 << 10;
+
+/// Whether deflate would gain nothing on `block`: four samples spread over
+/// it (start, two middles, end) each shrink by under 2 % at the fastest
+/// level. Such a block (already compressed files, random data) is stored
+/// instead: deflating it at the spec's level costs as much as text and
+/// saves nothing. Decided from the bytes alone, so the layer stays the
+/// same for the same input.
+fn incompressible(block: &[u8]) -> bool {
+    if block.len() < 4 * SAMPLE {
+        return false;
+    }
+    let step = (block.len() - SAMPLE) / 3;
+    (0..4).all(|k| {
+        let sample = &block[k * step..k * step + SAMPLE];
+        let mut c = flate2::Compress::new(flate2::Compression::fast(), false);
+        let mut out = Vec::with_capacity(SAMPLE + SAMPLE / 8 + 64);
+        c.compress_vec(sample, &mut out, flate2::FlushCompress::Finish).is_ok() && out.len() * 100 >= sample.len() * 98
+    })
 }
 
 /// One raw deflate block: `dictionary` primes the window, a sync flush

@@ -452,11 +452,20 @@ fn write_platform(spec: &Spec, prepared: Prepared, layout: &output::Layout, opts
     let Prepared { image, base, epoch, steps, packages: _staged } = prepared;
     let epoch_u = u64::try_from(epoch).unwrap_or(0);
     let created = rfc3339(epoch);
-    // The base's blobs are copied side by side (each hashed on its way); a
+    // A base blob in a layout on this file system that the layer pass
+    // proved (read whole, or its print matched the cache's) is linked;
+    // the others are copied side by side, each hashed on its way. A
     // failure names the lowest failing layer, whatever thread met it first.
+    let proof = opts.cache.dir.clone().or_else(temper_inventory::cache::default_dir).filter(|_| !opts.cache.disabled).and_then(|d| temper_inventory::cache::LayerCache::open(&d).ok());
     let mut layer_descriptors: Vec<Value> = {
         use rayon::prelude::*;
         image.layers.par_iter().enumerate().map(|(i, layer)| {
+            if let (Some(file), Some(digest), Some(size), Some(cache)) = (image.layer_file(i), layer.digest.as_ref(), layer.size, proof.as_ref())
+                && temper_inventory::blob_proven(&image, i, cache).unwrap_or(false)
+                && let Some(head) = layout.link(&file, &digest.to_string(), size)?
+            {
+                return Ok(json!({ "mediaType": output::layer_media_type(head), "digest": digest.to_string(), "size": size }));
+            }
             let LayerContent::Stream(mut stream) = image.open_layer(i)? else {
                 return Err(Error::Spec(format!("base {}: a root filesystem directory has no layers to build on; give an image", spec.base)));
             };

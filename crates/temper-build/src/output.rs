@@ -187,6 +187,37 @@ impl Layout {
         Ok((digest, size, head))
     }
 
+    /// Puts the blob at `source` into the layout under `digest` as a hard
+    /// link, for a base blob already proven to hold `digest` (blobs are
+    /// named by their content and never edited in place, so sharing the
+    /// inode shares nothing that can change); gives its first bytes.
+    /// `None` when the file system refuses the link (another device, no
+    /// permission): the caller copies instead.
+    pub fn link(&self, source: &Path, digest: &str, size: u64) -> Result<Option<[u8; 4]>, Error> {
+        let Some(hex) = digest.strip_prefix("sha256:") else { return Ok(None) };
+        let path = self.blobs.join(hex);
+        let mut head = [0u8; 4];
+        let mut file = std::fs::File::open(source).map_err(|source_err| Error::Read { path: source.to_owned(), source: source_err })?;
+        if file.metadata().map_err(|e| Error::Read { path: source.to_owned(), source: e })?.len() != size {
+            return Ok(None);
+        }
+        file.read_exact(&mut head).map_err(|e| Error::Read { path: source.to_owned(), source: e })?;
+        if std::fs::metadata(&path).is_ok_and(|m| m.len() == size) {
+            return Ok(Some(head));
+        }
+        // Linked under a temporary name, then renamed: never a half-made blob name.
+        let tmp = self.blobs.join(format!(".link-{}-{hex}", std::process::id()));
+        let _ = std::fs::remove_file(&tmp);
+        if std::fs::hard_link(source, &tmp).is_err() {
+            return Ok(None);
+        }
+        std::fs::rename(&tmp, &path).map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            Error::Write { path: path.clone(), source: e }
+        })?;
+        Ok(Some(head))
+    }
+
     /// Points `tag` at the manifest `descriptor`, keeping the index's other entries.
     pub fn tag(&self, tag: &str, mut descriptor: Value) -> Result<(), Error> {
         let index_path = self.dir.join("index.json");

@@ -491,19 +491,81 @@ fn cold_build_walks_each_base_layer_once() {
     assert!(passwd.starts_with("root:x:0:0:") && passwd.contains("app:x:10001:"), "{passwd}");
 }
 
+/// Scans the base of [`two_layer_base_and_spec`] as `temper scan` does,
+/// filling the layer cache (not the build's own).
+fn scan_base(dir: &Path, opts: &temper_build::Options) {
+    let image = temper_verdict::target::open(&format!("oci:{}:12", dir.join("two").display()), &Default::default()).unwrap().image;
+    temper_verdict::pass::scan(&image, &opts.limits, &opts.cache, &temper_verdict::Silent, false).unwrap();
+}
+
 #[test]
-fn cold_build_on_a_base_scanned_before_still_reads_the_files_it_edits() {
+fn cold_build_on_a_base_scanned_before_reads_no_base_layer() {
     let dir = tempfile::tempdir().unwrap();
     let (path, opts) = two_layer_base_and_spec(dir.path());
-    // `temper scan` of the base filled the layer cache, not the build's.
-    let image = temper_verdict::target::open(&format!("oci:{}:12", dir.path().join("two").display()), &Default::default()).unwrap().image;
-    temper_verdict::pass::scan(&image, &opts.limits, &opts.cache, &temper_verdict::Silent, false).unwrap();
+    scan_base(dir.path(), &opts);
     let opened = OpenedByLayer::default();
     temper_build::build(&path, &opts, &opened).unwrap();
-    // Layer 0 holds /etc/passwd: read again; layer 1 comes from the cache.
-    assert_eq!(opened.0.lock().unwrap().clone(), BTreeMap::from([(0, 1), (2, 1)]));
-    let passwd = String::from_utf8(read(&dir.path().join("out"), 1).entries["etc/passwd"].3.clone()).unwrap();
+    // The files the build edits were kept by the scan's pass: only the
+    // new layer 2 is read (by the SBOM's pass).
+    assert_eq!(opened.0.lock().unwrap().clone(), BTreeMap::from([(2, 1)]));
+    let e = read(&dir.path().join("out"), 1).entries;
+    let passwd = String::from_utf8(e["etc/passwd"].3.clone()).unwrap();
     assert!(passwd.starts_with("root:x:0:0:") && passwd.contains("app:x:10001:"), "{passwd}");
+    let shadow = String::from_utf8_lossy(&e["etc/shadow"].3).into_owned();
+    assert!(shadow.starts_with("root:*:19000:0:99999:7:::\napp:!:"), "the base's shadow, then the new account: {shadow}");
+}
+
+#[test]
+fn a_shadow_file_with_a_password_hash_is_not_kept_and_its_layer_is_read_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let shadow = "root:$6$salt$0123456789abcdef:19000:0:99999:7:::\n";
+    let spec = ImageSpec::new(vec![base_layer(), layer(&[file_mode("etc/shadow", shadow, 0o640)], Comp::Gzip)]);
+    OciLayout::single(&dir.path().join("two"), &spec, "12");
+    let path = dir.path().join("golden.toml");
+    std::fs::write(&path, format!("base = \"oci:{}:12\"\n[[users]]\nname = \"app\"\nuid = 10001\n", dir.path().join("two").display())).unwrap();
+    let mut opts = options(&dir.path().join("out"));
+    opts.cache = temper_verdict::CacheSettings { dir: Some(dir.path().join("cache")), ..Default::default() };
+    scan_base(dir.path(), &opts);
+    // The scan cached layer 1 without the file's text.
+    let image = temper_verdict::target::open(&format!("oci:{}:12", dir.path().join("two").display()), &Default::default()).unwrap().image;
+    let cache = temper_inventory::cache::LayerCache::open(&dir.path().join("cache")).unwrap();
+    let cached = cache.get(&temper_inventory::cache::key(image.layers[1].diff_id.as_ref().unwrap(), &temper_verdict::pass::analyzers())).expect("layer 1 is cached");
+    assert!(cached.found.iter().any(|f| f.path == "etc/shadow"), "the shadow file was offered to the analysers");
+    let texts: Vec<String> = cached.found.iter().map(|f| format!("{} {:?}", f.path, f.result)).collect();
+    assert!(!texts.iter().any(|t| t.contains("0123456789abcdef")), "a password hash was written into the layer cache: {texts:?}");
+    let opened = OpenedByLayer::default();
+    temper_build::build(&path, &opts, &opened).unwrap();
+    // Layer 1 holds the visible shadow file: read again for it.
+    assert_eq!(opened.0.lock().unwrap().clone(), BTreeMap::from([(1, 1), (2, 1)]));
+    let e = read(&dir.path().join("out"), 1).entries;
+    assert!(String::from_utf8_lossy(&e["etc/shadow"].3).starts_with(shadow), "the base's hash is kept in the image");
+}
+
+#[test]
+fn proven_base_blobs_are_linked_and_a_damaged_one_is_refused() {
+    use std::os::unix::fs::MetadataExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let (path, mut opts) = two_layer_base_and_spec(dir.path());
+    temper_build::build(&path, &opts, &temper_verdict::Silent).unwrap();
+    let base_blobs = dir.path().join("two/blobs/sha256");
+    let image = temper_verdict::target::open(&format!("oci:{}:12", dir.path().join("two").display()), &Default::default()).unwrap().image;
+    for layer in &image.layers {
+        let hex = layer.digest.as_ref().unwrap().hex().to_owned();
+        let (from, to) = (std::fs::metadata(base_blobs.join(&hex)).unwrap(), std::fs::metadata(dir.path().join("out/blobs/sha256").join(&hex)).unwrap());
+        assert_eq!((from.dev(), from.ino()), (to.dev(), to.ino()), "base layer {hex} is linked, not copied");
+    }
+    // The build's own cache now answers for the base, so no pass reads it;
+    // a blob changed since must not be linked unproven.
+    let hex = image.layers[1].digest.as_ref().unwrap().hex().to_owned();
+    let blob = base_blobs.join(&hex);
+    let mut bytes = std::fs::read(&blob).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0xff;
+    std::fs::remove_file(&blob).unwrap();
+    std::fs::write(&blob, &bytes).unwrap();
+    opts.output = format!("oci:{}:v1", dir.path().join("out2").display());
+    let err = temper_build::build(&path, &opts, &temper_verdict::Silent).err().expect("a damaged base blob is refused").to_string();
+    assert!(err.contains("the base image is damaged") && err.contains(&hex), "{err}");
 }
 
 /// One 20 MiB file, text and noise in turn: several gzip blocks and
@@ -555,6 +617,35 @@ fn gzip_layer_same_bytes_whatever_the_thread_count() {
     assert!(decoder.into_inner().is_empty(), "bytes after the first member");
     assert_eq!(sha256(&tar), one.diff_id);
     assert!(bytes.len() < tar.len() * 3 / 4, "{} of {}: the text half is compressed", bytes.len(), tar.len());
+}
+
+#[test]
+fn gzip_stores_incompressible_blocks_and_still_compresses_text() {
+    // 6 MiB of noise, then 6 MiB of text: the noise's blocks are stored,
+    // the text's deflated, and the stream is one valid gzip member.
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut noise = Vec::with_capacity(6 << 20);
+    while noise.len() < 6 << 20 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        noise.extend_from_slice(&x.to_le_bytes());
+    }
+    let text: Vec<u8> = b"the quick brown fox jumps over the lazy dog\n".iter().copied().cycle().take(6 << 20).collect();
+    let file = |path: &str, data: Vec<u8>| temper_build::layer::Entry { path: path.into(), node: temper_build::layer::Node::File { content: temper_build::layer::Content::Bytes(data), mode: 0o644 }, uid: 0, gid: 0 };
+    let noise_only = [file("opt/noise", noise.clone())];
+    let (_, stored) = written_on(2, &noise_only, temper_build::spec::Compression::Gzip);
+    // Stored blocks cost 5 bytes per 64 KiB: well under 0.1 % over the tar.
+    assert!(stored.len() < (6 << 20) + (12 << 10) && stored.len() > 6 << 20, "{} bytes for 6 MiB of noise", stored.len());
+    let both = [file("opt/noise", noise), file("opt/text", text)];
+    let (one, bytes) = written_on(1, &both, temper_build::spec::Compression::Gzip);
+    let (two, _) = written_on(2, &both, temper_build::spec::Compression::Gzip);
+    assert_eq!(one.digest, two.digest);
+    let mut decoder = flate2::read::GzDecoder::new(bytes.as_slice());
+    let mut tar = Vec::new();
+    decoder.read_to_end(&mut tar).unwrap();
+    assert_eq!(sha256(&tar), one.diff_id);
+    assert!(bytes.len() < (6 << 20) + (1 << 20), "{} bytes: the text half is compressed", bytes.len());
 }
 
 #[test]

@@ -95,6 +95,12 @@ pub(crate) trait LayerOpener: Send + Sync {
         Ok(layer.size.map(|size| BlobPrint { size, edges: None }))
     }
 
+    /// The layer's blob as a regular file on disk, for a source that keeps
+    /// it as one (an OCI layout directory).
+    fn file(&self, _layer: &Layer) -> Option<PathBuf> {
+        None
+    }
+
     /// Opens any blob of the source (config or layer) by digest, to copy it.
     fn blob(&self, digest: &Digest) -> Result<Box<dyn Read + Send>> {
         Err(crate::Error::Format { path: Default::default(), reason: format!("this source holds no blobs (asked for {digest})") })
@@ -169,6 +175,13 @@ impl Image {
             reason: format!("no layer {index} (the image has {})", self.layers.len()),
         })?;
         self.opener.print(layer)
+    }
+
+    /// Layer `index`'s blob as a regular file on disk, when the source keeps
+    /// it as one (an OCI layout directory): a builder can link it. Its
+    /// content is whatever the file holds now; prove it before trusting it.
+    pub fn layer_file(&self, index: usize) -> Option<PathBuf> {
+        self.opener.file(self.layers.get(index)?)
     }
 
     /// Opens a blob of the image's source by digest (its config, a layer,

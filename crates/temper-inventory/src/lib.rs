@@ -23,6 +23,7 @@ pub mod catalog;
 pub mod decode;
 pub mod format;
 pub mod graph;
+pub mod kept;
 mod package;
 pub mod purl;
 mod scan;
@@ -35,7 +36,7 @@ use temper_layer::{Found, LayerIndex, Merged};
 
 pub use graph::DependencyGraph;
 pub use package::{Account, Ecosystem, Fact, OsRelease, OwnedFiles, Package, Secret};
-pub use scan::{scan, scan_feeding, Scan};
+pub use scan::{blob_proven, scan, scan_feeding, Scan};
 
 /// A package in the image.
 #[derive(Clone, Debug, Serialize)]
@@ -259,7 +260,7 @@ impl Inventory {
                     Fact::Files(o) => owned.push(o),
                     Fact::Accounts { accounts: a } if shown => accounts = Some(a),
                     Fact::Unknown { reason } => unknowns.push(Unknown { layer: f.layer, path: f.path.clone(), cataloger: f.analyzer, reason }),
-                    Fact::Accounts { .. } | Fact::Secret(_) => {}
+                    Fact::Accounts { .. } | Fact::Secret(_) | Fact::Text { .. } => {}
                 }
             }
         }

@@ -158,6 +158,12 @@ pub enum Fact {
     },
     /// A secret left in a file.
     Secret(Secret),
+    /// A small file kept whole for a later stage that edits it
+    /// ([`crate::kept`]).
+    Text {
+        /// The file's content.
+        text: String,
+    },
     /// A part of the file the cataloger did not read (a nested archive
     /// past a cap, say), reported as an unknown beside the facts it did
     /// read: a cap must not hide what came before it.

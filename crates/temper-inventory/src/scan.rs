@@ -167,6 +167,13 @@ fn blob_id(layer: &temper_image::Layer) -> Option<&temper_image::Digest> {
     layer.digest.as_ref().or(layer.diff_id.as_ref())
 }
 
+/// Whether layer `i`'s stored blob is still the one a full pass verified,
+/// by the same proof a cache hit takes (see [`proven`]): a builder links
+/// such a blob into its output instead of copying and hashing it again.
+pub fn blob_proven(image: &Image, i: usize, cache: &LayerCache) -> Result<bool, WalkError> {
+    proven(image, i, cache, &temper_layer::NoProgress)
+}
+
 /// Whether layer `i`'s blob is still the one a full pass verified when its
 /// results were stored (see the [`cache`] module doc); `false` sends the
 /// layer through the full pass, which checks every byte. With

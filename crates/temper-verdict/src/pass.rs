@@ -1,13 +1,14 @@
 //! The one streaming pass over an image's layers, through the per-layer
 //! cache, and the merged inventory it gives.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use temper_image::Image;
-use temper_inventory::Inventory;
 use temper_inventory::cache::{LayerCache, SharedTier};
-use temper_layer::{Analysis, Analyzer, FileSink, LayerIndex, Limits, NoFiles};
+use temper_inventory::{Fact, Inventory};
+use temper_layer::{Analysis, Analyzer, FileSink, Found, LayerIndex, Limits, Merged, NoFiles};
 
 use crate::{Error, Reporter, reporter::layer_labels};
 
@@ -36,6 +37,8 @@ pub struct Scanned {
     pub inventory: Inventory,
     /// Which layers came from the cache rather than a read of their blob.
     pub from_cache: Vec<bool>,
+    /// The visible copies of the files kept whole ([`temper_inventory::kept`]), by path.
+    pub kept: BTreeMap<String, String>,
 }
 
 /// Every layer's file index, read whole (no cache: the index is what is
@@ -53,6 +56,7 @@ pub fn walk(image: &Image, limits: &Limits, reporter: &dyn Reporter, sink: &dyn 
 pub fn analyzers() -> Vec<&'static dyn Analyzer<temper_inventory::Fact>> {
     let mut all = temper_inventory::catalog::registry();
     all.extend(temper_check::analyzers());
+    all.push(&temper_inventory::kept::KeptFiles);
     all
 }
 
@@ -78,8 +82,19 @@ pub fn scan_feeding(image: &Image, limits: &Limits, cache: &CacheSettings, repor
     }
     let scanned = scanned.map_err(|source| Error::Walk { image: image.name.clone(), source })?;
     let analysis = temper_layer::analyze(&scanned.layers).map_err(|source| Error::Merge { image: image.name.clone(), source })?;
+    let kept = kept_texts(&scanned.found, &analysis.merged);
     let inventory = Inventory::build(scanned.found, &scanned.layers, &analysis.merged, all_layers);
-    Ok(Scanned { layers: scanned.layers, analysis, inventory, from_cache: scanned.from_cache })
+    Ok(Scanned { layers: scanned.layers, analysis, inventory, from_cache: scanned.from_cache, kept })
+}
+
+/// The kept files' texts of the copies `merged` shows.
+fn kept_texts(found: &[Found<Fact>], merged: &Merged) -> BTreeMap<String, String> {
+    let visible = |f: &Found<Fact>| merged.files.get(&f.path).is_some_and(|m| m.layer == f.layer);
+    found
+        .iter()
+        .filter(|f| visible(f))
+        .filter_map(|f| f.result.as_ref().ok()?.iter().find_map(|fact| if let Fact::Text { text } = fact { Some((f.path.clone(), text.clone())) } else { None }))
+        .collect()
 }
 
 /// The cache, or none with a warning when it cannot be opened: a broken

@@ -37,6 +37,12 @@ pub(crate) trait Files: Send + Sync {
     }
     /// A member's size and the digest of its first and last MiB.
     fn print(&self, name: &str) -> Result<BlobPrint>;
+
+    /// The member as a regular file on disk (not a link), when it is one:
+    /// a builder links it instead of copying it.
+    fn path(&self, _name: &str) -> Option<PathBuf> {
+        None
+    }
 }
 
 /// The [`BlobPrint`] of the `size` bytes at `offset` in `file`: the ends
@@ -91,6 +97,11 @@ impl Files for DirFiles {
             return Err(Error::Format { path, reason: "is not a regular file".into() });
         }
         Ok((Box::new(file), meta.len()))
+    }
+
+    fn path(&self, name: &str) -> Option<PathBuf> {
+        let path = self.root.join(checked_relative(name)?);
+        std::fs::symlink_metadata(&path).ok()?.is_file().then_some(path)
     }
 
     fn print(&self, name: &str) -> Result<BlobPrint> {

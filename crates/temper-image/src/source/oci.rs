@@ -44,6 +44,13 @@ impl LayerOpener for BlobOpener {
         }
     }
 
+    fn file(&self, layer: &Layer) -> Option<std::path::PathBuf> {
+        match &layer.location {
+            Location::Blob(d) => self.0.path(&blob_path(d)),
+            _ => None,
+        }
+    }
+
     fn blob(&self, digest: &Digest) -> Result<Box<dyn std::io::Read + Send>> {
         Ok(self.0.open(&blob_path(digest))?.0)
     }
