@@ -184,7 +184,8 @@ impl BaseCache {
         layout(&dir.path().join("base")).expect("write the base layout");
         let image = temper_image::open_str(&format!("oci:{}:1", dir.path().join("base").display()), &Default::default()).expect("open the base");
         let settings = temper_verdict::CacheSettings { dir: Some(dir.path().join("cache")), ..Default::default() };
-        Base::read_cached(&image, &Default::default(), &settings, &temper_verdict::Silent).expect("read the base");
+        // Only a build with a `[packages]` step keeps a base cache file; the others take the layer cache.
+        Base::read_cached_as(&image, &Default::default(), &settings, &temper_verdict::Silent, true).expect("read the base");
         let stored = dir.path().join("cache/build-bases-v1");
         let file = std::fs::read_dir(&stored).expect("the base cache").flatten().map(|e| e.path()).find(|p| p.extension().is_some_and(|x| x == "json")).expect("a base cache file");
         let stored = std::fs::read(&file).expect("read the base cache file");
@@ -204,7 +205,7 @@ impl BaseCache {
     /// certificate steps. True when the cache was used.
     pub fn run(&self, data: &[u8]) -> bool {
         std::fs::write(&self.file, data).expect("write the cache file");
-        let base = Base::read_cached(&self.image, &Default::default(), &self.settings, &temper_verdict::Silent).expect("a refused cache falls back to the layers");
+        let base = Base::read_cached_as(&self.image, &Default::default(), &self.settings, &temper_verdict::Silent, true).expect("a refused cache falls back to the layers");
         let used = std::fs::read(&self.file).is_ok_and(|now| now == data);
         let _ = base.os_ids();
         match temper_build::accounts::step(&self.spec, &base, 1_700_000_000) {

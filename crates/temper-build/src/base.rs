@@ -77,9 +77,11 @@ struct Stored {
     md5s: BTreeMap<String, String>,
 }
 
-/// The cache file for `image`'s layers, when every layer names its diffID.
+/// The cache file for `image`'s layers, when every layer names its diffID
+/// and a `[packages]` step needs more of the base than the layer cache
+/// keeps (without one, the layer cache already answers, proving each blob).
 fn cache_file(image: &Image, cache: &temper_verdict::CacheSettings, packages: bool) -> Option<PathBuf> {
-    if cache.disabled || image.layers.is_empty() {
+    if cache.disabled || !packages || image.layers.is_empty() {
         return None;
     }
     let mut h = Sha256::new();
@@ -93,13 +95,10 @@ fn cache_file(image: &Image, cache: &temper_verdict::CacheSettings, packages: bo
 }
 
 impl Base {
-    /// [`Base::read`] through the cache: a base built on before is not read again.
-    pub fn read_cached(image: &Image, limits: &temper_layer::Limits, cache: &temper_verdict::CacheSettings, reporter: &dyn temper_verdict::Reporter) -> Result<Base, Error> {
-        Base::read_cached_as(image, limits, cache, reporter, false)
-    }
-
-    /// [`Base::read_cached`], also reading what a `[packages]` step needs
-    /// (the dpkg database, apt's sources and keyrings, `/etc`'s MD5s) when `packages`.
+    /// [`Base::read`], also reading what a `[packages]` step needs (the
+    /// dpkg database, apt's sources and keyrings, `/etc`'s MD5s) when
+    /// `packages`, through a cache file of its own: a base built on before
+    /// is not read again.
     pub fn read_cached_as(image: &Image, limits: &temper_layer::Limits, cache: &temper_verdict::CacheSettings, reporter: &dyn temper_verdict::Reporter, packages: bool) -> Result<Base, Error> {
         let file = cache_file(image, cache, packages);
         if let Some(stored) = file.as_ref().and_then(|f| std::fs::read(f).ok()).and_then(|b| serde_json::from_slice::<Stored>(&b).ok()) {

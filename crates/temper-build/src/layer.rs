@@ -231,7 +231,8 @@ fn write_tar<W: Write>(entries: &[&Entry], epoch: u64, out: W) -> Result<(W, Str
                     Content::Local(path, size) => {
                         let f = std::fs::File::open(path).map_err(|source| Error::Read { path: path.clone(), source })?;
                         // A file that grew since the spec was read is cut to the size recorded (and hashed in the lock).
-                        tar.append_data(&mut h, &e.path, ExactSize { inner: f.take(*size), left: *size, path }).map_err(fail)?;
+                        // Read in large chunks: tar copies through an 8 KiB buffer otherwise.
+                        tar.append_data(&mut h, &e.path, io::BufReader::with_capacity(READ_CHUNK, ExactSize { inner: f.take(*size), left: *size, path })).map_err(fail)?;
                     }
                 }
             }
@@ -279,6 +280,9 @@ impl<R: Read> Read for ExactSize<'_, R> {
         Ok(n)
     }
 }
+
+/// Bytes read from an input file at a time.
+pub(crate) const READ_CHUNK: usize = 1 << 20;
 
 /// The uncompressed bytes of one gzip block: big enough that the 32 KiB
 /// dictionary and sync-flush marker cost little, small enough that a

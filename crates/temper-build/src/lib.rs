@@ -173,7 +173,8 @@ fn base_reference(spec: &Spec, spec_dir: &Path, locked: Option<&Lock>, update: b
 
 /// `sha256:…` of a local file.
 fn file_digest(path: &Path) -> Result<String, Error> {
-    let mut f = std::fs::File::open(path).map_err(|source| Error::Read { path: path.to_owned(), source })?;
+    let f = std::fs::File::open(path).map_err(|source| Error::Read { path: path.to_owned(), source })?;
+    let mut f = std::io::BufReader::with_capacity(layer::READ_CHUNK, f);
     let mut h = Sha256::new();
     std::io::copy(&mut f, &mut h).map_err(|source| Error::Read { path: path.to_owned(), source })?;
     Ok(format!("sha256:{}", hex::encode(h.finalize())))
@@ -188,7 +189,9 @@ fn inputs(spec: &Spec, spec_dir: &Path, steps: &[(&str, Vec<Entry>)]) -> Result<
             _ => None,
         }));
     }
-    paths.into_iter().map(|p| Ok((p.clone(), file_digest(&p)?))).collect()
+    // Hashed side by side; the first failing input in order is the one named.
+    use rayon::prelude::*;
+    paths.into_par_iter().map(|p| Ok((p.clone(), file_digest(&p)?))).collect::<Vec<_>>().into_iter().collect()
 }
 
 /// The lock's view of the inputs: paths relative to the spec, sorted.

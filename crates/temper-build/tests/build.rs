@@ -554,8 +554,8 @@ fn proven_base_blobs_are_linked_and_a_damaged_one_is_refused() {
         let (from, to) = (std::fs::metadata(base_blobs.join(&hex)).unwrap(), std::fs::metadata(dir.path().join("out/blobs/sha256").join(&hex)).unwrap());
         assert_eq!((from.dev(), from.ino()), (to.dev(), to.ino()), "base layer {hex} is linked, not copied");
     }
-    // The build's own cache now answers for the base, so no pass reads it;
-    // a blob changed since must not be linked unproven.
+    // A blob changed since (same size) fails its proof: it is read whole,
+    // and refused, never linked.
     let hex = image.layers[1].digest.as_ref().unwrap().hex().to_owned();
     let blob = base_blobs.join(&hex);
     let mut bytes = std::fs::read(&blob).unwrap();
@@ -564,8 +564,15 @@ fn proven_base_blobs_are_linked_and_a_damaged_one_is_refused() {
     std::fs::remove_file(&blob).unwrap();
     std::fs::write(&blob, &bytes).unwrap();
     opts.output = format!("oci:{}:v1", dir.path().join("out2").display());
-    let err = temper_build::build(&path, &opts, &temper_verdict::Silent).err().expect("a damaged base blob is refused").to_string();
-    assert!(err.contains("the base image is damaged") && err.contains(&hex), "{err}");
+    let err = temper_build::build(&path, &opts, &temper_verdict::Silent).err().expect("a damaged base blob is refused");
+    let mut chain = err.to_string();
+    let mut source = std::error::Error::source(&err);
+    while let Some(s) = source {
+        chain.push_str(&format!(": {s}"));
+        source = s.source();
+    }
+    assert!(chain.contains("layer 1") && chain.contains(&hex), "{chain}");
+    assert!(!dir.path().join("out2/blobs/sha256").join(&hex).exists(), "the damaged blob is not in the output");
 }
 
 /// One 20 MiB file, text and noise in turn: several gzip blocks and
