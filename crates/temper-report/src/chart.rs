@@ -17,6 +17,8 @@ const LABELS: u64 = 36;
 const TOP: u64 = 16;
 /// A stacked row's height.
 const ROW: u64 = 28;
+/// Half the width of a column label (a date, `2026-12-07`, at 11 px).
+const TICK_ROOM: u64 = 32;
 
 /// One chart.
 #[derive(Clone, Debug, Serialize)]
@@ -132,8 +134,8 @@ pub fn columns(id: &'static str, title: impl Into<String>, columns: Vec<(String,
     let n = columns.len();
     let slot = WIDTH / n.max(1) as u64;
     let w = (slot * 2 / 3).max(2);
-    // Six labels at most, the last column's always: more would overlap.
-    let step = n.div_ceil(6).max(1);
+    // Five labels at most, the last column's always: more would overlap.
+    let step = n.div_ceil(5).max(1);
     let mut bars = Vec::new();
     let mut ticks = Vec::with_capacity(n);
     let mut legend = Vec::new();
@@ -150,7 +152,8 @@ pub fn columns(id: &'static str, title: impl Into<String>, columns: Vec<(String,
             bars.push(bar);
         }
         if (n - 1 - i) % step == 0 {
-            ticks.push(Tick { x: x + w / 2, text: label });
+            // Centred under its column, but kept whole inside the view box.
+            ticks.push(Tick { x: (x + w / 2).clamp(TICK_ROOM, WIDTH - TICK_ROOM), text: label });
         }
     }
     let total = sums.iter().sum();
