@@ -151,7 +151,7 @@ pub fn columns(id: &'static str, title: impl Into<String>, columns: Vec<(String,
             }
             bars.push(bar);
         }
-        if (n - 1 - i) % step == 0 {
+        if (n - 1 - i).is_multiple_of(step) {
             // Centred under its column, but kept whole inside the view box.
             ticks.push(Tick { x: (x + w / 2).clamp(TICK_ROOM, WIDTH - TICK_ROOM), text: label });
         }
