@@ -307,6 +307,13 @@ fn dashboard_over_http() {
     }
     assert_eq!(get(&guarded, "GET", "/api/overview", &[("Authorization", "Bearer s3cret-token")]).unwrap().status, 200);
     assert_eq!(fetch(&guarded, "/healthz").status, 200);
+
+    // A mistyped store is an error at the start, not an empty fleet.
+    let missing = temper(dir, &["serve", "--dashboard", "--store", dir.join("no-such.db").to_str().unwrap(), "--dashboard-listen", "127.0.0.1:0"]).output().unwrap();
+    assert!(!missing.status.success());
+    let stderr = String::from_utf8_lossy(&missing.stderr);
+    assert!(stderr.contains("no-such.db: no fleet store there") && stderr.trim().lines().count() == 1, "{stderr}");
+    assert!(!dir.join("no-such.db").exists(), "nothing was created");
 }
 
 /// chromium on PATH, or `None` (and a note) outside CI.
