@@ -589,6 +589,11 @@ impl Fleet {
         Ok(Some(AdvisoryView { advisory: advisory.to_owned(), images, fixed_by_rebase, closed }))
     }
 
+    /// The id of golden reference `reference`, `None` when it is not golden.
+    pub fn golden_id(&mut self, reference: &str) -> Result<Option<i64>, Error> {
+        self.db().query("SELECT id FROM golden WHERE reference = $1", &[reference.into()])?.first().map(|r| r.int(0)).transpose()
+    }
+
     /// Golden base `id` (its id in the golden table), `None` when there is none.
     pub fn golden_base(&mut self, id: i64) -> Result<Option<GoldenView>, Error> {
         let db = self.db();
@@ -780,6 +785,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (mut fleet, [old, new, behind, fresh, _]) = store(dir.path());
         let id = fleet.overview(&Sla::default(), 1, NOW).unwrap().bases[0].id;
+        assert_eq!(fleet.golden_id("reg.test/golden:1").unwrap(), Some(id));
+        assert_eq!(fleet.golden_id("reg.test/app-a:1").unwrap(), None);
         let g = fleet.golden_base(id).unwrap().unwrap();
         assert_eq!(g.builds.iter().map(|b| (b.image, b.newest)).collect::<Vec<_>>(), [(new, true), (old, false)]);
         assert_eq!(g.builds[0].images, [ImageLink { id: fresh, reference: "reg.test/app-b:1".into() }], "app-b by its layer prefix");

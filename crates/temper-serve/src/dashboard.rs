@@ -5,7 +5,8 @@
 //! Routes (GET and HEAD only): `/` the overview, `/images?page=N` the
 //! current images a page at a time, `/images/{id}` one image (the report's
 //! page), `/advisories/{id}` one advisory across the fleet and which rebase
-//! fixes it, `/golden/{id}` one golden base; `/api/overview`,
+//! fixes it, `/golden/{id}` one golden base (by id, or by its reference
+//! percent-encoded); `/api/overview`,
 //! `/api/images?page=N`, `/api/images/{id}`, `/api/advisories/{id}`,
 //! `/api/golden/{id}` the same as JSON; `/healthz`.
 //!
@@ -452,9 +453,19 @@ fn route(state: &State, path: &str, query: Option<&str>) -> Result<(Body, Option
             }
             Ok((Body::Html(temper_report::dashboard::render_advisory(&view)?), None))
         }
-        ["golden", id] => {
-            let id = id_of("golden base", id)?;
-            let view = with_fleet(state, |f| f.golden_base(id))?.ok_or_else(|| Refusal::not_found(format!("no golden base {id} in the fleet store")))?;
+        ["golden", segment] => {
+            // An id, or the golden reference itself, percent-encoded.
+            let view = match segment.parse::<i64>() {
+                Ok(id) => with_fleet(state, |f| f.golden_base(id))?,
+                Err(_) => {
+                    let reference = percent_decode_str(segment).decode_utf8().map_err(|_| Refusal::not_found(format!("no golden base {segment:?}: not UTF-8 once decoded")))?.into_owned();
+                    with_fleet(state, |f| match f.golden_id(&reference)? {
+                        Some(id) => f.golden_base(id),
+                        None => Ok(None),
+                    })?
+                }
+            };
+            let view = view.ok_or_else(|| Refusal::not_found(format!("no golden base {segment:?} in the fleet store (an id, or a golden reference percent-encoded)")))?;
             if api {
                 return Ok((json(&view)?, None));
             }

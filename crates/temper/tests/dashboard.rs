@@ -275,6 +275,8 @@ fn dashboard_over_http() {
     assert_eq!(builds[1]["images"][0]["id"].as_i64(), Some(old));
     assert_eq!(golden["outdated"], 1);
     assert_eq!(fetch(&server, &format!("/golden/{}", bases[0]["id"])).status, 200);
+    let encoded: String = fleet.refs["golden"].bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect();
+    assert_eq!(fetch(&server, &format!("/api/golden/{encoded}")).json(), golden, "by its reference, percent-encoded");
 
     // Read-only, and 404s that are one escaped line.
     let post = get(&server, "POST", "/", &[("Content-Length", "0")]).unwrap();
