@@ -101,7 +101,8 @@ pub enum Command {
     /// Policies: run Rego policy tests.
     #[command(subcommand)]
     Policy(policy::PolicyCommand),
-    /// Serve the Kubernetes admission webhook over HTTPS (--admission): images judged against the policy, tags pinned to digests.
+    /// Serve the Kubernetes admission webhook over HTTPS (--admission): images judged against the policy, tags pinned to digests;
+    /// and/or the read-only fleet dashboard (--dashboard) on its own port.
     Serve(ServeArgs),
     /// Registries: list repositories and tags, remove tags, delete manifests, prune by a retention policy.
     #[command(subcommand)]

@@ -1,9 +1,10 @@
-//! `temper serve --admission`: the Kubernetes admission webhook's flags.
+//! `temper serve --admission` and `--dashboard`: the Kubernetes admission
+//! webhook's flags and the fleet dashboard's.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::{Args, ValueEnum};
+use clap::{ArgGroup, Args, ValueEnum};
 
 use crate::image::RegistryArgs;
 
@@ -16,18 +17,44 @@ pub enum OnTimeoutChoice {
     Allow,
 }
 
-/// Flags of `temper serve`.
+/// Flags of `temper serve`: the webhook, the dashboard, or both.
 #[derive(Args, Debug)]
+#[command(group(ArgGroup::new("servers").required(true).multiple(true).args(["admission", "dashboard"])))]
 pub struct ServeArgs {
     /// Serve the Kubernetes admission webhook: POST /validate and /mutate (AdmissionReview v1), GET /healthz, /readyz and /metrics.
-    #[arg(long, required = true)]
+    #[arg(long)]
     pub admission: bool,
-    /// The server certificate chain (PEM); re-read when it changes (cert-manager rotation needs no restart).
-    #[arg(long, value_name = "PEM")]
-    pub tls_cert: PathBuf,
-    /// The server certificate's private key (PEM); re-read with the certificate.
-    #[arg(long, value_name = "PEM")]
-    pub tls_key: PathBuf,
+    /// The webhook's certificate chain (PEM); re-read when it changes (cert-manager rotation needs no restart).
+    #[arg(long, value_name = "PEM", required_if_eq("admission", "true"))]
+    pub tls_cert: Option<PathBuf>,
+    /// The webhook certificate's private key (PEM); re-read with the certificate.
+    #[arg(long, value_name = "PEM", required_if_eq("admission", "true"))]
+    pub tls_key: Option<PathBuf>,
+    /// Serve the read-only fleet dashboard from the fleet store: HTML pages at /, /images, /images/ID, /advisories/ID,
+    /// /golden/ID and the same data as JSON under /api/.
+    #[arg(long)]
+    pub dashboard: bool,
+    /// The dashboard's fleet store: a SQLite file or a postgres:// URL (as `temper fleet` takes it).
+    #[arg(long, value_name = "URL", env = "TEMPER_FLEET_STORE")]
+    pub store: Option<String>,
+    /// The dashboard's address (its own port, apart from the webhook's).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub dashboard_listen: SocketAddr,
+    /// A file holding the bearer token every dashboard request must carry (Authorization: Bearer TOKEN).
+    #[arg(long, value_name = "FILE")]
+    pub dashboard_token_file: Option<PathBuf>,
+    /// The dashboard's certificate chain (PEM) for HTTPS; plain HTTP without (loopback, or behind an ingress).
+    #[arg(long, value_name = "PEM", requires = "dashboard_tls_key")]
+    pub dashboard_tls_cert: Option<PathBuf>,
+    /// The dashboard certificate's private key (PEM).
+    #[arg(long, value_name = "PEM", requires = "dashboard_tls_cert")]
+    pub dashboard_tls_key: Option<PathBuf>,
+    /// CA certificates (PEM): dashboard clients must present a certificate they issued (mutual TLS; needs --dashboard-tls-cert).
+    #[arg(long, value_name = "PEM", requires = "dashboard_tls_cert")]
+    pub dashboard_client_ca: Option<PathBuf>,
+    /// The patch SLA the dashboard judges breaches by: days a known fix may stay unapplied, per severity.
+    #[arg(long, value_name = "LIMITS", default_value = "critical=7d,high=30d,medium=90d")]
+    pub sla: String,
     /// The address to listen on.
     #[arg(long, value_name = "ADDR", default_value = "0.0.0.0:8443")]
     pub listen: SocketAddr,
@@ -85,6 +112,20 @@ mod tests {
         assert_eq!(args.listen.to_string(), "0.0.0.0:8443");
         assert_eq!(args.budget_ms, 8000);
         assert!(args.registry.insecure);
-        assert!(Cli::try_parse_from(["temper", "serve", "--tls-cert", "c", "--tls-key", "k"]).is_err(), "--admission is required");
+        assert!(Cli::try_parse_from(["temper", "serve", "--tls-cert", "c", "--tls-key", "k"]).is_err(), "--admission or --dashboard is required");
+        assert!(Cli::try_parse_from(["temper", "serve", "--admission"]).is_err(), "the webhook needs its certificate");
+    }
+
+    #[test]
+    fn dashboard_alone_or_beside_the_webhook() {
+        let cli = Cli::try_parse_from(["temper", "serve", "--dashboard", "--store", "fleet.db", "--dashboard-listen", "127.0.0.1:9000", "--sla", "critical=3d"]).unwrap();
+        let Command::Serve(args) = cli.command else { panic!("not serve: {:?}", cli.command) };
+        assert!(args.dashboard && !args.admission && args.tls_cert.is_none());
+        assert_eq!((args.store.as_deref(), args.dashboard_listen.to_string(), args.sla.as_str()), (Some("fleet.db"), "127.0.0.1:9000".to_owned(), "critical=3d"));
+        let both = Cli::try_parse_from(["temper", "serve", "--admission", "--tls-cert", "c", "--tls-key", "k", "--dashboard", "--dashboard-token-file", "t"]).unwrap();
+        let Command::Serve(args) = both.command else { panic!("not serve") };
+        assert!(args.admission && args.dashboard && args.dashboard_token_file.is_some());
+        assert!(Cli::try_parse_from(["temper", "serve", "--dashboard", "--dashboard-tls-cert", "c"]).is_err(), "a certificate needs its key");
+        assert!(Cli::try_parse_from(["temper", "serve", "--dashboard", "--dashboard-client-ca", "ca.pem"]).is_err(), "mTLS needs HTTPS");
     }
 }

@@ -310,6 +310,7 @@ impl Fleet {
     /// [`Fleet::complete`], matching through `lookups`.
     pub(crate) fn complete_cached(&mut self, job: &Job, scanned: &Scanned, matcher: &Matcher<'_>, reporter: &dyn Reporter, lookups: &mut findings::Lookups) -> Result<Option<Changes>, Error> {
         let outcome = matcher.find_cached(&scanned.inventory, reporter, lookups)?;
+        let facts = serde_json::to_string(&scanned.facts).map_err(|e| Error::Store(format!("cannot encode an image's facts as JSON: {e}")))?;
         let now = self.now();
         transaction(self.db.as_mut(), |db| {
             let mine = db.execute(
@@ -328,8 +329,8 @@ impl Fleet {
                 }
                 findings::store_inventory(db, image, &scanned.inventory)?;
                 db.execute(
-                    "UPDATE images SET scanned_at = $1, platform = COALESCE($2, platform), base_name = $3, base_digest = $4 WHERE id = $5",
-                    &[now.into(), scanned.platform.clone().into(), scanned.base_name.clone().into(), scanned.base_digest.clone().into(), image.into()],
+                    "UPDATE images SET scanned_at = $1, platform = COALESCE($2, platform), base_name = $3, base_digest = $4, facts = $5 WHERE id = $6",
+                    &[now.into(), scanned.platform.clone().into(), scanned.base_name.clone().into(), scanned.base_digest.clone().into(), facts.clone().into(), image.into()],
                 )?;
                 changes.add(&findings::reconcile(db, image, &outcome, matcher, now)?);
             }
@@ -450,7 +451,7 @@ impl Fleet {
 /// Gives image `image` the layers, packages and open findings of another
 /// image of `digest` already scanned.
 fn copy_scan(db: &mut dyn Backend, image: i64, digest: &str, now: i64) -> Result<(), Error> {
-    let Some(source) = db.query("SELECT id, os, scanned_at, base_name, base_digest FROM images WHERE digest = $1 AND id <> $2 AND scanned_at IS NOT NULL ORDER BY id LIMIT 1", &[digest.into(), image.into()])?.into_iter().next() else {
+    let Some(source) = db.query("SELECT id, os, scanned_at, base_name, base_digest, facts FROM images WHERE digest = $1 AND id <> $2 AND scanned_at IS NOT NULL ORDER BY id LIMIT 1", &[digest.into(), image.into()])?.into_iter().next() else {
         return Ok(());
     };
     let from = source.int(0)?;
@@ -463,8 +464,8 @@ fn copy_scan(db: &mut dyn Backend, image: i64, digest: &str, now: i64) -> Result
         &[image.into(), from.into(), now.into()],
     )?;
     db.execute(
-        "UPDATE images SET os = $1, scanned_at = $2, base_name = $3, base_digest = $4 WHERE id = $5",
-        &[source.opt_text(1)?.into(), source.opt_int(2)?.into(), source.opt_text(3)?.into(), source.opt_text(4)?.into(), image.into()],
+        "UPDATE images SET os = $1, scanned_at = $2, base_name = $3, base_digest = $4, facts = $5 WHERE id = $6",
+        &[source.opt_text(1)?.into(), source.opt_int(2)?.into(), source.opt_text(3)?.into(), source.opt_text(4)?.into(), source.opt_text(5)?.into(), image.into()],
     )?;
     Ok(())
 }

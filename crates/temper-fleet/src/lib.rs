@@ -17,7 +17,8 @@
 //! disappeared with a [`CloseReason`]; [`Fleet::status`] counts;
 //! [`Fleet::sla_breaches`] lists the findings past their patch SLA ([`sla`]);
 //! [`Fleet::lineage`] groups images by the golden image they are built on
-//! ([`lineage`]). Repository globs become references through the
+//! ([`lineage`]); [`dashboard`] reads what the fleet dashboard shows.
+//! Repository globs become references through the
 //! registry catalog ([`expand`]).
 //!
 //! Every query is written once for both stores (see [`store`]); the
@@ -26,6 +27,7 @@
 //! writes to a terminal or reads arguments: the binary renders what it
 //! returns.
 
+pub mod dashboard;
 pub mod expand;
 pub mod findings;
 pub mod first_seen;

@@ -162,3 +162,32 @@ fn rebase_closes(db: &mut dyn Backend, image: i64, base_layers: usize, new: i64)
     )?;
     rows.first().map_or(Ok(0), |r| r.int(0))
 }
+
+/// Where one current, scanned, non-golden image sits in the lineage.
+pub(crate) struct Placement {
+    /// The image's row id.
+    pub image: i64,
+    /// The golden reference it is built on.
+    pub golden: String,
+    /// The golden version's row id and digest.
+    pub base: (i64, String),
+    /// How many of the image's layers are the base's.
+    pub base_layers: usize,
+    /// The golden reference's current version (row id, digest), when scanned.
+    pub newest: Option<(i64, String)>,
+}
+
+/// The placement of every current, scanned, non-golden image built on a
+/// golden image, by image id (the same rule as [`Fleet::lineage`]).
+pub(crate) fn placements(db: &mut dyn Backend) -> Result<BTreeMap<i64, Placement>, Error> {
+    let golden = load(db, true)?;
+    let images = load(db, false)?;
+    let newest: BTreeMap<&str, &Image> = golden.iter().filter(|g| g.current).map(|g| (g.reference.as_str(), g)).collect();
+    let mut out = BTreeMap::new();
+    for image in &images {
+        let Some(base) = base_of(image, &golden) else { continue };
+        let new = newest.get(base.reference.as_str()).map(|n| (n.id, n.digest.clone()));
+        out.insert(image.id, Placement { image: image.id, golden: base.reference.clone(), base: (base.id, base.digest.clone()), base_layers: base.layers.len(), newest: new });
+    }
+    Ok(out)
+}

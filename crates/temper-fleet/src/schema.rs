@@ -17,6 +17,12 @@
 //! Migration 4 (the shared layer cache, [`crate::shared_cache`]):
 //! `layer_cache` holds the per-layer cache's values under its keys,
 //! `layer_blobs` the blob prints a hit is proven by.
+//!
+//! Migration 5 (the dashboard, [`crate::dashboard`]): `images.facts` keeps
+//! what an image's page shows beside its packages and findings (labels,
+//! history, sizes, hardening checks, redacted secrets) as JSON, so the
+//! dashboard's per-image page is the report's page without reading the
+//! image again.
 
 use crate::Error;
 use crate::store::{Backend, Dialect, Value, transaction};
@@ -117,6 +123,8 @@ CREATE TABLE layer_blobs (
     edges TEXT,
     stored BIGINT NOT NULL
 );
+", r"
+ALTER TABLE images ADD COLUMN facts TEXT;
 "];
 
 /// The schema version this build writes.

@@ -12,6 +12,7 @@ use temper_layer::Limits;
 use temper_verdict::assessment::{Request, assess};
 use temper_verdict::{CacheSettings, Reporter};
 
+use crate::dashboard::Facts;
 use crate::findings::{Changes, Lookups, Matcher};
 use crate::fleet::{Fleet, Job, Resolve, Resolved};
 use crate::Error;
@@ -28,6 +29,8 @@ pub struct Scanned {
     pub base_name: Option<String>,
     /// The base's digest (`org.opencontainers.image.base.digest`).
     pub base_digest: Option<String>,
+    /// What its dashboard page shows beside packages and findings.
+    pub facts: Facts,
 }
 
 /// Scans the image a job names.
@@ -69,12 +72,14 @@ impl Scan for Assessor<'_> {
             dockerfile: None,
         };
         let assessed = assess(&request, self.reporter)?;
+        let facts = Facts::of(&assessed.assessment);
         let found = assessed.assessment.image.digest.unwrap_or_default();
         if found != digest {
             return Err(Error::Input(format!("{reference} is now at {found}, not the {digest} the last sync queued; run `temper fleet sync` again")));
         }
         let base = assessed.assessment.image.base;
         Ok(Scanned {
+            facts,
             base_name: base.as_ref().and_then(|b| b.name.clone()),
             base_digest: base.and_then(|b| b.digest),
             layers: assessed.assessment.layers.items.iter().filter_map(|l| l.digest.clone()).collect(),

@@ -548,6 +548,27 @@ fn lineage_groups_images_by_golden_version(store: &Location) {
     );
     assert_eq!(lineage.unbased.iter().map(|u| u.reference.clone()).collect::<Vec<_>>(), [reference("app-5")]);
     assert_eq!(fleet.golden().unwrap(), vec![reference("mini"), reference("node"), reference("qs")]);
+
+    // The dashboard's reads agree with the lineage, on both stores.
+    let overview = fleet.overview(&temper_fleet::Sla::default(), 3, temper_fleet::unix_now()).unwrap();
+    let bases: Vec<(String, i64, i64)> = overview.bases.iter().map(|b| (b.reference.clone(), b.images, b.outdated)).collect();
+    assert_eq!(bases, [(reference("mini"), 1, 0), (reference("node"), 3, 2), (reference("qs"), 1, 0)]);
+    assert_eq!((overview.images, overview.unbased, overview.history.len()), (9, 1, 3), "three goldens and six apps");
+    let lodash = fleet.advisory("CVE-2099-0001").unwrap().unwrap();
+    let rows: Vec<(String, String, bool)> = lodash.images.iter().map(|i| (i.reference.clone(), i.installed.clone(), i.rebase.as_ref().is_some_and(|r| r.fixes))).collect();
+    assert_eq!(
+        rows,
+        [(reference("app-0"), "4.17.20".to_owned(), true), (reference("app-1"), "4.17.19".to_owned(), false), (reference("app-1"), "4.17.20".to_owned(), true)],
+        "the base's lodash goes with a rebase onto the new node; app-1's own stays"
+    );
+    let node = overview.bases.iter().find(|b| b.reference == reference("node")).unwrap().id;
+    let golden = fleet.golden_base(node).unwrap().unwrap();
+    assert_eq!(golden.builds.iter().map(|b| (b.digest.clone(), b.newest, b.images.len())).collect::<Vec<_>>(), [(digest(&node_new), true, 1), (digest(&node_old), false, 2)]);
+    let list = fleet.image_list(0, 4).unwrap();
+    assert_eq!((list.total, list.images.len()), (9, 4));
+    let app0 = fleet.image(list.images.iter().find(|i| i.reference == reference("app-0")).unwrap().id).unwrap().unwrap();
+    assert_eq!(app0.golden.map(|g| (g.reference, g.up_to_date)), Some((reference("node"), false)));
+    assert_eq!(app0.facts.map(|f| f.layers.len()), Some(3), "the scan's facts are stored");
 }
 
 /// The descriptor `index.json` of the layout at `path` gives `tag`.

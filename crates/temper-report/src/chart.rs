@@ -1,6 +1,7 @@
 //! Chart geometry, computed here so the page draws its SVG without any
-//! script: bar charts (one bar per category) and a stacked bar (one
-//! segment per layer, wasted bytes on a second row at the same scale).
+//! script: bar charts (one bar per category), a stacked bar (one
+//! segment per layer, wasted bytes on a second row at the same scale) and
+//! stacked columns (the dashboard's findings by severity day by day).
 //! Coordinates are whole numbers in the SVG's own view box, so the same
 //! counts always give the same bytes.
 
@@ -16,6 +17,8 @@ const LABELS: u64 = 36;
 const TOP: u64 = 16;
 /// A stacked row's height.
 const ROW: u64 = 28;
+/// Half the width of a column label (a date, `2026-12-07`, at 11 px).
+const TICK_ROOM: u64 = 32;
 
 /// One chart.
 #[derive(Clone, Debug, Serialize)]
@@ -34,6 +37,22 @@ pub struct Chart {
     pub bars: Vec<Bar>,
     /// Said when there is nothing to draw.
     pub empty: bool,
+    /// Labels under the columns of a `columns` chart.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ticks: Vec<Tick>,
+    /// The legend of a `columns` chart: the last column's segments (the
+    /// other charts list every bar).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub legend: Vec<Bar>,
+}
+
+/// A label under a column.
+#[derive(Clone, Debug, Serialize)]
+pub struct Tick {
+    /// Its centre.
+    pub x: u64,
+    /// Its text.
+    pub text: String,
 }
 
 /// One bar or segment.
@@ -86,7 +105,7 @@ pub fn bars(id: &'static str, title: impl Into<String>, categories: Vec<Category
         })
         .collect::<Vec<_>>();
     let total = bars.iter().map(|b| b.value).sum();
-    Chart { id, title: title.into(), kind: "bars", height: TOP + PLOT + LABELS, total, empty: total == 0, bars }
+    Chart { id, title: title.into(), kind: "bars", height: TOP + PLOT + LABELS, total, empty: total == 0, bars, ticks: Vec::new(), legend: Vec::new() }
 }
 
 /// One horizontal bar of `segments` (label, bytes), followed by a second
@@ -103,7 +122,42 @@ pub fn stack(id: &'static str, title: impl Into<String>, segments: Vec<(String, 
         x += w;
     }
     bars.push(Bar { key: "wasted".to_owned(), shown: human_bytes(marked.1), label: marked.0, value: marked.1, class: "wasted".to_owned(), x: 0, y: ROW + 8, w: width(marked.1), h: ROW });
-    Chart { id, title: title.into(), kind: "stack", height: 2 * ROW + 8, total, empty: total == 0, bars }
+    Chart { id, title: title.into(), kind: "stack", height: 2 * ROW + 8, total, empty: total == 0, bars, ticks: Vec::new(), legend: Vec::new() }
+}
+
+/// One column per label (a day, a base), each a stack of its categories
+/// from the bottom up, all on the scale of the tallest column. A segment's
+/// key is `LABEL/CATEGORY`; its count is in `value`.
+pub fn columns(id: &'static str, title: impl Into<String>, columns: Vec<(String, Vec<Category>)>) -> Chart {
+    let sums: Vec<u64> = columns.iter().map(|(_, cats)| cats.iter().map(|c| c.value).sum()).collect();
+    let max = sums.iter().copied().max().unwrap_or(0).max(1);
+    let n = columns.len();
+    let slot = WIDTH / n.max(1) as u64;
+    let w = (slot * 2 / 3).max(2);
+    // Five labels at most, the last column's always: more would overlap.
+    let step = n.div_ceil(5).max(1);
+    let mut bars = Vec::new();
+    let mut ticks = Vec::with_capacity(n);
+    let mut legend = Vec::new();
+    for (i, (label, cats)) in columns.into_iter().enumerate() {
+        let x = i as u64 * slot + (slot - w) / 2;
+        let mut base = TOP + PLOT;
+        for c in cats {
+            let h = c.value * PLOT / max;
+            base -= h;
+            let bar = Bar { key: format!("{label}/{}", c.key), label: format!("{label} {}", c.label), shown: c.value.to_string(), value: c.value, class: c.class, x, y: base, w, h };
+            if i + 1 == n {
+                legend.push(Bar { label: format!("{} ({label})", c.label), ..bar.clone() });
+            }
+            bars.push(bar);
+        }
+        if (n - 1 - i).is_multiple_of(step) {
+            // Centred under its column, but kept whole inside the view box.
+            ticks.push(Tick { x: (x + w / 2).clamp(TICK_ROOM, WIDTH - TICK_ROOM), text: label });
+        }
+    }
+    let total = sums.iter().sum();
+    Chart { id, title: title.into(), kind: "columns", height: TOP + PLOT + LABELS, total, empty: total == 0, bars, ticks, legend }
 }
 
 /// Bytes for people, in SI units as `temper layers` shows them.
@@ -144,6 +198,17 @@ mod tests {
         assert_eq!((c.bars[0].x, c.bars[0].w, c.bars[1].x, c.bars[1].w), (0, 360, 360, 120));
         assert_eq!((c.bars[2].key.as_str(), c.bars[2].w), ("wasted", 120));
         assert_eq!(c.total, 400);
+    }
+
+    #[test]
+    fn columns_stack_from_one_baseline_on_one_scale() {
+        let c = columns("h", "H", vec![("d1".into(), vec![cat("a", 1), cat("b", 1)]), ("d2".into(), vec![cat("a", 4), cat("b", 0)])]);
+        assert_eq!(c.total, 6);
+        assert_eq!(c.bars.iter().map(|b| (b.key.as_str(), b.h)).collect::<Vec<_>>(), [("d1/a", PLOT / 4), ("d1/b", PLOT / 4), ("d2/a", PLOT), ("d2/b", 0)]);
+        assert_eq!(c.bars[0].y + c.bars[0].h, TOP + PLOT, "the first segment stands on the baseline");
+        assert_eq!(c.bars[1].y + c.bars[1].h, c.bars[0].y, "the second sits on the first");
+        assert_eq!(c.ticks.iter().map(|t| t.text.as_str()).collect::<Vec<_>>(), ["d1", "d2"]);
+        assert_eq!(c.legend.iter().map(|b| (b.label.as_str(), b.value)).collect::<Vec<_>>(), [("a (d2)", 4), ("b (d2)", 0)], "the legend is the last column's");
     }
 
     #[test]

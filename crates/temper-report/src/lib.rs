@@ -9,6 +9,8 @@
 //! minijinja templates in `templates/`, embedded at compile time. A server
 //! renders the same page from the same [`view::ImagePage`] (and can serve
 //! it as JSON), so the report and a dashboard's per-image page cannot drift.
+//! The fleet dashboard's other pages ([`dashboard`]) use the same base
+//! template, style sheet, script and policy.
 //!
 //! What the page must never do: load anything. CSS and the sorting and
 //! filtering script are inline, charts are inline SVG drawn here (no script
@@ -28,6 +30,7 @@
 //! ```
 
 pub mod chart;
+pub mod dashboard;
 pub mod view;
 
 use base64::Engine;
@@ -78,6 +81,13 @@ fn environment() -> Result<Environment<'static>, Error> {
     env.add_template("base.html", include_str!("../templates/base.html"))?;
     env.add_template("macros.html", include_str!("../templates/macros.html"))?;
     env.add_template("image.html", include_str!("../templates/image.html"))?;
+    env.add_template("fleet.html", include_str!("../templates/fleet.html"))?;
+    env.add_template("images.html", include_str!("../templates/images.html"))?;
+    env.add_template("advisory.html", include_str!("../templates/advisory.html"))?;
+    env.add_template("golden.html", include_str!("../templates/golden.html"))?;
+    env.add_filter("utc", view::utc);
+    env.add_filter("segment", dashboard::segment);
+    env.add_filter("short", dashboard::short_digest);
     Ok(env)
 }
 

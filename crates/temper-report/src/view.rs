@@ -1,11 +1,18 @@
 //! What one image's page shows, as plain data: strings already worded,
 //! charts already laid out, rows in their order. Templates only place it
 //! (and escape it); a server can serve the same value as JSON.
+//!
+//! The dashboard's per-image page is this page made from the fleet store
+//! ([`ImagePage::from_stored`]) rather than from an assessment: the store
+//! keeps what the scan found (packages, layers, and the facts of
+//! `temper_fleet::dashboard::Facts`) and the findings open now, and the
+//! page says what it does not keep.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 use temper_finding::Severity;
+use temper_fleet::dashboard::ImageDetail;
 use temper_verdict::assessment::{Assessment, Signer};
 
 use crate::Input;
@@ -324,18 +331,49 @@ fn summary(a: &Assessment) -> Summary {
 
 fn charts(a: &Assessment) -> Vec<Chart> {
     let findings = &a.vulnerabilities.findings;
-    let by_severity = SEVERITIES
-        .iter()
-        .map(|&s| {
-            let name = severity_name(s);
-            Category { key: name.to_owned(), label: name.to_owned(), value: findings.iter().filter(|f| f.severity == s).count() as u64, class: format!("sev-{name}") }
-        })
-        .collect();
+    let by_severity = SEVERITIES.map(|s| findings.iter().filter(|f| f.severity == s).count() as u64);
     let mut per_layer: BTreeMap<Option<usize>, u64> = (0..a.layers.count).map(|i| (Some(i), 0)).collect();
     for f in findings {
         *per_layer.entry(f.layer).or_default() += 1;
     }
-    let by_layer = per_layer
+    let mut ecosystems: BTreeMap<&str, u64> = BTreeMap::new();
+    for p in &a.packages {
+        *ecosystems.entry(p.ecosystem.purl_type()).or_default() += 1;
+    }
+    let fixable = findings.iter().filter(|f| !f.fixed_versions.is_empty()).count() as u64;
+    let segments = a.layers.items.iter().map(|l| (format!("layer {}", l.index), l.size)).collect();
+    chart_set(ChartInput { by_severity, per_layer, ecosystems, fixable, findings: findings.len() as u64, segments, wasted: ("wasted".to_owned(), a.layers.wasted_bytes) })
+}
+
+/// What the page's charts count, from an assessment or from the fleet store.
+struct ChartInput<'a> {
+    /// Findings by severity, in [`SEVERITIES`] order.
+    by_severity: [u64; 5],
+    /// Findings by the layer that added their package (every layer present).
+    per_layer: BTreeMap<Option<usize>, u64>,
+    /// Packages by ecosystem.
+    ecosystems: BTreeMap<&'a str, u64>,
+    /// Findings with a fixed version.
+    fixable: u64,
+    /// Findings.
+    findings: u64,
+    /// Each layer's label and bytes.
+    segments: Vec<(String, u64)>,
+    /// The wasted bytes' label and count.
+    wasted: (String, u64),
+}
+
+fn chart_set(input: ChartInput<'_>) -> Vec<Chart> {
+    let by_severity = SEVERITIES
+        .iter()
+        .zip(input.by_severity)
+        .map(|(&s, value)| {
+            let name = severity_name(s);
+            Category { key: name.to_owned(), label: name.to_owned(), value, class: format!("sev-{name}") }
+        })
+        .collect();
+    let by_layer = input
+        .per_layer
         .into_iter()
         .filter(|(l, n)| l.is_some() || *n > 0)
         .map(|(l, n)| match l {
@@ -343,21 +381,15 @@ fn charts(a: &Assessment) -> Vec<Chart> {
             None => Category { key: "layer-unknown".to_owned(), label: "?".to_owned(), value: n, class: "count".to_owned() },
         })
         .collect();
-    let mut ecosystems: BTreeMap<&str, u64> = BTreeMap::new();
-    for p in &a.packages {
-        *ecosystems.entry(p.ecosystem.purl_type()).or_default() += 1;
-    }
-    let by_ecosystem = ecosystems.into_iter().map(|(e, n)| Category { key: e.to_owned(), label: e.to_owned(), value: n, class: "count".to_owned() }).collect();
-    let fixable = findings.iter().filter(|f| !f.fixed_versions.is_empty()).count() as u64;
+    let by_ecosystem = input.ecosystems.into_iter().map(|(e, n)| Category { key: e.to_owned(), label: e.to_owned(), value: n, class: "count".to_owned() }).collect();
     let fix = vec![
-        Category { key: "fixable".to_owned(), label: "fixable now".to_owned(), value: fixable, class: "fixable".to_owned() },
-        Category { key: "no-fix".to_owned(), label: "no fix".to_owned(), value: findings.len() as u64 - fixable, class: "nofix".to_owned() },
+        Category { key: "fixable".to_owned(), label: "fixable now".to_owned(), value: input.fixable, class: "fixable".to_owned() },
+        Category { key: "no-fix".to_owned(), label: "no fix".to_owned(), value: input.findings - input.fixable, class: "nofix".to_owned() },
     ];
-    let segments = a.layers.items.iter().map(|l| (format!("layer {}", l.index), l.size)).collect();
     vec![
         chart::bars("severity", "Findings by severity", by_severity),
         chart::bars("layer", "Findings by layer", by_layer),
-        chart::stack("layers", "Layer sizes (bytes each layer adds), and the bytes wasted", segments, ("wasted".to_owned(), a.layers.wasted_bytes)),
+        chart::stack("layers", "Layer sizes (bytes each layer adds), and the bytes wasted", input.segments, input.wasted),
         chart::bars("ecosystem", "Packages by ecosystem", by_ecosystem),
         chart::bars("fix", "Fix availability", fix),
     ]
@@ -452,6 +484,130 @@ impl ImagePage {
                     })
                     .collect(),
             }),
+        }
+    }
+}
+
+/// The severity a store's upper-case name stands for.
+fn stored_severity(name: &str) -> Severity {
+    SEVERITIES.into_iter().find(|s| severity_name(*s).eq_ignore_ascii_case(name)).unwrap_or(Severity::Unknown)
+}
+
+/// A Unix time as `YYYY-MM-DD HH:MM UTC`.
+pub fn utc(t: i64) -> String {
+    match time::OffsetDateTime::from_unix_timestamp(t) {
+        Ok(d) => format!("{} {:02}:{:02} UTC", d.date(), d.hour(), d.minute()),
+        Err(_) => t.to_string(),
+    }
+}
+
+/// Where a stored finding's advisory links on the dashboard: its page there.
+const DASHBOARD_ADVISORY: &str = "../advisories/";
+
+impl ImagePage {
+    /// The page of an image as the fleet store keeps it (`temper serve
+    /// --dashboard`): its packages, layers and current open findings, and
+    /// the facts its scan kept. The page says what the store does not keep
+    /// (signatures, attestations, a policy verdict, Dockerfile lint, and
+    /// each finding's CVSS, KEV and summary). Advisory ids link to the
+    /// dashboard's advisory pages.
+    pub fn from_stored(d: &ImageDetail) -> ImagePage {
+        let i = &d.image;
+        let facts = d.facts.clone().unwrap_or_default();
+        let mut summary_facts = vec![("Image".to_owned(), i.reference.clone()), ("Digest".to_owned(), i.digest.clone())];
+        let mut fact = |k: &str, v: String| summary_facts.push((k.to_owned(), v));
+        fact("Platform", i.platform.clone().unwrap_or_else(|| "unknown".to_owned()));
+        if let Some(os) = &d.os {
+            fact("Distribution", os.clone());
+        }
+        if let Some(created) = &facts.created {
+            fact("Created", created.clone());
+        }
+        if d.facts.is_some() {
+            fact("User", if facts.user.is_empty() { "root (none set)".to_owned() } else { facts.user.clone() });
+        }
+        fact(
+            "Base",
+            match (&d.base_name, &d.base_digest) {
+                (Some(n), Some(g)) => format!("{n} ({g})"),
+                (Some(n), None) => n.clone(),
+                (None, Some(g)) => g.clone(),
+                (None, None) => "not named (no org.opencontainers.image.base.name)".to_owned(),
+            },
+        );
+        if let Some(g) = &d.golden {
+            fact("Golden base", format!("{} at {}{}", g.reference, g.digest, if g.up_to_date { ", the newest".to_owned() } else { format!(", outdated: the newest is {}", g.newest.as_deref().unwrap_or("not scanned yet")) }));
+        }
+        fact("First seen", utc(i.first_seen));
+        fact("Scanned", i.scanned_at.map_or_else(|| "not yet (queued)".to_owned(), utc));
+        fact("Tracked", if i.current { "current: its reference points at this digest".to_owned() } else { "no longer current: its reference moved to another digest".to_owned() });
+        if d.facts.is_some() {
+            fact("Size", format!("{} stored, {} unpacked", human_bytes(facts.compressed), human_bytes(facts.uncompressed)));
+        }
+        fact("Layers", d.layers.len().to_string());
+        fact("Not kept in the fleet store", "signatures, attestations, a policy verdict, Dockerfile lint, and each finding's CVSS, KEV and summary; `temper report` on the image shows them".to_owned());
+        if d.facts.is_none() {
+            fact("Not stored for this image", "labels, history, sizes, hardening checks and secrets (scanned by an older temper, or not scanned yet); a new scan stores them".to_owned());
+        }
+        let layer_of: BTreeMap<&str, Option<usize>> = d.packages.iter().map(|p| (p.purl.as_str(), p.layer)).collect();
+        let findings: Vec<FindingRow> = d
+            .findings
+            .iter()
+            .map(|f| {
+                let severity = stored_severity(&f.severity);
+                let link = if plain_id(&f.advisory) { Link { text: f.advisory.clone(), page: Some(DASHBOARD_ADVISORY) } } else { Link { text: f.advisory.clone(), page: None } };
+                FindingRow {
+                    id: f.advisory.clone(),
+                    links: vec![link],
+                    package: f.package.clone(),
+                    version: f.installed.clone(),
+                    severity: severity_name(severity),
+                    rank: SEVERITIES.len() as u8 - 1 - SEVERITIES.iter().position(|&s| s == severity).unwrap_or(SEVERITIES.len() - 1) as u8,
+                    cvss: None,
+                    kev: false,
+                    fixed: f.fixed.clone().unwrap_or_default(),
+                    layer: layer_of.get(f.purl.as_str()).copied().flatten(),
+                    summary: None,
+                }
+            })
+            .collect();
+        let by_severity = SEVERITIES.map(|s| findings.iter().filter(|f| f.severity == severity_name(s)).count() as u64);
+        let mut per_layer: BTreeMap<Option<usize>, u64> = (0..d.layers.len()).map(|i| (Some(i), 0)).collect();
+        for f in &findings {
+            *per_layer.entry(f.layer).or_default() += 1;
+        }
+        let mut ecosystems: BTreeMap<&str, u64> = BTreeMap::new();
+        for p in &d.packages {
+            *ecosystems.entry(p.ecosystem.as_str()).or_default() += 1;
+        }
+        let layers: Vec<LayerRow> = if facts.layers.is_empty() {
+            d.layers.iter().enumerate().map(|(index, digest)| LayerRow { index, bytes: 0, size: "not stored".to_owned(), command: String::new(), digest: digest.clone() }).collect()
+        } else {
+            facts.layers.iter().enumerate().map(|(index, l)| LayerRow { index, bytes: l.size, size: human_bytes(l.size), command: l.command.clone().unwrap_or_default(), digest: l.digest.clone().unwrap_or_default() }).collect()
+        };
+        let charts = chart_set(ChartInput {
+            by_severity,
+            per_layer,
+            ecosystems,
+            fixable: findings.iter().filter(|f| !f.fixed.is_empty()).count() as u64,
+            findings: findings.len() as u64,
+            segments: layers.iter().map(|l| (format!("layer {}", l.index), l.bytes)).collect(),
+            wasted: ("wasted (not stored)".to_owned(), 0),
+        });
+        ImagePage {
+            title: i.reference.clone(),
+            summary: Summary { facts: summary_facts, labels: facts.labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect(), attestations: Vec::new() },
+            verdict: None,
+            counts: SEVERITIES.iter().zip(by_severity).map(|(&s, n)| Count { severity: severity_name(s), n: n as usize }).collect(),
+            charts,
+            findings,
+            suppressed: 0,
+            matched: true,
+            packages: d.packages.iter().map(|p| PackageRow { name: p.name.clone(), version: p.version.clone(), ecosystem: p.ecosystem.clone(), purl: p.purl.clone(), licenses: p.licenses.join(", "), layer: p.layer }).collect(),
+            layers,
+            checks: facts.checks.iter().map(|c| CheckRow { id: c.id.clone(), title: c.title.clone(), severity: c.severity.clone(), status: c.status.clone(), message: c.message.clone(), details: c.details.clone(), remediation: c.remediation.clone() }).collect(),
+            secrets: facts.secrets.iter().map(|s| SecretRow { rule: s.rule.clone(), title: s.title.clone(), severity: s.severity.clone(), layer: s.layer, location: s.location.clone(), redacted: s.redacted.clone(), visible: s.visible }).collect(),
+            lint: None,
         }
     }
 }

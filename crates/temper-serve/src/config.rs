@@ -59,6 +59,9 @@ pub struct ServeConfig {
 /// The largest review a legitimate API server sends: an UPDATE carries the object and the stored object, each within the API server's 3 MiB request limit.
 pub const DEFAULT_MAX_BODY: usize = 6 << 20;
 
+/// How long requests in flight may finish after a stop (with the drain, inside deploy/'s terminationGracePeriodSeconds of 30).
+pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
+
 impl ServeConfig {
     /// The defaults, listening on `listen` with the certificate pair at `tls_cert` and `tls_key`.
     pub fn new(listen: SocketAddr, tls_cert: PathBuf, tls_key: PathBuf) -> ServeConfig {
@@ -76,8 +79,7 @@ impl ServeConfig {
             max_body: DEFAULT_MAX_BODY,
             max_parallel: 16,
             drain_delay: Duration::from_secs(5),
-            // With the drain, inside deploy/'s terminationGracePeriodSeconds of 30.
-            shutdown_grace: Duration::from_secs(20),
+            shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
             max_body_in_flight: 32 << 20,
         }
     }

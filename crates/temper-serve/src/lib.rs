@@ -1,4 +1,7 @@
-//! temper's Kubernetes admission webhook (`temper serve --admission`).
+//! temper's Kubernetes admission webhook (`temper serve --admission`) and
+//! the read-only fleet dashboard (`temper serve --dashboard`, [`dashboard`]),
+//! each on its own listener, in one process when both are asked for
+//! ([`serve_all`]).
 //!
 //! The API server posts an `admission.k8s.io/v1` AdmissionReview to
 //! `/validate` or `/mutate`; [`review`] decodes it and finds every
@@ -51,6 +54,7 @@
 
 pub mod admit;
 pub mod config;
+pub mod dashboard;
 pub mod judge;
 pub mod metrics;
 pub mod policy_judge;
@@ -59,19 +63,53 @@ pub mod server;
 pub mod tls;
 
 pub use config::{OnTimeout, ServeConfig};
+pub use dashboard::{Dashboard, DashboardConfig};
 pub use judge::{Decision, ImageVerdict, Judge, JudgeError};
 pub use server::{ServeError, Server, shutdown_signal};
 
-/// Runs the webhook until SIGTERM or Ctrl-C on a runtime of its own: what `temper serve --admission` calls.
+/// Runs the webhook until SIGTERM or Ctrl-C on a runtime of its own.
 ///
 /// Judge calls still blocking when the grace period ends are not waited for
 /// (the process is exiting; the API server retries or applies its failurePolicy).
 pub fn serve(config: ServeConfig, judge: std::sync::Arc<dyn Judge>) -> Result<(), ServeError> {
-    let grace = config.shutdown_grace;
+    serve_all(Some((config, judge)), None)
+}
+
+/// Runs the webhook, the fleet dashboard, or both (each on its own
+/// listener) until SIGTERM or Ctrl-C, on one runtime: what `temper serve`
+/// calls. Both are bound before either serves, so a port in use stops the
+/// process before anything is served.
+pub fn serve_all(admission: Option<(ServeConfig, std::sync::Arc<dyn Judge>)>, dashboard: Option<DashboardConfig>) -> Result<(), ServeError> {
+    let grace = admission.as_ref().map_or(config::DEFAULT_SHUTDOWN_GRACE, |(c, _)| c.shutdown_grace);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().thread_name("temper-serve").build().map_err(ServeError::Runtime)?;
     let result = runtime.block_on(async {
-        let server = Server::bind(config, judge).await?;
-        server.run(shutdown_signal()).await;
+        let webhook = match admission {
+            Some((config, judge)) => Some(Server::bind(config, judge).await?),
+            None => None,
+        };
+        let board = match dashboard {
+            Some(config) => Some(Dashboard::bind(config).await?),
+            None => None,
+        };
+        let (stop, stopped) = tokio::sync::watch::channel(());
+        tokio::spawn(async move {
+            shutdown_signal().await;
+            let _ = stop.send(());
+        });
+        let until_stopped = |mut stopped: tokio::sync::watch::Receiver<()>| async move {
+            let _ = stopped.changed().await;
+        };
+        let run_webhook = async {
+            if let Some(server) = webhook {
+                server.run(until_stopped(stopped.clone())).await;
+            }
+        };
+        let run_board = async {
+            if let Some(board) = board {
+                board.run(until_stopped(stopped.clone()), grace).await;
+            }
+        };
+        tokio::join!(run_webhook, run_board);
         Ok(())
     });
     runtime.shutdown_timeout(grace);

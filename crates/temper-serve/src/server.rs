@@ -43,6 +43,9 @@ pub enum ServeError {
     /// rustls refused the configuration.
     #[error("TLS configuration: {0}")]
     Rustls(#[from] rustls::Error),
+    /// The dashboard's client CA file is unusable.
+    #[error(transparent)]
+    ClientCa(#[from] crate::tls::ClientCaError),
     /// The async runtime cannot start (threads, descriptors).
     #[error("cannot start the server's runtime: {0}")]
     Runtime(std::io::Error),

@@ -154,3 +154,39 @@ pub fn server_config(cert: Arc<ReloadingCert>) -> Result<rustls::ServerConfig, r
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(config)
 }
+
+/// Why the dashboard's client CA cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[error("--dashboard-client-ca {path}: {reason}")]
+pub struct ClientCaError {
+    /// The file.
+    pub path: PathBuf,
+    /// Why.
+    pub reason: String,
+}
+
+/// The dashboard's rustls configuration: `cert` served, and with
+/// `client_ca` a client certificate required and verified against the
+/// CA certificates in that PEM file (mutual TLS).
+pub fn dashboard_config(cert: Arc<ReloadingCert>, client_ca: Option<&Path>) -> Result<rustls::ServerConfig, crate::ServeError> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ServerConfig::builder_with_provider(provider.clone()).with_safe_default_protocol_versions()?;
+    let mut config = match client_ca {
+        None => builder.with_no_client_auth().with_cert_resolver(cert),
+        Some(path) => {
+            let fail = |reason: String| ClientCaError { path: path.to_path_buf(), reason };
+            let pem = std::fs::read(path).map_err(|e| fail(format!("cannot read it: {e}")))?;
+            let mut roots = rustls::RootCertStore::empty();
+            for der in CertificateDer::pem_slice_iter(&pem) {
+                roots.add(der.map_err(|e| fail(format!("not a PEM certificate: {e}")))?).map_err(|e| fail(format!("not a usable CA certificate: {e}")))?;
+            }
+            if roots.is_empty() {
+                return Err(fail("no PEM certificate in the file (expected -----BEGIN CERTIFICATE-----)".to_owned()).into());
+            }
+            let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider).build().map_err(|e| fail(e.to_string()))?;
+            builder.with_client_cert_verifier(verifier).with_cert_resolver(cert)
+        }
+    };
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(config)
+}

@@ -50,6 +50,23 @@ impl Ca {
     }
 }
 
+impl Ca {
+    /// A client certificate and key (PEM) with `cn` as its common name.
+    pub fn issue_client(&self, cn: &str) -> (String, String) {
+        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.distinguished_name.push(DnType::CommonName, cn);
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+        let key = KeyPair::generate().unwrap();
+        let cert = params.signed_by(&key, &self.issuer).unwrap();
+        (cert.pem(), key.serialize_pem())
+    }
+
+    /// The CA certificate as PEM.
+    pub fn pem(&self) -> String {
+        self.issuer.pem()
+    }
+}
+
 /// A digest the fake registry gives a reference: stable, well formed, distinct per reference.
 pub fn fake_digest(image: &str) -> String {
     let mut hex = String::from("sha256:");

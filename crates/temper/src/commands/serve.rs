@@ -1,19 +1,32 @@
 //! `temper serve --admission`: the Kubernetes admission webhook, judging
-//! images with the policy through `temper_serve::policy_judge`.
+//! images with the policy through `temper_serve::policy_judge`; `temper
+//! serve --dashboard`: the read-only fleet dashboard over the fleet store.
+//! Either or both, each on its own port, in one process.
 
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Result;
+use anyhow::{Context as _, Result, anyhow};
 use temper_cli::{OnTimeoutChoice, ServeArgs};
 use temper_serve::policy_judge::{PolicyJudge, Settings};
-use temper_serve::{OnTimeout, ServeConfig};
+use temper_serve::{DashboardConfig, Judge, OnTimeout, ServeConfig};
 use temper_verdict::CacheSettings;
 
 use super::{db, source_options};
 
 pub fn run(args: &ServeArgs) -> Result<ExitCode> {
+    let admission = if args.admission { Some(admission(args)?) } else { None };
+    let dashboard = if args.dashboard { Some(dashboard(args)?) } else { None };
+    temper_serve::init_json_logs(tracing::Level::INFO);
+    temper_serve::serve_all(admission, dashboard)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn admission(args: &ServeArgs) -> Result<(ServeConfig, Arc<dyn Judge>)> {
+    let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) else {
+        return Err(anyhow!("--admission needs --tls-cert and --tls-key: the API server calls webhooks over HTTPS only"));
+    };
     let policy = temper_policy::Policy::from_paths(&args.policy)?;
     let secrets_allowed = temper_verdict::config::load(args.config.as_deref())?.secrets;
     let settings = Settings {
@@ -25,7 +38,7 @@ pub fn run(args: &ServeArgs) -> Result<ExitCode> {
         secrets_allowed,
     };
     let judge = PolicyJudge::new(settings)?;
-    let mut config = ServeConfig::new(args.listen, args.tls_cert.clone(), args.tls_key.clone());
+    let mut config = ServeConfig::new(args.listen, cert.clone(), key.clone());
     config.budget = Duration::from_millis(args.budget_ms);
     config.on_timeout = match args.on_timeout {
         OnTimeoutChoice::Deny => OnTimeout::Deny,
@@ -36,7 +49,28 @@ pub fn run(args: &ServeArgs) -> Result<ExitCode> {
     config.cache_size = args.cache_size;
     config.resolve_ttl = Duration::from_secs(args.resolve_ttl);
     config.max_parallel = args.max_parallel;
-    temper_serve::init_json_logs(tracing::Level::INFO);
-    temper_serve::serve(config, Arc::new(judge))?;
-    Ok(ExitCode::SUCCESS)
+    Ok((config, Arc::new(judge)))
+}
+
+fn dashboard(args: &ServeArgs) -> Result<DashboardConfig> {
+    let store = temper_fleet::Location::or_default(args.store.as_deref())?;
+    // Opening a SQLite path creates it: a mistyped --store would show an empty fleet instead of an error.
+    if let temper_fleet::Location::Sqlite(path) = &store
+        && !path.exists()
+    {
+        return Err(anyhow!("--store {}: no fleet store there; point --store (or TEMPER_FLEET_STORE) at the one `temper fleet sync` fills", path.display()));
+    }
+    let mut config = DashboardConfig::new(args.dashboard_listen, store);
+    config.sla = temper_fleet::Sla::parse(&args.sla)?;
+    config.tls = args.dashboard_tls_cert.clone().zip(args.dashboard_tls_key.clone());
+    config.client_ca = args.dashboard_client_ca.clone();
+    if let Some(path) = &args.dashboard_token_file {
+        let text = std::fs::read_to_string(path).with_context(|| format!("--dashboard-token-file {}: cannot read it", path.display()))?;
+        let token = text.trim();
+        if token.is_empty() || token.chars().any(char::is_whitespace) {
+            return Err(anyhow!("--dashboard-token-file {}: holds no token (one line, no spaces); write the bearer token into it", path.display()));
+        }
+        config.token = Some(token.to_owned());
+    }
+    Ok(config)
 }
