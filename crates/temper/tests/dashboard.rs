@@ -15,15 +15,16 @@
 
 #[path = "../../temper-layer/tests/support/mod.rs"]
 mod support;
+mod browser_support;
 
 use std::collections::BTreeMap;
 use std::io::{Read as _, Write as _};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use browser_support::{chromium, eval};
 use serde_json::{Value, json};
 use support::{Comp, ImageSpec, OciLayout, file, layer, with_ref};
 
@@ -318,34 +319,12 @@ fn dashboard_over_http() {
     assert!(!dir.join("no-such.db").exists(), "nothing was created");
 }
 
-/// chromium on PATH, or `None` (and a note) outside CI.
-fn chromium() -> Option<PathBuf> {
-    let found = std::env::var_os("PATH").and_then(|p| std::env::split_paths(&p).map(|d| d.join("chromium")).find(|c| c.is_file()));
-    let ci = std::env::var("CI").is_ok_and(|v| v == "true");
-    assert!(found.is_some() || !ci, "chromium is not installed (scripts/test.sh installs it; CI must run the browser tests)");
-    if found.is_none() {
-        eprintln!("SKIPPED: chromium is not installed (apt-get install chromium, or run scripts/test.sh)");
-    }
-    found
-}
-
-/// Evaluates `js` in the tab and returns its JSON value.
-fn eval(tab: &headless_chrome::Tab, js: &str) -> Value {
-    match tab.evaluate(&format!("JSON.stringify({js})"), false).unwrap().value {
-        Some(Value::String(s)) => serde_json::from_str(&s).unwrap(),
-        _ => Value::Null,
-    }
-}
-
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
 #[test]
 fn dashboard_in_chromium() {
-    use headless_chrome::protocol::cdp::types::Event;
-    use headless_chrome::{Browser, LaunchOptions};
-
     let Some(chromium) = chromium() else { return };
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
@@ -353,52 +332,9 @@ fn dashboard_in_chromium() {
     let server = serve(dir, &[]);
     let base = format!("http://{}", server.addr);
 
-    let profile = tempfile::tempdir().unwrap();
-    let args: Vec<&std::ffi::OsStr> = ["--disable-gpu", "--disable-background-networking", "--disable-extensions", "--no-first-run", "--disable-component-update", "--disable-sync"].iter().map(std::ffi::OsStr::new).collect();
-    let browser = Browser::new(LaunchOptions { headless: true, sandbox: false, path: Some(chromium), user_data_dir: Some(profile.path().to_owned()), window_size: Some((1280, 800)), args, ..Default::default() }).unwrap();
-    let tab = browser.new_tab().unwrap();
-    tab.call_method(headless_chrome::protocol::cdp::Emulation::SetDeviceMetricsOverride {
-        width: 1280,
-        height: 800,
-        device_scale_factor: 1.0,
-        mobile: false,
-        scale: None,
-        screen_width: None,
-        screen_height: None,
-        position_x: None,
-        position_y: None,
-        dont_set_visible_size: None,
-        screen_orientation: None,
-        viewport: None,
-        display_feature: None,
-        device_posture: None,
-    })
-    .unwrap();
-    let errors = Arc::new(Mutex::new(Vec::<String>::new()));
-    let requests = Arc::new(Mutex::new(Vec::<String>::new()));
-    let (error_sink, request_sink) = (errors.clone(), requests.clone());
-    tab.add_event_listener(Arc::new(move |event: &Event| {
-        let message = match event {
-            Event::LogEntryAdded(e) if format!("{:?}", e.params.entry.level) == "Error" => Some(e.params.entry.text.clone()),
-            Event::RuntimeExceptionThrown(e) => Some(e.params.exception_details.text.clone()),
-            Event::RuntimeConsoleAPICalled(e) if format!("{:?}", e.params.Type) == "Error" => Some("console.error".to_owned()),
-            Event::NetworkRequestWillBeSent(e) => {
-                request_sink.lock().unwrap().push(e.params.request.url.clone());
-                None
-            }
-            _ => None,
-        };
-        if let Some(m) = message {
-            error_sink.lock().unwrap().push(m);
-        }
-    }))
-    .unwrap();
-    tab.enable_log().unwrap();
-    tab.enable_runtime().unwrap();
-    tab.call_method(headless_chrome::protocol::cdp::Network::Enable { max_total_buffer_size: None, max_resource_buffer_size: None, max_post_data_size: None, report_direct_socket_traffic: None, enable_durable_messages: None })
-        .unwrap();
-
-    // The overview: chart counts are the store's.
+    // Kept to the end: dropping the session closes the browser.
+    let session = browser_support::launch(chromium);
+    let (tab, errors, requests) = (session.tab.clone(), session.errors.clone(), session.requests.clone());
     tab.navigate_to(&format!("{base}/")).unwrap().wait_until_navigated().unwrap();
     let store = open_in_store(dir);
     let total: i64 = store.values().sum();

@@ -8,10 +8,12 @@
 //! outside CI when chromium is absent (scripts/test.sh installs it).
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod browser_support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::{Arc, Mutex};
 
+use browser_support::{chromium, eval};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
@@ -143,17 +145,6 @@ fn hostile_image(dir: &Path) -> String {
     format!("docker-archive:{}", path.display())
 }
 
-/// chromium on PATH, or `None` (and a note) outside CI.
-fn chromium() -> Option<PathBuf> {
-    let found = std::env::var_os("PATH").and_then(|p| std::env::split_paths(&p).map(|d| d.join("chromium")).find(|c| c.is_file()));
-    let ci = std::env::var("CI").is_ok_and(|v| v == "true");
-    assert!(found.is_some() || !ci, "chromium is not installed (scripts/test.sh installs it; CI must run the browser tests)");
-    if found.is_none() {
-        eprintln!("SKIPPED: chromium is not installed (apt-get install chromium, or run scripts/test.sh)");
-    }
-    found
-}
-
 /// The DOM chromium builds from `page` after its scripts ran.
 fn dump_dom(chromium: &Path, page: &Path) -> String {
     let profile = tempfile::tempdir().unwrap();
@@ -200,65 +191,18 @@ fn report_in_chromium_dom_counts() {
     assert_eq!(dom.matches("data-key=\"layer-").count(), 6, "three layers in the findings-by-layer chart and three in the stacked bar");
 }
 
-/// Evaluates `js` in the tab and returns its JSON value (through a string:
-/// objects come back by reference otherwise).
-fn eval(tab: &headless_chrome::Tab, js: &str) -> serde_json::Value {
-    match tab.evaluate(&format!("JSON.stringify({js})"), false).unwrap().value {
-        Some(serde_json::Value::String(s)) => serde_json::from_str(&s).unwrap(),
-        _ => serde_json::Value::Null,
-    }
-}
-
 fn visible_ids(tab: &headless_chrome::Tab) -> Vec<String> {
     serde_json::from_value(eval(tab, "Array.from(document.querySelectorAll('#findings-table tbody tr')).filter(r => !r.hidden).map(r => r.cells[0].textContent)")).unwrap()
 }
 
 #[test]
 fn report_in_chromium_sorts_filters_and_logs_no_error() {
-    use headless_chrome::protocol::cdp::types::Event;
-    use headless_chrome::{Browser, LaunchOptions};
-
     let Some(chromium) = chromium() else { return };
     let dir = tempfile::tempdir().unwrap();
     let page = demo_report(dir.path());
-    let profile = tempfile::tempdir().unwrap();
-    let args: Vec<&std::ffi::OsStr> = ["--disable-gpu", "--disable-background-networking", "--disable-extensions", "--no-first-run"].iter().map(std::ffi::OsStr::new).collect();
-    let browser = Browser::new(LaunchOptions { headless: true, sandbox: false, path: Some(chromium), user_data_dir: Some(profile.path().to_owned()), window_size: Some((1280, 800)), args, ..Default::default() }).unwrap();
-    let tab = browser.new_tab().unwrap();
-    // The window's size includes what a headless window still reserves; the page gets 1280×800 exactly.
-    tab.call_method(headless_chrome::protocol::cdp::Emulation::SetDeviceMetricsOverride {
-        width: 1280,
-        height: 800,
-        device_scale_factor: 1.0,
-        mobile: false,
-        scale: None,
-        screen_width: None,
-        screen_height: None,
-        position_x: None,
-        position_y: None,
-        dont_set_visible_size: None,
-        screen_orientation: None,
-        viewport: None,
-        display_feature: None,
-        device_posture: None,
-    })
-    .unwrap();
-    let errors = Arc::new(Mutex::new(Vec::<String>::new()));
-    let sink = errors.clone();
-    tab.add_event_listener(Arc::new(move |event: &Event| {
-        let message = match event {
-            Event::LogEntryAdded(e) if format!("{:?}", e.params.entry.level) == "Error" => Some(e.params.entry.text.clone()),
-            Event::RuntimeExceptionThrown(e) => Some(e.params.exception_details.text.clone()),
-            Event::RuntimeConsoleAPICalled(e) if format!("{:?}", e.params.Type) == "Error" => Some("console.error".to_owned()),
-            _ => None,
-        };
-        if let Some(m) = message {
-            sink.lock().unwrap().push(m);
-        }
-    }))
-    .unwrap();
-    tab.enable_log().unwrap();
-    tab.enable_runtime().unwrap();
+    // Kept to the end: dropping the session closes the browser.
+    let session = browser_support::launch(chromium);
+    let (tab, errors, requests) = (session.tab.clone(), session.errors.clone(), session.requests.clone());
     tab.navigate_to(&format!("file://{}", page.canonicalize().unwrap().display())).unwrap().wait_until_navigated().unwrap();
 
     let all = visible_ids(&tab);
@@ -286,6 +230,8 @@ fn report_in_chromium_sorts_filters_and_logs_no_error() {
     assert!(visible_ids(&tab).is_empty());
 
     assert_eq!(eval(&tab, "performance.getEntriesByType('resource').length"), json!(0), "the page fetched something");
+    let fetched: Vec<String> = requests.lock().unwrap().iter().filter(|u| !u.starts_with("file://")).cloned().collect();
+    assert!(fetched.is_empty(), "requests besides the page itself: {fetched:?}");
     eval(&tab, "(() => { const s = document.querySelector('#findings select.sev'); s.value = ''; s.dispatchEvent(new Event('change')); const q = document.querySelector('#findings input.q'); q.value = ''; q.dispatchEvent(new Event('input')); window.scrollTo(0, 0); })()");
     let png = tab.capture_screenshot(headless_chrome::protocol::cdp::Page::CaptureScreenshotFormatOption::Png, None, None, true).unwrap();
     let shots = root().join("target/report-screenshots");
