@@ -79,6 +79,24 @@ fn findings_equal_the_independent_matcher_on_every_image() {
 }
 
 #[test]
+fn corpus_image_report_matches_its_snapshot() {
+    let page = tempfile::tempdir().unwrap();
+    let path = page.path().join("python-app.html");
+    let layout = format!("oci:{}", corpus().join("oci/python-app").display());
+    let out = temper(&["report", "--db", db().to_str().unwrap(), "--platform", "linux/amd64", &layout, "-o", path.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let html = std::fs::read_to_string(&path).unwrap();
+    // What a corpus build or this run changes: digests, times, where the database is.
+    insta::with_settings!({ filters => vec![
+        (r"sha256:[0-9a-f]{64}", "sha256:[digest]"),
+        (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", "[time]"),
+        (r"the advisory database [^,<]*,", "the advisory database [db],"),
+    ]}, {
+        insta::assert_snapshot!("python_app_report", html);
+    });
+}
+
+#[test]
 fn debian_packages_match_by_source_package() {
     let (got, _) = scan("debian-minbase", "linux/amd64", &[]);
     let findings = got["findings"].as_array().unwrap();
