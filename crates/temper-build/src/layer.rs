@@ -153,7 +153,7 @@ fn key(entries: &[Entry], epoch: u64, compression: Compression, inputs: &BTreeMa
 
 /// [`write`], unless the cache knows a layer of the same entries and its
 /// blob is already in `dir`: an unchanged step is not compressed again.
-pub fn write_cached(entries: &[Entry], epoch: u64, compression: Compression, dir: &Path, cache: &temper_verdict::CacheSettings, inputs: &BTreeMap<PathBuf, String>) -> Result<Blob, Error> {
+pub fn write_cached(entries: &[Entry], epoch: u64, compression: Compression, dir: &Path, cache: &temper_verdict::CacheSettings, layers: Option<&temper_inventory::cache::LayerCache>, limits: &temper_layer::Limits, inputs: &BTreeMap<PathBuf, String>) -> Result<Blob, Error> {
     let record = (!cache.disabled)
         .then(|| cache.dir.clone().or_else(temper_inventory::cache::default_dir))
         .flatten()
@@ -168,7 +168,10 @@ pub fn write_cached(entries: &[Entry], epoch: u64, compression: Compression, dir
             return Ok(Blob { digest: r.digest, diff_id: r.diff_id, size: r.size, media_type: media_type(compression), path });
         }
     }
-    let blob = write(entries, epoch, compression, dir)?;
+    let blob = match layers {
+        Some(layers) => write_analysed(entries, epoch, compression, dir, limits, layers)?,
+        None => write(entries, epoch, compression, dir)?,
+    };
     if let Some(f) = record
         && let (Some(parent), Ok(bytes)) = (f.parent(), serde_json::to_vec(&Recorded { digest: blob.digest.clone(), diff_id: blob.diff_id.clone(), size: blob.size }))
     {
@@ -182,6 +185,131 @@ pub fn write_cached(entries: &[Entry], epoch: u64, compression: Compression, dir
 /// Writes `entries` (any order; sorted here) as one compressed layer into
 /// a new file in `dir`, all times `epoch`.
 pub fn write(entries: &[Entry], epoch: u64, compression: Compression, dir: &Path) -> Result<Blob, Error> {
+    write_teeing(entries, epoch, compression, dir, None)
+}
+
+/// Chunks of tar in flight to the analysers at most (each about [`TEE_CHUNK`]).
+const TEE_DEPTH: usize = 16;
+
+/// Bytes of tar sent to the analysers at a time.
+const TEE_CHUNK: usize = 256 << 10;
+
+/// [`write`], with the tar also fed, as it is written, to the scan's
+/// analysers on another thread; their results go into `cache` under the
+/// layer's diffID, with the written blob's print, exactly as a scan's
+/// pass over the blob would have stored them. The result's SBOM then
+/// takes the new layer from the cache: its bytes are made and analysed
+/// once, never inflated again. A walk that fails (a limit, say) stores
+/// nothing; the layer is still written.
+pub fn write_analysed(entries: &[Entry], epoch: u64, compression: Compression, dir: &Path, limits: &temper_layer::Limits, cache: &temper_inventory::cache::LayerCache) -> Result<Blob, Error> {
+    let (tx, rx) = std::sync::mpsc::sync_channel(TEE_DEPTH);
+    let catalogers = temper_verdict::pass::analyzers();
+    std::thread::scope(|scope| {
+        let walker = scope.spawn(|| walk_fed(Fed { rx, chunk: Vec::new(), pos: 0 }, limits, &catalogers));
+        let blob = write_teeing(entries, epoch, compression, dir, Some(tx));
+        let walked = walker.join().ok().flatten();
+        let blob = blob?;
+        if let Some((mut index, found)) = walked
+            && index.diff_id.as_ref().is_some_and(|d| d.to_string() == blob.diff_id)
+            && let (Ok(digest), Ok(print)) = (temper_image::Digest::parse(&blob.digest), temper_image::BlobPrint::of_file(&blob.path))
+        {
+            index.digest = Some(digest.clone());
+            index.compressed_size = blob.size;
+            index.compression = match compression {
+                Compression::Gzip => temper_layer::Compression::Gzip,
+                Compression::Zstd => temper_layer::Compression::Zstd,
+            };
+            let found = found.into_iter().map(|f| temper_inventory::cache::CachedFound { path: f.path, analyzer: f.analyzer.to_owned(), result: f.result }).collect();
+            if let Some(diff_id) = index.diff_id.clone() {
+                cache.put_blob(&digest, &print);
+                cache.put(&temper_inventory::cache::key(&diff_id, &catalogers), &temper_inventory::cache::CachedLayer { index, found });
+            }
+        }
+        Ok(blob)
+    })
+}
+
+/// The scan's pass over the tar `fed` delivers: its index and what the
+/// analysers found, or `None` when it failed or met the image's work budget
+/// (a result that may have read less belongs to no cache).
+fn walk_fed(fed: Fed, limits: &temper_layer::Limits, catalogers: &[&'static dyn temper_layer::Analyzer<temper_inventory::Fact>]) -> Option<(temper_layer::LayerIndex, Vec<temper_layer::Found<temper_inventory::Fact>>)> {
+    let work = std::sync::Arc::new(temper_layer::Budget::new("image", temper_layer::IMAGE_WORK));
+    let set = temper_layer::AnalyzerSet::with_budgets(catalogers.to_vec(), temper_layer::LAYER_WORK, std::sync::Arc::clone(&work));
+    let layer = temper_image::Layer::new(None, None, "application/vnd.oci.image.layer.v1.tar", None);
+    let tally = temper_layer::ImageTally::default();
+    let index = temper_layer::walk_layer_with(0, &layer, temper_image::LayerContent::Stream(Box::new(fed)), limits, &tally, &temper_layer::NoProgress, &set).ok()?;
+    (work.left() > 0).then(|| (index, set.into_found()))
+}
+
+/// The tar's bytes as they arrive from the writer; the end when it hangs up.
+struct Fed {
+    rx: std::sync::mpsc::Receiver<Vec<u8>>,
+    chunk: Vec<u8>,
+    pos: usize,
+}
+
+impl Read for Fed {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.pos == self.chunk.len() {
+            match self.rx.recv() {
+                Ok(chunk) => (self.chunk, self.pos) = (chunk, 0),
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.chunk.len() - self.pos);
+        buf[..n].copy_from_slice(&self.chunk[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+/// Writes to `inner` and sends a copy, in [`TEE_CHUNK`]s, to the analysers
+/// until they hang up (a failed walk never fails the write).
+struct Tee<W> {
+    inner: W,
+    tx: Option<std::sync::mpsc::SyncSender<Vec<u8>>>,
+    pending: Vec<u8>,
+}
+
+impl<W: Write> Tee<W> {
+    fn new(inner: W, tx: Option<std::sync::mpsc::SyncSender<Vec<u8>>>) -> Self {
+        Tee { inner, tx, pending: Vec::new() }
+    }
+
+    fn send_pending(&mut self) {
+        if let Some(tx) = &self.tx
+            && !self.pending.is_empty()
+            && tx.send(std::mem::take(&mut self.pending)).is_err()
+        {
+            self.tx = None;
+        }
+    }
+
+    /// Sends what is left and hangs up (the analysers see the end); gives `inner` back.
+    fn into_inner(mut self) -> W {
+        self.send_pending();
+        self.inner
+    }
+}
+
+impl<W: Write> Write for Tee<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        if self.tx.is_some() {
+            self.pending.extend_from_slice(&buf[..n]);
+            if self.pending.len() >= TEE_CHUNK {
+                self.send_pending();
+            }
+        }
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// [`write`], sending a copy of the tar to `tee` when given.
+fn write_teeing(entries: &[Entry], epoch: u64, compression: Compression, dir: &Path, tee: Option<std::sync::mpsc::SyncSender<Vec<u8>>>) -> Result<Blob, Error> {
     let mut sorted: Vec<&Entry> = entries.iter().collect();
     sorted.sort_by(|a, b| a.path.as_bytes().cmp(b.path.as_bytes()));
     let file = tempfile::Builder::new().prefix(".layer-").tempfile_in(dir).map_err(|source| Error::Write { path: dir.to_owned(), source })?;
@@ -190,8 +318,8 @@ pub fn write(entries: &[Entry], epoch: u64, compression: Compression, dir: &Path
     let (stored, diff_id) = match compression {
         Compression::Gzip => {
             let gz = ParGzip::new(stored, flate2::Compression::default()).map_err(fail)?;
-            let (gz, diff_id) = write_tar(&sorted, epoch, gz)?;
-            (gz.finish().map_err(fail)?, diff_id)
+            let (gz, diff_id) = write_tar(&sorted, epoch, Tee::new(gz, tee))?;
+            (gz.into_inner().finish().map_err(fail)?, diff_id)
         }
         Compression::Zstd => {
             let mut zst = zstd::Encoder::new(stored, 3).map_err(fail)?;
@@ -199,8 +327,8 @@ pub fn write(entries: &[Entry], epoch: u64, compression: Compression, dir: &Path
             // Multithreaded with one worker or many gives the same frame
             // (zstd cuts jobs by size, not by worker), unlike no worker.
             zst.multithread(zstd_workers()).map_err(fail)?;
-            let (zst, diff_id) = write_tar(&sorted, epoch, zst)?;
-            (zst.finish().map_err(fail)?, diff_id)
+            let (zst, diff_id) = write_tar(&sorted, epoch, Tee::new(zst, tee))?;
+            (zst.into_inner().finish().map_err(fail)?, diff_id)
         }
     };
     let Hashing { mut inner, hash, count } = stored;

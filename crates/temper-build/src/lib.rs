@@ -459,11 +459,12 @@ fn write_platform(spec: &Spec, prepared: Prepared, layout: &output::Layout, opts
     // proved (read whole, or its print matched the cache's) is linked;
     // the others are copied side by side, each hashed on its way. A
     // failure names the lowest failing layer, whatever thread met it first.
-    let proof = opts.cache.dir.clone().or_else(temper_inventory::cache::default_dir).filter(|_| !opts.cache.disabled).and_then(|d| temper_inventory::cache::LayerCache::open(&d).ok());
+    // The layer cache, when on: it proves base blobs, and takes the new layers' analyses.
+    let layer_cache = opts.cache.dir.clone().or_else(temper_inventory::cache::default_dir).filter(|_| !opts.cache.disabled).and_then(|d| temper_inventory::cache::LayerCache::open(&d).map(|c| c.verify_blobs(opts.cache.verify_blobs).shared(opts.cache.shared.clone())).ok());
     let mut layer_descriptors: Vec<Value> = {
         use rayon::prelude::*;
         image.layers.par_iter().enumerate().map(|(i, layer)| {
-            if let (Some(file), Some(digest), Some(size), Some(cache)) = (image.layer_file(i), layer.digest.as_ref(), layer.size, proof.as_ref())
+            if let (Some(file), Some(digest), Some(size), Some(cache)) = (image.layer_file(i), layer.digest.as_ref(), layer.size, layer_cache.as_ref())
                 && temper_inventory::blob_proven(&image, i, cache).unwrap_or(false)
                 && let Some(head) = layout.link(&file, &digest.to_string(), size)?
             {
@@ -484,7 +485,7 @@ fn write_platform(spec: &Spec, prepared: Prepared, layout: &output::Layout, opts
     // The steps' layers are compressed side by side; the first failing step is the one named.
     let blobs: Vec<layer::Blob> = {
         use rayon::prelude::*;
-        groups.par_iter().map(|(_, entries)| layer::write_cached(entries, epoch_u, spec.compression, layout.blobs(), &opts.cache, &input_digests)).collect::<Vec<_>>().into_iter().collect::<Result<_, Error>>()?
+        groups.par_iter().map(|(_, entries)| layer::write_cached(entries, epoch_u, spec.compression, layout.blobs(), &opts.cache, layer_cache.as_ref(), &opts.limits, &input_digests)).collect::<Vec<_>>().into_iter().collect::<Result<_, Error>>()?
     };
     let mut new_layers = Vec::new();
     for ((name, _), blob) in groups.into_iter().zip(blobs) {

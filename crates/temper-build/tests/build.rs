@@ -362,7 +362,8 @@ fn a_rebuild_reads_no_base_layer_and_compresses_nothing_again() {
     opts.cache = temper_verdict::CacheSettings { dir: Some(dir.path().join("cache")), ..Default::default() };
     let (cold, warm) = (Counting::default(), Counting::default());
     let first = temper_build::build(&path, &opts, &cold).unwrap();
-    assert!(cold.0.load(std::sync::atomic::Ordering::Relaxed) >= 2, "the cold build reads the base and scans the result");
+    // The base's one layer, once; the new layer is analysed as it is written.
+    assert_eq!(cold.0.load(std::sync::atomic::Ordering::Relaxed), 1, "the cold build reads the base once");
     let manifest: Value = serde_json::from_slice(&blob(&dir.path().join("out"), &first.digest)).unwrap();
     let added = dir.path().join("out/blobs/sha256").join(manifest["layers"][1]["digest"].as_str().unwrap().trim_start_matches("sha256:"));
     let written = std::fs::metadata(&added).unwrap().modified().unwrap();
@@ -484,9 +485,9 @@ fn cold_build_walks_each_base_layer_once() {
     let (path, opts) = two_layer_base_and_spec(dir.path());
     let opened = OpenedByLayer::default();
     temper_build::build(&path, &opts, &opened).unwrap();
-    // Base layers 0 and 1 by the build's own pass (which the SBOM's then
-    // finds in the cache), the new layer 2 by the SBOM's.
-    assert_eq!(opened.0.lock().unwrap().clone(), BTreeMap::from([(0, 1), (1, 1), (2, 1)]));
+    // Base layers 0 and 1 by the build's own pass; the new layer 2 was
+    // analysed as it was written: the SBOM's pass finds all three in the cache.
+    assert_eq!(opened.0.lock().unwrap().clone(), BTreeMap::from([(0, 1), (1, 1)]));
     let passwd = String::from_utf8(read(&dir.path().join("out"), 1).entries["etc/passwd"].3.clone()).unwrap();
     assert!(passwd.starts_with("root:x:0:0:") && passwd.contains("app:x:10001:"), "{passwd}");
 }
@@ -505,14 +506,33 @@ fn cold_build_on_a_base_scanned_before_reads_no_base_layer() {
     scan_base(dir.path(), &opts);
     let opened = OpenedByLayer::default();
     temper_build::build(&path, &opts, &opened).unwrap();
-    // The files the build edits were kept by the scan's pass: only the
-    // new layer 2 is read (by the SBOM's pass).
-    assert_eq!(opened.0.lock().unwrap().clone(), BTreeMap::from([(2, 1)]));
+    // The files the build edits were kept by the scan's pass, and the new
+    // layer was analysed as it was written: no layer is read.
+    assert_eq!(opened.0.lock().unwrap().clone(), BTreeMap::new());
     let e = read(&dir.path().join("out"), 1).entries;
     let passwd = String::from_utf8(e["etc/passwd"].3.clone()).unwrap();
     assert!(passwd.starts_with("root:x:0:0:") && passwd.contains("app:x:10001:"), "{passwd}");
     let shadow = String::from_utf8_lossy(&e["etc/shadow"].3).into_owned();
     assert!(shadow.starts_with("root:*:19000:0:99999:7:::\napp:!:"), "the base's shadow, then the new account: {shadow}");
+}
+
+#[test]
+fn a_layer_analysed_as_it_is_written_equals_a_pass_over_its_blob() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, opts) = two_layer_base_and_spec(dir.path());
+    // An npm package among the added files, so the new layer has a package to find.
+    let spec = std::fs::read_to_string(&path).unwrap();
+    std::fs::create_dir_all(dir.path().join("app/node_modules/left-pad")).unwrap();
+    std::fs::write(dir.path().join("app/node_modules/left-pad/package.json"), r#"{"name":"left-pad","version":"1.3.0","license":"WTFPL"}"#).unwrap();
+    std::fs::write(&path, format!("{spec}[[dirs]]\npath = \"/srv/app\"\nsource = \"app\"\n")).unwrap();
+    temper_build::build(&path, &opts, &temper_verdict::Silent).unwrap();
+    let image = temper_verdict::target::open(&format!("oci:{}:v1", dir.path().join("out").display()), &Default::default()).unwrap().image;
+    let cached = temper_verdict::pass::scan(&image, &opts.limits, &opts.cache, &temper_verdict::Silent, false).unwrap();
+    assert_eq!(cached.from_cache, vec![true, true, true], "every layer of the result is in the cache");
+    let uncached = temper_verdict::pass::scan(&image, &opts.limits, &temper_verdict::CacheSettings { disabled: true, ..Default::default() }, &temper_verdict::Silent, false).unwrap();
+    let show = |s: &temper_verdict::Scanned| (serde_json::to_value(&s.inventory).unwrap(), serde_json::to_value(&s.layers).unwrap());
+    assert_eq!(show(&cached), show(&uncached), "the cache entry the build made is what a pass over the blob finds");
+    assert!(cached.inventory.packages.iter().any(|p| p.package.name == "left-pad" && p.layer == Some(2)));
 }
 
 #[test]
@@ -536,7 +556,7 @@ fn a_shadow_file_with_a_password_hash_is_not_kept_and_its_layer_is_read_again() 
     let opened = OpenedByLayer::default();
     temper_build::build(&path, &opts, &opened).unwrap();
     // Layer 1 holds the visible shadow file: read again for it.
-    assert_eq!(opened.0.lock().unwrap().clone(), BTreeMap::from([(1, 1), (2, 1)]));
+    assert_eq!(opened.0.lock().unwrap().clone(), BTreeMap::from([(1, 1)]));
     let e = read(&dir.path().join("out"), 1).entries;
     assert!(String::from_utf8_lossy(&e["etc/shadow"].3).starts_with(shadow), "the base's hash is kept in the image");
 }

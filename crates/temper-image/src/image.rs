@@ -79,6 +79,16 @@ pub struct BlobPrint {
     pub edges: Option<Digest>,
 }
 
+impl BlobPrint {
+    /// The print of a blob stored whole in the file at `path` (one a
+    /// builder just wrote, say).
+    pub fn of_file(path: &std::path::Path) -> std::io::Result<BlobPrint> {
+        let mut file = std::fs::File::open(path)?;
+        let size = file.metadata()?.len();
+        crate::source::files::print_at(&mut file, 0, size)
+    }
+}
+
 /// How much of each end of a blob [`BlobPrint::edges`] covers: headers,
 /// compression framing and the tar end are there, and reading 2 MiB of a
 /// local file costs about a millisecond whatever the blob's size.

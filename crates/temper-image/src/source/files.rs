@@ -47,7 +47,7 @@ pub(crate) trait Files: Send + Sync {
 
 /// The [`BlobPrint`] of the `size` bytes at `offset` in `file`: the ends
 /// are read by seeking, never the middle.
-fn print_at(file: &mut File, offset: u64, size: u64) -> io::Result<BlobPrint> {
+pub(crate) fn print_at(file: &mut File, offset: u64, size: u64) -> io::Result<BlobPrint> {
     let head = size.min(EDGE_BYTES);
     let tail_start = head.max(size.saturating_sub(EDGE_BYTES));
     let mut hasher = Hasher::new(Algorithm::Sha256);
