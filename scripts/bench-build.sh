@@ -5,10 +5,10 @@
 #  2. the same files through `tar -c | gzip -6`, the baseline the cold build is compared with;
 #  3. warm: the same spec rebuilt into the same output, nothing changed.
 #   scripts/bench-build.sh [CORPUS_DIR]
-# Last measured (2026-12-07, idle 2 cores): cold 2.25 s, tar | gzip -6 1.39 s, cold on a base
-# scanned before 0.74 s (0.53x), warm 0.20 s. What is left of the cold build on a scanned base:
-# compressing 25 MB of text at level 6 (about 0.4 s of CPU), then the result's SBOM walking the
-# new layer once more (about 0.2 s, one core).
+# Last measured (2026-12-07, idle 2 cores): cold 2.15 s, tar | gzip -6 1.39 s, cold on a base
+# scanned before 0.57 s (0.41x), warm 0.19 s. The cold build from nothing inflates the 735 MB
+# base once (about 1.5 s of CPU), which tar | gzip never does; on a scanned base what is left
+# is mostly compressing the 25 MB of text at level 6 on both cores.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 CORPUS=${1:-${TEMPER_CORPUS:-$HOME/.cache/temper-corpus}}
