@@ -80,7 +80,8 @@ pub struct LayerFact {
     pub digest: Option<String>,
 }
 
-/// One hardening check's result.
+/// One hardening check's result, as the report shows it and the store
+/// keeps it (the report's `CheckRow`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CheckFact {
     /// Id.
@@ -99,7 +100,8 @@ pub struct CheckFact {
     pub remediation: String,
 }
 
-/// One secret, redacted.
+/// One secret, redacted, as the report shows it and the store keeps it
+/// (the report's `SecretRow`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SecretFact {
     /// Rule id.
@@ -118,6 +120,28 @@ pub struct SecretFact {
     pub visible: bool,
 }
 
+impl CheckFact {
+    /// A check's result as shown and kept.
+    pub fn of(c: &temper_check::CheckResult) -> CheckFact {
+        CheckFact {
+            id: c.id.to_owned(),
+            title: c.title.to_owned(),
+            severity: c.severity.as_str().to_owned(),
+            status: format!("{:?}", c.status).to_lowercase(),
+            message: c.message.clone(),
+            details: c.details.clone(),
+            remediation: c.remediation.to_owned(),
+        }
+    }
+}
+
+impl SecretFact {
+    /// A secret as shown and kept (its match already redacted).
+    pub fn of(s: &temper_verdict::hardening::SecretReport) -> SecretFact {
+        SecretFact { rule: s.rule.clone(), title: s.title.clone(), severity: s.severity.as_str().to_owned(), layer: s.layer, location: format!("{}:{}", s.path, s.line), redacted: s.redacted.clone(), visible: s.visible }
+    }
+}
+
 impl Facts {
     /// The facts of an assessment.
     pub fn of(a: &Assessment) -> Facts {
@@ -129,24 +153,8 @@ impl Facts {
             compressed: i.size.compressed,
             uncompressed: i.size.uncompressed,
             layers: a.layers.items.iter().map(|l| LayerFact { size: l.size, command: l.command.clone(), digest: l.digest.clone() }).collect(),
-            checks: a
-                .checks
-                .iter()
-                .map(|c| CheckFact {
-                    id: c.id.to_owned(),
-                    title: c.title.to_owned(),
-                    severity: c.severity.as_str().to_owned(),
-                    status: format!("{:?}", c.status).to_lowercase(),
-                    message: c.message.clone(),
-                    details: c.details.clone(),
-                    remediation: c.remediation.to_owned(),
-                })
-                .collect(),
-            secrets: a
-                .secrets
-                .iter()
-                .map(|s| SecretFact { rule: s.rule.clone(), title: s.title.clone(), severity: s.severity.as_str().to_owned(), layer: s.layer, location: format!("{}:{}", s.path, s.line), redacted: s.redacted.clone(), visible: s.visible })
-                .collect(),
+            checks: a.checks.iter().map(CheckFact::of).collect(),
+            secrets: a.secrets.iter().map(SecretFact::of).collect(),
         }
     }
 }

@@ -167,43 +167,11 @@ pub struct LayerRow {
     pub digest: String,
 }
 
-/// One hardening check.
-#[derive(Clone, Debug, Serialize)]
-pub struct CheckRow {
-    /// Id.
-    pub id: String,
-    /// What it checks.
-    pub title: String,
-    /// `info` … `critical`.
-    pub severity: String,
-    /// `pass`, `fail`, `skip`.
-    pub status: String,
-    /// Why.
-    pub message: String,
-    /// Evidence.
-    pub details: Vec<String>,
-    /// How to fix it (shown for failures).
-    pub remediation: String,
-}
+/// One hardening check: the fleet store keeps the same row.
+pub use temper_fleet::dashboard::CheckFact as CheckRow;
 
-/// One secret.
-#[derive(Clone, Debug, Serialize)]
-pub struct SecretRow {
-    /// Rule id.
-    pub rule: String,
-    /// What the rule finds.
-    pub title: String,
-    /// Severity.
-    pub severity: String,
-    /// Layer.
-    pub layer: Option<usize>,
-    /// Path and line.
-    pub location: String,
-    /// The match, masked.
-    pub redacted: String,
-    /// Still visible in the merged filesystem.
-    pub visible: bool,
-}
+/// One secret, redacted: the fleet store keeps the same row.
+pub use temper_fleet::dashboard::SecretFact as SecretRow;
 
 /// A Dockerfile's lint.
 #[derive(Clone, Debug, Serialize)]
@@ -448,24 +416,8 @@ impl ImagePage {
                 .map(|p| PackageRow { name: p.name.clone(), version: p.version.clone(), ecosystem: p.ecosystem.purl_type().to_owned(), purl: p.purl.clone(), licenses: p.licenses.join(", "), layer: p.layer })
                 .collect(),
             layers: a.layers.items.iter().map(|l| LayerRow { index: l.index, bytes: l.size, size: human_bytes(l.size), command: l.command.clone().unwrap_or_default(), digest: l.digest.clone().unwrap_or_default() }).collect(),
-            checks: a
-                .checks
-                .iter()
-                .map(|r| CheckRow {
-                    id: r.id.to_owned(),
-                    title: r.title.to_owned(),
-                    severity: r.severity.as_str().to_owned(),
-                    status: format!("{:?}", r.status).to_lowercase(),
-                    message: r.message.clone(),
-                    details: r.details.clone(),
-                    remediation: r.remediation.to_owned(),
-                })
-                .collect(),
-            secrets: a
-                .secrets
-                .iter()
-                .map(|s| SecretRow { rule: s.rule.clone(), title: s.title.clone(), severity: s.severity.as_str().to_owned(), layer: s.layer, location: format!("{}:{}", s.path, s.line), redacted: s.redacted.clone(), visible: s.visible })
-                .collect(),
+            checks: a.checks.iter().map(CheckRow::of).collect(),
+            secrets: a.secrets.iter().map(SecretRow::of).collect(),
             lint: a.lint.as_ref().map(|l| LintView {
                 dockerfile: l.dockerfile.clone(),
                 findings: l
@@ -605,8 +557,8 @@ impl ImagePage {
             matched: true,
             packages: d.packages.iter().map(|p| PackageRow { name: p.name.clone(), version: p.version.clone(), ecosystem: p.ecosystem.clone(), purl: p.purl.clone(), licenses: p.licenses.join(", "), layer: p.layer }).collect(),
             layers,
-            checks: facts.checks.iter().map(|c| CheckRow { id: c.id.clone(), title: c.title.clone(), severity: c.severity.clone(), status: c.status.clone(), message: c.message.clone(), details: c.details.clone(), remediation: c.remediation.clone() }).collect(),
-            secrets: facts.secrets.iter().map(|s| SecretRow { rule: s.rule.clone(), title: s.title.clone(), severity: s.severity.clone(), layer: s.layer, location: s.location.clone(), redacted: s.redacted.clone(), visible: s.visible }).collect(),
+            checks: facts.checks.clone(),
+            secrets: facts.secrets.clone(),
             lint: None,
         }
     }

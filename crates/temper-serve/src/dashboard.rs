@@ -149,8 +149,14 @@ impl std::fmt::Debug for Dashboard {
 }
 
 impl Dashboard {
-    /// Loads the certificates and binds `config.listen`.
+    /// Checks that the store exists, loads the certificates and binds `config.listen`.
     pub async fn bind(config: DashboardConfig) -> Result<Dashboard, ServeError> {
+        // Opening a SQLite path creates it: a mistyped store would show an empty fleet instead of an error.
+        if let Location::Sqlite(path) = &config.store
+            && !path.exists()
+        {
+            return Err(ServeError::NoStore(path.clone()));
+        }
         let acceptor = match &config.tls {
             Some((cert, key)) => {
                 let cert = Arc::new(ReloadingCert::load(cert, key)?);

@@ -46,6 +46,10 @@ pub enum ServeError {
     /// The dashboard's client CA file is unusable.
     #[error(transparent)]
     ClientCa(#[from] crate::tls::ClientCaError),
+    /// The dashboard's SQLite store does not exist (opening it would
+    /// create an empty fleet, and the dashboard only reads).
+    #[error("--store {}: no fleet store there; point --store (or TEMPER_FLEET_STORE) at the one `temper fleet sync` fills", .0.display())]
+    NoStore(std::path::PathBuf),
     /// The async runtime cannot start (threads, descriptors).
     #[error("cannot start the server's runtime: {0}")]
     Runtime(std::io::Error),

@@ -52,6 +52,8 @@ async fn mutual_tls_admits_only_clients_the_configured_ca_issued() {
     std::fs::write(dir.path().join("tls.crt"), cert).unwrap();
     std::fs::write(dir.path().join("tls.key"), key).unwrap();
     std::fs::write(dir.path().join("clients.pem"), clients_ca.pem()).unwrap();
+    // An empty fleet store: the dashboard reads one, it never creates one.
+    temper_fleet::Fleet::open(&Location::Sqlite(dir.path().join("fleet.db"))).unwrap();
     let mut config = DashboardConfig::new("127.0.0.1:0".parse().unwrap(), Location::Sqlite(dir.path().join("fleet.db")));
     config.tls = Some((dir.path().join("tls.crt"), dir.path().join("tls.key")));
     config.client_ca = Some(dir.path().join("clients.pem"));

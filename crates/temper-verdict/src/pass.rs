@@ -82,18 +82,22 @@ pub fn scan_feeding(image: &Image, limits: &Limits, cache: &CacheSettings, repor
     }
     let scanned = scanned.map_err(|source| Error::Walk { image: image.name.clone(), source })?;
     let analysis = temper_layer::analyze(&scanned.layers).map_err(|source| Error::Merge { image: image.name.clone(), source })?;
-    let kept = kept_texts(&scanned.found, &analysis.merged);
-    let inventory = Inventory::build(scanned.found, &scanned.layers, &analysis.merged, all_layers);
+    let mut found = scanned.found;
+    let kept = take_kept(&mut found, &analysis.merged);
+    let inventory = Inventory::build(found, &scanned.layers, &analysis.merged, all_layers);
     Ok(Scanned { layers: scanned.layers, analysis, inventory, from_cache: scanned.from_cache, kept })
 }
 
-/// The kept files' texts of the copies `merged` shows.
-fn kept_texts(found: &[Found<Fact>], merged: &Merged) -> BTreeMap<String, String> {
-    let visible = |f: &Found<Fact>| merged.files.get(&f.path).is_some_and(|m| m.layer == f.layer);
+/// The kept files' texts of the copies `merged` shows, moved out of
+/// `found` (the inventory has no use for them).
+fn take_kept(found: &mut [Found<Fact>], merged: &Merged) -> BTreeMap<String, String> {
     found
-        .iter()
-        .filter(|f| visible(f))
-        .filter_map(|f| f.result.as_ref().ok()?.iter().find_map(|fact| if let Fact::Text { text } = fact { Some((f.path.clone(), text.clone())) } else { None }))
+        .iter_mut()
+        .filter(|f| merged.files.get(&f.path).is_some_and(|m| m.layer == f.layer))
+        .filter_map(|f| {
+            let text = f.result.as_mut().ok()?.iter_mut().find_map(|fact| if let Fact::Text { text } = fact { Some(std::mem::take(text)) } else { None })?;
+            Some((f.path.clone(), text))
+        })
         .collect()
 }
 

@@ -54,12 +54,6 @@ fn admission(args: &ServeArgs) -> Result<(ServeConfig, Arc<dyn Judge>)> {
 
 fn dashboard(args: &ServeArgs) -> Result<DashboardConfig> {
     let store = temper_fleet::Location::or_default(args.store.as_deref())?;
-    // Opening a SQLite path creates it: a mistyped --store would show an empty fleet instead of an error.
-    if let temper_fleet::Location::Sqlite(path) = &store
-        && !path.exists()
-    {
-        return Err(anyhow!("--store {}: no fleet store there; point --store (or TEMPER_FLEET_STORE) at the one `temper fleet sync` fills", path.display()));
-    }
     let mut config = DashboardConfig::new(args.dashboard_listen, store);
     config.sla = temper_fleet::Sla::parse(&args.sla)?;
     config.tls = args.dashboard_tls_cert.clone().zip(args.dashboard_tls_key.clone());
